@@ -1,0 +1,99 @@
+import { copyStateInto, decodeStateLike, type Encoded, encodeState } from "./state-dict.ts";
+import { applyUpdates, type GradientTransformation } from "./transform.ts";
+import { assertSameStructure, flatten, leafData, leavesOf, type Tree, zerosLike } from "./tree.ts";
+
+/** What `stateDict()` returns: plain data, `JSON.stringify`-safe and exact. */
+export interface StateDict {
+  format: "momenta.optimizer";
+  version: 1;
+  /** Updates applied so far. */
+  step: number;
+  /** The params' leaf paths, to catch a state saved for another model. */
+  paths: string[];
+  state: Encoded;
+}
+
+/** The object most users hold: params, a transform, its state, and a step counter. */
+export interface OptimizerHandle<S> {
+  readonly params: Tree;
+  readonly state: S;
+  /** Updates applied so far. */
+  readonly stepCount: number;
+  /** One update from these gradients; the gradients are read, never written. */
+  step(grads: Tree): void;
+  stateDict(): StateDict;
+  /** Restores a state dict; on any problem throws and leaves the optimizer unchanged. */
+  loadStateDict(dict: unknown): void;
+}
+
+/**
+ * Binds a transform to params (updated in place by `step`).
+ *
+ * `step(grads)` checks the gradients against the params (structure, dtype, length) before anything
+ * changes, copies them into buffers it owns (so the transform may work in place without touching the
+ * caller's arrays), runs the transform and adds the result to the params. Non-finite gradients are
+ * not screened: like PyTorch, they propagate into the params and state (wrap the transform in
+ * `skipNonFinite` to guard against them).
+ */
+export function createOptimizer<S>(tx: GradientTransformation<S>, params: Tree): OptimizerHandle<S> {
+  const paths = flatten(params).paths;
+  const state = tx.init(params);
+  const work = zerosLike(params);
+  const workLeaves = leavesOf(work);
+  let count = 0;
+  return {
+    params,
+    state,
+    get stepCount() {
+      return count;
+    },
+    step(grads) {
+      assertSameStructure(params, grads, { what: "gradients", dtype: true });
+      const gs = flatten(grads).leaves;
+      for (let i = 0; i < gs.length; i++) workLeaves[i]!.set(leafData(gs[i]!));
+      const updates = tx.update(work, state, params);
+      applyUpdates(params, updates);
+      count += 1;
+    },
+    stateDict() {
+      return {
+        format: "momenta.optimizer",
+        version: 1,
+        step: count,
+        paths: [...paths],
+        state: encodeState(state),
+      };
+    },
+    loadStateDict(dict) {
+      const d = dict as Partial<StateDict> | null;
+      const fail = (msg: string): never => {
+        throw new TypeError(`loadStateDict: ${msg}`);
+      };
+      if (d === null || typeof d !== "object") return fail("expected a state dict object");
+      if (d.format !== "momenta.optimizer")
+        fail(`not a momenta optimizer state dict (format ${JSON.stringify(d.format)})`);
+      if (d.version !== 1)
+        fail(`unsupported version ${JSON.stringify(d.version)} (this momenta reads version 1)`);
+      const step = d.step;
+      if (typeof step !== "number" || !Number.isInteger(step) || step < 0) {
+        return fail(`step must be a non-negative integer, got ${JSON.stringify(step)}`);
+      }
+      if (!Array.isArray(d.paths) || d.paths.join("\n") !== paths.join("\n")) {
+        const got = Array.isArray(d.paths) ? d.paths : [];
+        const i = paths.findIndex((p, k) => got[k] !== p);
+        const at = i < 0 ? paths.length : i;
+        fail(
+          `saved for different params: leaf ${at} is ${JSON.stringify(got[at])} in the state dict but ${JSON.stringify(paths[at])} here`,
+        );
+      }
+      let decoded: unknown;
+      try {
+        decoded = decodeStateLike(state, d.state);
+      } catch (e) {
+        return fail((e as Error).message);
+      }
+      copyStateInto(state, decoded);
+      count = step;
+    },
+  };
+}

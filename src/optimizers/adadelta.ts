@@ -1,0 +1,18 @@
+import { scaleByAdadelta } from "../transforms/scale-by-adadelta.ts";
+import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
+
+export interface AdadeltaOptions extends CommonOptions {
+  rho?: number;
+  eps?: number;
+}
+
+/** `torch.optim.Adadelta`: `g ← ±g + λp`, then Adadelta's RMS ratio, `p ← p − lr·δ`. Defaults: lr 1, rho 0.9, eps 1e-6. */
+export function adadelta(options: AdadeltaOptions = {}): Optimizer {
+  const owner = "adadelta";
+  const c = commonOptions(owner, options, ["rho", "eps"], { lr: 1, weightDecay: 0 });
+  return alias(owner, c.lr, [
+    ...ascent(c.maximize),
+    ...decay(owner, c.weightDecay, c.mask),
+    scaleByAdadelta({ rho: options.rho, eps: options.eps, owner }),
+  ]);
+}

@@ -1,0 +1,31 @@
+import { checkNumber, valueAt } from "../hyper.ts";
+import { scaleByRss } from "../transforms/scale-by-rss.ts";
+import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
+
+export interface AdagradOptions extends CommonOptions {
+  lrDecay?: number;
+  initialAccumulatorValue?: number;
+  eps?: number;
+}
+
+/**
+ * `torch.optim.Adagrad`: `g ← ±g + λp`, `s ← s + g²`, `p ← p − lr_t/(1 + t·lrDecay) · g/(√s + ε)`
+ * with t the updates already applied. Defaults: lr 0.01, lrDecay 0, eps 1e-10.
+ */
+export function adagrad(options: AdagradOptions = {}): Optimizer {
+  const owner = "adagrad";
+  const c = commonOptions(owner, options, ["lrDecay", "initialAccumulatorValue", "eps"], {
+    lr: 0.01,
+    weightDecay: 0,
+  });
+  const lrDecay = checkNumber(owner, "lrDecay", options.lrDecay ?? 0, "[0, inf)");
+  const lr =
+    lrDecay === 0
+      ? c.lr
+      : (count: number) => valueAt(owner, "lr", c.lr, count, "[0, inf)") / (1 + count * lrDecay);
+  return alias(owner, lr, [
+    ...ascent(c.maximize),
+    ...decay(owner, c.weightDecay, c.mask),
+    scaleByRss({ initialAccumulatorValue: options.initialAccumulatorValue, eps: options.eps, owner }),
+  ]);
+}

@@ -1,0 +1,26 @@
+import type { Hyper } from "../hyper.ts";
+import { scaleByAdam } from "../transforms/scale-by-adam.ts";
+import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
+
+export interface AdamOptions extends CommonOptions {
+  betas?: readonly [Hyper, number];
+  eps?: number;
+  amsgrad?: boolean;
+}
+
+export const ADAM_OPTIONS = ["betas", "eps", "amsgrad"] as const;
+
+/**
+ * `torch.optim.Adam`: `g ← ±g + λp` — weight decay as L2, added to the gradient and so passed
+ * through the moments (use `adamw` for decoupled decay) — then Adam's preconditioner, `p ← p − lr·x`.
+ * Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0.
+ */
+export function adam(options: AdamOptions = {}): Optimizer {
+  const owner = "adam";
+  const c = commonOptions(owner, options, ADAM_OPTIONS, { lr: 1e-3, weightDecay: 0 });
+  return alias(owner, c.lr, [
+    ...ascent(c.maximize),
+    ...decay(owner, c.weightDecay, c.mask),
+    scaleByAdam({ betas: options.betas, eps: options.eps, amsgrad: options.amsgrad, owner }),
+  ]);
+}

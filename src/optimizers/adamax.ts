@@ -1,0 +1,19 @@
+import type { Hyper } from "../hyper.ts";
+import { scaleByAdamax } from "../transforms/scale-by-adamax.ts";
+import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
+
+export interface AdamaxOptions extends CommonOptions {
+  betas?: readonly [Hyper, number];
+  eps?: number;
+}
+
+/** `torch.optim.Adamax`: `g ← ±g + λp` (L2), Adamax's preconditioner, `p ← p − lr·x`. Defaults: lr 2e-3, betas [0.9, 0.999], eps 1e-8. */
+export function adamax(options: AdamaxOptions = {}): Optimizer {
+  const owner = "adamax";
+  const c = commonOptions(owner, options, ["betas", "eps"], { lr: 2e-3, weightDecay: 0 });
+  return alias(owner, c.lr, [
+    ...ascent(c.maximize),
+    ...decay(owner, c.weightDecay, c.mask),
+    scaleByAdamax({ betas: options.betas, eps: options.eps, owner }),
+  ]);
+}

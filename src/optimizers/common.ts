@@ -1,0 +1,64 @@
+/** Small pieces every optimizer alias shares: option checks and the optional links of a chain. */
+import { checkBoolean, checkHyper, checkKeys, type Hyper } from "../hyper.ts";
+import { type AnyTransformation, chain, type GradientTransformation } from "../transform.ts";
+import { addDecayedWeights } from "../transforms/add-decayed-weights.ts";
+import { scale } from "../transforms/scale.ts";
+import { scaleByLearningRate } from "../transforms/scale-by-learning-rate.ts";
+import type { Mask } from "../tree.ts";
+
+/** The state of an optimizer alias: one entry per link of its chain. */
+export type OptimizerState = unknown[];
+
+export type Optimizer = GradientTransformation<OptimizerState>;
+
+export interface CommonOptions {
+  lr?: Hyper;
+  weightDecay?: Hyper;
+  maximize?: boolean;
+  /** Which leaves weight decay applies to (default: all). */
+  mask?: Mask;
+}
+
+/** Validates the options object and the fields every alias has. */
+export function commonOptions(
+  owner: string,
+  options: object | undefined,
+  allowed: readonly string[],
+  defaults: { lr: number; weightDecay: number },
+): { lr: Hyper; weightDecay: Hyper; maximize: boolean; mask: Mask | undefined } {
+  checkKeys(owner, options, ["lr", "weightDecay", "maximize", "mask", ...allowed]);
+  const o = (options ?? {}) as CommonOptions;
+  const mask = o.mask;
+  if (
+    mask !== undefined &&
+    (mask === null || (typeof mask !== "function" && typeof mask !== "object" && typeof mask !== "boolean"))
+  ) {
+    throw new TypeError(`${owner}: mask must be a function (path, leaf) => boolean or a tree of booleans`);
+  }
+  return {
+    lr: checkHyper(owner, "lr", o.lr ?? defaults.lr, "[0, inf)"),
+    weightDecay: checkHyper(owner, "weightDecay", o.weightDecay ?? defaults.weightDecay, "[0, inf)"),
+    maximize: checkBoolean(owner, "maximize", o.maximize ?? false),
+    mask,
+  };
+}
+
+/** True when a hyperparameter can be non-zero at some step (a schedule, or a non-zero constant). */
+export function active(h: Hyper): boolean {
+  return typeof h === "function" || h !== 0;
+}
+
+/** `[scale(-1)]` when maximizing: the gradient is negated first, before any decay, as in PyTorch. */
+export function ascent(maximize: boolean): AnyTransformation[] {
+  return maximize ? [scale(-1)] : [];
+}
+
+/** `[addDecayedWeights]` when the decay can be non-zero. */
+export function decay(owner: string, weightDecay: Hyper, mask: Mask | undefined): AnyTransformation[] {
+  return active(weightDecay) ? [addDecayedWeights(weightDecay, { mask, owner })] : [];
+}
+
+/** Closes an alias: the optional links, then `−lr`. */
+export function alias(owner: string, lr: Hyper, links: AnyTransformation[]): Optimizer {
+  return chain(...links, scaleByLearningRate(lr, owner)) as Optimizer;
+}

@@ -1,0 +1,32 @@
+import { checkBoolean, type Hyper } from "../hyper.ts";
+import { scaleByNadam } from "../transforms/scale-by-nadam.ts";
+import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
+
+export interface NadamOptions extends CommonOptions {
+  betas?: readonly [Hyper, number];
+  eps?: number;
+  momentumDecay?: number;
+  /** Decay as AdamW does (`p ← p − lr·λ·p`) instead of L2 in the gradient. */
+  decoupledWeightDecay?: boolean;
+}
+
+/**
+ * `torch.optim.NAdam`: NAdam's preconditioner with L2 decay in the gradient, or decoupled decay
+ * after it (NAdamW). Defaults: lr 2e-3, betas [0.9, 0.999], eps 1e-8, momentumDecay 4e-3.
+ */
+export function nadam(options: NadamOptions = {}): Optimizer {
+  const owner = "nadam";
+  const c = commonOptions(owner, options, ["betas", "eps", "momentumDecay", "decoupledWeightDecay"], {
+    lr: 2e-3,
+    weightDecay: 0,
+  });
+  const decoupled = checkBoolean(owner, "decoupledWeightDecay", options.decoupledWeightDecay ?? false);
+  const wd = decay(owner, c.weightDecay, c.mask);
+  const pre = scaleByNadam({
+    betas: options.betas,
+    eps: options.eps,
+    momentumDecay: options.momentumDecay,
+    owner,
+  });
+  return alias(owner, c.lr, [...ascent(c.maximize), ...(decoupled ? [pre, ...wd] : [...wd, pre])]);
+}

@@ -1,0 +1,31 @@
+import { checkHyper, type Hyper } from "../hyper.ts";
+import { scaleByRms } from "../transforms/scale-by-rms.ts";
+import { trace } from "../transforms/trace.ts";
+import { active, alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
+
+export interface RmspropOptions extends CommonOptions {
+  alpha?: number;
+  eps?: number;
+  momentum?: Hyper;
+  centered?: boolean;
+}
+
+/**
+ * `torch.optim.RMSprop`: `g ← ±g + λp`, `s ← αs + (1−α)g²` (centered: minus the squared running
+ * mean), `x = g/(√s + ε)`, optional momentum `b ← μb + x`, `p ← p − lr·(b or x)`.
+ * Defaults: lr 0.01, alpha 0.99, eps 1e-8.
+ */
+export function rmsprop(options: RmspropOptions = {}): Optimizer {
+  const owner = "rmsprop";
+  const c = commonOptions(owner, options, ["alpha", "eps", "momentum", "centered"], {
+    lr: 0.01,
+    weightDecay: 0,
+  });
+  const momentum = checkHyper(owner, "momentum", options.momentum ?? 0, "[0, 1]");
+  return alias(owner, c.lr, [
+    ...ascent(c.maximize),
+    ...decay(owner, c.weightDecay, c.mask),
+    scaleByRms({ alpha: options.alpha, eps: options.eps, centered: options.centered, owner }),
+    ...(active(momentum) ? [trace({ momentum, owner })] : []),
+  ]);
+}

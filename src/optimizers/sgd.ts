@@ -1,0 +1,38 @@
+import { checkBoolean, checkHyper, checkNumber, type Hyper } from "../hyper.ts";
+import { trace } from "../transforms/trace.ts";
+import { active, alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
+
+export interface SgdOptions extends CommonOptions {
+  momentum?: Hyper;
+  dampening?: number;
+  nesterov?: boolean;
+}
+
+export const SGD_OPTIONS = ["momentum", "dampening", "nesterov"] as const;
+
+/** Checks momentum/dampening/nesterov as `torch.optim.SGD` does. */
+export function momentumOptions(owner: string, o: SgdOptions) {
+  const momentum = checkHyper(owner, "momentum", o.momentum ?? 0, "[0, 1]");
+  const dampening = checkNumber(owner, "dampening", o.dampening ?? 0, "[0, 1]");
+  const nesterov = checkBoolean(owner, "nesterov", o.nesterov ?? false);
+  if (nesterov && (!active(momentum) || dampening !== 0)) {
+    throw new RangeError(
+      `${owner}: nesterov requires momentum > 0 and dampening = 0 (got momentum ${String(momentum)}, dampening ${dampening})`,
+    );
+  }
+  return active(momentum) ? [trace({ momentum, dampening, nesterov, owner })] : [];
+}
+
+/**
+ * `torch.optim.SGD`: `g ← ±g + λp` (L2), heavy-ball or Nesterov momentum, `p ← p − lr·g`.
+ * Defaults: lr 1e-3 (PyTorch ≥ 2.2), momentum 0, dampening 0, weightDecay 0.
+ */
+export function sgd(options: SgdOptions = {}): Optimizer {
+  const owner = "sgd";
+  const c = commonOptions(owner, options, SGD_OPTIONS, { lr: 1e-3, weightDecay: 0 });
+  return alias(owner, c.lr, [
+    ...ascent(c.maximize),
+    ...decay(owner, c.weightDecay, c.mask),
+    ...momentumOptions(owner, options),
+  ]);
+}

@@ -1,0 +1,123 @@
+/**
+ * The GradientTransformation contract, composition, and applying updates.
+ *
+ * Ownership, decided once for every transform in momenta:
+ * - `update(updates, state, params)` MAY overwrite the arrays of `updates` and return them
+ *   transformed (this is what makes a chain allocation-free). Hand it arrays you no longer need —
+ *   `createOptimizer` does this for you: it copies your gradients into its own buffers first, so the
+ *   gradient arrays you pass to `step` are never written.
+ * - `params` are read, never written, by `update`; only `applyUpdates` writes them.
+ * - `state` is mutated in place. It is plain data (objects, arrays, numbers, booleans, null and
+ *   Float32/Float64 arrays), which is what lets `stateDict()` save and restore any chain.
+ */
+import {
+  assertSameStructure,
+  type FloatArray,
+  flatten,
+  leafData,
+  leavesOf,
+  showPath,
+  type Tree,
+} from "./tree.ts";
+
+export interface GradientTransformation<S = unknown> {
+  /** Creates the state for these params (buffers shaped like them). */
+  init(params: Tree): S;
+  /** Transforms `updates` (see ownership above), mutating `state`. */
+  update(updates: Tree, state: S, params?: Tree): Tree;
+}
+
+/** A transform of any state type, for collections of transforms. */
+// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous list of transforms has no better type
+export type AnyTransformation = GradientTransformation<any>;
+
+export type StateOf<T> = T extends GradientTransformation<infer S> ? S : never;
+
+/** The identity: updates pass through unchanged. */
+export function identity(): GradientTransformation<null> {
+  return { init: () => null, update: (updates) => updates };
+}
+
+/**
+ * Applies transforms in order, each to the output of the one before; the state is the list of their
+ * states. When `params` are given, the updates are checked against them before anything runs.
+ */
+export function chain<const T extends readonly AnyTransformation[]>(
+  ...txs: T
+): GradientTransformation<{ -readonly [K in keyof T]: StateOf<T[K]> }> {
+  type S = { -readonly [K in keyof T]: StateOf<T[K]> };
+  txs.forEach((tx, i) => {
+    if (!tx || typeof tx.init !== "function" || typeof tx.update !== "function") {
+      throw new TypeError(`chain: argument ${i} is not a gradient transformation`);
+    }
+  });
+  return {
+    init: (params) => txs.map((tx) => tx.init(params)) as unknown as S,
+    update(updates, state, params) {
+      const states = state as unknown as unknown[];
+      if (!Array.isArray(states) || states.length !== txs.length) {
+        throw new TypeError(`chain: expected a state of ${txs.length} entries`);
+      }
+      if (params !== undefined) assertSameStructure(params, updates, { what: "updates", dtype: true });
+      let u = updates;
+      for (let i = 0; i < txs.length; i++) u = txs[i]!.update(u, states[i], params);
+      return u;
+    },
+  };
+}
+
+/** `params += updates`, leaf by leaf, in place. Returns `params`. */
+export function applyUpdates(params: Tree, updates: Tree): Tree {
+  assertSameStructure(params, updates, { what: "updates", dtype: false });
+  const ps = leavesOf(params);
+  const us = leavesOf(updates);
+  for (let i = 0; i < ps.length; i++) {
+    const p = ps[i]!;
+    const u = us[i]!;
+    for (let j = 0; j < p.length; j++) p[j]! += u[j]!;
+  }
+  return params;
+}
+
+// ---- helpers shared by the leaf-wise transforms -------------------------------------------------
+
+/** One zero-filled (or `fill`-filled) buffer per leaf, of the leaf's dtype. */
+export function buffersLike(params: Tree, fill = 0): FloatArray[] {
+  return leavesOf(params).map((d) => {
+    const b = d instanceof Float32Array ? new Float32Array(d.length) : new Float64Array(d.length);
+    if (fill !== 0) b.fill(fill);
+    return b;
+  });
+}
+
+/**
+ * The update leaves, checked against a state buffer list before anything is written, so that a
+ * mismatched tree leaves the state untouched.
+ */
+export function updateLeaves(owner: string, updates: Tree, buffers: readonly FloatArray[]): FloatArray[] {
+  const us = leavesOf(updates);
+  if (us.length !== buffers.length) {
+    throw new TypeError(
+      `${owner}: updates have ${us.length} leaves but the state was made for ${buffers.length}`,
+    );
+  }
+  for (let i = 0; i < us.length; i++) {
+    if (us[i]!.length !== buffers[i]!.length) {
+      const { paths } = flatten(updates);
+      throw new TypeError(
+        `${owner}: leaf ${showPath(paths[i]!)} has length ${us[i]!.length} but its state has ${buffers[i]!.length}`,
+      );
+    }
+  }
+  return us;
+}
+
+/** The params' leaves, required by transforms that read them. */
+export function paramLeaves(owner: string, params: Tree | undefined, count: number): FloatArray[] {
+  if (params === undefined)
+    throw new TypeError(`${owner}: this transform needs params; pass them to update()`);
+  const ps = flatten(params).leaves.map(leafData);
+  if (ps.length !== count)
+    throw new TypeError(`${owner}: params have ${ps.length} leaves, updates have ${count}`);
+  return ps;
+}

@@ -1,0 +1,45 @@
+import { checkNumber } from "../hyper.ts";
+import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.ts";
+import type { FloatArray, Tree } from "../tree.ts";
+
+export interface ScaleByAdadeltaOptions {
+  rho?: number;
+  eps?: number;
+  owner?: string;
+}
+
+export interface ScaleByAdadeltaState {
+  squareAvg: FloatArray[];
+  accDelta: FloatArray[];
+}
+
+/**
+ * Adadelta: `s ← ρ·s + (1−ρ)·u²`, `δ = √(d + ε) / √(s + ε) · u`, `d ← ρ·d + (1−ρ)·δ²`; output δ.
+ * The ratio of two RMS values carries the units of the parameter, so lr defaults to 1.
+ */
+export function scaleByAdadelta(
+  options: ScaleByAdadeltaOptions = {},
+): GradientTransformation<ScaleByAdadeltaState> {
+  const owner = options.owner ?? "scaleByAdadelta";
+  const rho = checkNumber(owner, "rho", options.rho ?? 0.9, "[0, 1]");
+  const eps = checkNumber(owner, "eps", options.eps ?? 1e-6, "[0, inf)");
+  return {
+    init: (params) => ({ squareAvg: buffersLike(params), accDelta: buffersLike(params) }),
+    update(updates: Tree, state) {
+      const us = updateLeaves(owner, updates, state.squareAvg);
+      for (let i = 0; i < us.length; i++) {
+        const u = us[i]!;
+        const s = state.squareAvg[i]!;
+        const d = state.accDelta[i]!;
+        for (let j = 0; j < u.length; j++) {
+          const g = u[j]!;
+          s[j] = rho * s[j]! + (1 - rho) * g * g;
+          u[j] = (Math.sqrt(d[j]! + eps) / Math.sqrt(s[j]! + eps)) * g;
+          const delta = u[j]!;
+          d[j] = rho * d[j]! + (1 - rho) * delta * delta;
+        }
+      }
+      return updates;
+    },
+  };
+}

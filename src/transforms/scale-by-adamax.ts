@@ -1,0 +1,50 @@
+import { checkNumber, type Hyper, valueAt } from "../hyper.ts";
+import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.ts";
+import type { FloatArray, Tree } from "../tree.ts";
+import { checkBetas } from "./scale-by-adam.ts";
+
+export interface ScaleByAdamaxOptions {
+  betas?: readonly [Hyper, number];
+  eps?: number;
+  owner?: string;
+}
+
+export interface ScaleByAdamaxState {
+  count: number;
+  expAvg: FloatArray[];
+  expInf: FloatArray[];
+}
+
+/**
+ * Adamax (Adam under the infinity norm), with t = count + 1:
+ * `m ← β1·m + (1−β1)·u`, `n ← max(β2·n, |u| + ε)`, output `m / ((1−β1ᵗ)·n)`.
+ */
+export function scaleByAdamax(
+  options: ScaleByAdamaxOptions = {},
+): GradientTransformation<ScaleByAdamaxState> {
+  const owner = options.owner ?? "scaleByAdamax";
+  const [b1, b2] = checkBetas(owner, options.betas);
+  const eps = checkNumber(owner, "eps", options.eps ?? 1e-8, "[0, inf)");
+  return {
+    init: (params) => ({ count: 0, expAvg: buffersLike(params), expInf: buffersLike(params) }),
+    update(updates: Tree, state) {
+      const us = updateLeaves(owner, updates, state.expAvg);
+      const beta1 = valueAt(owner, "betas[0]", b1, state.count, "[0, 1)");
+      const t = state.count + 1;
+      const bc1 = 1 - beta1 ** t;
+      for (let i = 0; i < us.length; i++) {
+        const u = us[i]!;
+        const m = state.expAvg[i]!;
+        const n = state.expInf[i]!;
+        for (let j = 0; j < u.length; j++) {
+          const g = u[j]!;
+          m[j] = beta1 * m[j]! + (1 - beta1) * g;
+          n[j] = Math.max(b2 * n[j]!, Math.abs(g) + eps);
+          u[j] = m[j]! / n[j]! / bc1;
+        }
+      }
+      state.count = t;
+      return updates;
+    },
+  };
+}

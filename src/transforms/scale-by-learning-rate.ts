@@ -1,0 +1,29 @@
+import { checkHyper, type Hyper, valueAt } from "../hyper.ts";
+import type { GradientTransformation } from "../transform.ts";
+import { leavesOf, type Tree } from "../tree.ts";
+
+/** State of a scheduled learning rate: the number of updates already applied. */
+export interface CountState {
+  count: number;
+}
+
+/**
+ * `u ← −lr_t · u`: turns a descent direction into the step that `applyUpdates` adds.
+ * A constant lr needs no state; a schedule keeps the count it is evaluated at.
+ */
+export function scaleByLearningRate(
+  lr: Hyper,
+  owner = "scaleByLearningRate",
+): GradientTransformation<CountState | null> {
+  checkHyper(owner, "lr", lr, "[0, inf)");
+  return {
+    init: () => (typeof lr === "number" ? null : { count: 0 }),
+    update(updates: Tree, state) {
+      const count = state?.count ?? 0;
+      const step = -valueAt(owner, "lr", lr, count, "[0, inf)");
+      for (const u of leavesOf(updates)) for (let j = 0; j < u.length; j++) u[j]! *= step;
+      if (state) state.count = count + 1;
+      return updates;
+    },
+  };
+}

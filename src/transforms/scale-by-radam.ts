@@ -1,0 +1,57 @@
+import { checkNumber, type Hyper, valueAt } from "../hyper.ts";
+import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.ts";
+import type { FloatArray, Tree } from "../tree.ts";
+import { checkBetas } from "./scale-by-adam.ts";
+
+export interface ScaleByRadamOptions {
+  betas?: readonly [Hyper, number];
+  eps?: number;
+  owner?: string;
+}
+
+export interface ScaleByRadamState {
+  count: number;
+  expAvg: FloatArray[];
+  expAvgSq: FloatArray[];
+}
+
+/**
+ * RAdam (Liu et al. 2019). With t = count + 1, ρ∞ = 2/(1−β2) − 1 and ρ_t = ρ∞ − 2tβ2ᵗ/(1−β2ᵗ):
+ * moments as Adam; if ρ_t > 5 output `m̂ · √(1−β2ᵗ)/(√v + ε) · r_t` with the rectifier
+ * `r_t = √((ρ_t−4)(ρ_t−2)ρ∞ / ((ρ∞−4)(ρ∞−2)ρ_t))`, else the un-preconditioned `m̂ = m/(1−β1ᵗ)`.
+ * Note ε is added to √v before the bias correction here (unlike Adam), as PyTorch does.
+ */
+export function scaleByRadam(options: ScaleByRadamOptions = {}): GradientTransformation<ScaleByRadamState> {
+  const owner = options.owner ?? "scaleByRadam";
+  const [b1, b2] = checkBetas(owner, options.betas);
+  const eps = checkNumber(owner, "eps", options.eps ?? 1e-8, "[0, inf)");
+  return {
+    init: (params) => ({ count: 0, expAvg: buffersLike(params), expAvgSq: buffersLike(params) }),
+    update(updates: Tree, state) {
+      const us = updateLeaves(owner, updates, state.expAvg);
+      const beta1 = valueAt(owner, "betas[0]", b1, state.count, "[0, 1)");
+      const t = state.count + 1;
+      const bc1 = 1 - beta1 ** t;
+      const bc2 = 1 - b2 ** t;
+      const rhoInf = 2 / (1 - b2) - 1;
+      const rhoT = rhoInf - (2 * t * b2 ** t) / bc2;
+      const rect =
+        rhoT > 5 ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 0;
+      const bc2Sqrt = Math.sqrt(bc2);
+      for (let i = 0; i < us.length; i++) {
+        const u = us[i]!;
+        const m = state.expAvg[i]!;
+        const v = state.expAvgSq[i]!;
+        for (let j = 0; j < u.length; j++) {
+          const g = u[j]!;
+          m[j] = beta1 * m[j]! + (1 - beta1) * g;
+          v[j] = b2 * v[j]! + (1 - b2) * g * g;
+          const mHat = m[j]! / bc1;
+          u[j] = rhoT > 5 ? mHat * (bc2Sqrt / (Math.sqrt(v[j]!) + eps)) * rect : mHat;
+        }
+      }
+      state.count = t;
+      return updates;
+    },
+  };
+}

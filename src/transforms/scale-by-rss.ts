@@ -1,0 +1,41 @@
+import { checkNumber } from "../hyper.ts";
+import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.ts";
+import type { FloatArray, Tree } from "../tree.ts";
+
+export interface ScaleByRssOptions {
+  initialAccumulatorValue?: number;
+  eps?: number;
+  owner?: string;
+}
+
+export interface ScaleByRssState {
+  sum: FloatArray[];
+}
+
+/** Adagrad's preconditioner: `s ← s + u²`, output `u / (√s + ε)` (root of the sum of squares). */
+export function scaleByRss(options: ScaleByRssOptions = {}): GradientTransformation<ScaleByRssState> {
+  const owner = options.owner ?? "scaleByRss";
+  const init = checkNumber(
+    owner,
+    "initialAccumulatorValue",
+    options.initialAccumulatorValue ?? 0,
+    "[0, inf)",
+  );
+  const eps = checkNumber(owner, "eps", options.eps ?? 1e-10, "[0, inf)");
+  return {
+    init: (params) => ({ sum: buffersLike(params, init) }),
+    update(updates: Tree, state) {
+      const us = updateLeaves(owner, updates, state.sum);
+      for (let i = 0; i < us.length; i++) {
+        const u = us[i]!;
+        const s = state.sum[i]!;
+        for (let j = 0; j < u.length; j++) {
+          const g = u[j]!;
+          s[j]! += g * g;
+          u[j] = g / (Math.sqrt(s[j]!) + eps);
+        }
+      }
+      return updates;
+    },
+  };
+}

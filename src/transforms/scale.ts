@@ -1,0 +1,16 @@
+import type { GradientTransformation } from "../transform.ts";
+import { leavesOf, type Tree } from "../tree.ts";
+
+/** `u ← factor · u`. `scale(-1)` is how `maximize` turns ascent into descent. */
+export function scale(factor: number): GradientTransformation<null> {
+  if (typeof factor !== "number" || !Number.isFinite(factor)) {
+    throw new RangeError(`scale: factor must be a finite number, got ${String(factor)}`);
+  }
+  return {
+    init: () => null,
+    update(updates: Tree) {
+      for (const u of leavesOf(updates)) for (let j = 0; j < u.length; j++) u[j]! *= factor;
+      return updates;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { checkHyper, checkNumber, type Hyper, valueAt } from "../hyper.ts";
+import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.ts";
+import type { FloatArray, Tree } from "../tree.ts";
+
+export interface TraceOptions {
+  momentum: Hyper;
+  dampening?: number;
+  nesterov?: boolean;
+  owner?: string;
+}
+
+export interface TraceState {
+  count: number;
+  momentumBuffer: FloatArray[];
+}
+
+/**
+ * Heavy-ball momentum, PyTorch's way:
+ * `b ← u` on the first update, then `b ← μ_t·b + (1 − dampening)·u`;
+ * output `u + μ_t·b` with Nesterov, else `b`.
+ * (Starting from `b = u` rather than zero is why PyTorch's first step ignores dampening.)
+ */
+export function trace(options: TraceOptions): GradientTransformation<TraceState> {
+  const owner = options.owner ?? "trace";
+  const momentum = checkHyper(owner, "momentum", options.momentum, "[0, 1]");
+  const dampening = checkNumber(owner, "dampening", options.dampening ?? 0, "[0, 1]");
+  const nesterov = options.nesterov ?? false;
+  return {
+    init: (params) => ({ count: 0, momentumBuffer: buffersLike(params) }),
+    update(updates: Tree, state) {
+      const us = updateLeaves(owner, updates, state.momentumBuffer);
+      const mu = valueAt(owner, "momentum", momentum, state.count, "[0, 1]");
+      const first = state.count === 0;
+      const keep = 1 - dampening;
+      for (let i = 0; i < us.length; i++) {
+        const u = us[i]!;
+        const b = state.momentumBuffer[i]!;
+        for (let j = 0; j < u.length; j++) {
+          const g = u[j]!;
+          const bj = first ? g : mu * b[j]! + keep * g;
+          b[j] = bj;
+          u[j] = nesterov ? g + mu * b[j]! : b[j]!;
+        }
+      }
+      state.count += 1;
+      return updates;
+    },
+  };
+}
