@@ -226,7 +226,7 @@ export function assertSameStructure(
   options: { what?: string; dtype?: boolean } = {},
 ): void {
   const m = structureMismatch(reference, candidate, options);
-  if (m) throw new TypeError(`${options.what ?? "tree"} does not match the params: ${m}`);
+  if (m) throw new TypeError(`${options.what ?? "tree"} and params differ: ${m}`);
 }
 
 /**

@@ -38,7 +38,8 @@ function build(name: string, config: Config) {
     const off = new Set(config.noDecay);
     options.mask = (path: string) => !off.has(path);
   }
-  return (momenta[name as (typeof OPTIMIZERS)[number]] as (o: unknown) => momenta.Optimizer)(options);
+  const make: Record<(typeof OPTIMIZERS)[number], (o: never) => momenta.Optimizer> = momenta;
+  return make[name as (typeof OPTIMIZERS)[number]](options as never);
 }
 
 /** Writes PyTorch's state (snapshot after k steps) into momenta's state; returns how many fields were set. */
@@ -51,7 +52,10 @@ function loadTorchState(
   const used = new Set<string>();
   let set = 0;
   const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
     if (node === null || typeof node !== "object" || ArrayBuffer.isView(node)) return;
     const o = node as Record<string, unknown>;
     for (const [key, value] of Object.entries(o)) {
@@ -122,7 +126,8 @@ for (const name of OPTIMIZERS) {
       expect(configs.filter((c) => c.dtype === "float32").length).toBeGreaterThanOrEqual(3);
     });
     for (const config of configs) {
-      const w = (worst[name] ??= { trajectory64: 0, trajectory32: 0, step64: 0, step32: 0 });
+      worst[name] ??= { trajectory64: 0, trajectory32: 0, step64: 0, step32: 0 };
+      const w = worst[name];
       const f64 = config.dtype === "float64";
       it(`${config.name} (${config.dtype}): whole trajectory`, () => {
         const e = run(name, config, problem);

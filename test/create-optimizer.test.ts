@@ -1,0 +1,183 @@
+import {
+  adadelta,
+  adagrad,
+  adam,
+  adamax,
+  adamw,
+  createOptimizer,
+  leavesOf,
+  nadam,
+  type Optimizer,
+  radam,
+  rmsprop,
+  type StateDict,
+  sgd,
+  sgdw,
+  type Tree,
+} from "momenta";
+import { describe, expect, it } from "vitest";
+import { quadraticGrads, randomTree, snapshot } from "./helpers.ts";
+
+const cosine = (count: number) => 0.05 * (0.5 + 0.5 * Math.cos((Math.PI * count) / 40));
+
+/** Every optimizer, with the options that create every kind of state buffer. */
+const OPTIMIZERS: [string, () => Optimizer][] = [
+  ["sgd", () => sgd({ lr: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 1e-3 })],
+  ["sgd nesterov, scheduled lr", () => sgd({ lr: cosine, momentum: 0.9, nesterov: true })],
+  ["sgdw", () => sgdw({ lr: 0.05, momentum: 0.9, weightDecay: 0.1 })],
+  ["adagrad", () => adagrad({ lr: 0.1, lrDecay: 0.01, initialAccumulatorValue: 0.1, weightDecay: 0.01 })],
+  [
+    "rmsprop centered momentum",
+    () => rmsprop({ lr: 0.01, centered: true, momentum: 0.9, weightDecay: 0.01 }),
+  ],
+  ["adadelta", () => adadelta({ lr: 1, weightDecay: 0.01 })],
+  ["adam amsgrad", () => adam({ lr: 0.01, amsgrad: true, weightDecay: 0.01 })],
+  ["adamw scheduled lr and wd", () => adamw({ lr: cosine, weightDecay: (c) => 0.1 / (1 + c) })],
+  ["adamw cycled beta1", () => adamw({ lr: 0.01, betas: [(c) => 0.85 + 0.1 * Math.sin(c / 5), 0.999] })],
+  ["adamax", () => adamax({ lr: 0.01, weightDecay: 0.01 })],
+  ["nadam decoupled", () => nadam({ lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true })],
+  ["radam", () => radam({ lr: 0.01, weightDecay: 0.01 })],
+];
+
+/** Trains `steps` steps; at `resumeAt`, saves through JSON text, rebuilds everything and restores. */
+function run(make: () => Optimizer, dtype: "float32" | "float64", steps: number, resumeAt?: number) {
+  let params = randomTree(dtype, 11);
+  const grads = quadraticGrads(dtype, 3);
+  let opt = createOptimizer(make(), params);
+  for (let t = 0; t < steps; t++) {
+    if (t === resumeAt) {
+      const saved = JSON.parse(JSON.stringify({ params: snapshot(params), opt: opt.stateDict() }));
+      params = randomTree(dtype, 999);
+      leavesOf(params).forEach((a, i) => {
+        a.set(saved.params[i]);
+      });
+      opt = createOptimizer(make(), params);
+      opt.loadStateDict(saved.opt);
+      expect(opt.stepCount).toBe(t);
+    }
+    opt.step(grads(params));
+  }
+  return snapshot(params);
+}
+
+describe("resume is bit-identical", () => {
+  for (const [name, make] of OPTIMIZERS) {
+    for (const dtype of ["float32", "float64"] as const) {
+      it(`${name} (${dtype})`, () => {
+        const straight = run(make, dtype, 60);
+        expect(run(make, dtype, 60, 23)).toEqual(straight);
+        expect(run(make, dtype, 60, 1)).toEqual(straight);
+      });
+    }
+  }
+  it("the state dict holds every buffer, exactly, and the step count", () => {
+    const params = randomTree("float32", 1);
+    const opt = createOptimizer(adam({ amsgrad: true }), params);
+    opt.step(randomTree("float32", 2));
+    const d = opt.stateDict();
+    expect(d).toMatchObject({ format: "momenta.optimizer", version: 1, step: 1 });
+    expect(d.paths).toEqual(["blocks.0", "blocks.1", "dense.bias", "dense.weight", "gain"]);
+    const text = JSON.stringify(d);
+    expect(text).toContain('"expAvg"');
+    expect(text).toContain('"maxExpAvgSq"');
+    expect(JSON.parse(text)).toEqual(d);
+  });
+});
+
+describe("bad input changes nothing", () => {
+  function trained() {
+    const params = randomTree("float32", 1);
+    const opt = createOptimizer(adam({ lr: 0.1, amsgrad: true }), params);
+    const grads = quadraticGrads("float32", 2);
+    for (let i = 0; i < 5; i++) opt.step(grads(params));
+    return { params, opt, grads };
+  }
+
+  it("gradients whose tree, dtype or length differ from the params", () => {
+    const { params, opt } = trained();
+    const before = JSON.stringify(opt.stateDict());
+    const p0 = snapshot(params);
+    const wrong = (edit: (g: Record<string, unknown>) => void) => {
+      const g = structuredClone(params) as Record<string, unknown>;
+      edit(g);
+      return g as Tree;
+    };
+    expect(() => opt.step(wrong((g) => delete g.gain))).toThrow(
+      /gradients and params differ: at \(root\): keys differ \(missing 'gain'\)/,
+    );
+    expect(() => opt.step(wrong((g) => (g.gain = new Float64Array(2))))).toThrow(
+      /at 'gain': expected float32, got float64/,
+    );
+    expect(() => opt.step(wrong((g) => ((g.blocks as unknown[])[1] = new Float32Array(3))))).toThrow(
+      /at 'blocks\.1': expected length 1, got 3/,
+    );
+    expect(() => opt.step(null as never)).toThrow(/gradients and params differ/);
+    expect(JSON.stringify(opt.stateDict())).toBe(before);
+    expect(snapshot(params)).toEqual(p0);
+  });
+
+  const corrupt: [string, (d: StateDict & Record<string, unknown>) => void, RegExp][] = [
+    ["not a state dict", (d) => (d.format = "torch" as never), /not a momenta optimizer state dict/],
+    ["future version", (d) => (d.version = 2 as never), /unsupported version 2/],
+    ["negative step", (d) => (d.step = -1), /step must be a non-negative integer, got -1/],
+    [
+      "other model",
+      (d) => (d.paths[2] = "dense.b"),
+      /leaf 2 is "dense\.b" in the state dict but "dense\.bias" here/,
+    ],
+    [
+      "missing buffer",
+      (d) => delete (stateOf(d) as Record<string, unknown>).maxExpAvgSq,
+      /state\.0\.maxExpAvgSq|missing key 'maxExpAvgSq'/,
+    ],
+    [
+      "wrong dtype",
+      (d) => ((stateOf(d).expAvg as unknown[])[0] = { $f64: "AAAAAAAAAAA=" }),
+      /state\.0\.expAvg\.0: expected a float32 array of length 7, got float64/,
+    ],
+    [
+      "wrong length",
+      (d) => ((stateOf(d).expAvg as unknown[])[0] = { $f32: "AAAAAA==" }),
+      /expected a float32 array of length 7, got length 1/,
+    ],
+    [
+      "non-finite buffer",
+      (d) => ((stateOf(d).expAvgSq as unknown[])[4] = { $f32: "AADAfwAAwH8=" }),
+      /state\.0\.expAvgSq\.4: element 0 is NaN/,
+    ],
+    ["corrupt base64", (d) => ((stateOf(d).expAvg as unknown[])[1] = { $f32: "!!!!" }), /invalid character/],
+    [
+      "bad count",
+      (d) => (stateOf(d).count = 2.5),
+      /state\.0\.count: a count must be a non-negative integer, got 2\.5/,
+    ],
+    ["extra key", (d) => (stateOf(d).junk = 1), /unexpected key 'junk'/],
+  ];
+  function stateOf(d: StateDict): Record<string, unknown> {
+    return (d.state as Record<string, unknown>[]).find((s) => s !== null && "expAvg" in s)!;
+  }
+  for (const [what, edit, re] of corrupt) {
+    it(`corrupt state dict: ${what}`, () => {
+      const { params, opt, grads } = trained();
+      const good = opt.stateDict();
+      const bad = structuredClone(good) as StateDict & Record<string, unknown>;
+      edit(bad);
+      const p0 = snapshot(params);
+      expect(() => opt.loadStateDict(bad)).toThrow(re);
+      expect(opt.stateDict()).toEqual(good);
+      expect(opt.stepCount).toBe(5);
+      expect(snapshot(params)).toEqual(p0);
+      opt.step(grads(params)); // still usable
+    });
+  }
+});
+
+describe("non-finite gradients propagate, as in PyTorch", () => {
+  it("a NaN gradient reaches the params and the moments", () => {
+    const params = { w: Float64Array.from([1, 2]) };
+    const opt = createOptimizer(adam({ lr: 0.1 }), params);
+    opt.step({ w: Float64Array.from([Number.NaN, 1]) });
+    expect(Number.isNaN(params.w[0]!)).toBe(true);
+    expect(params.w[1]).toBeCloseTo(1.9, 8);
+  });
+});
