@@ -97,7 +97,7 @@ describe("building blocks, by hand", () => {
       [0, 1],
       [1, 1],
     ]);
-    // v after steps: 8, 4, 2, 2.5 → vmax stays 8; output = 1 / (√8/√(1−0.5⁴))
+    // v after steps: 8, 4, 2, 1.5 → vmax stays 8; output = 1 / (√8/√(1−0.5⁴))
     expect(out3[3]![0]).toBeCloseTo(1 / (Math.sqrt(8) / Math.sqrt(1 - 0.5 ** 4)), 12);
   });
   it("scaleByRss (Adagrad) and scaleByRms (RMSprop, centered)", () => {
