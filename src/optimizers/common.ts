@@ -1,5 +1,5 @@
 /** Small pieces every optimizer alias shares: option checks and the optional links of a chain. */
-import { checkBoolean, checkHyper, checkKeys, type Hyper } from "../hyper.ts";
+import { checkBoolean, checkHyper, checkKeys, type Hyper, valueAt } from "../hyper.ts";
 import { type AnyTransformation, chain, type GradientTransformation } from "../transform.ts";
 import { addDecayedWeights } from "../transforms/add-decayed-weights.ts";
 import { scale } from "../transforms/scale.ts";
@@ -61,4 +61,44 @@ export function decay(owner: string, weightDecay: Hyper, mask: Mask | undefined)
 /** Closes an alias: the optional links, then `−lr`. */
 export function alias(owner: string, lr: Hyper, links: AnyTransformation[]): Optimizer {
   return chain(...links, scaleByLearningRate(lr, owner)) as Optimizer;
+}
+
+/**
+ * How decoupled decay is scaled: "lr" (PyTorch, the default) shrinks by lr_t·λ per step; "multiplier"
+ * (the AdamW paper) by η_t·λ, where η_t = lr_t / base lr is the schedule multiplier.
+ */
+export type DecayWith = "lr" | "multiplier";
+
+/**
+ * An alias whose decay is decoupled: `[±] → preconditioner → +λp → −lr`, or, with
+ * `decayWith: "multiplier"`, `[±] → preconditioner → ×α → +λp → −η_t` with α the base lr.
+ */
+export function decoupled(
+  owner: string,
+  c: { lr: Hyper; weightDecay: Hyper; maximize: boolean; mask: Mask | undefined },
+  pre: AnyTransformation[],
+  decayWith: unknown = "lr",
+): Optimizer {
+  if (decayWith === "lr")
+    return alias(owner, c.lr, [...ascent(c.maximize), ...pre, ...decay(owner, c.weightDecay, c.mask)]);
+  if (decayWith !== "multiplier") {
+    throw new RangeError(
+      `${owner}: decayWith must be "lr" or "multiplier", got ${JSON.stringify(decayWith)}`,
+    );
+  }
+  const lr = c.lr;
+  const base = typeof lr === "number" ? lr : (lr as { base?: unknown }).base;
+  if (typeof base !== "number" || !(base > 0) || !Number.isFinite(base)) {
+    throw new RangeError(
+      `${owner}: decayWith "multiplier" needs lr to be a number > 0 or a momenta schedule (which knows its base lr), got base ${String(base)}`,
+    );
+  }
+  const eta =
+    typeof lr === "number" ? 1 : (count: number) => valueAt(owner, "lr", lr, count, "[0, inf)") / base;
+  return alias(owner, eta, [
+    ...ascent(c.maximize),
+    ...pre,
+    scale(base),
+    ...decay(owner, c.weightDecay, c.mask),
+  ]);
 }

@@ -1,6 +1,15 @@
 import { checkBoolean, type Hyper } from "../hyper.ts";
 import { scaleByNadam } from "../transforms/scale-by-nadam.ts";
-import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
+import {
+  alias,
+  ascent,
+  type CommonOptions,
+  commonOptions,
+  type DecayWith,
+  decay,
+  decoupled as decoupledAlias,
+  type Optimizer,
+} from "./common.ts";
 
 export interface NadamOptions extends CommonOptions {
   betas?: readonly [Hyper, number];
@@ -8,6 +17,8 @@ export interface NadamOptions extends CommonOptions {
   momentumDecay?: number;
   /** Decay as AdamW does (`p ← p − lr·λ·p`) instead of L2 in the gradient. */
   decoupledWeightDecay?: boolean;
+  /** With decoupled decay: "lr" (default) or "multiplier" (see `adamw`). */
+  decayWith?: DecayWith;
 }
 
 /**
@@ -16,17 +27,25 @@ export interface NadamOptions extends CommonOptions {
  */
 export function nadam(options: NadamOptions = {}): Optimizer {
   const owner = "nadam";
-  const c = commonOptions(owner, options, ["betas", "eps", "momentumDecay", "decoupledWeightDecay"], {
-    lr: 2e-3,
-    weightDecay: 0,
-  });
-  const decoupled = checkBoolean(owner, "decoupledWeightDecay", options.decoupledWeightDecay ?? false);
-  const wd = decay(owner, c.weightDecay, c.mask);
+  const c = commonOptions(
+    owner,
+    options,
+    ["betas", "eps", "momentumDecay", "decoupledWeightDecay", "decayWith"],
+    {
+      lr: 2e-3,
+      weightDecay: 0,
+    },
+  );
+  const isDecoupled = checkBoolean(owner, "decoupledWeightDecay", options.decoupledWeightDecay ?? false);
   const pre = scaleByNadam({
     betas: options.betas,
     eps: options.eps,
     momentumDecay: options.momentumDecay,
     owner,
   });
-  return alias(owner, c.lr, [...ascent(c.maximize), ...(decoupled ? [pre, ...wd] : [...wd, pre])]);
+  if (isDecoupled) return decoupledAlias(owner, c, [pre], options.decayWith);
+  if (options.decayWith !== undefined) {
+    throw new RangeError(`${owner}: decayWith applies to decoupled decay; set decoupledWeightDecay: true`);
+  }
+  return alias(owner, c.lr, [...ascent(c.maximize), ...decay(owner, c.weightDecay, c.mask), pre]);
 }

@@ -1,0 +1,24 @@
+import { checkNumber } from "../hyper.ts";
+import type { GradientTransformation } from "../transform.ts";
+import { leavesOf, type Tree } from "../tree.ts";
+import { checkNormType, pNorm } from "./norms.ts";
+
+/** Per-leaf clipping: each leaf scaled by `min(1, maxNorm/(‖leaf‖ + 1e-6))` on its own. */
+export function clipByBlockNorm(
+  maxNorm: number,
+  options: { normType?: number } = {},
+): GradientTransformation<null> {
+  const owner = "clipByBlockNorm";
+  const max = checkNumber(owner, "maxNorm", maxNorm, "[0, inf)");
+  const p = checkNormType(owner, options.normType ?? 2);
+  return {
+    init: () => null,
+    update(updates: Tree) {
+      for (const u of leavesOf(updates)) {
+        const coef = Math.min(max / (pNorm(u, p) + 1e-6), 1);
+        for (let j = 0; j < u.length; j++) u[j]! *= coef;
+      }
+      return updates;
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { checkBoolean, checkNumber } from "../hyper.ts";
+import type { GradientTransformation } from "../transform.ts";
+import { leavesOf, type Tree } from "../tree.ts";
+import { checkNormType, globalNorm } from "./norms.ts";
+
+export interface ClipByGlobalNormOptions {
+  /** 2 (default), Infinity, or any p > 0. */
+  normType?: number;
+  /** Throw (changing nothing) when the total norm is NaN or infinite. */
+  errorIfNonfinite?: boolean;
+}
+
+export interface ClipState {
+  /** The norm measured at the last update, before clipping (what `clip_grad_norm_` returns). */
+  totalNorm: number;
+}
+
+/**
+ * `torch.nn.utils.clip_grad_norm_`: with N the p-norm of the per-leaf p-norms, scale every update by
+ * `min(1, maxNorm/(N + 1e-6))`. Placement is chain order: first in a chain it clips the raw gradient
+ * before it reaches the moments; after the optimizer it clips the final step.
+ * A non-finite N gives a NaN/zero scale exactly as in PyTorch, unless `errorIfNonfinite`.
+ */
+export function clipByGlobalNorm(
+  maxNorm: number,
+  options: ClipByGlobalNormOptions = {},
+): GradientTransformation<ClipState> {
+  const owner = "clipByGlobalNorm";
+  const max = checkNumber(owner, "maxNorm", maxNorm, "[0, inf)");
+  const p = checkNormType(owner, options.normType ?? 2);
+  const strict = checkBoolean(owner, "errorIfNonfinite", options.errorIfNonfinite ?? false);
+  return {
+    init: () => ({ totalNorm: 0 }),
+    update(updates: Tree, state) {
+      const us = leavesOf(updates);
+      const norm = globalNorm(us, p);
+      if (strict && !Number.isFinite(norm)) {
+        throw new RangeError(
+          `${owner}: the total ${p}-norm of the gradients is ${norm}; nothing was changed`,
+        );
+      }
+      const coef = Math.min(max / (norm + 1e-6), 1);
+      for (const u of us) for (let j = 0; j < u.length; j++) u[j]! *= coef;
+      state.totalNorm = norm;
+      return updates;
+    },
+  };
+}

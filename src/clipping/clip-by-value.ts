@@ -1,0 +1,21 @@
+import { checkNumber } from "../hyper.ts";
+import type { GradientTransformation } from "../transform.ts";
+import { leavesOf, type Tree } from "../tree.ts";
+
+/** `torch.nn.utils.clip_grad_value_`: every coordinate clamped to [−clipValue, clipValue] (NaN stays NaN). */
+export function clipByValue(clipValue: number): GradientTransformation<null> {
+  const v = checkNumber("clipByValue", "clipValue", clipValue, "[0, inf)");
+  return {
+    init: () => null,
+    update(updates: Tree) {
+      for (const u of leavesOf(updates)) {
+        for (let j = 0; j < u.length; j++) {
+          const x = u[j]!;
+          if (x > v) u[j] = v;
+          else if (x < -v) u[j] = -v;
+        }
+      }
+      return updates;
+    },
+  };
+}

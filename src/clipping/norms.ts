@@ -1,0 +1,40 @@
+/** Vector p-norms as PyTorch computes them (∞: largest magnitude; NaN propagates). */
+import type { FloatArray } from "../tree.ts";
+
+export function pNorm(a: ArrayLike<number>, p: number, from = 0, to = a.length): number {
+  if (p === Infinity) {
+    let m = 0;
+    for (let j = from; j < to; j++) {
+      const x = Math.abs(a[j]!);
+      if (!(x <= m)) m = x; // NaN wins, as in torch
+    }
+    return m;
+  }
+  let s = 0;
+  if (p === 2) {
+    for (let j = from; j < to; j++) s += a[j]! * a[j]!;
+    return Math.sqrt(s);
+  }
+  if (p === 1) {
+    for (let j = from; j < to; j++) s += Math.abs(a[j]!);
+    return s;
+  }
+  for (let j = from; j < to; j++) s += Math.abs(a[j]!) ** p;
+  return s ** (1 / p);
+}
+
+/** torch's total norm: the p-norm of the per-leaf p-norms. */
+export function globalNorm(leaves: readonly FloatArray[], p: number): number {
+  return pNorm(
+    leaves.map((l) => pNorm(l, p)),
+    p,
+  );
+}
+
+/** Checks a norm type: a positive number or Infinity. */
+export function checkNormType(owner: string, normType: unknown): number {
+  if (typeof normType !== "number" || !(normType > 0)) {
+    throw new RangeError(`${owner}: normType must be a number > 0 or Infinity, got ${String(normType)}`);
+  }
+  return normType;
+}

@@ -1,0 +1,18 @@
+import { checkNumber } from "../hyper.ts";
+import { type BaseSchedule, checkLr, checkNonNegativeInteger, scheduleOptions, withBase } from "./base.ts";
+
+export interface ConstantLrOptions {
+  lr: number;
+  factor?: number;
+  totalIters?: number;
+}
+
+/** `ConstantLR`: `lr·factor` for the first `totalIters` updates, then `lr`. Defaults factor 1/3, totalIters 5. */
+export function constantLr(options: ConstantLrOptions): BaseSchedule {
+  const owner = "constantLr";
+  const o = scheduleOptions(owner, options, ["lr", "factor", "totalIters"], ["lr"]);
+  const lr = checkLr(owner, o.lr);
+  const factor = checkNumber(owner, "factor", o.factor ?? 1 / 3, "[0, 1]");
+  const total = checkNonNegativeInteger(owner, "totalIters", o.totalIters ?? 5);
+  return withBase((t) => (t < total ? lr * factor : lr), lr);
+}

@@ -1,0 +1,107 @@
+import { checkBoolean, checkNumber, type Schedule } from "../hyper.ts";
+import { type BaseSchedule, checkLr, checkPositiveInteger, scheduleOptions, withBase } from "./base.ts";
+
+export type CyclicMode = "triangular" | "triangular2" | "exp_range";
+
+export interface CyclicLrOptions {
+  baseLr: number;
+  maxLr: number;
+  stepSizeUp?: number;
+  stepSizeDown?: number;
+  mode?: CyclicMode;
+  gamma?: number;
+  /** A custom amplitude scale (replaces `mode`), read per cycle or per iteration. */
+  scaleFn?: (x: number) => number;
+  scaleMode?: "cycle" | "iterations";
+  cycleMomentum?: boolean;
+  baseMomentum?: number;
+  maxMomentum?: number;
+}
+
+export interface CyclicSchedules {
+  lr: BaseSchedule;
+  /** Cycles inversely to lr; absent when cycleMomentum is false. Feed it to `momentum` or `betas[0]`. */
+  momentum?: Schedule;
+}
+
+/**
+ * `CyclicLR` (Smith 2017): lr rises from baseLr to maxLr over `stepSizeUp` updates and falls back over
+ * `stepSizeDown`; the amplitude is scaled by 1 (triangular), 1/2^(cycle−1) (triangular2) or γ^t
+ * (exp_range). With cycleMomentum, momentum moves the other way between maxMomentum and baseMomentum.
+ * Defaults: stepSizeUp 2000, stepSizeDown = stepSizeUp, gamma 1, momentum 0.8…0.9.
+ */
+export function cyclicLr(options: CyclicLrOptions): CyclicSchedules {
+  const owner = "cyclicLr";
+  const o = scheduleOptions(
+    owner,
+    options,
+    [
+      "baseLr",
+      "maxLr",
+      "stepSizeUp",
+      "stepSizeDown",
+      "mode",
+      "gamma",
+      "scaleFn",
+      "scaleMode",
+      "cycleMomentum",
+      "baseMomentum",
+      "maxMomentum",
+    ],
+    ["baseLr", "maxLr"],
+  );
+  const baseLr = checkLr(owner, o.baseLr, "baseLr");
+  const maxLr = checkLr(owner, o.maxLr, "maxLr");
+  const up = checkPositiveInteger(owner, "stepSizeUp", o.stepSizeUp ?? 2000);
+  const down = checkPositiveInteger(owner, "stepSizeDown", o.stepSizeDown ?? up);
+  const gamma = checkNumber(owner, "gamma", o.gamma ?? 1, "(0, inf)");
+  const mode = o.mode ?? "triangular";
+  let scaleFn: (x: number) => number;
+  let scaleMode: "cycle" | "iterations";
+  if (o.scaleFn !== undefined) {
+    if (typeof o.scaleFn !== "function") throw new TypeError(`${owner}: scaleFn must be a function`);
+    scaleFn = o.scaleFn;
+    scaleMode = o.scaleMode ?? "cycle";
+  } else if (mode === "triangular") {
+    scaleFn = () => 1;
+    scaleMode = "cycle";
+  } else if (mode === "triangular2") {
+    scaleFn = (x) => 1 / 2 ** (x - 1);
+    scaleMode = "cycle";
+  } else if (mode === "exp_range") {
+    scaleFn = (x) => gamma ** x;
+    scaleMode = "iterations";
+  } else {
+    throw new RangeError(
+      `${owner}: mode must be "triangular", "triangular2" or "exp_range", got ${JSON.stringify(mode)}`,
+    );
+  }
+  if (scaleMode !== "cycle" && scaleMode !== "iterations") {
+    throw new RangeError(
+      `${owner}: scaleMode must be "cycle" or "iterations", got ${JSON.stringify(scaleMode)}`,
+    );
+  }
+  const cycleMomentum = checkBoolean(owner, "cycleMomentum", o.cycleMomentum ?? true);
+  const baseM = checkNumber(owner, "baseMomentum", o.baseMomentum ?? 0.8, "[0, 1)");
+  const maxM = checkNumber(owner, "maxMomentum", o.maxMomentum ?? 0.9, "[0, 1)");
+
+  const total = up + down;
+  const ratio = up / total;
+  // Same arithmetic, in the same order, as PyTorch's get_lr.
+  const phase = (t: number) => {
+    const cycle = Math.floor(1 + t / total);
+    const x = 1 + t / total - cycle;
+    const factor = x <= ratio ? x / ratio : (x - 1) / (ratio - 1);
+    return { factor, amplitude: scaleFn(scaleMode === "cycle" ? cycle : t) };
+  };
+  const lr = withBase((t) => {
+    const p = phase(t);
+    return baseLr + (maxLr - baseLr) * p.factor * p.amplitude;
+  }, maxLr);
+  if (!cycleMomentum) return { lr };
+  const momentum = (t: number) => {
+    const p = phase(t);
+    return maxM - (maxM - baseM) * p.factor * p.amplitude;
+  };
+  return { lr, momentum };
+}

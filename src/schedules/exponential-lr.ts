@@ -1,0 +1,16 @@
+import { checkNumber } from "../hyper.ts";
+import { type BaseSchedule, checkLr, scheduleOptions, withBase } from "./base.ts";
+
+export interface ExponentialLrOptions {
+  lr: number;
+  gamma: number;
+}
+
+/** `ExponentialLR`: `lr·γᵗ`. */
+export function exponentialLr(options: ExponentialLrOptions): BaseSchedule {
+  const owner = "exponentialLr";
+  const o = scheduleOptions(owner, options, ["lr", "gamma"], ["lr", "gamma"]);
+  const lr = checkLr(owner, o.lr);
+  const gamma = checkNumber(owner, "gamma", o.gamma, "[0, inf)");
+  return withBase((t) => lr * gamma ** t, lr);
+}

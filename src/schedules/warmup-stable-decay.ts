@@ -1,0 +1,49 @@
+import { checkNumber } from "../hyper.ts";
+import { type BaseSchedule, checkNonNegativeInteger, scheduleOptions, withBase } from "./base.ts";
+
+export interface WarmupStableDecayOptions {
+  init?: number;
+  peak: number;
+  warmupSteps: number;
+  stableSteps: number;
+  decaySteps: number;
+  end?: number;
+  decayShape?: "cosine" | "linear" | "1-sqrt";
+}
+
+/**
+ * WSD ("trapezoidal"): linear warmup from `init` to `peak`, hold `peak` for `stableSteps`, then decay
+ * to `end` over `decaySteps` along a cosine, a line, or 1−√x (Hägele et al. 2024), then hold `end`.
+ */
+export function warmupStableDecay(options: WarmupStableDecayOptions): BaseSchedule {
+  const owner = "warmupStableDecay";
+  const o = scheduleOptions(
+    owner,
+    options,
+    ["init", "peak", "warmupSteps", "stableSteps", "decaySteps", "end", "decayShape"],
+    ["peak", "warmupSteps", "stableSteps", "decaySteps"],
+  );
+  const init = checkNumber(owner, "init", o.init ?? 0, "[0, inf)");
+  const peak = checkNumber(owner, "peak", o.peak, "[0, inf)");
+  const end = checkNumber(owner, "end", o.end ?? 0, "[0, inf)");
+  const warmup = checkNonNegativeInteger(owner, "warmupSteps", o.warmupSteps);
+  const stable = checkNonNegativeInteger(owner, "stableSteps", o.stableSteps);
+  const decay = checkNonNegativeInteger(owner, "decaySteps", o.decaySteps);
+  const shape = o.decayShape ?? "cosine";
+  const shapes = {
+    cosine: (d: number) => 0.5 * (1 + Math.cos(Math.PI * d)),
+    linear: (d: number) => 1 - d,
+    "1-sqrt": (d: number) => 1 - Math.sqrt(d),
+  };
+  const f = shapes[shape];
+  if (!f)
+    throw new RangeError(
+      `${owner}: decayShape must be "cosine", "linear" or "1-sqrt", got ${JSON.stringify(shape)}`,
+    );
+  return withBase((t) => {
+    if (t < warmup) return init + ((peak - init) * t) / warmup;
+    if (t < warmup + stable) return peak;
+    const d = decay === 0 ? 1 : Math.min(t - warmup - stable, decay) / decay;
+    return end + (peak - end) * f(d);
+  }, peak);
+}
