@@ -1,5 +1,5 @@
 import { copyStateInto, decodeStateLike, type Encoded, encodeState } from "./state-dict.ts";
-import { applyUpdates, type GradientTransformation } from "./transform.ts";
+import { applyUpdates, type GradientTransformation, type Hyperparams } from "./transform.ts";
 import { assertSameStructure, flatten, leafData, leavesOf, type Tree, zerosLike } from "./tree.ts";
 
 /** What `stateDict()` returns: plain data, `JSON.stringify`-safe and exact. */
@@ -19,6 +19,11 @@ export interface OptimizerHandle<S> {
   readonly state: S;
   /** Updates applied so far. */
   readonly stepCount: number;
+  /**
+   * Live hyperparameters when the transform has them (`injectHyperparams`), else undefined: read the
+   * values the next update will use; assign to change one mid-run (`opt.hyperparams.lr = 1e-4`).
+   */
+  readonly hyperparams: Hyperparams | undefined;
   /** One update from these gradients; the gradients are read, never written. */
   step(grads: Tree): void;
   stateDict(): StateDict;
@@ -41,9 +46,11 @@ export function createOptimizer<S>(tx: GradientTransformation<S>, params: Tree):
   const work = zerosLike(params);
   const workLeaves = leavesOf(work);
   let count = 0;
+  const hyperparams = tx.hyperparams?.(state);
   return {
     params,
     state,
+    hyperparams,
     get stepCount() {
       return count;
     },

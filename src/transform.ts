@@ -25,7 +25,15 @@ export interface GradientTransformation<S = unknown> {
   init(params: Tree): S;
   /** Transforms `updates` (see ownership above), mutating `state`. */
   update(updates: Tree, state: S, params?: Tree): Tree;
+  /**
+   * Optional: the live hyperparameters inside this transform (see `injectHyperparams`), found
+   * through chains and wrappers; `createOptimizer(...).hyperparams` is this view.
+   */
+  hyperparams?(state: S): Hyperparams | undefined;
 }
+
+/** A live view of hyperparameters: reading gives the value the next update will use; writing fixes it. */
+export type Hyperparams = Record<string, number>;
 
 /** A transform of any state type, for collections of transforms. */
 // biome-ignore lint/suspicious/noExplicitAny: a heterogeneous list of transforms has no better type
@@ -52,6 +60,14 @@ export function chain<const T extends readonly AnyTransformation[]>(
     }
   });
   return {
+    hyperparams(state) {
+      const states = state as unknown as unknown[];
+      for (let i = 0; i < txs.length; i++) {
+        const view = txs[i]!.hyperparams?.(states[i]);
+        if (view) return view;
+      }
+      return undefined;
+    },
     init: (params) => txs.map((tx) => tx.init(params)) as unknown as S,
     update(updates, state, params) {
       const states = state as unknown as unknown[];

@@ -1,0 +1,79 @@
+import { checkNumber } from "../hyper.ts";
+import {
+  type AnyTransformation,
+  buffersLike,
+  type GradientTransformation,
+  paramLeaves,
+} from "../transform.ts";
+import { type FloatArray, leavesOf, mapTree, type Tree } from "../tree.ts";
+import { checkInner, innerHyperparams, type Wrapped } from "./inner.ts";
+
+export interface AverageState<S = unknown> extends Wrapped<S> {
+  /** Updates averaged so far. */
+  count: number;
+  average: FloatArray[];
+}
+
+/**
+ * Exponential moving average of the params after each update, `a ← d·a + (1 − d)·p`, starting from
+ * zero; read it with `averagedParams`, which divides by 1 − dᵗ when `debias` (default) so early
+ * averages are not pulled toward zero. The params themselves train as `tx` says.
+ */
+export function ema<S>(tx: GradientTransformation<S>, options: { decay?: number; debias?: boolean } = {}) {
+  const decay = checkNumber("ema", "decay", options.decay ?? 0.999, "[0, 1)");
+  return averaging("ema", tx, decay, options.debias ?? true);
+}
+
+/** Polyak–Ruppert (SWA) averaging: the plain mean of the params after every update so far. */
+export function polyak<S>(tx: GradientTransformation<S>) {
+  return averaging("polyak", tx, "uniform", false);
+}
+
+interface Averaging<S> extends GradientTransformation<AverageState<S>> {
+  readonly decay: number | "uniform";
+  readonly debias: boolean;
+}
+
+function averaging<S>(
+  owner: string,
+  tx: GradientTransformation<S>,
+  decay: number | "uniform",
+  debias: boolean,
+): Averaging<S> {
+  const inner = checkInner(owner, tx) as GradientTransformation<S>;
+  return {
+    ...innerHyperparams(inner as AnyTransformation),
+    decay,
+    debias,
+    init: (params) => ({ count: 0, average: buffersLike(params), inner: inner.init(params) }),
+    update(updates: Tree, state, params) {
+      const out = inner.update(updates, state.inner, params);
+      const us = leavesOf(out);
+      const ps = paramLeaves(owner, params, us.length);
+      const d = decay === "uniform" ? state.count / (state.count + 1) : decay;
+      for (let i = 0; i < us.length; i++) {
+        const a = state.average[i]!;
+        const u = us[i]!;
+        const p = ps[i]!;
+        for (let j = 0; j < a.length; j++) a[j] = d * a[j]! + (1 - d) * (p[j]! + u[j]!);
+      }
+      state.count += 1;
+      return out;
+    },
+  };
+}
+
+/**
+ * The averaged params as a new tree shaped like `params`: pass the transform made by `ema`/`polyak`
+ * and its state (e.g. `opt.state` when it is the outermost transform).
+ */
+export function averagedParams<S>(tx: Averaging<S>, state: AverageState<S>, params: Tree): Tree {
+  const correction = tx.debias && tx.decay !== "uniform" && state.count > 0 ? 1 - tx.decay ** state.count : 1;
+  let i = 0;
+  return mapTree(params, (d) => {
+    const a = state.average[i++]!;
+    const out = d instanceof Float32Array ? new Float32Array(d.length) : new Float64Array(d.length);
+    for (let j = 0; j < out.length; j++) out[j] = a[j]! / correction;
+    return out;
+  });
+}

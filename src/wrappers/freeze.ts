@@ -1,0 +1,20 @@
+import type { GradientTransformation } from "../transform.ts";
+import { leavesOf, type Mask, resolveMask, type Tree } from "../tree.ts";
+
+/**
+ * Zeroes the updates of the masked leaves, so they never move. Put it last in a chain: earlier, a
+ * decoupled decay or a momentum buffer after it could still move a frozen leaf.
+ */
+export function freeze(mask: Mask): GradientTransformation<null> {
+  if (mask === undefined || mask === null) throw new TypeError("freeze: a mask is required");
+  return {
+    init: () => null,
+    update(updates: Tree, _state, params) {
+      const on = resolveMask(mask, params ?? updates);
+      leavesOf(updates).forEach((u, i) => {
+        if (on[i]) u.fill(0);
+      });
+      return updates;
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import { valueAt } from "../hyper.ts";
+import type { AnyTransformation, GradientTransformation, Hyperparams } from "../transform.ts";
+import type { Tree } from "../tree.ts";
+import type { Wrapped } from "./inner.ts";
+
+/** The hyperparameters PyTorch schedulers drive: they may change every step without rebuilding anything. */
+const LIVE = new Set(["lr", "weightDecay", "momentum", "betas[0]"]);
+
+export interface InjectState<S = unknown> extends Wrapped<S> {
+  count: number;
+  /** The value of every numeric hyperparameter at the last update (or at init). */
+  hyperparams: Record<string, number>;
+  /** Hyperparameters set by hand; they no longer follow their schedule. */
+  fixed: Record<string, boolean>;
+}
+
+type Options = Record<string, unknown>;
+
+/**
+ * Makes an optimizer's numeric hyperparameters live (Optax's `inject_hyperparams`):
+ * `createOptimizer(injectHyperparams(adamw, { lr: warmupCosineDecay(…), weightDecay: 0.05 }), params)`
+ * gives `opt.hyperparams.lr` — the value the next update will use, for logging — and lets you set any
+ * numeric hyperparameter mid-run (`opt.hyperparams.lr = 3e-4`). A set value is validated by the
+ * optimizer's own checks, replaces its schedule from then on, and is saved in `stateDict()`.
+ * Numeric options are the top-level numbers and schedules, and the entries of `betas`.
+ */
+export function injectHyperparams<O extends object>(
+  factory: (options: O) => AnyTransformation,
+  options: O,
+): GradientTransformation<InjectState> {
+  const owner = "injectHyperparams";
+  if (typeof factory !== "function")
+    throw new TypeError(`${owner}: expected an optimizer constructor such as adamw`);
+  const given = { ...(options as Options) };
+  // name → where it lives in the options, and its original number or schedule
+  const entries: { name: string; key: string; index?: number; value: number | ((c: number) => number) }[] =
+    [];
+  for (const [key, v] of Object.entries(given)) {
+    if (typeof v === "number" || typeof v === "function")
+      entries.push({ name: key, key, value: v as number });
+    else if (Array.isArray(v)) {
+      v.forEach((x, index) => {
+        if (typeof x === "number" || typeof x === "function")
+          entries.push({ name: `${key}[${index}]`, key, index, value: x });
+      });
+    }
+  }
+  const withValues = (values: Record<string, unknown>): O => {
+    const o: Options = { ...given };
+    for (const e of entries) {
+      if (e.index === undefined) o[e.key] = values[e.name];
+      else {
+        if (o[e.key] === given[e.key]) o[e.key] = [...(given[e.key] as unknown[])];
+        (o[e.key] as unknown[])[e.index] = values[e.name];
+      }
+    }
+    return o as O;
+  };
+  // A live entry reads the value in force from `current`, set just before each inner update; a live
+  // entry that starts at a constant 0 stays 0 (so sgd without momentum keeps no momentum buffer).
+  let current: Record<string, number> = {};
+  const isLive = (e: (typeof entries)[number]) => LIVE.has(e.name) && e.value !== 0;
+  // Keep a schedule's base (for decayWith: "multiplier"); a constant is its own base.
+  const live = (e: (typeof entries)[number]) =>
+    Object.assign(() => current[e.name]!, {
+      base: typeof e.value === "number" ? e.value : (e.value as { base?: number }).base,
+    });
+  const liveValues = Object.fromEntries(entries.filter(isLive).map((e) => [e.name, live(e)]));
+  const staticKey = (h: Record<string, number>) =>
+    JSON.stringify(entries.filter((e) => !isLive(e)).map((e) => h[e.name]));
+  const build = (h: Record<string, number>) =>
+    factory(withValues({ ...Object.fromEntries(entries.map((e) => [e.name, h[e.name]!])), ...liveValues }));
+  factory(options); // validates the options as given
+  let cache: { key: string; tx: AnyTransformation } | undefined;
+  const innerFor = (h: Record<string, number>) => {
+    const key = staticKey(h);
+    if (!cache || cache.key !== key) cache = { key, tx: build(h) };
+    return cache.tx;
+  };
+  const inForce = (e: (typeof entries)[number], state: InjectState) =>
+    state.fixed[e.name] || typeof e.value === "number"
+      ? state.hyperparams[e.name]!
+      : valueAt(owner, e.name, e.value, state.count, "(-inf, inf)");
+
+  return {
+    init(params: Tree) {
+      const hyperparams: Record<string, number> = {};
+      for (const e of entries) hyperparams[e.name] = typeof e.value === "number" ? e.value : e.value(0);
+      const fixed = Object.fromEntries(entries.map((e) => [e.name, false]));
+      return { count: 0, hyperparams, fixed, inner: innerFor(hyperparams).init(params) };
+    },
+    update(updates, state, params) {
+      const h: Record<string, number> = {};
+      for (const e of entries) h[e.name] = inForce(e, state);
+      const tx = innerFor(h);
+      current = h;
+      const out = tx.update(updates, state.inner, params);
+      Object.assign(state.hyperparams, h);
+      state.count += 1;
+      return out;
+    },
+    hyperparams(state) {
+      const view: Hyperparams = {};
+      for (const e of entries) {
+        Object.defineProperty(view, e.name, {
+          enumerable: true,
+          get: () => inForce(e, state),
+          set: (v: unknown) => {
+            if (LIVE.has(e.name) && e.value === 0 && v !== 0) {
+              throw new RangeError(
+                `${owner}: ${e.name} was 0 when the optimizer was built, so it keeps no state for it; build it with a non-zero ${e.name} (or a schedule) to change it later`,
+              );
+            }
+            if (typeof v !== "number")
+              throw new TypeError(`${owner}: ${e.name} must be a number, got ${String(v)}`);
+            const h = Object.fromEntries(entries.map((x) => [x.name, inForce(x, state)]));
+            h[e.name] = v;
+            factory(withValues(h)); // the optimizer's own checks: a RangeError here changes nothing
+            state.hyperparams[e.name] = v;
+            state.fixed[e.name] = true;
+          },
+        });
+      }
+      return Object.seal(view);
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import type { AnyTransformation, GradientTransformation, Hyperparams } from "../transform.ts";
+import { flatten, isLeaf, type Leaf, leafData, leavesOf, showPath, type Tree } from "../tree.ts";
+
+/** A label per leaf: a function of (path, leaf), or a tree of labels shaped like the params (a label may stand for a subtree). */
+export type Labels = ((path: string, leaf: Leaf) => string) | LabelTree;
+export type LabelTree = string | readonly LabelTree[] | { readonly [key: string]: LabelTree };
+
+export type PartitionState = Record<string, unknown>;
+
+function labelsFor(owner: string, labels: Labels, params: Tree): string[] {
+  const { paths, leaves } = flatten(params);
+  if (typeof labels === "function") return paths.map((p, i) => labels(p, leaves[i]!));
+  return paths.map((p) => {
+    let node: unknown = labels;
+    for (const key of p === "" ? [] : p.split(".")) {
+      if (typeof node === "string") break;
+      if (node === null || typeof node !== "object" || isLeaf(node)) break;
+      node = (node as Record<string, unknown>)[key];
+    }
+    if (typeof node !== "string") throw new TypeError(`${owner}: no label for ${showPath(p)}`);
+    return node;
+  });
+}
+
+/**
+ * Different transforms for different leaves — PyTorch's param groups, Optax's `multi_transform`.
+ * Each transform sees only its own leaves, as an object keyed by their full paths (so masks by path
+ * keep working inside it), and keeps its own state and count.
+ */
+export function partition(
+  transforms: Readonly<Record<string, AnyTransformation>>,
+  labels: Labels,
+): GradientTransformation<PartitionState> {
+  const owner = "partition";
+  const names = Object.keys(transforms ?? {}).sort();
+  if (names.length === 0) throw new TypeError(`${owner}: give at least one labelled transform`);
+  for (const n of names) {
+    const t = transforms[n];
+    if (!t || typeof t.init !== "function" || typeof t.update !== "function") {
+      throw new TypeError(`${owner}: '${n}' is not a gradient transformation`);
+    }
+  }
+  const groups = (tree: Tree, params: Tree) => {
+    const ls = labelsFor(owner, labels, params);
+    const { paths, leaves } = flatten(tree);
+    const out: Record<string, Record<string, Leaf>> = Object.fromEntries(names.map((n) => [n, {}]));
+    ls.forEach((l, i) => {
+      const g = out[l];
+      if (!g)
+        throw new TypeError(
+          `${owner}: ${showPath(paths[i]!)} is labelled '${l}', which has no transform (have: ${names.join(", ")})`,
+        );
+      g[paths[i]!] = leaves[i]!;
+    });
+    return out;
+  };
+  return {
+    hyperparams(state): Hyperparams | undefined {
+      for (const n of names) {
+        const view = transforms[n]!.hyperparams?.(state[n]);
+        if (view) return view;
+      }
+      return undefined;
+    },
+    init(params) {
+      const g = groups(params, params);
+      return Object.fromEntries(names.map((n) => [n, transforms[n]!.init(g[n]!)]));
+    },
+    update(updates, state, params) {
+      if (params === undefined) throw new TypeError(`${owner}: needs params to find each leaf's label`);
+      const gu = groups(updates, params);
+      const gp = groups(params, params);
+      for (const n of names) {
+        const sub = gu[n]!;
+        const out = transforms[n]!.update(sub, state[n], gp[n]!);
+        // A transform may return new arrays; write them back into the caller's updates.
+        const result = leavesOf(out);
+        Object.values(sub).forEach((leaf, i) => {
+          const d = leafData(leaf);
+          if (result[i] !== d) d.set(result[i]!);
+        });
+      }
+      return updates;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { checkNumber } from "../hyper.ts";
+import type { AnyTransformation, GradientTransformation } from "../transform.ts";
+import { flatten, leafData, showPath, type Tree } from "../tree.ts";
+import { checkInner, innerHyperparams, type Wrapped } from "./inner.ts";
+
+export interface SkipState<S = unknown> extends Wrapped<S> {
+  /** Updates skipped so far. */
+  skipped: number;
+  /** Non-finite updates in a row, up to now. */
+  consecutive: number;
+}
+
+/**
+ * Skips an update whose gradient holds a NaN or an infinity: params and the wrapped state stay
+ * untouched (zero updates are returned) and the skip is counted. More than `maxConsecutive` in a row
+ * throws, naming the first bad path — training has diverged and skipping would hide it.
+ * Default maxConsecutive: 10.
+ */
+export function skipNonFinite<S>(
+  tx: GradientTransformation<S>,
+  options: { maxConsecutive?: number } = {},
+): GradientTransformation<SkipState<S>> {
+  const owner = "skipNonFinite";
+  const inner = checkInner(owner, tx) as GradientTransformation<S>;
+  const max = checkNumber(owner, "maxConsecutive", options.maxConsecutive ?? 10, "[0, inf]");
+  return {
+    ...innerHyperparams(inner as AnyTransformation),
+    init: (params) => ({ skipped: 0, consecutive: 0, inner: inner.init(params) }),
+    update(updates: Tree, state, params) {
+      const { paths, leaves } = flatten(updates);
+      let bad = -1;
+      for (let i = 0; i < leaves.length && bad < 0; i++) {
+        const u = leafData(leaves[i]!);
+        for (let j = 0; j < u.length; j++) {
+          if (!Number.isFinite(u[j]!)) {
+            bad = i;
+            break;
+          }
+        }
+      }
+      if (bad < 0) {
+        state.consecutive = 0;
+        return inner.update(updates, state.inner, params);
+      }
+      if (state.consecutive + 1 > max) {
+        throw new RangeError(
+          `${owner}: ${state.consecutive + 1} non-finite gradients in a row (maxConsecutive ${max}); first at ${showPath(paths[bad]!)}`,
+        );
+      }
+      state.consecutive += 1;
+      state.skipped += 1;
+      for (const l of leaves) leafData(l).fill(0);
+      return updates;
+    },
+  };
+}
