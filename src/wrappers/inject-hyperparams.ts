@@ -26,7 +26,7 @@ type Options = Record<string, unknown>;
  */
 export function injectHyperparams<O extends object>(
   factory: (options: O) => AnyTransformation,
-  options: O,
+  options: NoInfer<O>,
 ): GradientTransformation<InjectState> {
   const owner = "injectHyperparams";
   if (typeof factory !== "function")
