@@ -15,7 +15,7 @@ export function clipByBlockNorm(
     init: () => null,
     update(updates: Tree) {
       for (const u of leavesOf(updates)) {
-        const coef = Math.min(max / (pNorm(u, p) + 1e-6), 1);
+        const coef = Math.min((1 / (pNorm(u, p) + 1e-6)) * max, 1);
         for (let j = 0; j < u.length; j++) u[j]! *= coef;
       }
       return updates;

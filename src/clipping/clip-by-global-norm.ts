@@ -39,7 +39,8 @@ export function clipByGlobalNorm(
           `${owner}: the total ${p}-norm of the gradients is ${norm}; nothing was changed`,
         );
       }
-      const coef = Math.min(max / (norm + 1e-6), 1);
+      // (1/(N + ε))·maxNorm rather than maxNorm/(N + ε): the same rounding as PyTorch
+      const coef = Math.min((1 / (norm + 1e-6)) * max, 1);
       for (const u of us) for (let j = 0; j < u.length; j++) u[j]! *= coef;
       state.totalNorm = norm;
       return updates;

@@ -6,7 +6,8 @@ export function pNorm(a: ArrayLike<number>, p: number, from = 0, to = a.length):
     let m = 0;
     for (let j = from; j < to; j++) {
       const x = Math.abs(a[j]!);
-      if (!(x <= m)) m = x; // NaN wins, as in torch
+      if (Number.isNaN(x)) return x; // NaN wins, as in torch
+      if (x > m) m = x;
     }
     return m;
   }

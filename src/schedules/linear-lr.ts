@@ -8,7 +8,10 @@ export interface LinearLrOptions {
   totalIters?: number;
 }
 
-/** `torch.optim.lr_scheduler.LinearLR`: `lr·(s + (e − s)·min(t, T)/T)`. Defaults s = 1/3, e = 1, T = 5. */
+/**
+ * `torch.optim.lr_scheduler.LinearLR`: `lr·(s + (e − s)·min(t, T)/T)`. Defaults s = 1/3, e = 1, T = 5.
+ * As in PyTorch, T = 0 holds `lr·s` forever.
+ */
 export function linearLr(options: LinearLrOptions): BaseSchedule {
   const owner = "linearLr";
   const o = scheduleOptions(owner, options, ["lr", "startFactor", "endFactor", "totalIters"], ["lr"]);
@@ -16,5 +19,5 @@ export function linearLr(options: LinearLrOptions): BaseSchedule {
   const s = checkNumber(owner, "startFactor", o.startFactor ?? 1 / 3, "(0, 1]");
   const e = checkNumber(owner, "endFactor", o.endFactor ?? 1, "[0, 1]");
   const total = checkNonNegativeInteger(owner, "totalIters", o.totalIters ?? 5);
-  return withBase((t) => lr * (total === 0 ? e : s + ((e - s) * Math.min(t, total)) / total), lr);
+  return withBase((t) => lr * (total === 0 ? s : s + ((e - s) * Math.min(t, total)) / total), lr);
 }

@@ -1,6 +1,13 @@
 /** Loads the PyTorch golden fixtures written by tools/golden/generate.py and replays their problem. */
 import { readFileSync } from "node:fs";
-import { base64ToFloats, type Dtype, type FloatArray, type Tree } from "momenta";
+import {
+  base64ToFloats,
+  createOptimizer,
+  type Dtype,
+  type FloatArray,
+  type GradientTransformation,
+  type Tree,
+} from "momenta";
 
 const dir = new URL("./fixtures/", import.meta.url);
 const readJson = (name: string) => JSON.parse(readFileSync(new URL(name, dir), "utf8"));
@@ -89,4 +96,26 @@ export function maxRelError(x: ArrayLike<number>, y: ArrayLike<number>): number 
     if (!(e <= worst)) worst = e; // NaN wins
   }
   return worst;
+}
+
+/** Runs the fixture problem from its initial params with `tx`; returns the worst error against `trajectory` over all steps. */
+export function replayTrajectory(
+  problem: Problem,
+  dtype: Dtype,
+  tx: GradientTransformation<unknown>,
+  trajectory: FloatArray,
+): number {
+  const { n, steps } = problem;
+  const flat = makeArray(dtype, problem.init);
+  const params = makeParams(problem, flat);
+  const opt = createOptimizer(tx, params);
+  const g = makeArray(dtype, new Float64Array(n));
+  const grads = makeParams(problem, g);
+  let err = maxRelError(flat, trajectory.subarray(0, n));
+  for (let t = 0; t < steps; t++) {
+    gradient(problem, dtype, flat, t, g);
+    opt.step(grads);
+    err = Math.max(err, maxRelError(flat, trajectory.subarray((t + 1) * n, (t + 2) * n)));
+  }
+  return err;
 }

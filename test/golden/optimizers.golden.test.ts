@@ -14,6 +14,7 @@ import {
   makeParams,
   maxRelError,
   type Problem,
+  replayTrajectory,
 } from "./fixtures.ts";
 
 const OPTIMIZERS = [
@@ -86,19 +87,7 @@ function loadTorchState(
 }
 
 function run(name: string, config: Config, problem: Problem) {
-  const { n, steps } = problem;
-  const flat = makeArray(config.dtype, problem.init);
-  const params = makeParams(problem, flat);
-  const opt = momenta.createOptimizer(build(name, config), params);
-  const g = makeArray(config.dtype, new Float64Array(n));
-  const grads = makeParams(problem, g);
-  let err = maxRelError(flat, config.trajectory.subarray(0, n));
-  for (let t = 0; t < steps; t++) {
-    gradient(problem, config.dtype, flat, t, g);
-    opt.step(grads);
-    err = Math.max(err, maxRelError(flat, config.trajectory.subarray((t + 1) * n, (t + 2) * n)));
-  }
-  return err;
+  return replayTrajectory(problem, config.dtype, build(name, config), config.trajectory);
 }
 
 function singleSteps(name: string, config: Config, problem: Problem) {
