@@ -31,6 +31,13 @@ describe("README examples", () => {
     const [count, weights] = printed[0]![0]!;
     expect(count).toBe(500);
     for (const w of weights as string[]) expect(Math.abs(Number(w) - 1)).toBeLessThan(0.1);
-    expect(printed[3]![0]).toEqual([1]);
+    const clip = examples.findIndex((code) => code.includes("clipByGlobalNorm(0.01)"));
+    const [before, after] = printed[clip]![0]! as { v: number; step30: number }[];
+    expect(before!.v).toBeLessThan(0.02);
+    expect(after!.v).toBeGreaterThan(900);
+    expect(before!.step30).toBeGreaterThan(0.0095);
+    expect(after!.step30 * 4).toBeLessThan(before!.step30);
+    const resume = examples.findIndex((code) => code.includes("loadStateDict"));
+    expect(printed[resume]![0]).toEqual([1]);
   });
 });

@@ -22,7 +22,8 @@ type Options = Record<string, unknown>;
  * gives `opt.hyperparams.lr` — the value the next update will use, for logging — and lets you set any
  * numeric hyperparameter mid-run (`opt.hyperparams.lr = 3e-4`). A set value is validated by the
  * optimizer's own checks, replaces its schedule from then on, and is saved in `stateDict()`.
- * Numeric options are the top-level numbers and schedules, and the entries of `betas`.
+ * Numeric options are the top-level numbers, the entries of `betas`, and the schedules given for
+ * lr, weightDecay, momentum or betas[0].
  */
 export function injectHyperparams<O extends object>(
   factory: (options: O) => AnyTransformation,
@@ -35,13 +36,15 @@ export function injectHyperparams<O extends object>(
   // name → where it lives in the options, and its original number or schedule
   const entries: { name: string; key: string; index?: number; value: number | ((c: number) => number) }[] =
     [];
+  // Numbers anywhere at the top level (or in an array such as betas); functions only where a schedule
+  // may stand — a `mask` function is not a hyperparameter.
+  const wanted = (name: string, x: unknown) =>
+    typeof x === "number" || (typeof x === "function" && LIVE.has(name));
   for (const [key, v] of Object.entries(given)) {
-    if (typeof v === "number" || typeof v === "function")
-      entries.push({ name: key, key, value: v as number });
+    if (wanted(key, v)) entries.push({ name: key, key, value: v as number });
     else if (Array.isArray(v)) {
       v.forEach((x, index) => {
-        if (typeof x === "number" || typeof x === "function")
-          entries.push({ name: `${key}[${index}]`, key, index, value: x });
+        if (wanted(`${key}[${index}]`, x)) entries.push({ name: `${key}[${index}]`, key, index, value: x });
       });
     }
   }
