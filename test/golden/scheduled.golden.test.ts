@@ -33,7 +33,8 @@ function build(c: Case): m.GradientTransformation<unknown> {
       else options.betas = [s.momentum, 0.999];
     }
   }
-  const opt = (m[c.optimizer] as (o: never) => m.Optimizer)(options as never);
+  const make: Record<Case["optimizer"], (o: never) => m.Optimizer> = { adam: m.adam, adamw: m.adamw, sgd: m.sgd };
+  const opt = make[c.optimizer](options as never);
   return c.clip ? m.chain(m.clipByGlobalNorm(c.clip.maxNorm, { normType: c.clip.normType }), opt) : opt;
 }
 

@@ -73,7 +73,9 @@ describe("injectHyperparams: live hyperparameters", () => {
     expect(resumed.hyperparams!.lr).toBe(1e-3);
     expect(resumed.hyperparams!["betas[1]"]).toBe(0.99);
     // copy the saved params in and continue
-    leavesOf(resumedParams).forEach((a, i) => a.set(saved.p[i]));
+    leavesOf(resumedParams).forEach((a, i) => {
+      a.set(saved.p[i]);
+    });
     train(resumed, resumedParams, 10, 8);
     expect(snapshot(resumedParams)).toEqual(snapshot(params));
   });
