@@ -33,7 +33,11 @@ function build(c: Case): m.GradientTransformation<unknown> {
       else options.betas = [s.momentum, 0.999];
     }
   }
-  const make: Record<Case["optimizer"], (o: never) => m.Optimizer> = { adam: m.adam, adamw: m.adamw, sgd: m.sgd };
+  const make: Record<Case["optimizer"], (o: never) => m.Optimizer> = {
+    adam: m.adam,
+    adamw: m.adamw,
+    sgd: m.sgd,
+  };
   const opt = make[c.optimizer](options as never);
   return c.clip ? m.chain(m.clipByGlobalNorm(c.clip.maxNorm, { normType: c.clip.normType }), opt) : opt;
 }
