@@ -27,7 +27,7 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return parts.join("");
 }
 
-export function base64ToBytes(text: string): Uint8Array {
+export function base64ToBytes(text: string): Uint8Array<ArrayBuffer> {
   if (typeof text !== "string" || text.length % 4 !== 0)
     throw new TypeError("base64: length is not a multiple of 4");
   const pad = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;

@@ -1,6 +1,25 @@
+import { type Fused, fuse, type KernelName } from "./kernels/fused.ts";
+import { layoutOf, mirror } from "./kernels/layout.ts";
+import type { ThreadPool } from "./kernels/wasm-kernels.ts";
 import { copyStateInto, decodeStateLike, type Encoded, encodeState } from "./state-dict.ts";
-import { applyUpdates, type GradientTransformation, type Hyperparams } from "./transform.ts";
-import { assertSameStructure, flatten, leafData, leavesOf, type Tree, zerosLike } from "./tree.ts";
+import {
+  type AnyTransformation,
+  applyUpdates,
+  type GradientTransformation,
+  type Hyperparams,
+} from "./transform.ts";
+import { assertSameStructure, flatten, leafData, leavesOf, mapTree, type Tree } from "./tree.ts";
+
+export interface CreateOptimizerOptions {
+  /**
+   * "auto" (default): a fused kernel when the chain is one it knows — WASM SIMD for float32 params
+   * packed by `packTree`, else JS — and the reference chain otherwise. "reference", "js" and "wasm"
+   * force one (throwing, with the reason, when it cannot run this chain on these params).
+   */
+  kernel?: "auto" | KernelName;
+  /** Worker threads for the WASM kernels (e.g. `await nodeThreadPool(2)` from `momenta/node`). */
+  pool?: ThreadPool;
+}
 
 /** What `stateDict()` returns: plain data, `JSON.stringify`-safe and exact. */
 export interface StateDict {
@@ -19,6 +38,13 @@ export interface OptimizerHandle<S> {
   readonly state: S;
   /** Updates applied so far. */
   readonly stepCount: number;
+  /** The kernel running the updates. */
+  readonly kernel: KernelName;
+  /**
+   * The optimizer's own gradient buffer, shaped like the params: write gradients into it and call
+   * `step(opt.grads)` to skip the copy (with packed params it sits next to them in the arena).
+   */
+  readonly grads: Tree;
   /**
    * Live hyperparameters when the transform has them (`injectHyperparams`), else undefined: read the
    * values the next update will use; assign to change one mid-run (`opt.hyperparams.lr = 1e-4`).
@@ -40,26 +66,65 @@ export interface OptimizerHandle<S> {
  * not screened: like PyTorch, they propagate into the params and state (wrap the transform in
  * `skipNonFinite` to guard against them).
  */
-export function createOptimizer<S>(tx: GradientTransformation<S>, params: Tree): OptimizerHandle<S> {
+export function createOptimizer<S>(
+  tx: GradientTransformation<S>,
+  params: Tree,
+  options: CreateOptimizerOptions = {},
+): OptimizerHandle<S> {
+  const choice = options.kernel ?? "auto";
+  if (!["auto", "reference", "js", "wasm"].includes(choice)) {
+    throw new RangeError(
+      `createOptimizer: kernel must be "auto", "reference", "js" or "wasm", got ${JSON.stringify(choice)}`,
+    );
+  }
   const paths = flatten(params).paths;
+  const paramLeaves = leavesOf(params);
   const state = tx.init(params);
-  const work = zerosLike(params);
-  const workLeaves = leavesOf(work);
+  // The gradient buffer mirrors the params' layout: next to them in their arena when packed.
+  const layout = layoutOf(paramLeaves);
+  const work = mirror(layout, layout.arena);
+  let w = 0;
+  const workTree = mapTree(params, () => work.leaves[w++]!);
+  let fused: Fused | undefined;
+  if (choice !== "reference" && paramLeaves.length > 0) {
+    const f = fuse(
+      tx as AnyTransformation,
+      state,
+      params,
+      paramLeaves,
+      { flat: layout.arena ? work.flat : undefined, leaves: work.leaves },
+      layout,
+      choice,
+      options.pool,
+    );
+    if (typeof f === "string") {
+      if (choice !== "auto")
+        throw new TypeError(`createOptimizer: the ${choice} kernel cannot run this: ${f}`);
+    } else fused = f;
+  } else if (options.pool) {
+    throw new TypeError("createOptimizer: a thread pool needs the wasm kernel");
+  }
+  const workLeaves = work.leaves;
   let count = 0;
   const hyperparams = tx.hyperparams?.(state);
   return {
     params,
     state,
     hyperparams,
+    kernel: fused?.kernel ?? "reference",
+    grads: workTree,
     get stepCount() {
       return count;
     },
     step(grads) {
       assertSameStructure(params, grads, { what: "gradients", dtype: true });
       const gs = flatten(grads).leaves;
-      for (let i = 0; i < gs.length; i++) workLeaves[i]!.set(leafData(gs[i]!));
-      const updates = tx.update(work, state, params);
-      applyUpdates(params, updates);
+      for (let i = 0; i < gs.length; i++) {
+        const g = leafData(gs[i]!);
+        if (g !== workLeaves[i]) workLeaves[i]!.set(g);
+      }
+      if (fused) fused.step();
+      else applyUpdates(params, tx.update(workTree, state, params));
       count += 1;
     },
     stateDict() {

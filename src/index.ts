@@ -11,6 +11,10 @@ export * from "./create-optimizer.ts";
 export * from "./decay/exclude-bias-and-norm.ts";
 export * from "./decay/rescale-weight-decay.ts";
 export * from "./hyper.ts";
+// Fast kernels
+export * from "./kernels/arena.ts";
+export type { KernelName } from "./kernels/fused.ts";
+export { type ThreadPool, wasmAvailable } from "./kernels/wasm-kernels.ts";
 export * from "./optimizers/adadelta.ts";
 export * from "./optimizers/adagrad.ts";
 export * from "./optimizers/adam.ts";

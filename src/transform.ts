@@ -30,6 +30,13 @@ export interface GradientTransformation<S = unknown> {
    * through chains and wrappers; `createOptimizer(...).hyperparams` is this view.
    */
   hyperparams?(state: S): Hyperparams | undefined;
+  /**
+   * Optional: what this transform computes, in a form the fused kernels recognize (set by the
+   * optimizer aliases and clipByGlobalNorm). Opaque to everything else.
+   */
+  readonly fusion?: unknown;
+  /** Set by `chain`: its members, in order. */
+  readonly parts?: readonly AnyTransformation[];
 }
 
 /** A live view of hyperparameters: reading gives the value the next update will use; writing fixes it. */
@@ -60,6 +67,7 @@ export function chain<const T extends readonly AnyTransformation[]>(
     }
   });
   return {
+    parts: txs,
     hyperparams(state) {
       const states = state as unknown as unknown[];
       for (let i = 0; i < txs.length; i++) {

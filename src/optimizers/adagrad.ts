@@ -1,6 +1,7 @@
 import { checkNumber, valueAt } from "../hyper.ts";
 import { scaleByRss } from "../transforms/scale-by-rss.ts";
 import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
+import { describe } from "./fusion.ts";
 
 export interface AdagradOptions extends CommonOptions {
   lrDecay?: number;
@@ -23,9 +24,18 @@ export function adagrad(options: AdagradOptions = {}): Optimizer {
     lrDecay === 0
       ? c.lr
       : (count: number) => valueAt(owner, "lr", c.lr, count, "[0, inf)") / (1 + count * lrDecay);
-  return alias(owner, lr, [
+  const tx = alias(owner, lr, [
     ...ascent(c.maximize),
     ...decay(owner, c.weightDecay, c.mask),
     scaleByRss({ initialAccumulatorValue: options.initialAccumulatorValue, eps: options.eps, owner }),
   ]);
+  return describe(tx, {
+    kind: "adagrad",
+    owner,
+    ...c,
+    lr,
+    eps: options.eps ?? 1e-10,
+    l2: c.weightDecay,
+    decoupled: 0,
+  });
 }

@@ -1,6 +1,7 @@
 import type { Hyper } from "../hyper.ts";
-import { scaleByAdam } from "../transforms/scale-by-adam.ts";
+import { checkBetas, scaleByAdam } from "../transforms/scale-by-adam.ts";
 import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
+import { describe } from "./fusion.ts";
 
 export interface AdamOptions extends CommonOptions {
   betas?: readonly [Hyper, number];
@@ -18,9 +19,23 @@ export const ADAM_OPTIONS = ["betas", "eps", "amsgrad"] as const;
 export function adam(options: AdamOptions = {}): Optimizer {
   const owner = "adam";
   const c = commonOptions(owner, options, ADAM_OPTIONS, { lr: 1e-3, weightDecay: 0 });
-  return alias(owner, c.lr, [
+  const tx = alias(owner, c.lr, [
     ...ascent(c.maximize),
     ...decay(owner, c.weightDecay, c.mask),
     scaleByAdam({ betas: options.betas, eps: options.eps, amsgrad: options.amsgrad, owner }),
   ]);
+  return describe(tx, {
+    kind: "adam",
+    owner,
+    ...c,
+    ...adamNumbers(owner, options),
+    l2: c.weightDecay,
+    decoupled: 0,
+  });
+}
+
+/** The resolved betas, eps and amsgrad, for the fusion description. */
+export function adamNumbers(owner: string, o: AdamOptions) {
+  const [beta1, beta2] = checkBetas(owner, o.betas);
+  return { beta1, beta2, eps: o.eps ?? 1e-8, amsgrad: o.amsgrad ?? false };
 }

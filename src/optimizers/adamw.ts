@@ -1,6 +1,7 @@
 import { scaleByAdam } from "../transforms/scale-by-adam.ts";
-import { ADAM_OPTIONS, type AdamOptions } from "./adam.ts";
+import { ADAM_OPTIONS, type AdamOptions, adamNumbers } from "./adam.ts";
 import { commonOptions, type DecayWith, decoupled, type Optimizer } from "./common.ts";
+import { describe } from "./fusion.ts";
 
 export interface AdamwOptions extends AdamOptions {
   /** "lr" (default, PyTorch): p ← p·(1 − lr_t·λ); "multiplier" (the AdamW paper): p ← p·(1 − η_t·λ). */
@@ -17,5 +18,14 @@ export function adamw(options: AdamwOptions = {}): Optimizer {
   const owner = "adamw";
   const c = commonOptions(owner, options, [...ADAM_OPTIONS, "decayWith"], { lr: 1e-3, weightDecay: 0.01 });
   const pre = scaleByAdam({ betas: options.betas, eps: options.eps, amsgrad: options.amsgrad, owner });
-  return decoupled(owner, c, [pre], options.decayWith);
+  const tx = decoupled(owner, c, [pre], options.decayWith);
+  if (options.decayWith === "multiplier") return tx;
+  return describe(tx, {
+    kind: "adam",
+    owner,
+    ...c,
+    ...adamNumbers(owner, options),
+    l2: 0,
+    decoupled: c.weightDecay,
+  });
 }

@@ -2,6 +2,7 @@ import { checkHyper, type Hyper } from "../hyper.ts";
 import { scaleByRms } from "../transforms/scale-by-rms.ts";
 import { trace } from "../transforms/trace.ts";
 import { active, alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
+import { describe } from "./fusion.ts";
 
 export interface RmspropOptions extends CommonOptions {
   alpha?: number;
@@ -22,10 +23,24 @@ export function rmsprop(options: RmspropOptions = {}): Optimizer {
     weightDecay: 0,
   });
   const momentum = checkHyper(owner, "momentum", options.momentum ?? 0, "[0, 1]");
-  return alias(owner, c.lr, [
+  const tx = alias(owner, c.lr, [
     ...ascent(c.maximize),
     ...decay(owner, c.weightDecay, c.mask),
     scaleByRms({ alpha: options.alpha, eps: options.eps, centered: options.centered, owner }),
     ...(active(momentum) ? [trace({ momentum, owner })] : []),
   ]);
+  const numbers = {
+    alpha: options.alpha ?? 0.99,
+    eps: options.eps ?? 1e-8,
+    centered: options.centered ?? false,
+  };
+  return describe(tx, {
+    kind: "rmsprop",
+    owner,
+    ...c,
+    ...numbers,
+    momentum,
+    l2: c.weightDecay,
+    decoupled: 0,
+  });
 }

@@ -1,6 +1,7 @@
 import { checkBoolean, checkHyper, checkNumber, type Hyper } from "../hyper.ts";
 import { trace } from "../transforms/trace.ts";
 import { active, alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
+import { describe } from "./fusion.ts";
 
 export interface SgdOptions extends CommonOptions {
   momentum?: Hyper;
@@ -20,7 +21,8 @@ export function momentumOptions(owner: string, o: SgdOptions) {
       `${owner}: nesterov requires momentum > 0 and dampening = 0 (got momentum ${String(momentum)}, dampening ${dampening})`,
     );
   }
-  return active(momentum) ? [trace({ momentum, dampening, nesterov, owner })] : [];
+  const links = active(momentum) ? [trace({ momentum, dampening, nesterov, owner })] : [];
+  return { links, momentum, dampening, nesterov };
 }
 
 /**
@@ -30,9 +32,7 @@ export function momentumOptions(owner: string, o: SgdOptions) {
 export function sgd(options: SgdOptions = {}): Optimizer {
   const owner = "sgd";
   const c = commonOptions(owner, options, SGD_OPTIONS, { lr: 1e-3, weightDecay: 0 });
-  return alias(owner, c.lr, [
-    ...ascent(c.maximize),
-    ...decay(owner, c.weightDecay, c.mask),
-    ...momentumOptions(owner, options),
-  ]);
+  const m = momentumOptions(owner, options);
+  const tx = alias(owner, c.lr, [...ascent(c.maximize), ...decay(owner, c.weightDecay, c.mask), ...m.links]);
+  return describe(tx, { kind: "sgd", owner, ...c, l2: c.weightDecay, decoupled: 0, ...m });
 }

@@ -1,4 +1,5 @@
 import { commonOptions, type DecayWith, decoupled, type Optimizer } from "./common.ts";
+import { describe } from "./fusion.ts";
 import { momentumOptions, SGD_OPTIONS, type SgdOptions } from "./sgd.ts";
 
 export interface SgdwOptions extends SgdOptions {
@@ -14,5 +15,8 @@ export interface SgdwOptions extends SgdOptions {
 export function sgdw(options: SgdwOptions = {}): Optimizer {
   const owner = "sgdw";
   const c = commonOptions(owner, options, [...SGD_OPTIONS, "decayWith"], { lr: 1e-3, weightDecay: 0 });
-  return decoupled(owner, c, momentumOptions(owner, options), options.decayWith);
+  const m = momentumOptions(owner, options);
+  const tx = decoupled(owner, c, m.links, options.decayWith);
+  if (options.decayWith === "multiplier") return tx;
+  return describe(tx, { kind: "sgd", owner, ...c, l2: 0, decoupled: c.weightDecay, ...m });
 }

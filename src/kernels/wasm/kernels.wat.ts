@@ -1,0 +1,163 @@
+/**
+ * The WebAssembly SIMD kernels, as WAT text (compiled to `kernels.generated.ts` by
+ * `npm run build:wasm`, which uses the `wabt` dev dependency; nothing is compiled at run time).
+ *
+ * Every kernel streams f32x4 vectors over [0, n) of regions laid out alike (the arena pads each leaf
+ * to a multiple of 4 floats, with zeros, so there is never a scalar tail), reading the gradient once
+ * and updating params and state in place. Offsets are bytes into the one (shared) memory. They
+ * compute in float32 throughout, so they agree with the reference chain to float32 rounding, not
+ * bit for bit (the JS kernels are the bit-exact ones).
+ */
+
+const at = (base: string) => `(i32.add (local.get $${base}) (local.get $i))`;
+const load = (base: string) => `(v128.load ${at(base)})`;
+const store = (base: string, value: string) => `(v128.store ${at(base)} ${value})`;
+const get = (name: string) => `(local.get $${name})`;
+const set = (name: string, value: string) => `(local.set $${name} ${value})`;
+const add = (a: string, b: string) => `(f32x4.add ${a} ${b})`;
+const mul = (a: string, b: string) => `(f32x4.mul ${a} ${b})`;
+const splat = (name: string) => `(local.set $S${name} (f32x4.splat (local.get $${name})))`;
+
+/** A kernel: f32 scalars are splatted once; `body` runs per 16-byte step with $i the byte offset. */
+function kernel(
+  name: string,
+  pointers: string[],
+  scalars: string[],
+  flags: string[],
+  locals: string[],
+  body: string[],
+) {
+  return `
+  (func (export "${name}") ${pointers.map((p) => `(param $${p} i32)`).join(" ")} (param $n i32)
+      ${scalars.map((s) => `(param $${s} f32)`).join(" ")} ${flags.map((f) => `(param $${f} i32)`).join(" ")}
+    (local $i i32) (local $end i32) ${scalars.map((s) => `(local $S${s} v128)`).join(" ")} ${locals.map((l) => `(local $${l} v128)`).join(" ")}
+    ${scalars.map(splat).join("\n    ")}
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $top
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        ${body.join("\n        ")}
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $top))))`;
+}
+
+// u ← g·coef + l2·p (coef carries the clip factor and the sign of maximize)
+const pre = [set("pp", load("p")), set("u", add(mul(load("g"), get("Scoef")), mul(get("Sl2"), get("pp"))))];
+// u ← u + wd·p; p ← p + u·(−lr)
+const post = [
+  set("u", add(get("u"), mul(get("Swd"), get("pp")))),
+  store("p", add(get("pp"), mul(get("u"), get("Snlr")))),
+];
+const common = ["coef", "l2", "wd", "nlr"];
+
+/** Heavy-ball/Nesterov momentum on u, with PyTorch's first step (b ← u). */
+const momentum = [
+  `(if ${get("hasMomentum")} (then`,
+  `  (if ${get("first")} (then ${set("bb", get("u"))}) (else ${set("bb", add(mul(get("Smu"), load("mb")), mul(get("Skeep"), get("u"))))}))`,
+  `  ${store("mb", get("bb"))}`,
+  `  (if ${get("nesterov")} (then ${set("u", add(get("u"), mul(get("Smu"), get("bb"))))}) (else ${set("u", get("bb"))}))))`,
+];
+
+const adam = kernel(
+  "adam",
+  ["p", "g", "m", "v", "x"],
+  [...common, "b1", "c1", "b2", "c2", "ibc1", "ibc2s", "eps"],
+  ["amsgrad"],
+  ["pp", "u", "mm", "vv"],
+  [
+    ...pre,
+    set("mm", add(mul(get("Sb1"), load("m")), mul(get("Sc1"), get("u")))),
+    store("m", get("mm")),
+    set("vv", add(mul(get("Sb2"), load("v")), mul(get("Sc2"), mul(get("u"), get("u"))))),
+    store("v", get("vv")),
+    `(if ${get("amsgrad")} (then ${set("vv", `(f32x4.max ${load("x")} ${get("vv")})`)} ${store("x", get("vv"))}))`,
+    set(
+      "u",
+      `(f32x4.div ${mul(get("mm"), get("Sibc1"))} ${add(mul(`(f32x4.sqrt ${get("vv")})`, get("Sibc2s")), get("Seps"))})`,
+    ),
+    ...post,
+  ],
+);
+
+const sgd = kernel(
+  "sgd",
+  ["p", "g", "mb"],
+  [...common, "mu", "keep"],
+  ["hasMomentum", "first", "nesterov"],
+  ["pp", "u", "bb"],
+  [...pre, ...momentum, ...post],
+);
+
+const rmsprop = kernel(
+  "rmsprop",
+  ["p", "g", "s", "a", "mb"],
+  [...common, "alpha", "c", "eps", "mu", "keep"],
+  ["centered", "hasMomentum", "first", "nesterov"],
+  ["pp", "u", "ss", "aa", "bb"],
+  [
+    ...pre,
+    set("ss", add(mul(get("Salpha"), load("s")), mul(get("Sc"), mul(get("u"), get("u"))))),
+    store("s", get("ss")),
+    `(if ${get("centered")} (then`,
+    `  ${set("aa", add(mul(get("Salpha"), load("a")), mul(get("Sc"), get("u"))))}`,
+    `  ${store("a", get("aa"))}`,
+    `  ${set("ss", `(f32x4.sub ${get("ss")} ${mul(get("aa"), get("aa"))})`)}))`,
+    set("u", `(f32x4.div ${get("u")} ${add(`(f32x4.sqrt ${get("ss")})`, get("Seps"))})`),
+    ...momentum,
+    ...post,
+  ],
+);
+
+const adagrad = kernel(
+  "adagrad",
+  ["p", "g", "s"],
+  [...common, "eps"],
+  [],
+  ["pp", "u", "ss"],
+  [
+    ...pre,
+    set("ss", add(load("s"), mul(get("u"), get("u")))),
+    store("s", get("ss")),
+    set("u", `(f32x4.div ${get("u")} ${add(`(f32x4.sqrt ${get("ss")})`, get("Seps"))})`),
+    ...post,
+  ],
+);
+
+/** Σ g² over [0, n), accumulated in float64 (for the global norm of clipping). */
+const sumsq = `
+  (func (export "sumsq") (param $g i32) (param $n i32) (result f64)
+    (local $i i32) (local $end i32) (local $x v128) (local $acc v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $top
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $x ${load("g")})
+        (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (f64x2.promote_low_f32x4 (local.get $x)) (f64x2.promote_low_f32x4 (local.get $x)))))
+        (local.set $x (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))
+        (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (f64x2.promote_low_f32x4 (local.get $x)) (f64x2.promote_low_f32x4 (local.get $x)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $top)))
+    (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))`;
+
+/** The memory-ceiling probe: AdamW's access pattern (read p, g, m, v; write p, m, v) with no arithmetic. */
+const stream7 = `
+  (func (export "stream7") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $a v128) (local $b v128) (local $c v128) (local $d v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $top
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $a ${load("p")}) (local.set $b ${load("g")}) (local.set $c ${load("m")}) (local.set $d ${load("v")})
+        ${store("p", get("b"))} ${store("m", get("a"))} ${store("v", "(v128.or (local.get $c) (local.get $d))")}
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $top))))`;
+
+export const KERNELS_WAT = `(module
+  (memory (import "env" "memory") 1 65536 shared)
+  ${adam}
+  ${sgd}
+  ${rmsprop}
+  ${adagrad}
+  ${sumsq}
+  ${stream7})
+`;
