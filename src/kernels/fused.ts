@@ -271,8 +271,9 @@ export function fuse(
           scalars as RmspropScalars,
           round,
         );
+        break;
       case "adagrad":
-        return adagradJs(pp, g, buf("sum")!, lo, hi, scalars as AdagradScalars, round);
+        adagradJs(pp, g, buf("sum")!, lo, hi, scalars as AdagradScalars, round);
     }
   }
 
