@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
-const NODE_FACING = new Set(["lab", "cli"]);
+const NODE_FACING = new Set(["lab", "cli", "node"]);
 const root = new URL("../src/", import.meta.url).pathname;
 
 function files(dir: string): string[] {

@@ -129,9 +129,11 @@ export function fuse(
         ? "the wasm kernels are float32 only"
         : "this runtime has no WebAssembly SIMD with shared memory";
   }
-  if (pool && choice === "js") return "threads need the wasm kernels";
   if (pool && !layout.arena?.shared) return "threads need params packed into a shared arena";
-  const kernel = choice === "js" || !wasmOk ? "js" : "wasm";
+  const clip2 = !p.clip || p.clip.normType === 2;
+  if (choice === "wasm" && !clip2) return "the wasm kernels fold only 2-norm clipping";
+  const kernel = choice === "js" || !wasmOk || !clip2 ? "js" : "wasm";
+  if (pool && kernel !== "wasm") return "threads need the wasm kernels";
 
   // Move the state buffers into flat storage laid out like the params, leaving views in the state.
   const flats: Partial<Record<BufferName, FloatArray>> = {};
@@ -181,27 +183,24 @@ export function fuse(
     if (spec.kind === "adam") {
       const b1 = valueAt(owner, "betas[0]", spec.beta1, count, "[0, 1)");
       const t = count + 1;
-      Object.assign(scalars, {
-        b1,
-        b2: spec.beta2,
-        bc1: 1 - b1 ** t,
-        bc2Sqrt: Math.sqrt(1 - spec.beta2 ** t),
-        eps: spec.eps,
-        amsgrad: spec.amsgrad,
-      });
+      scalars.b1 = b1;
+      scalars.b2 = spec.beta2;
+      scalars.bc1 = 1 - b1 ** t;
+      scalars.bc2Sqrt = Math.sqrt(1 - spec.beta2 ** t);
+      scalars.eps = spec.eps;
+      scalars.amsgrad = spec.amsgrad;
     } else if (spec.kind === "sgd" || spec.kind === "rmsprop") {
-      const hasMomentum = p.trace !== undefined;
-      const mu = hasMomentum ? valueAt(owner, "momentum", spec.momentum, p.trace!.count, "[0, 1]") : 0;
-      const dampening = spec.kind === "sgd" ? spec.dampening : 0;
-      Object.assign(scalars, {
-        hasMomentum,
-        mu,
-        keep: 1 - dampening,
-        first: p.trace?.count === 0,
-        nesterov: spec.kind === "sgd" && spec.nesterov,
-      });
-      if (spec.kind === "rmsprop")
-        Object.assign(scalars, { alpha: spec.alpha, eps: spec.eps, centered: spec.centered });
+      const trace = p.trace;
+      scalars.hasMomentum = trace !== undefined;
+      scalars.mu = trace ? valueAt(owner, "momentum", spec.momentum, trace.count, "[0, 1]") : 0;
+      scalars.keep = 1 - (spec.kind === "sgd" ? spec.dampening : 0);
+      scalars.first = trace?.count === 0;
+      scalars.nesterov = spec.kind === "sgd" && spec.nesterov;
+      if (spec.kind === "rmsprop") {
+        scalars.alpha = spec.alpha;
+        scalars.eps = spec.eps;
+        scalars.centered = spec.centered;
+      }
     } else {
       scalars.eps = spec.eps;
     }
@@ -218,169 +217,150 @@ export function fuse(
     }
   }
 
-  const b = (name: BufferName) => p.buffers[name];
-  const f = (name: BufferName) => flats[name];
-
-  /** JS: one call per run when packed, else one per leaf. */
-  function stepJs(): void {
-    for (const [from, to, on] of groups) {
-      scalars.l2 = on ? decays.l2 : 0;
-      scalars.wd = on ? decays.wd : 0;
-      if (spans) {
-        const lo = layout.offsets[from]!;
-        const hi = to < layout.offsets.length ? layout.offsets[to]! : layout.total;
-        call(spans.p, spans.g, (n) => f(n), lo, hi);
-      } else {
-        for (let i = from; i < to; i++)
-          call(paramLeaves[i]!, work.leaves[i]!, (n) => b(n)?.[i], 0, paramLeaves[i]!.length);
+  // Work items, fixed at setup so a step allocates nothing: one per run of leaves when packed,
+  // else one per leaf (bounds [lo, hi) into the arrays of that item).
+  interface Item {
+    p: FloatArray;
+    g: FloatArray;
+    b: Partial<Record<BufferName, FloatArray>>;
+    lo: number;
+    hi: number;
+    decayed: boolean;
+  }
+  const items: Item[] = [];
+  for (const [from, to, on] of groups) {
+    if (spans) {
+      const lo = layout.offsets[from]!;
+      const hi = to < layout.offsets.length ? layout.offsets[to]! : layout.total;
+      items.push({ p: spans.p, g: spans.g, b: flats, lo, hi, decayed: on });
+    } else {
+      for (let i = from; i < to; i++) {
+        const b = Object.fromEntries(Object.entries(p.buffers).map(([k, list]) => [k, list[i]]));
+        items.push({
+          p: paramLeaves[i]!,
+          g: work.leaves[i]!,
+          b,
+          lo: 0,
+          hi: paramLeaves[i]!.length,
+          decayed: on,
+        });
       }
     }
   }
 
-  function call(
-    pp: FloatArray,
-    g: FloatArray,
-    buf: (n: BufferName) => FloatArray | undefined,
-    lo: number,
-    hi: number,
-  ): void {
-    switch (spec.kind) {
-      case "adam":
-        return adamJs(
-          pp,
-          g,
-          buf("expAvg")!,
-          buf("expAvgSq")!,
-          buf("maxExpAvgSq"),
-          lo,
-          hi,
-          scalars as AdamScalars,
-          round,
-        );
-      case "sgd":
-        return sgdJs(pp, g, buf("momentumBuffer"), lo, hi, scalars as SgdScalars, round);
-      case "rmsprop":
-        return rmspropJs(
-          pp,
-          g,
-          buf("squareAvg")!,
-          buf("gradAvg"),
-          buf("momentumBuffer"),
-          lo,
-          hi,
-          scalars as RmspropScalars,
-          round,
-        );
-        break;
-      case "adagrad":
-        adagradJs(pp, g, buf("sum")!, lo, hi, scalars as AdagradScalars, round);
+  function stepJs(): void {
+    for (const it of items) {
+      scalars.l2 = it.decayed ? decays.l2 : 0;
+      scalars.wd = it.decayed ? decays.wd : 0;
+      const { p: pp, g, b, lo, hi } = it;
+      if (spec.kind === "adam") {
+        adamJs(pp, g, b.expAvg!, b.expAvgSq!, b.maxExpAvgSq, lo, hi, scalars as AdamScalars, round);
+      } else if (spec.kind === "sgd") {
+        sgdJs(pp, g, b.momentumBuffer, lo, hi, scalars as SgdScalars, round);
+      } else if (spec.kind === "rmsprop") {
+        rmspropJs(pp, g, b.squareAvg!, b.gradAvg, b.momentumBuffer, lo, hi, scalars as RmspropScalars, round);
+      } else {
+        adagradJs(pp, g, b.sum!, lo, hi, scalars as AdagradScalars, round);
+      }
     }
   }
 
-  // ---- WASM ----
+  // ---- WASM: each run cut into one chunk per thread, each chunk with its argument list ----
   const memory = layout.arena?.memory;
   const threads = pool ? pool.size : 1;
-  const byteOf = (name: BufferName) => f(name)?.byteOffset ?? 0;
-
-  function wasmNorm(): number {
-    const total = layout.total;
-    const parts = split(0, total);
-    const gBase = work.flat!.byteOffset;
-    const sums = pool
-      ? pool.run(
-          memory!,
-          "sumsq",
-          parts.map(([lo, hi]) => [gBase + lo * 4, hi - lo]),
-        )
-      : parts.map(([lo, hi]) => kernelsFor(memory!).sumsq(gBase + lo * 4, hi - lo));
-    return Math.sqrt(sums.reduce((a, s) => a + s, 0));
-  }
+  const byteOf = (name: BufferName) => flats[name]?.byteOffset ?? 0;
 
   /** [lo, hi) cut into `threads` pieces on 4-element boundaries. */
   function split(lo: number, hi: number): [number, number][] {
     const out: [number, number][] = [];
-    const per = Math.ceil((hi - lo) / threads / 4) * 4;
+    const useful = pool ? Math.max(1, Math.min(threads, Math.floor((hi - lo) / pool.minPerThread))) : 1;
+    const per = Math.max(4, Math.ceil((hi - lo) / useful / 4) * 4);
     for (let a = lo; a < hi; a += per) out.push([a, Math.min(a + per, hi)]);
     return out;
   }
 
-  function wasmArgs(lo: number, hi: number): number[] {
+  interface Chunk {
+    lo: number;
+    hi: number;
+    args: number[];
+  }
+  const wasmRuns: { decayed: boolean; chunks: Chunk[]; calls: number[][] }[] =
+    kernel === "wasm"
+      ? items.map((it) => {
+          const chunks = split(it.lo, it.hi).map(([lo, hi]) => ({ lo, hi, args: [] as number[] }));
+          return { decayed: it.decayed, chunks, calls: chunks.map((c) => c.args) };
+        })
+      : [];
+  const normChunks =
+    kernel === "wasm" && p.clip
+      ? split(0, layout.total).map(([lo, hi]) => [work.flat!.byteOffset + lo * 4, hi - lo])
+      : [];
+
+  function wasmNorm(): number {
+    let sum = 0;
+    if (pool) for (const s of pool.run(memory!, "sumsq", normChunks)) sum += s;
+    else for (const [g, n] of normChunks) sum += kernelsFor(memory!).sumsq(g!, n!);
+    return Math.sqrt(sum);
+  }
+
+  /** Writes the kernel's arguments for elements [lo, hi) into `a` (reused every step). */
+  function writeArgs(a: number[], lo: number, hi: number): void {
     const at = (byte: number) => byte + lo * 4;
-    const n = hi - lo;
-    const common = [scalars.negate ? -scalars.coef : scalars.coef, scalars.l2, scalars.wd, -scalars.lr];
-    const pB = at(layout.base);
-    const gB = at(work.flat!.byteOffset);
-    switch (spec.kind) {
-      case "adam":
-        return [
-          pB,
-          gB,
-          at(byteOf("expAvg")),
-          at(byteOf("expAvgSq")),
-          at(byteOf("maxExpAvgSq")),
-          n,
-          ...common,
-          scalars.b1,
-          1 - scalars.b1,
-          scalars.b2,
-          1 - scalars.b2,
-          1 / scalars.bc1,
-          1 / scalars.bc2Sqrt,
-          scalars.eps,
-          scalars.amsgrad ? 1 : 0,
-        ];
-      case "sgd":
-        return [
-          pB,
-          gB,
-          at(byteOf("momentumBuffer")),
-          n,
-          ...common,
-          scalars.mu,
-          scalars.keep,
-          scalars.hasMomentum ? 1 : 0,
-          scalars.first ? 1 : 0,
-          scalars.nesterov ? 1 : 0,
-        ];
-      case "rmsprop":
-        return [
-          pB,
-          gB,
-          at(byteOf("squareAvg")),
-          at(byteOf("gradAvg")),
-          at(byteOf("momentumBuffer")),
-          n,
-          ...common,
-          scalars.alpha,
-          1 - scalars.alpha,
-          scalars.eps,
-          scalars.mu,
-          scalars.keep,
-          scalars.centered ? 1 : 0,
-          scalars.hasMomentum ? 1 : 0,
-          scalars.first ? 1 : 0,
-          0,
-        ];
-      case "adagrad":
-        return [pB, gB, at(byteOf("sum")), n, ...common, scalars.eps];
+    a.length = 0;
+    a.push(at(layout.base), at(work.flat!.byteOffset));
+    const coef = scalars.negate ? -scalars.coef : scalars.coef;
+    if (spec.kind === "adam") {
+      a.push(at(byteOf("expAvg")), at(byteOf("expAvgSq")), at(byteOf("maxExpAvgSq")), hi - lo);
+      a.push(coef, scalars.l2, scalars.wd, -scalars.lr);
+      a.push(
+        scalars.b1,
+        1 - scalars.b1,
+        scalars.b2,
+        1 - scalars.b2,
+        1 / scalars.bc1,
+        1 / scalars.bc2Sqrt,
+        scalars.eps,
+      );
+      a.push(scalars.amsgrad ? 1 : 0);
+    } else if (spec.kind === "sgd") {
+      a.push(
+        at(byteOf("momentumBuffer")),
+        hi - lo,
+        coef,
+        scalars.l2,
+        scalars.wd,
+        -scalars.lr,
+        scalars.mu,
+        scalars.keep,
+      );
+      a.push(scalars.hasMomentum ? 1 : 0, scalars.first ? 1 : 0, scalars.nesterov ? 1 : 0);
+    } else if (spec.kind === "rmsprop") {
+      a.push(at(byteOf("squareAvg")), at(byteOf("gradAvg")), at(byteOf("momentumBuffer")), hi - lo);
+      a.push(
+        coef,
+        scalars.l2,
+        scalars.wd,
+        -scalars.lr,
+        scalars.alpha,
+        1 - scalars.alpha,
+        scalars.eps,
+        scalars.mu,
+        scalars.keep,
+      );
+      a.push(scalars.centered ? 1 : 0, scalars.hasMomentum ? 1 : 0, scalars.first ? 1 : 0, 0);
+    } else {
+      a.push(at(byteOf("sum")), hi - lo, coef, scalars.l2, scalars.wd, -scalars.lr, scalars.eps);
     }
   }
 
   function stepWasm(): void {
-    const k = kernelsFor(memory!);
-    const fn = k[spec.kind] as (...a: number[]) => void;
-    for (const [from, to, on] of groups) {
-      scalars.l2 = on ? decays.l2 : 0;
-      scalars.wd = on ? decays.wd : 0;
-      const lo = layout.offsets[from]!;
-      const hi = to < layout.offsets.length ? layout.offsets[to]! : layout.total;
-      if (pool)
-        pool.run(
-          memory!,
-          spec.kind,
-          split(lo, hi).map(([a, z]) => wasmArgs(a, z)),
-        );
-      else fn(...wasmArgs(lo, hi));
+    const fn = kernelsFor(memory!)[spec.kind] as (...a: number[]) => void;
+    for (const run of wasmRuns) {
+      scalars.l2 = run.decayed ? decays.l2 : 0;
+      scalars.wd = run.decayed ? decays.wd : 0;
+      for (const c of run.chunks) writeArgs(c.args, c.lo, c.hi);
+      if (pool) pool.run(memory!, spec.kind, run.calls);
+      else for (const c of run.chunks) fn.apply(null, c.args);
     }
   }
 

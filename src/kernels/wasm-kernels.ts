@@ -47,6 +47,8 @@ export function kernelsFor(memory: WebAssembly.Memory): WasmKernels {
 export interface ThreadPool {
   /** Threads in all, the calling one included. */
   readonly size: number;
+  /** Below this many elements per thread, splitting a call does not pay; it runs on one thread. */
+  readonly minPerThread: number;
   /** Runs `calls[i]` on thread i (calls.length ≤ size); returns each call's numeric result (or 0). */
   run(memory: WebAssembly.Memory, name: keyof WasmKernels, calls: readonly (readonly number[])[]): number[];
   close(): void;

@@ -1,0 +1,2 @@
+// momenta/node: what only Node can do.
+export * from "./thread-pool.ts";

@@ -1,0 +1,157 @@
+/**
+ * A ThreadPool on Node's worker_threads. Workers block in Atomics.wait on a shared control block and
+ * run WASM kernels on slices of the arena's shared memory; the calling thread runs the first slice
+ * itself and then blocks until the others are done, so `step()` stays synchronous. (Browsers cannot
+ * block their main thread; there, run the optimizer in a Web Worker.)
+ */
+import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { kernelModule, kernelsFor, type ThreadPool, type WasmKernels } from "../kernels/wasm-kernels.ts";
+
+const NAMES: (keyof WasmKernels)[] = ["adam", "sgd", "rmsprop", "adagrad", "sumsq", "stream7"];
+const MAX_ARGS = 32;
+// Control block (Int32): per worker [seq, cmd, memory id, kernel, argc]; then one shared `done` counter.
+const SLOT = 5;
+const RUN = 1;
+const ATTACH = 2;
+const STOP = 3;
+
+const WORKER = `
+const { workerData, receiveMessageOnPort } = require("node:worker_threads");
+const { ctl, args, results, index, module, port, names, slot, maxArgs } = workerData;
+const base = index * slot;
+const done = ctl.length - 1;
+const instances = [];
+let seen = 0;
+for (;;) {
+  Atomics.wait(ctl, base, seen);
+  seen = Atomics.load(ctl, base);
+  const cmd = ctl[base + 1];
+  if (cmd === ${STOP}) break;
+  let result = 0;
+  if (cmd === ${ATTACH}) {
+    const { id, memory } = receiveMessageOnPort(port).message;
+    instances[id] = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  } else {
+    const fn = instances[ctl[base + 2]][names[ctl[base + 3]]];
+    const argc = ctl[base + 4];
+    const a = [];
+    for (let i = 0; i < argc; i++) a.push(args[index * maxArgs + i]);
+    result = fn(...a) ?? 0;
+  }
+  results[index] = result;
+  Atomics.add(ctl, done, 1);
+  Atomics.notify(ctl, done);
+}
+`;
+
+export interface NodeThreadPoolOptions {
+  /** Below this many elements per thread a call runs on the calling thread alone (thread wake-ups cost ~10 µs). */
+  minPerThread?: number;
+}
+
+/** A pool of `threads` threads in all (the calling one and threads − 1 workers). */
+export async function nodeThreadPool(
+  threads: number,
+  options: NodeThreadPoolOptions = {},
+): Promise<ThreadPool> {
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    throw new RangeError(`nodeThreadPool: threads = ${threads} is outside the allowed range [1, 64]`);
+  }
+  const minPerThread = options.minPerThread ?? 1 << 15;
+  const workers = threads - 1;
+  const ctl = new Int32Array(new SharedArrayBuffer((workers * SLOT + 1) * 4));
+  const args = new Float64Array(new SharedArrayBuffer(Math.max(1, workers * MAX_ARGS) * 8));
+  const results = new Float64Array(new SharedArrayBuffer(Math.max(1, workers) * 8));
+  const done = ctl.length - 1;
+  const module = kernelModule();
+  const ports: MessageChannel["port1"][] = [];
+  const pool: Worker[] = [];
+  for (let index = 0; index < workers; index++) {
+    const { port1, port2 } = new MessageChannel();
+    ports.push(port1);
+    const worker = new Worker(WORKER, {
+      eval: true,
+      workerData: {
+        ctl,
+        args,
+        results,
+        index,
+        module,
+        port: port2,
+        names: NAMES,
+        slot: SLOT,
+        maxArgs: MAX_ARGS,
+      },
+      transferList: [port2],
+    });
+    pool.push(worker);
+  }
+  await Promise.all(pool.map((w) => new Promise((resolve) => w.once("online", resolve))));
+  for (const w of pool) w.unref(); // blocked in Atomics.wait, they must not keep the process alive
+  const ids = new WeakMap<WebAssembly.Memory, number>();
+  let nextId = 0;
+  let closed = false;
+
+  /** Signals workers [0, count) with `cmd` and waits until they have all answered. */
+  function signal(count: number, cmd: number, own?: () => number): number {
+    Atomics.store(ctl, done, 0);
+    for (let i = 0; i < count; i++) {
+      ctl[i * SLOT + 1] = cmd;
+      Atomics.add(ctl, i * SLOT, 1);
+      Atomics.notify(ctl, i * SLOT);
+    }
+    const mine = own ? own() : 0;
+    for (let d = Atomics.load(ctl, done); d < count; d = Atomics.load(ctl, done)) Atomics.wait(ctl, done, d);
+    return mine;
+  }
+
+  function idFor(memory: WebAssembly.Memory): number {
+    let id = ids.get(memory);
+    if (id === undefined) {
+      id = nextId++;
+      ids.set(memory, id);
+      for (const port of ports) port.postMessage({ id, memory });
+      signal(workers, ATTACH);
+      for (const port of ports)
+        if (receiveMessageOnPort(port)) throw new Error("nodeThreadPool: attach was not consumed");
+    }
+    return id;
+  }
+
+  return {
+    size: threads,
+    minPerThread,
+    run(memory, name, calls) {
+      if (closed) throw new Error("nodeThreadPool: the pool is closed");
+      const local = kernelsFor(memory)[name] as (...a: number[]) => number | undefined;
+      if (calls.length > threads)
+        throw new RangeError(`nodeThreadPool: ${calls.length} calls for ${threads} threads`);
+      if (calls.length === 1) return [local(...calls[0]!) ?? 0];
+      const id = idFor(memory);
+      const kernel = NAMES.indexOf(name);
+      const others = calls.length - 1;
+      for (let i = 0; i < others; i++) {
+        const c = calls[i + 1]!;
+        ctl[i * SLOT + 2] = id;
+        ctl[i * SLOT + 3] = kernel;
+        ctl[i * SLOT + 4] = c.length;
+        for (let k = 0; k < c.length; k++) args[i * MAX_ARGS + k] = c[k]!;
+      }
+      const first = signal(others, RUN, () => local(...calls[0]!) ?? 0);
+      const out = [first];
+      for (let i = 0; i < others; i++) out.push(results[i]!);
+      return out;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      signal(0, STOP);
+      for (let i = 0; i < workers; i++) {
+        ctl[i * SLOT + 1] = STOP;
+        Atomics.add(ctl, i * SLOT, 1);
+        Atomics.notify(ctl, i * SLOT);
+      }
+      for (const w of pool) void w.terminate();
+    },
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * The fused kernels against the reference chains: JS bit-identical in both dtypes, WASM within a
+ * stated float32 bound; on awkward sizes, packed and unpacked trees, masks, schedules and resume.
+ */
+import * as m from "momenta";
+import { describe, expect, it } from "vitest";
+import { rng } from "../helpers.ts";
+
+type Make = () => m.GradientTransformation<unknown>;
+const cosine = (c: number) => 0.02 * (0.5 + 0.5 * Math.cos(c / 7));
+const CONFIGS: [string, Make][] = [
+  ["adamw", () => m.adamw({ lr: 0.01, weightDecay: 0.1 })],
+  ["adam amsgrad L2 maximize", () => m.adam({ lr: 0.01, amsgrad: true, weightDecay: 0.05, maximize: true })],
+  [
+    "adamw scheduled lr, wd, β1; masked",
+    () =>
+      m.adamw({
+        lr: cosine,
+        weightDecay: (c) => 0.1 / (1 + c),
+        betas: [(c) => 0.8 + 0.1 * Math.sin(c), 0.99],
+        mask: (p) => !p.includes("b"),
+      }),
+  ],
+  ["sgd", () => m.sgd({ lr: 0.05 })],
+  ["sgd momentum dampening L2", () => m.sgd({ lr: 0.05, momentum: 0.9, dampening: 0.2, weightDecay: 0.01 })],
+  [
+    "sgd nesterov cycled momentum maximize",
+    () => m.sgd({ lr: 0.02, momentum: (c) => 0.85 + 0.1 * Math.cos(c), nesterov: true, maximize: true }),
+  ],
+  [
+    "sgdw masked",
+    () => m.sgdw({ lr: 0.05, momentum: 0.9, weightDecay: 0.1, mask: (p) => p.startsWith("many") }),
+  ],
+  ["rmsprop", () => m.rmsprop({ lr: 0.01 })],
+  [
+    "rmsprop centered momentum L2",
+    () => m.rmsprop({ lr: 0.01, centered: true, momentum: 0.5, weightDecay: 0.01, alpha: 0.9 }),
+  ],
+  [
+    "adagrad lrDecay L2",
+    () => m.adagrad({ lr: 0.1, lrDecay: 0.01, weightDecay: 0.01, initialAccumulatorValue: 0.1 }),
+  ],
+  ["clip → adamw", () => m.chain(m.clipByGlobalNorm(0.5), m.adamw({ lr: 0.01 }))],
+  ["clip → sgd momentum", () => m.chain(m.clipByGlobalNorm(1), m.sgd({ lr: 0.1, momentum: 0.9 }))],
+];
+
+/** Leaves of awkward sizes: empty, 1, 3, 4k+1, a matrix, and many small ones. */
+function tree(dtype: m.Dtype, seed: number): m.Tree {
+  const next = rng(seed);
+  const arr = (n: number) => {
+    const a = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+    for (let i = 0; i < n; i++) a[i] = next() * 2 - 1;
+    return a;
+  };
+  return {
+    a: arr(1),
+    b: arr(3),
+    empty: arr(0),
+    k: arr(9),
+    w: { data: arr(15), shape: [3, 5] },
+    many: Array.from({ length: 40 }, (_, i) => arr(1 + (i % 6))),
+  };
+}
+
+function run(
+  make: Make,
+  dtype: m.Dtype,
+  kernel: m.KernelName,
+  packed: boolean,
+  steps = 30,
+  pool?: m.ThreadPool,
+) {
+  const params = packed ? m.packTree(tree(dtype, 1)) : tree(dtype, 1);
+  const opt = m.createOptimizer(make(), params, { kernel, pool });
+  const next = rng(2);
+  for (let t = 0; t < steps; t++) {
+    const g = m.leavesOf(opt.grads);
+    const ps = m.leavesOf(params);
+    g.forEach((leaf, i) => {
+      for (let j = 0; j < leaf.length; j++)
+        leaf[j] = ps[i]![j]! - 0.3 + 0.2 * (next() * 2 - 1) * (t === 7 ? 50 : 1);
+    });
+    opt.step(opt.grads);
+  }
+  return { params: m.leavesOf(params).map((a) => Array.from(a)), opt };
+}
+
+function maxRel(a: number[][], b: number[][]) {
+  let worst = 0;
+  a.forEach((row, i) => {
+    row.forEach((x, j) => {
+      worst = Math.max(worst, Math.abs(x - b[i]![j]!) / Math.max(1, Math.abs(b[i]![j]!)));
+    });
+  });
+  return worst;
+}
+
+describe("fused JS kernels are bit-identical to the reference chains", () => {
+  for (const [name, make] of CONFIGS) {
+    for (const dtype of ["float32", "float64"] as const) {
+      it(`${name} (${dtype})`, () => {
+        const ref = run(make, dtype, "reference", false);
+        expect(ref.opt.kernel).toBe("reference");
+        const js = run(make, dtype, "js", false);
+        expect(js.opt.kernel).toBe("js");
+        expect(js.params).toEqual(ref.params);
+        const packed = run(make, dtype, "js", true);
+        expect(packed.params).toEqual(ref.params);
+        // same state layout and contents: the state dicts agree
+        expect(js.opt.stateDict()).toEqual(ref.opt.stateDict());
+      });
+    }
+  }
+});
+
+describe("WASM SIMD kernels agree with the reference to float32 rounding", () => {
+  // Bound: after 30 steps (one with a 50× gradient), |Δ| ≤ 2e-5·max(1, |x|). Single steps agree to ~1 ulp.
+  for (const [name, make] of CONFIGS) {
+    it(name, () => {
+      const ref = run(make, "float32", "reference", false);
+      const wasm = run(make, "float32", "wasm", true);
+      expect(wasm.opt.kernel).toBe("wasm");
+      expect(maxRel(wasm.params, ref.params)).toBeLessThanOrEqual(2e-5);
+      const one = maxRel(
+        run(make, "float32", "wasm", true, 1).params,
+        run(make, "float32", "reference", false, 1).params,
+      );
+      expect(one).toBeLessThanOrEqual(3e-7);
+    });
+  }
+  it("auto picks WASM for packed float32 params, JS otherwise, and the reference for chains it does not know", () => {
+    expect(m.createOptimizer(m.adamw(), m.packTree(tree("float32", 1))).kernel).toBe("wasm");
+    expect(m.createOptimizer(m.adamw(), tree("float32", 1)).kernel).toBe("js");
+    expect(m.createOptimizer(m.adamw(), m.packTree(tree("float64", 1))).kernel).toBe("js");
+    expect(m.createOptimizer(m.adadelta(), tree("float32", 1)).kernel).toBe("reference");
+    expect(m.createOptimizer(m.adamw({ decayWith: "multiplier" }), tree("float32", 1)).kernel).toBe(
+      "reference",
+    );
+  });
+  it("a forced kernel that cannot run says why", () => {
+    expect(() => m.createOptimizer(m.adamw(), tree("float32", 1), { kernel: "wasm" })).toThrow(
+      /wasm kernels need params packed into one arena by packTree/,
+    );
+    expect(() => m.createOptimizer(m.adamw(), m.packTree(tree("float64", 1)), { kernel: "wasm" })).toThrow(
+      /float32 only/,
+    );
+    expect(() => m.createOptimizer(m.adadelta(), tree("float32", 1), { kernel: "js" })).toThrow(
+      /not an optimizer alias/,
+    );
+    expect(() =>
+      m.createOptimizer(
+        m.chain(m.clipByGlobalNorm(1, { normType: 1 }), m.adamw()),
+        m.packTree(tree("float32", 1)),
+        { kernel: "wasm" },
+      ),
+    ).toThrow(/only 2-norm/);
+    expect(() => m.createOptimizer(m.adamw(), tree("float32", 1), { kernel: "fast" as never })).toThrow(
+      /kernel must be/,
+    );
+  });
+});
+
+describe("the fast paths keep state dicts, resume and errors", () => {
+  it("a state saved from the wasm kernel resumes on the reference chain (and back)", () => {
+    const make = () => m.adam({ lr: 0.01, amsgrad: true });
+    const a = m.packTree(tree("float32", 3));
+    const fast = m.createOptimizer(make(), a, { kernel: "wasm" });
+    for (let t = 0; t < 5; t++) {
+      for (const [i, g] of m.leavesOf(fast.grads).entries()) g.set(m.leavesOf(a)[i]!);
+      fast.step(fast.grads);
+    }
+    const saved = JSON.parse(JSON.stringify(fast.stateDict()));
+    const b = m.cloneTree(a);
+    const slow = m.createOptimizer(make(), b, { kernel: "reference" });
+    slow.loadStateDict(saved);
+    expect(slow.stateDict()).toEqual(fast.stateDict());
+    const again = m.createOptimizer(make(), m.packTree(b), { kernel: "wasm" });
+    again.loadStateDict(saved);
+    expect(again.stepCount).toBe(5);
+  });
+  it("bad gradients change nothing on the fused path", () => {
+    const params = m.packTree(tree("float32", 4));
+    const opt = m.createOptimizer(m.adamw({ lr: (c) => (c < 1 ? 0.1 : -1) }), params);
+    opt.step(opt.grads);
+    const before = JSON.stringify(opt.stateDict());
+    const p0 = m.leavesOf(params).map((x) => Array.from(x));
+    expect(() => opt.step(opt.grads)).toThrow(/adamw: the schedule for lr gave -1 at count 1/);
+    expect(JSON.stringify(opt.stateDict())).toBe(before);
+    expect(m.leavesOf(params).map((x) => Array.from(x))).toEqual(p0);
+    expect(() => opt.step({ ...(opt.grads as object), a: new Float32Array(2) } as m.Tree)).toThrow(
+      /at 'a': expected length 1, got 2/,
+    );
+  });
+  it("state is exactly what the algorithm needs: Adam 8 bytes per float32 param, AMSGrad 12", () => {
+    const bytes = (make: Make) => {
+      const opt = m.createOptimizer(make(), m.packTree({ w: new Float32Array(1000) }));
+      let total = 0;
+      JSON.stringify(opt.state, (_, v) => {
+        if (ArrayBuffer.isView(v)) total += (v as Float32Array).byteLength;
+        return ArrayBuffer.isView(v) ? undefined : v;
+      });
+      return total / 1000;
+    };
+    expect(bytes(() => m.adamw())).toBe(8);
+    expect(bytes(() => m.adam({ amsgrad: true }))).toBe(12);
+    expect(bytes(() => m.sgd({ momentum: 0.9 }))).toBe(4);
+    expect(bytes(() => m.sgd())).toBe(0);
+  });
+});
