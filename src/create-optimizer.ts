@@ -117,11 +117,12 @@ export function createOptimizer<S>(
       return count;
     },
     step(grads) {
-      assertSameStructure(params, grads, { what: "gradients", dtype: true });
-      const gs = flatten(grads).leaves;
-      for (let i = 0; i < gs.length; i++) {
-        const g = leafData(gs[i]!);
-        if (g !== workLeaves[i]) workLeaves[i]!.set(g);
+      // The optimizer's own buffer, untouched in structure, needs neither checks nor a copy.
+      const own = grads === workTree && leavesOf(workTree).every((g, i) => g === workLeaves[i]);
+      if (!own) {
+        assertSameStructure(params, grads, { what: "gradients", dtype: true });
+        const gs = leavesOf(grads);
+        for (let i = 0; i < gs.length; i++) if (gs[i] !== workLeaves[i]) workLeaves[i]!.set(gs[i]!);
       }
       if (fused) fused.step();
       else applyUpdates(params, tx.update(workTree, state, params));

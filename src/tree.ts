@@ -116,10 +116,37 @@ export function flatten(tree: Tree): Flat {
 /** The data arrays of a tree's leaves, in visiting order. */
 export function leavesOf(tree: Tree): FloatArray[] {
   const out: FloatArray[] = [];
-  visit(tree, "", (_, l) => {
-    out.push(leafData(l));
-  });
+  if (!collect(tree, out)) {
+    out.length = 0;
+    visit(tree, "", (_, l) => {
+      out.push(leafData(l)); // the slow walk, for its error message
+    });
+  }
   return out;
+}
+
+/** The fast walk behind leavesOf: no path strings; false if anything looks wrong. */
+function collect(node: unknown, out: FloatArray[]): boolean {
+  if (node instanceof Float32Array || node instanceof Float64Array) {
+    out.push(node);
+    return true;
+  }
+  if (Array.isArray(node)) {
+    for (const child of node) if (!collect(child, out)) return false;
+    return true;
+  }
+  if (node === null || typeof node !== "object" || ArrayBuffer.isView(node)) return false;
+  if (isShapedLeaf(node)) {
+    if (node.shape.reduce((a, b) => a * b, 1) !== node.data.length) return false;
+    out.push(node.data);
+    return true;
+  }
+  const proto = Object.getPrototypeOf(node);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const keys = Object.keys(node);
+  if (keys.length > 1) keys.sort();
+  for (const k of keys) if (!collect((node as Record<string, unknown>)[k], out)) return false;
+  return true;
 }
 
 /**
@@ -225,8 +252,40 @@ export function assertSameStructure(
   candidate: unknown,
   options: { what?: string; dtype?: boolean } = {},
 ): void {
+  if (sameStructure(reference, candidate, options.dtype ?? false)) return;
   const m = structureMismatch(reference, candidate, options);
   if (m) throw new TypeError(`${options.what ?? "tree"} and params differ: ${m}`);
+}
+
+/** The fast check behind assertSameStructure: no path strings, no messages. */
+function sameStructure(a: unknown, b: unknown, dtype: boolean): boolean {
+  if (a === b) return true;
+  if (isFloatArray(a) || isShapedLeaf(a)) {
+    if (!(isFloatArray(b) || isShapedLeaf(b))) return false;
+    const da = leafData(a);
+    const db = leafData(b);
+    if (da.length !== db.length || (dtype && da.constructor !== db.constructor)) return false;
+    if (!(isShapedLeaf(a) && isShapedLeaf(b))) return true;
+    if (a.shape.length !== b.shape.length) return false;
+    for (let i = 0; i < a.shape.length; i++) if (a.shape[i] !== b.shape[i]) return false;
+    return true;
+  }
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameStructure(a[i], b[i], dtype)) return false;
+    return true;
+  }
+  if (a === null || typeof a !== "object" || b === null || typeof b !== "object" || Array.isArray(b))
+    return false;
+  if (isFloatArray(b) || isShapedLeaf(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (!(k in b)) return false;
+    if (!sameStructure((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], dtype))
+      return false;
+  }
+  return true;
 }
 
 /**

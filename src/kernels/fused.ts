@@ -309,6 +309,8 @@ export function fuse(
     a.length = 0;
     a.push(at(layout.base), at(work.flat!.byteOffset));
     const coef = scalars.negate ? -scalars.coef : scalars.coef;
+    const scaled = coef !== 1 || scalars.l2 !== 0 ? 1 : 0;
+    const decays = scalars.wd !== 0 ? 1 : 0;
     if (spec.kind === "adam") {
       a.push(at(byteOf("expAvg")), at(byteOf("expAvgSq")), at(byteOf("maxExpAvgSq")), hi - lo);
       a.push(coef, scalars.l2, scalars.wd, -scalars.lr);
@@ -321,7 +323,7 @@ export function fuse(
         1 / scalars.bc2Sqrt,
         scalars.eps,
       );
-      a.push(scalars.amsgrad ? 1 : 0);
+      a.push(scalars.amsgrad ? 1 : 0, scaled, decays);
     } else if (spec.kind === "sgd") {
       a.push(
         at(byteOf("momentumBuffer")),
@@ -333,7 +335,7 @@ export function fuse(
         scalars.mu,
         scalars.keep,
       );
-      a.push(scalars.hasMomentum ? 1 : 0, scalars.first ? 1 : 0, scalars.nesterov ? 1 : 0);
+      a.push(scalars.hasMomentum ? 1 : 0, scalars.first ? 1 : 0, scalars.nesterov ? 1 : 0, scaled, decays);
     } else if (spec.kind === "rmsprop") {
       a.push(at(byteOf("squareAvg")), at(byteOf("gradAvg")), at(byteOf("momentumBuffer")), hi - lo);
       a.push(
@@ -347,9 +349,19 @@ export function fuse(
         scalars.mu,
         scalars.keep,
       );
-      a.push(scalars.centered ? 1 : 0, scalars.hasMomentum ? 1 : 0, scalars.first ? 1 : 0, 0);
+      a.push(scalars.centered ? 1 : 0, scalars.hasMomentum ? 1 : 0, scalars.first ? 1 : 0, 0, scaled, decays);
     } else {
-      a.push(at(byteOf("sum")), hi - lo, coef, scalars.l2, scalars.wd, -scalars.lr, scalars.eps);
+      a.push(
+        at(byteOf("sum")),
+        hi - lo,
+        coef,
+        scalars.l2,
+        scalars.wd,
+        -scalars.lr,
+        scalars.eps,
+        scaled,
+        decays,
+      );
     }
   }
 

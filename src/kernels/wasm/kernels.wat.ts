@@ -41,14 +41,18 @@ function kernel(
         (br $top))))`;
 }
 
-// u ← g·coef + l2·p (coef carries the clip factor and the sign of maximize)
-const pre = [set("pp", load("p")), set("u", add(mul(load("g"), get("Scoef")), mul(get("Sl2"), get("pp"))))];
-// u ← u + wd·p; p ← p + u·(−lr)
+// u ← g·coef + l2·p (coef carries the clip factor and the sign of maximize); plain g when coef = 1, l2 = 0
+const pre = [
+  set("pp", load("p")),
+  `(if ${get("scaled")} (then ${set("u", add(mul(load("g"), get("Scoef")), mul(get("Sl2"), get("pp"))))}) (else ${set("u", load("g"))}))`,
+];
+// u ← u + wd·p (when wd ≠ 0); p ← p + u·(−lr)
 const post = [
-  set("u", add(get("u"), mul(get("Swd"), get("pp")))),
+  `(if ${get("decays")} (then ${set("u", add(get("u"), mul(get("Swd"), get("pp"))))}))`,
   store("p", add(get("pp"), mul(get("u"), get("Snlr")))),
 ];
 const common = ["coef", "l2", "wd", "nlr"];
+const flagsCommon = ["scaled", "decays"];
 
 /** Heavy-ball/Nesterov momentum on u, with PyTorch's first step (b ← u). */
 const momentum = [
@@ -62,7 +66,7 @@ const adam = kernel(
   "adam",
   ["p", "g", "m", "v", "x"],
   [...common, "b1", "c1", "b2", "c2", "ibc1", "ibc2s", "eps"],
-  ["amsgrad"],
+  ["amsgrad", ...flagsCommon],
   ["pp", "u", "mm", "vv"],
   [
     ...pre,
@@ -83,7 +87,7 @@ const sgd = kernel(
   "sgd",
   ["p", "g", "mb"],
   [...common, "mu", "keep"],
-  ["hasMomentum", "first", "nesterov"],
+  ["hasMomentum", "first", "nesterov", ...flagsCommon],
   ["pp", "u", "bb"],
   [...pre, ...momentum, ...post],
 );
@@ -92,7 +96,7 @@ const rmsprop = kernel(
   "rmsprop",
   ["p", "g", "s", "a", "mb"],
   [...common, "alpha", "c", "eps", "mu", "keep"],
-  ["centered", "hasMomentum", "first", "nesterov"],
+  ["centered", "hasMomentum", "first", "nesterov", ...flagsCommon],
   ["pp", "u", "ss", "aa", "bb"],
   [
     ...pre,
@@ -112,7 +116,7 @@ const adagrad = kernel(
   "adagrad",
   ["p", "g", "s"],
   [...common, "eps"],
-  [],
+  flagsCommon,
   ["pp", "u", "ss"],
   [
     ...pre,
