@@ -8,7 +8,7 @@ import {
   type GradientTransformation,
   type Hyperparams,
 } from "./transform.ts";
-import { assertSameStructure, flatten, leafData, leavesOf, mapTree, type Tree } from "./tree.ts";
+import { assertSameStructure, flatten, leavesOf, mapTree, type Tree } from "./tree.ts";
 
 export interface CreateOptimizerOptions {
   /**

@@ -1,0 +1,28 @@
+import { checkNumber } from "../hyper.ts";
+import type { GradientTransformation } from "../transform.ts";
+import { leavesOf, type Tree } from "../tree.ts";
+import { pNorm } from "./norms.ts";
+
+/**
+ * Adafactor's update clipping, each leaf on its own: `u ← u / max(1, RMS(u)/d)` with
+ * `RMS(u) = ‖u‖/√n`, so no leaf leaves with an RMS above `d` (Shazeer & Stern 2018, §6;
+ * PyTorch's `Adafactor(d=…)`; Optax's `clip_by_block_rms`).
+ */
+export function clipByBlockRms(
+  threshold: number,
+  options: { owner?: string } = {},
+): GradientTransformation<null> {
+  const owner = options.owner ?? "clipByBlockRms";
+  const d = checkNumber(owner, "d", threshold, "(0, inf)");
+  return {
+    init: () => null,
+    update(updates: Tree) {
+      for (const u of leavesOf(updates)) {
+        if (u.length === 0) continue;
+        const denom = Math.max(1, pNorm(u, 2) / (Math.sqrt(u.length) * d));
+        if (denom !== 1) for (let j = 0; j < u.length; j++) u[j]! /= denom;
+      }
+      return updates;
+    },
+  };
+}

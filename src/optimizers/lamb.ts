@@ -1,0 +1,33 @@
+import { checkBoolean, type Hyper } from "../hyper.ts";
+import { scaleByAdam } from "../transforms/scale-by-adam.ts";
+import { scaleByTrustRatio } from "../transforms/scale-by-trust-ratio.ts";
+import { scaleByUncorrectedAdam } from "../transforms/scale-by-uncorrected-adam.ts";
+import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
+
+export interface LambOptions extends CommonOptions {
+  betas?: readonly [Hyper, number];
+  eps?: number;
+  /** Divide the moments by 1 − βᵗ as Adam does (default true). */
+  biasCorrection?: boolean;
+}
+
+/**
+ * LAMB (You et al. 2020, "Large Batch Optimization for Deep Learning", Algorithm 2), as Optax's
+ * `lamb` composes it: Adam's direction `r = m̂/(√v̂ + ε)`, plus `λ·p` (decay inside the ratio, as
+ * in the paper), then per leaf the trust ratio `‖p‖/‖r + λp‖` (1 when either norm is 0), then −lr:
+ * `p ← p − lr_t · ‖p‖/‖r + λp‖ · (r + λp)`. Defaults (Optax's): lr 1e-3, betas [0.9, 0.999],
+ * eps 1e-6, weightDecay 0, biasCorrection true. `mask` limits the decay; the trust ratio applies to
+ * every leaf. Put `clipByGlobalNorm` in front for the global gradient clipping NVIDIA's version adds.
+ */
+export function lamb(options: LambOptions = {}): Optimizer {
+  const owner = "lamb";
+  const c = commonOptions(owner, options, ["betas", "eps", "biasCorrection"], { lr: 1e-3, weightDecay: 0 });
+  const biasCorrection = checkBoolean(owner, "biasCorrection", options.biasCorrection ?? true);
+  const moments = { betas: options.betas, eps: options.eps ?? 1e-6, owner };
+  return alias(owner, c.lr, [
+    ...ascent(c.maximize),
+    biasCorrection ? scaleByAdam(moments) : scaleByUncorrectedAdam(moments),
+    ...decay(owner, c.weightDecay, c.mask),
+    scaleByTrustRatio({ owner }),
+  ]);
+}

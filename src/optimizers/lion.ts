@@ -1,0 +1,24 @@
+import type { Hyper } from "../hyper.ts";
+import { checkBetas } from "../transforms/scale-by-adam.ts";
+import { scaleByLion } from "../transforms/scale-by-lion.ts";
+import { type CommonOptions, commonOptions, decoupled, type Optimizer } from "./common.ts";
+
+export interface LionOptions extends CommonOptions {
+  /** β1 (may follow a schedule) and β2; both in [0, 1). */
+  betas?: readonly [Hyper, number];
+}
+
+/**
+ * Lion (Chen et al. 2023): `c ← β1·m + (1−β1)·g`, `p ← p − lr_t·(sign(c) + λ_t·p)`,
+ * `m ← β2·m + (1−β2)·g` — the paper's Program 1 and the authors' PyTorch code (google/automl
+ * `lion_pytorch.py`), whose argument names and defaults these are: lr 1e-4, betas [0.9, 0.99],
+ * weightDecay 0 (decoupled, scaled by lr as in PyTorch's AdamW). Before decay every entry of the
+ * step is exactly ±lr (0 where c is exactly 0), so lr is typically 3–10× smaller than AdamW's and λ
+ * as many times larger. One buffer per parameter.
+ */
+export function lion(options: LionOptions = {}): Optimizer {
+  const owner = "lion";
+  const c = commonOptions(owner, options, ["betas"], { lr: 1e-4, weightDecay: 0 });
+  const betas = options.betas === undefined ? ([0.9, 0.99] as const) : checkBetas(owner, options.betas);
+  return decoupled(owner, c, [scaleByLion({ betas, owner })]);
+}

@@ -1,0 +1,106 @@
+import { checkKeys, type Hyper } from "../hyper.ts";
+import type { GradientTransformation } from "../transform.ts";
+import { type MuonAdjustLr, scaleByMuon } from "../transforms/scale-by-muon.ts";
+import { isLeaf, type Leaf, leafShape, type Mask, showPath } from "../tree.ts";
+import { type PartitionState, partition } from "../wrappers/partition.ts";
+import { ADAM_OPTIONS } from "./adam.ts";
+import { type AdamwOptions, adamw } from "./adamw.ts";
+import { type CommonOptions, commonOptions, decoupled } from "./common.ts";
+
+export interface MuonOptions extends CommonOptions {
+  /** μ (may follow a schedule). */
+  momentum?: Hyper;
+  nesterov?: boolean;
+  nsCoefficients?: readonly [number, number, number];
+  eps?: number;
+  nsSteps?: number;
+  adjustLrFn?: MuonAdjustLr | null;
+  /** Which leaves Muon trains: a predicate or a tree of booleans (default: leaves whose shape has 2 dims). */
+  muonMask?: Mask;
+  /**
+   * Options of the `adamw` that trains every other leaf. AdamW's own defaults apply (weightDecay
+   * 0.01, betas [0.9, 0.999], eps 1e-8), except `lr`, `maximize` and `mask`, which default to muon's.
+   */
+  adamw?: AdamwOptions;
+}
+
+const MUON_OPTIONS = [
+  "momentum",
+  "nesterov",
+  "nsCoefficients",
+  "eps",
+  "nsSteps",
+  "adjustLrFn",
+  "muonMask",
+  "adamw",
+] as const;
+
+/** A mask as a function of the leaf's full path, so that it works inside `partition` (which regroups leaves). */
+function byPath(
+  owner: string,
+  name: string,
+  mask: Mask | undefined,
+): ((path: string, leaf: Leaf) => boolean) | undefined {
+  if (mask === undefined || typeof mask === "function") return mask;
+  return (path) => {
+    let node: unknown = mask;
+    for (const key of path === "" ? [] : path.split(".")) {
+      if (typeof node === "boolean" || node === null || typeof node !== "object" || isLeaf(node)) break;
+      node = (node as Record<string, unknown>)[key];
+    }
+    if (typeof node !== "boolean")
+      throw new TypeError(`${owner}: ${name} has no boolean for ${showPath(path)}`);
+    return node;
+  };
+}
+
+/**
+ * Muon (Keller Jordan 2024) as `torch.optim.Muon` (PyTorch 2.9) computes it for matrices —
+ * `B ← μB + (1−μ)g`, `B̃ = (1−μ)g + μB` (Nesterov) or `B`, `O = NS₅(B̃)`,
+ * `p ← p·(1 − lr_t·λ_t) − lr_t·ratio·O` with ratio `√max(1, A/B)` for a [A, B] weight
+ * (`adjustLrFn: "match_rms_adamw"`: `0.2·√max(A, B)`) — and, like Optax's `contrib.muon`, AdamW for
+ * every other leaf: through `partition`, the leaves `muonMask` selects (default: shape of 2 dims)
+ * train with `scaleByMuon → +λp → −lr`, all others with `adamw({ lr, maximize, mask, ...adamw })`.
+ * PyTorch refuses non-matrix params outright, and so does `scaleByMuon` if `muonMask` selects one.
+ * Give matrices as `{ data, shape }`; a plain typed array is 1-D and goes to AdamW. Embeddings and
+ * output heads are 2-D but usually belong to AdamW: say so with `muonMask`.
+ * Defaults (PyTorch's): lr 1e-3, weightDecay 0.1, momentum 0.95, nesterov true, nsCoefficients
+ * [3.4445, −4.775, 2.0315], eps 1e-7, nsSteps 5, adjustLrFn null ("original").
+ */
+export function muon(options: MuonOptions = {}): GradientTransformation<PartitionState> {
+  const owner = "muon";
+  const c = commonOptions(owner, options, MUON_OPTIONS, { lr: 1e-3, weightDecay: 0.1 });
+  const selected = byPath(owner, "muonMask", options.muonMask);
+  const isMuon = (path: string, leaf: Leaf): boolean => {
+    if (!selected) return leafShape(leaf).length === 2;
+    const v = selected(path, leaf);
+    if (typeof v !== "boolean")
+      throw new TypeError(`${owner}: muonMask gave a non-boolean for ${showPath(path)}`);
+    return v;
+  };
+  const a = options.adamw ?? {};
+  if (a === null || typeof a !== "object" || Array.isArray(a)) {
+    throw new TypeError(`${owner}: adamw must be an options object for adamw(...)`);
+  }
+  checkKeys(`${owner}: adamw`, a, ["lr", "weightDecay", "maximize", "mask", ...ADAM_OPTIONS, "decayWith"]);
+  const mask = byPath(owner, "mask", c.mask);
+  const pre = scaleByMuon({
+    momentum: options.momentum,
+    nesterov: options.nesterov,
+    nsCoefficients: options.nsCoefficients,
+    eps: options.eps,
+    nsSteps: options.nsSteps,
+    adjustLrFn: options.adjustLrFn,
+    owner,
+  });
+  const muonPart = decoupled(owner, { ...c, mask }, [pre]);
+  const adamwPart = adamw({
+    lr: c.lr,
+    maximize: c.maximize,
+    ...a,
+    mask: byPath(owner, "adamw.mask", a.mask ?? c.mask),
+  });
+  return partition({ muon: muonPart, adamw: adamwPart }, (path, leaf) =>
+    isMuon(path, leaf) ? "muon" : "adamw",
+  );
+}

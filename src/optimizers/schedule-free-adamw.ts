@@ -1,0 +1,67 @@
+import { checkBoolean, checkInteger, checkNumber, type Hyper, valueAt } from "../hyper.ts";
+import { chain, type GradientTransformation } from "../transform.ts";
+import { checkBetas } from "../transforms/scale-by-adam.ts";
+import { scaleByLearningRate } from "../transforms/scale-by-learning-rate.ts";
+import { scaleByRms } from "../transforms/scale-by-rms.ts";
+import { type ScheduleFreeState, scheduleFree } from "../wrappers/schedule-free.ts";
+import { ascent, type CommonOptions, commonOptions, decay } from "./common.ts";
+
+export interface ScheduleFreeAdamwOptions extends CommonOptions {
+  /** β1 of the interpolation y = (1−β1)z + β1x (may follow a schedule), and β2 of the second moment. */
+  betas?: readonly [Hyper, number];
+  eps?: number;
+  /** Linear warmup of the lr over this many updates: factor (k+1)/warmupSteps for k < warmupSteps. */
+  warmupSteps?: number;
+  /** Polynomial weighting (k+1)^r in the average. */
+  r?: number;
+  /** Power of the largest lr so far in the averaging weights (0: no lr weighting). */
+  weightLrPower?: number;
+  /** Decay at z instead of y (the reference's `decay_at_z`). */
+  decayAtZ?: boolean;
+}
+
+/**
+ * Schedule-Free AdamW (Defazio et al. 2024), following facebookresearch/schedule_free's
+ * `AdamWScheduleFreeReference` (and its production `AdamWScheduleFree`, which computes the same).
+ * At update k (from 0), `γ_k = lr_k · min(1, (k+1)/warmupSteps) · √(1 − β2^(k+1))` — the β2 bias
+ * correction is folded into the lr, not into v — and
+ * `v ← β2·v + (1−β2)·g²`, `z ← z − γ_k·(g/(√v + ε) + λ·y)`, then the averaging of `scheduleFree`
+ * (weights `(k+1)^r · max_{s≤k} γ_s ^ weightLrPower`), `x ← (1−c)x + c·z`, `y ← β1·x + (1−β1)·z`;
+ * the params hold y. Composed as `scheduleFree([±] → scaleByRms(β2, ε) → +λp → −γ_k)`.
+ * Evaluate (and save checkpoints you will evaluate) at x: `scheduleFreeEval(opt.state, opt.params)`,
+ * then `scheduleFreeTrain(opt.state, opt.params)` before training on.
+ * Defaults (the reference's): lr 0.0025, betas [0.9, 0.999], eps 1e-8, weightDecay 0, warmupSteps 0,
+ * r 0, weightLrPower 2, decayAtZ false.
+ */
+export function scheduleFreeAdamw(
+  options: ScheduleFreeAdamwOptions = {},
+): GradientTransformation<ScheduleFreeState> {
+  const owner = "scheduleFreeAdamw";
+  const c = commonOptions(owner, options, ["betas", "eps", "warmupSteps", "r", "weightLrPower", "decayAtZ"], {
+    lr: 0.0025,
+    weightDecay: 0,
+  });
+  const [b1, b2] = checkBetas(owner, options.betas);
+  const eps = checkNumber(owner, "eps", options.eps ?? 1e-8, "[0, inf)");
+  const warmup = checkInteger(owner, "warmupSteps", options.warmupSteps ?? 0, "[0, inf)");
+  const decayAtZ = checkBoolean(owner, "decayAtZ", options.decayAtZ ?? false);
+  const lr = c.lr;
+  const gamma = (k: number) =>
+    valueAt(owner, "lr", lr, k, "[0, inf)") *
+    (k < warmup ? (k + 1) / warmup : 1) *
+    Math.sqrt(1 - b2 ** (k + 1));
+  const inner = chain(
+    ...ascent(c.maximize),
+    scaleByRms({ alpha: b2, eps, owner }),
+    ...decay(owner, c.weightDecay, c.mask),
+    scaleByLearningRate(gamma, owner),
+  );
+  return scheduleFree(inner, {
+    lr: gamma,
+    beta1: b1,
+    r: options.r,
+    weightLrPower: options.weightLrPower,
+    innerParams: decayAtZ ? "z" : "y",
+    owner,
+  });
+}

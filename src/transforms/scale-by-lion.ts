@@ -1,0 +1,46 @@
+import { type Hyper, valueAt } from "../hyper.ts";
+import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.ts";
+import type { FloatArray, Tree } from "../tree.ts";
+import { checkBetas } from "./scale-by-adam.ts";
+
+export interface ScaleByLionOptions {
+  /** β1 (interpolation for the sign; may follow a schedule) and β2 (the momentum's decay). */
+  betas?: readonly [Hyper, number];
+  owner?: string;
+}
+
+export interface ScaleByLionState {
+  count: number;
+  /** The momentum m. */
+  expAvg: FloatArray[];
+}
+
+/**
+ * Lion's direction (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms", Program 1):
+ * `c ← β1·m + (1−β1)·u`, output `sign(c)`, then `m ← β2·m + (1−β2)·u`.
+ * Every output entry is +1, −1 or (where c is exactly 0) 0; the momentum is updated after the sign
+ * is taken, with β2, so the step interpolates with a different β than the memory keeps.
+ */
+export function scaleByLion(options: ScaleByLionOptions = {}): GradientTransformation<ScaleByLionState> {
+  const owner = options.owner ?? "scaleByLion";
+  const [b1, b2] = options.betas === undefined ? [0.9, 0.99] : checkBetas(owner, options.betas);
+  return {
+    init: (params) => ({ count: 0, expAvg: buffersLike(params) }),
+    update(updates: Tree, state) {
+      const us = updateLeaves(owner, updates, state.expAvg);
+      const beta1 = valueAt(owner, "betas[0]", b1, state.count, "[0, 1)");
+      for (let i = 0; i < us.length; i++) {
+        const u = us[i]!;
+        const m = state.expAvg[i]!;
+        for (let j = 0; j < u.length; j++) {
+          const g = u[j]!;
+          const c = beta1 * m[j]! + (1 - beta1) * g;
+          m[j] = b2 * m[j]! + (1 - b2) * g;
+          u[j] = Math.sign(c);
+        }
+      }
+      state.count += 1;
+      return updates;
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import { checkBoolean, checkHyper, checkInteger, checkNumber, type Hyper, valueAt } from "../hyper.ts";
+import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.ts";
+import type { FloatArray, Tree } from "../tree.ts";
+import { lerp } from "./lerp.ts";
+import { NS_COEFFICIENTS, newtonSchulz } from "./orthogonalize.ts";
+import { shapesOf, showPath, showShape } from "./shapes.ts";
+
+/** How Muon scales its step by the matrix shape [A, B] (PyTorch's `adjust_lr_fn`). */
+export type MuonAdjustLr = "original" | "match_rms_adamw";
+
+export interface ScaleByMuonOptions {
+  /** μ (default 0.95; may follow a schedule). */
+  momentum?: Hyper;
+  /** Default true. */
+  nesterov?: boolean;
+  /** (a, b, c) of the quintic Newton–Schulz step (default (3.4445, −4.775, 2.0315)). */
+  nsCoefficients?: readonly [number, number, number];
+  /** Floor on the norm the momentum is divided by before Newton–Schulz (default 1e-7). */
+  eps?: number;
+  /** Newton–Schulz iterations, 0–99 (default 5). */
+  nsSteps?: number;
+  /**
+   * `null`/"original" (default): ×√max(1, A/B) (Keller Jordan); "match_rms_adamw": ×0.2·√max(A, B)
+   * (Moonshot), which lets Muon reuse AdamW's lr and weight decay.
+   */
+  adjustLrFn?: MuonAdjustLr | null;
+  owner?: string;
+}
+
+export interface ScaleByMuonState {
+  count: number;
+  momentumBuffer: FloatArray[];
+}
+
+/** Checks Muon's options as `torch.optim.Muon` does, in the house format. */
+function muonOptions(owner: string, o: ScaleByMuonOptions) {
+  const momentum = checkHyper(owner, "momentum", o.momentum ?? 0.95, "[0, 1]");
+  const nesterov = checkBoolean(owner, "nesterov", o.nesterov ?? true);
+  const coefficients = o.nsCoefficients ?? NS_COEFFICIENTS;
+  if (!Array.isArray(coefficients) || coefficients.length !== 3) {
+    throw new RangeError(
+      `${owner}: nsCoefficients must be three numbers [a, b, c], got ${String(coefficients)}`,
+    );
+  }
+  coefficients.forEach((v, i) => {
+    checkNumber(owner, `nsCoefficients[${i}]`, v, "(-inf, inf)");
+  });
+  const eps = checkNumber(owner, "eps", o.eps ?? 1e-7, "(0, inf)");
+  const nsSteps = checkInteger(owner, "nsSteps", o.nsSteps ?? 5, "[0, 100)");
+  const adjustLrFn = o.adjustLrFn ?? null;
+  if (adjustLrFn !== null && adjustLrFn !== "original" && adjustLrFn !== "match_rms_adamw") {
+    throw new RangeError(
+      `${owner}: adjustLrFn must be "original", "match_rms_adamw" or null, got ${JSON.stringify(adjustLrFn)}`,
+    );
+  }
+  return {
+    momentum,
+    nesterov,
+    coefficients: [...coefficients] as [number, number, number],
+    eps,
+    nsSteps,
+    adjustLrFn,
+  };
+}
+
+/** The factor Muon multiplies a [A, B] matrix's step by. */
+function muonLrRatio(adjustLrFn: MuonAdjustLr | null, shape: readonly number[]): number {
+  const [A, B] = shape as [number, number];
+  return adjustLrFn === "match_rms_adamw" ? 0.2 * Math.sqrt(Math.max(A, B)) : Math.sqrt(Math.max(1, A / B));
+}
+
+/**
+ * Muon's direction for 2-D leaves, as `torch.optim.Muon` (PyTorch 2.9) computes it:
+ * `B ← lerp(B, g, 1 − μ)` (= μB + (1−μ)g; PyTorch's docs write μB + g, which differs by the factor
+ * 1 − μ that the normalization below removes), `B̃ = lerp(g, B, μ)` with Nesterov else `B`,
+ * `O = NS⁽ᵃᵇᶜ⁾ₖ(B̃; ε)` (see `newtonSchulz`), output `ratio(shape)·O`. Follow it with
+ * `addDecayedWeights(λ)` and `scaleByLearningRate(lr)` for PyTorch's
+ * `p ← p·(1 − lr·λ) − lr·ratio·O`. Every leaf must be a `{ data, shape }` matrix of 2 dims — like
+ * PyTorch, it refuses others (conv filters, vectors) at init; the `muon` alias routes them to AdamW.
+ */
+export function scaleByMuon(options: ScaleByMuonOptions = {}): GradientTransformation<ScaleByMuonState> {
+  const owner = options.owner ?? "scaleByMuon";
+  const o = muonOptions(owner, options);
+  const check = (params: Tree | undefined, count?: number) => {
+    const { shapes, paths } = shapesOf(owner, params, count);
+    shapes.forEach((s, i) => {
+      if (s.length !== 2) {
+        throw new TypeError(
+          `${owner}: leaf ${showPath(paths[i]!)} has shape ${showShape(s)}; Muon orthogonalizes only 2-D leaves ` +
+            "(give matrices as { data, shape: [rows, cols] }; train other leaves with AdamW, as the muon alias does)",
+        );
+      }
+    });
+    return shapes;
+  };
+  return {
+    init(params) {
+      check(params);
+      return { count: 0, momentumBuffer: buffersLike(params) };
+    },
+    update(updates: Tree, state, params) {
+      const us = updateLeaves(owner, updates, state.momentumBuffer);
+      const shapes = check(params, us.length);
+      const mu = valueAt(owner, "momentum", o.momentum, state.count, "[0, 1]");
+      for (let i = 0; i < us.length; i++) {
+        const u = us[i]!;
+        const buf = state.momentumBuffer[i]!;
+        const [rows, cols] = shapes[i] as [number, number];
+        for (let j = 0; j < u.length; j++) {
+          const g = u[j]!;
+          buf[j] = lerp(buf[j]!, g, 1 - mu);
+          u[j] = o.nesterov ? lerp(g, buf[j]!, mu) : buf[j]!;
+        }
+        if (u.length === 0) continue;
+        const ortho = newtonSchulz(u, rows, cols, {
+          coefficients: o.coefficients,
+          steps: o.nsSteps,
+          eps: o.eps,
+        });
+        const ratio = muonLrRatio(o.adjustLrFn, shapes[i]!);
+        for (let j = 0; j < u.length; j++) u[j] = ratio * ortho[j]!;
+      }
+      state.count += 1;
+      return updates;
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { pNorm } from "../clipping/norms.ts";
+import { checkNumber } from "../hyper.ts";
+import { type GradientTransformation, paramLeaves } from "../transform.ts";
+import { leavesOf, type Tree } from "../tree.ts";
+
+/**
+ * Scales each leaf by the RMS of its params, floored: `u ← u · max(ε2, RMS(p))`, `RMS(p) = ‖p‖/√n`
+ * — Adafactor's relative step: steps proportional to the weights' own scale, and at least ε2 so
+ * that zero-initialized leaves move. Needs params.
+ */
+export function scaleByParamBlockRms(
+  minScale = 1e-3,
+  options: { owner?: string } = {},
+): GradientTransformation<null> {
+  const owner = options.owner ?? "scaleByParamBlockRms";
+  const eps2 = checkNumber(owner, "eps[1]", minScale, "[0, inf)");
+  return {
+    init: () => null,
+    update(updates: Tree, _state, params) {
+      const us = leavesOf(updates);
+      const ps = paramLeaves(owner, params, us.length);
+      for (let i = 0; i < us.length; i++) {
+        const u = us[i]!;
+        if (u.length === 0) continue;
+        const s = Math.max(eps2, pNorm(ps[i]!, 2) / Math.sqrt(u.length));
+        for (let j = 0; j < u.length; j++) u[j]! *= s;
+      }
+      return updates;
+    },
+  };
+}

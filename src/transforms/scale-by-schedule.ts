@@ -1,0 +1,28 @@
+import { checkHyper, type Hyper, valueAt } from "../hyper.ts";
+import type { GradientTransformation } from "../transform.ts";
+import { leavesOf, type Tree } from "../tree.ts";
+import type { CountState } from "./scale-by-learning-rate.ts";
+
+/**
+ * `u ← s_t · u` for a number or a schedule `s(count)` (count = updates already applied) — `scale`
+ * for values that change over time, without `scaleByLearningRate`'s minus sign. The value must be
+ * finite; a schedule is checked each time it is read.
+ */
+export function scaleBySchedule(
+  stepSize: Hyper,
+  options: { owner?: string; name?: string } = {},
+): GradientTransformation<CountState | null> {
+  const owner = options.owner ?? "scaleBySchedule";
+  const name = options.name ?? "stepSize";
+  checkHyper(owner, name, stepSize, "(-inf, inf)");
+  return {
+    init: () => (typeof stepSize === "number" ? null : { count: 0 }),
+    update(updates: Tree, state) {
+      const count = state?.count ?? 0;
+      const s = valueAt(owner, name, stepSize, count, "(-inf, inf)");
+      for (const u of leavesOf(updates)) for (let j = 0; j < u.length; j++) u[j]! *= s;
+      if (state) state.count = count + 1;
+      return updates;
+    },
+  };
+}
