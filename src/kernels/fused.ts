@@ -17,6 +17,8 @@ import {
   adagradJs,
   adamJs,
   identity,
+  type LionScalars,
+  lionJs,
   type RmspropScalars,
   type Round,
   rmspropJs,
@@ -201,6 +203,9 @@ export function fuse(
         scalars.eps = spec.eps;
         scalars.centered = spec.centered;
       }
+    } else if (spec.kind === "lion") {
+      scalars.b1 = valueAt(owner, "betas[0]", spec.beta1, count, "[0, 1)");
+      scalars.b2 = spec.beta2;
     } else {
       scalars.eps = spec.eps;
     }
@@ -259,6 +264,8 @@ export function fuse(
         sgdJs(pp, g, b.momentumBuffer, lo, hi, scalars as SgdScalars, round);
       } else if (spec.kind === "rmsprop") {
         rmspropJs(pp, g, b.squareAvg!, b.gradAvg, b.momentumBuffer, lo, hi, scalars as RmspropScalars, round);
+      } else if (spec.kind === "lion") {
+        lionJs(pp, g, b.expAvg!, lo, hi, scalars as LionScalars, round);
       } else {
         adagradJs(pp, g, b.sum!, lo, hi, scalars as AdagradScalars, round);
       }
@@ -350,6 +357,9 @@ export function fuse(
         scalars.keep,
       );
       a.push(scalars.centered ? 1 : 0, scalars.hasMomentum ? 1 : 0, scalars.first ? 1 : 0, 0, scaled, decays);
+    } else if (spec.kind === "lion") {
+      a.push(at(byteOf("expAvg")), hi - lo, coef, scalars.l2, scalars.wd, -scalars.lr);
+      a.push(scalars.b1, 1 - scalars.b1, scalars.b2, 1 - scalars.b2, 1, 0, scaled, decays);
     } else {
       a.push(
         at(byteOf("sum")),

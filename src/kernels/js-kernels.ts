@@ -156,3 +156,31 @@ export function adagradJs(
     p[j]! += r(u * step);
   }
 }
+
+export interface LionScalars extends Scalars {
+  b1: number;
+  b2: number;
+}
+
+/** Lion: the sign of β1·m + (1−β1)·u, then m ← β2·m + (1−β2)·u. */
+export function lionJs(
+  p: FloatArray,
+  g: FloatArray,
+  m: FloatArray,
+  from: number,
+  to: number,
+  s: LionScalars,
+  r: Round,
+): void {
+  const { coef, negate, wd, b1, b2 } = s;
+  const step = -s.lr;
+  for (let j = from; j < to; j++) {
+    let u = coef === 1 ? g[j]! : r(g[j]! * coef);
+    if (negate) u = -u;
+    const c = b1 * m[j]! + (1 - b1) * u;
+    m[j] = b2 * m[j]! + (1 - b2) * u;
+    u = Math.sign(c);
+    if (wd !== 0) u = r(u + wd * p[j]!);
+    p[j]! += r(u * step);
+  }
+}

@@ -7,6 +7,7 @@ export interface WasmKernels {
   sgd(...args: number[]): void;
   rmsprop(...args: number[]): void;
   adagrad(...args: number[]): void;
+  lion(...args: number[]): void;
   sumsq(g: number, n: number): number;
   stream7(p: number, g: number, m: number, v: number, n: number): void;
 }

@@ -7,7 +7,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { kernelModule, kernelsFor, type ThreadPool, type WasmKernels } from "../kernels/wasm-kernels.ts";
 
-const NAMES: (keyof WasmKernels)[] = ["adam", "sgd", "rmsprop", "adagrad", "sumsq", "stream7"];
+const NAMES: (keyof WasmKernels)[] = ["adam", "sgd", "rmsprop", "adagrad", "lion", "sumsq", "stream7"];
 const MAX_ARGS = 32;
 // Control block (Int32): per worker [seq, cmd, memory id, kernel, argc]; then one shared `done` counter.
 const SLOT = 5;

@@ -23,7 +23,8 @@ export type FusionSpec =
   | (Common & { kind: "adam"; beta1: Hyper; beta2: number; eps: number; amsgrad: boolean })
   | (Common & { kind: "sgd"; momentum: Hyper; dampening: number; nesterov: boolean })
   | (Common & { kind: "rmsprop"; alpha: number; eps: number; centered: boolean; momentum: Hyper })
-  | (Common & { kind: "adagrad"; eps: number });
+  | (Common & { kind: "adagrad"; eps: number })
+  | (Common & { kind: "lion"; beta1: Hyper; beta2: number });
 
 /** Attaches the description to an alias's chain. */
 export function describe(tx: Optimizer, spec: FusionSpec): Optimizer {

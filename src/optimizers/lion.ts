@@ -2,6 +2,7 @@ import type { Hyper } from "../hyper.ts";
 import { checkBetas } from "../transforms/scale-by-adam.ts";
 import { scaleByLion } from "../transforms/scale-by-lion.ts";
 import { type CommonOptions, commonOptions, decoupled, type Optimizer } from "./common.ts";
+import { describe } from "./fusion.ts";
 
 export interface LionOptions extends CommonOptions {
   /** β1 (may follow a schedule) and β2; both in [0, 1). */
@@ -20,5 +21,14 @@ export function lion(options: LionOptions = {}): Optimizer {
   const owner = "lion";
   const c = commonOptions(owner, options, ["betas"], { lr: 1e-4, weightDecay: 0 });
   const betas = options.betas === undefined ? ([0.9, 0.99] as const) : checkBetas(owner, options.betas);
-  return decoupled(owner, c, [scaleByLion({ betas, owner })]);
+  const tx = decoupled(owner, c, [scaleByLion({ betas, owner })]);
+  return describe(tx, {
+    kind: "lion",
+    owner,
+    ...c,
+    beta1: betas[0],
+    beta2: betas[1],
+    l2: 0,
+    decoupled: c.weightDecay,
+  });
 }

@@ -127,6 +127,26 @@ const adagrad = kernel(
   ],
 );
 
+// sign(c) = [c > 0] − [c < 0], with the comparison masks turned into 1.0 by AND-ing with `one`
+const sign = (c: string) =>
+  `(f32x4.sub (v128.and (f32x4.gt ${c} ${get("Szero")}) ${get("Sone")}) (v128.and (f32x4.lt ${c} ${get("Szero")}) ${get("Sone")}))`;
+
+const lion = kernel(
+  "lion",
+  ["p", "g", "m"],
+  [...common, "b1", "c1", "b2", "c2", "one", "zero"],
+  flagsCommon,
+  ["pp", "u", "mm", "c"],
+  [
+    ...pre,
+    set("mm", load("m")),
+    set("c", add(mul(get("Sb1"), get("mm")), mul(get("Sc1"), get("u")))),
+    store("m", add(mul(get("Sb2"), get("mm")), mul(get("Sc2"), get("u")))),
+    set("u", sign(get("c"))),
+    ...post,
+  ],
+);
+
 /** Σ g² over [0, n), accumulated in float64 (for the global norm of clipping). */
 const sumsq = `
   (func (export "sumsq") (param $g i32) (param $n i32) (result f64)
@@ -162,6 +182,7 @@ export const KERNELS_WAT = `(module
   ${sgd}
   ${rmsprop}
   ${adagrad}
+  ${lion}
   ${sumsq}
   ${stream7})
 `;
