@@ -41,7 +41,10 @@ const CONFIGS: [string, Make][] = [
     () => m.adagrad({ lr: 0.1, lrDecay: 0.01, weightDecay: 0.01, initialAccumulatorValue: 0.1 }),
   ],
   ["clip → adamw", () => m.chain(m.clipByGlobalNorm(0.5), m.adamw({ lr: 0.01 }))],
-  ["lion decoupled, scheduled β1, maximize", () => m.lion({ lr: 0.01, weightDecay: 0.1, betas: [(c) => 0.9 - 0.01 * (c % 3), 0.99], maximize: true })],
+  [
+    "lion decoupled, scheduled β1, maximize",
+    () => m.lion({ lr: 0.01, weightDecay: 0.1, betas: [(c) => 0.9 - 0.01 * (c % 3), 0.99], maximize: true }),
+  ],
   ["clip → sgd momentum", () => m.chain(m.clipByGlobalNorm(1), m.sgd({ lr: 0.1, momentum: 0.9 }))],
 ];
 
