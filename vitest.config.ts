@@ -5,6 +5,10 @@ export default defineConfig({
   resolve: {
     alias: [
       {
+        find: /^momenta\/tfjs$/,
+        replacement: fileURLToPath(new URL("./src/tfjs/index.ts", import.meta.url)),
+      },
+      {
         find: /^momenta\/node$/,
         replacement: fileURLToPath(new URL("./src/node/index.ts", import.meta.url)),
       },

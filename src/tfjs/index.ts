@@ -1,0 +1,2 @@
+// momenta/tfjs: momenta transforms as TensorFlow.js optimizers.
+export * from "./optimizer.ts";

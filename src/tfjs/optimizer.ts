@@ -1,0 +1,190 @@
+/**
+ * momenta transforms as TensorFlow.js optimizers (`momenta/tfjs`; `@tensorflow/tfjs-core` 4.x is an
+ * optional peer dependency the core never imports).
+ *
+ * Leaves are the variables, keyed by their names (`dense_Dense1/kernel`), so masks and partitions
+ * select by name. Each step reads the gradients and the variables' values into momenta's buffers,
+ * runs the optimizer (its fused kernels when the chain is one they know), and writes the new values
+ * back: straight into the backend's own memory on the cpu and wasm backends (no tensor is created),
+ * with `assign` elsewhere. Step count, schedules and clipping therefore behave exactly as in the core.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { createOptimizer, type OptimizerHandle, type StateDict } from "../create-optimizer.ts";
+import type { AnyTransformation } from "../transform.ts";
+import type { ShapedLeaf } from "../tree.ts";
+
+/** What TF.js passes to applyGradients / getWeights (not exported by tfjs-core's index). */
+type NamedTensor = { name: string; tensor: tf.Tensor };
+
+const registry = new Map<string, AnyTransformation>();
+
+interface Binding {
+  names: string[];
+  variables: tf.Variable[];
+  params: Record<string, ShapedLeaf>;
+  handle: OptimizerHandle<unknown>;
+}
+
+/** The backend's own memory behind a float32 variable, when the backend exposes it (cpu, wasm). */
+function backingArray(v: tf.Variable): Float32Array | undefined {
+  const backend = tf.backend() as unknown as {
+    refCount?(id: object): number;
+    data?: { get(id: object): { values?: unknown } | undefined };
+    dataIdMap?: { get(id: object): { memoryOffset: number } | undefined };
+    wasm?: { HEAPU8: Uint8Array };
+  };
+  if (v.dtype !== "float32") return undefined;
+  // Data shared with another tensor (a variable assigned from a tensor someone still holds) must not be
+  // written in place: give the variable its own copy first.
+  if ((backend.refCount?.(v.dataId) ?? 1) > 1) tf.tidy(() => v.assign(tf.add(v, 0)));
+  const name = tf.getBackend();
+  if (name === "cpu" && backend.data) {
+    const values = backend.data.get(v.dataId)?.values;
+    return values instanceof Float32Array && values.length === v.size ? values : undefined;
+  }
+  if (name === "wasm" && backend.dataIdMap && backend.wasm) {
+    const info = backend.dataIdMap.get(v.dataId);
+    return info ? new Float32Array(backend.wasm.HEAPU8.buffer, info.memoryOffset, v.size) : undefined;
+  }
+  return undefined;
+}
+
+/** A `tf.Optimizer` running a momenta transform. */
+export class MomentaOptimizer extends tf.Optimizer {
+  static get className(): string {
+    return "MomentaOptimizer";
+  }
+
+  private binding: Binding | undefined;
+  private pending: StateDict | undefined;
+
+  constructor(
+    readonly tx: AnyTransformation,
+    readonly name = "momenta",
+  ) {
+    super();
+    if (!tx || typeof tx.init !== "function" || typeof tx.update !== "function") {
+      throw new TypeError("tfjsOptimizer: expected a momenta gradient transformation");
+    }
+  }
+
+  /** The momenta optimizer handle once the first gradients have bound the variables (for its state, hyperparams…). */
+  get momenta(): OptimizerHandle<unknown> | undefined {
+    return this.binding?.handle;
+  }
+
+  private bind(names: string[]): Binding {
+    const variables = names.map((n) => {
+      const v = tf.engine().registeredVariables[n];
+      if (!v) throw new Error(`tfjsOptimizer: no variable named '${n}'`);
+      if (v.dtype !== "float32")
+        throw new TypeError(`tfjsOptimizer: variable '${n}' is ${v.dtype}; only float32 trains`);
+      return v;
+    });
+    const params: Record<string, ShapedLeaf> = {};
+    names.forEach((n, i) => {
+      params[n] = { data: new Float32Array(variables[i]!.size), shape: [...variables[i]!.shape] };
+    });
+    const handle = createOptimizer(this.tx, params);
+    if (this.pending) {
+      handle.loadStateDict(this.pending);
+      this.pending = undefined;
+    }
+    return { names, variables, params, handle };
+  }
+
+  applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const named: [string, tf.Tensor | null][] = Array.isArray(variableGradients)
+      ? variableGradients.map((v) => [v.name, v.tensor])
+      : Object.entries(variableGradients);
+    const names = named.map(([n]) => n).sort();
+    for (const [n, g] of named) {
+      if (g == null)
+        throw new TypeError(
+          `tfjsOptimizer: no gradient for '${n}' (every bound variable needs one each step)`,
+        );
+    }
+    if (!this.binding) this.binding = this.bind(names);
+    const b = this.binding;
+    if (names.join("\n") !== b.names.join("\n")) {
+      throw new TypeError(
+        `tfjsOptimizer: gradients are for [${names.join(", ")}] but this optimizer trains [${b.names.join(", ")}]`,
+      );
+    }
+    const grads = b.handle.grads as Record<string, ShapedLeaf>;
+    for (const [n, g] of named) {
+      const target = grads[n]!.data;
+      if (g!.size !== target.length)
+        throw new TypeError(
+          `tfjsOptimizer: gradient for '${n}' has ${g!.size} values, the variable ${target.length}`,
+        );
+      target.set(g!.dataSync() as Float32Array);
+    }
+    b.variables.forEach((v, i) => {
+      b.params[b.names[i]!]!.data.set(backingArray(v) ?? (v.dataSync() as Float32Array));
+    });
+    b.handle.step(b.handle.grads);
+    b.variables.forEach((v, i) => {
+      const values = b.params[b.names[i]!]!.data;
+      const backing = backingArray(v);
+      if (backing) backing.set(values);
+      else tf.tidy(() => v.assign(tf.tensor(values, v.shape, "float32")));
+    });
+    this.incrementIterations();
+  }
+
+  /** The iteration count, then the whole momenta state dict (exact JSON, as UTF-8 codes in an int32 tensor). */
+  override async getWeights(): Promise<NamedTensor[]> {
+    const dict = this.binding?.handle.stateDict() ?? this.pending;
+    const text = dict ? JSON.stringify(dict) : "";
+    const codes = Int32Array.from(new TextEncoder().encode(text));
+    return [await this.saveIterations(), { name: `${this.name}/state`, tensor: tf.tensor1d(codes, "int32") }];
+  }
+
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues);
+    const state = rest.find((w) => w.name.endsWith("/state"));
+    if (!state) throw new TypeError("tfjsOptimizer: the weights hold no momenta state");
+    const text = new TextDecoder().decode(Uint8Array.from(await state.tensor.data()));
+    if (text === "") return;
+    const dict = JSON.parse(text) as StateDict;
+    if (this.binding) this.binding.handle.loadStateDict(dict);
+    else this.pending = dict; // applied, and checked, when the first gradients bind the variables
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { name: this.name };
+  }
+
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    const name = String(config.name);
+    const tx = registry.get(name);
+    if (!tx) {
+      throw new Error(
+        `tfjsOptimizer: no transform registered as '${name}'; create it with tfjsOptimizer(tx, { name: '${name}' }) before loading`,
+      );
+    }
+    return new (cls as unknown as typeof MomentaOptimizer)(tx, name) as unknown as T;
+  }
+
+  override dispose(): void {
+    this.binding = undefined;
+    this.pending = undefined;
+    super.dispose();
+  }
+}
+
+tf.serialization.registerClass(MomentaOptimizer);
+
+/**
+ * Wraps a momenta transform as a TF.js optimizer. `name` registers it so that a model saved with
+ * `includeOptimizer: true` can be loaded back (`tf.loadLayersModel`) with its optimizer state.
+ */
+export function tfjsOptimizer(tx: AnyTransformation, options: { name?: string } = {}): MomentaOptimizer {
+  const name = options.name ?? "momenta";
+  registry.set(name, tx);
+  return new MomentaOptimizer(tx, name);
+}
