@@ -1,7 +1,7 @@
 /** momenta transforms as TF.js optimizers: parity with the core and with tf.train.adam, no leaks, save/load. */
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-core/dist/register_all_gradients";
+import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
 import * as m from "momenta";
 import { tfjsOptimizer } from "momenta/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -37,8 +37,8 @@ describe("tfjsOptimizer", () => {
     );
     for (let t = 0; t < 20; t++) {
       const { grads, value } = tf.variableGrads(p.loss);
-      const gw = grads.w1!.dataSync().slice();
-      const gb = grads.b1!.dataSync().slice();
+      const gw = grads.w1!.dataSync().slice() as Float32Array;
+      const gb = grads.b1!.dataSync().slice() as Float32Array;
       opt.applyGradients(grads);
       core.step({ b1: { data: gb, shape: [3] }, w1: { data: gw, shape: [4, 3] } });
       tf.dispose([value, ...Object.values(grads)]);
