@@ -5,8 +5,8 @@
  * Leaves are the variables, keyed by their names (`dense_Dense1/kernel`), so masks and partitions
  * select by name. Each step reads the gradients and the variables' values into momenta's buffers,
  * runs the optimizer (its fused kernels when the chain is one they know), and writes the new values
- * back: straight into the backend's own memory on the cpu and wasm backends (no tensor is created),
- * with `assign` elsewhere. Step count, schedules and clipping therefore behave exactly as in the core.
+ * back: straight into the backend's own array on the cpu backend (no tensor is created), with
+ * `assign` of a new tensor elsewhere (see backingArray for why not in the wasm heap). Step count, schedules and clipping therefore behave exactly as in the core.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { createOptimizer, type OptimizerHandle, type StateDict } from "../create-optimizer.ts";
@@ -25,28 +25,32 @@ interface Binding {
   handle: OptimizerHandle<unknown>;
 }
 
-/** The backend's own memory behind a float32 variable, when the backend exposes it (cpu, wasm). */
+/**
+ * The cpu backend's own array behind a float32 variable that owns its data alone, so it can be updated
+ * in place. Not the wasm backend: it caches packed weights per tensor id (XNNPACK), so a variable
+ * changed in place keeps being multiplied with its old values — there the new values get a new tensor.
+ */
 function backingArray(v: tf.Variable): Float32Array | undefined {
+  if (v.dtype !== "float32" || tf.getBackend() !== "cpu") return undefined;
   const backend = tf.backend() as unknown as {
     refCount?(id: object): number;
     data?: { get(id: object): { values?: unknown } | undefined };
-    dataIdMap?: { get(id: object): { memoryOffset: number } | undefined };
-    wasm?: { HEAPU8: Uint8Array };
   };
-  if (v.dtype !== "float32") return undefined;
-  // Data shared with another tensor (a variable assigned from a tensor someone still holds) must not be
-  // written in place: give the variable its own copy first.
-  if ((backend.refCount?.(v.dataId) ?? 1) > 1) tf.tidy(() => v.assign(tf.add(v, 0)));
-  const name = tf.getBackend();
-  if (name === "cpu" && backend.data) {
-    const values = backend.data.get(v.dataId)?.values;
-    return values instanceof Float32Array && values.length === v.size ? values : undefined;
-  }
-  if (name === "wasm" && backend.dataIdMap && backend.wasm) {
-    const info = backend.dataIdMap.get(v.dataId);
-    return info ? new Float32Array(backend.wasm.HEAPU8.buffer, info.memoryOffset, v.size) : undefined;
-  }
-  return undefined;
+  if ((backend.refCount?.(v.dataId) ?? 1) > 1) return undefined; // shared with a tensor someone holds
+  const values = backend.data?.get(v.dataId)?.values;
+  return values instanceof Float32Array && values.length === v.size ? values : undefined;
+}
+
+/**
+ * TF.js-layers gives the variables of a model loaded twice in one process unique names
+ * (`dense_Dense1/kernel_1`): a saved state matches when the names agree up to such a suffix.
+ */
+function renamed(dict: StateDict, names: readonly string[]): StateDict {
+  const base = (n: string) => n.replace(/_\d+$/, "");
+  const saved = Array.isArray(dict?.paths) ? dict.paths : [];
+  const same =
+    saved.length === names.length && saved.every((p, i) => p === names[i] || base(p) === base(names[i]!));
+  return same ? { ...dict, paths: [...names] } : dict;
 }
 
 /** A `tf.Optimizer` running a momenta transform. */
@@ -87,7 +91,7 @@ export class MomentaOptimizer extends tf.Optimizer {
     });
     const handle = createOptimizer(this.tx, params);
     if (this.pending) {
-      handle.loadStateDict(this.pending);
+      handle.loadStateDict(renamed(this.pending, handle.stateDict().paths));
       this.pending = undefined;
     }
     return { names, variables, params, handle };
@@ -148,7 +152,7 @@ export class MomentaOptimizer extends tf.Optimizer {
     const text = new TextDecoder().decode(Uint8Array.from(await state.tensor.data()));
     if (text === "") return;
     const dict = JSON.parse(text) as StateDict;
-    if (this.binding) this.binding.handle.loadStateDict(dict);
+    if (this.binding) this.binding.handle.loadStateDict(renamed(dict, this.binding.names));
     else this.pending = dict; // applied, and checked, when the first gradients bind the variables
   }
 

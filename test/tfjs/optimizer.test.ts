@@ -57,8 +57,8 @@ describe("tfjsOptimizer", () => {
     const ours = tfjsOptimizer(m.adam({ lr: 0.01, eps: 1e-7 }));
     const theirs = tf.train.adam(0.01, 0.9, 0.999, 1e-7);
     for (let t = 0; t < 50; t++) {
-      tf.dispose(ours.minimize(a.loss, true));
-      tf.dispose(theirs.minimize(c.loss, true, [c.w, c.b]));
+      tf.dispose(ours.minimize(a.loss, true) ?? []);
+      tf.dispose(theirs.minimize(c.loss, true, [c.w, c.b]) ?? []);
     }
     const wa = a.w.dataSync();
     const wc = c.w.dataSync();
@@ -72,9 +72,9 @@ describe("tfjsOptimizer", () => {
   it("leaks no tensors per step", () => {
     const p = problem(5);
     const opt = tfjsOptimizer(m.sgd({ lr: 0.01, momentum: 0.9 }));
-    tf.dispose(opt.minimize(p.loss, true));
+    tf.dispose(opt.minimize(p.loss, true) ?? []);
     const before = tf.memory().numTensors;
-    for (let t = 0; t < 25; t++) tf.dispose(opt.minimize(p.loss, true));
+    for (let t = 0; t < 25; t++) tf.dispose(opt.minimize(p.loss, true) ?? []);
     expect(tf.memory().numTensors).toBe(before);
     opt.dispose();
     p.dispose();
@@ -90,10 +90,10 @@ describe("tfjsOptimizer", () => {
       );
     const a = problem(7);
     const opt = make();
-    for (let t = 0; t < 6; t++) tf.dispose(opt.minimize(a.loss, true));
+    for (let t = 0; t < 6; t++) tf.dispose(opt.minimize(a.loss, true) ?? []);
     const saved = await opt.getWeights();
     const snapshot = { w: a.w.dataSync().slice(), b: a.b.dataSync().slice() };
-    for (let t = 0; t < 6; t++) tf.dispose(opt.minimize(a.loss, true));
+    for (let t = 0; t < 6; t++) tf.dispose(opt.minimize(a.loss, true) ?? []);
     const straight = a.w.dataSync().slice();
     // restore the params and a fresh optimizer from the saved weights, then redo the 6 steps
     a.w.assign(tf.tensor(snapshot.w, [4, 3]));
@@ -101,7 +101,7 @@ describe("tfjsOptimizer", () => {
     const again = make();
     await again.setWeights(saved);
     expect(again.iterations).toBe(6);
-    for (let t = 0; t < 6; t++) tf.dispose(again.minimize(a.loss, true));
+    for (let t = 0; t < 6; t++) tf.dispose(again.minimize(a.loss, true) ?? []);
     expect(Array.from(a.w.dataSync())).toEqual(Array.from(straight));
     tf.dispose(saved.map((s) => s.tensor));
     opt.dispose();
