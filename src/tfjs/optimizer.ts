@@ -10,6 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { createOptimizer, type OptimizerHandle, type StateDict } from "../create-optimizer.ts";
+import { packTree } from "../kernels/arena.ts";
 import type { AnyTransformation } from "../transform.ts";
 import type { ShapedLeaf } from "../tree.ts";
 
@@ -23,6 +24,21 @@ interface Binding {
   variables: tf.Variable[];
   params: Record<string, ShapedLeaf>;
   handle: OptimizerHandle<unknown>;
+  /** Each variable's data as this optimizer last wrote it: unchanged since, it need not be read back. */
+  written: (object | undefined)[];
+}
+
+/** A tensor's float32 values without a copy where the backend allows (cpu array, wasm heap view). */
+function valuesOf(t: tf.Tensor): Float32Array {
+  const backend = tf.backend() as unknown as {
+    dataIdMap?: { get(id: object): { memoryOffset: number } | undefined };
+    wasm?: { HEAPU8: Uint8Array };
+  };
+  if (tf.getBackend() === "wasm" && backend.dataIdMap && backend.wasm && t.dtype === "float32") {
+    const info = backend.dataIdMap.get(t.dataId);
+    if (info) return new Float32Array(backend.wasm.HEAPU8.buffer, info.memoryOffset, t.size);
+  }
+  return t.dataSync() as Float32Array; // the cpu backend returns its own array here
 }
 
 /**
@@ -85,16 +101,18 @@ export class MomentaOptimizer extends tf.Optimizer {
         throw new TypeError(`tfjsOptimizer: variable '${n}' is ${v.dtype}; only float32 trains`);
       return v;
     });
-    const params: Record<string, ShapedLeaf> = {};
+    const fresh: Record<string, ShapedLeaf> = {};
     names.forEach((n, i) => {
-      params[n] = { data: new Float32Array(variables[i]!.size), shape: [...variables[i]!.shape] };
+      fresh[n] = { data: new Float32Array(variables[i]!.size), shape: [...variables[i]!.shape] };
     });
+    // Packed into one arena, the known optimizers run on momenta's WASM SIMD kernels.
+    const params = packTree(fresh) as Record<string, ShapedLeaf>;
     const handle = createOptimizer(this.tx, params);
     if (this.pending) {
       handle.loadStateDict(renamed(this.pending, handle.stateDict().paths));
       this.pending = undefined;
     }
-    return { names, variables, params, handle };
+    return { names, variables, params, handle, written: names.map(() => undefined) };
   }
 
   applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
@@ -122,10 +140,10 @@ export class MomentaOptimizer extends tf.Optimizer {
         throw new TypeError(
           `tfjsOptimizer: gradient for '${n}' has ${g!.size} values, the variable ${target.length}`,
         );
-      target.set(g!.dataSync() as Float32Array);
+      target.set(valuesOf(g!));
     }
     b.variables.forEach((v, i) => {
-      b.params[b.names[i]!]!.data.set(backingArray(v) ?? (v.dataSync() as Float32Array));
+      if (b.written[i] !== v.dataId) b.params[b.names[i]!]!.data.set(valuesOf(v));
     });
     b.handle.step(b.handle.grads);
     b.variables.forEach((v, i) => {
@@ -133,6 +151,7 @@ export class MomentaOptimizer extends tf.Optimizer {
       const backing = backingArray(v);
       if (backing) backing.set(values);
       else tf.tidy(() => v.assign(tf.tensor(values, v.shape, "float32")));
+      b.written[i] = v.dataId;
     });
     this.incrementIterations();
   }

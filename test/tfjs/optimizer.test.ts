@@ -23,14 +23,14 @@ function problem(seed: number, prefix = "") {
 }
 
 describe("tfjsOptimizer", () => {
-  it("trains exactly as the core optimizer does (same float32 arithmetic)", () => {
+  it("trains exactly as the core optimizer does (same kernel, same float32 arithmetic)", () => {
     const p = problem(1);
     const opt = tfjsOptimizer(m.chain(m.clipByGlobalNorm(1), m.adamw({ lr: 0.05, weightDecay: 0.1 })));
-    // the core, fed the same gradients
-    const params = {
+    // the core, fed the same gradients, on params packed like the adapter's (so the same WASM kernel runs)
+    const params = m.packTree({
       b1: { data: new Float32Array(3), shape: [3] },
       w1: { data: Float32Array.from(p.w.dataSync()), shape: [4, 3] },
-    };
+    }) as { b1: { data: Float32Array }; w1: { data: Float32Array } };
     const core = m.createOptimizer(
       m.chain(m.clipByGlobalNorm(1), m.adamw({ lr: 0.05, weightDecay: 0.1 })),
       params,
