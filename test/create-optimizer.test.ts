@@ -5,7 +5,6 @@ import {
   adamax,
   adamw,
   createOptimizer,
-  leavesOf,
   nadam,
   type Optimizer,
   radam,
@@ -16,7 +15,7 @@ import {
   type Tree,
 } from "momenta";
 import { describe, expect, it } from "vitest";
-import { quadraticGrads, randomTree, snapshot } from "./helpers.ts";
+import { quadraticGrads, randomTree, snapshot, trainWithResume } from "./helpers.ts";
 
 const cosine = (count: number) => 0.05 * (0.5 + 0.5 * Math.cos((Math.PI * count) / 40));
 
@@ -39,34 +38,13 @@ const OPTIMIZERS: [string, () => Optimizer][] = [
   ["radam", () => radam({ lr: 0.01, weightDecay: 0.01 })],
 ];
 
-/** Trains `steps` steps; at `resumeAt`, saves through JSON text, rebuilds everything and restores. */
-function run(make: () => Optimizer, dtype: "float32" | "float64", steps: number, resumeAt?: number) {
-  let params = randomTree(dtype, 11);
-  const grads = quadraticGrads(dtype, 3);
-  let opt = createOptimizer(make(), params);
-  for (let t = 0; t < steps; t++) {
-    if (t === resumeAt) {
-      const saved = JSON.parse(JSON.stringify({ params: snapshot(params), opt: opt.stateDict() }));
-      params = randomTree(dtype, 999);
-      leavesOf(params).forEach((a, i) => {
-        a.set(saved.params[i]);
-      });
-      opt = createOptimizer(make(), params);
-      opt.loadStateDict(saved.opt);
-      expect(opt.stepCount).toBe(t);
-    }
-    opt.step(grads(params));
-  }
-  return snapshot(params);
-}
-
 describe("resume is bit-identical", () => {
   for (const [name, make] of OPTIMIZERS) {
     for (const dtype of ["float32", "float64"] as const) {
       it(`${name} (${dtype})`, () => {
-        const straight = run(make, dtype, 60);
-        expect(run(make, dtype, 60, 23)).toEqual(straight);
-        expect(run(make, dtype, 60, 1)).toEqual(straight);
+        const straight = trainWithResume(make, dtype, 60);
+        expect(trainWithResume(make, dtype, 60, 23)).toEqual(straight);
+        expect(trainWithResume(make, dtype, 60, 1)).toEqual(straight);
       });
     }
   }

@@ -1,17 +1,15 @@
-import type { Dtype, FloatArray, Tree } from "momenta";
-import { leavesOf } from "momenta";
+import {
+  createOptimizer,
+  type Dtype,
+  type FloatArray,
+  type GradientTransformation,
+  leavesOf,
+  type Tree,
+} from "momenta";
+import { expect } from "vitest";
+import { rng } from "../src/lab/rng.ts";
 
-/** A small seeded PRNG (mulberry32) so every test sees the same numbers. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from "../src/lab/rng.ts";
 
 export function randomArray(dtype: Dtype, n: number, next: () => number, scale = 1): FloatArray {
   const a = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
@@ -48,4 +46,33 @@ export function quadraticGrads(dtype: Dtype, seed: number) {
 
 export function snapshot(tree: Tree): number[][] {
   return leavesOf(tree).map((a) => Array.from(a));
+}
+
+/**
+ * Trains `steps` steps on the quadratic stream; at `resumeAt`, saves params and state through JSON
+ * text, rebuilds everything from scratch and restores. Returns the final params.
+ */
+export function trainWithResume(
+  make: () => GradientTransformation<unknown>,
+  dtype: Dtype,
+  steps: number,
+  resumeAt?: number,
+): number[][] {
+  let params = randomTree(dtype, 11);
+  const grads = quadraticGrads(dtype, 3);
+  let opt = createOptimizer(make(), params);
+  for (let t = 0; t < steps; t++) {
+    if (t === resumeAt) {
+      const saved = JSON.parse(JSON.stringify({ params: snapshot(params), opt: opt.stateDict() }));
+      params = randomTree(dtype, 999);
+      leavesOf(params).forEach((a, i) => {
+        a.set(saved.params[i]);
+      });
+      opt = createOptimizer(make(), params);
+      opt.loadStateDict(saved.opt);
+      expect(opt.stepCount).toBe(t);
+    }
+    opt.step(grads(params));
+  }
+  return snapshot(params);
 }

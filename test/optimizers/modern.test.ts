@@ -4,13 +4,12 @@ import {
   adafactor,
   createOptimizer,
   lamb,
-  leavesOf,
   lion,
   muon,
   scheduleFreeAdamw,
 } from "momenta";
 import { describe, expect, it } from "vitest";
-import { quadraticGrads, randomTree, snapshot } from "../helpers.ts";
+import { randomTree, snapshot, trainWithResume } from "../helpers.ts";
 
 const cosine = (count: number) => 0.02 * (0.5 + 0.5 * Math.cos((Math.PI * count) / 40));
 
@@ -45,35 +44,14 @@ const OPTIMIZERS: [string, () => AnyTransformation][] = [
   ],
 ];
 
-/** Trains `steps` steps; at `resumeAt`, saves through JSON text, rebuilds everything and restores. */
-function run(make: () => AnyTransformation, dtype: "float32" | "float64", steps: number, resumeAt?: number) {
-  let params = randomTree(dtype, 11);
-  const grads = quadraticGrads(dtype, 3);
-  let opt = createOptimizer(make(), params);
-  for (let t = 0; t < steps; t++) {
-    if (t === resumeAt) {
-      const saved = JSON.parse(JSON.stringify({ params: snapshot(params), opt: opt.stateDict() }));
-      params = randomTree(dtype, 999);
-      leavesOf(params).forEach((a, i) => {
-        a.set(saved.params[i]);
-      });
-      opt = createOptimizer(make(), params);
-      opt.loadStateDict(saved.opt);
-      expect(opt.stepCount).toBe(t);
-    }
-    opt.step(grads(params));
-  }
-  return snapshot(params);
-}
-
 describe("resume is bit-identical", () => {
   for (const [name, make] of OPTIMIZERS) {
     for (const dtype of ["float32", "float64"] as const) {
       it(`${name} (${dtype})`, () => {
-        const straight = run(make, dtype, 40);
+        const straight = trainWithResume(make, dtype, 40);
         expect(straight).not.toEqual(snapshot(randomTree(dtype, 11))); // it trains
-        expect(run(make, dtype, 40, 17)).toEqual(straight);
-        expect(run(make, dtype, 40, 1)).toEqual(straight);
+        expect(trainWithResume(make, dtype, 40, 17)).toEqual(straight);
+        expect(trainWithResume(make, dtype, 40, 1)).toEqual(straight);
       });
     }
   }
