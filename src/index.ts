@@ -85,3 +85,14 @@ export * from "./wrappers/lookahead.ts";
 export * from "./wrappers/partition.ts";
 export * from "./wrappers/schedule-free.ts";
 export * from "./wrappers/skip-non-finite.ts";
+
+// Diagnostics
+
+export * from "./diagnostics/finite-difference-hvp.ts";
+export * from "./diagnostics/hessian-trace.ts";
+export * from "./diagnostics/observe.ts";
+export type { Hvp } from "./diagnostics/probes.ts";
+export * from "./diagnostics/stats.ts";
+export * from "./diagnostics/stats-format.ts";
+export * from "./diagnostics/top-eigenvalue.ts";
+export * from "./diagnostics/v-scar.ts";

@@ -1,0 +1,142 @@
+/**
+ * Finding the pieces of an optimizer `observe` reads, without changing them: the optimizer alias's
+ * own description (`tx.fusion`, set by adam, adamw, sgd, sgdw, rmsprop, adagrad, lion), the
+ * `clipByGlobalNorm` links of a chain (their `fusion` and their `totalNorm` state), and an Adam-family
+ * state (an object with `expAvgSq` buffers and a `count`).
+ *
+ * The transform is walked through `parts` (chains) alongside its state; the state alone is searched
+ * for the Adam-family buffers, through any wrapper's `inner`. Wrappers do not expose the transform
+ * they wrap, so around `skipNonFinite(adamw(…))` the alias's description cannot be seen — put
+ * `observe` inside such wrappers, or use `injectHyperparams`, whose live view is read through them.
+ */
+import { valueAt } from "../hyper.ts";
+import type { AnyTransformation } from "../transform.ts";
+import { type FloatArray, isFloatArray, type Mask } from "../tree.ts";
+
+/** The fields of an alias's fusion description that observe reads (see `optimizers/fusion.ts`). */
+export interface AliasSpec {
+  kind: string;
+  owner: string;
+  lr: number | ((count: number) => number);
+  l2: number | ((count: number) => number);
+  decoupled: number | ((count: number) => number);
+  mask: Mask | undefined;
+  beta1?: number | ((count: number) => number);
+  beta2?: number;
+  eps?: number;
+  amsgrad?: boolean;
+  momentum?: number | ((count: number) => number);
+  dampening?: number;
+  alpha?: number;
+}
+
+export interface ClipFound {
+  maxNorm: number;
+  state: { totalNorm: number };
+}
+
+export interface AdamFound {
+  state: { count: number; expAvgSq: FloatArray[]; maxExpAvgSq?: FloatArray[] };
+}
+
+export interface Found {
+  alias: { spec: AliasSpec; state: unknown } | undefined;
+  clip: ClipFound | undefined;
+  adam: AdamFound | undefined;
+}
+
+const ALIAS_KINDS = new Set(["adam", "sgd", "rmsprop", "adagrad", "lion"]);
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === "object" && !ArrayBuffer.isView(x);
+}
+
+/** Walks `tx` and its state; the first alias and the first global-norm clip found win. */
+export function introspect(tx: AnyTransformation, state: unknown): Found {
+  const found: Found = { alias: undefined, clip: undefined, adam: undefined };
+  const walk = (t: AnyTransformation, s: unknown) => {
+    const f = t.fusion as { kind?: unknown; maxNorm?: unknown } | undefined;
+    if (f && f.kind === "clip-global-norm" && typeof f.maxNorm === "number" && isObject(s)) {
+      if (!found.clip && typeof s.totalNorm === "number")
+        found.clip = { maxNorm: f.maxNorm, state: s as { totalNorm: number } };
+    } else if (f && typeof f.kind === "string" && ALIAS_KINDS.has(f.kind) && !found.alias) {
+      found.alias = { spec: f as unknown as AliasSpec, state: s };
+    }
+    if (t.parts && Array.isArray(s) && s.length === t.parts.length) {
+      t.parts.forEach((p, i) => {
+        walk(p, s[i]);
+      });
+    }
+  };
+  walk(tx, state);
+  // Inside the alias when there is one: an Adam state elsewhere would not go with its lr.
+  found.adam = findAdamState(found.alias ? found.alias.state : state);
+  return found;
+}
+
+/** The first object holding `expAvgSq` buffers and a `count`, depth first. */
+export function findAdamState(state: unknown): AdamFound | undefined {
+  const seen = new Set<unknown>();
+  const rec = (s: unknown): AdamFound | undefined => {
+    if (!isObject(s) || seen.has(s)) return undefined;
+    seen.add(s);
+    if (
+      !Array.isArray(s) &&
+      typeof s.count === "number" &&
+      Array.isArray(s.expAvgSq) &&
+      s.expAvgSq.every(isFloatArray)
+    ) {
+      return { state: s as unknown as AdamFound["state"] };
+    }
+    for (const v of Array.isArray(s) ? s : Object.values(s)) {
+      const r = rec(v);
+      if (r) return r;
+    }
+    return undefined;
+  };
+  return rec(state);
+}
+
+/** The count the alias's schedules are read at (as the fused kernels do): its first state's count. */
+export function aliasCount(aliasState: unknown): number {
+  if (Array.isArray(aliasState)) {
+    for (const s of aliasState) {
+      if (isObject(s) && typeof s.count === "number") return s.count;
+    }
+  }
+  return 0;
+}
+
+/**
+ * The hyperparameters an alias uses at `count`, under injectHyperparams' names. A schedule that
+ * throws (e.g. past oneCycleLr's end) is left out: the update itself will report it.
+ */
+export function aliasHyperparams(spec: AliasSpec, count: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  const put = (name: string, h: unknown) => {
+    if (typeof h === "number") out[name] = h;
+    else if (typeof h === "function") {
+      try {
+        out[name] = valueAt(spec.owner, name, h as (c: number) => number, count, "(-inf, inf)");
+      } catch {
+        // left out
+      }
+    }
+  };
+  put("lr", spec.lr);
+  put("weightDecay", isActive(spec.decoupled) ? spec.decoupled : spec.l2);
+  if (spec.kind === "adam" || spec.kind === "lion") {
+    put("betas[0]", spec.beta1);
+    put("betas[1]", spec.beta2);
+  }
+  if (spec.kind === "sgd" || spec.kind === "rmsprop") put("momentum", spec.momentum);
+  if (spec.kind === "sgd") put("dampening", spec.dampening);
+  if (spec.kind === "rmsprop") put("alpha", spec.alpha);
+  if (spec.kind === "adam" || spec.kind === "rmsprop" || spec.kind === "adagrad") put("eps", spec.eps);
+  return out;
+}
+
+/** A hyperparameter that can be non-zero at some step. */
+export function isActive(h: unknown): boolean {
+  return typeof h === "function" || (typeof h === "number" && h !== 0);
+}
