@@ -46,7 +46,10 @@ export async function momentaColumns(
     if (column === "wasm-threads" && !pool) continue;
     const params = makeParams(n, layout);
     const kernel = column === "wasm-threads" ? "wasm" : column;
-    const opt = m.createOptimizer(MAKE[optimizer](), params, { kernel, pool: column === "wasm-threads" ? pool : undefined });
+    const opt = m.createOptimizer(MAKE[optimizer](), params, {
+      kernel,
+      pool: column === "wasm-threads" ? pool : undefined,
+    });
     for (const g of m.leavesOf(opt.grads)) for (let j = 0; j < g.length; j++) g[j] = Math.cos(j) * 0.01;
     // The reference chain overwrites its gradient buffer with the update; the gradient's values do not change the cost.
     out[column] = measure(() => opt.step(opt.grads), { n, runs: 5, budgetSeconds: 4 });

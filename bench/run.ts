@@ -8,9 +8,15 @@
 import { nodeThreadPool } from "../src/node/index.ts";
 import { pytorchAnchor } from "./anchors/pytorch.ts";
 import { tfjsAnchor } from "./anchors/tfjs.ts";
-import { type BenchOptimizer, type Column, momentaColumns, streamCeiling, threadCrossover } from "./momenta.ts";
-import { MLP_PARAMS, type TfjsMlpRow, tfjsMlp } from "./tfjs-mlp.ts";
+import {
+  type BenchOptimizer,
+  type Column,
+  momentaColumns,
+  streamCeiling,
+  threadCrossover,
+} from "./momenta.ts";
 import { type Cell, formatTable, resultsPath, writeJson } from "./table.ts";
+import { MLP_PARAMS, type TfjsMlpRow, tfjsMlp } from "./tfjs-mlp.ts";
 import { type AnchorResult, LAYOUTS, OPTIMIZERS, QUICK_SIZES, SIZES, sizeLabel } from "./types.ts";
 
 const args = new Set(process.argv.slice(2));
@@ -24,10 +30,15 @@ const pool = await nodeThreadPool(THREADS);
 
 log("memory-stream ceiling (AdamW's 7 streams, no arithmetic) …");
 const ceilingN = sizes[sizes.length - 1]!;
-const ceiling = { n: ceilingN, one: streamCeiling(ceilingN, undefined).median, two: streamCeiling(ceilingN, pool).median };
+const ceiling = {
+  n: ceilingN,
+  one: streamCeiling(ceilingN, undefined).median,
+  two: streamCeiling(ceilingN, pool).median,
+};
 
 const COLUMNS: Column[] = ["reference", "js", "wasm", "wasm-threads"];
-const momenta: { optimizer: string; n: number; layout: string; [k: string]: number | string | undefined }[] = [];
+const momenta: { optimizer: string; n: number; layout: string; [k: string]: number | string | undefined }[] =
+  [];
 const benchOptimizers: BenchOptimizer[] = [...OPTIMIZERS, "lion"];
 const total = benchOptimizers.length * sizes.length * LAYOUTS.length;
 for (const optimizer of benchOptimizers) {
@@ -37,7 +48,9 @@ for (const optimizer of benchOptimizers) {
       const row: (typeof momenta)[number] = { optimizer, n, layout };
       for (const c of COLUMNS) row[c] = cols[c]?.median;
       momenta.push(row);
-      log(`[${momenta.length}/${total}] momenta ${optimizer} ${sizeLabel(n)} ${layout}: ${COLUMNS.map((c) => `${c} ${cols[c]?.median.toFixed(0)}`).join(", ")}`);
+      log(
+        `[${momenta.length}/${total}] momenta ${optimizer} ${sizeLabel(n)} ${layout}: ${COLUMNS.map((c) => `${c} ${cols[c]?.median.toFixed(0)}`).join(", ")}`,
+      );
     }
   }
 }
@@ -46,7 +59,11 @@ pool.close();
 log("thread crossover (WASM AdamW, 1 vs 2 threads) …");
 const crossover = await threadCrossover([1 << 12, 1 << 14, 1 << 16, 1 << 18, 1 << 20]);
 
-let torch: AnchorResult & { torch?: string } = { available: false, reason: "skipped (--no-anchors)", rows: [] };
+let torch: AnchorResult & { torch?: string } = {
+  available: false,
+  reason: "skipped (--no-anchors)",
+  rows: [],
+};
 const tfjs: Record<string, AnchorResult> = {};
 if (!args.has("--no-anchors")) {
   log("PyTorch anchor …");
@@ -54,7 +71,12 @@ if (!args.has("--no-anchors")) {
   if (!args.has("--no-tfjs")) {
     for (const backend of ["cpu", "wasm"] as const) {
       log(`TF.js ${backend} anchor …`);
-      tfjs[backend] = await tfjsAnchor({ backend, sizes, quick, onProgress: (l) => log(`  tfjs-${backend}: ${l}`) });
+      tfjs[backend] = await tfjsAnchor({
+        backend,
+        sizes,
+        quick,
+        onProgress: (l) => log(`  tfjs-${backend}: ${l}`),
+      });
     }
   }
 }
@@ -66,7 +88,9 @@ if (!args.has("--no-anchors") && !args.has("--no-tfjs")) {
 }
 
 const find = (a: AnchorResult | undefined, o: string, n: number, l: string) =>
-  a?.available ? (a.rows.find((r) => r.optimizer === o && r.n === n && r.layout === l)?.mparams ?? undefined) : undefined;
+  a?.available
+    ? (a.rows.find((r) => r.optimizer === o && r.n === n && r.layout === l)?.mparams ?? undefined)
+    : undefined;
 const rows: Record<string, Cell>[] = momenta.map((r) => {
   const t = find(torch, r.optimizer, r.n, r.layout);
   const ratio = (x: unknown) => (typeof x === "number" && t ? `${(x / t).toFixed(1)}×` : undefined);
@@ -109,8 +133,12 @@ const lines = [
     ? `AdamW ${sizeLabel(ceilingN)}: WASM ${THREADS}t reaches ${((adamw["wasm-threads"] as number) / ceiling.two).toFixed(2)} of the ${THREADS}-thread ceiling; 10k tensors vs one: ${(((many?.["wasm-threads"] as number) ?? 0) / (adamw["wasm-threads"] as number)).toFixed(2)}`
     : "",
   `threads (WASM AdamW, M params/s, 1t → 2t): ${crossover.map((c) => `${c.n}: ${c.one.toFixed(0)} → ${c.two.toFixed(0)}`).join("; ")}`,
-  torch.available ? `PyTorch ${torch.torch} (foreach=True, ${THREADS} threads)` : `PyTorch: not available (${torch.reason})`,
-  ...Object.entries(tfjs).map(([b, a]) => (a.available ? `TF.js ${b}: ${(a.notes ?? []).join("; ")}` : `TF.js ${b}: not available (${a.reason})`)),
+  torch.available
+    ? `PyTorch ${torch.torch} (foreach=True, ${THREADS} threads)`
+    : `PyTorch: not available (${torch.reason})`,
+  ...Object.entries(tfjs).map(([b, a]) =>
+    a.available ? `TF.js ${b}: ${(a.notes ?? []).join("; ")}` : `TF.js ${b}: not available (${a.reason})`,
+  ),
   ...(mlp.length
     ? [
         `TF.js MLP step (${MLP_PARAMS} params, M params/s): ${mlp.map((r) => `${r.backend} ${r.optimizer} ${r.mparams.toFixed(1)}`).join("; ")}`,
@@ -119,4 +147,14 @@ const lines = [
   `took ${((Date.now() - started) / 1000).toFixed(0)} s`,
 ];
 console.log(lines.filter(Boolean).join("\n"));
-writeJson(resultsPath("bench.json"), { date: new Date().toISOString(), threads: THREADS, ceiling, momenta, crossover, torch, tfjs, mlp, table });
+writeJson(resultsPath("bench.json"), {
+  date: new Date().toISOString(),
+  threads: THREADS,
+  ceiling,
+  momenta,
+  crossover,
+  torch,
+  tfjs,
+  mlp,
+  table,
+});
