@@ -84,7 +84,8 @@ export function createOptimizer<S>(
   const layout = layoutOf(paramLeaves);
   const work = mirror(layout, layout.arena);
   let w = 0;
-  const workTree = mapTree(params, () => work.leaves[w++]!);
+  // Frozen (its arrays stay writable), so `step(opt.grads)` can trust its structure without a walk.
+  const workTree = deepFreeze(mapTree(params, () => work.leaves[w++]!));
   let fused: Fused | undefined;
   if (choice !== "reference" && paramLeaves.length > 0) {
     const f = fuse(
@@ -118,7 +119,7 @@ export function createOptimizer<S>(
     },
     step(grads) {
       // The optimizer's own buffer, untouched in structure, needs neither checks nor a copy.
-      const own = grads === workTree && leavesOf(workTree).every((g, i) => g === workLeaves[i]);
+      const own = grads === workTree;
       if (!own) {
         assertSameStructure(params, grads, { what: "gradients", dtype: true });
         const gs = leavesOf(grads);
@@ -169,4 +170,13 @@ export function createOptimizer<S>(
       count = step;
     },
   };
+}
+
+/** Freezes a tree's objects and arrays (not its typed arrays, whose elements stay writable). */
+function deepFreeze<T>(node: T): T {
+  if (node !== null && typeof node === "object" && !ArrayBuffer.isView(node)) {
+    for (const v of Object.values(node)) deepFreeze(v);
+    Object.freeze(node);
+  }
+  return node;
 }

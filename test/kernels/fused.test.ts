@@ -213,6 +213,15 @@ describe("the fast paths keep state dicts, resume and errors", () => {
     again.loadStateDict(saved);
     expect(again.stepCount).toBe(5);
   });
+  it("opt.grads is a frozen structure (so step(opt.grads) needs no check) with writable arrays", () => {
+    const opt = m.createOptimizer(m.adamw(), m.packTree(tree("float32", 1)));
+    const g = opt.grads as { a: Float32Array };
+    g.a[0] = 1;
+    expect(g.a[0]).toBe(1);
+    expect(() => {
+      g.a = new Float32Array(1);
+    }).toThrow(TypeError);
+  });
   it("bad gradients change nothing on the fused path", () => {
     const params = m.packTree(tree("float32", 4));
     const opt = m.createOptimizer(m.adamw({ lr: (c) => (c < 1 ? 0.1 : -1) }), params);
