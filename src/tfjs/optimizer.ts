@@ -69,6 +69,14 @@ function renamed(dict: StateDict, names: readonly string[]): StateDict {
   return same ? { ...dict, paths: [...names] } : dict;
 }
 
+/** The state dict in a saved `…/state` weight (UTF-8 JSON packed four bytes to an int32), if any. */
+export function stateFromWords(words: ArrayLike<number>): StateDict | undefined {
+  const bytes = new Uint8Array(Int32Array.from(words).buffer);
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return end === 0 ? undefined : (JSON.parse(new TextDecoder().decode(bytes.subarray(0, end))) as StateDict);
+}
+
 /** A `tf.Optimizer` running a momenta transform. */
 export class MomentaOptimizer extends tf.Optimizer {
   static get className(): string {
@@ -156,21 +164,32 @@ export class MomentaOptimizer extends tf.Optimizer {
     this.incrementIterations();
   }
 
-  /** The iteration count, then the whole momenta state dict (exact JSON, as UTF-8 codes in an int32 tensor). */
+  /** The tensors the last getWeights handed out: owned here, like tf.train's own state variables. */
+  private handedOut: tf.Tensor[] = [];
+
+  /**
+   * The iteration count, then the whole momenta state dict as exact JSON, its UTF-8 bytes packed four
+   * to an int32. The tensors belong to the optimizer (as tf.train optimizers' variables do): the next
+   * call or `dispose()` frees them, so saving repeatedly does not leak.
+   */
   override async getWeights(): Promise<NamedTensor[]> {
+    tf.dispose(this.handedOut);
     const dict = this.binding?.handle.stateDict() ?? this.pending;
-    const text = dict ? JSON.stringify(dict) : "";
-    const codes = Int32Array.from(new TextEncoder().encode(text));
-    return [await this.saveIterations(), { name: `${this.name}/state`, tensor: tf.tensor1d(codes, "int32") }];
+    const bytes = new TextEncoder().encode(dict ? JSON.stringify(dict) : "");
+    const packed = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
+    packed.set(bytes); // JSON has no NUL bytes, so the zero padding is unambiguous
+    const iterations = await this.saveIterations();
+    const state = tf.tensor1d(new Int32Array(packed.buffer), "int32");
+    this.handedOut = [iterations.tensor, state];
+    return [iterations, { name: `${this.name}/state`, tensor: state }];
   }
 
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const rest = await this.extractIterations(weightValues);
     const state = rest.find((w) => w.name.endsWith("/state"));
     if (!state) throw new TypeError("tfjsOptimizer: the weights hold no momenta state");
-    const text = new TextDecoder().decode(Uint8Array.from(await state.tensor.data()));
-    if (text === "") return;
-    const dict = JSON.parse(text) as StateDict;
+    const dict = stateFromWords(await state.tensor.data());
+    if (!dict) return;
     if (this.binding) this.binding.handle.loadStateDict(renamed(dict, this.binding.names));
     else this.pending = dict; // applied, and checked, when the first gradients bind the variables
   }
@@ -194,6 +213,8 @@ export class MomentaOptimizer extends tf.Optimizer {
   }
 
   override dispose(): void {
+    tf.dispose(this.handedOut);
+    this.handedOut = [];
     this.binding = undefined;
     this.pending = undefined;
     super.dispose();

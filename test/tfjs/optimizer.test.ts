@@ -109,6 +109,18 @@ describe("tfjsOptimizer", () => {
     a.dispose();
   });
 
+  it("repeated getWeights (every save) leaves no tensors behind: the optimizer owns and frees them", async () => {
+    const p = problem(13);
+    const opt = tfjsOptimizer(m.adam({ lr: 0.01 }));
+    tf.dispose(opt.minimize(p.loss, true) ?? []);
+    await opt.getWeights();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) await opt.getWeights();
+    expect(tf.memory().numTensors).toBe(before);
+    opt.dispose();
+    p.dispose();
+  });
+
   it("masks select variables by name", () => {
     const p = problem(9);
     const opt = tfjsOptimizer(m.adamw({ lr: 0.1, weightDecay: 0.5, mask: (path) => path.startsWith("w") }));

@@ -1,0 +1,404 @@
+/**
+ * What `momenta train` runs, as one validated object: the model, the optimizer and its options (in
+ * momenta's names), the schedule, clipping, the run's length and seed, the backend, the data split and
+ * where results go. A JSON file (`--config`) and the flags both fill this same schema, so both are
+ * checked by the same rules; nothing the user gives is evaluated as code (masks are named choices).
+ *
+ * `parseConfig` returns the config with its defaults filled in (the optimizer's lr included); it is
+ * itself a valid input meaning the same run, which is why checkpoints and `config.json` store it.
+ * Schedule step counts left out default to the run's length (`resolveSchedule`), so a run made
+ * longer on resume (`--resume … --epochs N`) stretches such a schedule to its new length.
+ */
+import { z } from "zod";
+import { inInterval } from "../hyper.ts";
+import { ConfigError, type KeysAt, renderIssues, type Sources, valueAt } from "./errors.ts";
+
+export const OPTIMIZERS = [
+  "sgd",
+  "sgdw",
+  "adam",
+  "adamw",
+  "adamax",
+  "adagrad",
+  "adadelta",
+  "rmsprop",
+  "nadam",
+  "radam",
+  "lion",
+  "lamb",
+  "adafactor",
+  "muon",
+] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+export const SCHEDULES = [
+  "none",
+  "constantLr",
+  "linearLr",
+  "stepLr",
+  "multiStepLr",
+  "exponentialLr",
+  "polynomialLr",
+  "cosineAnnealingLr",
+  "oneCycleLr",
+  "warmupCosineDecay",
+  "warmupStableDecay",
+] as const;
+export type ScheduleName = (typeof SCHEDULES)[number];
+
+/** Which leaves weight decay applies to: every one (PyTorch's default), or not biases, norms and other 1-D leaves. */
+export const DECAY_MASKS = ["all", "excludeBiasAndNorm"] as const;
+export const MODELS = ["mlp", "cnn"] as const;
+export const BACKENDS = ["wasm", "cpu"] as const;
+/** The `mnist` package ships this many digits. */
+export const MAX_DIGITS = 10_000;
+
+/** momenta's default lr for each optimizer (PyTorch's), written into the resolved config. */
+export const DEFAULT_LR: Record<OptimizerName, number> = {
+  sgd: 1e-3,
+  sgdw: 1e-3,
+  adam: 1e-3,
+  adamw: 1e-3,
+  adamax: 2e-3,
+  adagrad: 1e-2,
+  adadelta: 1,
+  rmsprop: 1e-2,
+  nadam: 2e-3,
+  radam: 1e-3,
+  lion: 1e-4,
+  lamb: 1e-3,
+  adafactor: 1e-2,
+  muon: 1e-3,
+};
+
+// ── Value rules, each with the message shown when a value breaks it ──────────────────────────────
+
+/** "[0, inf)" → ">= 0", "(0, inf)" → "> 0", "[0, 1)" → "in [0, 1)". */
+function describeInterval(interval: string): string {
+  const m = /^([[(])\s*(-?inf|[-+0-9.e]+)\s*,\s*(-?inf|[-+0-9.e]+)\s*([\])])$/.exec(interval)!;
+  if (m[3] === "inf") return `${m[1] === "(" ? ">" : ">="} ${m[2]}`;
+  if (m[2] === "-inf") return `${m[4] === ")" ? "<" : "<="} ${m[3]}`;
+  return `in ${interval}`;
+}
+
+const num = (interval: string) => {
+  const error = `expected a number ${describeInterval(interval)}`;
+  return z.number({ error }).refine((v) => inInterval(v, interval), { error });
+};
+const int = (interval: string) => {
+  const error = `expected an integer ${describeInterval(interval)}`;
+  return z.int({ error }).refine((v) => inInterval(v, interval), { error });
+};
+const bool = () => z.boolean({ error: "expected true or false" });
+const betas = () =>
+  z.tuple([num("[0, 1)"), num("[0, 1)")], { error: "expected two numbers in [0, 1), e.g. 0.9,0.999" });
+const eps = () => num("[0, inf)");
+const decayWith = () => z.enum(["lr", "multiplier"]);
+const steps = (interval = "[0, inf)") => int(interval);
+
+// ── Optimizers: momenta's option names; all optional (momenta's defaults apply) ─────────────────
+
+const sgdOptions = { momentum: num("[0, 1]"), dampening: num("[0, 1]"), nesterov: bool() };
+const OPTIMIZER_OPTIONS: Record<OptimizerName, z.ZodRawShape> = {
+  sgd: sgdOptions,
+  sgdw: sgdOptions,
+  adam: { betas: betas(), eps: eps(), amsgrad: bool() },
+  adamw: { betas: betas(), eps: eps(), amsgrad: bool(), decayWith: decayWith() },
+  adamax: { betas: betas(), eps: eps() },
+  adagrad: { lrDecay: num("[0, inf)"), initialAccumulatorValue: num("[0, inf)"), eps: eps() },
+  adadelta: { rho: num("[0, 1]"), eps: eps() },
+  rmsprop: { alpha: num("[0, 1]"), eps: eps(), momentum: num("[0, 1]"), centered: bool() },
+  nadam: {
+    betas: betas(),
+    eps: eps(),
+    momentumDecay: num("[0, inf)"),
+    decoupledWeightDecay: bool(),
+    decayWith: decayWith(),
+  },
+  radam: { betas: betas(), eps: eps(), decoupledWeightDecay: bool(), decayWith: decayWith() },
+  lion: { betas: betas() },
+  lamb: { betas: betas(), eps: eps(), biasCorrection: bool() },
+  adafactor: {
+    beta2Decay: num("(-inf, 0]"),
+    eps: z.tuple([num("[0, inf)").nullable(), num("[0, inf)")], {
+      error: "expected two values [eps1 or null, eps2], e.g. null,0.001",
+    }),
+    d: num("[1, inf)"),
+  },
+  muon: {
+    momentum: num("[0, 1]"),
+    nesterov: bool(),
+    nsCoefficients: z.tuple([num("(-inf, inf)"), num("(-inf, inf)"), num("(-inf, inf)")], {
+      error: "expected three numbers, e.g. 3.4445,-4.775,2.0315",
+    }),
+    eps: num("(0, inf)"),
+    nsSteps: int("[0, 100)"),
+    adjustLrFn: z.enum(["original", "match_rms_adamw"]).nullable(),
+    adamw: z
+      .strictObject({
+        lr: num("(0, inf)"),
+        weightDecay: num("[0, inf)"),
+        betas: betas(),
+        eps: eps(),
+        amsgrad: bool(),
+      })
+      .partial(),
+  },
+};
+const COMMON_OPTIONS = ["lr", "weightDecay", "mask"] as const;
+
+/** The keys an optimizer's section may hold (for messages). */
+export function optimizerKeys(name: OptimizerName): string[] {
+  return ["name", ...COMMON_OPTIONS, ...Object.keys(OPTIMIZER_OPTIONS[name])];
+}
+
+/** The keys of muon's nested `adamw` section. */
+export const MUON_ADAMW_KEYS = ["lr", "weightDecay", "betas", "eps", "amsgrad"];
+
+// ── Schedules: momenta's option names, less the base value (lr / peak / maxLr: optimizer.lr) ────
+
+const SCHEDULE_OPTIONS: Record<ScheduleName, z.ZodRawShape> = {
+  none: {},
+  constantLr: { factor: num("[0, 1]"), totalIters: steps() },
+  linearLr: { startFactor: num("(0, 1]"), endFactor: num("[0, 1]"), totalIters: steps() },
+  stepLr: { stepSize: steps("[1, inf)"), gamma: num("[0, inf)") },
+  multiStepLr: {
+    milestones: z.array(steps(), { error: "expected a list of step counts, e.g. 500,750" }),
+    gamma: num("[0, inf)"),
+  },
+  exponentialLr: { gamma: num("[0, inf)") },
+  polynomialLr: { totalIters: steps("[1, inf)"), power: num("[0, inf)") },
+  cosineAnnealingLr: { tMax: steps("[1, inf)"), etaMin: num("[0, inf)") },
+  oneCycleLr: {
+    totalSteps: steps("[1, inf)"),
+    pctStart: num("[0, 1]"),
+    annealStrategy: z.enum(["cos", "linear"]),
+    divFactor: num("(0, inf)"),
+    finalDivFactor: num("(0, inf)"),
+    threePhase: bool(),
+  },
+  warmupCosineDecay: {
+    init: num("[0, inf)"),
+    warmupSteps: steps(),
+    decaySteps: steps("[1, inf)"),
+    end: num("[0, inf)"),
+    exponent: num("(0, inf)"),
+  },
+  warmupStableDecay: {
+    init: num("[0, inf)"),
+    warmupSteps: steps(),
+    stableSteps: steps(),
+    decaySteps: steps(),
+    end: num("[0, inf)"),
+    decayShape: z.enum(["cosine", "linear", "1-sqrt"]),
+  },
+};
+/** Options a schedule cannot do without. */
+const REQUIRED: Partial<Record<ScheduleName, string[]>> = {
+  exponentialLr: ["gamma"],
+  multiStepLr: ["milestones"],
+};
+
+export function scheduleKeys(name: ScheduleName): string[] {
+  return ["name", ...Object.keys(SCHEDULE_OPTIONS[name])];
+}
+
+type Members = [z.ZodObject, z.ZodObject, ...z.ZodObject[]];
+
+const optimizerSchema = z.discriminatedUnion(
+  "name",
+  OPTIMIZERS.map((name) =>
+    z.strictObject({
+      name: z.literal(name),
+      lr: num("(0, inf)").optional(),
+      weightDecay: num("[0, inf)").optional(),
+      mask: z.enum(DECAY_MASKS).optional(),
+      ...z.object(OPTIMIZER_OPTIONS[name]).partial().shape,
+    }),
+  ) as unknown as Members,
+);
+
+const scheduleSchema = z.discriminatedUnion(
+  "name",
+  SCHEDULES.map((name) => {
+    const shape: Record<string, z.ZodType> = { ...z.object(SCHEDULE_OPTIONS[name]).partial().shape };
+    for (const key of REQUIRED[name] ?? []) shape[key] = SCHEDULE_OPTIONS[name][key] as z.ZodType;
+    return z.strictObject({ name: z.literal(name), ...shape });
+  }) as unknown as Members,
+);
+
+/** A section given without `name` (e.g. only `--lr`) is the default optimizer's / schedule's. */
+const withName = (name: string) => (v: unknown) =>
+  v !== null && typeof v === "object" && !Array.isArray(v) && !("name" in v) ? { name, ...v } : v;
+
+export const TOP_KEYS = [
+  "model",
+  "optimizer",
+  "schedule",
+  "clip",
+  "epochs",
+  "batchSize",
+  "seed",
+  "backend",
+  "data",
+  "out",
+] as const;
+
+export const ConfigSchema = z
+  .strictObject({
+    model: z
+      .strictObject({
+        type: z.enum(MODELS).default("mlp"),
+        hidden: z
+          .array(int("[1, inf)"), { error: "expected layer sizes, e.g. 128 or 256,128" })
+          .default([128]),
+        filters: z
+          .array(int("[1, inf)"), { error: "expected filter counts, e.g. 8,16" })
+          .min(1, { error: "expected at least one filter count, e.g. 8,16" })
+          .default([8, 16]),
+      })
+      .prefault({}),
+    optimizer: z.preprocess(withName("adamw"), optimizerSchema).prefault({ name: "adamw" }),
+    schedule: z.preprocess(withName("none"), scheduleSchema).prefault({ name: "none" }),
+    /** Max global gradient norm (clipByGlobalNorm before the optimizer); null: no clipping. */
+    clip: num("(0, inf)").nullable().default(null),
+    epochs: int("[1, inf)").default(3),
+    batchSize: int("[1, inf)").default(64),
+    seed: int("[0, 4294967295]").default(1),
+    backend: z.enum(BACKENDS).default("wasm"),
+    data: z
+      .strictObject({
+        train: int(`[1, ${MAX_DIGITS}]`).default(8000),
+        test: int(`[1, ${MAX_DIGITS}]`).default(2000),
+      })
+      .prefault({}),
+    out: z
+      .string({ error: "expected a directory name" })
+      .min(1, { error: "expected a directory name" })
+      .default("runs/momenta-train"),
+  })
+  .superRefine((c, ctx) => {
+    if (c.data.train + c.data.test > MAX_DIGITS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["data"],
+        message: `train + test must be at most ${MAX_DIGITS} (the digits the mnist package has), got ${c.data.train} + ${c.data.test}`,
+      });
+    }
+  });
+
+export interface OptimizerConfig {
+  name: OptimizerName;
+  lr: number;
+  weightDecay?: number;
+  mask?: (typeof DECAY_MASKS)[number];
+  [option: string]: unknown;
+}
+
+export interface ScheduleConfig {
+  name: ScheduleName;
+  [option: string]: unknown;
+}
+
+type Parsed = z.output<typeof ConfigSchema>;
+
+export interface Config extends Omit<Parsed, "optimizer" | "schedule"> {
+  optimizer: OptimizerConfig;
+  schedule: ScheduleConfig;
+}
+
+/** Updates per epoch: the last batch may be smaller. */
+export function stepsPerEpoch(config: Pick<Config, "data" | "batchSize">): number {
+  return Math.ceil(config.data.train / config.batchSize);
+}
+
+/** The schedule with its step counts filled in from the run's length where not given. */
+export function resolveSchedule(
+  config: Pick<Config, "schedule" | "data" | "batchSize" | "epochs">,
+): ScheduleConfig {
+  const s = config.schedule;
+  const perEpoch = stepsPerEpoch(config);
+  const total = perEpoch * config.epochs;
+  const out: ScheduleConfig = { ...s };
+  const fill = (key: string, value: number) => {
+    if (out[key] === undefined) out[key] = value;
+  };
+  switch (s.name) {
+    case "constantLr":
+      fill("totalIters", perEpoch);
+      break;
+    case "linearLr":
+    case "polynomialLr":
+      fill("totalIters", total);
+      break;
+    case "stepLr":
+      fill("stepSize", perEpoch);
+      break;
+    case "cosineAnnealingLr":
+      fill("tMax", total);
+      break;
+    case "oneCycleLr":
+      fill("totalSteps", total);
+      break;
+    case "warmupCosineDecay":
+      fill("warmupSteps", 0);
+      fill("decaySteps", total);
+      break;
+    case "warmupStableDecay": {
+      fill("warmupSteps", 0);
+      fill("decaySteps", Math.round(total * 0.2));
+      fill("stableSteps", Math.max(0, total - (out.warmupSteps as number) - (out.decaySteps as number)));
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
+}
+
+const BASE_NAMES = new Set(["lr", "peak", "maxLr"]);
+
+/** Which keys each section allows, for "unknown key" messages. */
+const keysAt: KeysAt = (path, input) => {
+  const at = path.map(String).join(".");
+  const name = (section: string) => String(valueAt(input, [section, "name"]));
+  switch (at) {
+    case "":
+      return { what: "the config", keys: TOP_KEYS };
+    case "model":
+      return { what: "model", keys: ["type", "hidden", "filters"] };
+    case "data":
+      return { what: "data", keys: ["train", "test"] };
+    case "optimizer":
+      return { what: name("optimizer"), keys: optimizerKeys(name("optimizer") as OptimizerName) };
+    case "optimizer.adamw":
+      return { what: "muon's adamw", keys: MUON_ADAMW_KEYS };
+    case "schedule":
+      return {
+        what: `schedule ${name("schedule")}`,
+        keys: scheduleKeys(name("schedule") as ScheduleName),
+        hint: (key) =>
+          BASE_NAMES.has(key) ? "; the schedule's base value is the optimizer's lr (--lr)" : undefined,
+      };
+    default:
+      return { what: at, keys: [] };
+  }
+};
+
+/**
+ * Validates `input` (a JSON config with flags laid over it) and resolves it. Throws a ConfigError
+ * whose lines name each problem where the user wrote it (`--lr: …`, `train.json: optimizer: …`).
+ * `check` runs after the schema (it builds the optimizer, whose own checks also apply).
+ */
+export function parseConfig(input: unknown, sources: Sources, check?: (c: Config) => void): Config {
+  const result = ConfigSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(renderIssues(result.error.issues, input, sources, keysAt));
+  const parsed = result.data as unknown as Config;
+  const optimizer: OptimizerConfig = {
+    ...parsed.optimizer,
+    lr: parsed.optimizer.lr ?? DEFAULT_LR[parsed.optimizer.name],
+  };
+  const config: Config = { ...parsed, optimizer };
+  check?.(config);
+  return config;
+}

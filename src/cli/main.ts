@@ -1,0 +1,310 @@
+#!/usr/bin/env node
+/**
+ * `momenta train`: trains an MLP (or a small CNN) on the MNIST digits of the `mnist` package with any
+ * momenta optimizer, schedule, clipping and weight decay, from flags and/or a JSON config; shows
+ * progress on stderr, writes metrics (JSON, CSV) and a checkpoint per epoch, resumes exactly, and
+ * compares recipes side by side. `main(argv, io)` runs it in-process and returns the exit code:
+ * 0 done, 1 failed while running, 2 bad command line or config.
+ */
+import { realpathSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError } from "commander";
+import type { CheckpointState } from "./checkpoint.ts";
+import { parseRecipes, RECIPE_NAMES, RECIPES, recipeConfigs, runCompare } from "./compare.ts";
+import {
+  BACKENDS,
+  type Config,
+  DECAY_MASKS,
+  MODELS,
+  OPTIMIZERS,
+  parseConfig,
+  resolveSchedule,
+  SCHEDULES,
+} from "./config.ts";
+import { ConfigError } from "./errors.ts";
+import { configInput, readConfigFile } from "./flags.ts";
+import { checkTransform, describeOptimizer } from "./optimizer.ts";
+import type { Output } from "./progress.ts";
+
+export interface Io {
+  stdout: Output;
+  stderr: Output;
+}
+
+type Options = Record<string, unknown>;
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+/** Flags that may accompany --resume; the rest of the run is the checkpoint's. */
+const RESUME_FLAGS = new Set(["epochs", "out", "backend", "stopAfter"]);
+
+const EXAMPLES = `
+Optimizers: ${OPTIMIZERS.join(", ")}
+Schedules:  ${SCHEDULES.join(", ")} (base value: --lr; step counts default to the run's length)
+Recipes:    ${RECIPE_NAMES.join(", ")}
+
+Examples:
+  $ momenta train --optimizer adamw --lr 1e-3 --weight-decay 0.05 --decay-mask excludeBiasAndNorm
+  $ momenta train --optimizer sgd --lr 0.05 --momentum 0.9 --schedule cosineAnnealingLr --clip 1 --epochs 5
+  $ momenta train --config train.json --out runs/a && momenta train --resume runs/a --epochs 6
+  $ momenta train --compare adam-l2,adamw --epochs 3
+`;
+
+function version(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    return (require("../../package.json") as { version: string }).version;
+  } catch {
+    return "0.0.0";
+  }
+}
+
+export function createProgram(io: Io, run: (opts: Options) => void): Command {
+  const program = new Command("momenta")
+    .description("momenta: composable, PyTorch-exact optimizers for TypeScript")
+    .version(version())
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showSuggestionAfterError(true);
+  program
+    .command("train")
+    .description("train an MLP or a small CNN on MNIST digits with a momenta optimizer")
+    .option("-c, --config <file>", "JSON config: the keys of config.json (flags override them)")
+    .option("--model <type>", `model: ${MODELS.join(" | ")} (default mlp)`)
+    .option("--hidden <sizes>", "dense hidden layer sizes, e.g. 128 or 256,128; none for none (default 128)")
+    .option("--filters <counts>", "CNN conv filters per block, e.g. 8,16 (default 8,16)")
+    .option("--optimizer <name>", `optimizer (default adamw): ${OPTIMIZERS.join(", ")}`)
+    .option("--lr <n>", "learning rate; the schedule's base value (default: the optimizer's own)")
+    .option("--weight-decay <n>", "weightDecay: L2 or decoupled, as the optimizer defines it")
+    .option("--decay-mask <mask>", `which leaves decay: ${DECAY_MASKS.join(" | ")} (default all)`)
+    .option("--momentum <n>", "momentum (sgd, sgdw, rmsprop, muon)")
+    .option("--betas <b1,b2>", "betas, e.g. 0.9,0.999")
+    .option("--eps <n>", "eps")
+    .option(
+      "--opt <key=value>",
+      "any other optimizer option, momenta's name (repeatable): --opt amsgrad=true",
+      collect,
+    )
+    .option("--schedule <name>", `lr schedule (default none): ${SCHEDULES.join(", ")}`)
+    .option(
+      "--schedule-opt <key=value>",
+      "a schedule option, momenta's name (repeatable): --schedule-opt warmupSteps=100",
+      collect,
+    )
+    .option(
+      "--clip <maxNorm>",
+      "clip the global gradient norm before the optimizer (clipByGlobalNorm); none: off",
+    )
+    .option("--epochs <n>", "epochs (default 3)")
+    .option("--batch-size <n>", "batch size (default 64)")
+    .option("--seed <n>", "seed of the initial weights and the batch order (default 1)")
+    .option("--backend <name>", `TF.js backend: ${BACKENDS.join(" | ")} (default wasm; falls back to cpu)`)
+    .option("--train-size <n>", "training digits (default 8000)")
+    .option("--test-size <n>", "held-out test digits (default 2000; train + test ≤ 10000)")
+    .option(
+      "--out <dir>",
+      "output folder: config.json, metrics.json, metrics.csv, checkpoint/ (default runs/momenta-train)",
+    )
+    .option(
+      "--resume <dir>",
+      "continue the run saved in <dir>; with --epochs, make it longer (length-based schedules stretch)",
+    )
+    .option(
+      "--stop-after <epochs>",
+      "stop once this many epochs are done (the run keeps its length: --resume it later)",
+    )
+    .option(
+      "--compare <recipes>",
+      `train recipes on the same seed and compare them: ${RECIPE_NAMES.join(", ")}`,
+    )
+    .option("--no-progress", "no progress bar")
+    .option("--print-config", "print the config, defaults filled in, as JSON and exit")
+    .addHelpText("after", EXAMPLES)
+    .action((opts: Options) => run(opts));
+  return program;
+}
+
+function given(opts: Options, key: string): boolean {
+  const v = opts[key];
+  return Array.isArray(v) ? v.length > 0 : v !== undefined;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+/** `--stop-after <epochs>`: a positive integer, or a ConfigError. */
+function stopAfterOf(opts: Options): number | undefined {
+  if (typeof opts.stopAfter !== "string") return undefined;
+  const n = Number(opts.stopAfter);
+  if (!/^\s*\d+\s*$/.test(opts.stopAfter) || n < 1) {
+    throw new ConfigError([`--stop-after: expected an integer >= 1, got '${opts.stopAfter}'`]);
+  }
+  return n;
+}
+
+async function runTrain(opts: Options, io: Io): Promise<number> {
+  const progress = opts.progress !== false;
+  const stopAfter = stopAfterOf(opts);
+  const file =
+    typeof opts.config === "string" ? { name: opts.config, json: readConfigFile(opts.config) } : undefined;
+
+  if (typeof opts.resume === "string") {
+    const misplaced = Object.keys(opts).filter(
+      (k) => given(opts, k) && !RESUME_FLAGS.has(k) && !["resume", "progress", "printConfig"].includes(k),
+    );
+    if (misplaced.length > 0) {
+      const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      throw new ConfigError(
+        misplaced.map(
+          (k) =>
+            `${flag(k)}: not with --resume (the checkpoint's config is used; with --resume you may give ${[...RESUME_FLAGS].map(flag).join(", ")})`,
+        ),
+      );
+    }
+    const { findCheckpoint, readState } = await import("./checkpoint.ts");
+    const folder = findCheckpoint(opts.resume);
+    const state = readState(folder);
+    const { input, sources } = configInput(opts, {
+      name: join(folder, "state.json"),
+      json: structuredClone(state.config) as unknown as Options,
+    });
+    // The run's folder is the checkpoint's parent, wherever the run has been moved since.
+    if (!given(opts, "out")) input.out = dirname(folder);
+    const config = parseConfig(input, sources, (c) => checkTransform(c, sources));
+    if (opts.printConfig) {
+      io.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+      return 0;
+    }
+    if (config.epochs <= state.epoch) {
+      io.stderr.write(
+        `nothing to do: the checkpoint has ${state.epoch} epochs done; ask for more with --epochs\n`,
+      );
+      return 0;
+    }
+    return trainAndReport(config, io, progress, stopAfter, { folder, state });
+  }
+
+  if (typeof opts.compare === "string") {
+    if (given(opts, "optimizer")) {
+      throw new ConfigError([
+        `--optimizer: not with --compare (the recipes choose the optimizers: ${RECIPE_NAMES.join(", ")})`,
+      ]);
+    }
+    const names = parseRecipes(opts.compare);
+    const { input, sources } = configInput(opts, file);
+    if (file && (file.json as Options).optimizer !== undefined) {
+      io.stderr.write(
+        `note: with --compare the recipes choose the optimizer; ${file.name}'s optimizer section is not used\n`,
+      );
+    }
+    const runs = recipeConfigs(names, input, sources);
+    if (opts.printConfig) {
+      io.stdout.write(
+        `${JSON.stringify(Object.fromEntries(runs.map((r) => [r.name, r.config])), null, 2)}\n`,
+      );
+      return 0;
+    }
+    const { train } = await import("./train.ts");
+    for (const name of names) io.stderr.write(`${name}: ${RECIPES[name]!.summary}\n`);
+    await runCompare(
+      runs,
+      typeof input.out === "string" ? input.out : dirname(runs[0]!.config.out),
+      io.stdout,
+      (name, config) =>
+        train(config, { stderr: io.stderr, progress, label: name, ...(stopAfter ? { stopAfter } : {}) }),
+    );
+    return 0;
+  }
+
+  const { input, sources } = configInput(opts, file);
+  const config = parseConfig(input, sources, (c) => checkTransform(c, sources));
+  if (opts.printConfig) {
+    io.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+    return 0;
+  }
+  return trainAndReport(config, io, progress, stopAfter);
+}
+
+async function trainAndReport(
+  config: Config,
+  io: Io,
+  progress: boolean,
+  stopAfter: number | undefined,
+  resume?: { folder: string; state: CheckpointState },
+): Promise<number> {
+  const { train } = await import("./train.ts");
+  const schedule =
+    config.schedule.name === "none" ? "" : `, schedule ${describeOptimizer(resolveSchedule(config))}`;
+  io.stderr.write(
+    `${describeOptimizer(config.optimizer)}${schedule}${config.clip === null ? "" : `, clip ${config.clip}`}\n`,
+  );
+  const result = await train(config, {
+    stderr: io.stderr,
+    progress,
+    ...(resume ? { resume } : {}),
+    ...(stopAfter ? { stopAfter } : {}),
+  });
+  const last = result.metrics[result.metrics.length - 1]!;
+  const stopped =
+    last.epoch < config.epochs ? ` (stopped: ${last.epoch} of ${config.epochs} epochs done)` : "";
+  const correct = Math.round(last.testAccuracy * config.data.test);
+  io.stdout.write(
+    `test accuracy ${pct(last.testAccuracy)} (${correct}/${config.data.test} held-out digits), test loss ${last.testLoss.toFixed(4)} ` +
+      `after ${last.epoch} epoch${last.epoch === 1 ? "" : "s"} (${result.seconds.toFixed(1)} s on ${result.backend}, momenta kernel ${result.kernel})\n` +
+      `wrote ${join(config.out, "metrics.json")}, metrics.csv, config.json and checkpoint/${stopped} (resume: --resume ${config.out})\n`,
+  );
+  return 0;
+}
+
+/** Runs the CLI on `argv` (without "node main.js"); returns the exit code. */
+export async function main(
+  argv: readonly string[],
+  io: Io = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  let task: Promise<number> | undefined;
+  const program = createProgram(io, (opts) => {
+    task = runTrain(opts, io);
+  });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    if (!task) {
+      program.outputHelp();
+      return 2;
+    }
+    return await task;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof ConfigError) {
+      io.stderr.write(`${e.lines.map((l) => `error: ${l}`).join("\n")}\n`);
+      return 2;
+    }
+    io.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
+function invokedDirectly(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

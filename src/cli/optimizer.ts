@@ -1,0 +1,145 @@
+/**
+ * A config's optimizer section as a momenta transform: the optimizer (momenta's own constructor, so
+ * its own checks apply), its lr as the chosen schedule, weight decay with the chosen mask, and
+ * `clipByGlobalNorm` in front when clipping is on. Plain chains, so momenta's fused kernels run them.
+ */
+import {
+  type AnyTransformation,
+  adadelta,
+  adafactor,
+  adagrad,
+  adam,
+  adamax,
+  adamw,
+  chain,
+  clipByGlobalNorm,
+  constantLr,
+  cosineAnnealingLr,
+  excludeBiasAndNorm,
+  exponentialLr,
+  type Hyper,
+  lamb,
+  linearLr,
+  lion,
+  multiStepLr,
+  muon,
+  nadam,
+  oneCycleLr,
+  polynomialLr,
+  radam,
+  rmsprop,
+  sgd,
+  sgdw,
+  stepLr,
+  warmupCosineDecay,
+  warmupStableDecay,
+} from "../index.ts";
+import {
+  type Config,
+  type OptimizerConfig,
+  type OptimizerName,
+  resolveSchedule,
+  type ScheduleConfig,
+} from "./config.ts";
+import { ConfigError, type Sources } from "./errors.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: each constructor checks its own options
+const FACTORIES: Record<OptimizerName, (options: any) => AnyTransformation> = {
+  sgd,
+  sgdw,
+  adam,
+  adamw,
+  adamax,
+  adagrad,
+  adadelta,
+  rmsprop,
+  nadam,
+  radam,
+  lion,
+  lamb,
+  adafactor,
+  muon,
+};
+
+/** The lr as a constant or as the configured schedule, whose base value is `lr`. */
+export function buildSchedule(schedule: ScheduleConfig, lr: number): Hyper {
+  const { name, ...options } = schedule;
+  switch (name) {
+    case "none":
+      return lr;
+    case "constantLr":
+      return constantLr({ lr, ...options });
+    case "linearLr":
+      return linearLr({ lr, ...options });
+    case "stepLr":
+      return stepLr({ lr, ...(options as { stepSize: number }) });
+    case "multiStepLr":
+      return multiStepLr({ lr, ...(options as { milestones: number[] }) });
+    case "exponentialLr":
+      return exponentialLr({ lr, ...(options as { gamma: number }) });
+    case "polynomialLr":
+      return polynomialLr({ lr, ...options });
+    case "cosineAnnealingLr":
+      return cosineAnnealingLr({ lr, ...(options as { tMax: number }) });
+    case "oneCycleLr":
+      // lr only: momentum / β1 are not cycled (cycleMomentum would need them to be schedules too).
+      return oneCycleLr({ maxLr: lr, ...options, cycleMomentum: false }).lr;
+    case "warmupCosineDecay":
+      return warmupCosineDecay({ peak: lr, ...(options as { warmupSteps: number; decaySteps: number }) });
+    case "warmupStableDecay":
+      return warmupStableDecay({
+        peak: lr,
+        ...(options as { warmupSteps: number; stableSteps: number; decaySteps: number }),
+      });
+  }
+}
+
+export interface Built {
+  tx: AnyTransformation;
+  /** The lr the update numbered `count` (from 0) uses. */
+  lrAt(count: number): number;
+}
+
+/** Builds the transform; momenta's constructors throw (RangeError / TypeError) on a bad option. */
+export function buildTransform(config: Config): Built {
+  const { name, mask, ...options } = config.optimizer;
+  const lr = buildSchedule(resolveSchedule(config), config.optimizer.lr);
+  const tx = FACTORIES[name]({
+    ...options,
+    lr,
+    ...(mask === "excludeBiasAndNorm" ? { mask: excludeBiasAndNorm } : {}),
+  });
+  return {
+    tx: config.clip === null ? tx : chain(clipByGlobalNorm(config.clip), tx),
+    lrAt: (count) => (typeof lr === "number" ? lr : lr(count)),
+  };
+}
+
+/** "adamw lr=0.001 weightDecay=0.05 mask=excludeBiasAndNorm": a section as given, for tables and logs. */
+export function describeOptimizer(o: OptimizerConfig | ScheduleConfig): string {
+  const parts = Object.entries(o)
+    .filter(([k]) => k !== "name")
+    .map(
+      ([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : typeof v === "object" ? JSON.stringify(v) : v}`,
+    );
+  return [o.name, ...parts].join(" ");
+}
+
+/**
+ * Builds the transform once to run momenta's own checks (ranges that depend on several options, a
+ * schedule's warmup longer than its decay…); a failure becomes a ConfigError naming the flag or key.
+ */
+export function checkTransform(config: Config, sources: Sources): void {
+  try {
+    buildTransform(config);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const section = message.startsWith(`${config.schedule.name}:`) ? "schedule" : "optimizer";
+    const keys = Object.keys(section === "schedule" ? resolveSchedule(config) : config.optimizer).filter(
+      (k) => k !== "name" && message.includes(k),
+    );
+    const flag = keys.map((k) => sources.flags.get(`${section}.${k}`)).find((f) => f !== undefined);
+    const origin = sources.file ?? sources.origin ?? "config";
+    throw new ConfigError([`${flag ? flag.flag : `${origin}: ${section}`}: ${message}`]);
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * The training loop: MNIST digits, a tfjs-layers model compiled with a momenta optimizer
+ * (`tfjsOptimizer`), batches in an order drawn from a seeded Mulberry32, one `trainOnBatch` per batch,
+ * then — every epoch — the held-out digits evaluated, the metrics written and a checkpoint saved.
+ *
+ * Everything that decides the numbers is seeded or saved: the initial weights (seeded initializers),
+ * the batch order (the generator's state is in the checkpoint), the optimizer's full state (in the
+ * model's optimizer weights). So a run resumed from epoch k's checkpoint ends with the same weights,
+ * bit for bit, as the run that never stopped.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { MomentaOptimizer, tfjsOptimizer } from "../tfjs/index.ts";
+import { useBackend } from "./backend.ts";
+import { type CheckpointState, readArtifacts, saveCheckpoint } from "./checkpoint.ts";
+import { type Config, stepsPerEpoch } from "./config.ts";
+import { CLASSES, type Digits, loadDigits, PIXELS, splitDigits } from "./data.ts";
+import { type EpochMetrics, writeMetrics } from "./metrics.ts";
+import { buildModel, describeModel } from "./model.ts";
+import { buildTransform } from "./optimizer.ts";
+import { type Output, ProgressBar } from "./progress.ts";
+import { Mulberry32 } from "./rng.ts";
+
+/** The name the optimizer is registered under (and saved with, in model.json's training config). */
+export const OPTIMIZER_NAME = "momenta-train";
+
+export interface TrainOptions {
+  /** Where the progress bar and notes go. */
+  stderr: Output;
+  /** Show the progress bar (default true). */
+  progress?: boolean;
+  /** Continue from this checkpoint (its folder and state; `config` is the checkpoint's, possibly with more epochs). */
+  resume?: { folder: string; state: CheckpointState };
+  /** Called after each epoch's checkpoint is written. */
+  onEpoch?: (row: EpochMetrics) => void;
+  /** Put before each progress line (e.g. the recipe's name in a comparison). */
+  label?: string;
+  /** Stop once this many epochs are done (the run keeps its length and schedule; resume it later). */
+  stopAfter?: number;
+}
+
+export interface TrainResult {
+  config: Config;
+  /** The backend that ran (wasm may have fallen back to cpu). */
+  backend: string;
+  /** Every epoch's metrics, from the first (including those before a resume). */
+  metrics: EpochMetrics[];
+  /** The final weights, by variable name order of the model. */
+  weights: Float32Array[];
+  /** The momenta kernel that ran the updates ("wasm", "js" or "reference"). */
+  kernel: string;
+  seconds: number;
+}
+
+function tensors(set: Digits): { x: tf.Tensor2D; y: tf.Tensor2D } {
+  const oneHot = new Float32Array(set.size * CLASSES);
+  set.labels.forEach((label, i) => {
+    oneHot[i * CLASSES + label] = 1;
+  });
+  return { x: tf.tensor2d(set.images, [set.size, PIXELS]), y: tf.tensor2d(oneHot, [set.size, CLASSES]) };
+}
+
+async function evaluate(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor): Promise<[number, number]> {
+  const out = model.evaluate(x, y, { batchSize: 500 }) as tf.Scalar[];
+  const values = await Promise.all(out.map((s) => s.data()));
+  tf.dispose(out);
+  return [values[0]![0]!, values[1]![0]!];
+}
+
+export async function train(config: Config, options: TrainOptions): Promise<TrainResult> {
+  const started = Date.now();
+  const { stderr } = options;
+  const { backend, note } = await useBackend(config.backend);
+  if (note) stderr.write(`note: ${note}\n`);
+  const sets = splitDigits(loadDigits(), config.data.train, config.data.test);
+  const trainSet = tensors(sets.train);
+  const testSet = tensors(sets.test);
+  const built = buildTransform(config);
+  const registered = tfjsOptimizer(built.tx, { name: OPTIMIZER_NAME });
+  let model: tfl.LayersModel | undefined;
+  try {
+    const resume = options.resume;
+    if (resume) {
+      // The optimizer is recreated from model.json's training config, by its registered name.
+      model = await tfl.loadLayersModel(tf.io.fromMemory(await readArtifacts(resume.folder)));
+      if (!(model.optimizer instanceof MomentaOptimizer)) {
+        throw new Error(`--resume: the checkpoint in ${resume.folder} holds no momenta optimizer`);
+      }
+    } else {
+      model = buildModel(config.model, config.seed);
+      model.compile({ optimizer: registered, loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+    }
+    const optimizer = model.optimizer as MomentaOptimizer;
+    const rng = new Mulberry32(resume ? resume.state.rng : config.seed);
+    const metrics: EpochMetrics[] = resume ? [...resume.state.metrics] : [];
+    let step = resume ? resume.state.step : 0;
+    mkdirSync(config.out, { recursive: true });
+    writeFileSync(join(config.out, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+    const n = sets.train.size;
+    const batches = stepsPerEpoch(config);
+    const bar = new ProgressBar(stderr, options.progress ?? true);
+    const label = options.label ? `${options.label} ` : "";
+    stderr.write(
+      `${label}${describeModel(config.model)} on ${backend}, ${n} training / ${sets.test.size} test digits, ` +
+        `${config.epochs} epoch${config.epochs === 1 ? "" : "s"} of ${batches} batches${resume ? `, resuming after epoch ${resume.state.epoch}` : ""}\n`,
+    );
+    const lastEpoch = Math.min(config.epochs, options.stopAfter ?? config.epochs);
+    for (let epoch = (resume?.state.epoch ?? 0) + 1; epoch <= lastEpoch; epoch++) {
+      const epochStart = Date.now();
+      const order = rng.permutation(n);
+      let seen = 0;
+      let lossSum = 0;
+      let accSum = 0;
+      let lr = built.lrAt(step);
+      bar.start(`${label}epoch ${epoch}/${config.epochs}`, batches);
+      for (let b = 0; b < batches; b++) {
+        const idx = order.subarray(b * config.batchSize, Math.min(n, (b + 1) * config.batchSize));
+        const [xb, yb] = tf.tidy(() => {
+          const i = tf.tensor1d(idx, "int32");
+          return [tf.gather(trainSet.x, i), tf.gather(trainSet.y, i)];
+        });
+        lr = built.lrAt(step);
+        const [loss, accuracy] = (await model.trainOnBatch(xb!, yb!)) as number[];
+        tf.dispose([xb!, yb!]);
+        step++;
+        seen += idx.length;
+        lossSum += loss! * idx.length;
+        accSum += accuracy! * idx.length;
+        bar.update(b + 1, { loss: lossSum / seen, accuracy: accSum / seen, lr });
+      }
+      const [testLoss, testAccuracy] = await evaluate(model, testSet.x, testSet.y);
+      const row: EpochMetrics = {
+        epoch,
+        step,
+        lr,
+        trainLoss: lossSum / seen,
+        trainAccuracy: accSum / seen,
+        testLoss,
+        testAccuracy,
+        seconds: (Date.now() - epochStart) / 1000,
+      };
+      metrics.push(row);
+      writeMetrics(config.out, config, metrics);
+      await saveCheckpoint(config.out, model, {
+        format: "momenta-train-checkpoint",
+        version: 1,
+        epoch,
+        step,
+        rng: rng.state,
+        config,
+        metrics,
+      });
+      bar.finish(
+        batches,
+        { loss: row.trainLoss, accuracy: row.trainAccuracy, lr },
+        `test loss ${testLoss.toFixed(4)}  test acc ${(100 * testAccuracy).toFixed(2)}%`,
+      );
+      options.onEpoch?.(row);
+    }
+    return {
+      config,
+      backend,
+      metrics,
+      weights: model.getWeights().map((w) => (w.dataSync() as Float32Array).slice()),
+      kernel: optimizer.momenta?.kernel ?? "none",
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    tf.dispose([trainSet.x, trainSet.y, testSet.x, testSet.y]);
+    const optimizer = model?.optimizer;
+    model?.dispose();
+    optimizer?.dispose();
+    registered.dispose();
+  }
+}

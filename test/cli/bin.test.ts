@@ -1,0 +1,66 @@
+/**
+ * The CLI as users run it: a separate Node process (through tsx, as `npm run train` does), where TF.js
+ * comes from its CommonJS builds and the gradients through momenta's resolve hook, the progress goes
+ * to stderr as one line per epoch (not a terminal), and the exit codes are real.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { tempDir } from "./io.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("momenta (a real process)", () => {
+  it("trains, reports and saves; progress on stderr, the result on stdout", () => {
+    const out = tempDir("bin");
+    const r = cli(
+      "train",
+      "--train-size",
+      "1000",
+      "--test-size",
+      "500",
+      "--epochs",
+      "1",
+      "--lr",
+      "3e-3",
+      "--out",
+      out,
+    );
+    expect(r.stderr).not.toMatch(/error|Error/);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /^epoch 1\/1 █+ 16\/16 {2}loss \d\.\d{4} {2}acc \d+\.\d\d% {2}lr 3\.00e-3 .* {2}test acc \d+\.\d\d%$/m,
+    );
+    expect(r.stdout).toMatch(/^test accuracy \d+\.\d\d% \(\d+\/500 held-out digits\)/);
+    for (const f of [
+      "config.json",
+      "metrics.json",
+      "metrics.csv",
+      "checkpoint/model.json",
+      "checkpoint/weights.bin",
+    ]) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+  });
+
+  it("exits with 2 and a one-line message on a bad value; --help lists the choices", () => {
+    const bad = cli("train", "--lr", "abc");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe("error: --lr: expected a number > 0, got 'abc'\n");
+    const help = cli("train", "--help");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Optimizers: sgd, sgdw, adam, adamw");
+    expect(help.stdout).toContain("--compare <recipes>");
+  });
+});

@@ -1,0 +1,214 @@
+/** `momenta train`'s config: flags and JSON files validated by one schema, with messages that say what is allowed. */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as m from "momenta";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_LR, OPTIMIZERS, parseConfig, resolveSchedule, SCHEDULES } from "../../src/cli/config.ts";
+import { configInput } from "../../src/cli/flags.ts";
+import { main } from "../../src/cli/main.ts";
+import { buildTransform } from "../../src/cli/optimizer.ts";
+import { capture, tempDir } from "./io.ts";
+
+async function run(...argv: string[]) {
+  const c = capture();
+  const code = await main(["train", ...argv], c.io);
+  return { code, stdout: c.stdout(), stderr: c.stderr() };
+}
+
+async function resolved(...argv: string[]) {
+  const r = await run(...argv, "--print-config");
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+describe("momenta train: flags and config validation", () => {
+  it("a bad optimizer name lists every allowed one (and suggests the closest)", async () => {
+    const r = await run("--optimizer", "adamx");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `error: --optimizer: expected one of ${OPTIMIZERS.join(", ")}, got 'adamx' (did you mean 'adam'?)\n`,
+    );
+  });
+
+  it("a bad number says what is expected and what was given", async () => {
+    expect((await run("--lr", "abc")).stderr).toBe("error: --lr: expected a number > 0, got 'abc'\n");
+    expect((await run("--lr", "-0.1")).stderr).toBe("error: --lr: expected a number > 0, got '-0.1'\n");
+    expect((await run("--epochs", "1.5")).stderr).toBe(
+      "error: --epochs: expected an integer >= 1, got '1.5'\n",
+    );
+    expect((await run("--betas", "0.9,1")).stderr).toBe(
+      "error: --betas[1]: expected a number in [0, 1), got '1'\n",
+    );
+    expect((await run("--betas", "0.9")).stderr).toMatch(/^error: --betas: expected two numbers in \[0, 1\)/);
+  });
+
+  it("every problem is reported at once, each where it was typed", async () => {
+    const r = await run(
+      "--optimizer",
+      "adam",
+      "--opt",
+      "weight_decay=0.1",
+      "--backend",
+      "gpu",
+      "--schedule",
+      "cosine",
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      "error: --opt weight_decay: unknown option 'weight_decay' for adam (did you mean 'weightDecay'?) (allowed: name, lr, weightDecay, mask, betas, eps, amsgrad)",
+      "error: --schedule: expected one of none, constantLr, linearLr, stepLr, multiStepLr, exponentialLr, polynomialLr, cosineAnnealingLr, oneCycleLr, warmupCosineDecay, warmupStableDecay, got 'cosine' (did you mean 'cosineAnnealingLr'?)",
+      "error: --backend: expected one of wasm, cpu, got 'gpu' (did you mean 'cpu'?)",
+    ]);
+  });
+
+  it("an unknown key in a JSON config is named with the file and the keys allowed there", async () => {
+    const dir = tempDir("config");
+    const file = join(dir, "train.json");
+    writeFileSync(file, JSON.stringify({ optimizer: { name: "adamw", learningRate: 0.1 }, epoch: 3 }));
+    const r = await run("--config", file);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      `error: ${file}: optimizer: unknown key 'learningRate' for adamw (allowed: name, lr, weightDecay, mask, betas, eps, amsgrad, decayWith)`,
+      `error: ${file}: unknown key 'epoch' for the config (did you mean 'epochs'?) (allowed: model, optimizer, schedule, clip, epochs, batchSize, seed, backend, data, out)`,
+    ]);
+    writeFileSync(file, JSON.stringify({ optimizer: { name: "sgd", momentum: 2 }, data: { train: 9000 } }));
+    expect((await run("--config", file)).stderr.trim().split("\n")).toEqual([
+      `error: ${file}: optimizer.momentum: expected a number in [0, 1], got 2`,
+      `error: ${file}: data: train + test must be at most 10000 (the digits the mnist package has), got 9000 + 2000`,
+    ]);
+    writeFileSync(file, "{ optimizer: adam }");
+    expect((await run("--config", file)).stderr).toMatch(
+      /^error: --config: '.*train\.json' is not valid JSON/,
+    );
+    expect((await run("--config", join(dir, "missing.json"))).stderr).toMatch(
+      /cannot read '.*missing\.json' \(ENOENT\)/,
+    );
+  });
+
+  it("flags and the file fill one schema: flags win, and another --optimizer replaces the file's section", async () => {
+    const dir = tempDir("merge");
+    const file = join(dir, "train.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        optimizer: { name: "adamw", lr: 0.01, betas: [0.9, 0.95] },
+        epochs: 5,
+        model: { hidden: [64] },
+      }),
+    );
+    const a = await resolved("--config", file, "--lr", "0.002", "--weight-decay", "0.05");
+    expect(a.optimizer).toEqual({ name: "adamw", lr: 0.002, betas: [0.9, 0.95], weightDecay: 0.05 });
+    expect(a.epochs).toBe(5);
+    expect(a.model).toEqual({ type: "mlp", hidden: [64], filters: [8, 16] });
+    const b = await resolved("--config", file, "--optimizer", "sgd", "--momentum", "0.9");
+    expect(b.optimizer).toEqual({ name: "sgd", lr: DEFAULT_LR.sgd, momentum: 0.9 });
+    const c = await resolved(
+      "--hidden",
+      "none",
+      "--opt",
+      "amsgrad=true",
+      "--opt",
+      "betas=0.8,0.99",
+      "--clip",
+      "none",
+    );
+    expect(c.model.hidden).toEqual([]);
+    expect(c.optimizer).toEqual({ name: "adamw", lr: 1e-3, amsgrad: true, betas: [0.8, 0.99] });
+    expect(c.clip).toBeNull();
+  });
+
+  it("schedules get their step counts from the run's length, and a printed config is a valid config", async () => {
+    const r = await resolved("--schedule", "cosineAnnealingLr", "--epochs", "4", "--batch-size", "100");
+    expect(r.schedule).toEqual({ name: "cosineAnnealingLr" });
+    expect(resolveSchedule(r)).toEqual({ name: "cosineAnnealingLr", tMax: 4 * 80 });
+    expect(resolveSchedule({ ...r, epochs: 6 })).toEqual({ name: "cosineAnnealingLr", tMax: 6 * 80 });
+    const w = await resolved("--schedule", "warmupStableDecay", "--epochs", "1", "--batch-size", "80");
+    expect(resolveSchedule(w)).toEqual({
+      name: "warmupStableDecay",
+      warmupSteps: 0,
+      decaySteps: 20,
+      stableSteps: 80,
+    });
+    const given = await resolved("--schedule", "stepLr", "--schedule-opt", "stepSize=7");
+    expect(resolveSchedule(given)).toEqual({ name: "stepLr", stepSize: 7 });
+    expect(parseConfig(r, { flags: new Map() })).toEqual(r);
+    expect((await run("--schedule", "exponentialLr")).stderr).toBe(
+      "error: schedule exponentialLr needs 'gamma': expected a number >= 0 (--schedule-opt gamma=…)\n",
+    );
+    expect((await run("--schedule", "stepLr", "--schedule-opt", "lr=0.1")).stderr).toBe(
+      "error: --schedule-opt lr: unknown option 'lr' for schedule stepLr (allowed: name, stepSize, gamma); the schedule's base value is the optimizer's lr (--lr)\n",
+    );
+  });
+
+  it("momenta's own checks run before training and name the flag", async () => {
+    const r = await run(
+      "--schedule",
+      "warmupCosineDecay",
+      "--schedule-opt",
+      "warmupSteps=500",
+      "--schedule-opt",
+      "decaySteps=100",
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "error: --schedule-opt warmupSteps: warmupCosineDecay: decaySteps (100) must exceed warmupSteps (500)\n",
+    );
+  });
+
+  it("nothing typed is evaluated: masks are named choices, values are data", async () => {
+    const r = await run("--decay-mask", "(p) => true");
+    expect(r.stderr).toBe(
+      "error: --decay-mask: expected one of all, excludeBiasAndNorm, got '(p) => true'\n",
+    );
+    const { input } = configInput({ opt: ["lr=1e-3*10"] }, undefined);
+    expect((input.optimizer as { lr: unknown }).lr).toBe("1e-3*10");
+    expect((await run("--opt", "lr=1e-3*10")).stderr).toBe(
+      "error: --opt lr: expected a number > 0, got '1e-3*10'\n",
+    );
+  });
+
+  it("--resume takes only --epochs, --out, --backend and --stop-after; --compare only known recipes and no --optimizer", async () => {
+    const r = await run("--resume", "somewhere", "--lr", "0.1");
+    expect(r.stderr).toBe(
+      "error: --lr: not with --resume (the checkpoint's config is used; with --resume you may give --epochs, --out, --backend, --stop-after)\n",
+    );
+    expect((await run("--resume", tempDir("empty"))).stderr).toMatch(/^error: --resume: no checkpoint in/);
+    expect((await run("--compare", "adam-l2,adamx")).stderr).toMatch(
+      /^error: --compare: unknown recipe 'adamx' \(allowed: adam, adam-l2, adamw, /,
+    );
+    expect((await run("--compare", "adamw", "--optimizer", "sgd")).stderr).toMatch(
+      /^error: --optimizer: not with --compare/,
+    );
+  });
+
+  it("commander's own errors (unknown flag) exit with 2 and a suggestion", async () => {
+    const r = await run("--lrr", "1");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option '--lrr'");
+    expect(r.stderr).toContain("--lr");
+  });
+
+  it("every optimizer and schedule builds; DEFAULT_LR is momenta's default lr for each optimizer", () => {
+    for (const name of OPTIMIZERS) {
+      const config = parseConfig({ optimizer: { name } }, { flags: new Map() });
+      const step = (tx: m.AnyTransformation) => {
+        const params = { w: { data: new Float64Array([0.5, -1, 2, 0.1, 0.3, -0.7]), shape: [2, 3] } };
+        const opt = m.createOptimizer(tx as m.GradientTransformation<unknown>, params, {
+          kernel: "reference",
+        });
+        for (let t = 0; t < 3; t++)
+          opt.step({ w: { data: new Float64Array([1, -2, 0.5, 3, -1, 0.25]), shape: [2, 3] } });
+        return Array.from(params.w.data);
+      };
+      const factory = (m as unknown as Record<string, (o?: object) => m.AnyTransformation>)[name]!;
+      expect(step(buildTransform(config).tx), name).toEqual(step(factory()));
+    }
+    for (const name of SCHEDULES) {
+      const options =
+        name === "exponentialLr" ? { gamma: 0.99 } : name === "multiStepLr" ? { milestones: [10] } : {};
+      const config = parseConfig({ schedule: { name, ...options } }, { flags: new Map() });
+      expect(buildTransform(config).lrAt(0), name).toBeGreaterThan(name === "warmupCosineDecay" ? -1 : 0);
+    }
+  });
+});
