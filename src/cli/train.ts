@@ -12,6 +12,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { Mulberry32 } from "../lab/rng.ts";
 import { MomentaOptimizer, tfjsOptimizer } from "../tfjs/index.ts";
 import { useBackend } from "./backend.ts";
 import { type CheckpointState, readArtifacts, saveCheckpoint } from "./checkpoint.ts";
@@ -21,7 +22,6 @@ import { type EpochMetrics, writeMetrics } from "./metrics.ts";
 import { buildModel, describeModel } from "./model.ts";
 import { buildTransform } from "./optimizer.ts";
 import { type Output, ProgressBar } from "./progress.ts";
-import { Mulberry32 } from "./rng.ts";
 
 /** The name the optimizer is registered under (and saved with, in model.json's training config). */
 export const OPTIMIZER_NAME = "momenta-train";
