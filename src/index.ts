@@ -73,7 +73,6 @@ export * from "./transforms/scale-by-rms.ts";
 export * from "./transforms/scale-by-rss.ts";
 export * from "./transforms/scale-by-schedule.ts";
 export * from "./transforms/scale-by-trust-ratio.ts";
-export * from "./transforms/scale-by-uncorrected-adam.ts";
 export * from "./transforms/trace.ts";
 export * from "./tree.ts";
 // Wrappers

@@ -1,7 +1,6 @@
 import { checkBoolean, type Hyper } from "../hyper.ts";
 import { scaleByAdam } from "../transforms/scale-by-adam.ts";
 import { scaleByTrustRatio } from "../transforms/scale-by-trust-ratio.ts";
-import { scaleByUncorrectedAdam } from "../transforms/scale-by-uncorrected-adam.ts";
 import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
 
 export interface LambOptions extends CommonOptions {
@@ -26,7 +25,7 @@ export function lamb(options: LambOptions = {}): Optimizer {
   const moments = { betas: options.betas, eps: options.eps ?? 1e-6, owner };
   return alias(owner, c.lr, [
     ...ascent(c.maximize),
-    biasCorrection ? scaleByAdam(moments) : scaleByUncorrectedAdam(moments),
+    scaleByAdam({ ...moments, biasCorrection }),
     ...decay(owner, c.weightDecay, c.mask),
     scaleByTrustRatio({ owner }),
   ]);

@@ -7,6 +7,8 @@ export interface ScaleByAdamOptions {
   betas?: readonly [Hyper, number];
   eps?: number;
   amsgrad?: boolean;
+  /** Divide by 1−β1ᵗ and √(1−β2ᵗ) (default true; LAMB and NVIDIA's `bias_correction=False` turn it off). */
+  biasCorrection?: boolean;
   owner?: string;
 }
 
@@ -22,13 +24,14 @@ export interface ScaleByAdamState {
  * Adam's preconditioner. With t = count + 1:
  * `m ← β1·m + (1−β1)·u`, `v ← β2·v + (1−β2)·u²`, (AMSGrad: `v̂max ← max(v̂max, v)` and use it for v),
  * output `(m / (1−β1ᵗ)) / (√v / √(1−β2ᵗ) + ε)` — ε added after the bias correction, as PyTorch does.
- * The bias corrections use the current β1, so a scheduled β1 behaves as PyTorch's cycled betas.
+ * Without bias correction the output is `m / (√v + ε)`. The bias corrections use the current β1, so a scheduled β1 behaves as PyTorch's cycled betas.
  */
 export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> {
   const owner = options.owner ?? "scaleByAdam";
   const [b1, b2] = checkBetas(owner, options.betas);
   const eps = checkNumber(owner, "eps", options.eps ?? 1e-8, "[0, inf)");
   const amsgrad = checkBoolean(owner, "amsgrad", options.amsgrad ?? false);
+  const correct = checkBoolean(owner, "biasCorrection", options.biasCorrection ?? true);
   return {
     init(params) {
       const s: ScaleByAdamState = { count: 0, expAvg: buffersLike(params), expAvgSq: buffersLike(params) };
@@ -39,8 +42,8 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
       const us = updateLeaves(owner, updates, state.expAvg);
       const beta1 = valueAt(owner, "betas[0]", b1, state.count, "[0, 1)");
       const t = state.count + 1;
-      const bc1 = 1 - beta1 ** t;
-      const bc2Sqrt = Math.sqrt(1 - b2 ** t);
+      const bc1 = correct ? 1 - beta1 ** t : 1;
+      const bc2Sqrt = correct ? Math.sqrt(1 - b2 ** t) : 1;
       for (let i = 0; i < us.length; i++) {
         const u = us[i]!;
         const m = state.expAvg[i]!;
