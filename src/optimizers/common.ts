@@ -102,3 +102,27 @@ export function decoupled(
     ...decay(owner, c.weightDecay, c.mask),
   ]);
 }
+
+/** Options of the optimizers whose decay may be L2 or decoupled (PyTorch's NAdam, RAdam). */
+export interface EitherDecayOptions {
+  /** Decay as AdamW does (`p ← p − lr·λ·p`) instead of L2 in the gradient. */
+  decoupledWeightDecay?: boolean;
+  /** With decoupled decay: "lr" (default) or "multiplier" (see `adamw`). */
+  decayWith?: DecayWith;
+}
+
+/** `[±] → +λp → preconditioner → −lr` (L2), or the decoupled chain when `decoupledWeightDecay`. */
+export function eitherDecay(
+  owner: string,
+  c: { lr: Hyper; weightDecay: Hyper; maximize: boolean; mask: Mask | undefined },
+  pre: AnyTransformation,
+  options: EitherDecayOptions,
+): Optimizer {
+  if (checkBoolean(owner, "decoupledWeightDecay", options.decoupledWeightDecay ?? false)) {
+    return decoupled(owner, c, [pre], options.decayWith);
+  }
+  if (options.decayWith !== undefined) {
+    throw new RangeError(`${owner}: decayWith applies to decoupled decay; set decoupledWeightDecay: true`);
+  }
+  return alias(owner, c.lr, [...ascent(c.maximize), ...decay(owner, c.weightDecay, c.mask), pre]);
+}

@@ -1,24 +1,17 @@
-import { checkBoolean, type Hyper } from "../hyper.ts";
+import type { Hyper } from "../hyper.ts";
 import { scaleByNadam } from "../transforms/scale-by-nadam.ts";
 import {
-  alias,
-  ascent,
   type CommonOptions,
   commonOptions,
-  type DecayWith,
-  decay,
-  decoupled as decoupledAlias,
+  type EitherDecayOptions,
+  eitherDecay,
   type Optimizer,
 } from "./common.ts";
 
-export interface NadamOptions extends CommonOptions {
+export interface NadamOptions extends CommonOptions, EitherDecayOptions {
   betas?: readonly [Hyper, number];
   eps?: number;
   momentumDecay?: number;
-  /** Decay as AdamW does (`p ← p − lr·λ·p`) instead of L2 in the gradient. */
-  decoupledWeightDecay?: boolean;
-  /** With decoupled decay: "lr" (default) or "multiplier" (see `adamw`). */
-  decayWith?: DecayWith;
 }
 
 /**
@@ -36,16 +29,6 @@ export function nadam(options: NadamOptions = {}): Optimizer {
       weightDecay: 0,
     },
   );
-  const isDecoupled = checkBoolean(owner, "decoupledWeightDecay", options.decoupledWeightDecay ?? false);
-  const pre = scaleByNadam({
-    betas: options.betas,
-    eps: options.eps,
-    momentumDecay: options.momentumDecay,
-    owner,
-  });
-  if (isDecoupled) return decoupledAlias(owner, c, [pre], options.decayWith);
-  if (options.decayWith !== undefined) {
-    throw new RangeError(`${owner}: decayWith applies to decoupled decay; set decoupledWeightDecay: true`);
-  }
-  return alias(owner, c.lr, [...ascent(c.maximize), ...decay(owner, c.weightDecay, c.mask), pre]);
+  const { betas, eps, momentumDecay } = options;
+  return eitherDecay(owner, c, scaleByNadam({ betas, eps, momentumDecay, owner }), options);
 }
