@@ -242,6 +242,7 @@ export const TOP_KEYS = [
   "backend",
   "data",
   "out",
+  "diagnostics",
 ] as const;
 
 export const ConfigSchema = z
@@ -276,6 +277,18 @@ export const ConfigSchema = z
       .string({ error: "expected a directory name" })
       .min(1, { error: "expected a directory name" })
       .default("runs/momenta-train"),
+    /** Watch the optimizer with `observe`: a stats line per epoch, every k-th step to a JSONL file. Null: off. */
+    diagnostics: z
+      .strictObject({
+        every: int("[1, inf)").default(50),
+        jsonl: z
+          .string({ error: "expected a file name" })
+          .min(1, { error: "expected a file name" })
+          .nullable()
+          .default(null),
+      })
+      .nullable()
+      .default(null),
   })
   .superRefine((c, ctx) => {
     if (c.data.train + c.data.test > MAX_DIGITS) {

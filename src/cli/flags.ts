@@ -35,6 +35,8 @@ export const CONFIG_FLAGS: readonly FlagSpec[] = [
   { key: "trainSize", flag: "--train-size", path: ["data", "train"], kind: "value" },
   { key: "testSize", flag: "--test-size", path: ["data", "test"], kind: "value" },
   { key: "out", flag: "--out", path: ["out"], kind: "text" },
+  { key: "diagnostics", flag: "--diagnostics", path: ["diagnostics", "every"], kind: "value" },
+  { key: "diagnosticsJsonl", flag: "--diagnostics-jsonl", path: ["diagnostics", "jsonl"], kind: "text" },
 ];
 
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;

@@ -122,6 +122,8 @@ export function createProgram(io: Io, run: (opts: Options) => void): Command {
       "--compare <recipes>",
       `train recipes on the same seed and compare them: ${RECIPE_NAMES.join(", ")}`,
     )
+    .option("--diagnostics <every>", "watch the optimizer (observe): stats every k-th step, a line per epoch")
+    .option("--diagnostics-jsonl <file>", "write every diagnostics report to this JSONL file")
     .option("--no-progress", "no progress bar")
     .option("--print-config", "print the config, defaults filled in, as JSON and exit")
     .addHelpText("after", EXAMPLES)

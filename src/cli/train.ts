@@ -8,10 +8,13 @@
  * model's optimizer weights). So a run resumed from epoch k's checkpoint ends with the same weights,
  * bit for bit, as the run that never stopped.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { observe } from "../diagnostics/observe.ts";
+import type { OptimizerStats } from "../diagnostics/stats.ts";
+import { formatStats, toJsonl } from "../diagnostics/stats-format.ts";
 import { Mulberry32 } from "../lab/rng.ts";
 import { MomentaOptimizer, tfjsOptimizer } from "../tfjs/index.ts";
 import { useBackend } from "./backend.ts";
@@ -78,7 +81,21 @@ export async function train(config: Config, options: TrainOptions): Promise<Trai
   const trainSet = tensors(sets.train);
   const testSet = tensors(sets.test);
   const built = buildTransform(config);
-  const registered = tfjsOptimizer(built.tx, { name: OPTIMIZER_NAME });
+  // Diagnostics wrap the optimizer in `observe` (which runs the reference chain, not a fused kernel).
+  let lastStats: OptimizerStats | undefined;
+  const watch = config.diagnostics;
+  if (watch?.jsonl) writeFileSync(watch.jsonl, "");
+  const tx = watch
+    ? observe(
+        built.tx,
+        (stats) => {
+          lastStats = stats;
+          if (watch.jsonl) appendFileSync(watch.jsonl, toJsonl(stats));
+        },
+        { every: watch.every },
+      )
+    : built.tx;
+  const registered = tfjsOptimizer(tx, { name: OPTIMIZER_NAME });
   let model: tfl.LayersModel | undefined;
   try {
     const resume = options.resume;
@@ -157,6 +174,7 @@ export async function train(config: Config, options: TrainOptions): Promise<Trai
         { loss: row.trainLoss, accuracy: row.trainAccuracy, lr },
         `test loss ${testLoss.toFixed(4)}  test acc ${(100 * testAccuracy).toFixed(2)}%`,
       );
+      if (lastStats) stderr.write(`${label}diagnostics: ${formatStats(lastStats)}\n`);
       options.onEpoch?.(row);
     }
     return {

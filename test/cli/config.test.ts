@@ -70,7 +70,7 @@ describe("momenta train: flags and config validation", () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split("\n")).toEqual([
       `error: ${file}: optimizer: unknown key 'learningRate' for adamw (allowed: name, lr, weightDecay, mask, betas, eps, amsgrad, decayWith)`,
-      `error: ${file}: unknown key 'epoch' for the config (did you mean 'epochs'?) (allowed: model, optimizer, schedule, clip, epochs, batchSize, seed, backend, data, out)`,
+      `error: ${file}: unknown key 'epoch' for the config (did you mean 'epochs'?) (allowed: model, optimizer, schedule, clip, epochs, batchSize, seed, backend, data, out, diagnostics)`,
     ]);
     writeFileSync(file, JSON.stringify({ optimizer: { name: "sgd", momentum: 2 }, data: { train: 9000 } }));
     expect((await run("--config", file)).stderr.trim().split("\n")).toEqual([
