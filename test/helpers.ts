@@ -76,3 +76,16 @@ export function trainWithResume(
   }
   return snapshot(params);
 }
+
+/** The error `fn` throws, checked to be an Error whose message matches `re` (fails if nothing is thrown). */
+export function thrown(fn: () => unknown, re: RegExp): Error {
+  let error: unknown;
+  try {
+    fn();
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(Error);
+  expect((error as Error).message).toMatch(re);
+  return error as Error;
+}
