@@ -7,9 +7,9 @@ import {
   type Tree,
 } from "momenta";
 import { expect } from "vitest";
-import { rng } from "../src/lab/rng.ts";
+import { rng } from "../src/rng.ts";
 
-export { rng } from "../src/lab/rng.ts";
+export { rng } from "../src/rng.ts";
 
 export function randomArray(dtype: Dtype, n: number, next: () => number, scale = 1): FloatArray {
   const a = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);

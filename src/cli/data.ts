@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { Mulberry32 } from "../lab/rng.ts";
+import { Mulberry32 } from "../rng.ts";
 
 export const PIXELS = 28 * 28;
 export const CLASSES = 10;

@@ -15,7 +15,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { observe } from "../diagnostics/observe.ts";
 import type { OptimizerStats } from "../diagnostics/stats.ts";
 import { formatStats, toJsonl } from "../diagnostics/stats-format.ts";
-import { Mulberry32 } from "../lab/rng.ts";
+import { Mulberry32 } from "../rng.ts";
 import { MomentaOptimizer, tfjsOptimizer } from "../tfjs/index.ts";
 import { useBackend } from "./backend.ts";
 import { type CheckpointState, readArtifacts, saveCheckpoint } from "./checkpoint.ts";

@@ -13,7 +13,7 @@
  * error is at most that of a simple random sample, √(q(1−q)/sampleSize): 0.55 percentile points at
  * 1σ for the median with the default 8192.
  */
-import { rng } from "../lab/rng.ts";
+import { rng } from "../rng.ts";
 import type { FloatArray } from "../tree.ts";
 import type { EffectiveLrStats } from "./stats.ts";
 

@@ -11,7 +11,7 @@
  * estimate.
  */
 import { checkInteger, checkKeys, checkNumber } from "../hyper.ts";
-import { rng } from "../lab/rng.ts";
+import { rng } from "../rng.ts";
 import { leavesOf, type Tree } from "../tree.ts";
 import { applyHvp, dot, type Hvp, rademacherLike } from "./probes.ts";
 

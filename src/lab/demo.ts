@@ -7,7 +7,7 @@
  * loud and quiet ones and 0 for the silent ones. All optimizers use weight decay 0.05.
  */
 import { adam, adamw, createOptimizer, type Optimizer, type ScaleByAdamState, sgd } from "../index.ts";
-import { normal, rng } from "./rng.ts";
+import { normal, rng } from "../rng.ts";
 
 const N = 256;
 const SCALES = [10, 10, 0.1, 0.1, 0, 0];

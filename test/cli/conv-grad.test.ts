@@ -6,7 +6,7 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { conv2dFilterGradient, registerConvFilterGradient } from "../../src/cli/conv-grad.ts";
-import { Mulberry32 } from "../../src/lab/rng.ts";
+import { Mulberry32 } from "../../src/rng.ts";
 
 const require = createRequire(import.meta.url);
 setWasmPaths(`${join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist")}/`);

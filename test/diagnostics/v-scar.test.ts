@@ -12,7 +12,7 @@ import {
   vScarRecoverySteps,
 } from "momenta";
 import { describe, expect, it } from "vitest";
-import { normal, rng } from "../../src/lab/rng.ts";
+import { normal, rng } from "../../src/rng.ts";
 
 const shapeB = [3, 4];
 
