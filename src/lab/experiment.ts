@@ -1,0 +1,77 @@
+/**
+ * The contract every Lab experiment follows. An experiment puts one claim of the seed texts
+ * (`../shared/CLAIMS.md`, same id) to the test: it runs seeded measurements, judges them with a pure
+ * function whose thresholds are stated and justified in its own code, and returns numbers, figures
+ * (Vega-Lite specs, rendered to SVG by the report) and tables. It never hard-codes a verdict.
+ */
+
+/** smoke: seconds, for `npm test` (checks the machinery); quick: `npm run lab`; full: `--full`. */
+export type Mode = "smoke" | "quick" | "full";
+
+/** `holds only when …` carries its condition, e.g. "holds only when the gradient noise is small". */
+export type Verdict = "holds" | "does not hold" | `holds only when ${string}`;
+
+export interface Judgement {
+  verdict: Verdict;
+  /** Why, with the numbers and thresholds that decided it, in one or two sentences. */
+  reason: string;
+}
+
+/** A Vega-Lite spec (a plain JSON object; see src/lab/plot). */
+export type VegaLiteSpec = Record<string, unknown>;
+
+export interface Figure {
+  title: string;
+  /** What to look at in the figure. */
+  caption: string;
+  spec: VegaLiteSpec;
+}
+
+export interface Table {
+  caption: string;
+  columns: string[];
+  rows: (string | number)[][];
+}
+
+/** JSON-safe metric values (no NaN/Infinity inside: use null and say why in the reason). */
+export type Metric = number | string | boolean | null | Metric[] | { [key: string]: Metric };
+
+export interface ExperimentResult {
+  /** The setup actually run in this mode (problem, sizes, optimizers, grids, steps, seeds). */
+  setup: string;
+  metrics: Record<string, Metric>;
+  /** The one number (with its unit or meaning) shown in the verdict table. */
+  keyNumber: string;
+  judgement: Judgement;
+  figures: Figure[];
+  tables?: Table[];
+  /** Every seed used, so the run can be reproduced. */
+  seeds: number[];
+}
+
+export interface Context {
+  mode: Mode;
+  /** The run's base seed (`--seed`, default 0). Derive every generator from it. */
+  seed: number;
+  /** Report progress in [0, 1] with an optional short note; cheap to call often. */
+  progress(fraction: number, note?: string): void;
+}
+
+export interface Experiment {
+  /** The claim's id in CLAIMS.md (e.g. "v-scar"). */
+  id: string;
+  /** A few words, e.g. "The v_t scar". */
+  title: string;
+  /** The claim in English, as the seed makes it. */
+  claim: string;
+  /** The seeds' [@problem_id:N] references. */
+  problemIds: string[];
+  /** Rough quick-mode cost in seconds on one core, used to schedule the longest first. */
+  cost: number;
+  run(ctx: Context): Promise<ExperimentResult>;
+}
+
+/** Seeds for `count` independent runs derived from the base seed (distinct, stable across modes). */
+export function seedsFor(ctx: Pick<Context, "seed">, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => (ctx.seed * 1000 + i + 1) >>> 0);
+}
