@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 /**
- * `momenta train`: trains an MLP (or a small CNN) on the MNIST digits of the `mnist` package with any
- * momenta optimizer, schedule, clipping and weight decay, from flags and/or a JSON config; shows
- * progress on stderr, writes metrics (JSON, CSV) and a checkpoint per epoch, resumes exactly, and
- * compares recipes side by side. `main(argv, io)` runs it in-process and returns the exit code:
- * 0 done, 1 failed while running, 2 bad command line or config.
+ * The `momenta` command.
+ * - `momenta train`: trains an MLP (or a small CNN) on the MNIST digits of the `mnist` package with
+ *   any momenta optimizer, schedule, clipping and weight decay, from flags and/or a JSON config; shows
+ *   progress on stderr, writes metrics (JSON, CSV) and a checkpoint per epoch, resumes exactly, and
+ *   compares recipes side by side.
+ * - `momenta lab`: the Lab (src/lab) — every claim of the seed texts as a measured experiment.
+ * `main(argv, io)` runs it in-process and returns the exit code: 0 done, 1 failed while running,
+ * 2 bad command line or config.
  */
 import { realpathSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -61,7 +64,12 @@ function version(): string {
   }
 }
 
-export function createProgram(io: Io, run: (opts: Options) => void): Command {
+export interface Actions {
+  train(opts: Options): void;
+  lab(opts: Options): void;
+}
+
+export function createProgram(io: Io, actions: Actions): Command {
   const program = new Command("momenta")
     .description("momenta: composable, PyTorch-exact optimizers for TypeScript")
     .version(version())
@@ -127,7 +135,18 @@ export function createProgram(io: Io, run: (opts: Options) => void): Command {
     .option("--no-progress", "no progress bar")
     .option("--print-config", "print the config, defaults filled in, as JSON and exit")
     .addHelpText("after", EXAMPLES)
-    .action((opts: Options) => run(opts));
+    .action((opts: Options) => actions.train(opts));
+  program
+    .command("lab")
+    .description("put every claim of the seed texts to a measured test: a report with figures and verdicts")
+    .option("--full", "the thorough versions: more seeds, larger grids, longer training")
+    .option("--smoke", "seconds-long runs that only check the machinery (what npm test runs)")
+    .option("--only <ids>", "comma-separated claim ids (docs/CLAIMS.md), e.g. v-scar,silent-params")
+    .option("--seed <n>", "base seed of every run (default 0)")
+    .option("--out <dir>", "report folder: index.html and results.json (default lab-report)")
+    .option("--workers <n>", "worker threads (default: up to 2); 0 runs in this thread")
+    .option("--no-progress", "no live progress display")
+    .action((opts: Options) => actions.lab(opts));
   return program;
 }
 
@@ -262,14 +281,32 @@ async function trainAndReport(
   return 0;
 }
 
+async function runLab(opts: Options, io: Io): Promise<number> {
+  const { parseLabOptions, LabOptionsError } = await import("../lab/options.ts");
+  let options: ReturnType<typeof parseLabOptions>;
+  try {
+    options = parseLabOptions(opts);
+  } catch (e) {
+    if (e instanceof LabOptionsError) throw new ConfigError(e.lines);
+    throw e;
+  }
+  const { runLabCommand } = await import("../lab/main.ts");
+  return runLabCommand(options, io);
+}
+
 /** Runs the CLI on `argv` (without "node main.js"); returns the exit code. */
 export async function main(
   argv: readonly string[],
   io: Io = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
   let task: Promise<number> | undefined;
-  const program = createProgram(io, (opts) => {
-    task = runTrain(opts, io);
+  const program = createProgram(io, {
+    train: (opts) => {
+      task = runTrain(opts, io);
+    },
+    lab: (opts) => {
+      task = runLab(opts, io);
+    },
   });
   try {
     await program.parseAsync([...argv], { from: "user" });

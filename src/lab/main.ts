@@ -1,0 +1,42 @@
+/**
+ * `momenta lab` (`npm run lab`): runs the experiments, shows progress, writes the report and prints
+ * the verdict table. Returns the exit code: 0 when every experiment ran (whatever its verdict),
+ * 1 when one failed to run.
+ */
+import type { LabOptions } from "./options.ts";
+import { LabProgress, type Output, verdictOf } from "./progress.ts";
+import { commandFor, toResults } from "./report/results.ts";
+import { writeReport } from "./report/write.ts";
+import { runLab } from "./runner.ts";
+
+export async function runLabCommand(o: LabOptions, io: { stdout: Output; stderr: Output }): Promise<number> {
+  const started = performance.now();
+  io.stderr.write(
+    `momenta lab: ${o.ids.length} claim${o.ids.length === 1 ? "" : "s"}, ${o.mode} mode, seed ${o.seed}, ${o.workers} worker thread${o.workers === 1 ? "" : "s"}\n`,
+  );
+  const display = new LabProgress(o.progress ? io.stderr : { write: () => {} }, o.ids.length);
+  const records = await runLab({
+    ids: o.ids,
+    mode: o.mode,
+    seed: o.seed,
+    workers: o.workers,
+    onEvent: (e) => display.handle(e),
+  });
+  display.finish();
+  const all = o.ids.length === 0 || o.ids.length === (await import("./registry.ts")).EXPERIMENT_IDS.length;
+  const results = toResults(records, o.mode, o.seed, commandFor(o.mode, o.seed, all ? undefined : o.ids));
+  const paths = await writeReport(records, results, o.out);
+  const idWidth = Math.max(...records.map((r) => r.id.length), 5);
+  const verdictWidth = Math.max(...records.map((r) => verdictOf(r).length), 7);
+  const lines = [`${"claim".padEnd(idWidth)}  ${"verdict".padEnd(verdictWidth)}  key number`];
+  for (const r of records) {
+    lines.push(`${r.id.padEnd(idWidth)}  ${verdictOf(r).padEnd(verdictWidth)}  ${r.result?.keyNumber ?? ""}`);
+  }
+  io.stdout.write(`${lines.join("\n")}\n`);
+  const failed = records.filter((r) => r.error !== undefined);
+  for (const r of failed) io.stderr.write(`\n${r.id} failed:\n${r.error}\n`);
+  io.stderr.write(
+    `\nreport: ${paths.html}\nresults: ${paths.json}\n${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+  );
+  return failed.length > 0 ? 1 : 0;
+}
