@@ -1,0 +1,13 @@
+export * from "./catalog.ts";
+export type { Landscape } from "./landscape.ts";
+export * from "./lj-trimer.ts";
+export * from "./multi-basin.ts";
+export * from "./newton.ts";
+export * from "./noise.ts";
+export * from "./plateau.ts";
+export * from "./ravine.ts";
+export * from "./rosenbrock.ts";
+export * from "./saddle.ts";
+export * from "./sharp-wide.ts";
+export * from "./trajectory.ts";
+export type { Well } from "./wells.ts";
