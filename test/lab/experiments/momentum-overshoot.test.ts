@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { experiment, judgeMomentumOvershoot } from "../../../src/lab/experiments/momentum-overshoot.ts";
+
+const smoke = () => experiment.run({ mode: "smoke", seed: 0, progress() {} });
+
+describe("momentum-overshoot (smoke)", () => {
+  it("runs with finite JSON-safe metrics, figures with data, and is deterministic", async () => {
+    const a = await smoke();
+    const b = await smoke();
+    expect(experiment.id).toBe("momentum-overshoot");
+    expect(a.setup).toContain("smoke");
+    expect(a.keyNumber.length).toBeGreaterThan(0);
+    expect(a.judgement.reason.length).toBeGreaterThan(0);
+    const json = JSON.stringify(a.metrics);
+    expect(json).not.toMatch(/NaN|Infinity/);
+    expect(JSON.parse(json)).toEqual(a.metrics);
+    expect(a.figures.length).toBeGreaterThanOrEqual(1);
+    for (const f of a.figures) {
+      expect(f.caption.length).toBeGreaterThan(0);
+      expect(JSON.stringify(f.spec)).toMatch(/"values":\[\{/);
+    }
+    expect(json).toBe(JSON.stringify(b.metrics));
+    expect(a.judgement).toEqual(b.judgement);
+  }, 20000);
+});
+
+describe("judgeMomentumOvershoot", () => {
+  const cell = (optimizer: "adam" | "sgd-momentum", lr: number, excursion: number, finalValley = 0) => ({
+    optimizer,
+    lr,
+    slopeSteps: 100,
+    excursion,
+    finalValley,
+    settleSteps: 50,
+    freshExcursion: 0,
+  });
+  it("holds only when the lr is large if only some Adam cells escape", () => {
+    const j = judgeMomentumOvershoot({
+      cells: [cell("adam", 0.01, 0.1), cell("adam", 0.3, 2.4, -1), cell("sgd-momentum", 0.01, 3, -1)],
+    });
+    expect(j.verdict).toMatch(/^holds only when/);
+    expect(j.verdict).toContain("0.3");
+  });
+  it("holds when every Adam cell escapes", () => {
+    expect(judgeMomentumOvershoot({ cells: [cell("adam", 0.3, 2.4, -1)] }).verdict).toBe("holds");
+  });
+  it("does not hold when Adam always returns", () => {
+    expect(judgeMomentumOvershoot({ cells: [cell("adam", 0.01, 0.1), cell("adam", 0.1, 0.5)] }).verdict).toBe(
+      "does not hold",
+    );
+  });
+  it("does not hold when a fresh optimizer moves", () => {
+    const cells = [{ ...cell("adam", 0.3, 2.4, -1), freshExcursion: 0.5 }];
+    expect(judgeMomentumOvershoot({ cells }).verdict).toBe("does not hold");
+  });
+});

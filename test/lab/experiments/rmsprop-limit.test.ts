@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { experiment, judgeRmspropLimit } from "../../../src/lab/experiments/rmsprop-limit.ts";
+
+const smoke = () => experiment.run({ mode: "smoke", seed: 0, progress() {} });
+
+describe("rmsprop-limit (smoke)", () => {
+  it("runs with finite JSON-safe metrics, figures with data, and is deterministic", async () => {
+    const a = await smoke();
+    const b = await smoke();
+    expect(experiment.id).toBe("rmsprop-limit");
+    expect(a.setup).toContain("smoke");
+    expect(a.keyNumber.length).toBeGreaterThan(0);
+    expect(a.judgement.reason.length).toBeGreaterThan(0);
+    const json = JSON.stringify(a.metrics);
+    expect(json).not.toMatch(/NaN|Infinity/);
+    expect(JSON.parse(json)).toEqual(a.metrics);
+    expect(a.figures.length).toBeGreaterThanOrEqual(1);
+    for (const f of a.figures) {
+      expect(f.caption.length).toBeGreaterThan(0);
+      expect(JSON.stringify(f.spec)).toMatch(/"values":\[\{/);
+    }
+    expect(json).toBe(JSON.stringify(b.metrics));
+    expect(a.judgement).toEqual(b.judgement);
+  }, 20000);
+});
+
+describe("judgeRmspropLimit", () => {
+  const base = {
+    beta2s: [0.9, 0.999],
+    uncorrectedVsRmsprop: [0, 1e-16],
+    adamVsRescaledRmsprop: [1e-16, 1e-16],
+    adamVsRescaledRmspropEps: [1e-8, 1e-7],
+    ratioError: [1e-16, 1e-16],
+    ratioAtStep1: [3.16, 31.6],
+  };
+  it("holds only when the bias correction is off, if the plain runs differ", () => {
+    expect(judgeRmspropLimit({ ...base, adamVsRmsprop: [0.07, 0.7] }).verdict).toMatch(/^holds only when/);
+  });
+  it("holds when the plain runs agree to 1 %", () => {
+    expect(judgeRmspropLimit({ ...base, adamVsRmsprop: [0.001, 0.005] }).verdict).toBe("holds");
+  });
+  it("does not hold when the exact relation fails", () => {
+    expect(judgeRmspropLimit({ ...base, adamVsRmsprop: [0.07, 0.7], ratioError: [0.1, 0] }).verdict).toBe(
+      "does not hold",
+    );
+  });
+});

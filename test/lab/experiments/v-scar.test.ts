@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { experiment, judgeVScar } from "../../../src/lab/experiments/v-scar.ts";
+
+const smoke = () => experiment.run({ mode: "smoke", seed: 0, progress() {} });
+
+describe("v-scar (smoke)", () => {
+  it("runs with finite JSON-safe metrics, figures with data, and is deterministic", async () => {
+    const a = await smoke();
+    const b = await smoke();
+    expect(experiment.id).toBe("v-scar");
+    expect(a.setup).toContain("smoke");
+    expect(a.keyNumber.length).toBeGreaterThan(0);
+    expect(a.judgement.reason.length).toBeGreaterThan(0);
+    const json = JSON.stringify(a.metrics);
+    expect(json).not.toMatch(/NaN|Infinity/);
+    expect(JSON.parse(json)).toEqual(a.metrics);
+    expect(a.figures.length).toBeGreaterThanOrEqual(1);
+    for (const f of a.figures) {
+      expect(f.caption.length).toBeGreaterThan(0);
+      expect(JSON.stringify(f.spec)).toMatch(/"values":\[\{/);
+    }
+    expect(json).toBe(JSON.stringify(b.metrics));
+    expect(a.judgement).toEqual(b.judgement);
+  }, 20000);
+});
+
+describe("judgeVScar", () => {
+  const cell = (spike: number, depth: number, measured: number | null) => ({
+    beta2: 0.999,
+    spike,
+    depth,
+    measured,
+    theory: 3759,
+    detector: 3700,
+  });
+  it("holds when the scar is long and deep", () => {
+    expect(judgeVScar({ cells: [cell(100, 0.05, 3700)] }).verdict).toBe("holds");
+  });
+  it("holds only when the spike is big enough if the 100× scar is long but shallow", () => {
+    const j = judgeVScar({ cells: [cell(100, 0.24, 3700), cell(1000, 0.025, 8000)] });
+    expect(j.verdict).toBe("holds only when the spike is ≥ 1000× the typical gradient");
+  });
+  it("does not hold when the scar is short", () => {
+    expect(judgeVScar({ cells: [cell(100, 0.24, 40)] }).verdict).toBe("does not hold");
+  });
+});
