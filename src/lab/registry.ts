@@ -1,6 +1,6 @@
 /**
- * The Lab's experiments, one per claim of docs/CLAIMS.md (same ids, same order), plus the claims the
- * issues added (modern-optimizers). Each lives in experiments/<id>.ts and is loaded on demand, so a
+ * The Lab's experiments, one per claim of docs/CLAIMS.md (same ids, same order), plus claims found in
+ * the seeds beyond that list (oscillating-gradient) and the issues' own (modern-optimizers). Each lives in experiments/<id>.ts and is loaded on demand, so a
  * worker only imports what it runs (TF.js stays unloaded for the landscape experiments).
  */
 import type { Experiment } from "./experiment.ts";
@@ -18,6 +18,7 @@ export const EXPERIMENT_IDS = [
   "bias-correction",
   "momentum-overshoot",
   "v-scar",
+  "oscillating-gradient",
   "l2-vs-decoupled",
   "silent-params",
   "adamw-steady-state",

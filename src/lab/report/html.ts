@@ -100,7 +100,7 @@ export async function renderReport(records: readonly LabRecord[], results: LabRe
 <body>
 <h1>The momenta Lab</h1>
 <p class="meta">Every claim the seed texts make about Adam, AdamW and their companions, put to a measured test. Mode: <strong>${escapeHtml(results.mode)}</strong>, seed ${results.seed}. Reproduce with <code>${escapeHtml(results.command)}</code>.</p>
-<p>${records.length} claims: ${escapeHtml(summary)}.</p>
+<p>${records.length} claim${records.length === 1 ? "" : "s"}: ${escapeHtml(summary)}.</p>
 <p class="meta">Verdicts are decided by code from the measurements, with the thresholds stated in each experiment's source (src/lab/experiments/&lt;id&gt;.ts). A claim that does not hold is a finding, reported with its numbers.</p>
 <table><thead><tr><th>Claim</th><th>Verdict</th><th>Key number</th></tr></thead><tbody>
 ${rows}

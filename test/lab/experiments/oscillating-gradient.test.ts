@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import {
+  experiment,
+  judgeOscillation,
+  type OscillationRow,
+} from "../../../src/lab/experiments/oscillating-gradient.ts";
+
+const row = (beta1: number, stepRatio: number, vHat = 1): OscillationRow => ({
+  beta1,
+  stepRatio,
+  predicted: (1 - beta1) / (1 + beta1),
+  mHat: stepRatio,
+  vHat,
+});
+
+describe("oscillating-gradient", () => {
+  it("smoke run: the measured ratios follow the closed form and the figures carry data", async () => {
+    const ctx = { mode: "smoke" as const, seed: 0, progress() {} };
+    const r = await experiment.run(ctx);
+    const rows = r.metrics.rows as {
+      beta1: number;
+      stepRatio: number;
+      predicted: number;
+      vHatOverA2: number;
+    }[];
+    expect(rows.map((x) => x.beta1)).toEqual([0.5, 0.9, 0.99]);
+    // 300 steps is past the transient for β1 ≤ 0.9: the steady state is already there.
+    for (const x of rows.slice(0, 2)) expect(x.stepRatio / x.predicted).toBeCloseTo(1, 1);
+    expect(r.figures).toHaveLength(2);
+    expect(r.setup).toContain("300 steps");
+    expect((await experiment.run(ctx)).metrics).toEqual(r.metrics);
+  });
+
+  it("judge: each branch", () => {
+    expect(judgeOscillation([row(0.5, 1 / 3), row(0.9, 0.0526), row(0.99, 0.005)]).verdict).toBe(
+      "holds only when β1 is large (β1 ≥ 0.9)",
+    );
+    expect(judgeOscillation([row(0.9, 0.0526), row(0.99, 0.005)]).verdict).toBe("holds");
+    expect(judgeOscillation([row(0.9, 0.0526, 0.5)]).verdict).toBe("does not hold");
+    expect(judgeOscillation([row(0.9, 0.2)]).verdict).toBe("does not hold");
+    expect(() => judgeOscillation([row(0.5, 1 / 3)])).toThrow(/β1 = 0.9/);
+  });
+});

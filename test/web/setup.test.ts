@@ -1,0 +1,94 @@
+/** The Playground's setup: URL schema, presets, and that every racer builds and steps (in Node, no browser). */
+import { describe, expect, it } from "vitest";
+import { buildRacer } from "../../web/src/build.ts";
+import { makeLandscape } from "../../web/src/landscapes.ts";
+import { OPTIMIZERS } from "../../web/src/optimizers.ts";
+import { PRESETS } from "../../web/src/presets.ts";
+import { createRace } from "../../web/src/race.ts";
+import { SCHEDULES } from "../../web/src/schedules.ts";
+import { decodeFragment, defaultSetup, encodeFragment, racer, setupData } from "../../web/src/setup.ts";
+
+const bad = (data: unknown) => decodeFragment(`#${encodeURIComponent(JSON.stringify(data))}`, "ravine");
+const minimal = { v: 1, landscape: { id: "ravine" }, racers: [{ kind: "adam" }] };
+
+describe("Playground setup", () => {
+  it("round-trips every preset through the URL fragment", () => {
+    for (const p of PRESETS) {
+      const d = decodeFragment(encodeFragment(p.setup), "ravine");
+      expect(d.ok, p.id).toBe(true);
+      if (d.ok) expect(setupData(d.setup)).toEqual(setupData(p.setup));
+    }
+  });
+
+  it("fills defaults for a minimal link", () => {
+    const d = bad(minimal);
+    expect(d.ok).toBe(true);
+    if (d.ok) {
+      expect(d.setup.racers[0]!.hp).toEqual(racer("adam").hp);
+      expect(d.setup.steps).toBe(defaultSetup("ravine").steps);
+    }
+  });
+
+  it("refuses anything outside the schema", () => {
+    const cases: unknown[] = [
+      { ...minimal, v: 2 },
+      { ...minimal, racers: [{ kind: "adam", hp: { lr: "alert(1)" } }] },
+      { ...minimal, racers: [{ kind: "adam", hp: { lr: 1e9 } }] },
+      { ...minimal, racers: [{ kind: "adam", hp: { weightDecay: 0.1 } }] }, // adam (no decay) has no weightDecay
+      { ...minimal, racers: [{ kind: "eval" }] },
+      { ...minimal, racers: [] },
+      { ...minimal, extra: 1 },
+      { ...minimal, landscape: { id: "../../etc" } },
+      { ...minimal, starts: [[0, 1e300]] },
+      { ...minimal, steps: 2.5 },
+      { ...minimal, schedule: { kind: "cosine", params: { tMax: 0 } } },
+      { ...minimal, racers: Array(9).fill({ kind: "sgd" }) },
+      JSON.parse('{"v":1,"landscape":{"id":"ravine"},"racers":[{"kind":"adam","__proto__":{"x":1}}]}'),
+    ];
+    for (const c of cases) expect(bad(c).ok, JSON.stringify(c)).toBe(false);
+    expect(decodeFragment("#not json", "ravine").ok).toBe(false);
+    expect(decodeFragment(`#${"x".repeat(20_000)}`, "ravine").ok).toBe(false);
+  });
+
+  it("builds every optimizer under every schedule and races it", () => {
+    const l = makeLandscape("rosenbrock", {});
+    for (const s of SCHEDULES) {
+      const setup = defaultSetup("rosenbrock");
+      setup.starts = [[-1.2, 1]];
+      setup.steps = 30;
+      setup.schedule = { kind: s.id, params: {} };
+      setup.racers = OPTIMIZERS.map((k) => racer(k.id));
+      for (const r of setup.racers) expect(buildRacer(r, setup).code).toMatch(/\(\{/);
+      // Up to 8 racers per race.
+      for (let i = 0; i < setup.racers.length; i += 8) {
+        const race = createRace(l, { ...setup, racers: setup.racers.slice(i, i + 8) });
+        expect(race.errors.size, s.id).toBe(0);
+        race.advance(30);
+        for (const run of race.runs)
+          expect(run.status, `${setup.racers[i + run.racer]!.kind} ${s.id}`).not.toBe("error");
+      }
+    }
+  });
+
+  it("stages each preset's story", () => {
+    const finals = (id: string) => {
+      const p = PRESETS.find((x) => x.id === id)!;
+      const race = createRace(makeLandscape(p.setup.landscape.id, p.setup.landscape.params), p.setup);
+      race.advance(p.setup.steps);
+      return race.runs.map((r) => [r.xs[r.length - 1]!, r.ys[r.length - 1]!, r.fs[r.length - 1]!] as const);
+    };
+    // Plateau: Adam reaches the basin, SGD barely moves.
+    const [sgdP, , adamP] = finals("plateau");
+    expect(adamP![2]).toBeLessThan(-0.4);
+    expect(sgdP![0]).toBeLessThan(-6);
+    // The scar: unclipped and clipped-after Adam stall on the shelf, clipped-before reaches the basin.
+    const [plain, before, after] = finals("v-scar");
+    expect(plain![0]).toBeLessThan(-4);
+    expect(after![0]).toBeLessThan(-4);
+    expect(before![2]).toBeLessThan(-0.4);
+    // Silent weight: Adam + L2 collapses y; AdamW shrinks it gently.
+    const [l2, w] = finals("silent");
+    expect(Math.abs(l2![1])).toBeLessThan(0.05);
+    expect(w![1]).toBeGreaterThan(0.5);
+  });
+});
