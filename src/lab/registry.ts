@@ -1,7 +1,8 @@
 /**
  * The Lab's experiments, one per claim of docs/CLAIMS.md (same ids, same order), plus claims found in
- * the seeds beyond that list (oscillating-gradient) and the issues' own (modern-optimizers). Each lives in experiments/<id>.ts and is loaded on demand, so a
- * worker only imports what it runs (TF.js stays unloaded for the landscape experiments).
+ * the seeds beyond that list (oscillating-gradient) and the issues' own (modern-optimizers). Each
+ * lives in experiments/<id>.ts and is loaded on demand, so a worker only imports what it runs (TF.js
+ * stays unloaded for the landscape experiments).
  */
 import type { Experiment } from "./experiment.ts";
 
