@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { experiment, judgeRidge } from "../../../src/lab/experiments/ridge.ts";
+
+const smoke = () => experiment.run({ mode: "smoke", seed: 0, progress() {} });
+
+describe("ridge (smoke)", () => {
+  it("runs with finite JSON-safe metrics, figures with data, and is deterministic", async () => {
+    const a = await smoke();
+    const b = await smoke();
+    expect(experiment.id).toBe("ridge");
+    expect(a.setup).toContain("smoke");
+    expect(a.keyNumber.length).toBeGreaterThan(0);
+    expect(a.judgement.reason.length).toBeGreaterThan(0);
+    expect(a.seeds.length).toBeGreaterThan(0);
+    const json = JSON.stringify(a.metrics);
+    expect(json).not.toMatch(/NaN|Infinity/);
+    expect(JSON.parse(json)).toEqual(a.metrics);
+    expect(a.figures.length).toBeGreaterThanOrEqual(1);
+    for (const f of a.figures) {
+      expect(f.caption.length).toBeGreaterThan(0);
+      expect(JSON.stringify(f.spec)).toMatch(/"values":\[\{/);
+    }
+    // Wall-clock timings differ between runs by nature; everything else must be identical.
+    const strip = (m: Record<string, unknown>) => ({ ...m, timing: null });
+    expect(strip(a.metrics)).toEqual(strip(b.metrics));
+    expect(a.metrics.modelCrossoverD).toEqual(b.metrics.modelCrossoverD);
+    expect(a.judgement).toEqual(b.judgement);
+  }, 20000);
+});
+
+describe("judgeRidge", () => {
+  it("holds when every Adam run reaches 1e-6", () => {
+    expect(judgeRidge({ finalDistance: { Adam: 1e-12, "Adam cosine": 1e-7, GD: 1e-9 } }).verdict).toBe(
+      "holds",
+    );
+  });
+  it("holds only when the lr is decayed if only the cosine run gets there", () => {
+    expect(judgeRidge({ finalDistance: { Adam: 1e-3, "Adam cosine": 1e-7 } }).verdict).toMatch(
+      /^holds only when the lr/,
+    );
+  });
+  it("holds only when three digits are enough", () => {
+    expect(judgeRidge({ finalDistance: { Adam: 1e-4, "Adam cosine": 5e-4 } }).verdict).toMatch(
+      /three digits/,
+    );
+  });
+  it("does not hold when Adam stays far", () => {
+    expect(judgeRidge({ finalDistance: { Adam: 0.1, "Adam cosine": 0.05 }, crossoverD: null }).verdict).toBe(
+      "does not hold",
+    );
+  });
+});
