@@ -101,45 +101,26 @@ function curve(p: LeastSquares, tx: Optimizer, wStar: Float64Array, steps: numbe
 
 /**
  * One run until ‖w − w*‖ ≤ tol·‖w*‖ for each tolerance in turn (loosest first): the steps and the
- * wall time at which each was first reached (null: not within maxSteps).
+ * flops at which each was first reached (null: not within maxSteps). Costs are counted, not timed, so
+ * the report is the same on every run and every machine.
  */
-function timeToTolerances(p: LeastSquares, tx: Optimizer, wStar: Float64Array, maxSteps: number) {
+function costToTolerances(p: LeastSquares, tx: Optimizer, wStar: Float64Array, maxSteps: number) {
   const f = ridge(p, LAMBDA);
   const w = new Float64Array(p.d);
   const g = new Float64Array(p.d);
   const opt = createOptimizer(tx, { w });
   const scale = norm(wStar);
-  const reached: { steps: number | null; ms: number; flops: number }[] = TOLS.map(() => ({
-    steps: null,
-    ms: 0,
-    flops: 0,
-  }));
+  const reached: { steps: number | null; flops: number }[] = TOLS.map(() => ({ steps: null, flops: 0 }));
   let next = 0;
-  const t0 = performance.now();
   for (let t = 1; t <= maxSteps && next < TOLS.length; t++) {
     f.gradient(w, g);
     opt.step({ w: g });
     while (next < TOLS.length && distance(w, wStar) <= TOLS[next]! * scale) {
-      reached[next] = { steps: t, ms: performance.now() - t0, flops: t * f.gradientFlops };
+      reached[next] = { steps: t, flops: t * f.gradientFlops };
       next++;
     }
   }
   return reached;
-}
-
-/** Median wall time of the direct solve over enough repetitions to span ≥ 20 ms. */
-function timeDirect(p: LeastSquares): { ms: number; flops: number } {
-  const times: number[] = [];
-  let flops = 0;
-  let spent = 0;
-  while (times.length < 3 || (spent < 20 && times.length < 200)) {
-    const t0 = performance.now();
-    flops = ridgeClosedForm(p, LAMBDA).flops;
-    const dt = performance.now() - t0;
-    times.push(dt);
-    spent += dt;
-  }
-  return { ms: median(times), flops };
 }
 
 export interface RidgeMeasurements {
@@ -218,19 +199,19 @@ export const experiment: Experiment = {
     // Timing: direct solve vs iterating to each tolerance (constant-lr Adam and GD, which need no horizon).
     const timing = sz.timingDs.map((d, di) => {
       const p = problem(d, seeds[0]!);
-      const direct = timeDirect(p);
+      const direct = { flops: ridgeClosedForm(p, LAMBDA).flops };
       const wStar = ridgeClosedForm(p, LAMBDA).w;
       const L = topEigen(p);
       const iterative = Object.fromEntries(
         [METHODS[0]!, METHODS[2]!].flatMap((m) => {
-          const reached = timeToTolerances(p, m.make(L, sz.timingMaxSteps), wStar, sz.timingMaxSteps);
+          const reached = costToTolerances(p, m.make(L, sz.timingMaxSteps), wStar, sz.timingMaxSteps);
           return TOLS.map((tol, k) => {
             const r = reached[k]!;
             return [
               `${m.name} to ${tol}`,
               {
                 steps: r.steps,
-                ms: r.steps === null ? null : sig(r.ms),
+                flops: r.steps === null ? null : r.flops,
                 flopRatio: r.steps === null ? null : sig(r.flops / direct.flops),
               },
             ];
@@ -238,15 +219,15 @@ export const experiment: Experiment = {
         }),
       );
       ctx.progress(0.5 + (0.5 * (di + 1)) / sz.timingDs.length, `timing d = ${d}`);
-      return { d, n: 4 * d, directMs: sig(direct.ms), directFlops: Math.round(direct.flops), iterative };
+      return { d, n: 4 * d, directFlops: Math.round(direct.flops), iterative };
     });
-    // The smallest d at which each iteration beat the direct solve in measured time (null: never).
+    // The smallest d at which each iteration cost fewer flops than the direct solve (null: never).
     const keys = Object.keys(timing[0]!.iterative);
     const crossover = Object.fromEntries(
       keys.map((k) => {
         const row = timing.find((t) => {
           const it = t.iterative[k]!;
-          return it.ms !== null && it.ms < t.directMs;
+          return it.flops !== null && it.flops < t.directFlops;
         });
         return [k, row ? row.d : null];
       }),
@@ -269,15 +250,14 @@ export const experiment: Experiment = {
       setup:
         `Ridge regression (${ctx.mode} mode), λ = ${LAMBDA}: d = ${sz.d} weights, n = ${4 * sz.d} samples, feature scales log-spaced 0.3 … 3, ` +
         `label noise 0.1; ${sz.steps} full-batch steps from w = 0 of Adam (lr 0.01, betas (0.9, 0.999)), Adam with cosine decay 0.01 → 0 ` +
-        `over the run, and GD at lr 1/L; ${sz.seeds} seed(s). Closed form by Gram matrix + Cholesky. Timing (seed ${seeds[0]}, one core, ` +
-        `noisy): d ∈ {${sz.timingDs.join(", ")}}, n = 4d, direct solve (median of repeats) vs constant-lr Adam and GD run until the ` +
+        `over the run, and GD at lr 1/L; ${sz.seeds} seed(s). Closed form by Gram matrix + Cholesky. Cost (seed ${seeds[0]}, flops ` +
+        `counted): d ∈ {${sz.timingDs.join(", ")}}, n = 4d, direct solve vs constant-lr Adam and GD run until the ` +
         `relative distance is ≤ 1e-3 and ≤ 1e-6 (at most ${sz.timingMaxSteps} steps).`,
       metrics: {
         finalDistance: Object.fromEntries(Object.entries(finalDistance).map(([k, v]) => [k, sig(v)])),
         stepsTo1e3: Object.fromEntries(METHODS.map((m, mi) => [m.name, stepsTo(mi, 1e-3)])),
         stepsTo1e6: Object.fromEntries(METHODS.map((m, mi) => [m.name, stepsTo(mi, 1e-6)])),
-        // Wall-clock numbers: reported, not reproducible bit for bit (the tests skip this key).
-        timing: { rows: timing, crossoverD: crossover },
+        cost: { rows: timing, crossoverD: crossover },
         // From the flop model and the (deterministic) step counts: the d beyond which iterating is cheaper.
         modelCrossoverD: modelCrossover,
       },
@@ -301,21 +281,21 @@ export const experiment: Experiment = {
           }),
         },
         {
-          title: "Wall time: direct solve vs iterating to a tolerance",
-          caption: `Measured on this machine (noisy). The direct solve grows like n·d² ∝ d³ (n = 4d), an iteration like steps·n·d ∝ d², and the steps needed do not grow with d here: by the flop count iterating pays only beyond d ≈ ${Object.entries(
+          title: "Cost: direct solve vs iterating to a tolerance",
+          caption: `Floating-point operations counted (not timed, so the figure is the same on every machine). The direct solve grows like n·d² ∝ d³ (n = 4d), an iteration like steps·n·d ∝ d², and the steps needed do not grow with d here: by the flop count iterating pays only beyond d ≈ ${Object.entries(
             modelCrossover,
           )
             .map(([k, v]) => `${v ?? "—"} (${k})`)
             .join(", ")}. A larger n does not help iteration: both costs grow in proportion to n.`,
           spec: lines({
             x: { label: "d (n = 4d)", log: true },
-            y: { label: "milliseconds", log: true },
+            y: { label: "flops", log: true },
             series: [
-              { name: "direct (Cholesky)", x: timing.map((t) => t.d), y: timing.map((t) => t.directMs) },
+              { name: "direct (Cholesky)", x: timing.map((t) => t.d), y: timing.map((t) => t.directFlops) },
               ...keys.map((k) => ({
                 name: k,
                 x: timing.map((t) => t.d),
-                y: timing.map((t) => t.iterative[k]!.ms ?? Number.NaN),
+                y: timing.map((t) => t.iterative[k]!.flops ?? Number.NaN),
               })),
             ],
           }),
@@ -323,15 +303,15 @@ export const experiment: Experiment = {
       ],
       tables: [
         {
-          caption: "Timing per size (ms; steps in brackets; — = tolerance not reached)",
-          columns: ["d", "n", "direct ms", ...keys],
+          caption: "Cost per size (flops; steps in brackets; — = tolerance not reached)",
+          columns: ["d", "n", "direct flops", ...keys],
           rows: timing.map((t) => [
             t.d,
             t.n,
-            t.directMs,
+            t.directFlops.toExponential(2),
             ...keys.map((k) => {
               const it = t.iterative[k]!;
-              return it.ms === null ? "—" : `${it.ms} (${it.steps})`;
+              return it.flops === null ? "—" : `${it.flops.toExponential(2)} (${it.steps})`;
             }),
           ]),
         },

@@ -1,0 +1,119 @@
+/**
+ * Which basin does a run end in? The shared measurement of the schedule experiments (sgdr,
+ * cyclical) on a multi-basin landscape: run an optimizer (with its lr schedule) from many seeded
+ * starts, optionally with Gaussian gradient noise, then classify the final iterate by the minimum
+ * that plain gradient descent from it reaches (its catchment basin), and whether it has settled.
+ * A run *succeeds* when its final iterate lies in the global minimum's basin and within `settle` of
+ * that minimum's value: found the best basin and converged in it, as a usable solution must.
+ */
+import { sgd } from "../../index.ts";
+import { rng } from "../../rng.ts";
+import type { GradientTransformation } from "../../transform.ts";
+import type { Landscape } from "../landscapes/landscape.ts";
+import { makeRunner } from "../landscapes/trajectory.ts";
+import { bootstrapCi, mean } from "../measure/stats.ts";
+
+/** Uniform starts over the landscape's window, from one seed. */
+export function uniformStarts(landscape: Landscape, count: number, seed: number): [number, number][] {
+  const [x0, x1, y0, y1] = landscape.bounds;
+  const u = rng(seed);
+  return Array.from({ length: count }, () => [x0 + (x1 - x0) * u(), y0 + (y1 - y0) * u()]);
+}
+
+/**
+ * The index (in `landscape.minima`) of the minimum gradient descent reaches from (x, y), or −1 when it
+ * reaches none of them. GD at lr 0.1 is stable in every well of the Lab's multi-basin landscape
+ * (curvatures ≤ 4.5, so lr·h ≤ 0.45) and follows the gradient flow closely enough to respect the basin borders.
+ */
+export function catchment(landscape: Landscape, x: number, y: number, maxSteps = 20000): number {
+  const runner = makeRunner(landscape, sgd({ lr: 0.1 }), { start: [x, y] });
+  for (let t = 0; t < maxSteps; t++) {
+    const [nx, ny] = runner.step();
+    const moved = Math.hypot(nx - x, ny - y);
+    x = nx;
+    y = ny;
+    if (moved < 1e-8) break;
+  }
+  let best = -1;
+  let dist = 0.05; // must end within 0.05 of a listed minimum
+  landscape.minima.forEach((m, i) => {
+    const d = Math.hypot(m.point[0] - x, m.point[1] - y);
+    if (d < dist) {
+      dist = d;
+      best = i;
+    }
+  });
+  return best;
+}
+
+export interface HopOptions {
+  steps: number;
+  /** Gradient noise σ per coordinate (0: exact gradients); start i uses noise seed noiseSeed + i. */
+  sigma: number;
+  noiseSeed: number;
+  /** Success needs f(final) ≤ f(global minimum) + settle. */
+  settle: number;
+}
+
+export interface HopOutcome {
+  /** Catchment basin (index into minima, −1 none) of each start's final iterate. */
+  basins: number[];
+  /** f(final) − f(global minimum) per start. */
+  gaps: number[];
+  /** 1 when the run succeeded (global basin and settled), else 0, per start. */
+  success: number[];
+  /** The largest f seen after the first 10 % of steps, per start (how violent the later jumps are). */
+  lateMax: number[];
+}
+
+export function hop<S>(
+  landscape: Landscape,
+  make: () => GradientTransformation<S>,
+  starts: readonly (readonly [number, number])[],
+  o: HopOptions,
+): HopOutcome {
+  const fmin = landscape.minima[0]!.value;
+  const out: HopOutcome = { basins: [], gaps: [], success: [], lateMax: [] };
+  starts.forEach((start, i) => {
+    const runner = makeRunner(landscape, make(), {
+      start,
+      ...(o.sigma > 0 ? { noise: { sigma: o.sigma, seed: o.noiseSeed + i } } : {}),
+    });
+    let p: [number, number, number] = [start[0], start[1], landscape.value(start[0], start[1])];
+    let lateMax = Number.NEGATIVE_INFINITY;
+    const late = Math.floor(o.steps / 10);
+    for (let t = 0; t < o.steps; t++) {
+      p = runner.step();
+      if (t >= late && p[2] > lateMax) lateMax = p[2];
+    }
+    const finite = Number.isFinite(p[0]) && Number.isFinite(p[1]);
+    const basin = finite ? catchment(landscape, p[0], p[1]) : -1;
+    const gap = finite ? p[2] - fmin : Number.POSITIVE_INFINITY;
+    out.basins.push(basin);
+    out.gaps.push(gap);
+    out.success.push(basin === 0 && gap <= o.settle ? 1 : 0);
+    out.lateMax.push(lateMax);
+  });
+  return out;
+}
+
+export interface Share {
+  estimate: number;
+  lo: number;
+  hi: number;
+}
+
+/** The success share with a 95 % bootstrap interval. */
+export function share(values: readonly number[], seed = 1): Share {
+  const ci = bootstrapCi(values, { seed, resamples: 1000 });
+  return { estimate: ci.estimate, lo: ci.lo, hi: ci.hi };
+}
+
+/** Paired difference a − b of two 0/1 outcomes over the same starts and noise seeds, with a 95 % interval. */
+export function pairedDifference(a: readonly number[], b: readonly number[], seed = 1): Share {
+  if (a.length !== b.length) throw new Error("pairedDifference: outcomes differ in length");
+  const d = a.map((v, i) => v - b[i]!);
+  if (d.length === 0) return { estimate: 0, lo: 0, hi: 0 };
+  const ci = bootstrapCi(d, { seed, resamples: 1000 });
+  return { estimate: mean(d), lo: ci.lo, hi: ci.hi };
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { experiment, judgeRavine } from "../../../src/lab/experiments/ravine.ts";
+
+const smoke = () => experiment.run({ mode: "smoke", seed: 0, progress() {} });
+
+describe("ravine (smoke)", () => {
+  it("runs with finite JSON-safe metrics, figures with data, and is deterministic", async () => {
+    const a = await smoke();
+    const b = await smoke();
+    expect(experiment.id).toBe("ravine");
+    expect(a.setup).toContain("smoke");
+    expect(a.setup).toContain("κ ∈ {100}");
+    expect(a.keyNumber.length).toBeGreaterThan(0);
+    expect(a.judgement.reason.length).toBeGreaterThan(0);
+    expect(a.judgement.verdict).toMatch(/^(holds|does not hold|holds only when .+)$/);
+    const json = JSON.stringify(a.metrics);
+    expect(json).not.toMatch(/NaN|Infinity/);
+    expect(JSON.parse(json)).toEqual(a.metrics);
+    expect(a.figures.length).toBeGreaterThanOrEqual(1);
+    for (const f of a.figures) {
+      expect(f.caption.length).toBeGreaterThan(0);
+      expect(JSON.stringify(f.spec)).toMatch(/"values":\[\{/);
+    }
+    expect(json).toBe(JSON.stringify(b.metrics));
+    expect(a.judgement).toEqual(b.judgement);
+    expect(a.seeds).toEqual(b.seeds);
+    expect(a.metrics.cells).toHaveLength(3 * 4);
+  }, 20000);
+});
+
+describe("judgeRavine", () => {
+  // steps[optimizer][angle] at κ = 100, 1000, 10000.
+  const make = (steps: Record<string, Record<number, (number | null)[]>>) => ({
+    maxSteps: 50000,
+    cells: Object.entries(steps).flatMap(([optimizer, byAngle]) =>
+      Object.entries(byAngle).flatMap(([angle, ys]) =>
+        [100, 1000, 10000].map((condition, i) => ({
+          landscape: "r",
+          condition,
+          angle: Number(angle),
+          optimizer,
+          lr: 1,
+          steps: ys[i]!,
+          reversals: 0,
+          pathRatio: 1,
+        })),
+      ),
+    ),
+  });
+  const gd = { 0: [300, 3000, 30000], 45: [300, 3000, 30000] };
+  const momentum = { 0: [60, 200, 600], 45: [60, 200, 600] };
+  it("holds when Adam is fast and κ-independent at every angle", () => {
+    const m = make({ GD: gd, "Momentum 0.9": momentum, Adam: { 0: [50, 50, 52], 45: [60, 61, 62] } });
+    expect(judgeRavine(m).verdict).toBe("holds");
+  });
+  it("holds only when aligned if the rotated ravine slows Adam down like momentum", () => {
+    const m = make({ GD: gd, "Momentum 0.9": momentum, Adam: { 0: [50, 50, 52], 45: [80, 300, 900] } });
+    expect(judgeRavine(m).verdict).toBe("holds only when the ravine is aligned with the coordinate axes");
+  });
+  it("does not hold when Adam is no faster than GD even aligned", () => {
+    const m = make({
+      GD: gd,
+      "Momentum 0.9": momentum,
+      Adam: { 0: [250, null, 25000], 45: [300, 3000, 30000] },
+    });
+    expect(judgeRavine(m).verdict).toBe("does not hold");
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { experiment, judgeSgdr } from "../../../src/lab/experiments/sgdr.ts";
+
+const smoke = () => experiment.run({ mode: "smoke", seed: 0, progress() {} });
+
+describe("sgdr (smoke)", () => {
+  it("runs with finite JSON-safe metrics, figures with data, and is deterministic", async () => {
+    const a = await smoke();
+    const b = await smoke();
+    expect(experiment.id).toBe("sgdr");
+    expect(a.setup).toContain("smoke");
+    expect(a.setup).toContain("6 uniform random starts");
+    expect(a.keyNumber.length).toBeGreaterThan(0);
+    expect(a.judgement.reason.length).toBeGreaterThan(0);
+    expect(a.judgement.verdict).toMatch(/^(holds|does not hold|holds only when .+)$/);
+    const json = JSON.stringify(a.metrics);
+    expect(json).not.toMatch(/NaN|Infinity/);
+    expect(JSON.parse(json)).toEqual(a.metrics);
+    expect(a.figures.length).toBeGreaterThanOrEqual(1);
+    for (const f of a.figures) {
+      expect(f.caption.length).toBeGreaterThan(0);
+      expect(JSON.stringify(f.spec)).toMatch(/"values":\[\{/);
+    }
+    expect(json).toBe(JSON.stringify(b.metrics));
+    expect(a.judgement).toEqual(b.judgement);
+    expect(a.seeds).toEqual(b.seeds);
+    expect(a.metrics.arms).toHaveLength(2 * 2 * 3);
+  }, 20000);
+});
+
+describe("judgeSgdr", () => {
+  const n = 100;
+  const ones = (k: number) => Array.from({ length: n }, (_, i) => (i < k ? 1 : 0));
+  const arms = (noise: number, sgdr: number, cosine: number, constant: number, sgd = sgdr) => [
+    {
+      noise,
+      optimizer: "AdamW",
+      schedule: "SGDR",
+      peak: 1,
+      success: ones(sgdr),
+      byPeak: [],
+      lateMaxMedian: 0,
+    },
+    {
+      noise,
+      optimizer: "AdamW",
+      schedule: "cosine",
+      peak: 1,
+      success: ones(cosine),
+      byPeak: [],
+      lateMaxMedian: 0,
+    },
+    {
+      noise,
+      optimizer: "AdamW",
+      schedule: "constant",
+      peak: 1,
+      success: ones(constant),
+      byPeak: [],
+      lateMaxMedian: 0,
+    },
+    {
+      noise,
+      optimizer: "SGD+momentum",
+      schedule: "SGDR",
+      peak: 1,
+      success: ones(sgd),
+      byPeak: [],
+      lateMaxMedian: 0,
+    },
+  ];
+  it("holds when restarts beat both baselines with and without noise", () => {
+    expect(judgeSgdr({ arms: [...arms(0, 60, 30, 20), ...arms(0.3, 70, 40, 20)] }).verdict).toBe("holds");
+  });
+  it("holds only with noise when the clean runs do not differ", () => {
+    expect(judgeSgdr({ arms: [...arms(0, 30, 30, 30), ...arms(0.3, 70, 40, 20)] }).verdict).toBe(
+      "holds only when gradient noise is present",
+    );
+  });
+  it("holds only with noise and against constant when cosine is as good", () => {
+    expect(judgeSgdr({ arms: [...arms(0, 30, 30, 30), ...arms(0.3, 60, 75, 20)] }).verdict).toBe(
+      "holds only when gradient noise is present, and against a constant lr only",
+    );
+  });
+  it("flags AdamW when SGD handles the restarts clearly better", () => {
+    expect(judgeSgdr({ arms: [...arms(0, 30, 30, 30), ...arms(0.3, 60, 30, 20, 95)] }).verdict).toMatch(
+      /AdamW handles them worse/,
+    );
+  });
+  it("does not hold when restarts never help", () => {
+    expect(judgeSgdr({ arms: [...arms(0, 30, 30, 30), ...arms(0.3, 30, 40, 35)] }).verdict).toBe(
+      "does not hold",
+    );
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { experiment, judgeStationary } from "../../../src/lab/experiments/stationary.ts";
+
+const smoke = () => experiment.run({ mode: "smoke", seed: 0, progress() {} });
+
+describe("stationary (smoke)", () => {
+  it("runs with finite JSON-safe metrics, figures with data, and is deterministic", async () => {
+    const a = await smoke();
+    const b = await smoke();
+    expect(experiment.id).toBe("stationary");
+    expect(a.setup).toContain("smoke");
+    expect(a.setup).toContain("lr ∈ {0.1}");
+    expect(a.keyNumber.length).toBeGreaterThan(0);
+    expect(a.judgement.reason.length).toBeGreaterThan(0);
+    expect(a.judgement.verdict).toMatch(/^(holds|does not hold|holds only when .+)$/);
+    const json = JSON.stringify(a.metrics);
+    expect(json).not.toMatch(/NaN|Infinity/);
+    expect(JSON.parse(json)).toEqual(a.metrics);
+    expect(a.figures.length).toBeGreaterThanOrEqual(1);
+    for (const f of a.figures) {
+      expect(f.caption.length).toBeGreaterThan(0);
+      expect(JSON.stringify(f.spec)).toMatch(/"values":\[\{/);
+    }
+    expect(json).toBe(JSON.stringify(b.metrics));
+    expect(a.judgement).toEqual(b.judgement);
+    expect(a.seeds).toEqual(b.seeds);
+    expect((a.metrics.rows as unknown[]).length).toBe(4);
+  }, 20000);
+});
+
+describe("sgdStationaryVariance", () => {
+  it("is ησ²/(h(2 − ηh))", async () => {
+    const { sgdStationaryVariance } = await import("../../../src/lab/experiments/stationary.ts");
+    expect(sgdStationaryVariance(0.1, 10, 10)).toBeCloseTo((0.1 * 10) / (10 * (2 - 1)), 12);
+  });
+});
+
+describe("judgeStationary", () => {
+  const row = (optimizer: string, lr: number, offset: number, variance: [number, number], halves = 1) => ({
+    optimizer,
+    lr,
+    offset: [offset, 0] as [number, number],
+    offsetSe: [0.002, 0.002] as [number, number],
+    variance,
+    halvesRatio: [halves, 1] as [number, number],
+  });
+  const base = (adamwOffset: number, adamShape: number, halves = 1) => ({
+    lrs: [0.01, 0.1],
+    sgdTheoryRatios: [1, 1.01],
+    rows: [0.01, 0.1].flatMap((lr) => [
+      row("SGD", lr, 0.001, [lr / 2, lr / 2], halves),
+      row("Adam", lr, -0.001, [(adamShape * lr) / 2, lr / 2]),
+      row("AdamW", lr, adamwOffset, [(adamShape * lr) / 2, lr / 2]),
+    ]),
+  });
+  it("holds when shapes differ and AdamW's centre is off", () => {
+    expect(judgeStationary(base(-0.09, 3.2)).verdict).toBe("holds");
+  });
+  it("holds only for the shape when every cloud is centred", () => {
+    expect(judgeStationary(base(0, 3.2)).verdict).toBe(
+      "holds only when it comes to the cloud's shape, not its centre",
+    );
+  });
+  it("holds only for the centre when the shapes agree", () => {
+    expect(judgeStationary(base(-0.09, 1)).verdict).toBe(
+      "holds only when it comes to the cloud's centre, not its shape",
+    );
+  });
+  it("does not hold when the clouds are not stationary", () => {
+    expect(judgeStationary(base(-0.09, 3.2, 2)).verdict).toBe("does not hold");
+  });
+});
