@@ -1,7 +1,9 @@
 /**
  * Optimizer step on a real model's variables in TF.js: an MLP of ~1.07M float32 params
  * (784→1024→256→10), momenta's adam/adamw through `tfjsOptimizer` vs `tf.train.adam`, on TF.js's cpu
- * and wasm backends. Only applyGradients is timed (gradients made once).
+ * and wasm backends. Only applyGradients is timed (gradients made once). The "ops path" rows force
+ * the path webgl/webgpu take (TF.js ops, moments in slot variables), to price it against the arrays
+ * path these backends default to.
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -44,6 +46,11 @@ export async function tfjsMlp(): Promise<TfjsMlpRow[]> {
       ["tf.train.adam", () => tf.train.adam(1e-3)],
       ["momenta adam", () => tfjsOptimizer(m.adam({ lr: 1e-3 }))],
       ["momenta adamw", () => tfjsOptimizer(m.adamw({ lr: 1e-3, weightDecay: 0.01 }))],
+      ["momenta adam, ops path", () => tfjsOptimizer(m.adam({ lr: 1e-3 }), { path: "ops" })],
+      [
+        "momenta adamw, ops path",
+        () => tfjsOptimizer(m.adamw({ lr: 1e-3, weightDecay: 0.01 }), { path: "ops" }),
+      ],
     ];
     for (const [name, make] of cases) {
       round++;

@@ -7,8 +7,6 @@
  * same whichever kernel runs.
  */
 import { globalNorm } from "../clipping/norms.ts";
-import { valueAt } from "../hyper.ts";
-import type { FusionSpec } from "../optimizers/fusion.ts";
 import type { AnyTransformation } from "../transform.ts";
 import { type FloatArray, resolveMask, type Tree } from "../tree.ts";
 import {
@@ -26,6 +24,7 @@ import {
   sgdJs,
 } from "./js-kernels.ts";
 import { type Layout, mirror, spanOf } from "./layout.ts";
+import { BUFFERS, type BufferName, type Plan, plan, resolveStep, stepScalars } from "./plan.ts";
 import { kernelsFor, type ThreadPool, wasmAvailable } from "./wasm-kernels.ts";
 
 export type KernelName = "reference" | "js" | "wasm";
@@ -35,63 +34,6 @@ export interface Fused {
   readonly threads: number;
   /** One update from the gradient buffer `work`. */
   step(): void;
-}
-
-interface ClipSpec {
-  kind: "clip-global-norm";
-  maxNorm: number;
-  normType: number;
-  strict: boolean;
-}
-
-const BUFFERS = [
-  "expAvg",
-  "expAvgSq",
-  "maxExpAvgSq",
-  "momentumBuffer",
-  "squareAvg",
-  "gradAvg",
-  "sum",
-] as const;
-type BufferName = (typeof BUFFERS)[number];
-
-interface Plan {
-  spec: FusionSpec;
-  clip: (ClipSpec & { state: { totalNorm: number } }) | undefined;
-  counts: { count: number }[];
-  trace: { count: number } | undefined;
-  buffers: Partial<Record<BufferName, FloatArray[]>>;
-}
-
-/** Finds what to fuse, or says why not. */
-function plan(tx: AnyTransformation, state: unknown): Plan | string {
-  let alias = tx;
-  let aliasState = state;
-  let clip: Plan["clip"];
-  const parts = tx.parts;
-  if (
-    parts &&
-    parts.length === 2 &&
-    (parts[0]!.fusion as ClipSpec | undefined)?.kind === "clip-global-norm"
-  ) {
-    alias = parts[1]!;
-    aliasState = (state as unknown[])[1];
-    clip = { ...(parts[0]!.fusion as ClipSpec), state: (state as { totalNorm: number }[])[0]! };
-  }
-  const spec = alias.fusion as FusionSpec | undefined;
-  if (!spec)
-    return "the transform is not an optimizer alias (optionally after clipByGlobalNorm) that the kernels know";
-  const counts: { count: number }[] = [];
-  const buffers: Plan["buffers"] = {};
-  let trace: Plan["trace"];
-  for (const s of aliasState as unknown[]) {
-    if (s === null || typeof s !== "object") continue;
-    const o = s as Record<string, unknown>;
-    if (typeof o.count === "number") counts.push(o as { count: number });
-    if ("momentumBuffer" in o) trace = o as { count: number };
-    for (const name of BUFFERS) if (Array.isArray(o[name])) buffers[name] = o[name] as FloatArray[];
-  }
-  return { spec, clip, counts, trace, buffers };
 }
 
 /** Runs of consecutive leaves with the same decay mask: [from, to, decayed]. */
@@ -155,60 +97,16 @@ export function fuse(
   const packed = layout.arena !== undefined && work.flat !== undefined;
   const spans = packed ? { p: spanOf(layout), g: work.flat! } : undefined;
   const { spec } = p;
-  const owner = spec.owner;
 
   // Scalars are evaluated (and range-checked) before anything is written.
-  const base = { coef: 1, negate: spec.maximize, l2: 0, wd: 0, lr: 0 };
-  const scalars = {
-    ...base,
-    b1: 0,
-    b2: 0,
-    bc1: 1,
-    bc2Sqrt: 1,
-    eps: 0,
-    amsgrad: false,
-    hasMomentum: false,
-    mu: 0,
-    keep: 1,
-    first: false,
-    nesterov: false,
-    alpha: 0,
-    centered: false,
-  };
+  const scalars = { ...stepScalars(), coef: 1, negate: spec.maximize };
   const decays = { l2: 0, wd: 0 };
 
   function prepare(): void {
-    const count = p.counts[0]?.count ?? 0;
-    scalars.lr = valueAt(owner, "lr", spec.lr, count, "[0, inf)");
-    decays.l2 = valueAt(owner, "weightDecay", spec.l2, count, "[0, inf)");
-    decays.wd = valueAt(owner, "weightDecay", spec.decoupled, count, "[0, inf)");
-    if (spec.kind === "adam") {
-      const b1 = valueAt(owner, "betas[0]", spec.beta1, count, "[0, 1)");
-      const t = count + 1;
-      scalars.b1 = b1;
-      scalars.b2 = spec.beta2;
-      scalars.bc1 = 1 - b1 ** t;
-      scalars.bc2Sqrt = Math.sqrt(1 - spec.beta2 ** t);
-      scalars.eps = spec.eps;
-      scalars.amsgrad = spec.amsgrad;
-    } else if (spec.kind === "sgd" || spec.kind === "rmsprop") {
-      const trace = p.trace;
-      scalars.hasMomentum = trace !== undefined;
-      scalars.mu = trace ? valueAt(owner, "momentum", spec.momentum, trace.count, "[0, 1]") : 0;
-      scalars.keep = 1 - (spec.kind === "sgd" ? spec.dampening : 0);
-      scalars.first = trace?.count === 0;
-      scalars.nesterov = spec.kind === "sgd" && spec.nesterov;
-      if (spec.kind === "rmsprop") {
-        scalars.alpha = spec.alpha;
-        scalars.eps = spec.eps;
-        scalars.centered = spec.centered;
-      }
-    } else if (spec.kind === "lion") {
-      scalars.b1 = valueAt(owner, "betas[0]", spec.beta1, count, "[0, 1)");
-      scalars.b2 = spec.beta2;
-    } else {
-      scalars.eps = spec.eps;
-    }
+    resolveStep(p, scalars);
+    // The decays apply per run of leaves (masks): the kernels read them from `decays`.
+    decays.l2 = scalars.l2;
+    decays.wd = scalars.wd;
     scalars.coef = 1;
     if (p.clip) {
       const norm = kernel === "wasm" ? wasmNorm() : globalNorm(work.leaves, p.clip.normType);

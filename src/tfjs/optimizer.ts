@@ -7,25 +7,48 @@
  * runs the optimizer (its fused kernels when the chain is one they know), and writes the new values
  * back: straight into the backend's own array on the cpu backend (no tensor is created), with
  * `assign` of a new tensor elsewhere (see backingArray for why not in the wasm heap). Step count, schedules and clipping therefore behave exactly as in the core.
+ *
+ * That is the arrays path. On backends whose memory JS cannot reach (webgl, webgpu) reading every
+ * variable each step would stall the GPU, so a fusible chain runs on the ops path instead (./ops.ts):
+ * the same update as TF.js ops, moments in slot variables, the same state dict.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { createOptimizer, type OptimizerHandle, type StateDict } from "../create-optimizer.ts";
 import { packTree } from "../kernels/arena.ts";
 import type { AnyTransformation } from "../transform.ts";
 import type { ShapedLeaf } from "../tree.ts";
+import { OpsPath, opsUnfusible } from "./ops.ts";
 
 /** What TF.js passes to applyGradients / getWeights (not exported by tfjs-core's index). */
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
-const registry = new Map<string, AnyTransformation>();
+/**
+ * How a step runs. "arrays": momenta updates the variables' values in JS/WASM (in place on cpu and
+ * wasm, a read and an `assign` elsewhere). "ops": TF.js ops on the variables, nothing read back (only
+ * for chains momenta fuses). "auto": ops on backends other than cpu and wasm when the chain allows it.
+ */
+export type TfjsPath = "auto" | "ops" | "arrays";
+
+export interface TfjsOptimizerOptions {
+  /** Registers the optimizer under this name, for `tf.loadLayersModel` (default "momenta"). */
+  name?: string;
+  /** Default "auto". */
+  path?: TfjsPath;
+}
+
+const registry = new Map<string, { tx: AnyTransformation; path: TfjsPath }>();
 
 interface Binding {
   names: string[];
   variables: tf.Variable[];
   params: Record<string, ShapedLeaf>;
+  /** The state's keeper: on the ops path it never steps; its state and count are synced on demand. */
   handle: OptimizerHandle<unknown>;
   /** Each variable's data as this optimizer last wrote it: unchanged since, it need not be read back. */
   written: (object | undefined)[];
+  ops: OpsPath | undefined;
+  /** Updates applied (the handle counts only the arrays path's). */
+  steps: number;
 }
 
 /** A tensor's float32 values without a copy where the backend allows (cpu array, wasm heap view). */
@@ -89,16 +112,56 @@ export class MomentaOptimizer extends tf.Optimizer {
   constructor(
     readonly tx: AnyTransformation,
     readonly name = "momenta",
+    /** The path asked for; `path` tells the one chosen. */
+    readonly pathOption: TfjsPath = "auto",
   ) {
     super();
     if (!tx || typeof tx.init !== "function" || typeof tx.update !== "function") {
       throw new TypeError("tfjsOptimizer: expected a momenta gradient transformation");
     }
+    if (!["auto", "ops", "arrays"].includes(pathOption)) {
+      throw new RangeError(
+        `tfjsOptimizer: path must be "auto", "ops" or "arrays", got ${JSON.stringify(pathOption)}`,
+      );
+    }
+    const why = pathOption === "ops" ? opsUnfusible(tx) : undefined;
+    if (why) {
+      throw new TypeError(
+        `tfjsOptimizer: path "ops" cannot run this chain: ${why}. Use path "auto" or "arrays" (momenta's JS/WASM update, any chain).`,
+      );
+    }
   }
 
-  /** The momenta optimizer handle once the first gradients have bound the variables (for its state, hyperparams…). */
+  /**
+   * The momenta optimizer handle once the first gradients have bound the variables (for its state,
+   * hyperparams…). On the ops path its state is brought back from the device on each access (a read).
+   */
   get momenta(): OptimizerHandle<unknown> | undefined {
+    if (this.binding) this.syncHost(this.binding);
     return this.binding?.handle;
+  }
+
+  /** The path the steps run on, once the first gradients have bound the variables. */
+  get path(): "ops" | "arrays" | undefined {
+    return this.binding && (this.binding.ops ? "ops" : "arrays");
+  }
+
+  private choosePath(): "ops" | "arrays" {
+    if (this.pathOption !== "auto") return this.pathOption;
+    const backend = tf.getBackend();
+    // cpu and wasm expose the variables' memory: the arrays path updates it in place, faster than ops
+    if (backend === "cpu" || backend === "wasm") return "arrays";
+    return opsUnfusible(this.tx) ? "arrays" : "ops";
+  }
+
+  /** Ops path: brings slots, variables and the step count into the handle, so it saves what ran. */
+  private syncHost(b: Binding): void {
+    if (!b.ops || (!b.ops.stale && b.handle.stepCount === b.steps)) return;
+    b.ops.download();
+    b.variables.forEach((v, i) => {
+      b.params[b.names[i]!]!.data.set(v.dataSync() as Float32Array);
+    });
+    b.handle.loadStateDict({ ...b.handle.stateDict(), step: b.steps });
   }
 
   private bind(names: string[]): Binding {
@@ -113,14 +176,26 @@ export class MomentaOptimizer extends tf.Optimizer {
     names.forEach((n, i) => {
       fresh[n] = { data: new Float32Array(variables[i]!.size), shape: [...variables[i]!.shape] };
     });
-    // Packed into one arena, the known optimizers run on momenta's WASM SIMD kernels.
-    const params = packTree(fresh) as Record<string, ShapedLeaf>;
-    const handle = createOptimizer(this.tx, params);
+    const path = this.choosePath();
+    // Packed into one arena, the known optimizers run on momenta's WASM SIMD kernels. On the ops path
+    // the handle only keeps the state's layout, so no arena and no kernel.
+    const params = path === "ops" ? fresh : (packTree(fresh) as Record<string, ShapedLeaf>);
+    const handle = createOptimizer(this.tx, params, path === "ops" ? { kernel: "reference" } : {});
     if (this.pending) {
       handle.loadStateDict(renamed(this.pending, handle.stateDict().paths));
       this.pending = undefined;
     }
-    return { names, variables, params, handle, written: names.map(() => undefined) };
+    // The slots start from the handle's state: zeros, or the state loaded just above.
+    const ops = path === "ops" ? new OpsPath(this.tx, handle.state, params, variables) : undefined;
+    return {
+      names,
+      variables,
+      params,
+      handle,
+      written: names.map(() => undefined),
+      ops,
+      steps: handle.stepCount,
+    };
   }
 
   applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
@@ -143,17 +218,23 @@ export class MomentaOptimizer extends tf.Optimizer {
     }
     const grads = b.handle.grads as Record<string, ShapedLeaf>;
     for (const [n, g] of named) {
-      const target = grads[n]!.data;
-      if (g!.size !== target.length)
-        throw new TypeError(
-          `tfjsOptimizer: gradient for '${n}' has ${g!.size} values, the variable ${target.length}`,
-        );
-      target.set(valuesOf(g!));
+      const size = grads[n]!.data.length;
+      if (g!.size !== size)
+        throw new TypeError(`tfjsOptimizer: gradient for '${n}' has ${g!.size} values, the variable ${size}`);
     }
+    if (b.ops) {
+      const byName = new Map(named);
+      b.ops.step(b.names.map((n) => byName.get(n)!));
+      b.steps += 1;
+      this.incrementIterations();
+      return;
+    }
+    for (const [n, g] of named) grads[n]!.data.set(valuesOf(g!));
     b.variables.forEach((v, i) => {
       if (b.written[i] !== v.dataId) b.params[b.names[i]!]!.data.set(valuesOf(v));
     });
     b.handle.step(b.handle.grads);
+    b.steps += 1;
     b.variables.forEach((v, i) => {
       const values = b.params[b.names[i]!]!.data;
       const backing = backingArray(v);
@@ -174,6 +255,7 @@ export class MomentaOptimizer extends tf.Optimizer {
    */
   override async getWeights(): Promise<NamedTensor[]> {
     tf.dispose(this.handedOut);
+    if (this.binding) this.syncHost(this.binding);
     const dict = this.binding?.handle.stateDict() ?? this.pending;
     const bytes = new TextEncoder().encode(dict ? JSON.stringify(dict) : "");
     const packed = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
@@ -190,8 +272,12 @@ export class MomentaOptimizer extends tf.Optimizer {
     if (!state) throw new TypeError("tfjsOptimizer: the weights hold no momenta state");
     const dict = stateFromWords(await state.tensor.data());
     if (!dict) return;
-    if (this.binding) this.binding.handle.loadStateDict(renamed(dict, this.binding.names));
-    else this.pending = dict; // applied, and checked, when the first gradients bind the variables
+    const b = this.binding;
+    if (b) {
+      b.handle.loadStateDict(renamed(dict, b.names));
+      b.steps = b.handle.stepCount;
+      b.ops?.upload();
+    } else this.pending = dict; // applied, and checked, when the first gradients bind the variables
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -203,18 +289,19 @@ export class MomentaOptimizer extends tf.Optimizer {
     config: tf.serialization.ConfigDict,
   ): T {
     const name = String(config.name);
-    const tx = registry.get(name);
-    if (!tx) {
+    const entry = registry.get(name);
+    if (!entry) {
       throw new Error(
         `tfjsOptimizer: no transform registered as '${name}'; create it with tfjsOptimizer(tx, { name: '${name}' }) before loading`,
       );
     }
-    return new (cls as unknown as typeof MomentaOptimizer)(tx, name) as unknown as T;
+    return new (cls as unknown as typeof MomentaOptimizer)(entry.tx, name, entry.path) as unknown as T;
   }
 
   override dispose(): void {
     tf.dispose(this.handedOut);
     this.handedOut = [];
+    this.binding?.ops?.dispose();
     this.binding = undefined;
     this.pending = undefined;
     super.dispose();
@@ -225,10 +312,13 @@ tf.serialization.registerClass(MomentaOptimizer);
 
 /**
  * Wraps a momenta transform as a TF.js optimizer. `name` registers it so that a model saved with
- * `includeOptimizer: true` can be loaded back (`tf.loadLayersModel`) with its optimizer state.
+ * `includeOptimizer: true` can be loaded back (`tf.loadLayersModel`) with its optimizer state;
+ * `path` picks how steps run (see TfjsPath; the saved state is the same either way).
  */
-export function tfjsOptimizer(tx: AnyTransformation, options: { name?: string } = {}): MomentaOptimizer {
+export function tfjsOptimizer(tx: AnyTransformation, options: TfjsOptimizerOptions = {}): MomentaOptimizer {
   const name = options.name ?? "momenta";
-  registry.set(name, tx);
-  return new MomentaOptimizer(tx, name);
+  const path = options.path ?? "auto";
+  const opt = new MomentaOptimizer(tx, name, path); // validates before registering
+  registry.set(name, { tx, path });
+  return opt;
 }

@@ -60,4 +60,41 @@ describe("tfjs-layers", () => {
     net.dispose();
     loaded.dispose();
   });
+
+  it("a model trained on the ops path (webgl's) resumes on the arrays path (cpu's) from its save", async () => {
+    const x = tf.randomNormal([32, 4], 0, 1, "float32", 3);
+    const y = tf.randomNormal([32, 3], 0, 1, "float32", 4);
+    const net = model();
+    net.compile({
+      optimizer: tfjsOptimizer(transform(), { name: "layers-ops", path: "ops" }),
+      loss: "meanSquaredError",
+    });
+    await net.fit(x, y, { epochs: 3, batchSize: 8, shuffle: false, verbose: 0 });
+    let saved: tf.io.ModelArtifacts | undefined;
+    await net.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+      }),
+      { includeOptimizer: true },
+    );
+    await net.fit(x, y, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 });
+    const straight = net.getWeights().map((w) => w.dataSync().slice());
+
+    tfjsOptimizer(transform(), { name: "layers-ops", path: "arrays" }); // what loading builds now
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
+    await loaded.fit(x, y, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 });
+    expect((loaded.optimizer as unknown as { path: string }).path).toBe("arrays");
+    loaded.getWeights().forEach((w, i) => {
+      const a = w.dataSync();
+      const b = straight[i]!;
+      const scale = Math.max(...Array.from(b, Math.abs));
+      a.forEach((v, j) => {
+        expect(Math.abs(v - b[j]!)).toBeLessThan(1e-5 * scale);
+      });
+    });
+    tf.dispose([x, y]);
+    net.dispose();
+    loaded.dispose();
+  });
 });
