@@ -5,6 +5,7 @@
  */
 import type { LabOptions } from "./options.ts";
 import { LabProgress, type Output, verdictOf } from "./progress.ts";
+import type { LabRecord } from "./record.ts";
 import { commandFor, toResults } from "./report/results.ts";
 import { writeReport } from "./report/write.ts";
 import { runLab } from "./runner.ts";
@@ -26,17 +27,42 @@ export async function runLabCommand(o: LabOptions, io: { stdout: Output; stderr:
   const all = o.ids.length === 0 || o.ids.length === (await import("./registry.ts")).EXPERIMENT_IDS.length;
   const results = toResults(records, o.mode, o.seed, commandFor(o.mode, o.seed, all ? undefined : o.ids));
   const paths = await writeReport(records, results, o.out);
-  const idWidth = Math.max(...records.map((r) => r.id.length), 5);
-  const verdictWidth = Math.max(...records.map((r) => verdictOf(r).length), 7);
-  const lines = [`${"claim".padEnd(idWidth)}  ${"verdict".padEnd(verdictWidth)}  key number`];
-  for (const r of records) {
-    lines.push(`${r.id.padEnd(idWidth)}  ${verdictOf(r).padEnd(verdictWidth)}  ${r.result?.keyNumber ?? ""}`);
-  }
-  io.stdout.write(`${lines.join("\n")}\n`);
+  io.stdout.write(verdictTable(records, io.stdout.columns ?? 120));
+
   const failed = records.filter((r) => r.error !== undefined);
   for (const r of failed) io.stderr.write(`\n${r.id} failed:\n${r.error}\n`);
   io.stderr.write(
     `\nreport: ${paths.html}\nresults: ${paths.json}\n${((performance.now() - started) / 1000).toFixed(1)} s\n`,
   );
   return failed.length > 0 ? 1 : 0;
+}
+
+/** Words of `text` in lines of at most `width` characters (a longer word gets a line of its own). */
+export function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return line ? [...out, line] : [""];
+}
+
+/** The claim | verdict | key number table, cells wrapped so a row fits the terminal. */
+export function verdictTable(records: readonly LabRecord[], columns: number): string {
+  const idWidth = Math.max(...records.map((r) => r.id.length), 5);
+  const verdictWidth = Math.min(34, Math.max(...records.map((r) => verdictOf(r).length), 7));
+  const keyWidth = Math.max(30, columns - idWidth - verdictWidth - 5);
+  const lines = [`${"claim".padEnd(idWidth)}  ${"verdict".padEnd(verdictWidth)}  key number`];
+  for (const r of records) {
+    const v = wrap(verdictOf(r), verdictWidth);
+    const k = wrap(r.result?.keyNumber ?? "", keyWidth);
+    for (let i = 0; i < Math.max(v.length, k.length); i++) {
+      const row = `${(i === 0 ? r.id : "").padEnd(idWidth)}  ${(v[i] ?? "").padEnd(verdictWidth)}  ${k[i] ?? ""}`;
+      lines.push(row.trimEnd());
+    }
+  }
+  return `${lines.join("\n")}\n`;
 }

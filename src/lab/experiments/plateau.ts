@@ -108,7 +108,11 @@ export function judgePlateau(m: PlateauMeasurements): Judgement {
   const tail = ` (momentum must need ≤ 1/${SPEEDUP} of GD's steps, each at its best lr).`;
   if (ok.length === results.length) return { verdict: "holds", reason: reason + tail };
   if (ok.length > 0) {
-    return { verdict: `holds only when on ${ok.map((r) => r.l).join(" and ")}`, reason: reason + tail };
+    const bad = results.filter((r) => r.speedup < SPEEDUP);
+    return {
+      verdict: `holds only when crossing the ${ok.map((r) => r.l).join(" and the ")}, not the ${bad.map((r) => r.l).join(" and the ")}`,
+      reason: reason + tail,
+    };
   }
   return { verdict: "does not hold", reason: reason + tail };
 }

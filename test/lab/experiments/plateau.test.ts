@@ -40,7 +40,7 @@ describe("judgePlateau", () => {
   });
   it("holds only on the landscape where it does", () => {
     const m = { maxSteps: 10000, rows: [...rows("A", 3000, 300), ...rows("B", 100, 70)] };
-    expect(judgePlateau(m).verdict).toBe("holds only when on A");
+    expect(judgePlateau(m).verdict).toBe("holds only when crossing the A, not the B");
   });
   it("does not hold when momentum gains little anywhere", () => {
     const m = { maxSteps: 10000, rows: [...rows("A", 300, 200), ...rows("B", 100, 70)] };
