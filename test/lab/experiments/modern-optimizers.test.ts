@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { experiment, judgeModern } from "../../../src/lab/experiments/modern-optimizers.ts";
+import { checkSmoke } from "./nn-machinery.ts";
+
+describe("modern-optimizers (smoke)", () => {
+  it("runs with finite JSON-safe metrics, figures with data, deterministically, leaking no tensors", async () => {
+    const r = await checkSmoke(experiment, "modern-optimizers", [
+      "200 MNIST training digits",
+      "100 validation digits",
+      "784 → 8",
+    ]);
+    const selected = r.metrics.selected as Record<string, unknown>;
+    expect(Object.keys(selected)).toEqual([
+      "AdamW",
+      "Lion",
+      "LAMB",
+      "Adafactor",
+      "Muon",
+      "Schedule-Free AdamW",
+    ]);
+  }, 30000);
+});
+
+describe("judgeModern", () => {
+  it("holds when every optimizer is within 1 pp of AdamW", () => {
+    expect(judgeModern({ best: { AdamW: 0.9, Lion: 0.895, Muon: 0.92 } }).verdict).toBe("holds");
+  });
+  it("holds only for those that match", () => {
+    expect(judgeModern({ best: { AdamW: 0.9, Lion: 0.85, Muon: 0.92, LAMB: 0.8 } }).verdict).toBe(
+      "holds only when the optimizer is Muon",
+    );
+  });
+  it("does not hold when none matches", () => {
+    expect(judgeModern({ best: { AdamW: 0.9, Lion: 0.85 } }).verdict).toBe("does not hold");
+  });
+});

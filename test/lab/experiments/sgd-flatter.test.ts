@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { experiment, judgeFlatness } from "../../../src/lab/experiments/sgd-flatter.ts";
+import { checkSmoke } from "./nn-machinery.ts";
+
+describe("sgd-flatter (smoke)", () => {
+  it("runs with finite JSON-safe metrics, figures with data, deterministically, leaking no tensors", async () => {
+    const r = await checkSmoke(experiment, "sgd-flatter", [
+      "200 MNIST training digits",
+      "3 Rademacher probes",
+      "784 → 8",
+    ]);
+    const sgd = r.metrics.SGD as { trace: number[] };
+    expect(sgd.trace).toHaveLength(1);
+    expect(sgd.trace[0]).toBeGreaterThan(0);
+  }, 20000);
+});
+
+describe("judgeFlatness", () => {
+  it("holds when SGD's trace is ≥ 20 % lower in every seed", () => {
+    expect(judgeFlatness({ sgdTrace: [5, 6, 7], adamwTrace: [10, 9, 10], reached: true }).verdict).toBe(
+      "holds",
+    );
+  });
+  it("does not hold when one seed disagrees", () => {
+    expect(judgeFlatness({ sgdTrace: [5, 12], adamwTrace: [10, 10], reached: true }).verdict).toBe(
+      "does not hold",
+    );
+  });
+  it("does not hold, and says so, when AdamW is flatter", () => {
+    const j = judgeFlatness({ sgdTrace: [15, 16], adamwTrace: [10, 10], reached: true });
+    expect(j.verdict).toBe("does not hold");
+    expect(j.reason).toContain("AdamW's minimum is the flatter one");
+  });
+  it("flags runs that missed the target loss", () => {
+    expect(judgeFlatness({ sgdTrace: [5], adamwTrace: [10], reached: false }).reason).toContain(
+      "not every run",
+    );
+  });
+});
