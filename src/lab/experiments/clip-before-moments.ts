@@ -16,7 +16,7 @@ import {
   scaleByAdam,
   scaleByLearningRate,
 } from "../../index.ts";
-import type { Context, Experiment, ExperimentResult, Judgement } from "../experiment.ts";
+import type { Context, Experiment, ExperimentResult, Judgement, Mode } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { mean, median, seedBand, sig } from "../measure/stats.ts";
 import { bars, lines } from "../plot/index.ts";
@@ -27,8 +27,8 @@ import {
   spikyRegression,
 } from "../problems/spiky-regression.ts";
 
-const LR = 0.01;
-const SPIKE = 1000;
+export const LR = 0.01;
+export const SPIKE = 1000;
 const K = 2;
 export const PLACEMENTS = ["none", "clip before", "clip after"] as const;
 export type Placement = (typeof PLACEMENTS)[number];
@@ -43,6 +43,30 @@ export function placements(
     "clip before": () => chain(clipByGlobalNorm(k * cleanGradMedian), scaleByAdam(), scaleByLearningRate(LR)),
     "clip after": () => chain(scaleByAdam(), clipByGlobalNorm(k * cleanDirMedian), scaleByLearningRate(LR)),
   };
+}
+
+/** Run sizes per mode, shared with clip-pre-vs-post: the same spikes on the same problem. */
+export const SPIKY_SIZES: Record<Mode, { seeds: number; steps: number; spikes: number[]; window: number }> = {
+  smoke: { seeds: 1, steps: 400, spikes: [200], window: 100 },
+  quick: { seeds: 2, steps: 2000, spikes: [700, 1400], window: 500 },
+  full: { seeds: 8, steps: 6000, spikes: [1500, 3000, 4500], window: 1000 },
+};
+
+/**
+ * One seed's problem and run options (minibatches of 8, the batch gradient ×SPIKE at `spikes`), with the
+ * medians of a spike-free unclipped calibration run that set the clip thresholds.
+ */
+export function calibrated(seed: number, sizes: { steps: number; spikes: readonly number[] }) {
+  const problem = spikyRegression(seed);
+  const options = {
+    steps: sizes.steps,
+    batch: 8,
+    spikes: sizes.spikes,
+    spikeScale: SPIKE,
+    seed: seed + 7919,
+  };
+  const clean = runSpiky(problem, placements(1, 0, 0).none(), { ...options, spikes: [] });
+  return { problem, options, gradMedian: median(clean.gradNorm), dirMedian: median(clean.directionNorm) };
 }
 
 export interface ClipBeforeMeasurements {
@@ -89,11 +113,7 @@ export const experiment: Experiment = {
   problemIds: ["3131451"],
   cost: 1.5,
   async run(ctx: Context): Promise<ExperimentResult> {
-    const sizes = {
-      smoke: { seeds: 1, steps: 400, spikes: [200], window: 100 },
-      quick: { seeds: 2, steps: 2000, spikes: [700, 1400], window: 500 },
-      full: { seeds: 8, steps: 6000, spikes: [1500, 3000, 4500], window: 1000 },
-    }[ctx.mode];
+    const sizes = SPIKY_SIZES[ctx.mode];
     const seeds = seedsFor(ctx, sizes.seeds);
     const perSeed: Record<Placement, SpikeResponse[]> = { none: [], "clip before": [], "clip after": [] };
     const lossRuns: Record<Placement, number[][]> = { none: [], "clip before": [], "clip after": [] };
@@ -103,10 +123,8 @@ export const experiment: Experiment = {
     const to = Math.min(s0 + sizes.window, sizes.steps);
     let done = 0;
     for (const seed of seeds) {
-      const problem = spikyRegression(seed);
-      const o = { steps: sizes.steps, batch: 8, spikes: sizes.spikes, spikeScale: SPIKE, seed: seed + 7919 };
-      const clean = runSpiky(problem, placements(K, 0, 0).none(), { ...o, spikes: [] });
-      const txs = placements(K, median(clean.gradNorm), median(clean.directionNorm));
+      const { problem, options: o, gradMedian, dirMedian } = calibrated(seed, sizes);
+      const txs = placements(K, gradMedian, dirMedian);
       for (const p of PLACEMENTS) {
         const tr = runSpiky(problem, txs[p](), o);
         perSeed[p].push(spikeResponse(tr, sizes.spikes, sizes.window));

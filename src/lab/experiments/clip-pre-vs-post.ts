@@ -13,19 +13,20 @@
 
 import type { Context, Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
-import { mean, median, sig } from "../measure/stats.ts";
+import { mean, sig } from "../measure/stats.ts";
 import { bars, lines } from "../plot/index.ts";
+import { quietScale, runSpiky, type SpikeResponse, spikeResponse } from "../problems/spiky-regression.ts";
 import {
-  quietScale,
-  runSpiky,
-  type SpikeResponse,
-  spikeResponse,
-  spikyRegression,
-} from "../problems/spiky-regression.ts";
-import { PLACEMENTS, type Placement, placements } from "./clip-before-moments.ts";
+  calibrated,
+  LR,
+  PLACEMENTS,
+  type Placement,
+  placements,
+  SPIKE,
+  SPIKY_SIZES,
+} from "./clip-before-moments.ts";
 
 const KS = [1, 3];
-const SPIKE = 1000;
 
 export interface PrePostCell {
   placement: Placement;
@@ -90,11 +91,7 @@ export const experiment: Experiment = {
   problemIds: ["3096133"],
   cost: 2,
   async run(ctx: Context): Promise<ExperimentResult> {
-    const sizes = {
-      smoke: { seeds: 1, steps: 400, spikes: [200], window: 100 },
-      quick: { seeds: 2, steps: 2000, spikes: [700, 1400], window: 500 },
-      full: { seeds: 8, steps: 6000, spikes: [1500, 3000, 4500], window: 1000 },
-    }[ctx.mode];
+    const sizes = SPIKY_SIZES[ctx.mode];
     const seeds = seedsFor(ctx, sizes.seeds);
     const acc = new Map<string, { scale: number[]; resp: SpikeResponse[] }>();
     const errTraces = new Map<Placement, number[]>();
@@ -102,11 +99,7 @@ export const experiment: Experiment = {
     let done = 0;
     const total = seeds.length * (1 + KS.length * 2);
     for (const seed of seeds) {
-      const problem = spikyRegression(seed);
-      const o = { steps: sizes.steps, batch: 8, spikes: sizes.spikes, spikeScale: SPIKE, seed: seed + 7919 };
-      const clean = runSpiky(problem, placements(1, 0, 0).none(), { ...o, spikes: [] });
-      const gm = median(clean.gradNorm);
-      const dm = median(clean.directionNorm);
+      const { problem, options: o, gradMedian: gm, dirMedian: dm } = calibrated(seed, sizes);
       const record = (p: Placement, k: number) => {
         const tr = runSpiky(problem, placements(k, gm, dm)[p](), o);
         const key = `${p}|${k}`;
@@ -150,7 +143,7 @@ export const experiment: Experiment = {
     const label = (c: PrePostCell) => (c.placement === "none" ? "none" : `${c.placement}, k = ${c.k}`);
     return {
       setup:
-        `${ctx.mode} mode: minibatch (8 of 128 points) linear regression in d = 10, Adam (lr 0.01, betas 0.9/0.999), ${sizes.steps} steps, batch gradient ×${SPIKE} at steps {${sizes.spikes.join(", ")}}; ` +
+        `${ctx.mode} mode: minibatch (8 of 128 points) linear regression in d = 10, Adam (lr ${LR}, betas 0.9/0.999), ${sizes.steps} steps, batch gradient ×${SPIKE} at steps {${sizes.spikes.join(", ")}}; ` +
         `clipByGlobalNorm before scaleByAdam (threshold k × median raw gradient norm) or after it (k × median ‖m̂/√v̂‖), k ∈ {${KS.join(", ")}}, thresholds from a spike-free calibration run; ${seeds.length} seed(s). ` +
         `Bias: Σ⟨m, m*⟩/Σ‖m*‖² over steps more than ${sizes.window} after any spike, m* = β1-EMA of the full-batch gradient.`,
       metrics: {

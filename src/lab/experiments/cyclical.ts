@@ -12,17 +12,21 @@
  * and with Gaussian gradient noise σ = 0.3, since jumping out of a basin is exploration that noise
  * makes possible; noise seeds are per start and shared by every arm (paired comparisons).
  */
-import { adam, cosineAnnealingLr, cyclicLr, type Hyper } from "../../index.ts";
+import { adam, cyclicLr } from "../../index.ts";
 import type { Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { multiBasin } from "../landscapes/index.ts";
 import { mean, median, sig } from "../measure/stats.ts";
 import { bars, lines } from "../plot/index.ts";
 import {
-  type HopOutcome,
-  hop,
+  BASELINE_SCHEDULES,
+  bestPeak,
+  clearGain,
+  formatPp,
+  type PeakSchedule,
   pairedDifference,
   type Share,
+  scheduleSeries,
   share,
   uniformStarts,
 } from "../problems/basin-hopping.ts";
@@ -31,9 +35,8 @@ const SIGMA = 0.3;
 const SETTLE = 0.05;
 const PEAKS = [0.1, 0.3, 1, 3];
 
-const SCHEDULES: { name: string; make(peak: number, steps: number): Hyper }[] = [
-  { name: "constant", make: (peak) => peak },
-  { name: "cosine", make: (peak, steps) => cosineAnnealingLr({ lr: peak, tMax: steps }) },
+const SCHEDULES: PeakSchedule[] = [
+  ...BASELINE_SCHEDULES,
   {
     name: "triangular CLR",
     make: (peak, steps) =>
@@ -76,8 +79,8 @@ export interface CyclicalMeasurements {
  * start-to-start spread; 5 pp keeps a trivial gain from counting). */
 const MIN_GAIN = 0.05;
 
-const gains = (d: Share) => d.lo > 0 && d.estimate >= MIN_GAIN;
-const pp = (d: Share) => `${sig(100 * d.estimate, 2)} pp [${sig(100 * d.lo, 2)}, ${sig(100 * d.hi, 2)}]`;
+const gains = (d: Share) => clearGain(d, MIN_GAIN);
+const pp = formatPp;
 
 export function judgeCyclical(m: CyclicalMeasurements): Judgement {
   const noises = [...new Set(m.arms.map((a) => a.noise))].sort((a, b) => a - b);
@@ -136,25 +139,17 @@ export const experiment: Experiment = {
     const total = 2 * SCHEDULES.length;
     for (const noise of [0, SIGMA]) {
       for (const s of SCHEDULES) {
-        let best: { peak: number; out: HopOutcome } | null = null;
-        const byPeak: { peak: number; share: number }[] = [];
-        for (const peak of PEAKS) {
-          const out = hop(L, () => adam({ lr: s.make(peak, sz.steps) }), starts, {
-            steps: sz.steps,
-            sigma: noise,
-            noiseSeed,
-            settle: SETTLE,
-          });
-          const sh = mean(out.success);
-          byPeak.push({ peak, share: sig(sh, 4) });
-          if (!best || sh > mean(best.out.success)) best = { peak, out };
-        }
-        const out = best!.out;
+        const { peak, out, byPeak } = bestPeak(L, PEAKS, (p) => adam({ lr: s.make(p, sz.steps) }), starts, {
+          steps: sz.steps,
+          sigma: noise,
+          noiseSeed,
+          settle: SETTLE,
+        });
         const inBest = out.gaps.filter((_, i) => out.basins[i] === 0);
         arms.push({
           noise,
           schedule: s.name,
-          peak: best!.peak,
+          peak,
           success: out.success,
           bestBasin: out.basins.map((b) => (b === 0 ? 1 : 0)),
           refineGap: inBest.length > 0 ? median(inBest) : null,
@@ -187,11 +182,7 @@ export const experiment: Experiment = {
         },
       ];
     });
-    const sched = SCHEDULES.map((s) => {
-      const h = s.make(1, sz.steps);
-      const xs = Array.from({ length: sz.steps }, (_, t) => t);
-      return { name: s.name, x: xs, y: xs.map((t) => (typeof h === "number" ? h : h(t))) };
-    });
+    const sched = scheduleSeries(SCHEDULES, sz.steps);
     const noisy = (name: string) => arms.find((a) => a.noise === SIGMA && a.schedule === name)!;
     return {
       setup:

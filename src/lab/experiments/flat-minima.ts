@@ -11,12 +11,12 @@
  * stable in the sharp basin even for GD (lr·47 < 2), so no start is thrown out by instability alone.
  */
 import { sgd } from "../../index.ts";
-import { rng } from "../../rng.ts";
 import type { Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { makeRunner, sharpWide } from "../landscapes/index.ts";
 import { bootstrapCi, mean, sig } from "../measure/stats.ts";
 import { landscapeMap, lines } from "../plot/index.ts";
+import { uniformStarts } from "../problems/basin-hopping.ts";
 
 const BETAS = [0, 0.5, 0.9, 0.99];
 
@@ -134,11 +134,7 @@ export const experiment: Experiment = {
     const [seed] = seedsFor(ctx, 1) as [number];
     const L = sharpWide();
     const [x0, x1, y0, y1] = L.bounds;
-    const u = rng(seed);
-    const starts = Array.from(
-      { length: sz.starts },
-      () => [x0 + (x1 - x0) * u(), y0 + (y1 - y0) * u()] as const,
-    );
+    const starts = uniformStarts(L, sz.starts, seed);
     const sharpMin = L.minima[0]!.point;
     const wideMin = L.minima[1]!.point;
     const classify = (x: number, y: number): Basin =>

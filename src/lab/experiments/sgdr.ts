@@ -13,7 +13,7 @@
  * because leaving a basin is exploration, and noise is what lets a high lr explore; each start has its
  * own noise seed, shared by every arm so comparisons are paired.
  */
-import { adamw, cosineAnnealingLr, cosineAnnealingWarmRestarts, type Hyper, sgd } from "../../index.ts";
+import { adamw, cosineAnnealingWarmRestarts, type Hyper, sgd } from "../../index.ts";
 import type { GradientTransformation } from "../../transform.ts";
 import type { Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
@@ -21,10 +21,15 @@ import { multiBasin } from "../landscapes/index.ts";
 import { mean, sig } from "../measure/stats.ts";
 import { bars, landscapeMap, lines } from "../plot/index.ts";
 import {
+  BASELINE_SCHEDULES,
+  bestPeak,
+  clearGain,
+  formatPp,
   type HopOutcome,
-  hop,
+  type PeakSchedule,
   pairedDifference,
   type Share,
+  scheduleSeries,
   share,
   uniformStarts,
 } from "../problems/basin-hopping.ts";
@@ -38,9 +43,8 @@ const OPTIMIZERS: { name: string; peaks: number[]; make(lr: Hyper): GradientTran
   { name: "SGD+momentum", peaks: [0.03, 0.1, 0.3, 1], make: (lr) => sgd({ lr, momentum: 0.9 }) },
 ];
 
-const SCHEDULES: { name: string; make(peak: number, steps: number): Hyper }[] = [
-  { name: "constant", make: (peak) => peak },
-  { name: "cosine", make: (peak, steps) => cosineAnnealingLr({ lr: peak, tMax: steps }) },
+const SCHEDULES: PeakSchedule[] = [
+  ...BASELINE_SCHEDULES,
   {
     name: "SGDR",
     make: (peak, steps) => cosineAnnealingWarmRestarts({ lr: peak, t0: Math.round(steps / 5) }),
@@ -90,8 +94,8 @@ function arm(
   return m.arms.find((a) => a.noise === noise && a.optimizer === optimizer && a.schedule === schedule);
 }
 
-const gains = (d: Share) => d.lo > 0 && d.estimate >= MIN_GAIN;
-const pp = (d: Share) => `${sig(100 * d.estimate, 2)} pp [${sig(100 * d.lo, 2)}, ${sig(100 * d.hi, 2)}]`;
+const gains = (d: Share) => clearGain(d, MIN_GAIN);
+const pp = formatPp;
 
 export function judgeSgdr(m: SgdrMeasurements): Judgement {
   const noises = [...new Set(m.arms.map((a) => a.noise))].sort((a, b) => a - b);
@@ -168,27 +172,20 @@ export const experiment: Experiment = {
     for (const noise of [0, SIGMA]) {
       for (const o of OPTIMIZERS) {
         for (const s of SCHEDULES) {
-          let best: { peak: number; out: HopOutcome } | null = null;
-          const byPeak: { peak: number; share: number }[] = [];
-          for (const peak of o.peaks) {
-            const out = hop(L, () => o.make(s.make(peak, sz.steps)), starts, {
-              steps: sz.steps,
-              sigma: noise,
-              noiseSeed,
-              settle: SETTLE,
-            });
-            const sh = mean(out.success);
-            byPeak.push({ peak, share: sig(sh, 4) });
-            if (!best || sh > mean(best.out.success)) best = { peak, out };
-          }
-          outcomes.set(`${noise}|${o.name}|${s.name}`, best!.out);
-          const lateMax = [...best!.out.lateMax].sort((a, b) => a - b);
+          const { peak, out, byPeak } = bestPeak(L, o.peaks, (p) => o.make(s.make(p, sz.steps)), starts, {
+            steps: sz.steps,
+            sigma: noise,
+            noiseSeed,
+            settle: SETTLE,
+          });
+          outcomes.set(`${noise}|${o.name}|${s.name}`, out);
+          const lateMax = [...out.lateMax].sort((a, b) => a - b);
           arms.push({
             noise,
             optimizer: o.name,
             schedule: s.name,
-            peak: best!.peak,
-            success: best!.out.success,
+            peak,
+            success: out.success,
             byPeak,
             lateMaxMedian: sig(lateMax[Math.floor(lateMax.length / 2)]!, 4),
           });
@@ -223,11 +220,7 @@ export const experiment: Experiment = {
       return { name: `${s.name} (peak ${a.peak})`, xs: r.xs!, ys: r.ys! };
     });
     // Figure 3: the schedules themselves.
-    const sched = SCHEDULES.map((s) => {
-      const h = s.make(1, sz.steps);
-      const xs = Array.from({ length: sz.steps }, (_, t) => t);
-      return { name: s.name, x: xs, y: xs.map((t) => (typeof h === "number" ? h : h(t))) };
-    });
+    const sched = scheduleSeries(SCHEDULES, sz.steps);
     const adamwSgdr = arm(measurements, SIGMA, "AdamW", "SGDR")!;
     const adamwCos = arm(measurements, SIGMA, "AdamW", "cosine")!;
     const adamwConst = arm(measurements, SIGMA, "AdamW", "constant")!;

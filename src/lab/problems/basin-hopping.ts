@@ -6,12 +6,12 @@
  * A run *succeeds* when its final iterate lies in the global minimum's basin and within `settle` of
  * that minimum's value: found the best basin and converged in it, as a usable solution must.
  */
-import { sgd } from "../../index.ts";
+import { cosineAnnealingLr, type Hyper, sgd } from "../../index.ts";
 import { rng } from "../../rng.ts";
 import type { GradientTransformation } from "../../transform.ts";
 import type { Landscape } from "../landscapes/landscape.ts";
 import { makeRunner } from "../landscapes/trajectory.ts";
-import { bootstrapCi, mean } from "../measure/stats.ts";
+import { bootstrapCi, mean, sig } from "../measure/stats.ts";
 
 /** Uniform starts over the landscape's window, from one seed. */
 export function uniformStarts(landscape: Landscape, count: number, seed: number): [number, number][] {
@@ -116,4 +116,59 @@ export function pairedDifference(a: readonly number[], b: readonly number[], see
   if (d.length === 0) return { estimate: 0, lo: 0, hi: 0 };
   const ci = bootstrapCi(d, { seed, resamples: 1000 });
   return { estimate: mean(d), lo: ci.lo, hi: ci.hi };
+}
+
+/** A paired difference as "x pp [lo, hi]": percentage points with the 95 % interval. */
+export const formatPp = (d: Share) =>
+  `${sig(100 * d.estimate, 2)} pp [${sig(100 * d.lo, 2)}, ${sig(100 * d.hi, 2)}]`;
+
+/** A clear gain: at least `min` with the 95 % interval above 0. */
+export const clearGain = (d: Share, min: number) => d.lo > 0 && d.estimate >= min;
+
+/** An lr schedule scaled to a peak lr over a run of `steps` steps. */
+export interface PeakSchedule {
+  name: string;
+  make(peak: number, steps: number): Hyper;
+}
+
+/** The baselines every schedule experiment compares with: a constant lr and one cosine anneal to 0. */
+export const BASELINE_SCHEDULES: PeakSchedule[] = [
+  { name: "constant", make: (peak) => peak },
+  { name: "cosine", make: (peak, steps) => cosineAnnealingLr({ lr: peak, tMax: steps }) },
+];
+
+/** Each schedule's lr / peak over `steps` steps, as line-plot series. */
+export function scheduleSeries(schedules: readonly PeakSchedule[], steps: number) {
+  return schedules.map((s) => {
+    const h = s.make(1, steps);
+    const xs = Array.from({ length: steps }, (_, t) => t);
+    return { name: s.name, x: xs, y: xs.map((t) => (typeof h === "number" ? h : h(t))) };
+  });
+}
+
+export interface PeakSearch {
+  /** The peak lr with the highest success share (the first on ties) and its outcome. */
+  peak: number;
+  out: HopOutcome;
+  /** The success share at every peak of the grid, for the record. */
+  byPeak: { peak: number; share: number }[];
+}
+
+/** Runs `hop` at every peak lr of the grid (a fresh optimizer per start from `make(peak)`); keeps the best. */
+export function bestPeak<S>(
+  landscape: Landscape,
+  peaks: readonly number[],
+  make: (peak: number) => GradientTransformation<S>,
+  starts: readonly (readonly [number, number])[],
+  o: HopOptions,
+): PeakSearch {
+  let best: { peak: number; out: HopOutcome } | null = null;
+  const byPeak: { peak: number; share: number }[] = [];
+  for (const peak of peaks) {
+    const out = hop(landscape, () => make(peak), starts, o);
+    const sh = mean(out.success);
+    byPeak.push({ peak, share: sig(sh, 4) });
+    if (!best || sh > mean(best.out.success)) best = { peak, out };
+  }
+  return { ...best!, byPeak };
 }

@@ -18,7 +18,8 @@ export function readmeSection(results: LabResults): string {
   const fails = count((v) => v === "does not hold");
   const errors = claims.length - holds - partly - fails;
   const rows = claims.map(
-    ([id, c]) => `| [${cell(c.title)}](docs/CLAIMS.md) \`${id}\` | **${cell(c.verdict)}** | ${cell(c.keyNumber)} |`,
+    ([id, c]) =>
+      `| [${cell(c.title)}](docs/CLAIMS.md) \`${id}\` | **${cell(c.verdict)}** | ${cell(c.keyNumber)} |`,
   );
   return [
     BEGIN,

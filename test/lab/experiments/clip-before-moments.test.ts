@@ -1,26 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { experiment, judgeClipBeforeMoments } from "../../../src/lab/experiments/clip-before-moments.ts";
-
-const smoke = () => experiment.run({ mode: "smoke", seed: 0, progress() {} });
+import { smokeCheck } from "./smoke.ts";
 
 describe("clip-before-moments (smoke)", () => {
   it("runs with finite JSON-safe metrics, figures with data, and is deterministic", async () => {
-    const a = await smoke();
-    const b = await smoke();
-    expect(experiment.id).toBe("clip-before-moments");
-    expect(a.setup).toContain("smoke");
-    expect(a.keyNumber.length).toBeGreaterThan(0);
-    expect(a.judgement.reason.length).toBeGreaterThan(0);
-    const json = JSON.stringify(a.metrics);
-    expect(json).not.toMatch(/NaN|Infinity/);
-    expect(JSON.parse(json)).toEqual(a.metrics);
-    expect(a.figures.length).toBeGreaterThanOrEqual(1);
-    for (const f of a.figures) {
-      expect(f.caption.length).toBeGreaterThan(0);
-      expect(JSON.stringify(f.spec)).toMatch(/"values":\[\{/);
-    }
-    expect(json).toBe(JSON.stringify(b.metrics));
-    expect(a.judgement).toEqual(b.judgement);
+    await smokeCheck(experiment, "clip-before-moments");
   }, 20000);
 });
 

@@ -1,28 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { experiment, judgeRidge } from "../../../src/lab/experiments/ridge.ts";
-
-const smoke = () => experiment.run({ mode: "smoke", seed: 0, progress() {} });
+import { smokeCheck } from "./smoke.ts";
 
 describe("ridge (smoke)", () => {
   it("runs with finite JSON-safe metrics, figures with data, and is deterministic", async () => {
-    const a = await smoke();
-    const b = await smoke();
-    expect(experiment.id).toBe("ridge");
-    expect(a.setup).toContain("smoke");
-    expect(a.keyNumber.length).toBeGreaterThan(0);
-    expect(a.judgement.reason.length).toBeGreaterThan(0);
-    expect(a.seeds.length).toBeGreaterThan(0);
-    const json = JSON.stringify(a.metrics);
-    expect(json).not.toMatch(/NaN|Infinity/);
-    expect(JSON.parse(json)).toEqual(a.metrics);
-    expect(a.figures.length).toBeGreaterThanOrEqual(1);
-    for (const f of a.figures) {
-      expect(f.caption.length).toBeGreaterThan(0);
-      expect(JSON.stringify(f.spec)).toMatch(/"values":\[\{/);
-    }
     // Costs are counted in flops, not timed: everything is identical run to run.
-    expect(a.metrics).toEqual(b.metrics);
-    expect(a.judgement).toEqual(b.judgement);
+    await smokeCheck(experiment, "ridge");
   }, 20000);
 });
 
