@@ -20,7 +20,7 @@ export interface LinesOptions {
   series: readonly Series[];
   /** Horizontal (y) or vertical (x) reference lines with a label. */
   rules?: readonly { x?: number; y?: number; label: string }[];
-  /** Most points drawn per series (default 400). */
+  /** Most points drawn per series (default 250: plenty for a 420-pixel-wide plot). */
   maxPoints?: number;
   /** Draw points instead of lines (for scatter-like data). */
   points?: boolean;
@@ -30,7 +30,7 @@ export function lines(o: LinesOptions): VegaLiteSpec {
   const rows: Record<string, unknown>[] = [];
   for (const s of o.series) {
     if (s.x.length !== s.y.length) throw new Error(`series ${s.name}: x and y differ in length`);
-    for (const i of thinIndices(s.x.length, o.maxPoints ?? 400)) {
+    for (const i of thinIndices(s.x.length, o.maxPoints ?? 250)) {
       const x = s.x[i]!;
       const y = s.y[i]!;
       // Log axes cannot draw non-positive values: leave a gap rather than a broken scale.
@@ -65,11 +65,15 @@ export function lines(o: LinesOptions): VegaLiteSpec {
   });
   for (const r of o.rules ?? []) {
     const at = r.y !== undefined ? { y: { datum: r.y } } : { x: { datum: r.x } };
+    // One datum of their own: without it a layer inherits the chart's rows and draws once per row.
+    const one = { values: [{}] };
     layers.push({
+      data: one,
       mark: { type: "rule", strokeDash: [4, 4], color: "#555" },
       encoding: at,
     });
     layers.push({
+      data: one,
       mark: { type: "text", align: "left", dx: 4, dy: -6, fontSize: 10, color: "#555" },
       encoding: { ...at, text: { datum: r.label } },
     });
