@@ -5,11 +5,8 @@
  * in Node for the same setup with `createOptimizer` directly. A screenshot is kept in
  * test/web/artifacts/.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { extname, join, resolve, sep } from "node:path";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   adam,
@@ -22,12 +19,12 @@ import {
   rmsprop,
   sgd,
 } from "momenta";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Landscape, landscapeById, noisyGradient } from "../../src/lab/landscapes/index.ts";
+import { openSite, type Site, watch } from "./browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = fileURLToPath(new URL("./artifacts/", import.meta.url));
 const CONFIG = fileURLToPath(new URL("../../web/vite.config.ts", import.meta.url));
 
@@ -95,86 +92,27 @@ function maxRelDiff(a: Point[], b: Point[]): number {
 
 const fragment = (setup: unknown) => `#${encodeURIComponent(JSON.stringify(setup))}`;
 
-const TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-};
-
-function serve(root: string): Promise<Server> {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
-    const file = resolve(root, `.${path.endsWith("/") ? `${path}index.html` : path}`);
-    if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404).end("not found");
-      return;
-    }
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
-    res.end(readFileSync(file));
-  });
-  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok(server)));
-}
-
-/** Collects console errors and uncaught exceptions of a page. */
-function watch(page: Page, into: string[]): Page {
-  page.on("console", (m) => {
-    if (m.type() === "error") into.push(`console: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => into.push(`pageerror: ${e.message}`));
-  return page;
-}
-
 async function playToEnd(page: Page): Promise<void> {
   await page.click("#play");
   await page.waitForFunction(() => window.__playground.status() === "done", undefined, { timeout: 30_000 });
 }
 
 describe("the Playground in Chromium", () => {
-  let dir = "";
-  let server: Server | undefined;
+  let site: Site | undefined;
   let context: BrowserContext | undefined;
   let base = "";
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not installed at ${CHROMIUM}. Install Debian's package: ` +
-          "`sudo apt-get update && sudo apt-get install -y chromium` (drop sudo when root).",
-      );
-    }
-    dir = mkdtempSync(join(tmpdir(), "momenta-playground-"));
-    const out = join(dir, "dist");
-    await build({ configFile: CONFIG, logLevel: "silent", build: { outDir: out, emptyOutDir: true } });
-    server = await serve(out);
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    // A fresh profile every run (launchPersistentContext's user data dir is --user-data-dir).
-    context = await chromium.launchPersistentContext(join(dir, "profile"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 1100 },
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
-    // Offline: nothing but the loopback server may be asked for anything.
-    await context.route("**/*", (route) =>
-      route.request().url().startsWith(base) || route.request().url().startsWith("data:")
-        ? route.continue()
-        : route.abort(),
+    site = await openSite(
+      "momenta-playground-",
+      (out) => build({ configFile: CONFIG, logLevel: "silent", build: { outDir: out, emptyOutDir: true } }),
+      { viewport: { width: 1280, height: 1100 } },
     );
+    ({ base, context } = site);
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
-    await new Promise((ok) => (server ? server.close(() => ok(undefined)) : ok(undefined)));
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await site?.close();
   });
 
   it("draws exactly the library's trajectories for a landscape chosen and a start clicked", async () => {
