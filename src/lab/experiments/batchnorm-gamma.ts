@@ -10,6 +10,7 @@ import type { AnyTransformation } from "../../transform.ts";
 import { type Experiment, type ExperimentResult, type Mode, seedsFor } from "../experiment.ts";
 import { loglogSlope, mean, sig } from "../measure/stats.ts";
 import { bars, lines } from "../plot/index.ts";
+import { distance, norm } from "../problems/least-squares.ts";
 import { batchOrder, Mlp, trainStep } from "../problems/mlp.ts";
 import { CLASSES, digitTensors, disposeDigits, labBackend, mnistSplit, PIXELS } from "../problems/mnist.ts";
 
@@ -64,18 +65,6 @@ export function judgeGamma(m: GammaMeasurements): ExperimentResult["judgement"] 
     };
   }
   return { verdict: "does not hold", reason: `${nums}: no adaptive optimizer keeps |slope| ≤ 0.25.` };
-}
-
-function norm(a: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
-  return Math.sqrt(s);
-}
-
-function distance(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
-  return Math.sqrt(s);
 }
 
 export const experiment: Experiment = {

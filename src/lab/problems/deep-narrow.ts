@@ -9,6 +9,7 @@
 
 import { tfjsOptimizer } from "../../tfjs/index.ts";
 import type { AnyTransformation } from "../../transform.ts";
+import { distance, norm } from "./least-squares.ts";
 import { type Activation, batchOrder, Mlp, type MlpSpec, trainStep } from "./mlp.ts";
 import { CLASSES, type DigitTensors, PIXELS } from "./mnist.ts";
 
@@ -36,18 +37,6 @@ export interface LayerTrace {
   /** ‖W_l(end) − W_l(start)‖/‖W_l(start)‖ over the whole run. */
   movement: number[];
   losses: number[];
-}
-
-function norm(a: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
-  return Math.sqrt(s);
-}
-
-function distance(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
-  return Math.sqrt(s);
 }
 
 /** Trains `spec` with `tx` for `steps` minibatches and traces every weight layer. */
