@@ -84,7 +84,7 @@ export function judgeImbalance(m: ImbalanceMeasurements): ExperimentResult["judg
   }
   if (fixes.length > 0) {
     return {
-      verdict: `holds only when the cause is the imbalance itself, not the decay: ${fixes.join(" and ")} help${fixes.length > 1 ? "" : "s"}`,
+      verdict: `holds only when the fix is ${fixes.join(" or ")}: uniform decay itself does not measurably hurt the rare class`,
       reason: `${nums}: uniform decay does not shrink or hurt the rare class more by the margins (≥ 10 % on the norm ratio and the recall margin).`,
     };
   }

@@ -41,7 +41,7 @@ describe("judgeImbalance", () => {
   });
   it("holds only for the imbalance when decay is not the cause but reweighting helps", () => {
     expect(judgeImbalance(arms([0.05, 0.03, 0.6, 0.04], [0.9, 0.88, 0.85, 1.2])).verdict).toBe(
-      "holds only when the cause is the imbalance itself, not the decay: AdamW + class-weighted loss helps",
+      "holds only when the fix is AdamW + class-weighted loss: uniform decay itself does not measurably hurt the rare class",
     );
   });
   it("does not hold when nothing clears its margin", () => {
