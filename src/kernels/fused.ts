@@ -14,11 +14,9 @@ import {
   type AdamScalars,
   adagradJs,
   adamJs,
-  identity,
   type LionScalars,
   lionJs,
   type RmspropScalars,
-  type Round,
   rmspropJs,
   type SgdScalars,
   sgdJs,
@@ -93,7 +91,6 @@ export function fuse(
   }
   const decayed = resolveMask(p.spec.mask, params);
   const groups = runs(decayed);
-  const round: Round = layout.dtype === "float32" ? Math.fround : identity;
   const packed = layout.arena !== undefined && work.flat !== undefined;
   const spans = packed ? { p: spanOf(layout), g: work.flat! } : undefined;
   const { spec } = p;
@@ -157,15 +154,15 @@ export function fuse(
       scalars.wd = it.decayed ? decays.wd : 0;
       const { p: pp, g, b, lo, hi } = it;
       if (spec.kind === "adam") {
-        adamJs(pp, g, b.expAvg!, b.expAvgSq!, b.maxExpAvgSq, lo, hi, scalars as AdamScalars, round);
+        adamJs(pp, g, b.expAvg!, b.expAvgSq!, b.maxExpAvgSq, lo, hi, scalars as AdamScalars);
       } else if (spec.kind === "sgd") {
-        sgdJs(pp, g, b.momentumBuffer, lo, hi, scalars as SgdScalars, round);
+        sgdJs(pp, g, b.momentumBuffer, lo, hi, scalars as SgdScalars);
       } else if (spec.kind === "rmsprop") {
-        rmspropJs(pp, g, b.squareAvg!, b.gradAvg, b.momentumBuffer, lo, hi, scalars as RmspropScalars, round);
+        rmspropJs(pp, g, b.squareAvg!, b.gradAvg, b.momentumBuffer, lo, hi, scalars as RmspropScalars);
       } else if (spec.kind === "lion") {
-        lionJs(pp, g, b.expAvg!, lo, hi, scalars as LionScalars, round);
+        lionJs(pp, g, b.expAvg!, lo, hi, scalars as LionScalars);
       } else {
-        adagradJs(pp, g, b.sum!, lo, hi, scalars as AdagradScalars, round);
+        adagradJs(pp, g, b.sum!, lo, hi, scalars as AdagradScalars);
       }
     }
   }

@@ -25,6 +25,14 @@ describe("no growth on the hot path", () => {
     ["wasm", "clip → adam amsgrad", () => m.chain(m.clipByGlobalNorm(1), m.adam({ amsgrad: true }))],
     ["js", "adamw", () => m.adamw()],
     ["js", "sgd momentum", () => m.sgd({ lr: 0.01, momentum: 0.9 })],
+    [
+      "js",
+      "clip → adam amsgrad maximize",
+      () => m.chain(m.clipByGlobalNorm(1), m.adam({ amsgrad: true, maximize: true })),
+    ],
+    ["js", "rmsprop centered momentum", () => m.rmsprop({ lr: 0.01, centered: true, momentum: 0.5 })],
+    ["js", "adagrad", () => m.adagrad({ lr: 0.01 })],
+    ["js", "lion", () => m.lion({ lr: 1e-4, weightDecay: 0.1 })],
   ] as const)("%s %s: < 64 KiB retained over 10k steps", (kernel, _, make) => {
     expect(growth(kernel, make)).toBeLessThan(64 * 1024);
   });
