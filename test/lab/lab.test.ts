@@ -13,16 +13,29 @@ import type { LabResults } from "../../src/lab/report/results.ts";
 const out = mkdtempSync(join(tmpdir(), "momenta-lab-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
+const claimsText = readFileSync(new URL("../../docs/CLAIMS.md", import.meta.url), "utf8");
+
 function claimIds(): string[] {
-  const text = readFileSync(new URL("../../docs/CLAIMS.md", import.meta.url), "utf8");
-  return [...text.matchAll(/^\| ([a-z0-9-]+) \|/gm)].map((m) => m[1]!).filter((id) => id !== "id");
+  return [...claimsText.matchAll(/^\| ([a-z0-9-]+) \|/gm)].map((m) => m[1]!).filter((id) => id !== "id");
+}
+
+/** The seeds' problem ids cited in a claim's row (the 7-digit numbers of its "(…)" references). */
+function problemIdsOf(id: string): string[] {
+  const row = new RegExp(`^\\| ${id} \\| (.*?) \\|`, "m").exec(claimsText)![1]!;
+  return [...row.matchAll(/\b(\d{7})\b/g)].map((m) => m[1]!);
 }
 
 describe("the Lab", () => {
   it("has an experiment for every claim of CLAIMS.md, each exporting its own id", async () => {
     const claims = claimIds();
     expect(claims.length).toBeGreaterThanOrEqual(30);
-    for (const id of claims) expect(EXPERIMENT_IDS).toContain(id);
+    for (const id of claims) {
+      expect(EXPERIMENT_IDS).toContain(id);
+      // Each experiment cites the seed problems its claim row cites.
+      expect([...(await loadExperiment(id)).problemIds].sort(), id).toEqual(
+        expect.arrayContaining(problemIdsOf(id)),
+      );
+    }
     for (const id of EXPERIMENT_IDS) {
       const e = await loadExperiment(id);
       expect(e.id).toBe(id);
