@@ -6,6 +6,7 @@
 import type { LabOptions } from "./options.ts";
 import { LabProgress, type Output, verdictOf } from "./progress.ts";
 import type { LabRecord } from "./record.ts";
+import { EXPERIMENT_IDS } from "./registry.ts";
 import { commandFor, toResults } from "./report/results.ts";
 import { writeReport } from "./report/write.ts";
 import { runLab } from "./runner.ts";
@@ -24,7 +25,7 @@ export async function runLabCommand(o: LabOptions, io: { stdout: Output; stderr:
     onEvent: (e) => display.handle(e),
   });
   display.finish();
-  const all = o.ids.length === 0 || o.ids.length === (await import("./registry.ts")).EXPERIMENT_IDS.length;
+  const all = o.ids.length === EXPERIMENT_IDS.length;
   const results = toResults(records, o.mode, o.seed, commandFor(o.mode, o.seed, all ? undefined : o.ids));
   const paths = await writeReport(records, results, o.out);
   io.stdout.write(verdictTable(records, io.stdout.columns ?? 120));
