@@ -218,7 +218,15 @@ export const experiment: Experiment = {
           });
         });
     const cells = lambdas.flatMap((_, il) => etas.map((_, ie) => ({ il, ie })));
-    const three = (subset: typeof cells, z: number[][]) => {
+    // A diverged cell (AdamW's p ← (1 − ηλ)·p − η·u is unstable once ηλ > 2, reached in full mode's
+    // grid) has no weight norm to explain: it is left out of the scores, counted, and drawn empty.
+    const settled = (z: number[][], c: { il: number; ie: number }) => {
+      const v = z[c.il]![c.ie]!;
+      return Number.isFinite(v) && v > 0;
+    };
+    const three = (all: typeof cells, z: number[][]) => {
+      const subset = all.filter((c) => settled(z, c));
+      if (subset.length < 3) return { byProduct: 0, byLambda: 0, byEta: 0 };
       const v = subset.map((c) => Math.log(z[c.il]![c.ie]!));
       return {
         byProduct: groupedR2(
@@ -262,7 +270,9 @@ export const experiment: Experiment = {
         },
       };
     }
-    const roundGrid = (z: number[][]) => z.map((r) => r.map((v) => sig(v, 4)));
+    const roundGrid = (z: number[][]) => z.map((r) => r.map((v) => (Number.isFinite(v) ? sig(v, 4) : null)));
+    const diverged = (init: Init, kind: Kind) =>
+      cells.filter((c) => !settled(grids[init][kind].norm, c)).length;
     const map = (init: Init, kind: Kind, what: "norm" | "loss") =>
       heatmap({
         x: { label: "learning rate η", values: etas },
@@ -279,11 +289,15 @@ export const experiment: Experiment = {
         `${sz.k}×${sz.k} grid: η = ${etas.map((e) => sig(e)).join(", ")}; λ = ${lambdas.map((l) => sig(l)).join(", ")} ` +
         `(half-decade steps on both, so anti-diagonals are constant η·λ; η·λ·T spans ${sig(ETA0 * LAMBDA0 * sz.steps)} … ${sig(etas.at(-1)! * lambdas.at(-1)! * sz.steps)}). ` +
         `Two starts: w = 0 and w_j = ${INIT_SCALE}·N(0, 1) (far above the resting point). ` +
-        `AdamW (decoupled λ) and Adam + L2 (λ in the gradient), betas (0.9, 0.999); ‖w‖ averaged over the last 10 % of steps; ${sz.seeds} seed(s) per cell.`,
+        `AdamW (decoupled λ) and Adam + L2 (λ in the gradient), betas (0.9, 0.999); ‖w‖ averaged over the last 10 % of steps; ${sz.seeds} seed(s) per cell. ` +
+        `Cells whose run diverged (AdamW: ${inits.map((i) => `${diverged(i, "AdamW")} from w ${i === "zero" ? "= 0" : "large"}`).join(", ")}; Adam + L2: ${inits.map((i) => diverged(i, "Adam + L2")).join(", ")}) are left out of the scores and drawn empty.`,
       metrics: {
         normScores: { zero: both(m.zero), large: both(m.large) },
         testLossScores: { zero: both(scores("zero", "loss")), large: both(scores("large", "loss")) },
         transientCells: transientCells.length,
+        divergedCells: Object.fromEntries(
+          inits.map((i) => [i, { adamw: diverged(i, "AdamW"), adamL2: diverged(i, "Adam + L2") }]),
+        ),
         etas: etas.map((e) => sig(e)),
         lambdas: lambdas.map((l) => sig(l)),
         grids: Object.fromEntries(

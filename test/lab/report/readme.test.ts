@@ -35,14 +35,32 @@ describe("the README's Lab section", () => {
     expect(() => replaceSection("no markers", "x")).toThrow(/markers/);
   });
 
-  it("in README.md matches docs/lab/results.json (regenerate with npm run lab:readme)", () => {
+  it("adds a column with the full run's verdict where it differs", () => {
+    const full: LabResults = {
+      ...results,
+      mode: "full",
+      command: "npm run lab -- --full",
+      claims: { "v-scar": { ...results.claims["v-scar"]!, verdict: "holds", keyNumber: "99 steps" } },
+    };
+    const s = readmeSection(results, full);
+    expect(s).toContain("| claim | verdict | key number | with --full |");
+    expect(s).toContain("| 230 steps | holds (99 steps) |");
+    expect(s).toContain("`npm run lab -- --full` (seed 0");
+    expect(readmeSection(results, results)).toContain("| 230 steps | same |");
+  });
+
+  it("in README.md matches docs/lab/results*.json (regenerate with npm run lab:readme)", () => {
     const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
     const file = new URL("../../../docs/lab/results.json", import.meta.url);
+    const fullFile = new URL("../../../docs/lab/results-full.json", import.meta.url);
     expect(existsSync(file), "docs/lab/results.json is missing: run npm run lab && npm run lab:readme").toBe(
       true,
     );
-    const committed = JSON.parse(readFileSync(file, "utf8")) as LabResults;
-    expect(committed.mode).not.toBe("smoke");
-    expect(replaceSection(readme, readmeSection(committed))).toBe(readme);
+    const read = (u: URL) => JSON.parse(readFileSync(u, "utf8")) as LabResults;
+    const committed = read(file);
+    expect(committed.mode).toBe("quick");
+    const full = existsSync(fullFile) ? read(fullFile) : undefined;
+    if (full) expect(full.mode).toBe("full");
+    expect(replaceSection(readme, readmeSection(committed, full))).toBe(readme);
   });
 });
