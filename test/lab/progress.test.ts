@@ -50,7 +50,7 @@ describe("the Lab's progress display", () => {
     expect(after).toContain("\x1b[2A\x1b[J✓ ravine");
     expect(after).toContain("1/2 claims");
     for (const line of after.split("\n"))
-      expect(line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").length).toBeLessThan(80);
+      expect(line.replaceAll("\x1b", "").replace(/\[\d*[AJ]/g, "").length).toBeLessThan(80);
   });
 
   it("wraps table cells at word boundaries", () => {
