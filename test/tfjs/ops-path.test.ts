@@ -14,6 +14,7 @@ import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
 import * as m from "momenta";
 import { type MomentaOptimizer, stateFromWords, type TfjsPath, tfjsOptimizer } from "momenta/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compareStates, relDiff } from "./compare-states.ts";
 
 const require = createRequire(import.meta.url);
 setWasmPaths(`${join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist")}/`);
@@ -55,48 +56,9 @@ function model(prefix: string) {
   };
 }
 
-/** |a − b| largest over the tensor, relative to b's largest magnitude. */
-function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return d === 0 ? 0 : d / scale;
-}
-
 async function stateOf(opt: tf.Optimizer): Promise<m.StateDict> {
   const w = await opt.getWeights();
   return stateFromWords(await w.find((x) => x.name.endsWith("/state"))!.tensor.data())!;
-}
-
-/**
- * Walks two encoded states side by side: the same keys, counts and arrays everywhere (the layout),
- * float arrays within the bound; returns the worst relative difference.
- */
-function compareStates(a: unknown, b: unknown, at = "state"): number {
-  if (Array.isArray(b)) {
-    expect(Array.isArray(a), at).toBe(true);
-    expect((a as unknown[]).length, at).toBe(b.length);
-    return Math.max(0, ...b.map((x, i) => compareStates((a as unknown[])[i], x, `${at}[${i}]`)));
-  }
-  if (b !== null && typeof b === "object") {
-    const bo = b as Record<string, unknown>;
-    const ao = a as Record<string, unknown>;
-    expect(Object.keys(ao).sort(), at).toEqual(Object.keys(bo).sort());
-    if (typeof bo.$f32 === "string") {
-      const x = m.base64ToFloats(ao.$f32 as string, "float32");
-      const y = m.base64ToFloats(bo.$f32, "float32");
-      expect(x.length, at).toBe(y.length);
-      return relDiff(x, y);
-    }
-    return Math.max(0, ...Object.keys(bo).map((k) => compareStates(ao[k], bo[k], `${at}.${k}`)));
-  }
-  // the clip's last norm is summed on device in float32 there, in float64 here
-  if (at.endsWith(".totalNorm")) return relDiff([a as number], [b as number]);
-  expect(a, at).toEqual(b);
-  return 0;
 }
 
 /** Trains a fresh model STEPS steps on one path; its values and state dict. */

@@ -13,11 +13,12 @@
 import "@tensorflow/tfjs-backend-cpu";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
-import { base64ToFloats, createOptimizer, type ShapedLeaf, type StateDict } from "momenta";
+import { createOptimizer, type ShapedLeaf, type StateDict } from "momenta";
 import { stateFromWords, tfjsOptimizer } from "momenta/tfjs";
 import type { Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compareStates, relDiff } from "../tfjs/compare-states.ts";
 import { openSite, type Site, watch } from "./browser.ts";
 import {
   type GlInfo,
@@ -54,47 +55,10 @@ const ALL_ON_GPU = { WEBGL_CPU_FORWARD: false };
 /** The worst differences measured, printed at the end (for the record). */
 const worst: { what: string; params: number; state: number }[] = [];
 
-/** |a − b| largest over the tensor, relative to b's largest magnitude. */
-function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return d === 0 ? 0 : d / scale;
-}
-
 /** The largest relDiff over the variables. */
 function paramsDiff(a: Record<string, ArrayLike<number>>, b: Record<string, ArrayLike<number>>): number {
   expect(Object.keys(a).sort()).toEqual(NAMES);
   return Math.max(...NAMES.map((n) => relDiff(a[n]!, b[n]!)));
-}
-
-/**
- * Walks two encoded states side by side: the same keys, counts and arrays everywhere (the layout),
- * float arrays compared with relDiff; returns the worst.
- */
-function compareStates(a: unknown, b: unknown, at = "state"): number {
-  if (Array.isArray(b)) {
-    expect(Array.isArray(a), at).toBe(true);
-    expect((a as unknown[]).length, at).toBe(b.length);
-    return Math.max(0, ...b.map((x, i) => compareStates((a as unknown[])[i], x, `${at}[${i}]`)));
-  }
-  if (b !== null && typeof b === "object") {
-    const bo = b as Record<string, unknown>;
-    const ao = a as Record<string, unknown>;
-    expect(Object.keys(ao).sort(), at).toEqual(Object.keys(bo).sort());
-    if (typeof bo.$f32 === "string") {
-      return relDiff(base64ToFloats(ao.$f32 as string, "float32"), base64ToFloats(bo.$f32, "float32"));
-    }
-    return Math.max(0, ...Object.keys(bo).map((k) => compareStates(ao[k], bo[k], `${at}.${k}`)));
-  }
-  // the clip's last norm: summed on the GPU in float32 there, in float64 by the core
-  if (at.endsWith(".totalNorm")) return relDiff([a as number], [b as number]);
-  expect(a, at).toEqual(b);
-  return 0;
 }
 
 /** The state dict in saved optimizer weights, checking the iteration count TF.js keeps beside it. */

@@ -1,0 +1,46 @@
+/**
+ * Comparing a TF.js run with another (ops vs arrays path, webgl vs core momenta): the largest
+ * relative difference of float arrays, and a walk over two encoded state dicts that requires the
+ * same layout everywhere and returns the worst float difference.
+ */
+import { base64ToFloats } from "momenta";
+import { expect } from "vitest";
+
+/** |a − b| largest over the tensor, relative to b's largest magnitude. */
+export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return d === 0 ? 0 : d / scale;
+}
+
+/**
+ * Walks two encoded states side by side: the same keys, counts and arrays everywhere (the layout),
+ * float arrays compared with relDiff; returns the worst.
+ */
+export function compareStates(a: unknown, b: unknown, at = "state"): number {
+  if (Array.isArray(b)) {
+    expect(Array.isArray(a), at).toBe(true);
+    expect((a as unknown[]).length, at).toBe(b.length);
+    return Math.max(0, ...b.map((x, i) => compareStates((a as unknown[])[i], x, `${at}[${i}]`)));
+  }
+  if (b !== null && typeof b === "object") {
+    const bo = b as Record<string, unknown>;
+    const ao = a as Record<string, unknown>;
+    expect(Object.keys(ao).sort(), at).toEqual(Object.keys(bo).sort());
+    if (typeof bo.$f32 === "string") {
+      const x = base64ToFloats(ao.$f32 as string, "float32");
+      const y = base64ToFloats(bo.$f32, "float32");
+      expect(x.length, at).toBe(y.length);
+      return relDiff(x, y);
+    }
+    return Math.max(0, ...Object.keys(bo).map((k) => compareStates(ao[k], bo[k], `${at}.${k}`)));
+  }
+  // The clip's last norm is summed on the device in float32 by TF.js, in float64 by the core.
+  if (at.endsWith(".totalNorm")) return relDiff([a as number], [b as number]);
+  expect(a, at).toEqual(b);
+  return 0;
+}
