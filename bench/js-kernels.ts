@@ -69,7 +69,11 @@ function time(f: () => void): number {
   return median(runs);
 }
 
-/** A plain AdamW loop as one would write it by hand (not bit-exact: a reference speed, not a kernel). */
+/**
+ * A plain AdamW loop as one would write it by hand (not bit-exact: a reference speed, not a kernel).
+ * One copy per array type on purpose: a single function fed both types would go polymorphic and
+ * understate the baseline the kernels are compared with.
+ */
 function plainAdamW32(p: Float32Array, g: Float32Array, mm: Float32Array, v: Float32Array, t: number): void {
   const lr = 1e-3;
   const b1 = 0.9;
