@@ -1,22 +1,14 @@
-import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+// Every workspace package resolves to its TypeScript source through the "momenta-source" export
+// condition (the same one tsconfig.json's customConditions names): no aliases.
+const conditions = ["momenta-source", "module", "node", "import", "default"];
+
 export default defineConfig({
-  resolve: {
-    alias: [
-      {
-        find: /^momenta\/tfjs$/,
-        replacement: fileURLToPath(new URL("./src/tfjs/index.ts", import.meta.url)),
-      },
-      {
-        find: /^momenta\/node$/,
-        replacement: fileURLToPath(new URL("./src/node/index.ts", import.meta.url)),
-      },
-      { find: /^momenta$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
-    ],
-  },
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ["momenta-source"] } },
   test: {
-    include: ["test/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "apps/*/test/**/*.test.ts", "tools/*/test/**/*.test.ts"],
     testTimeout: 60_000,
   },
 });

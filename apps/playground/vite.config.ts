@@ -1,17 +1,16 @@
 /**
- * The Playground's Vite config: `npm run playground` serves web/, `npm run build:web` writes
- * web/dist/. `momenta` resolves to the library's own source, so the page runs the real optimizers.
+ * The Playground's Vite config: `npm run playground` serves this folder, `npm run build:web` writes
+ * dist/. The "momenta-source" export condition resolves momenta-optim and @momenta/landscapes to their
+ * TypeScript source, so the page runs the library's real optimizers as they stand in the repo.
  */
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vite";
+import { defaultClientConditions, defineConfig } from "vite";
 
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
-  // Relative asset URLs: web/dist/ works from any path (or a subfolder of a static host).
+  // Relative asset URLs: dist/ works from any path (or a subfolder of a static host).
   base: "./",
-  resolve: {
-    alias: [{ find: /^momenta$/, replacement: fileURLToPath(new URL("../src/index.ts", import.meta.url)) }],
-  },
+  resolve: { conditions: ["momenta-source", ...defaultClientConditions] },
   build: {
     outDir: "dist",
     emptyOutDir: true,

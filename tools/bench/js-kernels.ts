@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/js-kernels.ts [--runs 9] [--only adamw,lion] [--sizes 1e6,1e7]
  */
-import * as m from "../src/index.ts";
+import * as m from "momenta-optim";
 import { median, othersCores, othersCpuSeconds } from "./table.ts";
 
 const args = process.argv.slice(2);

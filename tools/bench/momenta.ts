@@ -2,9 +2,9 @@
  * momenta's own columns: the reference chain, the fused JS kernel, the WASM SIMD kernel and WASM SIMD
  * on a thread pool, plus the memory-stream ceiling (AdamW's 7-stream access pattern, no arithmetic).
  */
-import * as m from "../src/index.ts";
-import { kernelsFor } from "../src/kernels/wasm-kernels.ts";
-import { nodeThreadPool } from "../src/node/index.ts";
+import * as m from "momenta-optim";
+import { kernelsFor } from "momenta-optim";
+import { nodeThreadPool } from "momenta-optim/node";
 import { type Measurement, measure } from "./table.ts";
 import { type Layout, MANY_TENSORS, type OptimizerName } from "./types.ts";
 

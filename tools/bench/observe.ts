@@ -12,7 +12,7 @@
  * extra pass over the gradient every step), and plain adamw on the fused JS kernel.
  * Flags: --runs N, --check (exit 1 when the ratio is over 1.05), --json (one JSON line instead).
  */
-import { adamw, createOptimizer, leavesOf, type OptimizerStats, observe, type Tree } from "../src/index.ts";
+import { adamw, createOptimizer, leavesOf, type OptimizerStats, observe, type Tree } from "momenta-optim";
 
 const args = process.argv.slice(2);
 const runsAt = args.indexOf("--runs");

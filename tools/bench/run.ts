@@ -5,7 +5,7 @@
  * in this one run, with the memory-stream ceiling and each column's ratio to PyTorch.
  * Flags: --quick (1e5 and 1e6 only), --no-anchors, --no-tfjs. Writes bench/results/bench.json.
  */
-import { nodeThreadPool } from "../src/node/index.ts";
+import { nodeThreadPool } from "momenta-optim/node";
 import { pytorchAnchor } from "./anchors/pytorch.ts";
 import { tfjsAnchor } from "./anchors/tfjs.ts";
 import {

@@ -7,8 +7,8 @@
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import * as m from "../src/index.ts";
-import { tfjsOptimizer } from "../src/tfjs/index.ts";
+import * as m from "momenta-optim";
+import { tfjsOptimizer } from "momenta-optim/tfjs";
 import { type Measurement, measure } from "./table.ts";
 
 const SHAPES: [string, number[]][] = [

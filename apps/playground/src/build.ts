@@ -3,7 +3,7 @@
  * lr) and, when asked, gradient clipping chained before it (the moments see clipped gradients) or
  * after it (the final step is clipped; the moments saw the raw gradient).
  */
-import { type AnyTransformation, chain, clipByGlobalNorm, clipByValue, type Hyper } from "momenta";
+import { type AnyTransformation, chain, clipByGlobalNorm, clipByValue, type Hyper } from "momenta-optim";
 import { callText, optimizerKind } from "./optimizers.ts";
 import { scheduleKind } from "./schedules.ts";
 import type { RacerSetup, Setup } from "./setup.ts";

@@ -2,12 +2,7 @@
  * The Playground's landscapes: the Lab's catalog, plus one adapter the seed stories need and the Lab
  * does not have — a "silent" parameter that the loss never touches, where only weight decay moves it.
  */
-import {
-  LANDSCAPES,
-  type Landscape,
-  type LandscapeEntry,
-  landscapeById,
-} from "../../src/lab/landscapes/index.ts";
+import { LANDSCAPES, type Landscape, type LandscapeEntry, landscapeById } from "@momenta/landscapes";
 
 /** f = ½·s·(x − 1)²: x is loud (curvature s), y is silent (∂f/∂y = 0 everywhere). */
 function silent(s: number): Landscape {

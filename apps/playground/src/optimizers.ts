@@ -20,7 +20,7 @@ import {
   scheduleFreeAdamw,
   sgd,
   sgdw,
-} from "momenta";
+} from "momenta-optim";
 import { bool, fmt, num, type Spec, type Values } from "./spec.ts";
 
 /** What the inspector may derive from the state: Adam's bias-corrected moments, RMSprop's or Adagrad's accumulator. */

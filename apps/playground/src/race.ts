@@ -5,8 +5,9 @@
  * gradient for the inspector, and for Muon a 1×2 matrix leaf (Muon orthogonalizes matrices; a plain
  * vector would go to its AdamW part).
  */
-import { createOptimizer, type OptimizerHandle, type Tree } from "momenta";
-import { noisyGradient } from "../../src/lab/landscapes/index.ts";
+
+import { noisyGradient } from "@momenta/landscapes";
+import { createOptimizer, type OptimizerHandle, type Tree } from "momenta-optim";
 import { type BuiltRacer, buildRacer } from "./build.ts";
 import type { Landscape } from "./landscapes.ts";
 import { optimizerKind } from "./optimizers.ts";

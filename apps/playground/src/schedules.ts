@@ -10,7 +10,7 @@ import {
   linearLr,
   oneCycleLr,
   warmupCosineDecay,
-} from "momenta";
+} from "momenta-optim";
 import { fmt, num, type Spec, str, type Values } from "./spec.ts";
 
 export interface ScheduleKind {

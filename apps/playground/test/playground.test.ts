@@ -8,6 +8,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { openSite, type Site, watch } from "@momenta/browser-test";
+import { type Landscape, landscapeById, noisyGradient } from "@momenta/landscapes";
 import {
   adam,
   adamw,
@@ -18,15 +20,13 @@ import {
   type GradientTransformation,
   rmsprop,
   sgd,
-} from "momenta";
+} from "momenta-optim";
 import type { BrowserContext, Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Landscape, landscapeById, noisyGradient } from "../../src/lab/landscapes/index.ts";
-import { openSite, type Site, watch } from "./browser.ts";
 
 const ARTIFACTS = fileURLToPath(new URL("./artifacts/", import.meta.url));
-const CONFIG = fileURLToPath(new URL("../../web/vite.config.ts", import.meta.url));
+const CONFIG = fileURLToPath(new URL("../vite.config.ts", import.meta.url));
 
 type Point = [number, number, number];
 interface DrawnRun {

@@ -1,12 +1,12 @@
 /** The Playground's setup: URL schema, presets, and that every racer builds and steps (in Node, no browser). */
 import { describe, expect, it } from "vitest";
-import { buildRacer } from "../../web/src/build.ts";
-import { makeLandscape } from "../../web/src/landscapes.ts";
-import { OPTIMIZERS } from "../../web/src/optimizers.ts";
-import { PRESETS } from "../../web/src/presets.ts";
-import { createRace } from "../../web/src/race.ts";
-import { SCHEDULES } from "../../web/src/schedules.ts";
-import { decodeFragment, defaultSetup, encodeFragment, racer, setupData } from "../../web/src/setup.ts";
+import { buildRacer } from "../src/build.ts";
+import { makeLandscape } from "../src/landscapes.ts";
+import { OPTIMIZERS } from "../src/optimizers.ts";
+import { PRESETS } from "../src/presets.ts";
+import { createRace } from "../src/race.ts";
+import { SCHEDULES } from "../src/schedules.ts";
+import { decodeFragment, defaultSetup, encodeFragment, racer, setupData } from "../src/setup.ts";
 
 const bad = (data: unknown) => decodeFragment(`#${encodeURIComponent(JSON.stringify(data))}`, "ravine");
 const minimal = { v: 1, landscape: { id: "ravine" }, racers: [{ kind: "adam" }] };

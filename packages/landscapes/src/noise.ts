@@ -1,4 +1,4 @@
-import { normal, rng } from "../../rng.ts";
+import { normal, rng } from "momenta-optim";
 import type { Landscape } from "./landscape.ts";
 
 export interface NoiseOptions {

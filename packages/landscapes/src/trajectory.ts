@@ -1,9 +1,5 @@
-import {
-  type CreateOptimizerOptions,
-  createOptimizer,
-  type OptimizerHandle,
-} from "../../create-optimizer.ts";
-import type { GradientTransformation } from "../../transform.ts";
+import type { GradientTransformation } from "momenta-optim";
+import { type CreateOptimizerOptions, createOptimizer, type OptimizerHandle } from "momenta-optim";
 import type { Landscape } from "./landscape.ts";
 import { type GradientOracle, type NoiseOptions, noisyGradient } from "./noise.ts";
 

@@ -1,6 +1,6 @@
+import { LANDSCAPES, landscapeById } from "@momenta/landscapes";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { LANDSCAPES, landscapeById } from "../../../src/lab/landscapes/index.ts";
 
 const IDS = ["ravine", "rosenbrock", "saddle", "plateau", "sharp-wide", "multi-basin", "lj-trimer"];
 
@@ -109,9 +109,7 @@ describe("landscapeById", () => {
 
 describe("the factories check their own options", () => {
   it("names the option and its range", async () => {
-    const { ravine, saddle, plateau, sharpWide, rosenbrock } = await import(
-      "../../../src/lab/landscapes/index.ts"
-    );
+    const { ravine, saddle, plateau, sharpWide, rosenbrock } = await import("@momenta/landscapes");
     expect(() => ravine({ condition: 0 })).toThrow(/ravine: condition must be/);
     expect(() => saddle({ quartic: 0 })).toThrow(/saddle: quartic must be/);
     expect(() => plateau({ slope: -1 })).toThrow(/plateau: slope must be/);

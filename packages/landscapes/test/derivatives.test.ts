@@ -1,5 +1,5 @@
+import { rng } from "momenta-optim";
 import { describe, expect, it } from "vitest";
-import { rng } from "../../../src/rng.ts";
 import { CASES, sampleable } from "./helpers.ts";
 
 const POINTS = 200;

@@ -1,4 +1,4 @@
-import { LANDSCAPES, type Landscape, type LandscapeEntry } from "../../../src/lab/landscapes/index.ts";
+import { LANDSCAPES, type Landscape, type LandscapeEntry } from "@momenta/landscapes";
 
 /** Defaults plus every corner of the parameter box: the extremes are where formulas break. */
 export function configs(entry: LandscapeEntry): Record<string, number>[] {

@@ -1,5 +1,5 @@
+import { noisyGradient, rosenbrock, saddle } from "@momenta/landscapes";
 import { describe, expect, it } from "vitest";
-import { noisyGradient, rosenbrock, saddle } from "../../../src/lab/landscapes/index.ts";
 
 describe("noisyGradient", () => {
   const l = rosenbrock();

@@ -1,13 +1,6 @@
+import { makeRunner, noisyGradient, ravine, rosenbrock, saddle, trajectory } from "@momenta/landscapes";
+import { adam, chain, sgd } from "momenta-optim";
 import { describe, expect, it } from "vitest";
-import { adam, chain, sgd } from "../../../src/index.ts";
-import {
-  makeRunner,
-  noisyGradient,
-  ravine,
-  rosenbrock,
-  saddle,
-  trajectory,
-} from "../../../src/lab/landscapes/index.ts";
 
 describe("trajectory", () => {
   it("plain sgd equals a hand-written GD loop bit for bit", () => {

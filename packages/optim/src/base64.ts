@@ -1,5 +1,5 @@
 /** Exact, platform-independent encoding of float arrays as little-endian bytes in base64 (no Node Buffer, so it runs in browsers). */
-import type { Dtype, FloatArray } from "./tree.ts";
+import type { Dtype, FloatArray } from "./tree.js";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const LOOKUP = new Int16Array(128).fill(-1);

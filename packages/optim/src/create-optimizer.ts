@@ -1,14 +1,14 @@
-import { type Fused, fuse, type KernelName } from "./kernels/fused.ts";
-import { layoutOf, mirror } from "./kernels/layout.ts";
-import type { ThreadPool } from "./kernels/wasm-kernels.ts";
-import { copyStateInto, decodeStateLike, type Encoded, encodeState } from "./state-dict.ts";
+import { type Fused, fuse, type KernelName } from "./kernels/fused.js";
+import { layoutOf, mirror } from "./kernels/layout.js";
+import type { ThreadPool } from "./kernels/wasm-kernels.js";
+import { copyStateInto, decodeStateLike, type Encoded, encodeState } from "./state-dict.js";
 import {
   type AnyTransformation,
   applyUpdates,
   type GradientTransformation,
   type Hyperparams,
-} from "./transform.ts";
-import { assertSameStructure, flatten, leavesOf, mapTree, type Tree } from "./tree.ts";
+} from "./transform.js";
+import { assertSameStructure, flatten, leavesOf, mapTree, type Tree } from "./tree.js";
 
 export interface CreateOptimizerOptions {
   /**

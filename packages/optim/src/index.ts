@@ -1,97 +1,104 @@
 // Trees
 
-export { base64ToFloats, floatsToBase64 } from "./base64.ts";
+export { base64ToFloats, floatsToBase64 } from "./base64.js";
 // Clipping
-export * from "./clipping/adaptive-grad-clip.ts";
-export * from "./clipping/clip-by-block-norm.ts";
+export * from "./clipping/adaptive-grad-clip.js";
+export * from "./clipping/clip-by-block-norm.js";
 // Modern optimizers (Lion, LAMB, Adafactor, Muon, Schedule-Free AdamW) and their pieces
-export * from "./clipping/clip-by-block-rms.ts";
-export * from "./clipping/clip-by-global-norm.ts";
-export * from "./clipping/clip-by-value.ts";
-export * from "./create-optimizer.ts";
+export * from "./clipping/clip-by-block-rms.js";
+export * from "./clipping/clip-by-global-norm.js";
+export * from "./clipping/clip-by-value.js";
+export * from "./create-optimizer.js";
 // Weight decay helpers
-export * from "./decay/exclude-bias-and-norm.ts";
-export * from "./decay/rescale-weight-decay.ts";
-export * from "./hyper.ts";
+export * from "./decay/exclude-bias-and-norm.js";
+export * from "./decay/rescale-weight-decay.js";
+export * from "./hyper.js";
 // Fast kernels
-export * from "./kernels/arena.ts";
-export type { KernelName } from "./kernels/fused.ts";
-export { type ThreadPool, wasmAvailable } from "./kernels/wasm-kernels.ts";
-export * from "./optimizers/adadelta.ts";
-export * from "./optimizers/adafactor.ts";
-export * from "./optimizers/adagrad.ts";
-export * from "./optimizers/adam.ts";
-export * from "./optimizers/adamax.ts";
-export * from "./optimizers/adamw.ts";
+export * from "./kernels/arena.js";
+export type { KernelName } from "./kernels/fused.js";
+export {
+  kernelModule,
+  kernelsFor,
+  type ThreadPool,
+  type WasmKernels,
+  wasmAvailable,
+} from "./kernels/wasm-kernels.js";
+export * from "./optimizers/adadelta.js";
+export * from "./optimizers/adafactor.js";
+export * from "./optimizers/adagrad.js";
+export * from "./optimizers/adam.js";
+export * from "./optimizers/adamax.js";
+export * from "./optimizers/adamw.js";
 // Optimizers
-export type { CommonOptions, DecayWith, Optimizer, OptimizerState } from "./optimizers/common.ts";
-export * from "./optimizers/lamb.ts";
-export * from "./optimizers/lion.ts";
-export * from "./optimizers/muon.ts";
-export * from "./optimizers/nadam.ts";
-export * from "./optimizers/radam.ts";
-export * from "./optimizers/rmsprop.ts";
-export * from "./optimizers/schedule-free-adamw.ts";
-export * from "./optimizers/sgd.ts";
-export * from "./optimizers/sgdw.ts";
+export type { CommonOptions, DecayWith, Optimizer, OptimizerState } from "./optimizers/common.js";
+export * from "./optimizers/lamb.js";
+export * from "./optimizers/lion.js";
+export * from "./optimizers/muon.js";
+export * from "./optimizers/nadam.js";
+export * from "./optimizers/radam.js";
+export * from "./optimizers/rmsprop.js";
+export * from "./optimizers/schedule-free-adamw.js";
+export * from "./optimizers/sgd.js";
+export * from "./optimizers/sgdw.js";
+export * from "./rng.js";
 // Schedules
-export type { BaseSchedule } from "./schedules/base.ts";
-export * from "./schedules/constant-lr.ts";
-export * from "./schedules/cosine-annealing-lr.ts";
-export * from "./schedules/cosine-annealing-warm-restarts.ts";
-export * from "./schedules/cyclic-lr.ts";
-export * from "./schedules/exponential-lr.ts";
-export { join } from "./schedules/join.ts";
-export * from "./schedules/lambda-lr.ts";
-export * from "./schedules/linear-lr.ts";
-export { type MultiStepLrOptions, multiStepLr } from "./schedules/multi-step-lr.ts";
-export * from "./schedules/one-cycle-lr.ts";
-export * from "./schedules/polynomial-lr.ts";
-export * from "./schedules/reduce-lr-on-plateau.ts";
-export * from "./schedules/sequential-lr.ts";
-export * from "./schedules/step-lr.ts";
-export * from "./schedules/warmup-cosine-decay.ts";
-export * from "./schedules/warmup-stable-decay.ts";
-export * from "./state-dict.ts";
+export type { BaseSchedule } from "./schedules/base.js";
+export * from "./schedules/constant-lr.js";
+export * from "./schedules/cosine-annealing-lr.js";
+export * from "./schedules/cosine-annealing-warm-restarts.js";
+export * from "./schedules/cyclic-lr.js";
+export * from "./schedules/exponential-lr.js";
+export { join } from "./schedules/join.js";
+export * from "./schedules/lambda-lr.js";
+export * from "./schedules/linear-lr.js";
+export { type MultiStepLrOptions, multiStepLr } from "./schedules/multi-step-lr.js";
+export * from "./schedules/one-cycle-lr.js";
+export * from "./schedules/polynomial-lr.js";
+export * from "./schedules/reduce-lr-on-plateau.js";
+export * from "./schedules/sequential-lr.js";
+export * from "./schedules/step-lr.js";
+export * from "./schedules/warmup-cosine-decay.js";
+export * from "./schedules/warmup-stable-decay.js";
+export * from "./state-dict.js";
 // The contract
-export * from "./transform.ts";
+export * from "./transform.js";
 // Building blocks
-export * from "./transforms/add-decayed-weights.ts";
-export * from "./transforms/orthogonalize.ts";
-export * from "./transforms/scale.ts";
-export * from "./transforms/scale-by-adadelta.ts";
-export * from "./transforms/scale-by-adam.ts";
-export * from "./transforms/scale-by-adamax.ts";
-export * from "./transforms/scale-by-factored-rms.ts";
-export * from "./transforms/scale-by-learning-rate.ts";
-export * from "./transforms/scale-by-lion.ts";
-export * from "./transforms/scale-by-muon.ts";
-export * from "./transforms/scale-by-nadam.ts";
-export * from "./transforms/scale-by-param-block-rms.ts";
-export * from "./transforms/scale-by-radam.ts";
-export * from "./transforms/scale-by-rms.ts";
-export * from "./transforms/scale-by-rss.ts";
-export * from "./transforms/scale-by-schedule.ts";
-export * from "./transforms/scale-by-trust-ratio.ts";
-export * from "./transforms/trace.ts";
-export * from "./tree.ts";
+export * from "./transforms/add-decayed-weights.js";
+export * from "./transforms/orthogonalize.js";
+export * from "./transforms/scale.js";
+export * from "./transforms/scale-by-adadelta.js";
+export * from "./transforms/scale-by-adam.js";
+export * from "./transforms/scale-by-adamax.js";
+export * from "./transforms/scale-by-factored-rms.js";
+export * from "./transforms/scale-by-learning-rate.js";
+export * from "./transforms/scale-by-lion.js";
+export * from "./transforms/scale-by-muon.js";
+export * from "./transforms/scale-by-nadam.js";
+export * from "./transforms/scale-by-param-block-rms.js";
+export * from "./transforms/scale-by-radam.js";
+export * from "./transforms/scale-by-rms.js";
+export * from "./transforms/scale-by-rss.js";
+export * from "./transforms/scale-by-schedule.js";
+export * from "./transforms/scale-by-trust-ratio.js";
+export * from "./transforms/trace.js";
+export * from "./tree.js";
 // Wrappers
-export * from "./wrappers/accumulate-gradients.ts";
-export * from "./wrappers/average-params.ts";
-export * from "./wrappers/freeze.ts";
-export * from "./wrappers/inject-hyperparams.ts";
-export * from "./wrappers/lookahead.ts";
-export * from "./wrappers/partition.ts";
-export * from "./wrappers/schedule-free.ts";
-export * from "./wrappers/skip-non-finite.ts";
+export * from "./wrappers/accumulate-gradients.js";
+export * from "./wrappers/average-params.js";
+export * from "./wrappers/freeze.js";
+export * from "./wrappers/inject-hyperparams.js";
+export * from "./wrappers/lookahead.js";
+export * from "./wrappers/partition.js";
+export * from "./wrappers/schedule-free.js";
+export * from "./wrappers/skip-non-finite.js";
 
 // Diagnostics
 
-export * from "./diagnostics/finite-difference-hvp.ts";
-export * from "./diagnostics/hessian-trace.ts";
-export * from "./diagnostics/observe.ts";
-export type { Hvp } from "./diagnostics/probes.ts";
-export * from "./diagnostics/stats.ts";
-export * from "./diagnostics/stats-format.ts";
-export * from "./diagnostics/top-eigenvalue.ts";
-export * from "./diagnostics/v-scar.ts";
+export * from "./diagnostics/finite-difference-hvp.js";
+export * from "./diagnostics/hessian-trace.js";
+export * from "./diagnostics/observe.js";
+export type { Hvp } from "./diagnostics/probes.js";
+export * from "./diagnostics/stats.js";
+export * from "./diagnostics/stats-format.js";
+export * from "./diagnostics/top-eigenvalue.js";
+export * from "./diagnostics/v-scar.js";

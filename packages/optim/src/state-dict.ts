@@ -6,8 +6,8 @@
  * decimal text. Restoring checks the whole candidate against the live state (same keys, same kinds,
  * same dtypes and lengths, finite buffers, non-negative integer counts) before copying anything in.
  */
-import { base64ToFloats, floatsToBase64 } from "./base64.ts";
-import { isFloatArray } from "./tree.ts";
+import { base64ToFloats, floatsToBase64 } from "./base64.js";
+import { isFloatArray } from "./tree.js";
 
 export type Encoded =
   | number

@@ -18,7 +18,7 @@ import {
   leavesOf,
   showPath,
   type Tree,
-} from "./tree.ts";
+} from "./tree.js";
 
 export interface GradientTransformation<S = unknown> {
   /** Creates the state for these params (buffers shaped like them). */

@@ -13,7 +13,7 @@ import {
   sgd,
   sgdw,
   type Tree,
-} from "momenta";
+} from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { quadraticGrads, randomTree, snapshot, trainWithResume } from "./helpers.ts";
 

@@ -5,7 +5,7 @@ import {
   type GradientTransformation,
   leavesOf,
   type Tree,
-} from "momenta";
+} from "momenta-optim";
 import { expect } from "vitest";
 import { rng } from "../src/rng.ts";
 

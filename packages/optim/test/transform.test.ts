@@ -14,7 +14,7 @@ import {
   sgd,
   type Tree,
   trace,
-} from "momenta";
+} from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { quadraticGrads, randomTree, snapshot } from "./helpers.ts";
 

@@ -10,7 +10,7 @@ import {
   type Tree,
   zerosLike,
   zipLeaves,
-} from "momenta";
+} from "momenta-optim";
 import { describe, expect, it } from "vitest";
 
 const f32 = (...v: number[]) => Float32Array.from(v);

@@ -2,8 +2,8 @@
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
+import { useBackend } from "@momenta/tfjs-node";
 import { describe, expect, it, vi } from "vitest";
-import { useBackend } from "../../src/cli/backend.ts";
 
 describe("useBackend", () => {
   it("starts wasm when it can", async () => {

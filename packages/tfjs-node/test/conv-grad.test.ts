@@ -2,11 +2,11 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import "@tensorflow/tfjs-backend-cpu";
+import { conv2dFilterGradient, registerConvFilterGradient } from "@momenta/tfjs-node";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
+import { Mulberry32 } from "momenta-optim";
 import { describe, expect, it } from "vitest";
-import { conv2dFilterGradient, registerConvFilterGradient } from "../../src/cli/conv-grad.ts";
-import { Mulberry32 } from "../../src/rng.ts";
 
 const require = createRequire(import.meta.url);
 setWasmPaths(`${join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist")}/`);

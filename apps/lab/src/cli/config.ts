@@ -9,8 +9,9 @@
  * Schedule step counts left out default to the run's length (`resolveSchedule`), so a run made
  * longer on resume (`--resume … --epochs N`) stretches such a schedule to its new length.
  */
+
+import { inInterval } from "momenta-optim";
 import { z } from "zod";
-import { inInterval } from "../hyper.ts";
 import { ConfigError, type KeysAt, renderIssues, type Sources, valueAt } from "./errors.ts";
 
 export const OPTIMIZERS = [

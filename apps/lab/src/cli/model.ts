@@ -5,8 +5,9 @@
  * (`hidden1`, `conv1`, `output`…), so variables — and so momenta's leaf paths — are the same in
  * every run.
  */
+
+import { CLASSES, PIXELS } from "@momenta/mnist";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { CLASSES, PIXELS } from "./data.ts";
 
 export const MODELS = ["mlp", "cnn"] as const;
 export type ModelType = (typeof MODELS)[number];

@@ -33,7 +33,7 @@ import {
   stepLr,
   warmupCosineDecay,
   warmupStableDecay,
-} from "../index.ts";
+} from "momenta-optim";
 import {
   type Config,
   type OptimizerConfig,

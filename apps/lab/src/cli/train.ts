@@ -10,17 +10,15 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { CLASSES, type Digits, loadDigits, PIXELS, splitDigits } from "@momenta/mnist/node";
+import { useBackend } from "@momenta/tfjs-node";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { observe } from "../diagnostics/observe.ts";
-import type { OptimizerStats } from "../diagnostics/stats.ts";
-import { formatStats, toJsonl } from "../diagnostics/stats-format.ts";
-import { Mulberry32 } from "../rng.ts";
-import { MomentaOptimizer, tfjsOptimizer } from "../tfjs/index.ts";
-import { useBackend } from "./backend.ts";
+import type { OptimizerStats } from "momenta-optim";
+import { formatStats, Mulberry32, observe, toJsonl } from "momenta-optim";
+import { MomentaOptimizer, tfjsOptimizer } from "momenta-optim/tfjs";
 import { type CheckpointState, readArtifacts, saveCheckpoint } from "./checkpoint.ts";
 import { type Config, stepsPerEpoch } from "./config.ts";
-import { CLASSES, type Digits, loadDigits, PIXELS, splitDigits } from "./data.ts";
 import { type EpochMetrics, writeMetrics } from "./metrics.ts";
 import { buildModel, describeModel } from "./model.ts";
 import { buildTransform } from "./optimizer.ts";

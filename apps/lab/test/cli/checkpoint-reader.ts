@@ -2,9 +2,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
+import { stateFromWords } from "momenta-optim/tfjs";
 import type { CheckpointState } from "../../src/cli/checkpoint.ts";
 import { readArtifacts } from "../../src/cli/checkpoint.ts";
-import { stateFromWords } from "../../src/tfjs/optimizer.ts";
 
 export async function readCheckpoint(out: string) {
   const folder = join(out, "checkpoint");

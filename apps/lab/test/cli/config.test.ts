@@ -1,7 +1,7 @@
 /** `momenta train`'s config: flags and JSON files validated by one schema, with messages that say what is allowed. */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import * as m from "momenta";
+import * as m from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LR, OPTIMIZERS, parseConfig, resolveSchedule, SCHEDULES } from "../../src/cli/config.ts";
 import { configInput } from "../../src/cli/flags.ts";

@@ -1,7 +1,7 @@
-import { checkNumber } from "../hyper.ts";
-import { type GradientTransformation, paramLeaves } from "../transform.ts";
-import { flatten, leafShape, leavesOf, type Tree } from "../tree.ts";
-import { pNorm } from "./norms.ts";
+import { checkNumber } from "../hyper.js";
+import { type GradientTransformation, paramLeaves } from "../transform.js";
+import { flatten, leafShape, leavesOf, type Tree } from "../tree.js";
+import { pNorm } from "./norms.js";
 
 /**
  * Unit-wise adaptive gradient clipping (AGC, Brock et al. 2021). A unit is a slice along the first

@@ -1,7 +1,7 @@
-import { checkNumber } from "../hyper.ts";
-import type { GradientTransformation } from "../transform.ts";
-import { leavesOf, type Tree } from "../tree.ts";
-import { checkNormType, pNorm } from "./norms.ts";
+import { checkNumber } from "../hyper.js";
+import type { GradientTransformation } from "../transform.js";
+import { leavesOf, type Tree } from "../tree.js";
+import { checkNormType, pNorm } from "./norms.js";
 
 /** Per-leaf clipping: each leaf scaled by `min(1, maxNorm/(‖leaf‖ + 1e-6))` on its own. */
 export function clipByBlockNorm(

@@ -1,7 +1,7 @@
-import { checkNumber } from "../hyper.ts";
-import type { GradientTransformation } from "../transform.ts";
-import { leavesOf, type Tree } from "../tree.ts";
-import { pNorm } from "./norms.ts";
+import { checkNumber } from "../hyper.js";
+import type { GradientTransformation } from "../transform.js";
+import { leavesOf, type Tree } from "../tree.js";
+import { pNorm } from "./norms.js";
 
 /**
  * Adafactor's update clipping, each leaf on its own: `u ← u / max(1, RMS(u)/d)` with

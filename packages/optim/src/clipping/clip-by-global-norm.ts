@@ -1,7 +1,7 @@
-import { checkBoolean, checkNumber } from "../hyper.ts";
-import type { GradientTransformation } from "../transform.ts";
-import { leavesOf, type Tree } from "../tree.ts";
-import { checkNormType, globalNorm } from "./norms.ts";
+import { checkBoolean, checkNumber } from "../hyper.js";
+import type { GradientTransformation } from "../transform.js";
+import { leavesOf, type Tree } from "../tree.js";
+import { checkNormType, globalNorm } from "./norms.js";
 
 export interface ClipByGlobalNormOptions {
   /** 2 (default), Infinity, or any p > 0. */

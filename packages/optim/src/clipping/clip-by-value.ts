@@ -1,6 +1,6 @@
-import { checkNumber } from "../hyper.ts";
-import type { GradientTransformation } from "../transform.ts";
-import { leavesOf, type Tree } from "../tree.ts";
+import { checkNumber } from "../hyper.js";
+import type { GradientTransformation } from "../transform.js";
+import { leavesOf, type Tree } from "../tree.js";
 
 /** `torch.nn.utils.clip_grad_value_`: every coordinate clamped to [−clipValue, clipValue] (NaN stays NaN). */
 export function clipByValue(clipValue: number): GradientTransformation<null> {

@@ -1,5 +1,5 @@
 /** Vector p-norms as PyTorch computes them (∞: largest magnitude; NaN propagates). */
-import type { FloatArray } from "../tree.ts";
+import type { FloatArray } from "../tree.js";
 
 export function pNorm(a: ArrayLike<number>, p: number, from = 0, to = a.length): number {
   if (p === Infinity) {

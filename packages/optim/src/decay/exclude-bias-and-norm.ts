@@ -1,4 +1,4 @@
-import { type Leaf, leafShape } from "../tree.ts";
+import { type Leaf, leafShape } from "../tree.js";
 
 /**
  * The usual "don't decay these" mask: false (no decay) for 1-D leaves — biases, norm scales and

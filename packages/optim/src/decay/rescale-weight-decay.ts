@@ -1,4 +1,4 @@
-import { checkNumber } from "../hyper.ts";
+import { checkNumber } from "../hyper.js";
 
 /**
  * With decoupled decay the pull toward zero per step is lr·λ, so to keep the regularization when you

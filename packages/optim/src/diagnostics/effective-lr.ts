@@ -13,9 +13,9 @@
  * error is at most that of a simple random sample, √(q(1−q)/sampleSize): 0.55 percentile points at
  * 1σ for the median with the default 8192.
  */
-import { rng } from "../rng.ts";
-import type { FloatArray } from "../tree.ts";
-import type { EffectiveLrStats } from "./stats.ts";
+import { rng } from "../rng.js";
+import type { FloatArray } from "../tree.js";
+import type { EffectiveLrStats } from "./stats.js";
 
 export interface EffectiveLrInput {
   v: readonly FloatArray[];

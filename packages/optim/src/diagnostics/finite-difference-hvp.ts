@@ -17,9 +17,9 @@
  *
  * Each product costs two gradients. `params` are read, never written; `grad` receives new trees.
  */
-import { checkKeys, checkNumber } from "../hyper.ts";
-import { type FloatArray, leavesOf, mapTree, type Tree } from "../tree.ts";
-import { dot, type Hvp } from "./probes.ts";
+import { checkKeys, checkNumber } from "../hyper.js";
+import { type FloatArray, leavesOf, mapTree, type Tree } from "../tree.js";
+import { dot, type Hvp } from "./probes.js";
 
 export interface FiniteDifferenceHvpOptions {
   /** The relative step; default ∛(machine epsilon of the params' dtype). */

@@ -10,10 +10,10 @@
  * estimates it. The probes come from a seeded generator (mulberry32): the same seed gives the same
  * estimate.
  */
-import { checkInteger, checkKeys, checkNumber } from "../hyper.ts";
-import { rng } from "../rng.ts";
-import { leavesOf, type Tree } from "../tree.ts";
-import { applyHvp, dot, type Hvp, rademacherLike } from "./probes.ts";
+import { checkInteger, checkKeys, checkNumber } from "../hyper.js";
+import { rng } from "../rng.js";
+import { leavesOf, type Tree } from "../tree.js";
+import { applyHvp, dot, type Hvp, rademacherLike } from "./probes.js";
 
 export interface HessianTraceOptions {
   /** Probes. Default 100. */

@@ -9,9 +9,9 @@
  * they wrap, so around `skipNonFinite(adamw(…))` the alias's description cannot be seen — put
  * `observe` inside such wrappers, or use `injectHyperparams`, whose live view is read through them.
  */
-import { valueAt } from "../hyper.ts";
-import type { AnyTransformation } from "../transform.ts";
-import { type FloatArray, isFloatArray, type Mask } from "../tree.ts";
+import { valueAt } from "../hyper.js";
+import type { AnyTransformation } from "../transform.js";
+import { type FloatArray, isFloatArray, type Mask } from "../tree.js";
 
 /** The fields of an alias's fusion description that observe reads (see `optimizers/fusion.ts`). */
 export interface AliasSpec {

@@ -29,19 +29,19 @@
  * State: `{ count, clippedSteps, inner }` (plus `typical` with `vScar`) — plain data, saved by
  * `stateDict()`. `hyperparams` is forwarded, so `createOptimizer(...).hyperparams` still works.
  */
-import { checkInteger, checkKeys, checkNumber } from "../hyper.ts";
+import { checkInteger, checkKeys, checkNumber } from "../hyper.js";
 import {
   type AnyTransformation,
   buffersLike,
   type GradientTransformation,
   updateLeaves,
-} from "../transform.ts";
-import { assertSameStructure, type FloatArray, flatten, leavesOf, resolveMask, type Tree } from "../tree.ts";
-import { checkInner, innerHyperparams, type Wrapped } from "../wrappers/inner.ts";
-import { effectiveLr } from "./effective-lr.ts";
-import { aliasCount, aliasHyperparams, type Found, introspect, isActive } from "./introspect.ts";
-import type { ClipStats, DecayStats, LeafStats, OptimizerStats } from "./stats.ts";
-import { findVScars, type ResolvedVScarOptions, updateTypicalGradSq, type VScarOptions } from "./v-scar.ts";
+} from "../transform.js";
+import { assertSameStructure, type FloatArray, flatten, leavesOf, resolveMask, type Tree } from "../tree.js";
+import { checkInner, innerHyperparams, type Wrapped } from "../wrappers/inner.js";
+import { effectiveLr } from "./effective-lr.js";
+import { aliasCount, aliasHyperparams, type Found, introspect, isActive } from "./introspect.js";
+import type { ClipStats, DecayStats, LeafStats, OptimizerStats } from "./stats.js";
+import { findVScars, type ResolvedVScarOptions, updateTypicalGradSq, type VScarOptions } from "./v-scar.js";
 
 export interface ObserveOptions {
   /** Report every k-th update (the k-th, 2k-th, …). Default 10. */

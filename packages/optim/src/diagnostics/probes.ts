@@ -3,8 +3,8 @@
  * has the params' structure and dtypes (so a Hessian-vector product written for gradients accepts
  * it), dot products and norms are accumulated in float64.
  */
-import { normal, rng } from "../rng.ts";
-import { assertSameStructure, type FloatArray, leavesOf, mapTree, type Tree } from "../tree.ts";
+import { normal, rng } from "../rng.js";
+import { assertSameStructure, type FloatArray, leavesOf, mapTree, type Tree } from "../tree.js";
 
 /** A Hessian-vector product: `hvp(v)` returns H·v, a tree of the params' structure. */
 export type Hvp = (v: Tree) => Tree;

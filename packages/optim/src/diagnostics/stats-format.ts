@@ -12,7 +12,7 @@
  * clipped; `lrEff min…[p10 p50 p90]…max`, with `≈` before the bracket when the percentiles are
  * sampled; the non-finite counts appear only when one is non-zero.
  */
-import type { OptimizerStats } from "./stats.ts";
+import type { OptimizerStats } from "./stats.js";
 
 /** 3 significant digits; exponent form below 1e-3 and from 1e4. */
 export function formatNumber(x: number): string {

@@ -8,9 +8,9 @@
  * When the two largest magnitudes are close (or equal, as for ±λ) convergence is slow or absent;
  * `converged: false` says so.
  */
-import { checkInteger, checkKeys, checkNumber } from "../hyper.ts";
-import { leavesOf, mapTree, type Tree } from "../tree.ts";
-import { applyHvp, dot, gaussianLike, type Hvp } from "./probes.ts";
+import { checkInteger, checkKeys, checkNumber } from "../hyper.js";
+import { leavesOf, mapTree, type Tree } from "../tree.js";
+import { applyHvp, dot, gaussianLike, type Hvp } from "./probes.js";
 
 export interface TopEigenvalueOptions {
   /** Hessian-vector products at most. Default 100. */

@@ -26,8 +26,8 @@
  * smallest integer s (the β2ᵗ term is the bias correction still to come). AMSGrad's max never
  * decreases: its recovery is null.
  */
-import type { FloatArray } from "../tree.ts";
-import type { VScar, VScarReport } from "./stats.ts";
+import type { FloatArray } from "../tree.js";
+import type { VScar, VScarReport } from "./stats.js";
 
 export interface VScarOptions {
   /** The horizon of the running E[g²] estimate, in steps (ρ = 1 − 1/window). Default 100. */

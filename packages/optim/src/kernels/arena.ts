@@ -8,7 +8,7 @@
  * grows in place and can be handed to worker threads; a non-shared one cannot grow without
  * detaching every view, so it is made with room to spare and refuses to outgrow it.
  */
-import { type FloatArray, mapTree, type Tree } from "../tree.ts";
+import { type FloatArray, mapTree, type Tree } from "../tree.js";
 
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit

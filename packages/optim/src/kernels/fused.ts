@@ -6,9 +6,9 @@
  * advances exactly as the reference would, so `stateDict()`, resume, schedules and masks behave the
  * same whichever kernel runs.
  */
-import { globalNorm } from "../clipping/norms.ts";
-import type { AnyTransformation } from "../transform.ts";
-import { type FloatArray, resolveMask, type Tree } from "../tree.ts";
+import { globalNorm } from "../clipping/norms.js";
+import type { AnyTransformation } from "../transform.js";
+import { type FloatArray, resolveMask, type Tree } from "../tree.js";
 import {
   type AdagradScalars,
   type AdamScalars,
@@ -20,10 +20,10 @@ import {
   rmspropJs,
   type SgdScalars,
   sgdJs,
-} from "./js-kernels.ts";
-import { type Layout, mirror, spanOf } from "./layout.ts";
-import { BUFFERS, type BufferName, type Plan, plan, resolveStep, stepScalars } from "./plan.ts";
-import { kernelsFor, type ThreadPool, wasmAvailable } from "./wasm-kernels.ts";
+} from "./js-kernels.js";
+import { type Layout, mirror, spanOf } from "./layout.js";
+import { BUFFERS, type BufferName, type Plan, plan, resolveStep, stepScalars } from "./plan.js";
+import { kernelsFor, type ThreadPool, wasmAvailable } from "./wasm-kernels.js";
 
 export type KernelName = "reference" | "js" | "wasm";
 

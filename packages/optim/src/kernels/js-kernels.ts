@@ -27,7 +27,7 @@
  *   general pair, with every flag a plain loop-invariant branch, covers the rest.
  * Correctness depends on none of this: if V8 did not inline, the same arithmetic runs, slower.
  */
-import type { FloatArray } from "../tree.ts";
+import type { FloatArray } from "../tree.js";
 
 /** Scalars shared by every kernel: u ← round(g·coef) (clip and maximize folded in), L2, decay, lr. */
 export interface Scalars {

@@ -3,8 +3,8 @@
  * allocations of one buffer: then the optimizer's buffers can mirror that layout and a kernel can
  * sweep any run of consecutive leaves in one call. Other trees are handled leaf by leaf.
  */
-import type { FloatArray } from "../tree.ts";
-import { type Arena, allocate, arenaOf, paddedLength } from "./arena.ts";
+import type { FloatArray } from "../tree.js";
+import { type Arena, allocate, arenaOf, paddedLength } from "./arena.js";
 
 export interface Layout {
   /** Element offset of each leaf from the first, padding included. */

@@ -4,10 +4,10 @@
  * objects. Shared by the fused kernels (src/kernels/fused.ts) and the TF.js ops path (src/tfjs/ops.ts),
  * so both read the same state and compute the same numbers as the reference chain.
  */
-import { valueAt } from "../hyper.ts";
-import type { FusionSpec } from "../optimizers/fusion.ts";
-import type { AnyTransformation } from "../transform.ts";
-import type { FloatArray } from "../tree.ts";
+import { valueAt } from "../hyper.js";
+import type { FusionSpec } from "../optimizers/fusion.js";
+import type { AnyTransformation } from "../transform.js";
+import type { FloatArray } from "../tree.js";
 
 export interface ClipSpec {
   kind: "clip-global-norm";

@@ -1,6 +1,6 @@
 /** Loading the WebAssembly kernels and binding them to an arena's memory. */
-import { base64ToBytes } from "../base64.ts";
-import { KERNELS_WASM_BASE64 } from "./wasm/kernels.generated.ts";
+import { base64ToBytes } from "../base64.js";
+import { KERNELS_WASM_BASE64 } from "./wasm/kernels.generated.js";
 
 export interface WasmKernels {
   adam(...args: number[]): void;

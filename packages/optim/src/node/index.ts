@@ -1,2 +1,2 @@
 // momenta/node: what only Node can do.
-export * from "./thread-pool.ts";
+export * from "./thread-pool.js";

@@ -5,7 +5,7 @@
  * block their main thread; there, run the optimizer in a Web Worker.)
  */
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
-import { kernelModule, kernelsFor, type ThreadPool, type WasmKernels } from "../kernels/wasm-kernels.ts";
+import { kernelModule, kernelsFor, type ThreadPool, type WasmKernels } from "../kernels/wasm-kernels.js";
 
 const NAMES: (keyof WasmKernels)[] = ["adam", "sgd", "rmsprop", "adagrad", "lion", "sumsq", "stream7"];
 const MAX_ARGS = 32;

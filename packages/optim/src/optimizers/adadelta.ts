@@ -1,5 +1,5 @@
-import { scaleByAdadelta } from "../transforms/scale-by-adadelta.ts";
-import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
+import { scaleByAdadelta } from "../transforms/scale-by-adadelta.js";
+import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
 
 export interface AdadeltaOptions extends CommonOptions {
   rho?: number;

@@ -1,12 +1,12 @@
-import { clipByBlockRms } from "../clipping/clip-by-block-rms.ts";
-import { checkNumber, type Hyper, valueAt } from "../hyper.ts";
-import { type AnyTransformation, chain } from "../transform.ts";
-import { addDecayedWeights } from "../transforms/add-decayed-weights.ts";
-import { scale } from "../transforms/scale.ts";
-import { scaleByFactoredRms } from "../transforms/scale-by-factored-rms.ts";
-import { scaleByParamBlockRms } from "../transforms/scale-by-param-block-rms.ts";
-import { scaleBySchedule } from "../transforms/scale-by-schedule.ts";
-import { active, ascent, type CommonOptions, commonOptions, type Optimizer } from "./common.ts";
+import { clipByBlockRms } from "../clipping/clip-by-block-rms.js";
+import { checkNumber, type Hyper, valueAt } from "../hyper.js";
+import { type AnyTransformation, chain } from "../transform.js";
+import { addDecayedWeights } from "../transforms/add-decayed-weights.js";
+import { scale } from "../transforms/scale.js";
+import { scaleByFactoredRms } from "../transforms/scale-by-factored-rms.js";
+import { scaleByParamBlockRms } from "../transforms/scale-by-param-block-rms.js";
+import { scaleBySchedule } from "../transforms/scale-by-schedule.js";
+import { active, ascent, type CommonOptions, commonOptions, type Optimizer } from "./common.js";
 
 export interface AdafactorOptions extends CommonOptions {
   /** τ ≤ 0 in `1 − β̂2_t = t^τ`. */

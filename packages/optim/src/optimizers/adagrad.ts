@@ -1,7 +1,7 @@
-import { checkNumber, valueAt } from "../hyper.ts";
-import { scaleByRss } from "../transforms/scale-by-rss.ts";
-import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
-import { describe } from "./fusion.ts";
+import { checkNumber, valueAt } from "../hyper.js";
+import { scaleByRss } from "../transforms/scale-by-rss.js";
+import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
+import { describe } from "./fusion.js";
 
 export interface AdagradOptions extends CommonOptions {
   lrDecay?: number;

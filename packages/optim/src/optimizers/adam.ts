@@ -1,7 +1,7 @@
-import type { Hyper } from "../hyper.ts";
-import { checkBetas, scaleByAdam } from "../transforms/scale-by-adam.ts";
-import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
-import { describe } from "./fusion.ts";
+import type { Hyper } from "../hyper.js";
+import { checkBetas, scaleByAdam } from "../transforms/scale-by-adam.js";
+import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
+import { describe } from "./fusion.js";
 
 export interface AdamOptions extends CommonOptions {
   betas?: readonly [Hyper, number];

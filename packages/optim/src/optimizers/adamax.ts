@@ -1,6 +1,6 @@
-import type { Hyper } from "../hyper.ts";
-import { scaleByAdamax } from "../transforms/scale-by-adamax.ts";
-import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
+import type { Hyper } from "../hyper.js";
+import { scaleByAdamax } from "../transforms/scale-by-adamax.js";
+import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
 
 export interface AdamaxOptions extends CommonOptions {
   betas?: readonly [Hyper, number];

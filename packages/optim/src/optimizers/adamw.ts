@@ -1,7 +1,7 @@
-import { scaleByAdam } from "../transforms/scale-by-adam.ts";
-import { ADAM_OPTIONS, type AdamOptions, adamNumbers } from "./adam.ts";
-import { commonOptions, type DecayWith, decoupled, type Optimizer } from "./common.ts";
-import { describe } from "./fusion.ts";
+import { scaleByAdam } from "../transforms/scale-by-adam.js";
+import { ADAM_OPTIONS, type AdamOptions, adamNumbers } from "./adam.js";
+import { commonOptions, type DecayWith, decoupled, type Optimizer } from "./common.js";
+import { describe } from "./fusion.js";
 
 export interface AdamwOptions extends AdamOptions {
   /** "lr" (default, PyTorch): p ← p·(1 − lr_t·λ); "multiplier" (the AdamW paper): p ← p·(1 − η_t·λ). */

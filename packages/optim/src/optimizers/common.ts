@@ -1,10 +1,10 @@
 /** Small pieces every optimizer alias shares: option checks and the optional links of a chain. */
-import { checkBoolean, checkHyper, checkKeys, type Hyper, valueAt } from "../hyper.ts";
-import { type AnyTransformation, chain, type GradientTransformation } from "../transform.ts";
-import { addDecayedWeights } from "../transforms/add-decayed-weights.ts";
-import { scale } from "../transforms/scale.ts";
-import { scaleByLearningRate } from "../transforms/scale-by-learning-rate.ts";
-import type { Mask } from "../tree.ts";
+import { checkBoolean, checkHyper, checkKeys, type Hyper, valueAt } from "../hyper.js";
+import { type AnyTransformation, chain, type GradientTransformation } from "../transform.js";
+import { addDecayedWeights } from "../transforms/add-decayed-weights.js";
+import { scale } from "../transforms/scale.js";
+import { scaleByLearningRate } from "../transforms/scale-by-learning-rate.js";
+import type { Mask } from "../tree.js";
 
 /** The state of an optimizer alias: one entry per link of its chain. */
 export type OptimizerState = unknown[];

@@ -3,9 +3,9 @@
  * one pass. Every field is the alias's own resolved option; a `0` decay means the link is absent.
  * The kernels are tested equal to the chain itself, which stays the definition.
  */
-import type { Hyper } from "../hyper.ts";
-import type { Mask } from "../tree.ts";
-import type { Optimizer } from "./common.ts";
+import type { Hyper } from "../hyper.js";
+import type { Mask } from "../tree.js";
+import type { Optimizer } from "./common.js";
 
 interface Common {
   /** The alias's name, for error messages. */

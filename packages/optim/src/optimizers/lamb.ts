@@ -1,7 +1,7 @@
-import { checkBoolean, type Hyper } from "../hyper.ts";
-import { scaleByAdam } from "../transforms/scale-by-adam.ts";
-import { scaleByTrustRatio } from "../transforms/scale-by-trust-ratio.ts";
-import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
+import { checkBoolean, type Hyper } from "../hyper.js";
+import { scaleByAdam } from "../transforms/scale-by-adam.js";
+import { scaleByTrustRatio } from "../transforms/scale-by-trust-ratio.js";
+import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
 
 export interface LambOptions extends CommonOptions {
   betas?: readonly [Hyper, number];

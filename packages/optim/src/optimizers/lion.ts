@@ -1,8 +1,8 @@
-import type { Hyper } from "../hyper.ts";
-import { checkBetas } from "../transforms/scale-by-adam.ts";
-import { scaleByLion } from "../transforms/scale-by-lion.ts";
-import { type CommonOptions, commonOptions, decoupled, type Optimizer } from "./common.ts";
-import { describe } from "./fusion.ts";
+import type { Hyper } from "../hyper.js";
+import { checkBetas } from "../transforms/scale-by-adam.js";
+import { scaleByLion } from "../transforms/scale-by-lion.js";
+import { type CommonOptions, commonOptions, decoupled, type Optimizer } from "./common.js";
+import { describe } from "./fusion.js";
 
 export interface LionOptions extends CommonOptions {
   /** β1 (may follow a schedule) and β2; both in [0, 1). */

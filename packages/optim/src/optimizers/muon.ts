@@ -1,11 +1,11 @@
-import { checkKeys, type Hyper } from "../hyper.ts";
-import type { GradientTransformation } from "../transform.ts";
-import { type MuonAdjustLr, scaleByMuon } from "../transforms/scale-by-muon.ts";
-import { isLeaf, type Leaf, leafShape, type Mask, showPath } from "../tree.ts";
-import { type PartitionState, partition } from "../wrappers/partition.ts";
-import { ADAM_OPTIONS } from "./adam.ts";
-import { type AdamwOptions, adamw } from "./adamw.ts";
-import { type CommonOptions, commonOptions, decoupled } from "./common.ts";
+import { checkKeys, type Hyper } from "../hyper.js";
+import type { GradientTransformation } from "../transform.js";
+import { type MuonAdjustLr, scaleByMuon } from "../transforms/scale-by-muon.js";
+import { isLeaf, type Leaf, leafShape, type Mask, showPath } from "../tree.js";
+import { type PartitionState, partition } from "../wrappers/partition.js";
+import { ADAM_OPTIONS } from "./adam.js";
+import { type AdamwOptions, adamw } from "./adamw.js";
+import { type CommonOptions, commonOptions, decoupled } from "./common.js";
 
 export interface MuonOptions extends CommonOptions {
   /** μ (may follow a schedule). */

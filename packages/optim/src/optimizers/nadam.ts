@@ -1,12 +1,12 @@
-import type { Hyper } from "../hyper.ts";
-import { scaleByNadam } from "../transforms/scale-by-nadam.ts";
+import type { Hyper } from "../hyper.js";
+import { scaleByNadam } from "../transforms/scale-by-nadam.js";
 import {
   type CommonOptions,
   commonOptions,
   type EitherDecayOptions,
   eitherDecay,
   type Optimizer,
-} from "./common.ts";
+} from "./common.js";
 
 export interface NadamOptions extends CommonOptions, EitherDecayOptions {
   betas?: readonly [Hyper, number];

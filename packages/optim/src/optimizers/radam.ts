@@ -1,12 +1,12 @@
-import type { Hyper } from "../hyper.ts";
-import { scaleByRadam } from "../transforms/scale-by-radam.ts";
+import type { Hyper } from "../hyper.js";
+import { scaleByRadam } from "../transforms/scale-by-radam.js";
 import {
   type CommonOptions,
   commonOptions,
   type EitherDecayOptions,
   eitherDecay,
   type Optimizer,
-} from "./common.ts";
+} from "./common.js";
 
 export interface RadamOptions extends CommonOptions, EitherDecayOptions {
   betas?: readonly [Hyper, number];

@@ -1,8 +1,8 @@
-import { checkHyper, type Hyper } from "../hyper.ts";
-import { scaleByRms } from "../transforms/scale-by-rms.ts";
-import { trace } from "../transforms/trace.ts";
-import { active, alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
-import { describe } from "./fusion.ts";
+import { checkHyper, type Hyper } from "../hyper.js";
+import { scaleByRms } from "../transforms/scale-by-rms.js";
+import { trace } from "../transforms/trace.js";
+import { active, alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
+import { describe } from "./fusion.js";
 
 export interface RmspropOptions extends CommonOptions {
   alpha?: number;

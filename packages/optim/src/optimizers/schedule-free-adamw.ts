@@ -1,10 +1,10 @@
-import { checkBoolean, checkInteger, checkNumber, type Hyper, valueAt } from "../hyper.ts";
-import { chain, type GradientTransformation } from "../transform.ts";
-import { checkBetas } from "../transforms/scale-by-adam.ts";
-import { scaleByLearningRate } from "../transforms/scale-by-learning-rate.ts";
-import { scaleByRms } from "../transforms/scale-by-rms.ts";
-import { type ScheduleFreeState, scheduleFree } from "../wrappers/schedule-free.ts";
-import { ascent, type CommonOptions, commonOptions, decay } from "./common.ts";
+import { checkBoolean, checkInteger, checkNumber, type Hyper, valueAt } from "../hyper.js";
+import { chain, type GradientTransformation } from "../transform.js";
+import { checkBetas } from "../transforms/scale-by-adam.js";
+import { scaleByLearningRate } from "../transforms/scale-by-learning-rate.js";
+import { scaleByRms } from "../transforms/scale-by-rms.js";
+import { type ScheduleFreeState, scheduleFree } from "../wrappers/schedule-free.js";
+import { ascent, type CommonOptions, commonOptions, decay } from "./common.js";
 
 export interface ScheduleFreeAdamwOptions extends CommonOptions {
   /** β1 of the interpolation y = (1−β1)z + β1x (may follow a schedule), and β2 of the second moment. */

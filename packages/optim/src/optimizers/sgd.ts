@@ -1,7 +1,7 @@
-import { checkBoolean, checkHyper, checkNumber, type Hyper } from "../hyper.ts";
-import { trace } from "../transforms/trace.ts";
-import { active, alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.ts";
-import { describe } from "./fusion.ts";
+import { checkBoolean, checkHyper, checkNumber, type Hyper } from "../hyper.js";
+import { trace } from "../transforms/trace.js";
+import { active, alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
+import { describe } from "./fusion.js";
 
 export interface SgdOptions extends CommonOptions {
   momentum?: Hyper;

@@ -1,6 +1,6 @@
-import { commonOptions, type DecayWith, decoupled, type Optimizer } from "./common.ts";
-import { describe } from "./fusion.ts";
-import { momentumOptions, SGD_OPTIONS, type SgdOptions } from "./sgd.ts";
+import { commonOptions, type DecayWith, decoupled, type Optimizer } from "./common.js";
+import { describe } from "./fusion.js";
+import { momentumOptions, SGD_OPTIONS, type SgdOptions } from "./sgd.js";
 
 export interface SgdwOptions extends SgdOptions {
   /** "lr" (default): p ← p·(1 − lr_t·λ); "multiplier": p ← p·(1 − η_t·λ), as in the SGDW paper. */

@@ -1,5 +1,5 @@
 /** What every schedule constructor shares: option checks and the `base` value a schedule scales. */
-import { checkKeys, checkNumber, type Schedule } from "../hyper.ts";
+import { checkKeys, checkNumber, type Schedule } from "../hyper.js";
 
 /**
  * A schedule that knows its base value (PyTorch's `initial_lr`, or the peak for one-cycle and

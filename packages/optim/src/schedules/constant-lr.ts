@@ -1,5 +1,5 @@
-import { checkNumber } from "../hyper.ts";
-import { type BaseSchedule, checkLr, checkNonNegativeInteger, scheduleOptions, withBase } from "./base.ts";
+import { checkNumber } from "../hyper.js";
+import { type BaseSchedule, checkLr, checkNonNegativeInteger, scheduleOptions, withBase } from "./base.js";
 
 export interface ConstantLrOptions {
   lr: number;

@@ -1,5 +1,5 @@
-import { checkBoolean, checkNumber, type Schedule } from "../hyper.ts";
-import { type BaseSchedule, checkLr, checkPositiveInteger, scheduleOptions, withBase } from "./base.ts";
+import { checkBoolean, checkNumber, type Schedule } from "../hyper.js";
+import { type BaseSchedule, checkLr, checkPositiveInteger, scheduleOptions, withBase } from "./base.js";
 
 export type CyclicMode = "triangular" | "triangular2" | "exp_range";
 

@@ -1,6 +1,6 @@
-import type { Schedule } from "../hyper.ts";
-import { type BaseSchedule, checkNonNegativeInteger, withBase } from "./base.ts";
-import { countAtMost } from "./multi-step-lr.ts";
+import type { Schedule } from "../hyper.js";
+import { type BaseSchedule, checkNonNegativeInteger, withBase } from "./base.js";
+import { countAtMost } from "./multi-step-lr.js";
 
 /**
  * Optax's `join_schedules`: schedule i takes over at boundary i−1 and sees `count − boundary`

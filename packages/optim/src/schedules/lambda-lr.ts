@@ -1,5 +1,5 @@
-import { type Schedule, valueAt } from "../hyper.ts";
-import { type BaseSchedule, checkLr, scheduleOptions, withBase } from "./base.ts";
+import { type Schedule, valueAt } from "../hyper.js";
+import { type BaseSchedule, checkLr, scheduleOptions, withBase } from "./base.js";
 
 export interface LambdaLrOptions {
   lr: number;

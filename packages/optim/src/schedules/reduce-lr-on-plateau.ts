@@ -1,6 +1,6 @@
-import { checkNumber } from "../hyper.ts";
-import { copyStateInto, decodeStateLike, type Encoded, encodeState } from "../state-dict.ts";
-import { type BaseSchedule, checkLr, checkNonNegativeInteger, scheduleOptions, withBase } from "./base.ts";
+import { checkNumber } from "../hyper.js";
+import { copyStateInto, decodeStateLike, type Encoded, encodeState } from "../state-dict.js";
+import { type BaseSchedule, checkLr, checkNonNegativeInteger, scheduleOptions, withBase } from "./base.js";
 
 export interface ReduceLrOnPlateauOptions {
   lr: number;

@@ -1,6 +1,6 @@
-import type { Schedule } from "../hyper.ts";
-import type { BaseSchedule } from "./base.ts";
-import { joined } from "./join.ts";
+import type { Schedule } from "../hyper.js";
+import type { BaseSchedule } from "./base.js";
+import { joined } from "./join.js";
 
 /**
  * `SequentialLR`: schedule i runs from milestone i−1 on, its count restarting at 0 there (PyTorch

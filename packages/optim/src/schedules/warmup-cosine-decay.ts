@@ -1,11 +1,11 @@
-import { checkNumber } from "../hyper.ts";
+import { checkNumber } from "../hyper.js";
 import {
   type BaseSchedule,
   checkNonNegativeInteger,
   checkPositiveInteger,
   scheduleOptions,
   withBase,
-} from "./base.ts";
+} from "./base.js";
 
 export interface WarmupCosineDecayOptions {
   init?: number;

@@ -1,2 +1,2 @@
 // momenta/tfjs: momenta transforms as TensorFlow.js optimizers.
-export * from "./optimizer.ts";
+export * from "./optimizer.js";

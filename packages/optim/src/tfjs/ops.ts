@@ -19,9 +19,9 @@ import {
   plan,
   resolveStep,
   stepScalars,
-} from "../kernels/plan.ts";
-import type { AnyTransformation } from "../transform.ts";
-import { resolveMask, type Tree } from "../tree.ts";
+} from "../kernels/plan.js";
+import type { AnyTransformation } from "../transform.js";
+import { resolveMask, type Tree } from "../tree.js";
 
 /** Why the ops path cannot run this chain, or undefined when it can. */
 export function opsUnfusible(tx: AnyTransformation): string | undefined {

@@ -13,11 +13,11 @@
  * the same update as TF.js ops, moments in slot variables, the same state dict.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { createOptimizer, type OptimizerHandle, type StateDict } from "../create-optimizer.ts";
-import { packTree } from "../kernels/arena.ts";
-import type { AnyTransformation } from "../transform.ts";
-import type { ShapedLeaf } from "../tree.ts";
-import { OpsPath, opsUnfusible } from "./ops.ts";
+import { createOptimizer, type OptimizerHandle, type StateDict } from "../create-optimizer.js";
+import { packTree } from "../kernels/arena.js";
+import type { AnyTransformation } from "../transform.js";
+import type { ShapedLeaf } from "../tree.js";
+import { OpsPath, opsUnfusible } from "./ops.js";
 
 /** What TF.js passes to applyGradients / getWeights (not exported by tfjs-core's index). */
 type NamedTensor = { name: string; tensor: tf.Tensor };

@@ -1,7 +1,7 @@
-import { checkHyper, type Hyper, valueAt } from "../hyper.ts";
-import { type GradientTransformation, paramLeaves } from "../transform.ts";
-import { leavesOf, type Mask, resolveMask, type Tree } from "../tree.ts";
-import type { CountState } from "./scale-by-learning-rate.ts";
+import { checkHyper, type Hyper, valueAt } from "../hyper.js";
+import { type GradientTransformation, paramLeaves } from "../transform.js";
+import { leavesOf, type Mask, resolveMask, type Tree } from "../tree.js";
+import type { CountState } from "./scale-by-learning-rate.js";
 
 export interface DecayOptions {
   /** Which leaves decay (default: all). */

@@ -1,4 +1,4 @@
-import type { FloatArray } from "../tree.ts";
+import type { FloatArray } from "../tree.js";
 
 /** Keller Jordan's quintic coefficients (a, b, c), PyTorch's and Optax's default. */
 export const NS_COEFFICIENTS: readonly [number, number, number] = [3.4445, -4.775, 2.0315];

@@ -1,6 +1,6 @@
-import { checkNumber } from "../hyper.ts";
-import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.ts";
-import type { FloatArray, Tree } from "../tree.ts";
+import { checkNumber } from "../hyper.js";
+import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
+import type { FloatArray, Tree } from "../tree.js";
 
 export interface ScaleByAdadeltaOptions {
   rho?: number;

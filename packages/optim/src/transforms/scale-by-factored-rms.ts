@@ -1,8 +1,8 @@
-import { checkNumber } from "../hyper.ts";
-import type { GradientTransformation } from "../transform.ts";
-import { type FloatArray, leavesOf, type Tree } from "../tree.ts";
-import { lerp } from "./lerp.ts";
-import { shapesOf, showPath, showShape } from "./shapes.ts";
+import { checkNumber } from "../hyper.js";
+import type { GradientTransformation } from "../transform.js";
+import { type FloatArray, leavesOf, type Tree } from "../tree.js";
+import { lerp } from "./lerp.js";
+import { shapesOf, showPath, showShape } from "./shapes.js";
 
 export interface ScaleByFactoredRmsOptions {
   /** τ ≤ 0: the second-moment weight is `1 − β̂2_t = t^τ` (default −0.8). */

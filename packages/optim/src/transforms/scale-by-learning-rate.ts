@@ -1,6 +1,6 @@
-import { checkHyper, type Hyper, valueAt } from "../hyper.ts";
-import type { GradientTransformation } from "../transform.ts";
-import { leavesOf, type Tree } from "../tree.ts";
+import { checkHyper, type Hyper, valueAt } from "../hyper.js";
+import type { GradientTransformation } from "../transform.js";
+import { leavesOf, type Tree } from "../tree.js";
 
 /** State of a scheduled learning rate: the number of updates already applied. */
 export interface CountState {

@@ -1,7 +1,7 @@
-import { type Hyper, valueAt } from "../hyper.ts";
-import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.ts";
-import type { FloatArray, Tree } from "../tree.ts";
-import { checkBetas } from "./scale-by-adam.ts";
+import { type Hyper, valueAt } from "../hyper.js";
+import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
+import type { FloatArray, Tree } from "../tree.js";
+import { checkBetas } from "./scale-by-adam.js";
 
 export interface ScaleByLionOptions {
   /** β1 (interpolation for the sign; may follow a schedule) and β2 (the momentum's decay). */

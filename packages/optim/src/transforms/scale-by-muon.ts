@@ -1,9 +1,9 @@
-import { checkBoolean, checkHyper, checkInteger, checkNumber, type Hyper, valueAt } from "../hyper.ts";
-import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.ts";
-import type { FloatArray, Tree } from "../tree.ts";
-import { lerp } from "./lerp.ts";
-import { NS_COEFFICIENTS, newtonSchulz } from "./orthogonalize.ts";
-import { shapesOf, showPath, showShape } from "./shapes.ts";
+import { checkBoolean, checkHyper, checkInteger, checkNumber, type Hyper, valueAt } from "../hyper.js";
+import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
+import type { FloatArray, Tree } from "../tree.js";
+import { lerp } from "./lerp.js";
+import { NS_COEFFICIENTS, newtonSchulz } from "./orthogonalize.js";
+import { shapesOf, showPath, showShape } from "./shapes.js";
 
 /** How Muon scales its step by the matrix shape [A, B] (PyTorch's `adjust_lr_fn`). */
 export type MuonAdjustLr = "original" | "match_rms_adamw";

@@ -1,7 +1,7 @@
-import { pNorm } from "../clipping/norms.ts";
-import { checkNumber } from "../hyper.ts";
-import { type GradientTransformation, paramLeaves } from "../transform.ts";
-import { leavesOf, type Tree } from "../tree.ts";
+import { pNorm } from "../clipping/norms.js";
+import { checkNumber } from "../hyper.js";
+import { type GradientTransformation, paramLeaves } from "../transform.js";
+import { leavesOf, type Tree } from "../tree.js";
 
 /**
  * Scales each leaf by the RMS of its params, floored: `u ← u · max(ε2, RMS(p))`, `RMS(p) = ‖p‖/√n`

@@ -1,6 +1,6 @@
-import { checkBoolean, checkNumber } from "../hyper.ts";
-import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.ts";
-import type { FloatArray, Tree } from "../tree.ts";
+import { checkBoolean, checkNumber } from "../hyper.js";
+import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
+import type { FloatArray, Tree } from "../tree.js";
 
 export interface ScaleByRmsOptions {
   alpha?: number;

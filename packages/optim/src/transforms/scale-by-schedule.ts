@@ -1,7 +1,7 @@
-import { checkHyper, type Hyper, valueAt } from "../hyper.ts";
-import type { GradientTransformation } from "../transform.ts";
-import { leavesOf, type Tree } from "../tree.ts";
-import type { CountState } from "./scale-by-learning-rate.ts";
+import { checkHyper, type Hyper, valueAt } from "../hyper.js";
+import type { GradientTransformation } from "../transform.js";
+import { leavesOf, type Tree } from "../tree.js";
+import type { CountState } from "./scale-by-learning-rate.js";
 
 /**
  * `u ← s_t · u` for a number or a schedule `s(count)` (count = updates already applied) — `scale`

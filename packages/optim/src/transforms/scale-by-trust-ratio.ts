@@ -1,6 +1,6 @@
-import { pNorm } from "../clipping/norms.ts";
-import { type GradientTransformation, paramLeaves } from "../transform.ts";
-import { leavesOf, type Tree } from "../tree.ts";
+import { pNorm } from "../clipping/norms.js";
+import { type GradientTransformation, paramLeaves } from "../transform.js";
+import { leavesOf, type Tree } from "../tree.js";
 
 /**
  * The layer-wise trust ratio of LARS/LAMB (You et al. 2020), each leaf on its own:

@@ -1,5 +1,5 @@
-import type { GradientTransformation } from "../transform.ts";
-import { leavesOf, type Tree } from "../tree.ts";
+import type { GradientTransformation } from "../transform.js";
+import { leavesOf, type Tree } from "../tree.js";
 
 /** `u ← factor · u`. `scale(-1)` is how `maximize` turns ascent into descent. */
 export function scale(factor: number): GradientTransformation<null> {

@@ -1,5 +1,5 @@
 /** The params' leaf shapes, for the transforms that need them. Internal. */
-import { flatten, leafShape, showPath, type Tree } from "../tree.ts";
+import { flatten, leafShape, showPath, type Tree } from "../tree.js";
 
 /** Each leaf's shape (a plain typed array is 1-D) and path; throws when params are missing or differ. */
 export function shapesOf(

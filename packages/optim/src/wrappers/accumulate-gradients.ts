@@ -1,12 +1,12 @@
-import { checkInteger } from "../hyper.ts";
+import { checkInteger } from "../hyper.js";
 import {
   type AnyTransformation,
   buffersLike,
   type GradientTransformation,
   updateLeaves,
-} from "../transform.ts";
-import type { FloatArray, Tree } from "../tree.ts";
-import { checkInner, innerHyperparams, type Wrapped } from "./inner.ts";
+} from "../transform.js";
+import type { FloatArray, Tree } from "../tree.js";
+import { checkInner, innerHyperparams, type Wrapped } from "./inner.js";
 
 export interface AccumulateState<S = unknown> extends Wrapped<S> {
   /** Gradients summed since the last real update. */

@@ -1,12 +1,12 @@
-import { checkNumber } from "../hyper.ts";
+import { checkNumber } from "../hyper.js";
 import {
   type AnyTransformation,
   buffersLike,
   type GradientTransformation,
   paramLeaves,
-} from "../transform.ts";
-import { type FloatArray, leavesOf, mapTree, type Tree } from "../tree.ts";
-import { checkInner, innerHyperparams, type Wrapped } from "./inner.ts";
+} from "../transform.js";
+import { type FloatArray, leavesOf, mapTree, type Tree } from "../tree.js";
+import { checkInner, innerHyperparams, type Wrapped } from "./inner.js";
 
 export interface AverageState<S = unknown> extends Wrapped<S> {
   /** Updates averaged so far. */

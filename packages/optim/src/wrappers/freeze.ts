@@ -1,5 +1,5 @@
-import type { GradientTransformation } from "../transform.ts";
-import { leavesOf, type Mask, resolveMask, type Tree } from "../tree.ts";
+import type { GradientTransformation } from "../transform.js";
+import { leavesOf, type Mask, resolveMask, type Tree } from "../tree.js";
 
 /**
  * Zeroes the updates of the masked leaves, so they never move. Put it last in a chain: earlier, a

@@ -1,7 +1,7 @@
-import { valueAt } from "../hyper.ts";
-import type { AnyTransformation, GradientTransformation, Hyperparams } from "../transform.ts";
-import type { Tree } from "../tree.ts";
-import type { Wrapped } from "./inner.ts";
+import { valueAt } from "../hyper.js";
+import type { AnyTransformation, GradientTransformation, Hyperparams } from "../transform.js";
+import type { Tree } from "../tree.js";
+import type { Wrapped } from "./inner.js";
 
 /** The hyperparameters PyTorch schedulers drive: they may change every step without rebuilding anything. */
 const LIVE = new Set(["lr", "weightDecay", "momentum", "betas[0]"]);

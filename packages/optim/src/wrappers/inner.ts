@@ -1,5 +1,5 @@
 /** The shape shared by wrappers: their own bookkeeping plus the wrapped transform's state. */
-import type { AnyTransformation, GradientTransformation, Hyperparams } from "../transform.ts";
+import type { AnyTransformation, GradientTransformation, Hyperparams } from "../transform.js";
 
 export interface Wrapped<S = unknown> {
   inner: S;

@@ -1,7 +1,7 @@
-import { checkInteger, checkNumber } from "../hyper.ts";
-import { type AnyTransformation, type GradientTransformation, paramLeaves } from "../transform.ts";
-import { type FloatArray, leavesOf, type Tree } from "../tree.ts";
-import { checkInner, innerHyperparams, type Wrapped } from "./inner.ts";
+import { checkInteger, checkNumber } from "../hyper.js";
+import { type AnyTransformation, type GradientTransformation, paramLeaves } from "../transform.js";
+import { type FloatArray, leavesOf, type Tree } from "../tree.js";
+import { checkInner, innerHyperparams, type Wrapped } from "./inner.js";
 
 export interface LookaheadState<S = unknown> extends Wrapped<S> {
   count: number;

@@ -1,5 +1,5 @@
-import type { AnyTransformation, GradientTransformation, Hyperparams } from "../transform.ts";
-import { flatten, isLeaf, type Leaf, leafData, leavesOf, showPath, type Tree } from "../tree.ts";
+import type { AnyTransformation, GradientTransformation, Hyperparams } from "../transform.js";
+import { flatten, isLeaf, type Leaf, leafData, leavesOf, showPath, type Tree } from "../tree.js";
 
 /** A label per leaf: a function of (path, leaf), or a tree of labels shaped like the params (a label may stand for a subtree). */
 export type Labels = ((path: string, leaf: Leaf) => string) | LabelTree;

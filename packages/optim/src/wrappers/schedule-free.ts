@@ -1,12 +1,12 @@
-import { checkHyper, checkNumber, type Hyper, valueAt } from "../hyper.ts";
+import { checkHyper, checkNumber, type Hyper, valueAt } from "../hyper.js";
 import {
   type AnyTransformation,
   buffersLike,
   type GradientTransformation,
   paramLeaves,
-} from "../transform.ts";
-import { type FloatArray, leavesOf, mapTree, type Tree } from "../tree.ts";
-import { checkInner, innerHyperparams, type Wrapped } from "./inner.ts";
+} from "../transform.js";
+import { type FloatArray, leavesOf, mapTree, type Tree } from "../tree.js";
+import { checkInner, innerHyperparams, type Wrapped } from "./inner.js";
 
 export interface ScheduleFreeOptions {
   /**

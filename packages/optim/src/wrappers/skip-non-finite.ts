@@ -1,7 +1,7 @@
-import { checkNumber } from "../hyper.ts";
-import type { AnyTransformation, GradientTransformation } from "../transform.ts";
-import { flatten, leafData, showPath, type Tree } from "../tree.ts";
-import { checkInner, innerHyperparams, type Wrapped } from "./inner.ts";
+import { checkNumber } from "../hyper.js";
+import type { AnyTransformation, GradientTransformation } from "../transform.js";
+import { flatten, leafData, showPath, type Tree } from "../tree.js";
+import { checkInner, innerHyperparams, type Wrapped } from "./inner.js";
 
 export interface SkipState<S = unknown> extends Wrapped<S> {
   /** Updates skipped so far. */

@@ -11,7 +11,7 @@ import {
   scaleByAdam,
   scaleByLearningRate,
   type Tree,
-} from "momenta";
+} from "momenta-optim";
 import { describe, expect, it } from "vitest";
 
 const v = (...x: number[]) => Float64Array.from(x);

@@ -6,7 +6,7 @@ import {
   rescaleWeightDecay,
   sgdw,
   warmupCosineDecay,
-} from "momenta";
+} from "momenta-optim";
 import { describe, expect, it } from "vitest";
 
 const f = (...x: number[]) => Float32Array.from(x);

@@ -6,7 +6,7 @@ import {
   mapTree,
   type Tree,
   topEigenvalue,
-} from "momenta";
+} from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { rng } from "../helpers.ts";
 

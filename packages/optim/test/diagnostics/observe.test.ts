@@ -13,7 +13,7 @@ import {
   skipNonFinite,
   type Tree,
   warmupCosineDecay,
-} from "momenta";
+} from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { quadraticGrads, randomTree, snapshot } from "../helpers.ts";
 

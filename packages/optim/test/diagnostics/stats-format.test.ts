@@ -1,4 +1,4 @@
-import { formatNumber, formatStats, type OptimizerStats, toJsonl } from "momenta";
+import { formatNumber, formatStats, type OptimizerStats, toJsonl } from "momenta-optim";
 import { describe, expect, it } from "vitest";
 
 const stats: OptimizerStats = {

@@ -10,7 +10,7 @@ import {
   updateTypicalGradSq,
   type VScarReport,
   vScarRecoverySteps,
-} from "momenta";
+} from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { normal, rng } from "../../src/rng.ts";
 

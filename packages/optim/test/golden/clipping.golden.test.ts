@@ -7,7 +7,7 @@ import {
   type Dtype,
   type FloatArray,
   type Tree,
-} from "momenta";
+} from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { loadProblem, makeParams, maxRelError } from "./fixtures.ts";
 

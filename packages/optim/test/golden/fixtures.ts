@@ -7,7 +7,7 @@ import {
   type FloatArray,
   type GradientTransformation,
   type Tree,
-} from "momenta";
+} from "momenta-optim";
 
 const dir = new URL("./fixtures/", import.meta.url);
 const readJson = (name: string) => JSON.parse(readFileSync(new URL(name, dir), "utf8"));

@@ -3,7 +3,7 @@
  * - float64: the whole 200-step trajectory matches at every step to 1e-10 (relative, scale max(1,|x|)).
  * - float32: one step from PyTorch's own state matches to 1e-6; whole trajectories to 2e-3.
  */
-import * as momenta from "momenta";
+import * as momenta from "momenta-optim";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   type Config,

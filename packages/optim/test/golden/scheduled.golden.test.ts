@@ -3,7 +3,7 @@
  * torch.optim + lr_scheduler + clip_grad_norm_: float64 to 1e-10 at every step, float32 to 2e-3.
  */
 import { readFileSync } from "node:fs";
-import * as m from "momenta";
+import * as m from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { loadProblem, replayTrajectory } from "./fixtures.ts";
 import { buildSchedule, type ScheduleSpec } from "./schedules.ts";

@@ -1,5 +1,5 @@
 /** Builds momenta schedules from the fixtures' JSON descriptions (names and options as in PyTorch, camelCased). */
-import * as m from "momenta";
+import * as m from "momenta-optim";
 
 /** The named lambdas of the fixture generator (tools/golden/README.md). */
 export const LAMBDAS: Record<string, m.Schedule> = {

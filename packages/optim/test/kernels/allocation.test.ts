@@ -1,7 +1,7 @@
 /** The hot path keeps nothing: heap in use after 10,000 steps (with collections forced) stays flat. */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import * as m from "momenta";
+import * as m from "momenta-optim";
 import { describe, expect, it } from "vitest";
 
 setFlagsFromString("--expose_gc");

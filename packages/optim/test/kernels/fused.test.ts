@@ -2,7 +2,7 @@
  * The fused kernels against the reference chains: JS bit-identical in both dtypes, WASM within a
  * stated float32 bound; on awkward sizes, packed and unpacked trees, masks, schedules and resume.
  */
-import * as m from "momenta";
+import * as m from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { rng } from "../helpers.ts";
 

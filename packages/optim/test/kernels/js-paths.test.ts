@@ -6,7 +6,7 @@
  * Nesterov), centered — and on gradients with signed zeros, subnormals and values whose squares
  * overflow float32.
  */
-import * as m from "momenta";
+import * as m from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { rng } from "../helpers.ts";
 

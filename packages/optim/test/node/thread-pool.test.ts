@@ -1,5 +1,5 @@
-import * as m from "momenta";
-import { nodeThreadPool } from "momenta/node";
+import * as m from "momenta-optim";
+import { nodeThreadPool } from "momenta-optim/node";
 import { afterAll, describe, expect, it } from "vitest";
 import { rng } from "../helpers.ts";
 

@@ -6,7 +6,7 @@ import {
   type ScaleByFactoredRmsState,
   scaleByFactoredRms,
   type Tree,
-} from "momenta";
+} from "momenta-optim";
 import { describe, expect, it } from "vitest";
 
 const arr = (dtype: Dtype, xs: number[]) =>

@@ -1,6 +1,6 @@
 /** LAMB against Algorithm 2 of You et al. (2020), by hand, and its per-leaf trust ratio. */
 import * as fc from "fast-check";
-import { createOptimizer, type Dtype, lamb, leavesOf, scaleByTrustRatio, type Tree } from "momenta";
+import { createOptimizer, type Dtype, lamb, leavesOf, scaleByTrustRatio, type Tree } from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { quadraticGrads, randomTree, snapshot } from "../helpers.ts";
 

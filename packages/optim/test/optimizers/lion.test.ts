@@ -1,6 +1,6 @@
 /** Lion against Program 1 of Chen et al. (2023), by hand, and the sign property it states. */
 import * as fc from "fast-check";
-import { createOptimizer, type Dtype, lion, scaleByLion } from "momenta";
+import { createOptimizer, type Dtype, lion, scaleByLion } from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { randomArray, rng } from "../helpers.ts";
 

@@ -7,7 +7,7 @@ import {
   lion,
   muon,
   scheduleFreeAdamw,
-} from "momenta";
+} from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { randomTree, snapshot, thrown, trainWithResume } from "../helpers.ts";
 

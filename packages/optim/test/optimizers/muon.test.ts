@@ -12,7 +12,7 @@ import {
   newtonSchulz,
   scaleByMuon,
   type Tree,
-} from "momenta";
+} from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { quadraticGrads, randomArray, randomTree, rng, snapshot } from "../helpers.ts";
 

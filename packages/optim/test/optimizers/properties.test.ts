@@ -9,7 +9,7 @@ import {
   mapTree,
   rmsprop,
   sgd,
-} from "momenta";
+} from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { quadraticGrads, randomTree, snapshot } from "../helpers.ts";
 

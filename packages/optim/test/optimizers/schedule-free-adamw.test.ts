@@ -11,7 +11,7 @@ import {
   scheduleFreeEvalParams,
   scheduleFreeTrain,
   type Tree,
-} from "momenta";
+} from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { quadraticGrads, randomTree, snapshot } from "../helpers.ts";
 

@@ -1,4 +1,4 @@
-import * as m from "momenta";
+import * as m from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { thrown } from "../helpers.ts";
 

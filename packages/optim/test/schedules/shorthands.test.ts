@@ -10,7 +10,7 @@ import {
   stepLr,
   warmupCosineDecay,
   warmupStableDecay,
-} from "momenta";
+} from "momenta-optim";
 import { describe, expect, it } from "vitest";
 
 describe("warmupCosineDecay (Optax's warmup_cosine_decay_schedule)", () => {

@@ -3,7 +3,7 @@
  * relative difference of float arrays, and a walk over two encoded state dicts that requires the
  * same layout everywhere and returns the worst float difference.
  */
-import { base64ToFloats } from "momenta";
+import { base64ToFloats } from "momenta-optim";
 import { expect } from "vitest";
 
 /** |a − b| largest over the tensor, relative to b's largest magnitude. */

@@ -11,8 +11,8 @@ import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
-import * as m from "momenta";
-import { type MomentaOptimizer, stateFromWords, type TfjsPath, tfjsOptimizer } from "momenta/tfjs";
+import * as m from "momenta-optim";
+import { type MomentaOptimizer, stateFromWords, type TfjsPath, tfjsOptimizer } from "momenta-optim/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareStates, relDiff } from "./compare-states.ts";
 

@@ -2,8 +2,8 @@
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
-import * as m from "momenta";
-import { tfjsOptimizer } from "momenta/tfjs";
+import * as m from "momenta-optim";
+import { tfjsOptimizer } from "momenta-optim/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 
 beforeAll(async () => {

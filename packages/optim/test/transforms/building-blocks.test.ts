@@ -12,7 +12,7 @@ import {
   scaleByRms,
   scaleByRss,
   trace,
-} from "momenta";
+} from "momenta-optim";
 import { describe, expect, it } from "vitest";
 
 const v = (...x: number[]) => Float64Array.from(x);

@@ -12,14 +12,14 @@
  */
 import "@tensorflow/tfjs-backend-cpu";
 import { fileURLToPath } from "node:url";
+import { openSite, type Site, watch } from "@momenta/browser-test";
 import * as tf from "@tensorflow/tfjs-core";
-import { createOptimizer, type ShapedLeaf, type StateDict } from "momenta";
-import { stateFromWords, tfjsOptimizer } from "momenta/tfjs";
+import { createOptimizer, type ShapedLeaf, type StateDict } from "momenta-optim";
+import { stateFromWords, tfjsOptimizer } from "momenta-optim/tfjs";
 import type { Page } from "playwright-core";
-import { build } from "vite";
+import { build, defaultClientConditions } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareStates, relDiff } from "../tfjs/compare-states.ts";
-import { openSite, type Site, watch } from "./browser.ts";
 import {
   type GlInfo,
   type Hook,
@@ -41,7 +41,6 @@ declare global {
 }
 
 const PAGE = fileURLToPath(new URL("./tfjs-page/", import.meta.url));
-const src = (path: string) => fileURLToPath(new URL(`../../src/${path}`, import.meta.url));
 
 /**
  * Webgl against the core after STEPS steps, each tensor's largest difference relative to its largest
@@ -186,12 +185,8 @@ describe("momenta/tfjs on TF.js's webgl backend in Chromium", () => {
         root: PAGE,
         base: "./",
         logLevel: "silent",
-        resolve: {
-          alias: [
-            { find: /^momenta\/tfjs$/, replacement: src("tfjs/index.ts") },
-            { find: /^momenta$/, replacement: src("index.ts") },
-          ],
-        },
+        // The library from its TypeScript source, as everywhere in the workspace.
+        resolve: { conditions: ["momenta-source", ...defaultClientConditions] },
         build: { outDir: out, emptyOutDir: true, target: "es2022", modulePreload: { polyfill: false } },
       }),
     );

@@ -1,4 +1,4 @@
-import { accumulateGradients, adam, createOptimizer, leavesOf, type Tree } from "momenta";
+import { accumulateGradients, adam, createOptimizer, leavesOf, type Tree } from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { quadraticGrads, randomTree, snapshot } from "../helpers.ts";
 

@@ -1,4 +1,4 @@
-import { averagedParams, createOptimizer, ema, polyak, sgd } from "momenta";
+import { averagedParams, createOptimizer, ema, polyak, sgd } from "momenta-optim";
 import { describe, expect, it } from "vitest";
 
 describe("ema / polyak averaging of params", () => {

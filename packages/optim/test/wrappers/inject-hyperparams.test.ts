@@ -6,7 +6,7 @@ import {
   sgd,
   type Tree,
   warmupCosineDecay,
-} from "momenta";
+} from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { quadraticGrads, randomTree, snapshot } from "../helpers.ts";
 

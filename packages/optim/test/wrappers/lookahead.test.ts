@@ -1,4 +1,4 @@
-import { createOptimizer, lookahead, sgd } from "momenta";
+import { createOptimizer, lookahead, sgd } from "momenta-optim";
 import { describe, expect, it } from "vitest";
 
 describe("lookahead", () => {

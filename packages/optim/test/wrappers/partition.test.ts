@@ -1,4 +1,4 @@
-import { adamw, chain, createOptimizer, freeze, partition, sgd, type Tree } from "momenta";
+import { adamw, chain, createOptimizer, freeze, partition, sgd, type Tree } from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { quadraticGrads, randomTree, snapshot } from "../helpers.ts";
 

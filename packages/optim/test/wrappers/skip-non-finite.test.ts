@@ -1,4 +1,4 @@
-import { adamw, createOptimizer, skipNonFinite } from "momenta";
+import { adamw, createOptimizer, skipNonFinite } from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { quadraticGrads, randomTree, snapshot } from "../helpers.ts";
 

@@ -16,7 +16,7 @@ import {
   rmsprop,
   type ScaleByRmsState,
   type ScaleByRssState,
-} from "../../index.ts";
+} from "momenta-optim";
 import type { Context, Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { loglogSlope, mean, median, seedBand, sig } from "../measure/stats.ts";

@@ -3,7 +3,7 @@
  * claim is threefold — AdamW's best is better, its good region is wider, and the region is more
  * "separable" (the best decay barely depends on the lr) — and each part is measured.
  */
-import { adam, adamw } from "../../index.ts";
+import { adam, adamw } from "momenta-optim";
 import { type Experiment, type ExperimentResult, type Mode, seedsFor } from "../experiment.ts";
 import { mean, sig } from "../measure/stats.ts";
 import { bars, heatmap } from "../plot/index.ts";

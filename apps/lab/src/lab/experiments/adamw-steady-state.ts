@@ -12,8 +12,7 @@
  * of the real optimizer; the exponent is fitted in log-log over the whole λ grid and separately
  * where the decay dominates and where it does not.
  */
-import { adamw, createOptimizer } from "../../index.ts";
-import { normal, rng } from "../../rng.ts";
+import { adamw, createOptimizer, normal, rng } from "momenta-optim";
 import type { Experiment, ExperimentResult, Judgement, Mode } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { loglogSlope, mean, sig, std } from "../measure/stats.ts";

@@ -4,9 +4,10 @@
  * with γ, while RMSprop and Adam divide by √v, which scales with γ too. γ is held fixed at 0.1, 1 and
  * 10 and the step of W₁ measured for each optimizer.
  */
-import { adam, rmsprop, sgd } from "../../index.ts";
-import { tfjsOptimizer } from "../../tfjs/index.ts";
-import type { AnyTransformation } from "../../transform.ts";
+
+import type { AnyTransformation } from "momenta-optim";
+import { adam, rmsprop, sgd } from "momenta-optim";
+import { tfjsOptimizer } from "momenta-optim/tfjs";
 import { type Experiment, type ExperimentResult, type Mode, seedsFor } from "../experiment.ts";
 import { loglogSlope, mean, sig } from "../measure/stats.ts";
 import { bars, lines } from "../plot/index.ts";

@@ -9,7 +9,7 @@
  * and without `biasCorrection` sees the same stream (the moments are identical, only the output
  * differs); the moments are read from the transform's state.
  */
-import { type ScaleByAdamState, scaleByAdam } from "../../index.ts";
+import { type ScaleByAdamState, scaleByAdam } from "momenta-optim";
 import type { Context, Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { mean, seedBand, sig } from "../measure/stats.ts";

@@ -15,7 +15,7 @@ import {
   type GradientTransformation,
   scaleByAdam,
   scaleByLearningRate,
-} from "../../index.ts";
+} from "momenta-optim";
 import type { Context, Experiment, ExperimentResult, Judgement, Mode } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { mean, median, seedBand, sig } from "../measure/stats.ts";

@@ -12,10 +12,11 @@
  * and with Gaussian gradient noise σ = 0.3, since jumping out of a basin is exploration that noise
  * makes possible; noise seeds are per start and shared by every arm (paired comparisons).
  */
-import { adam, cyclicLr } from "../../index.ts";
+
+import { multiBasin } from "@momenta/landscapes";
+import { adam, cyclicLr } from "momenta-optim";
 import type { Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
-import { multiBasin } from "../landscapes/index.ts";
 import { mean, median, sig } from "../measure/stats.ts";
 import { bars, lines } from "../plot/index.ts";
 import {

@@ -10,10 +10,11 @@
  * stride) and at a matched effective lr (lr·(1 − β) fed to the optimizer: inertia alone). Both lrs are
  * stable in the sharp basin even for GD (lr·47 < 2), so no start is thrown out by instability alone.
  */
-import { sgd } from "../../index.ts";
+
+import { makeRunner, sharpWide } from "@momenta/landscapes";
+import { sgd } from "momenta-optim";
 import type { Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
-import { makeRunner, sharpWide } from "../landscapes/index.ts";
 import { bootstrapCi, mean, sig } from "../measure/stats.ts";
 import { landscapeMap, lines } from "../plot/index.ts";
 import { uniformStarts } from "../problems/basin-hopping.ts";

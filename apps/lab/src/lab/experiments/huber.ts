@@ -10,8 +10,7 @@
  * (never by the true weights, which it could not know). Measured: ‖w − w_true‖ per seed, with
  * percentile-bootstrap intervals and paired differences.
  */
-import { adam, createOptimizer, type Optimizer, sgd } from "../../index.ts";
-import { Mulberry32 } from "../../rng.ts";
+import { adam, createOptimizer, Mulberry32, type Optimizer, sgd } from "momenta-optim";
 import type { Experiment, ExperimentResult, Judgement, Mode } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { bootstrapCi, mean, sig } from "../measure/stats.ts";

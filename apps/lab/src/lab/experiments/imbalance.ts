@@ -5,7 +5,7 @@
  * AdamW's mask). Measured: the rare digit's test recall and the norms of its output weights vs the
  * other classes'.
  */
-import { adamw } from "../../index.ts";
+import { adamw } from "momenta-optim";
 import { type Experiment, type ExperimentResult, type Mode, seedsFor } from "../experiment.ts";
 import { mean, sig } from "../measure/stats.ts";
 import { bars } from "../plot/index.ts";

@@ -7,8 +7,7 @@
  * (computed by Cholesky). Momentum keeps this property (a sum of row-space vectors); Adam's
  * per-coordinate division by √v̂ does not, so it can land on any interpolant.
  */
-import { adam, cosineAnnealingLr, createOptimizer, type Optimizer, sgd } from "../../index.ts";
-import { normal, rng } from "../../rng.ts";
+import { adam, cosineAnnealingLr, createOptimizer, normal, type Optimizer, rng, sgd } from "momenta-optim";
 import type { Experiment, ExperimentResult, Judgement, Mode } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { bootstrapCi, seedBand, sig } from "../measure/stats.ts";

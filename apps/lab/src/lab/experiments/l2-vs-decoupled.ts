@@ -15,7 +15,7 @@
  * point is another matter: Adam + L2 still converges to the ridge minimizer (closed form shown),
  * the per-step unevenness is only a preconditioning of the same objective.
  */
-import { adam, adamw, createOptimizer, type Optimizer } from "../../index.ts";
+import { adam, adamw, createOptimizer, type Optimizer } from "momenta-optim";
 import type { Experiment, ExperimentResult, Judgement, Mode } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { loglogSlope, median, sig } from "../measure/stats.ts";

@@ -14,8 +14,7 @@
  * AdamW's resting point balances m̂/√v̂ against λw (see adamw-steady-state) and does not involve η;
  * η·λ matters through the number of decay e-folds η·λ·T a finite run gets.
  */
-import { adam, adamw, createOptimizer, type Optimizer } from "../../index.ts";
-import { Mulberry32, normal, rng } from "../../rng.ts";
+import { adam, adamw, createOptimizer, Mulberry32, normal, type Optimizer, rng } from "momenta-optim";
 import type { Experiment, ExperimentResult, Judgement, Mode } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { mean, sig } from "../measure/stats.ts";

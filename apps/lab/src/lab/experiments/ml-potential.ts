@@ -10,10 +10,11 @@
  * clipByGlobalNorm(1) placed before the optimizer, over a shared lr grid and several seeds; test error
  * on a separate seeded set.
  */
+
+import { useBackend } from "@momenta/tfjs-node";
 import * as tf from "@tensorflow/tfjs-core";
-import { useBackend } from "../../cli/backend.ts";
-import { type AnyTransformation, adam, chain, clipByGlobalNorm, sgd } from "../../index.ts";
-import { tfjsOptimizer } from "../../tfjs/index.ts";
+import { type AnyTransformation, adam, chain, clipByGlobalNorm, sgd } from "momenta-optim";
+import { tfjsOptimizer } from "momenta-optim/tfjs";
 import type { Experiment, ExperimentResult, Judgement, Mode } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { median, quantile, seedBand, sig } from "../measure/stats.ts";

@@ -4,8 +4,9 @@
  * (its reference implementation's defaults), the best cell chosen on validation digits, and that
  * cell's test accuracy reported over seeds.
  */
-import { adafactor, adamw, lamb, lion, muon, scheduleFreeAdamw } from "../../index.ts";
-import type { AnyTransformation } from "../../transform.ts";
+
+import type { AnyTransformation } from "momenta-optim";
+import { adafactor, adamw, lamb, lion, muon, scheduleFreeAdamw } from "momenta-optim";
 import { type Experiment, type ExperimentResult, type Mode, seedsFor } from "../experiment.ts";
 import { mean, seedBand, sig } from "../measure/stats.ts";
 import { bars, lines } from "../plot/index.ts";

@@ -8,7 +8,7 @@
  * ±2w) and A = s·w/π, so its steepest gradient equals the old slope's. The new run starts at x = 0
  * with the optimizer's state carried over (its count included), and runs `horizon` steps.
  */
-import { adam, createOptimizer, type GradientTransformation, sgd } from "../../index.ts";
+import { adam, createOptimizer, type GradientTransformation, sgd } from "momenta-optim";
 import type { Context, Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { sig } from "../measure/stats.ts";
 import { heatmap, lines } from "../plot/index.ts";

@@ -8,7 +8,7 @@
  * coordinates fed the alternating and the constant stream, reads m and v from the state, and compares
  * the late-step ratio with that closed form.
  */
-import { type ScaleByAdamState, scaleByAdam } from "../../index.ts";
+import { type ScaleByAdamState, scaleByAdam } from "momenta-optim";
 import type { Context, Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { mean, sig } from "../measure/stats.ts";

@@ -9,10 +9,11 @@
  * against plain Adam (λ = 0, which is what AdamW without decay is) and Adam with L2 in the gradient.
  * The error is measured against sin(πx) on 201 points (max and RMS).
  */
+
+import { useBackend } from "@momenta/tfjs-node";
 import * as tf from "@tensorflow/tfjs-core";
-import { useBackend } from "../../cli/backend.ts";
-import { adam, adamw, cosineAnnealingLr, type Optimizer } from "../../index.ts";
-import { tfjsOptimizer } from "../../tfjs/index.ts";
+import { adam, adamw, cosineAnnealingLr, type Optimizer } from "momenta-optim";
+import { tfjsOptimizer } from "momenta-optim/tfjs";
 import type { Experiment, ExperimentResult, Judgement, Mode } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { median, quantile, seedBand, sig } from "../measure/stats.ts";

@@ -9,13 +9,13 @@
  * there 20 steps later — an lr that flies through the basin and out again has not crossed. Each
  * optimizer runs at its best lr from a √2-spaced grid (mean steps over several starts on the flat part).
  */
-import { adam, sgd } from "../../index.ts";
-import { rng } from "../../rng.ts";
-import type { GradientTransformation } from "../../transform.ts";
+
+import type { Landscape } from "@momenta/landscapes";
+import { plateau } from "@momenta/landscapes";
+import type { GradientTransformation } from "momenta-optim";
+import { adam, rng, sgd } from "momenta-optim";
 import type { Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
-import { plateau } from "../landscapes/index.ts";
-import type { Landscape } from "../landscapes/landscape.ts";
 import { median, sig } from "../measure/stats.ts";
 import { bars, landscapeMap } from "../plot/index.ts";
 import { bestLr, geometricGrid } from "../problems/landscape-race.ts";

@@ -8,11 +8,12 @@
  * without momentum) separate Adam's two ingredients. Each optimizer runs at its fastest lr from a
  * √2-spaced grid, judged by the mean steps to f ≤ target over a few starts.
  */
-import { adam, rmsprop, sgd } from "../../index.ts";
-import type { GradientTransformation } from "../../transform.ts";
+
+import type { Landscape } from "@momenta/landscapes";
+import { ravine, rosenbrock } from "@momenta/landscapes";
+import type { GradientTransformation } from "momenta-optim";
+import { adam, rmsprop, sgd } from "momenta-optim";
 import type { Experiment, ExperimentResult, Judgement } from "../experiment.ts";
-import { ravine, rosenbrock } from "../landscapes/index.ts";
-import type { Landscape } from "../landscapes/landscape.ts";
 import { loglogSlope, mean, sig } from "../measure/stats.ts";
 import { landscapeMap, lines } from "../plot/index.ts";
 import { bestLr, geometricGrid } from "../problems/landscape-race.ts";

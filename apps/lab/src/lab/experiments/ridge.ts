@@ -10,7 +10,7 @@
  * are fewer than about d/4 + d²/(6n). Both are also timed on this machine — a measurement
  * reported, never asserted (timings are noisy).
  */
-import { adam, cosineAnnealingLr, createOptimizer, type Optimizer, sgd } from "../../index.ts";
+import { adam, cosineAnnealingLr, createOptimizer, type Optimizer, sgd } from "momenta-optim";
 import type { Experiment, ExperimentResult, Judgement, Mode } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { firstCrossing, median, seedBand, sig } from "../measure/stats.ts";

@@ -19,7 +19,7 @@ import {
   rmsprop,
   scaleByAdam,
   scaleByLearningRate,
-} from "../../index.ts";
+} from "momenta-optim";
 import type { Context, Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { sig } from "../measure/stats.ts";

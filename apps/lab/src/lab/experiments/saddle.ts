@@ -11,12 +11,12 @@
  * needs to reach the minimum (f ≤ −0.99 for good) from the noise-free starts — tuned for the whole
  * task, not for the escape alone; a sweep over a common lr grid is shown alongside.
  */
-import { adam, sgd } from "../../index.ts";
-import { rng } from "../../rng.ts";
-import type { GradientTransformation } from "../../transform.ts";
+
+import { saddle } from "@momenta/landscapes";
+import type { GradientTransformation } from "momenta-optim";
+import { adam, rng, sgd } from "momenta-optim";
 import type { Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
-import { saddle } from "../landscapes/index.ts";
 import { bootstrapCi, median, quantile, sig } from "../measure/stats.ts";
 import { landscapeMap, lines } from "../plot/index.ts";
 import { bestLr, geometricGrid, race } from "../problems/landscape-race.ts";

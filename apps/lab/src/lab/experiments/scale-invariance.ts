@@ -13,7 +13,7 @@ import {
   type GradientTransformation,
   type ScaleByAdamState,
   sgd,
-} from "../../index.ts";
+} from "momenta-optim";
 import type { Context, Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { sig } from "../measure/stats.ts";

@@ -5,10 +5,10 @@
  * (`hessianTrace`), its Hessian-vector products by central differences of TF.js gradients
  * (`finiteDifferenceHvp`), and test accuracy is measured.
  */
-import { adamw, finiteDifferenceHvp, hessianTrace, sgd } from "../../index.ts";
-import { tfjsOptimizer } from "../../tfjs/index.ts";
-import type { AnyTransformation } from "../../transform.ts";
-import type { Tree } from "../../tree.ts";
+
+import type { AnyTransformation, Tree } from "momenta-optim";
+import { adamw, finiteDifferenceHvp, hessianTrace, sgd } from "momenta-optim";
+import { tfjsOptimizer } from "momenta-optim/tfjs";
 import { type Experiment, type ExperimentResult, type Mode, seedsFor } from "../experiment.ts";
 import { mean, sig } from "../measure/stats.ts";
 import { bars, lines } from "../plot/index.ts";

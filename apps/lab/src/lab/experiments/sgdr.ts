@@ -13,11 +13,12 @@
  * because leaving a basin is exploration, and noise is what lets a high lr explore; each start has its
  * own noise seed, shared by every arm so comparisons are paired.
  */
-import { adamw, cosineAnnealingWarmRestarts, type Hyper, sgd } from "../../index.ts";
-import type { GradientTransformation } from "../../transform.ts";
+
+import { multiBasin } from "@momenta/landscapes";
+import type { GradientTransformation } from "momenta-optim";
+import { adamw, cosineAnnealingWarmRestarts, type Hyper, sgd } from "momenta-optim";
 import type { Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
-import { multiBasin } from "../landscapes/index.ts";
 import { mean, sig } from "../measure/stats.ts";
 import { bars, landscapeMap, lines } from "../plot/index.ts";
 import {

@@ -12,7 +12,7 @@
  * by (1 − lr·λ) per step: an exponential decay with e-folding time 1/(lr·λ). Only when λ|w| ≪ ε does
  * Adam + L2 slow down, to a rate lr·λ/ε per step — still 1/ε times AdamW's.
  */
-import { adam, adamw, createOptimizer, type Optimizer, sgd } from "../../index.ts";
+import { adam, adamw, createOptimizer, type Optimizer, sgd } from "momenta-optim";
 import type { Experiment, ExperimentResult, Judgement, Mode } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { firstCrossing, sig } from "../measure/stats.ts";

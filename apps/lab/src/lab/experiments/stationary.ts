@@ -13,8 +13,7 @@
  * shrink with lr.
  */
 
-import { adam, adamw, createOptimizer, type Optimizer, sgd } from "../../index.ts";
-import { normal, rng } from "../../rng.ts";
+import { adam, adamw, createOptimizer, normal, type Optimizer, rng, sgd } from "momenta-optim";
 import type { Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { mean, sig, std } from "../measure/stats.ts";

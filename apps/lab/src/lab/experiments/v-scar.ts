@@ -17,7 +17,7 @@ import {
   typicalGradSq,
   updateTypicalGradSq,
   vScarRecoverySteps,
-} from "../../index.ts";
+} from "momenta-optim";
 import type { Context, Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { mean, seedBand, sig } from "../measure/stats.ts";

@@ -4,7 +4,7 @@
  * squared-gradient average, so a layer whose gradients are all s times smaller gets the same step —
  * the claim is that its early layers therefore still learn while SGD's barely move.
  */
-import { adam, sgd } from "../../index.ts";
+import { adam, sgd } from "momenta-optim";
 import { type Experiment, type ExperimentResult, type Mode, seedsFor } from "../experiment.ts";
 import { mean, seedBand, sig } from "../measure/stats.ts";
 import { lines } from "../plot/index.ts";

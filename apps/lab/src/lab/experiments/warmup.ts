@@ -12,11 +12,11 @@
  * An unstable run: a loss spike (a minibatch loss above SPIKE_FACTOR × the full-data loss at
  * initialization), a non-finite loss, or no net progress (final full-data loss ≥ the initial one).
  */
+
+import { useBackend } from "@momenta/tfjs-node";
 import * as tf from "@tensorflow/tfjs-core";
-import { useBackend } from "../../cli/backend.ts";
-import { adam, adamw, linearLr, type Optimizer } from "../../index.ts";
-import { Mulberry32, normal } from "../../rng.ts";
-import { tfjsOptimizer } from "../../tfjs/index.ts";
+import { adam, adamw, linearLr, Mulberry32, normal, type Optimizer } from "momenta-optim";
+import { tfjsOptimizer } from "momenta-optim/tfjs";
 import type { Experiment, ExperimentResult, Judgement, Mode } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { median, seedBand, sig } from "../measure/stats.ts";

@@ -2,7 +2,7 @@
  * The few statistics the Lab reports: means and quantiles over seeds, seeded bootstrap intervals,
  * least-squares fits (a log-log slope is a power law's exponent), first crossings of a target.
  */
-import { Mulberry32 } from "../../rng.ts";
+import { Mulberry32 } from "momenta-optim";
 
 export function mean(values: ArrayLike<number>): number {
   if (values.length === 0) throw new Error("mean of no values");

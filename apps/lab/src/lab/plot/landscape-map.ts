@@ -3,8 +3,9 @@
  * log10(f − f_min + δ) — δ keeps the minimum finite and sets how much of the floor's detail shows;
  * darker is lower — each optimizer's path as a line in step order, starts and known minima as marks.
  */
+
+import type { Landscape } from "@momenta/landscapes";
 import type { VegaLiteSpec } from "../experiment.ts";
-import type { Landscape } from "../landscapes/landscape.ts";
 import { base, finite, thinIndices } from "./common.ts";
 import { encodePng } from "./png.ts";
 

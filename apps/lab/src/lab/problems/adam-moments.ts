@@ -3,7 +3,7 @@
  * own state (a chain state holding one `ScaleByAdamState`), for the first param leaf. Diagnostics
  * only: the Lab measures what the library computed instead of recomputing it.
  */
-import type { ScaleByAdamState } from "../../index.ts";
+import type { ScaleByAdamState } from "momenta-optim";
 
 export function adamMoments(
   state: unknown,

@@ -6,11 +6,11 @@
  * A run *succeeds* when its final iterate lies in the global minimum's basin and within `settle` of
  * that minimum's value: found the best basin and converged in it, as a usable solution must.
  */
-import { cosineAnnealingLr, type Hyper, sgd } from "../../index.ts";
-import { rng } from "../../rng.ts";
-import type { GradientTransformation } from "../../transform.ts";
-import type { Landscape } from "../landscapes/landscape.ts";
-import { makeRunner } from "../landscapes/trajectory.ts";
+
+import type { Landscape } from "@momenta/landscapes";
+import { makeRunner } from "@momenta/landscapes";
+import type { GradientTransformation } from "momenta-optim";
+import { cosineAnnealingLr, type Hyper, rng, sgd } from "momenta-optim";
 import { bootstrapCi, mean, sig } from "../measure/stats.ts";
 
 /** Uniform starts over the landscape's window, from one seed. */

@@ -7,8 +7,8 @@
  * vanishing-gradient problem.
  */
 
-import { tfjsOptimizer } from "../../tfjs/index.ts";
-import type { AnyTransformation } from "../../transform.ts";
+import type { AnyTransformation } from "momenta-optim";
+import { tfjsOptimizer } from "momenta-optim/tfjs";
 import { distance, norm } from "./least-squares.ts";
 import { type Activation, batchOrder, Mlp, type MlpSpec, trainStep } from "./mlp.ts";
 import { CLASSES, type DigitTensors, PIXELS } from "./mnist.ts";

@@ -7,7 +7,7 @@
  *          ∇ = (1/|B|)·Σ clip(r_i, −δ, δ)·x_i,
  * with r_i = x_i·w − y_i over a minibatch B. Features x_ij = scale_j·N(0, 1).
  */
-import { normal, rng } from "../../rng.ts";
+import { normal, rng } from "momenta-optim";
 
 export type RegressionLoss = "mse" | "huber";
 

@@ -5,9 +5,10 @@
  * picks each optimizer's learning rate from a grid as the one that stops soonest, so every method
  * is compared at its own best setting rather than at one lr that suits some of them.
  */
-import type { GradientTransformation } from "../../transform.ts";
-import type { Landscape } from "../landscapes/landscape.ts";
-import { makeRunner } from "../landscapes/trajectory.ts";
+
+import type { Landscape } from "@momenta/landscapes";
+import { makeRunner } from "@momenta/landscapes";
+import type { GradientTransformation } from "momenta-optim";
 
 export interface RaceOptions {
   start: readonly [number, number];

@@ -5,7 +5,7 @@
  * "silent" feature: its column is zero, so the data never push its weight. With n < d the system is
  * underdetermined and `minimumNormSolution` gives the pseudo-inverse solution Xᵀ(XXᵀ)⁻¹y.
  */
-import { normal, rng } from "../../rng.ts";
+import { normal, rng } from "momenta-optim";
 import { solveSpd } from "./cholesky.ts";
 
 export interface LeastSquares {

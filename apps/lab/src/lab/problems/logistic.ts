@@ -5,7 +5,7 @@
  *   f(w) = (1/n)·Σ log(1 + exp(−y_i·x_i·w)),   ∇f(w) = −(1/n)·Σ σ(−y_i·x_i·w)·y_i·x_i.
  * The true weights are scaled by 1/scale_j so that every feature carries a comparable signal.
  */
-import { normal, rng } from "../../rng.ts";
+import { normal, rng } from "momenta-optim";
 
 export interface Logistic {
   d: number;

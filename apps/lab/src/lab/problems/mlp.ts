@@ -16,11 +16,9 @@
  * per-leaf mask can then treat one class's output weights differently.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { Mulberry32, normal } from "../../rng.ts";
-import { tfjsOptimizer } from "../../tfjs/index.ts";
-import type { AnyTransformation } from "../../transform.ts";
-import type { ShapedLeaf } from "../../tree.ts";
-import { scheduleFreeEvalParams } from "../../wrappers/schedule-free.ts";
+import type { AnyTransformation, ShapedLeaf } from "momenta-optim";
+import { Mulberry32, normal, scheduleFreeEvalParams } from "momenta-optim";
+import { tfjsOptimizer } from "momenta-optim/tfjs";
 import type { DigitTensors } from "./mnist.ts";
 
 export type Activation = "relu" | "tanh" | "sigmoid";

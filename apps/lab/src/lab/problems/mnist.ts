@@ -7,9 +7,10 @@
  * sees the same training and test digits for the same sizes; the test set is the same whatever the
  * training-set size.
  */
+
+import { CLASSES, type Digits, loadDigits, PIXELS, splitDigits } from "@momenta/mnist/node";
+import { useBackend } from "@momenta/tfjs-node";
 import * as tf from "@tensorflow/tfjs-core";
-import { useBackend } from "../../cli/backend.ts";
-import { CLASSES, type Digits, loadDigits, PIXELS, splitDigits } from "../../cli/data.ts";
 
 export { CLASSES, type Digits, PIXELS };
 

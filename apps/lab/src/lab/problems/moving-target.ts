@@ -4,7 +4,7 @@
  * objective: the data distribution shifts). Gradients carry N(0, σ²) noise. Seeded: the curvatures,
  * targets and noise all come from one mulberry32 stream per seed.
  */
-import { normal, rng } from "../../rng.ts";
+import { normal, rng } from "momenta-optim";
 
 export interface MovingTarget {
   d: number;

@@ -6,7 +6,7 @@
  *   L(θ) = mean_i (u″_θ(x_i) + π² sin(πx_i))² + w_b·(u_θ(0)² + u_θ(1)²).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { rng } from "../../rng.ts";
+import { rng } from "momenta-optim";
 import { netJet2, netValue, type TanhNet } from "./tanh-net.ts";
 
 export const exactSolution = (x: number): number => Math.sin(Math.PI * x);

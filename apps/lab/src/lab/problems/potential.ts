@@ -9,7 +9,7 @@
  *   L(θ) = mean_b (E_θ − E)² + w_F · mean_{b,c} (F_θ − F)²   (ε and ε/σ units, no rescaling).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { Mulberry32, normal } from "../../rng.ts";
+import { Mulberry32, normal } from "momenta-optim";
 import { clusterEnergy, type PairPotential, pairDistances } from "./clusters.ts";
 import { netGrad, type TanhNet } from "./tanh-net.ts";
 

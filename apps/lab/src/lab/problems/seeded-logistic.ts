@@ -4,7 +4,7 @@
  * the minimum is finite). Loss L(w) = (1/n)·Σ log(1 + exp(−yᵢ·xᵢ·w)), yᵢ ∈ {−1, +1}; full batch,
  * so a run depends only on the data seed and the optimizer.
  */
-import { normal, rng } from "../../rng.ts";
+import { normal, rng } from "momenta-optim";
 
 export interface LogisticProblem {
   n: number;

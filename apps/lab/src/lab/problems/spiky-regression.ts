@@ -8,8 +8,13 @@
  * from scaleByAdam's state — m, v̂ and an EMA of the true full-batch gradient with Adam's β1 (what m
  * would estimate without noise or clipping), for bias measurements.
  */
-import { createOptimizer, type GradientTransformation, type ScaleByAdamState } from "../../index.ts";
-import { normal, rng } from "../../rng.ts";
+import {
+  createOptimizer,
+  type GradientTransformation,
+  normal,
+  rng,
+  type ScaleByAdamState,
+} from "momenta-optim";
 import { findState, norm2 } from "./streams.ts";
 
 export interface SpikyRegression {

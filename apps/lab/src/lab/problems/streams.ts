@@ -5,8 +5,9 @@
  *
  * Stream: g_t = mean + std·z_t with z_t ~ N(0, I), drawn from mulberry32(seed) by Box–Muller.
  */
-import { normal, rng } from "../../rng.ts";
-import type { FloatArray } from "../../tree.ts";
+
+import type { FloatArray } from "momenta-optim";
+import { normal, rng } from "momenta-optim";
 
 export interface StreamOptions {
   /** The true mean gradient (a number for every coordinate, or one per coordinate). Default 0. */

@@ -9,7 +9,7 @@
  * Weights start N(0, gain²/fan_in), biases 0.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { Mulberry32, normal } from "../../rng.ts";
+import { Mulberry32, normal } from "momenta-optim";
 
 export interface TanhNet {
   sizes: readonly number[];

@@ -11,7 +11,7 @@
  * almost vanish and the optimizer crawls" (the seed's flexible molecule). V is 2π-periodic in both
  * angles, so every (2πk, 2πm) is the same minimum; the angles are left unwrapped.
  */
-import type { Landscape } from "../landscapes/landscape.ts";
+import type { Landscape } from "@momenta/landscapes";
 
 const D = 1;
 const COUPLING = 1e-3;

@@ -1,6 +1,6 @@
+import { rng } from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { clusterEnergy, lennardJones, morse, pairDistances } from "../../../src/lab/problems/clusters.ts";
-import { rng } from "../../../src/rng.ts";
 
 const lj = lennardJones();
 const mo = morse({ depth: 2, width: 3, re: 1.2 });

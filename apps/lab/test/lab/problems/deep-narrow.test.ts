@@ -1,8 +1,8 @@
 /** The deep narrow MLP's per-layer trace: gradients vanish toward the input of a sigmoid stack. */
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
+import { sgd } from "momenta-optim";
 import { describe, expect, it } from "vitest";
-import { sgd } from "../../../src/index.ts";
 import { deepNarrowSpec, traceLayers } from "../../../src/lab/problems/deep-narrow.ts";
 import { digitTensors, disposeDigits, labBackend, mnistSplit } from "../../../src/lab/problems/mnist.ts";
 

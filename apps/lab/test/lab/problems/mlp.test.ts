@@ -2,8 +2,8 @@
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
+import { adamw, scheduleFreeAdamw } from "momenta-optim";
 import { beforeAll, describe, expect, it } from "vitest";
-import { adamw, scheduleFreeAdamw } from "../../../src/index.ts";
 import { batchOrder, evaluate, Mlp, trainMlp } from "../../../src/lab/problems/mlp.ts";
 import {
   type DigitTensors,

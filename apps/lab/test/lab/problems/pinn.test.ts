@@ -1,6 +1,6 @@
+import { useBackend } from "@momenta/tfjs-node";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { useBackend } from "../../../src/cli/backend.ts";
 import {
   collocationPoints,
   exactSolution,

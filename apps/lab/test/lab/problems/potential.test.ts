@@ -1,6 +1,6 @@
+import { useBackend } from "@momenta/tfjs-node";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { useBackend } from "../../../src/cli/backend.ts";
 import { clusterEnergy, lennardJones, pairDistances } from "../../../src/lab/problems/clusters.ts";
 import { potentialLoss, predict, sampleTrimers, trimerTensors } from "../../../src/lab/problems/potential.ts";
 import { netValue, tanhNet } from "../../../src/lab/problems/tanh-net.ts";

@@ -1,9 +1,9 @@
+import { useBackend } from "@momenta/tfjs-node";
 import * as tf from "@tensorflow/tfjs-core";
+import { adam } from "momenta-optim";
+import { tfjsOptimizer } from "momenta-optim/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { useBackend } from "../../../src/cli/backend.ts";
-import { adam } from "../../../src/index.ts";
 import { minimizeStep, netGrad, netJet2, netValue, tanhNet } from "../../../src/lab/problems/tanh-net.ts";
-import { tfjsOptimizer } from "../../../src/tfjs/index.ts";
 
 beforeAll(async () => {
   await useBackend("cpu");

@@ -7,7 +7,7 @@
 import "@tensorflow/tfjs-backend-webgl";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
-import { tfjsOptimizer } from "momenta/tfjs";
+import { tfjsOptimizer } from "momenta-optim/tfjs";
 import {
   BATCH,
   type GlInfo,

