@@ -13,11 +13,15 @@ import { tempDir } from "./io.ts";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--conditions=momenta-source", "--import", "tsx", "src/cli/main.ts", ...args], {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["--conditions=momenta-source", "--import", "tsx", "src/cli/main.ts", ...args],
+    {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
