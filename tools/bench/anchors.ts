@@ -1,10 +1,10 @@
 /**
  * The reference points for momenta's optimizer-step benchmark, on their own:
  *
- *     npx tsx bench/anchors.ts [--quick]
+ *     npx tsx --conditions=momenta-source tools/bench/anchors.ts [--quick]
  *
  * Runs PyTorch (2 threads, then 1), TF.js "cpu" and TF.js "wasm", prints one table of M params/s on stdout
- * (progress on stderr) and writes bench/results/anchors.json. An anchor that cannot run says "not available".
+ * (progress on stderr) and writes tools/bench/results/anchors.json. An anchor that cannot run says "not available".
  */
 import os from "node:os";
 import { pytorchAnchor } from "./anchors/pytorch.ts";

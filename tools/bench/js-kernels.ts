@@ -5,7 +5,7 @@
  * plain hand-written JS AdamW loop measured in the same run. Every kernel is first warmed up in both
  * dtypes, so the numbers are those of a process where both ran (as in the test suite).
  *
- *   npx tsx bench/js-kernels.ts [--runs 9] [--only adamw,lion] [--sizes 1e6,1e7]
+ *   npx tsx --conditions=momenta-source tools/bench/js-kernels.ts [--runs 9] [--only adamw,lion] [--sizes 1e6,1e7]
  */
 import * as m from "momenta-optim";
 import { median, othersCores, othersCpuSeconds } from "./table.ts";

@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/observe.ts`: what `observe` costs. Per-step time of adamw (lr 1e-3, weightDecay 0.01)
+ * `npx tsx --conditions=momenta-source tools/bench/observe.ts`: what `observe` costs. Per-step time of adamw (lr 1e-3, weightDecay 0.01)
  * on a 1e6-parameter float32 tree, plain vs wrapped in `observe(…, { every: 10 })` — both on the
  * reference chain, since an observed optimizer is never fused (the fused kernels cannot call back
  * between links). A run is 10 steps, so it holds exactly one report; plain and observed runs alternate

@@ -3,7 +3,7 @@
  * momenta's reference chain, fused JS, WASM SIMD and WASM SIMD on 2 threads, against PyTorch
  * (foreach=True, same thread count) and TF.js (tf.train.* on its cpu and wasm backends), all measured
  * in this one run, with the memory-stream ceiling and each column's ratio to PyTorch.
- * Flags: --quick (1e5 and 1e6 only), --no-anchors, --no-tfjs. Writes bench/results/bench.json.
+ * Flags: --quick (1e5 and 1e6 only), --no-anchors, --no-tfjs. Writes tools/bench/results/bench.json.
  */
 import { nodeThreadPool } from "momenta-optim/node";
 import { pytorchAnchor } from "./anchors/pytorch.ts";

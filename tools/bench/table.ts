@@ -264,12 +264,12 @@ export function formatTable(rows: readonly Record<string, Cell>[], columns: read
   ].join("\n");
 }
 
-/** Absolute path of a file in bench/results/. */
+/** Absolute path of a file in tools/bench/results/. */
 export function resultsPath(name: string): string {
   return fileURLToPath(new URL(`./results/${name}`, import.meta.url));
 }
 
-/** Writes `data` as pretty JSON, creating the file's directory (e.g. bench/results/) if needed. */
+/** Writes `data` as pretty JSON, creating the file's directory (e.g. tools/bench/results/) if needed. */
 export function writeJson(path: string, data: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(data, null, 2)}\n`);

@@ -3,7 +3,7 @@
 
 Runs real ``torch.optim`` optimizers (PyTorch 1.13, foreach=False) on a small
 seeded noisy quadratic problem and writes their trajectories and state
-snapshots to ``test/golden/fixtures/`` as JSON (float arrays base64-encoded,
+snapshots to ``packages/optim/test/golden/fixtures/`` as JSON (float arrays base64-encoded,
 little-endian raw bytes).
 
 Where PyTorch 1.13 differs from current PyTorch (which momenta follows), the
@@ -62,7 +62,7 @@ assert N == 25
 PATHS = [leaf["path"] for leaf in LEAF_INFO]
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-OUT_DIR = os.path.join(REPO_ROOT, "test", "golden", "fixtures")
+OUT_DIR = os.path.join(REPO_ROOT, "packages", "optim", "test", "golden", "fixtures")
 
 
 def make_problem():
@@ -484,7 +484,7 @@ def main():
     print()
     total = 0
     for fname, size in sizes.items():
-        print("%8d  test/golden/fixtures/%s" % (size, fname))
+        print("%8d  packages/optim/test/golden/fixtures/%s" % (size, fname))
         total += size
     print("%8d  total" % total)
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Golden fixtures for momenta's learning-rate schedules and gradient clipping.
 
-Writes three files to ``test/golden/fixtures/``:
+Writes three files to ``packages/optim/test/golden/fixtures/``:
 
 - ``schedules.json``: per-step learning rates (and cycled momentum / beta1) of
   the real ``torch.optim.lr_scheduler`` classes (PyTorch 1.13).
@@ -665,7 +665,7 @@ def main():
     print()
     total = 0
     for fname, size in sizes.items():
-        print("%8d  test/golden/fixtures/%s" % (size, fname))
+        print("%8d  packages/optim/test/golden/fixtures/%s" % (size, fname))
         total += size
     print("%8d  total" % total)
 

@@ -1,5 +1,5 @@
 /**
- * PyTorch anchor: runs bench/anchors/pytorch.py (Debian's python3-torch) and returns its rows. Never throws:
+ * PyTorch anchor: runs tools/bench/anchors/pytorch.py (Debian's python3-torch) and returns its rows. Never throws:
  * without Python or torch, or if the script fails, the result is `{ available: false, reason }`.
  */
 import { execFile, spawn } from "node:child_process";
