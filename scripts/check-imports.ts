@@ -6,7 +6,10 @@
  *   only when the importer's package.json declares it (dependencies, devDependencies or
  *   peerDependencies; a package may import itself by name, as its tests do);
  * - no two packages depend on each other, directly or around a longer loop (imports and declared
- *   dependencies both count).
+ *   dependencies both count);
+ * - inside the library (packages/optim/src), a module imports only from its own layer or the ones
+ *   before it: tree → transform → transforms, optimizers, schedules, clipping, wrappers → kernels →
+ *   diagnostics, tfjs, node (LAYERS below).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -29,6 +32,50 @@ interface Manifest {
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
+}
+
+/**
+ * The library's layers, lowest first: each entry names the files and top-level folders of
+ * packages/optim/src in it. A file not listed is itself a finding (every module has its place).
+ */
+export const LAYERS: readonly (readonly string[])[] = [
+  ["tree.ts", "base64.ts", "rng.ts", "hyper.ts"],
+  ["transform.ts", "state-dict.ts"],
+  ["transforms", "optimizers", "schedules", "clipping", "wrappers", "decay"],
+  ["kernels", "create-optimizer.ts"],
+  ["diagnostics", "tfjs", "node"],
+  ["index.ts"],
+];
+
+/** The layer of a path relative to the library's src ("kernels/plan.ts" → 3), or -1 if unlisted. */
+export function layerOf(path: string, layers: readonly (readonly string[])[] = LAYERS): number {
+  const head = path.split(/[\\/]/)[0]!;
+  return layers.findIndex((names) => names.includes(path) || names.includes(head));
+}
+
+/** Breaches of the layer order inside one package's src folder. */
+export function checkLayers(src: string, layers: readonly (readonly string[])[] = LAYERS): string[] {
+  const problems: string[] = [];
+  for (const file of sourceFiles(src)) {
+    const from = relative(src, file).split(sep).join("/");
+    const own = layerOf(from, layers);
+    if (own < 0) {
+      problems.push(
+        `${from}: not in any layer of the library (add it to LAYERS in scripts/check-imports.ts)`,
+      );
+      continue;
+    }
+    for (const spec of specifiers(readFileSync(file, "utf8"))) {
+      if (!spec.startsWith(".")) continue;
+      const to = relative(src, resolve(dirname(file), spec))
+        .split(sep)
+        .join("/")
+        .replace(/\.js$/, ".ts");
+      const theirs = layerOf(to, layers);
+      if (theirs > own) problems.push(`${from}: imports ${to}, a later layer (${theirs} > ${own})`);
+    }
+  }
+  return problems;
 }
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8")) as Manifest;
@@ -125,6 +172,8 @@ export function checkWorkspace(root: string): string[] {
     }
   }
   problems.push(...cycles(edges).map((c) => `cycle between packages: ${c.join(" → ")}`));
+  const library = join(root, "packages", "optim", "src");
+  if (existsSync(library)) problems.push(...checkLayers(library).map((p) => `packages/optim/src/${p}`));
   return problems;
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkWorkspace, cycles, specifiers } from "../check-imports.ts";
+import { checkLayers, checkWorkspace, cycles, layerOf, specifiers } from "../check-imports.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const temp = mkdtempSync(join(tmpdir(), "momenta-imports-"));
@@ -102,5 +102,22 @@ describe("workspace import rules", () => {
       'const s = "import h from \\"not-an-import\\"";',
     ].join("\n");
     expect(specifiers(text).sort()).toEqual(["a", "b", "c", "e", "f", "g"]);
+  });
+
+  it("inside the library, a module imports only from its own layer or earlier ones", () => {
+    const layers = [["tree.ts"], ["transforms", "transform.ts"], ["kernels"]];
+    expect(layerOf("kernels/plan.ts", layers)).toBe(2);
+    expect(layerOf("other.ts", layers)).toBe(-1);
+    const ws = workspace({
+      "src/tree.ts": 'import { plan } from "./kernels/plan.js";\n',
+      "src/transform.ts": 'import { leaves } from "./tree.js";\nimport { s } from "./transforms/scale.js";\n',
+      "src/transforms/scale.ts": 'import { chain } from "../transform.js";\n',
+      "src/kernels/plan.ts": 'import { chain } from "../transform.js";\n',
+      "src/stray.ts": "export {};\n",
+    });
+    expect(checkLayers(join(ws, "src"), layers).sort()).toEqual([
+      "stray.ts: not in any layer of the library (add it to LAYERS in scripts/check-imports.ts)",
+      "tree.ts: imports kernels/plan.ts, a later layer (2 > 0)",
+    ]);
   });
 });
