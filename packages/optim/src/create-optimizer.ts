@@ -1,6 +1,7 @@
 import { type Fused, fuse, type KernelName } from "./kernels/fused.js";
 import { layoutOf, mirror } from "./kernels/layout.js";
 import type { ThreadPool } from "./kernels/wasm-kernels.js";
+import { restore, type Snapshot, snapshot } from "./snapshot.js";
 import { copyStateInto, decodeStateLike, type Encoded, encodeState } from "./state-dict.js";
 import {
   type AnyTransformation,
@@ -10,6 +11,7 @@ import {
 } from "./transform.js";
 import { assertSameStructure, flatten, leavesOf, mapTree, type Tree } from "./tree.js";
 
+/** Options of `createOptimizer`. */
 export interface CreateOptimizerOptions {
   /**
    * "auto" (default): a fused kernel when the chain is one it knows — WASM SIMD for float32 params
@@ -17,24 +19,29 @@ export interface CreateOptimizerOptions {
    * force one (throwing, with the reason, when it cannot run this chain on these params).
    */
   kernel?: "auto" | KernelName;
-  /** Worker threads for the WASM kernels (e.g. `await nodeThreadPool(2)` from `momenta/node`). */
+  /** Worker threads for the WASM kernels (e.g. `await nodeThreadPool(2)` from `momenta-optim/node`). Default: none. */
   pool?: ThreadPool;
 }
 
 /** What `stateDict()` returns: plain data, `JSON.stringify`-safe and exact. */
 export interface StateDict {
+  /** Marks a momenta optimizer state dict. */
   format: "momenta.optimizer";
+  /** The format's version. */
   version: 1;
   /** Updates applied so far. */
   step: number;
   /** The params' leaf paths, to catch a state saved for another model. */
   paths: string[];
+  /** The transform's state, encoded (exact float arrays as base64). */
   state: Encoded;
 }
 
 /** The object most users hold: params, a transform, its state, and a step counter. */
 export interface OptimizerHandle<S> {
+  /** The params, updated in place by `step`. */
   readonly params: Tree;
+  /** The transform's state, updated in place by `step`. */
   readonly state: S;
   /** Updates applied so far. */
   readonly stepCount: number;
@@ -52,6 +59,7 @@ export interface OptimizerHandle<S> {
   readonly hyperparams: Hyperparams | undefined;
   /** One update from these gradients; the gradients are read, never written. */
   step(grads: Tree): void;
+  /** A snapshot of the step count and state: plain data, `JSON.stringify`-safe and exact. */
   stateDict(): StateDict;
   /** Restores a state dict; on any problem throws and leaves the optimizer unchanged. */
   loadStateDict(dict: unknown): void;
@@ -107,6 +115,8 @@ export function createOptimizer<S>(
   }
   const workLeaves = work.leaves;
   let count = 0;
+  let undo: Snapshot | undefined;
+  let failure: Error | undefined;
   const hyperparams = tx.hyperparams?.(state);
   return {
     params,
@@ -118,6 +128,7 @@ export function createOptimizer<S>(
       return count;
     },
     step(grads) {
+      if (failure) throw failure;
       // The optimizer's own buffer, untouched in structure, needs neither checks nor a copy.
       const own = grads === workTree;
       if (!own) {
@@ -125,8 +136,29 @@ export function createOptimizer<S>(
         const gs = leavesOf(grads);
         for (let i = 0; i < gs.length; i++) if (gs[i] !== workLeaves[i]) workLeaves[i]!.set(gs[i]!);
       }
-      if (fused) fused.step();
-      else applyUpdates(params, tx.update(workTree, state, params));
+      if (fused) {
+        fused.prepare(); // may throw: nothing has been written yet
+        try {
+          fused.run();
+        } catch (e) {
+          failure = new Error(
+            `createOptimizer: a step failed inside the ${fused.kernel} kernel and left the state part-way; load a state dict (loadStateDict) to continue. Cause: ${(e as Error)?.message ?? String(e)}`,
+            { cause: e },
+          );
+          throw failure;
+        }
+      } else {
+        // All or nothing: whatever throws (a schedule, a callback, a wrapper's check), the state —
+        // and the gradient buffer, which the chain works in, when the caller stepped from it — is
+        // put back as it was; params are written only after the whole chain has succeeded.
+        undo = snapshot(own ? [state, workLeaves] : [state], undo);
+        try {
+          applyUpdates(params, tx.update(workTree, state, params));
+        } catch (e) {
+          restore(undo);
+          throw e;
+        }
+      }
       count += 1;
     },
     stateDict() {
@@ -168,6 +200,7 @@ export function createOptimizer<S>(
       }
       copyStateInto(state, decoded);
       count = step;
+      failure = undefined;
     },
   };
 }

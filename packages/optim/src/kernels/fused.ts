@@ -25,13 +25,22 @@ import { type Layout, mirror, spanOf } from "./layout.js";
 import { BUFFERS, type BufferName, type Plan, plan, resolveStep, stepScalars } from "./plan.js";
 import { kernelsFor, type ThreadPool, wasmAvailable } from "./wasm-kernels.js";
 
+/** Which code runs an optimizer's updates: the transform chain itself, or the fused JS or WASM SIMD kernels. */
 export type KernelName = "reference" | "js" | "wasm";
 
 export interface Fused {
   readonly kernel: "js" | "wasm";
   readonly threads: number;
-  /** One update from the gradient buffer `work`. */
-  step(): void;
+  /**
+   * Evaluates and checks this step's hyperparameters (schedules included) and, with clipping, the
+   * gradient norm. Throws before anything is written; writes nothing but the clip's recorded norm.
+   */
+  prepare(): void;
+  /**
+   * Runs the kernels and advances the counts, with the scalars `prepare` computed. Throws only on a
+   * fault inside the kernels (e.g. a thread-pool worker that died), which leaves the state part-way.
+   */
+  run(): void;
 }
 
 /** Runs of consecutive leaves with the same decay mask: [from, to, decayed]. */
@@ -284,8 +293,8 @@ export function fuse(
   return {
     kernel,
     threads,
-    step() {
-      prepare();
+    prepare,
+    run() {
       if (kernel === "wasm") stepWasm();
       else stepJs();
       for (const c of p.counts) c.count += 1;
