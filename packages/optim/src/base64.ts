@@ -7,6 +7,7 @@ for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/** Standard base64 (with padding) of some bytes. */
 export function bytesToBase64(bytes: Uint8Array): string {
   const parts: string[] = [];
   let chunk = "";
@@ -27,6 +28,7 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return parts.join("");
 }
 
+/** The bytes of a standard base64 text; throws a TypeError on malformed input. */
 export function base64ToBytes(text: string): Uint8Array<ArrayBuffer> {
   if (typeof text !== "string" || text.length % 4 !== 0)
     throw new TypeError("base64: length is not a multiple of 4");
@@ -49,6 +51,7 @@ export function base64ToBytes(text: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** The base64 of a float array's little-endian bytes: exact, and the same on every platform. */
 export function floatsToBase64(a: FloatArray): string {
   const bytes = new Uint8Array(a.byteLength);
   if (LITTLE_ENDIAN) {
@@ -64,6 +67,7 @@ export function floatsToBase64(a: FloatArray): string {
   return bytesToBase64(bytes);
 }
 
+/** The float array `floatsToBase64` encoded, given its dtype; throws a TypeError on malformed input. */
 export function base64ToFloats(text: string, dtype: Dtype): FloatArray {
   const bytes = base64ToBytes(text);
   const width = dtype === "float64" ? 8 : 4;

@@ -5,6 +5,7 @@
  * uses `schedule(0)`, exactly like a PyTorch scheduler whose `step()` follows each `optimizer.step()`.
  */
 
+/** A value as a function of `count`, the number of updates already applied (the first update reads `schedule(0)`). */
 export type Schedule = (count: number) => number;
 
 /** A constant or a schedule. */
@@ -34,6 +35,7 @@ function bounds(interval: Interval): Bounds {
   return b;
 }
 
+/** Whether `value` lies in `interval` (NaN never does). */
 export function inInterval(value: number, interval: Interval): boolean {
   const b = bounds(interval);
   if (Number.isNaN(value)) return false;
@@ -53,12 +55,14 @@ export function checkNumber(owner: string, name: string, value: unknown, interva
   return value;
 }
 
+/** Throws a TypeError `owner: name must be true or false` unless `value` is a boolean. */
 export function checkBoolean(owner: string, name: string, value: unknown): boolean {
   if (typeof value !== "boolean")
     throw new TypeError(`${owner}: ${name} must be true or false, got ${show(value)}`);
   return value;
 }
 
+/** As `checkNumber`, and the value must be an integer. */
 export function checkInteger(owner: string, name: string, value: unknown, interval: Interval): number {
   checkNumber(owner, name, value, interval);
   if (!Number.isInteger(value)) throw new RangeError(`${owner}: ${name} must be an integer, got ${value}`);

@@ -1,20 +1,265 @@
-// Trees
+/**
+ * momenta-optim: composable, PyTorch-exact optimizers for TypeScript — gradient transformations you
+ * chain (Optax's design), the optimizers PyTorch users know built from them, schedules, clipping,
+ * wrappers, diagnostics and fused kernels. This entry point names every public export, in groups
+ * (as Optax's `__init__.py` does); anything it does not export is internal and may change.
+ *
+ * @module momenta-optim
+ */
+
+// Trees: the param containers every transform walks, and how to visit and compare them.
+
+export {
+  assertSameStructure,
+  cloneTree,
+  type Dtype,
+  type Flat,
+  type FloatArray,
+  flatten,
+  forEachLeaf,
+  type Leaf,
+  leavesOf,
+  type Mask,
+  type MaskTree,
+  mapTree,
+  type ShapedLeaf,
+  structureMismatch,
+  type Tree,
+  zerosLike,
+  zipLeaves,
+} from "./tree.js";
+
+// The transform contract: what a transform is, how transforms compose, and binding one to params.
+
+export {
+  type CreateOptimizerOptions,
+  createOptimizer,
+  type OptimizerHandle,
+} from "./create-optimizer.js";
+export {
+  type AnyTransformation,
+  applyUpdates,
+  chain,
+  type GradientTransformation,
+  type Hyperparams,
+  identity,
+  type StateOf,
+} from "./transform.js";
+
+// Optimizers: the torch.optim (and Optax) aliases, each a chain of building blocks, and their options.
+
+export { type AdadeltaOptions, adadelta } from "./optimizers/adadelta.js";
+export { type AdafactorOptions, adafactor } from "./optimizers/adafactor.js";
+export { type AdagradOptions, adagrad } from "./optimizers/adagrad.js";
+export { type AdamOptions, adam } from "./optimizers/adam.js";
+export { type AdamaxOptions, adamax } from "./optimizers/adamax.js";
+export { type AdamwOptions, adamw } from "./optimizers/adamw.js";
+export type {
+  CommonOptions,
+  DecayWith,
+  EitherDecayOptions,
+  Optimizer,
+  OptimizerState,
+} from "./optimizers/common.js";
+export { type LambOptions, lamb } from "./optimizers/lamb.js";
+export { type LionOptions, lion } from "./optimizers/lion.js";
+export { type MuonOptions, muon } from "./optimizers/muon.js";
+export { type NadamOptions, nadam } from "./optimizers/nadam.js";
+export { type RadamOptions, radam } from "./optimizers/radam.js";
+export { type RmspropOptions, rmsprop } from "./optimizers/rmsprop.js";
+export { type ScheduleFreeAdamwOptions, scheduleFreeAdamw } from "./optimizers/schedule-free-adamw.js";
+export { type SgdOptions, sgd } from "./optimizers/sgd.js";
+export { type SgdwOptions, sgdw } from "./optimizers/sgdw.js";
+
+// Building blocks: the preconditioners, momenta and scalings the optimizers are chained from.
+
+export {
+  type NewtonSchulzOptions,
+  NS_COEFFICIENTS,
+  newtonSchulz,
+} from "./transforms/orthogonalize.js";
+export { scale } from "./transforms/scale.js";
+export {
+  type ScaleByAdadeltaOptions,
+  type ScaleByAdadeltaState,
+  scaleByAdadelta,
+} from "./transforms/scale-by-adadelta.js";
+export { type ScaleByAdamOptions, type ScaleByAdamState, scaleByAdam } from "./transforms/scale-by-adam.js";
+export {
+  type ScaleByAdamaxOptions,
+  type ScaleByAdamaxState,
+  scaleByAdamax,
+} from "./transforms/scale-by-adamax.js";
+export {
+  type ScaleByFactoredRmsOptions,
+  type ScaleByFactoredRmsState,
+  scaleByFactoredRms,
+} from "./transforms/scale-by-factored-rms.js";
+export { type CountState, scaleByLearningRate } from "./transforms/scale-by-learning-rate.js";
+export { type ScaleByLionOptions, type ScaleByLionState, scaleByLion } from "./transforms/scale-by-lion.js";
+export {
+  type MuonAdjustLr,
+  type ScaleByMuonOptions,
+  type ScaleByMuonState,
+  scaleByMuon,
+} from "./transforms/scale-by-muon.js";
+export {
+  type ScaleByNadamOptions,
+  type ScaleByNadamState,
+  scaleByNadam,
+} from "./transforms/scale-by-nadam.js";
+export { scaleByParamBlockRms } from "./transforms/scale-by-param-block-rms.js";
+export {
+  type ScaleByRadamOptions,
+  type ScaleByRadamState,
+  scaleByRadam,
+} from "./transforms/scale-by-radam.js";
+export { type ScaleByRmsOptions, type ScaleByRmsState, scaleByRms } from "./transforms/scale-by-rms.js";
+export { type ScaleByRssOptions, type ScaleByRssState, scaleByRss } from "./transforms/scale-by-rss.js";
+export { scaleBySchedule } from "./transforms/scale-by-schedule.js";
+export { scaleByTrustRatio } from "./transforms/scale-by-trust-ratio.js";
+export { type TraceOptions, type TraceState, trace } from "./transforms/trace.js";
+
+// Schedules: hyperparameters as functions of the update count, after torch.optim.lr_scheduler and Optax.
+
+export type { Hyper, Schedule } from "./hyper.js";
+export type { BaseSchedule } from "./schedules/base.js";
+export { type ConstantLrOptions, constantLr } from "./schedules/constant-lr.js";
+export { type CosineAnnealingLrOptions, cosineAnnealingLr } from "./schedules/cosine-annealing-lr.js";
+export {
+  type CosineAnnealingWarmRestartsOptions,
+  cosineAnnealingWarmRestarts,
+} from "./schedules/cosine-annealing-warm-restarts.js";
+export {
+  type CyclicLrOptions,
+  type CyclicMode,
+  type CyclicSchedules,
+  cyclicLr,
+} from "./schedules/cyclic-lr.js";
+export { type ExponentialLrOptions, exponentialLr } from "./schedules/exponential-lr.js";
+export { join } from "./schedules/join.js";
+export { type LambdaLrOptions, lambdaLr } from "./schedules/lambda-lr.js";
+export { type LinearLrOptions, linearLr } from "./schedules/linear-lr.js";
+export { type MultiStepLrOptions, multiStepLr } from "./schedules/multi-step-lr.js";
+export { type OneCycleLrOptions, type OneCycleSchedules, oneCycleLr } from "./schedules/one-cycle-lr.js";
+export { type PolynomialLrOptions, polynomialLr } from "./schedules/polynomial-lr.js";
+export {
+  type PlateauScheduler,
+  type PlateauState,
+  type ReduceLrOnPlateauOptions,
+  reduceLrOnPlateau,
+} from "./schedules/reduce-lr-on-plateau.js";
+export { sequentialLr } from "./schedules/sequential-lr.js";
+export { type StepLrOptions, stepLr } from "./schedules/step-lr.js";
+export { type WarmupCosineDecayOptions, warmupCosineDecay } from "./schedules/warmup-cosine-decay.js";
+export { type WarmupStableDecayOptions, warmupStableDecay } from "./schedules/warmup-stable-decay.js";
+
+// Clipping: bounding gradients (or updates) by value, by norm, per leaf or per unit.
+
+export { adaptiveGradClip } from "./clipping/adaptive-grad-clip.js";
+export { clipByBlockNorm } from "./clipping/clip-by-block-norm.js";
+export { clipByBlockRms } from "./clipping/clip-by-block-rms.js";
+export {
+  type ClipByGlobalNormOptions,
+  type ClipState,
+  clipByGlobalNorm,
+} from "./clipping/clip-by-global-norm.js";
+export { clipByValue } from "./clipping/clip-by-value.js";
+
+// Weight decay: the decay link itself, the usual mask, and keeping the decay when the lr changes.
+
+export { excludeBiasAndNorm } from "./decay/exclude-bias-and-norm.js";
+export { rescaleWeightDecay } from "./decay/rescale-weight-decay.js";
+export { addDecayedWeights, type DecayOptions } from "./transforms/add-decayed-weights.js";
+
+// Wrappers: transforms that take a transform — accumulation, averaging, freezing, param groups, live
+// hyperparameters, Lookahead, Schedule-Free, skipping non-finite steps.
+
+export { type AccumulateState, accumulateGradients } from "./wrappers/accumulate-gradients.js";
+export {
+  type AverageState,
+  type Averaging,
+  averagedParams,
+  ema,
+  polyak,
+} from "./wrappers/average-params.js";
+export { freeze } from "./wrappers/freeze.js";
+export { type InjectState, injectHyperparams } from "./wrappers/inject-hyperparams.js";
+export type { Wrapped } from "./wrappers/inner.js";
+export { type LookaheadState, lookahead } from "./wrappers/lookahead.js";
+export {
+  type Labels,
+  type LabelTree,
+  type PartitionState,
+  partition,
+} from "./wrappers/partition.js";
+export {
+  type ScheduleFreeOptions,
+  type ScheduleFreeState,
+  scheduleFree,
+  scheduleFreeEval,
+  scheduleFreeEvalParams,
+  scheduleFreeTrain,
+} from "./wrappers/schedule-free.js";
+export { type SkipState, skipNonFinite } from "./wrappers/skip-non-finite.js";
+
+// State dict: the saved form of an optimizer (`stateDict()`), and the exact, JSON-safe encoding of any
+// transform state inside it.
 
 export { base64ToFloats, floatsToBase64 } from "./base64.js";
-// Clipping
-export * from "./clipping/adaptive-grad-clip.js";
-export * from "./clipping/clip-by-block-norm.js";
-// Modern optimizers (Lion, LAMB, Adafactor, Muon, Schedule-Free AdamW) and their pieces
-export * from "./clipping/clip-by-block-rms.js";
-export * from "./clipping/clip-by-global-norm.js";
-export * from "./clipping/clip-by-value.js";
-export * from "./create-optimizer.js";
-// Weight decay helpers
-export * from "./decay/exclude-bias-and-norm.js";
-export * from "./decay/rescale-weight-decay.js";
-export * from "./hyper.js";
-// Fast kernels
-export * from "./kernels/arena.js";
+export type { StateDict } from "./create-optimizer.js";
+export { copyStateInto, decodeStateLike, type Encoded, encodeState } from "./state-dict.js";
+
+// Diagnostics: what an optimizer is doing (observe and its statistics) and the loss surface's curvature.
+
+export {
+  type FiniteDifferenceHvpOptions,
+  finiteDifferenceHvp,
+} from "./diagnostics/finite-difference-hvp.js";
+export {
+  type HessianTraceOptions,
+  type HessianTraceResult,
+  hessianTrace,
+} from "./diagnostics/hessian-trace.js";
+export { type ObserveOptions, type ObserveState, observe } from "./diagnostics/observe.js";
+export type { Hvp } from "./diagnostics/probes.js";
+export type {
+  ClipStats,
+  DecayStats,
+  EffectiveLrStats,
+  LeafStats,
+  OptimizerStats,
+  VScar,
+  VScarReport,
+} from "./diagnostics/stats.js";
+export { formatNumber, formatStats, toJsonl } from "./diagnostics/stats-format.js";
+export {
+  type TopEigenvalueOptions,
+  type TopEigenvalueResult,
+  topEigenvalue,
+} from "./diagnostics/top-eigenvalue.js";
+export {
+  findVScars,
+  type ResolvedVScarOptions,
+  typicalGradSq,
+  updateTypicalGradSq,
+  type VScarInput,
+  type VScarOptions,
+  vScarRecoverySteps,
+} from "./diagnostics/v-scar.js";
+
+// Fast kernels: arenas that pack params for the fused JS/WASM kernels, and what a thread pool needs.
+
+export {
+  type Arena,
+  type ArenaOptions,
+  allocate,
+  arenaOf,
+  canShareMemory,
+  createArena,
+  packTree,
+  paddedLength,
+} from "./kernels/arena.js";
 export type { KernelName } from "./kernels/fused.js";
 export {
   kernelModule,
@@ -23,82 +268,33 @@ export {
   type WasmKernels,
   wasmAvailable,
 } from "./kernels/wasm-kernels.js";
-export * from "./optimizers/adadelta.js";
-export * from "./optimizers/adafactor.js";
-export * from "./optimizers/adagrad.js";
-export * from "./optimizers/adam.js";
-export * from "./optimizers/adamax.js";
-export * from "./optimizers/adamw.js";
-// Optimizers
-export type { CommonOptions, DecayWith, Optimizer, OptimizerState } from "./optimizers/common.js";
-export * from "./optimizers/lamb.js";
-export * from "./optimizers/lion.js";
-export * from "./optimizers/muon.js";
-export * from "./optimizers/nadam.js";
-export * from "./optimizers/radam.js";
-export * from "./optimizers/rmsprop.js";
-export * from "./optimizers/schedule-free-adamw.js";
-export * from "./optimizers/sgd.js";
-export * from "./optimizers/sgdw.js";
-export * from "./rng.js";
-// Schedules
-export type { BaseSchedule } from "./schedules/base.js";
-export * from "./schedules/constant-lr.js";
-export * from "./schedules/cosine-annealing-lr.js";
-export * from "./schedules/cosine-annealing-warm-restarts.js";
-export * from "./schedules/cyclic-lr.js";
-export * from "./schedules/exponential-lr.js";
-export { join } from "./schedules/join.js";
-export * from "./schedules/lambda-lr.js";
-export * from "./schedules/linear-lr.js";
-export { type MultiStepLrOptions, multiStepLr } from "./schedules/multi-step-lr.js";
-export * from "./schedules/one-cycle-lr.js";
-export * from "./schedules/polynomial-lr.js";
-export * from "./schedules/reduce-lr-on-plateau.js";
-export * from "./schedules/sequential-lr.js";
-export * from "./schedules/step-lr.js";
-export * from "./schedules/warmup-cosine-decay.js";
-export * from "./schedules/warmup-stable-decay.js";
-export * from "./state-dict.js";
-// The contract
-export * from "./transform.js";
-// Building blocks
-export * from "./transforms/add-decayed-weights.js";
-export * from "./transforms/orthogonalize.js";
-export * from "./transforms/scale.js";
-export * from "./transforms/scale-by-adadelta.js";
-export * from "./transforms/scale-by-adam.js";
-export * from "./transforms/scale-by-adamax.js";
-export * from "./transforms/scale-by-factored-rms.js";
-export * from "./transforms/scale-by-learning-rate.js";
-export * from "./transforms/scale-by-lion.js";
-export * from "./transforms/scale-by-muon.js";
-export * from "./transforms/scale-by-nadam.js";
-export * from "./transforms/scale-by-param-block-rms.js";
-export * from "./transforms/scale-by-radam.js";
-export * from "./transforms/scale-by-rms.js";
-export * from "./transforms/scale-by-rss.js";
-export * from "./transforms/scale-by-schedule.js";
-export * from "./transforms/scale-by-trust-ratio.js";
-export * from "./transforms/trace.js";
-export * from "./tree.js";
-// Wrappers
-export * from "./wrappers/accumulate-gradients.js";
-export * from "./wrappers/average-params.js";
-export * from "./wrappers/freeze.js";
-export * from "./wrappers/inject-hyperparams.js";
-export * from "./wrappers/lookahead.js";
-export * from "./wrappers/partition.js";
-export * from "./wrappers/schedule-free.js";
-export * from "./wrappers/skip-non-finite.js";
 
-// Diagnostics
+// Seeded randomness: reproducible streams (the Lab, `momenta train` and the tests draw from them).
 
-export * from "./diagnostics/finite-difference-hvp.js";
-export * from "./diagnostics/hessian-trace.js";
-export * from "./diagnostics/observe.js";
-export type { Hvp } from "./diagnostics/probes.js";
-export * from "./diagnostics/stats.js";
-export * from "./diagnostics/stats-format.js";
-export * from "./diagnostics/top-eigenvalue.js";
-export * from "./diagnostics/v-scar.js";
+export { Mulberry32, normal, rng } from "./rng.js";
+
+// For people writing their own transforms: the range checks every constructor uses, and the leaf
+// helpers the built-in transforms are written with.
+
+export {
+  checkBoolean,
+  checkHyper,
+  checkInteger,
+  checkKeys,
+  checkNumber,
+  type Interval,
+  inInterval,
+  valueAt,
+} from "./hyper.js";
+export { buffersLike, paramLeaves, updateLeaves } from "./transform.js";
+export { checkBetas } from "./transforms/scale-by-adam.js";
+export {
+  dtypeOf,
+  isFloatArray,
+  isLeaf,
+  isShapedLeaf,
+  leafData,
+  leafShape,
+  resolveMask,
+  showPath,
+} from "./tree.js";

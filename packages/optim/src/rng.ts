@@ -5,6 +5,7 @@
 export class Mulberry32 {
   private a: number;
 
+  /** A generator at `seed` (taken as a uint32), or at a saved `state`. */
   constructor(seed: number) {
     this.a = seed >>> 0;
   }
@@ -43,6 +44,7 @@ export function rng(seed: number): () => number {
   return () => g.next();
 }
 
+/** Standard normal numbers N(0, 1) from a uniform generator such as `rng(seed)` (Box–Muller, two draws each). */
 export function normal(next: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
 }

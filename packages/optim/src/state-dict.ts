@@ -9,21 +9,35 @@
 import { base64ToFloats, floatsToBase64 } from "./base64.js";
 import { isFloatArray } from "./tree.js";
 
+/**
+ * The JSON-safe form of a state value: finite numbers, booleans, null, strings, arrays and plain
+ * objects as they are; the rest tagged.
+ */
 export type Encoded =
   | number
   | boolean
   | null
   | string
   | Encoded[]
-  | { $f32: string }
-  | { $f64: string }
-  | { $num: "NaN" | "Infinity" | "-Infinity" }
+  | {
+      /** A Float32Array: the base64 of its little-endian bytes. */
+      $f32: string;
+    }
+  | {
+      /** A Float64Array: the base64 of its little-endian bytes. */
+      $f64: string;
+    }
+  | {
+      /** A number JSON cannot hold. */
+      $num: "NaN" | "Infinity" | "-Infinity";
+    }
   | { [key: string]: Encoded };
 
 function isTag(x: unknown, tag: string): x is Record<string, string> {
   return x !== null && typeof x === "object" && !Array.isArray(x) && Object.keys(x).length === 1 && tag in x;
 }
 
+/** Encodes a state as plain JSON-safe data, exactly; `path` names the value in error messages. */
 export function encodeState(state: unknown, path = "state"): Encoded {
   if (state === null || typeof state === "boolean" || typeof state === "string") return state;
   if (typeof state === "number") {

@@ -20,6 +20,11 @@ import {
   type Tree,
 } from "./tree.js";
 
+/**
+ * A gradient transformation (Optax's contract): `init` makes the state for given params, `update`
+ * turns updates (at first, gradients) into new updates, mutating the state. Optimizers, clipping,
+ * schedules' scaling and wrappers are all transformations; `chain` composes them.
+ */
 export interface GradientTransformation<S = unknown> {
   /** Creates the state for these params (buffers shaped like them). */
   init(params: Tree): S;
@@ -46,6 +51,7 @@ export type Hyperparams = Record<string, number>;
 // biome-ignore lint/suspicious/noExplicitAny: a heterogeneous list of transforms has no better type
 export type AnyTransformation = GradientTransformation<any>;
 
+/** The state type of a transformation type. */
 export type StateOf<T> = T extends GradientTransformation<infer S> ? S : never;
 
 /** The identity: updates pass through unchanged. */

@@ -7,48 +7,62 @@
  * depend on the order in which an object literal happened to be written.
  */
 
+/** The element arrays a leaf may hold. */
 export type FloatArray = Float32Array | Float64Array;
 
 /** A leaf that carries its shape; `data.length` must equal the product of `shape`. */
 export interface ShapedLeaf {
+  /** The elements, row-major. */
   readonly data: FloatArray;
+  /** The dimensions. */
   readonly shape: readonly number[];
 }
 
+/** A tree's leaf: a 1-D float array, or `{ data, shape }`. */
 export type Leaf = FloatArray | ShapedLeaf;
 
+/** A param tree: a leaf, an array of trees, or a plain object of trees (see the module comment). */
 export type Tree = Leaf | readonly Tree[] | { readonly [key: string]: Tree };
 
+/** The element type of a leaf. */
 export type Dtype = "float32" | "float64";
 
 /** The paths and leaves of a tree, in visiting order. */
 export interface Flat {
+  /** Each leaf's path: keys and indices joined by "." ("" for a root leaf). */
   readonly paths: string[];
+  /** The leaves, as found in the tree. */
   readonly leaves: Leaf[];
 }
 
+/** Whether `x` is a Float32Array or a Float64Array. */
 export function isFloatArray(x: unknown): x is FloatArray {
   return x instanceof Float32Array || x instanceof Float64Array;
 }
 
+/** Whether `x` looks like `{ data, shape }` (the shape is checked against the data when the tree is walked). */
 export function isShapedLeaf(x: unknown): x is ShapedLeaf {
   if (x === null || typeof x !== "object" || Array.isArray(x) || ArrayBuffer.isView(x)) return false;
   const o = x as { data?: unknown; shape?: unknown };
   return isFloatArray(o.data) && Array.isArray(o.shape) && o.shape.every((d) => typeof d === "number");
 }
 
+/** Whether `x` is a leaf: a float array or a shaped leaf. */
 export function isLeaf(x: unknown): x is Leaf {
   return isFloatArray(x) || isShapedLeaf(x);
 }
 
+/** A leaf's element array. */
 export function leafData(leaf: Leaf): FloatArray {
   return isFloatArray(leaf) ? leaf : leaf.data;
 }
 
+/** A leaf's shape: its own for a shaped leaf, `[length]` for a plain array. */
 export function leafShape(leaf: Leaf): readonly number[] {
   return isFloatArray(leaf) ? [leaf.length] : leaf.shape;
 }
 
+/** The dtype of a float array. */
 export function dtypeOf(a: FloatArray): Dtype {
   return a instanceof Float32Array ? "float32" : "float64";
 }
@@ -103,6 +117,7 @@ export function forEachLeaf(tree: Tree, fn: (path: string, leaf: Leaf) => void):
   visit(tree, "", fn);
 }
 
+/** The paths and leaves of a tree, in visiting order (validating the whole tree). */
 export function flatten(tree: Tree): Flat {
   const paths: string[] = [];
   const leaves: Leaf[] = [];
@@ -181,12 +196,14 @@ export function zipLeaves(
   for (let i = 0; i < fa.paths.length; i++) fn(leafData(fa.leaves[i]!), fb[i]!, fa.paths[i]!);
 }
 
+/** A tree of the same structure, shapes and dtypes, filled with zeros. */
 export function zerosLike(tree: Tree): Tree {
   return mapTree(tree, (d) =>
     d instanceof Float32Array ? new Float32Array(d.length) : new Float64Array(d.length),
   );
 }
 
+/** A deep copy of a tree (new arrays, same values). */
 export function cloneTree(tree: Tree): Tree {
   return mapTree(tree, (d) => d.slice());
 }
@@ -196,7 +213,14 @@ export function cloneTree(tree: Tree): Tree {
  * (keys, array lengths, leaf vs node), then per leaf the length, the shape when both leaves carry one,
  * and — when `dtype` is set — the element type.
  */
-export function structureMismatch(a: unknown, b: unknown, options: { dtype?: boolean } = {}): string | null {
+export function structureMismatch(
+  a: unknown,
+  b: unknown,
+  options: {
+    /** Also compare the leaves' element types. Default false. */
+    dtype?: boolean;
+  } = {},
+): string | null {
   const rec = (x: unknown, y: unknown, path: string): string | null => {
     const at = `at ${showPath(path)}`;
     if (isLeaf(x)) {
@@ -250,7 +274,12 @@ export function structureMismatch(a: unknown, b: unknown, options: { dtype?: boo
 export function assertSameStructure(
   reference: Tree,
   candidate: unknown,
-  options: { what?: string; dtype?: boolean } = {},
+  options: {
+    /** What `candidate` is, in the message ("updates", "gradients"…). Default "tree". */
+    what?: string;
+    /** Also compare the leaves' element types. Default false. */
+    dtype?: boolean;
+  } = {},
 ): void {
   if (sameStructure(reference, candidate, options.dtype ?? false)) return;
   const m = structureMismatch(reference, candidate, options);
@@ -293,6 +322,7 @@ function sameStructure(a: unknown, b: unknown, dtype: boolean): boolean {
  * boolean may also stand for a whole subtree (a prefix of the params tree).
  */
 export type Mask = ((path: string, leaf: Leaf) => boolean) | MaskTree;
+/** A mask as a tree of booleans shaped like the params (or a prefix of it): a boolean stands for every leaf below it. */
 export type MaskTree = boolean | readonly MaskTree[] | { readonly [key: string]: MaskTree };
 
 /** One boolean per leaf of `params`, in visiting order. */

@@ -11,7 +11,10 @@ import { pNorm } from "./norms.js";
  */
 export function adaptiveGradClip(
   clipping: number,
-  options: { eps?: number } = {},
+  options: {
+    /** Floor ε on the parameter norm in the bound, so zero-initialized units can still move; ≥ 0. Default 1e-3. */
+    eps?: number;
+  } = {},
 ): GradientTransformation<null> {
   const owner = "adaptiveGradClip";
   const c = checkNumber(owner, "clipping", clipping, "(0, inf)");

@@ -6,7 +6,10 @@ import { checkNormType, pNorm } from "./norms.js";
 /** Per-leaf clipping: each leaf scaled by `min(1, maxNorm/(‖leaf‖ + 1e-6))` on its own. */
 export function clipByBlockNorm(
   maxNorm: number,
-  options: { normType?: number } = {},
+  options: {
+    /** The p of the p-norm: 2 (default), Infinity, or any p > 0. */
+    normType?: number;
+  } = {},
 ): GradientTransformation<null> {
   const owner = "clipByBlockNorm";
   const max = checkNumber(owner, "maxNorm", maxNorm, "[0, inf)");

@@ -10,7 +10,10 @@ import { pNorm } from "./norms.js";
  */
 export function clipByBlockRms(
   threshold: number,
-  options: { owner?: string } = {},
+  options: {
+    /** Name used in error messages (adafactor passes its own). Default "clipByBlockRms". */
+    owner?: string;
+  } = {},
 ): GradientTransformation<null> {
   const owner = options.owner ?? "clipByBlockRms";
   const d = checkNumber(owner, "d", threshold, "(0, inf)");

@@ -3,13 +3,15 @@ import type { GradientTransformation } from "../transform.js";
 import { leavesOf, type Tree } from "../tree.js";
 import { checkNormType, globalNorm } from "./norms.js";
 
+/** Options of `clipByGlobalNorm`: `clip_grad_norm_`'s. */
 export interface ClipByGlobalNormOptions {
-  /** 2 (default), Infinity, or any p > 0. */
+  /** The p of the p-norm: 2 (default), Infinity, or any p > 0. */
   normType?: number;
-  /** Throw (changing nothing) when the total norm is NaN or infinite. */
+  /** Throw (changing nothing) when the total norm is NaN or infinite. Default false. */
   errorIfNonfinite?: boolean;
 }
 
+/** State of `clipByGlobalNorm`. */
 export interface ClipState {
   /** The norm measured at the last update, before clipping (what `clip_grad_norm_` returns). */
   totalNorm: number;

@@ -1,3 +1,18 @@
+import { checkKeys, checkNumber } from "../hyper.js";
+import { type FloatArray, leavesOf, mapTree, type Tree } from "../tree.js";
+import { dot, type Hvp } from "./probes.js";
+
+/** Options of `finiteDifferenceHvp`. */
+export interface FiniteDifferenceHvpOptions {
+  /** The relative step h > 0; default ∛(machine epsilon of the params' dtype). */
+  h?: number;
+  /** A fixed ε > 0 instead of the scaled one. Default: none (ε is scaled from h). */
+  eps?: number;
+}
+
+const CBRT_EPS64 = Math.cbrt(2 ** -52);
+const CBRT_EPS32 = Math.cbrt(2 ** -23);
+
 /**
  * `finiteDifferenceHvp(grad, params, { h, eps })`: a Hessian-vector product from a gradient function,
  * by central differences: `H·v ≈ (∇f(p + ε·v) − ∇f(p − ε·v)) / (2ε)`.
@@ -17,20 +32,6 @@
  *
  * Each product costs two gradients. `params` are read, never written; `grad` receives new trees.
  */
-import { checkKeys, checkNumber } from "../hyper.js";
-import { type FloatArray, leavesOf, mapTree, type Tree } from "../tree.js";
-import { dot, type Hvp } from "./probes.js";
-
-export interface FiniteDifferenceHvpOptions {
-  /** The relative step; default ∛(machine epsilon of the params' dtype). */
-  h?: number;
-  /** A fixed ε instead of the scaled one. */
-  eps?: number;
-}
-
-const CBRT_EPS64 = Math.cbrt(2 ** -52);
-const CBRT_EPS32 = Math.cbrt(2 ** -23);
-
 export function finiteDifferenceHvp(
   grad: (params: Tree) => Tree,
   params: Tree,

@@ -1,3 +1,26 @@
+import { checkInteger, checkKeys, checkNumber } from "../hyper.js";
+import { rng } from "../rng.js";
+import { leavesOf, type Tree } from "../tree.js";
+import { applyHvp, dot, type Hvp, rademacherLike } from "./probes.js";
+
+/** Options of `hessianTrace`. */
+export interface HessianTraceOptions {
+  /** Probes, an integer ≥ 1. Default 100. */
+  samples?: number;
+  /** Seed of the probe generator (any number). Default 0. */
+  seed?: number;
+}
+
+/** What `hessianTrace` returns. */
+export interface HessianTraceResult {
+  /** The mean of zᵀHz over the probes. */
+  trace: number;
+  /** The standard error of that mean; null with one probe. */
+  stderr: number | null;
+  /** The probes used. */
+  samples: number;
+}
+
 /**
  * `hessianTrace(hvp, params, { samples, seed })`: Hutchinson's estimator of tr(H), given a
  * Hessian-vector product (exact for analytic problems; `finiteDifferenceHvp` builds one from a
@@ -10,26 +33,6 @@
  * estimates it. The probes come from a seeded generator (mulberry32): the same seed gives the same
  * estimate.
  */
-import { checkInteger, checkKeys, checkNumber } from "../hyper.js";
-import { rng } from "../rng.js";
-import { leavesOf, type Tree } from "../tree.js";
-import { applyHvp, dot, type Hvp, rademacherLike } from "./probes.js";
-
-export interface HessianTraceOptions {
-  /** Probes. Default 100. */
-  samples?: number;
-  /** Seed of the probe generator. Default 0. */
-  seed?: number;
-}
-
-export interface HessianTraceResult {
-  /** The mean of zᵀHz over the probes. */
-  trace: number;
-  /** The standard error of that mean; null with one probe. */
-  stderr: number | null;
-  samples: number;
-}
-
 export function hessianTrace(hvp: Hvp, params: Tree, options: HessianTraceOptions = {}): HessianTraceResult {
   const owner = "hessianTrace";
   if (typeof hvp !== "function") throw new TypeError(`${owner}: hvp must be a function v => H·v`);

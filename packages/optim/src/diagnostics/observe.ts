@@ -43,23 +43,25 @@ import { aliasCount, aliasHyperparams, type Found, introspect, isActive } from "
 import type { ClipStats, DecayStats, LeafStats, OptimizerStats } from "./stats.js";
 import { findVScars, type ResolvedVScarOptions, updateTypicalGradSq, type VScarOptions } from "./v-scar.js";
 
+/** Options of `observe`. */
 export interface ObserveOptions {
-  /** Report every k-th update (the k-th, 2k-th, …). Default 10. */
+  /** Report every k-th update (the k-th, 2k-th, …), an integer ≥ 1. Default 10. */
   every?: number;
   /** Per-leaf statistics in `leaves`. Default true. */
   perLeaf?: boolean;
   /** Track v-scars: `true` for the defaults, or their options. Default off. */
   vScar?: boolean | VScarOptions;
-  /** Coordinates up to which the effective-lr percentiles are exact; above, the sample size. Default 8192. */
+  /** Coordinates (an integer ≥ 1) up to which the effective-lr percentiles are exact; above, the sample size. Default 8192. */
   sampleSize?: number;
   /**
    * Hyperparameter values for what observe cannot find by itself — e.g. `{ lr: 1e-3, "betas[1]": 0.999,
    * eps: 1e-8 }` for a hand-built `chain(scaleByAdam(), scaleByLearningRate(1e-3))`. They never
-   * override a value found in the transform.
+   * override a value found in the transform. Default: none.
    */
   hyperparams?: Record<string, number>;
 }
 
+/** State of `observe`: its counters (and the v-scar estimates), beside the wrapped state. */
 export interface ObserveState<S = unknown> extends Wrapped<S> {
   /** Updates through observe. */
   count: number;

@@ -28,7 +28,14 @@ export interface OptimizerStats {
   /** ‖u‖ / ‖p‖; null without params or when ‖p‖ = 0. */
   updateToParam: number | null;
   /** Non-finite entries (NaN or ±Infinity) in the gradients, updates and params (null without params). */
-  nonFinite: { grads: number; updates: number; params: number | null };
+  nonFinite: {
+    /** In the gradients. */
+    grads: number;
+    /** In the updates. */
+    updates: number;
+    /** In the params; null without params. */
+    params: number | null;
+  };
   /** The `clipByGlobalNorm` in the observed chain; null when there is none (or it cannot be seen). */
   clip: ClipStats | null;
   /** Adam family only: lr/(√v̂ + ε) over every coordinate. */
@@ -48,21 +55,36 @@ export interface OptimizerStats {
   unavailable: Record<string, string>;
 }
 
+/** `OptimizerStats` for one leaf (see `OptimizerStats` for each quantity). */
 export interface LeafStats {
   /** The leaf's path, as `flatten` gives it ("" for a root leaf). */
   path: string;
+  /** Elements in the leaf. */
   size: number;
+  /** ‖g‖ over this leaf. */
   gradNorm: number;
+  /** ‖u‖ over this leaf. */
   updateNorm: number;
+  /** ‖p‖ over this leaf; null without params. */
   paramNorm: number | null;
+  /** ‖u‖ / ‖p‖ for this leaf; null without params or when ‖p‖ = 0. */
   updateToParam: number | null;
+  /** Non-finite entries in this leaf's gradient. */
   nonFiniteGrads: number;
+  /** Non-finite entries in this leaf's update. */
   nonFiniteUpdates: number;
   /** The smallest and largest effective lr in this leaf (exact); null when not an Adam-family state. */
-  effectiveLr: { min: number; max: number } | null;
+  effectiveLr: {
+    /** The smallest. */
+    min: number;
+    /** The largest. */
+    max: number;
+  } | null;
 }
 
+/** What `observe` reports about the chain's `clipByGlobalNorm`. */
 export interface ClipStats {
+  /** The clip's threshold. */
   maxNorm: number;
   /** The norm the clip measured this step (its `totalNorm`), before clipping. */
   totalNorm: number;
@@ -84,10 +106,15 @@ export interface ClipStats {
  * random sample of that many coordinates (see `observe`).
  */
 export interface EffectiveLrStats {
+  /** The smallest (exact). */
   min: number;
+  /** The 10th percentile. */
   p10: number;
+  /** The median. */
   p50: number;
+  /** The 90th percentile. */
   p90: number;
+  /** The largest (exact). */
   max: number;
   /** Coordinates considered (those with a finite v). */
   coordinates: number;
@@ -103,8 +130,11 @@ export interface EffectiveLrStats {
 export interface DecayStats {
   /** λ this step. */
   weightDecay: number;
+  /** ‖lr·λ·p‖ over the decayed leaves. */
   pullNorm: number;
+  /** ‖u + lr·λ·p‖: the update without its decay part. */
   stepNorm: number;
+  /** pullNorm / stepNorm; null when stepNorm is 0. */
   ratio: number | null;
 }
 
@@ -112,16 +142,21 @@ export interface DecayStats {
 export interface VScarReport {
   /** Coordinates flagged: v̂ > factor · (what their recent gradients justify). */
   count: number;
+  /** The `factor` option used. */
   factor: number;
+  /** The `recoverFactor` option used. */
   recoverFactor: number;
+  /** The `window` option used. */
   window: number;
   /** The flagged coordinates with the largest ratio, largest first, at most `maxReported`. */
   scars: VScar[];
 }
 
+/** One flagged coordinate of a `VScarReport`. */
 export interface VScar {
-  /** The leaf's path and the flat index inside it (row-major for shaped leaves). */
+  /** The leaf's path. */
   path: string;
+  /** The flat index inside the leaf (row-major for shaped leaves). */
   index: number;
   /** The bias-corrected second moment v̂ = v/(1−β2ᵗ). */
   vHat: number;

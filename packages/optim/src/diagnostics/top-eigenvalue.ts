@@ -1,3 +1,29 @@
+import { checkInteger, checkKeys, checkNumber } from "../hyper.js";
+import { leavesOf, mapTree, type Tree } from "../tree.js";
+import { applyHvp, dot, gaussianLike, type Hvp } from "./probes.js";
+
+/** Options of `topEigenvalue`. */
+export interface TopEigenvalueOptions {
+  /** Hessian-vector products at most, an integer ≥ 1. Default 100. */
+  iterations?: number;
+  /** Relative change (≥ 0) of the Rayleigh quotient to stop at. Default 1e-6. */
+  tol?: number;
+  /** Seed of the starting vector (any number). Default 0. */
+  seed?: number;
+}
+
+/** What `topEigenvalue` returns. */
+export interface TopEigenvalueResult {
+  /** The estimate of the eigenvalue of largest magnitude (the last Rayleigh quotient). */
+  eigenvalue: number;
+  /** Hessian-vector products used. */
+  iterations: number;
+  /** Whether the estimate settled within `tol` before `iterations` ran out. */
+  converged: boolean;
+  /** The last unit vector v (its Rayleigh quotient is `eigenvalue`), shaped like the params. */
+  vector: Tree;
+}
+
 /**
  * `topEigenvalue(hvp, params, { iterations, tol, seed })`: the Hessian's eigenvalue of largest
  * magnitude by power iteration, `v ← Hv/‖Hv‖` from a seeded Gaussian start, estimated by the Rayleigh
@@ -8,28 +34,6 @@
  * When the two largest magnitudes are close (or equal, as for ±λ) convergence is slow or absent;
  * `converged: false` says so.
  */
-import { checkInteger, checkKeys, checkNumber } from "../hyper.js";
-import { leavesOf, mapTree, type Tree } from "../tree.js";
-import { applyHvp, dot, gaussianLike, type Hvp } from "./probes.js";
-
-export interface TopEigenvalueOptions {
-  /** Hessian-vector products at most. Default 100. */
-  iterations?: number;
-  /** Relative change of the Rayleigh quotient to stop at. Default 1e-6. */
-  tol?: number;
-  /** Seed of the starting vector. Default 0. */
-  seed?: number;
-}
-
-export interface TopEigenvalueResult {
-  eigenvalue: number;
-  /** Hessian-vector products used. */
-  iterations: number;
-  converged: boolean;
-  /** The last unit vector v (its Rayleigh quotient is `eigenvalue`), shaped like the params. */
-  vector: Tree;
-}
-
 export function topEigenvalue(
   hvp: Hvp,
   params: Tree,

@@ -29,17 +29,19 @@
 import type { FloatArray } from "../tree.js";
 import type { VScar, VScarReport } from "./stats.js";
 
+/** Options of v-scar tracking (`observe`'s `vScar` option). */
 export interface VScarOptions {
-  /** The horizon of the running E[g²] estimate, in steps (ρ = 1 − 1/window). Default 100. */
+  /** The horizon (≥ 1) of the running E[g²] estimate, in steps (ρ = 1 − 1/window). Default 100. */
   window?: number;
-  /** Flag v̂ > factor · r̂; also the winsorization cap of the estimate. Default 10. */
+  /** Flag v̂ > factor · r̂ (factor > 1); also the winsorization cap of the estimate. Default 10. */
   factor?: number;
   /** Recovered when v̂ ≤ recoverFactor · r̂; in (1, factor]. Default 2. */
   recoverFactor?: number;
-  /** At most this many scars are listed (all are counted). Default 20. */
+  /** At most this many scars are listed (all are counted); an integer ≥ 0. Default 20. */
   maxReported?: number;
 }
 
+/** `VScarOptions` with every default filled in, as `findVScars` takes them. */
 export type ResolvedVScarOptions = Required<VScarOptions>;
 
 /**
@@ -51,7 +53,12 @@ export function updateTypicalGradSq(
   r: FloatArray,
   g: FloatArray,
   t: number,
-  options: { window: number; factor: number },
+  options: {
+    /** The horizon, in steps (ρ = 1 − 1/window). */
+    window: number;
+    /** The winsorization cap, as a multiple of the current estimate. */
+    factor: number;
+  },
 ): void {
   const rho = 1 - 1 / options.window;
   const one = 1 - rho;
@@ -100,16 +107,19 @@ export function vScarRecoverySteps(
 
 /** Everything `findVScars` reads: an Adam-family state and the running estimate, leaf by leaf. */
 export interface VScarInput {
+  /** The leaves' paths, in tree order. */
   paths: readonly string[];
   /** The second moment Adam divides by (`expAvgSq`, or `maxExpAvgSq` under AMSGrad), raw. */
   v: readonly FloatArray[];
   /** Adam's count t (updates applied to v). */
   count: number;
+  /** Adam's β2. */
   beta2: number;
   /** True under AMSGrad: v never decreases, so there is no recovery. */
   amsgrad: boolean;
   /** The raw running estimates r (see `updateTypicalGradSq`) and the gradients they have seen. */
   typical: readonly FloatArray[];
+  /** Gradients the running estimates have seen. */
   typicalCount: number;
 }
 

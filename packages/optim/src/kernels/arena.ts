@@ -13,26 +13,35 @@ import { type FloatArray, mapTree, type Tree } from "../tree.js";
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit
 
+/** A WebAssembly memory that leaves are allocated in, one after another. */
 export interface Arena {
+  /** The memory every leaf of the arena is a view into. */
   readonly memory: WebAssembly.Memory;
+  /** Whether the memory is shared (can grow in place, and be handed to worker threads). */
   readonly shared: boolean;
   /** Bytes handed out so far. */
   top: number;
 }
 
+/** Options of `createArena` and `packTree`. */
 export interface ArenaOptions {
   /** Share the memory with worker threads (default: when SharedArrayBuffer is available). */
   shared?: boolean;
-  /** Initial size in bytes. */
+  /**
+   * Initial size in bytes, rounded up to 64 KiB pages. Default: one page for `createArena`; for
+   * `packTree`, room for the tree twice (shared) or six times (not shared), plus a page.
+   */
   bytes?: number;
 }
 
 const byBuffer = new WeakMap<ArrayBufferLike, Arena>();
 
+/** Whether this runtime has SharedArrayBuffer (browsers: only when cross-origin isolated). */
 export function canShareMemory(): boolean {
   return typeof SharedArrayBuffer === "function";
 }
 
+/** A new, empty arena. */
 export function createArena(options: ArenaOptions = {}): Arena {
   const shared = options.shared ?? canShareMemory();
   const pages = Math.max(1, Math.ceil((options.bytes ?? PAGE) / PAGE));
@@ -85,7 +94,13 @@ export function arenaOf(a: FloatArray): Arena | undefined {
  * A new non-shared arena is made with room for the params, a gradient buffer and three state
  * buffers of each leaf.
  */
-export function packTree(tree: Tree, options: ArenaOptions & { arena?: Arena } = {}): Tree {
+export function packTree(
+  tree: Tree,
+  options: ArenaOptions & {
+    /** Pack into this arena instead of a new one. */
+    arena?: Arena;
+  } = {},
+): Tree {
   let arena = options.arena;
   if (!arena) {
     let bytes = 0;

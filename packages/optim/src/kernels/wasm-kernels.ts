@@ -2,13 +2,26 @@
 import { base64ToBytes } from "../base64.js";
 import { KERNELS_WASM_BASE64 } from "./wasm/kernels.generated.js";
 
+/**
+ * The WebAssembly SIMD kernels, instantiated on one memory (see `kernelsFor`). Pointers are byte
+ * offsets into that memory and `n` counts float32 elements (a multiple of 4: arenas pad every leaf).
+ * The update kernels take their buffers' offsets, `n`, then their scalars and flags, in the order of
+ * `kernels/wasm/kernels.wat.ts`.
+ */
 export interface WasmKernels {
+  /** The fused Adam/AdamW step (params, gradient, m, v, AMSGrad's max; then n, scalars, flags). */
   adam(...args: number[]): void;
+  /** The fused SGD/SGDW step (params, gradient, momentum buffer; then n, scalars, flags). */
   sgd(...args: number[]): void;
+  /** The fused RMSprop step (params, gradient, square average, gradient average, momentum buffer; then n, scalars, flags). */
   rmsprop(...args: number[]): void;
+  /** The fused Adagrad step (params, gradient, sum of squares; then n, scalars, flags). */
   adagrad(...args: number[]): void;
+  /** The fused Lion step (params, gradient, momentum; then n, scalars, flags). */
   lion(...args: number[]): void;
+  /** Σ g² over [g, g + 4n), accumulated in float64 (the global norm of clipping). */
   sumsq(g: number, n: number): number;
+  /** The memory-bandwidth probe: AdamW's access pattern (read p, g, m, v; write p, m, v) with no arithmetic. */
   stream7(p: number, g: number, m: number, v: number, n: number): void;
 }
 
@@ -31,6 +44,10 @@ export function kernelModule(): WebAssembly.Module {
   return compiled;
 }
 
+/**
+ * The kernels instantiated on `memory` (one instance per memory, cached): what a thread pool runs on
+ * each thread, and what a benchmark calls directly.
+ */
 export function kernelsFor(memory: WebAssembly.Memory): WasmKernels {
   let k = instances.get(memory);
   if (!k) {
@@ -52,5 +69,6 @@ export interface ThreadPool {
   readonly minPerThread: number;
   /** Runs `calls[i]` on thread i (calls.length ≤ size); returns each call's numeric result (or 0). */
   run(memory: WebAssembly.Memory, name: keyof WasmKernels, calls: readonly (readonly number[])[]): number[];
+  /** Stops the worker threads; the pool cannot run anything afterwards. */
   close(): void;
 }

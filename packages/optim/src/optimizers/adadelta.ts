@@ -1,8 +1,11 @@
 import { scaleByAdadelta } from "../transforms/scale-by-adadelta.js";
 import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
 
+/** Options of `adadelta`: `torch.optim.Adadelta`'s. */
 export interface AdadeltaOptions extends CommonOptions {
+  /** Decay rate ρ of the running averages of squared gradients and squared updates, in [0, 1]. Default 0.9. */
   rho?: number;
+  /** Added inside both square roots for numerical stability, ≥ 0. Default 1e-6. */
   eps?: number;
 }
 

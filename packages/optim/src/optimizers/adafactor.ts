@@ -8,12 +8,16 @@ import { scaleByParamBlockRms } from "../transforms/scale-by-param-block-rms.js"
 import { scaleBySchedule } from "../transforms/scale-by-schedule.js";
 import { active, ascent, type CommonOptions, commonOptions, type Optimizer } from "./common.js";
 
+/** Options of `adafactor`: `torch.optim.Adafactor`'s. */
 export interface AdafactorOptions extends CommonOptions {
-  /** τ ≤ 0 in `1 − β̂2_t = t^τ`. */
+  /** τ ≤ 0 in the second-moment weight `1 − β̂2_t = t^τ`. Default −0.8. */
   beta2Decay?: number;
-  /** [ε1, ε2]: ε1 floors the second moment (null: the dtype's machine epsilon), ε2 the param RMS. */
+  /**
+   * The pair `[ε1, ε2]`, each ≥ 0: ε1 floors the second moment (null: the machine epsilon of each
+   * leaf's dtype), ε2 the param RMS the relative step is scaled by. Default [null, 1e-3].
+   */
   eps?: readonly [number | null, number];
-  /** Update-clipping threshold d ≥ 1 on the RMS of each leaf's update. */
+  /** Update-clipping threshold d ≥ 1 on the RMS of each leaf's update. Default 1. */
   d?: number;
 }
 

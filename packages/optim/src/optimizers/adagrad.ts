@@ -3,9 +3,13 @@ import { scaleByRss } from "../transforms/scale-by-rss.js";
 import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
 import { describe } from "./fusion.js";
 
+/** Options of `adagrad`: `torch.optim.Adagrad`'s. */
 export interface AdagradOptions extends CommonOptions {
+  /** Learning-rate decay: step t uses lr_t / (1 + t·lrDecay); ≥ 0. Default 0. */
   lrDecay?: number;
+  /** Starting value of the sum of squared gradients, ≥ 0. Default 0. */
   initialAccumulatorValue?: number;
+  /** Added to the denominator √s for numerical stability, ≥ 0. Default 1e-10. */
   eps?: number;
 }
 

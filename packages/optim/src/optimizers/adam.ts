@@ -3,12 +3,17 @@ import { checkBetas, scaleByAdam } from "../transforms/scale-by-adam.js";
 import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
 import { describe } from "./fusion.js";
 
+/** Options of `adam` (and, through `AdamwOptions`, of `adamw`): `torch.optim.Adam`'s. */
 export interface AdamOptions extends CommonOptions {
+  /** (β1, β2): decay rates of the running averages of the gradient and of its square, each in [0, 1); β1 may follow a schedule. Default [0.9, 0.999]. */
   betas?: readonly [Hyper, number];
+  /** Added to the denominator for numerical stability (after the bias correction, as PyTorch does), ≥ 0. Default 1e-8. */
   eps?: number;
+  /** Use the AMSGrad variant: divide by the largest second moment seen so far. Default false. */
   amsgrad?: boolean;
 }
 
+/** The option names Adam's preconditioner adds to `CommonOptions`. */
 export const ADAM_OPTIONS = ["betas", "eps", "amsgrad"] as const;
 
 /**

@@ -2,8 +2,11 @@ import type { Hyper } from "../hyper.js";
 import { scaleByAdamax } from "../transforms/scale-by-adamax.js";
 import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
 
+/** Options of `adamax`: `torch.optim.Adamax`'s. */
 export interface AdamaxOptions extends CommonOptions {
+  /** (β1, β2): decay rates of the gradient's running average and of the infinity norm, each in [0, 1); β1 may follow a schedule. Default [0.9, 0.999]. */
   betas?: readonly [Hyper, number];
+  /** Added to |g| in the infinity norm, for numerical stability; ≥ 0. Default 1e-8. */
   eps?: number;
 }
 

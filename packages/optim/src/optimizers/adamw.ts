@@ -3,6 +3,7 @@ import { ADAM_OPTIONS, type AdamOptions, adamNumbers } from "./adam.js";
 import { commonOptions, type DecayWith, decoupled, type Optimizer } from "./common.js";
 import { describe } from "./fusion.js";
 
+/** Options of `adamw`: Adam's, and how the decoupled decay is scaled. */
 export interface AdamwOptions extends AdamOptions {
   /** "lr" (default, PyTorch): p ← p·(1 − lr_t·λ); "multiplier" (the AdamW paper): p ← p·(1 − η_t·λ). */
   decayWith?: DecayWith;

@@ -9,13 +9,26 @@ import type { Mask } from "../tree.js";
 /** The state of an optimizer alias: one entry per link of its chain. */
 export type OptimizerState = unknown[];
 
+/** What an optimizer alias (`adamw`, `sgd`…) returns: a gradient transformation, the chain its doc describes. */
 export type Optimizer = GradientTransformation<OptimizerState>;
 
+/** The options every optimizer alias takes; their defaults are PyTorch's, and differ per optimizer. */
 export interface CommonOptions {
+  /**
+   * Learning rate, ≥ 0: a number, or a schedule of the update count (e.g. `warmupCosineDecay(…)`).
+   * Default: 1e-3 (adam, adamw, sgd, sgdw, radam, lamb, muon), 2e-3 (adamax, nadam), 1e-2 (rmsprop,
+   * adagrad, adafactor), 1 (adadelta), 1e-4 (lion), 2.5e-3 (scheduleFreeAdamw).
+   */
   lr?: Hyper;
+  /**
+   * Weight decay λ, ≥ 0 (a number or a schedule). As L2 in the gradient (adam, sgd, rmsprop…) or
+   * decoupled, `p ← p − lr·λ·p` (adamw, sgdw, lion, muon…): each optimizer's doc says which.
+   * Default 0 (adamw 0.01, muon 0.1).
+   */
   weightDecay?: Hyper;
+  /** Maximize the objective instead of minimizing it: the gradient is negated first. Default false. */
   maximize?: boolean;
-  /** Which leaves weight decay applies to (default: all). */
+  /** Which leaves weight decay applies to: a predicate or a tree of booleans (e.g. `excludeBiasAndNorm`). Default: all. */
   mask?: Mask;
 }
 
@@ -105,7 +118,7 @@ export function decoupled(
 
 /** Options of the optimizers whose decay may be L2 or decoupled (PyTorch's NAdam, RAdam). */
 export interface EitherDecayOptions {
-  /** Decay as AdamW does (`p ← p − lr·λ·p`) instead of L2 in the gradient. */
+  /** Decay as AdamW does (`p ← p − lr·λ·p`) instead of L2 in the gradient (NAdamW, RAdamW). Default false. */
   decoupledWeightDecay?: boolean;
   /** With decoupled decay: "lr" (default) or "multiplier" (see `adamw`). */
   decayWith?: DecayWith;

@@ -3,8 +3,11 @@ import { scaleByAdam } from "../transforms/scale-by-adam.js";
 import { scaleByTrustRatio } from "../transforms/scale-by-trust-ratio.js";
 import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
 
+/** Options of `lamb`: Optax's `lamb`'s. */
 export interface LambOptions extends CommonOptions {
+  /** (β1, β2): decay rates of the running averages of the gradient and of its square, each in [0, 1); β1 may follow a schedule. Default [0.9, 0.999]. */
   betas?: readonly [Hyper, number];
+  /** Added to the denominator of Adam's direction for numerical stability, ≥ 0. Default 1e-6. */
   eps?: number;
   /** Divide the moments by 1 − βᵗ as Adam does (default true). */
   biasCorrection?: boolean;

@@ -4,8 +4,9 @@ import { scaleByLion } from "../transforms/scale-by-lion.js";
 import { type CommonOptions, commonOptions, decoupled, type Optimizer } from "./common.js";
 import { describe } from "./fusion.js";
 
+/** Options of `lion`: the authors' PyTorch code's. */
 export interface LionOptions extends CommonOptions {
-  /** β1 (may follow a schedule) and β2; both in [0, 1). */
+  /** (β1, β2): β1 interpolates the sign's input (may follow a schedule), β2 is the momentum's decay; both in [0, 1). Default [0.9, 0.99]. */
   betas?: readonly [Hyper, number];
 }
 

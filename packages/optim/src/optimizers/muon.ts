@@ -7,13 +7,22 @@ import { ADAM_OPTIONS } from "./adam.js";
 import { type AdamwOptions, adamw } from "./adamw.js";
 import { type CommonOptions, commonOptions, decoupled } from "./common.js";
 
+/** Options of `muon`: `torch.optim.Muon`'s, which matrix leaves it trains, and the AdamW for the rest. */
 export interface MuonOptions extends CommonOptions {
-  /** μ (may follow a schedule). */
+  /** Momentum μ in [0, 1] (may follow a schedule). Default 0.95. */
   momentum?: Hyper;
+  /** Orthogonalize the Nesterov look-ahead `(1−μ)g + μB` instead of the buffer B. Default true. */
   nesterov?: boolean;
+  /** (a, b, c) of the quintic Newton–Schulz step. Default [3.4445, −4.775, 2.0315] (`NS_COEFFICIENTS`). */
   nsCoefficients?: readonly [number, number, number];
+  /** Floor (> 0) on the norm the momentum is divided by before Newton–Schulz. Default 1e-7. */
   eps?: number;
+  /** Newton–Schulz iterations, an integer in [0, 100). Default 5. */
   nsSteps?: number;
+  /**
+   * How the step is scaled by the matrix shape [A, B]: null or "original" (Keller Jordan's
+   * √max(1, A/B)), or "match_rms_adamw" (Moonshot's 0.2·√max(A, B), reusing AdamW's lr). Default null.
+   */
   adjustLrFn?: MuonAdjustLr | null;
   /** Which leaves Muon trains: a predicate or a tree of booleans (default: leaves whose shape has 2 dims). */
   muonMask?: Mask;

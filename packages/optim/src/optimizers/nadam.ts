@@ -8,9 +8,13 @@ import {
   type Optimizer,
 } from "./common.js";
 
+/** Options of `nadam`: `torch.optim.NAdam`'s. */
 export interface NadamOptions extends CommonOptions, EitherDecayOptions {
+  /** (β1, β2): decay rates of the running averages of the gradient and of its square, each in [0, 1); β1 may follow a schedule. Default [0.9, 0.999]. */
   betas?: readonly [Hyper, number];
+  /** Added to the denominator for numerical stability, ≥ 0. Default 1e-8. */
   eps?: number;
+  /** ψ of the momentum schedule `μ_t = β1·(1 − ½·0.96^(t·ψ))`, ≥ 0. Default 4e-3. */
   momentumDecay?: number;
 }
 

@@ -8,8 +8,11 @@ import {
   type Optimizer,
 } from "./common.js";
 
+/** Options of `radam`: `torch.optim.RAdam`'s. */
 export interface RadamOptions extends CommonOptions, EitherDecayOptions {
+  /** (β1, β2): decay rates of the running averages of the gradient and of its square, each in [0, 1); β1 may follow a schedule. Default [0.9, 0.999]. */
   betas?: readonly [Hyper, number];
+  /** Added to √v (before the bias correction, as PyTorch does) for numerical stability, ≥ 0. Default 1e-8. */
   eps?: number;
 }
 

@@ -4,10 +4,15 @@ import { trace } from "../transforms/trace.js";
 import { active, alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
 import { describe } from "./fusion.js";
 
+/** Options of `rmsprop`: `torch.optim.RMSprop`'s. */
 export interface RmspropOptions extends CommonOptions {
+  /** Smoothing constant α of the running average of squared gradients, in [0, 1]. Default 0.99. */
   alpha?: number;
+  /** Added to the denominator √s for numerical stability, ≥ 0. Default 1e-8. */
   eps?: number;
+  /** Momentum factor in [0, 1] (a number or a schedule); 0 keeps no momentum buffer. Default 0. */
   momentum?: Hyper;
+  /** Normalize by the gradient's estimated variance (s − mean²) instead of its second moment. Default false. */
   centered?: boolean;
 }
 

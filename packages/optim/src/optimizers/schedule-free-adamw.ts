@@ -6,17 +6,22 @@ import { scaleByRms } from "../transforms/scale-by-rms.js";
 import { type ScheduleFreeState, scheduleFree } from "../wrappers/schedule-free.js";
 import { ascent, type CommonOptions, commonOptions, decay } from "./common.js";
 
+/** Options of `scheduleFreeAdamw`: those of the reference `AdamWScheduleFreeReference`. */
 export interface ScheduleFreeAdamwOptions extends CommonOptions {
-  /** β1 of the interpolation y = (1−β1)z + β1x (may follow a schedule), and β2 of the second moment. */
+  /**
+   * β1 of the interpolation y = (1−β1)z + β1x (may follow a schedule) and β2 of the second moment,
+   * each in [0, 1). Default [0.9, 0.999].
+   */
   betas?: readonly [Hyper, number];
+  /** Added to the denominator √v for numerical stability, ≥ 0. Default 1e-8. */
   eps?: number;
-  /** Linear warmup of the lr over this many updates: factor (k+1)/warmupSteps for k < warmupSteps. */
+  /** Linear warmup of the lr over this many updates (an integer ≥ 0): factor (k+1)/warmupSteps for k < warmupSteps. Default 0. */
   warmupSteps?: number;
-  /** Polynomial weighting (k+1)^r in the average. */
+  /** Polynomial weighting (k+1)^r in the average, r ≥ 0. Default 0. */
   r?: number;
-  /** Power of the largest lr so far in the averaging weights (0: no lr weighting). */
+  /** Power (≥ 0) of the largest lr so far in the averaging weights (0: no lr weighting). Default 2. */
   weightLrPower?: number;
-  /** Decay at z instead of y (the reference's `decay_at_z`). */
+  /** Apply the weight decay at z instead of y (the reference's `decay_at_z`). Default false. */
   decayAtZ?: boolean;
 }
 

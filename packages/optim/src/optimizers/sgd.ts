@@ -3,12 +3,17 @@ import { trace } from "../transforms/trace.js";
 import { active, alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
 import { describe } from "./fusion.js";
 
+/** Options of `sgd` (and of `sgdw`): `torch.optim.SGD`'s. */
 export interface SgdOptions extends CommonOptions {
+  /** Momentum factor μ in [0, 1] (a number or a schedule); 0 keeps no momentum buffer. Default 0. */
   momentum?: Hyper;
+  /** Dampening of the momentum, in [0, 1] (the first step ignores it, as in PyTorch). Default 0. */
   dampening?: number;
+  /** Nesterov momentum; needs momentum > 0 and dampening 0. Default false. */
   nesterov?: boolean;
 }
 
+/** The option names momentum adds to `CommonOptions`. */
 export const SGD_OPTIONS = ["momentum", "dampening", "nesterov"] as const;
 
 /** Checks momentum/dampening/nesterov as `torch.optim.SGD` does. */

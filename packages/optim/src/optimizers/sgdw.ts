@@ -2,6 +2,7 @@ import { commonOptions, type DecayWith, decoupled, type Optimizer } from "./comm
 import { describe } from "./fusion.js";
 import { momentumOptions, SGD_OPTIONS, type SgdOptions } from "./sgd.js";
 
+/** Options of `sgdw`: SGD's, and how the decoupled decay is scaled. */
 export interface SgdwOptions extends SgdOptions {
   /** "lr" (default): p ← p·(1 − lr_t·λ); "multiplier": p ← p·(1 − η_t·λ), as in the SGDW paper. */
   decayWith?: DecayWith;

@@ -6,6 +6,7 @@ import { checkKeys, checkNumber, type Schedule } from "../hyper.js";
  * warmup shapes), so `value / base` is the schedule multiplier η_t of the AdamW paper.
  */
 export interface BaseSchedule extends Schedule {
+  /** The base value: `lr` for the PyTorch-style schedules, the peak for one-cycle and the warmup shapes. */
   readonly base: number;
 }
 

@@ -1,9 +1,13 @@
 import { checkNumber } from "../hyper.js";
 import { type BaseSchedule, checkLr, checkNonNegativeInteger, scheduleOptions, withBase } from "./base.js";
 
+/** Options of `constantLr`: `ConstantLR`'s. */
 export interface ConstantLrOptions {
+  /** The base learning rate (PyTorch's `initial_lr`), ≥ 0. Required. */
   lr: number;
+  /** The multiplier during the first `totalIters` updates, in [0, 1]. Default 1/3. */
   factor?: number;
+  /** Updates the factor applies for, an integer ≥ 0 (0: forever, as in PyTorch). Default 5. */
   totalIters?: number;
 }
 

@@ -1,9 +1,13 @@
 import { checkNumber } from "../hyper.js";
 import { type BaseSchedule, checkLr, checkPositiveInteger, scheduleOptions, withBase } from "./base.js";
 
+/** Options of `cosineAnnealingLr`: `CosineAnnealingLR`'s. */
 export interface CosineAnnealingLrOptions {
+  /** The base learning rate (PyTorch's `initial_lr`), ≥ 0. Required. */
   lr: number;
+  /** T_max: updates from `lr` down to `etaMin` (half a cosine period), an integer ≥ 1. Required. */
   tMax: number;
+  /** The minimum, η_min ≥ 0. Default 0. */
   etaMin?: number;
 }
 

@@ -1,10 +1,15 @@
 import { checkNumber } from "../hyper.js";
 import { type BaseSchedule, checkLr, checkPositiveInteger, scheduleOptions, withBase } from "./base.js";
 
+/** Options of `cosineAnnealingWarmRestarts`: `CosineAnnealingWarmRestarts`'s. */
 export interface CosineAnnealingWarmRestartsOptions {
+  /** The base learning rate (PyTorch's `initial_lr`), ≥ 0. Required. */
   lr: number;
+  /** Updates in the first period, an integer ≥ 1. Required. */
   t0: number;
+  /** The factor each period is longer than the one before, an integer ≥ 1. Default 1. */
   tMult?: number;
+  /** The minimum, η_min ≥ 0. Default 0. */
   etaMin?: number;
 }
 

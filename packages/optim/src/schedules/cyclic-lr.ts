@@ -1,24 +1,38 @@
 import { checkBoolean, checkNumber, type Schedule } from "../hyper.js";
 import { type BaseSchedule, checkLr, checkPositiveInteger, scheduleOptions, withBase } from "./base.js";
 
+/** `cyclicLr`'s amplitude policy: constant, halved every cycle, or × γ^count. */
 export type CyclicMode = "triangular" | "triangular2" | "exp_range";
 
+/** Options of `cyclicLr`: `CyclicLR`'s. */
 export interface CyclicLrOptions {
+  /** The lower end of the cycle (and the first value), ≥ 0. Required. */
   baseLr: number;
+  /** The upper end of the cycle, ≥ 0; the amplitude is maxLr − baseLr. Required. */
   maxLr: number;
+  /** Updates in the rising half of a cycle, an integer ≥ 1. Default 2000. */
   stepSizeUp?: number;
+  /** Updates in the falling half, an integer ≥ 1. Default: stepSizeUp. */
   stepSizeDown?: number;
+  /** The amplitude policy, ignored when `scaleFn` is given. Default "triangular". */
   mode?: CyclicMode;
+  /** γ > 0 of "exp_range". Default 1. */
   gamma?: number;
   /** A custom amplitude scale (replaces `mode`), read per cycle or per iteration. */
   scaleFn?: (x: number) => number;
+  /** What `scaleFn` is given: the cycle number or the update count. Default "cycle". */
   scaleMode?: "cycle" | "iterations";
+  /** Also return a momentum schedule cycling inversely to lr. Default true. */
   cycleMomentum?: boolean;
+  /** The momentum when lr is at maxLr, in [0, 1). Default 0.8. */
   baseMomentum?: number;
+  /** The momentum when lr is at baseLr, in [0, 1). Default 0.9. */
   maxMomentum?: number;
 }
 
+/** What `cyclicLr` returns: the lr schedule, and the momentum schedule that goes with it. */
 export interface CyclicSchedules {
+  /** The learning rate (its base is maxLr). */
   lr: BaseSchedule;
   /** Cycles inversely to lr; absent when cycleMomentum is false. Feed it to `momentum` or `betas[0]`. */
   momentum?: Schedule;

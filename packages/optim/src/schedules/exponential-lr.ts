@@ -1,8 +1,11 @@
 import { checkNumber } from "../hyper.js";
 import { type BaseSchedule, checkLr, scheduleOptions, withBase } from "./base.js";
 
+/** Options of `exponentialLr`: `ExponentialLR`'s. */
 export interface ExponentialLrOptions {
+  /** The base learning rate (PyTorch's `initial_lr`), ≥ 0. Required. */
   lr: number;
+  /** The factor γ ≥ 0 applied at every update. Required. */
   gamma: number;
 }
 

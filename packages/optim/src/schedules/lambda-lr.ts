@@ -1,7 +1,9 @@
 import { type Schedule, valueAt } from "../hyper.js";
 import { type BaseSchedule, checkLr, scheduleOptions, withBase } from "./base.js";
 
+/** Options of `lambdaLr`: `LambdaLR`'s. */
 export interface LambdaLrOptions {
+  /** The base learning rate (PyTorch's `initial_lr`), ≥ 0. Required. */
   lr: number;
   /** The multiplier for each count (PyTorch's `lr_lambda`). */
   lrLambda: Schedule;

@@ -1,10 +1,15 @@
 import { checkNumber } from "../hyper.js";
 import { type BaseSchedule, checkLr, checkNonNegativeInteger, scheduleOptions, withBase } from "./base.js";
 
+/** Options of `linearLr`: `LinearLR`'s. */
 export interface LinearLrOptions {
+  /** The base learning rate (PyTorch's `initial_lr`), ≥ 0. Required. */
   lr: number;
+  /** The multiplier s at count 0, in (0, 1]. Default 1/3. */
   startFactor?: number;
+  /** The multiplier e from `totalIters` on, in [0, 1]. Default 1. */
   endFactor?: number;
+  /** Updates T over which the multiplier goes from s to e, an integer ≥ 0. Default 5. */
   totalIters?: number;
 }
 

@@ -1,9 +1,13 @@
 import { checkNumber } from "../hyper.js";
 import { type BaseSchedule, checkLr, checkNonNegativeInteger, scheduleOptions, withBase } from "./base.js";
 
+/** Options of `multiStepLr`: `MultiStepLR`'s. */
 export interface MultiStepLrOptions {
+  /** The base learning rate (PyTorch's `initial_lr`), ≥ 0. Required. */
   lr: number;
+  /** The counts (integers ≥ 0, any order) at which lr is multiplied by γ. Required. */
   milestones: readonly number[];
+  /** The factor γ ≥ 0 applied at each milestone. Default 0.1. */
   gamma?: number;
 }
 

@@ -1,23 +1,37 @@
 import { checkBoolean, checkNumber, type Schedule } from "../hyper.js";
 import { type BaseSchedule, checkLr, checkPositiveInteger, scheduleOptions, withBase } from "./base.js";
 
+/** Options of `oneCycleLr`: `OneCycleLR`'s. */
 export interface OneCycleLrOptions {
+  /** The peak learning rate, ≥ 0. Required. */
   maxLr: number;
-  /** Either totalSteps, or epochs × stepsPerEpoch. */
+  /** The run's length in updates, an integer ≥ 1. Give it, or both epochs and stepsPerEpoch. */
   totalSteps?: number;
+  /** Epochs (an integer ≥ 1): with stepsPerEpoch, the length is their product. */
   epochs?: number;
+  /** Updates per epoch (an integer ≥ 1), with `epochs`. */
   stepsPerEpoch?: number;
+  /** The fraction of the run spent raising lr, in [0, 1]. Default 0.3. */
   pctStart?: number;
+  /** The shape of each phase: "cos" or "linear". Default "cos". */
   annealStrategy?: "cos" | "linear";
+  /** Also return a momentum schedule moving inversely to lr. Default true. */
   cycleMomentum?: boolean;
+  /** The momentum at the peak lr, in [0, 1). Default 0.85. */
   baseMomentum?: number;
+  /** The momentum at the start and the end, in [0, 1). Default 0.95. */
   maxMomentum?: number;
+  /** The initial lr is maxLr/divFactor (> 0). Default 25. */
   divFactor?: number;
+  /** The final lr is the initial lr/finalDivFactor (> 0). Default 1e4. */
   finalDivFactor?: number;
+  /** Three phases: up, back down to the initial lr, then down to the final lr. Default false. */
   threePhase?: boolean;
 }
 
+/** What `oneCycleLr` returns: the lr schedule, and the momentum schedule that goes with it. */
 export interface OneCycleSchedules {
+  /** The learning rate (its base is maxLr). */
   lr: BaseSchedule;
   /** Absent when cycleMomentum is false. Feed it to `momentum` or `betas[0]`. */
   momentum?: Schedule;

@@ -1,9 +1,13 @@
 import { checkNumber } from "../hyper.js";
 import { type BaseSchedule, checkLr, checkPositiveInteger, scheduleOptions, withBase } from "./base.js";
 
+/** Options of `polynomialLr`: `PolynomialLR`'s. */
 export interface PolynomialLrOptions {
+  /** The base learning rate (PyTorch's `initial_lr`), ≥ 0. Required. */
   lr: number;
+  /** Updates T until lr reaches 0, an integer ≥ 1. Default 5. */
   totalIters?: number;
+  /** The polynomial's power, ≥ 0. Default 1. */
   power?: number;
 }
 

@@ -2,32 +2,51 @@ import { checkNumber } from "../hyper.js";
 import { copyStateInto, decodeStateLike, type Encoded, encodeState } from "../state-dict.js";
 import { type BaseSchedule, checkLr, checkNonNegativeInteger, scheduleOptions, withBase } from "./base.js";
 
+/** Options of `reduceLrOnPlateau`: `ReduceLROnPlateau`'s. */
 export interface ReduceLrOnPlateauOptions {
+  /** The initial learning rate, ≥ 0. Required. */
   lr: number;
+  /** "min": the metric should fall (a loss); "max": rise (an accuracy). Default "min". */
   mode?: "min" | "max";
+  /** The factor lr is multiplied by on a plateau, in [0, 1). Default 0.1. */
   factor?: number;
+  /** Evaluations without improvement tolerated before reducing, an integer ≥ 0. Default 10. */
   patience?: number;
+  /** The smallest change that counts as an improvement, ≥ 0. Default 1e-4. */
   threshold?: number;
+  /** "rel": threshold relative to the best value; "abs": absolute. Default "rel". */
   thresholdMode?: "rel" | "abs";
+  /** Evaluations to wait after a reduction before counting again, an integer ≥ 0. Default 0. */
   cooldown?: number;
+  /** The lower bound on lr, ≥ 0. Default 0. */
   minLr?: number;
+  /** Reductions smaller than eps (≥ 0) are skipped. Default 1e-8. */
   eps?: number;
 }
 
+/** The state of a `reduceLrOnPlateau` scheduler (PyTorch's names, in camelCase). */
 export interface PlateauState {
+  /** The current learning rate. */
   lr: number;
+  /** The best metric seen so far. */
   best: number;
+  /** Evaluations since the last improvement. */
   numBadEpochs: number;
+  /** Evaluations of cooldown left. */
   cooldownCounter: number;
+  /** Evaluations so far. */
   lastEpoch: number;
 }
 
+/** What `reduceLrOnPlateau` returns: an lr to give the optimizer, and the metric-driven scheduler behind it. */
 export interface PlateauScheduler {
   /** The current lr, whatever the count: pass it as an optimizer's `lr`. */
   readonly lr: BaseSchedule;
   /** Feed the metric measured after an epoch (or any evaluation period). */
   step(metric: number): void;
+  /** The live state. */
   readonly state: Readonly<PlateauState>;
+  /** The state as plain, JSON-safe data, to save beside the optimizer's. */
   stateDict(): Encoded;
   /** Restores a saved state; throws and changes nothing if it does not fit. */
   loadStateDict(saved: unknown): void;

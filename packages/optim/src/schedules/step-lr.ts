@@ -1,9 +1,13 @@
 import { checkNumber } from "../hyper.js";
 import { type BaseSchedule, checkLr, checkPositiveInteger, scheduleOptions, withBase } from "./base.js";
 
+/** Options of `stepLr`: `StepLR`'s. */
 export interface StepLrOptions {
+  /** The base learning rate (PyTorch's `initial_lr`), ≥ 0. Required. */
   lr: number;
+  /** The period of the decay in updates, an integer ≥ 1. Required. */
   stepSize: number;
+  /** The factor γ ≥ 0 applied every `stepSize` updates. Default 0.1. */
   gamma?: number;
 }
 

@@ -7,13 +7,19 @@ import {
   withBase,
 } from "./base.js";
 
+/** Options of `warmupCosineDecay`: Optax's `warmup_cosine_decay_schedule`'s. */
 export interface WarmupCosineDecayOptions {
+  /** The value at count 0, ≥ 0. Default 0. */
   init?: number;
+  /** The value at the end of the warmup, ≥ 0. Required. */
   peak: number;
+  /** Updates of linear warmup from `init` to `peak`, an integer ≥ 0. Required. */
   warmupSteps: number;
-  /** The whole schedule's length, warmup included (as in Optax). */
+  /** The whole schedule's length, warmup included (as in Optax): an integer > warmupSteps. Required. */
   decaySteps: number;
+  /** The value from `decaySteps` on, ≥ 0. Default 0. */
   end?: number;
+  /** The power (> 0) the cosine factor is raised to. Default 1. */
   exponent?: number;
 }
 

@@ -1,13 +1,21 @@
 import { checkNumber } from "../hyper.js";
 import { type BaseSchedule, checkNonNegativeInteger, scheduleOptions, withBase } from "./base.js";
 
+/** Options of `warmupStableDecay`. */
 export interface WarmupStableDecayOptions {
+  /** The value at count 0, ≥ 0. Default 0. */
   init?: number;
+  /** The value at the end of the warmup, ≥ 0. Required. */
   peak: number;
+  /** Updates of linear warmup from `init` to `peak`, an integer ≥ 0. Required. */
   warmupSteps: number;
+  /** Updates held at `peak` after the warmup, an integer ≥ 0. Required. */
   stableSteps: number;
+  /** Updates of decay from `peak` to `end`, an integer ≥ 0. Required. */
   decaySteps: number;
+  /** The value after the decay, ≥ 0. Default 0. */
   end?: number;
+  /** The decay's shape: "cosine", "linear" or "1-sqrt" (1 − √x). Default "cosine". */
   decayShape?: "cosine" | "linear" | "1-sqrt";
 }
 

@@ -29,10 +29,11 @@ type NamedTensor = { name: string; tensor: tf.Tensor };
  */
 export type TfjsPath = "auto" | "ops" | "arrays";
 
+/** Options of `tfjsOptimizer`. */
 export interface TfjsOptimizerOptions {
   /** Registers the optimizer under this name, for `tf.loadLayersModel` (default "momenta"). */
   name?: string;
-  /** Default "auto". */
+  /** How steps run: "auto", "ops" or "arrays" (see `TfjsPath`). Default "auto". */
   path?: TfjsPath;
 }
 
@@ -102,6 +103,7 @@ export function stateFromWords(words: ArrayLike<number>): StateDict | undefined 
 
 /** A `tf.Optimizer` running a momenta transform. */
 export class MomentaOptimizer extends tf.Optimizer {
+  /** The name TF.js serializes this class under. */
   static get className(): string {
     return "MomentaOptimizer";
   }
@@ -109,8 +111,11 @@ export class MomentaOptimizer extends tf.Optimizer {
   private binding: Binding | undefined;
   private pending: StateDict | undefined;
 
+  /** Use `tfjsOptimizer`, which also registers the transform for loading; this checks the arguments. */
   constructor(
+    /** The momenta transform the steps run. */
     readonly tx: AnyTransformation,
+    /** The name it is registered and saved under. */
     readonly name = "momenta",
     /** The path asked for; `path` tells the one chosen. */
     readonly pathOption: TfjsPath = "auto",
@@ -266,6 +271,10 @@ export class MomentaOptimizer extends tf.Optimizer {
     return [iterations, { name: `${this.name}/state`, tensor: state }];
   }
 
+  /**
+   * Restores what `getWeights` saved: the iteration count and the momenta state dict, applied (and
+   * checked) when the first gradients bind the variables, or at once if they already have.
+   */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const rest = await this.extractIterations(weightValues);
     const state = rest.find((w) => w.name.endsWith("/state"));

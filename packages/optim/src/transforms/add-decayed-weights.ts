@@ -3,10 +3,11 @@ import { type GradientTransformation, paramLeaves } from "../transform.js";
 import { leavesOf, type Mask, resolveMask, type Tree } from "../tree.js";
 import type { CountState } from "./scale-by-learning-rate.js";
 
+/** Options of `addDecayedWeights`. */
 export interface DecayOptions {
   /** Which leaves decay (default: all). */
   mask?: Mask;
-  /** Name used in error messages. */
+  /** Name used in error messages (the optimizer aliases pass theirs). Default "addDecayedWeights". */
   owner?: string;
 }
 

@@ -3,6 +3,7 @@ import type { FloatArray } from "../tree.js";
 /** Keller Jordan's quintic coefficients (a, b, c), PyTorch's and Optax's default. */
 export const NS_COEFFICIENTS: readonly [number, number, number] = [3.4445, -4.775, 2.0315];
 
+/** Options of `newtonSchulz`. */
 export interface NewtonSchulzOptions {
   /** (a, b, c) of `p(σ) = aσ + bσ³ + cσ⁵` (default `NS_COEFFICIENTS`). */
   coefficients?: readonly [number, number, number];

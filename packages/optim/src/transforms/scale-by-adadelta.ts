@@ -2,14 +2,21 @@ import { checkNumber } from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
 
+/** Options of `scaleByAdadelta`. */
 export interface ScaleByAdadeltaOptions {
+  /** Decay rate ρ of both running averages, in [0, 1]. Default 0.9. */
   rho?: number;
+  /** Added inside both square roots, ≥ 0. Default 1e-6. */
   eps?: number;
+  /** Name used in error messages (the optimizer aliases pass theirs). Default "scaleByAdadelta". */
   owner?: string;
 }
 
+/** State of `scaleByAdadelta`, one buffer per leaf. */
 export interface ScaleByAdadeltaState {
+  /** The running average s of squared updates. */
   squareAvg: FloatArray[];
+  /** The running average d of squared outputs δ². */
   accDelta: FloatArray[];
 }
 

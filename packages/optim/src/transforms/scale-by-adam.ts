@@ -2,19 +2,27 @@ import { checkBoolean, checkHyper, checkNumber, type Hyper, valueAt } from "../h
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
 
+/** Options of `scaleByAdam`. */
 export interface ScaleByAdamOptions {
-  /** β1 (may follow a schedule, e.g. cycled momentum) and β2. */
+  /** (β1, β2), each in [0, 1); β1 may follow a schedule (e.g. cycled momentum). Default [0.9, 0.999]. */
   betas?: readonly [Hyper, number];
+  /** Added to the denominator after the bias correction, as PyTorch does; ≥ 0. Default 1e-8. */
   eps?: number;
+  /** AMSGrad: divide by the largest second moment seen so far. Default false. */
   amsgrad?: boolean;
   /** Divide by 1−β1ᵗ and √(1−β2ᵗ) (default true; LAMB and NVIDIA's `bias_correction=False` turn it off). */
   biasCorrection?: boolean;
+  /** Name used in error messages (the optimizer aliases pass theirs). Default "scaleByAdam". */
   owner?: string;
 }
 
+/** State of `scaleByAdam` (PyTorch's names): the step count and the two moments, one buffer per leaf. */
 export interface ScaleByAdamState {
+  /** Updates applied so far. */
   count: number;
+  /** First moment m, the running average of the updates. */
   expAvg: FloatArray[];
+  /** Second moment v, the running average of their squares. */
   expAvgSq: FloatArray[];
   /** Only with amsgrad. */
   maxExpAvgSq?: FloatArray[];

@@ -3,15 +3,23 @@ import { buffersLike, type GradientTransformation, updateLeaves } from "../trans
 import type { FloatArray, Tree } from "../tree.js";
 import { checkBetas } from "./scale-by-adam.js";
 
+/** Options of `scaleByAdamax`. */
 export interface ScaleByAdamaxOptions {
+  /** (β1, β2): decay rates of the running average and of the infinity norm, each in [0, 1); β1 may follow a schedule. Default [0.9, 0.999]. */
   betas?: readonly [Hyper, number];
+  /** Added to |u| in the infinity norm, ≥ 0. Default 1e-8. */
   eps?: number;
+  /** Name used in error messages (the optimizer aliases pass theirs). Default "scaleByAdamax". */
   owner?: string;
 }
 
+/** State of `scaleByAdamax`, one buffer per leaf. */
 export interface ScaleByAdamaxState {
+  /** Updates applied so far. */
   count: number;
+  /** The running average m of the updates. */
   expAvg: FloatArray[];
+  /** The exponentially weighted infinity norm n. */
   expInf: FloatArray[];
 }
 

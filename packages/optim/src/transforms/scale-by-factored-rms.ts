@@ -4,15 +4,19 @@ import { type FloatArray, leavesOf, type Tree } from "../tree.js";
 import { lerp } from "./lerp.js";
 import { shapesOf, showPath, showShape } from "./shapes.js";
 
+/** Options of `scaleByFactoredRms`. */
 export interface ScaleByFactoredRmsOptions {
   /** τ ≤ 0: the second-moment weight is `1 − β̂2_t = t^τ` (default −0.8). */
   beta2Decay?: number;
-  /** ε1 (default null: the machine epsilon of each leaf's dtype, 2⁻²³ or 2⁻⁵²). */
+  /** ε1 ≥ 0, the floor of the second moment (default null: the machine epsilon of each leaf's dtype, 2⁻²³ or 2⁻⁵²). */
   eps?: number | null;
+  /** Name used in error messages (the optimizer aliases pass theirs). Default "scaleByFactoredRms". */
   owner?: string;
 }
 
+/** State of `scaleByFactoredRms`: per leaf, either the two factors or the full second moment. */
 export interface ScaleByFactoredRmsState {
+  /** Updates applied so far. */
   count: number;
   /** Per leaf: the row factor R (one value per row of each trailing matrix); empty for a vector. */
   rowVar: FloatArray[];

@@ -4,6 +4,7 @@ import { leavesOf, type Tree } from "../tree.js";
 
 /** State of a scheduled learning rate: the number of updates already applied. */
 export interface CountState {
+  /** Updates applied so far. */
   count: number;
 }
 

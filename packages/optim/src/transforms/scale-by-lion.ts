@@ -3,13 +3,17 @@ import { buffersLike, type GradientTransformation, updateLeaves } from "../trans
 import type { FloatArray, Tree } from "../tree.js";
 import { checkBetas } from "./scale-by-adam.js";
 
+/** Options of `scaleByLion`. */
 export interface ScaleByLionOptions {
-  /** β1 (interpolation for the sign; may follow a schedule) and β2 (the momentum's decay). */
+  /** β1 (interpolation for the sign; may follow a schedule) and β2 (the momentum's decay), each in [0, 1). Default [0.9, 0.99]. */
   betas?: readonly [Hyper, number];
+  /** Name used in error messages (the optimizer aliases pass theirs). Default "scaleByLion". */
   owner?: string;
 }
 
+/** State of `scaleByLion`. */
 export interface ScaleByLionState {
+  /** Updates applied so far. */
   count: number;
   /** The momentum m. */
   expAvg: FloatArray[];

@@ -8,27 +8,32 @@ import { shapesOf, showPath, showShape } from "./shapes.js";
 /** How Muon scales its step by the matrix shape [A, B] (PyTorch's `adjust_lr_fn`). */
 export type MuonAdjustLr = "original" | "match_rms_adamw";
 
+/** Options of `scaleByMuon`. */
 export interface ScaleByMuonOptions {
-  /** μ (default 0.95; may follow a schedule). */
+  /** Momentum μ in [0, 1] (default 0.95; may follow a schedule). */
   momentum?: Hyper;
-  /** Default true. */
+  /** Orthogonalize the Nesterov look-ahead `(1−μ)g + μB` instead of the buffer B. Default true. */
   nesterov?: boolean;
   /** (a, b, c) of the quintic Newton–Schulz step (default (3.4445, −4.775, 2.0315)). */
   nsCoefficients?: readonly [number, number, number];
-  /** Floor on the norm the momentum is divided by before Newton–Schulz (default 1e-7). */
+  /** Floor (> 0) on the norm the momentum is divided by before Newton–Schulz (default 1e-7). */
   eps?: number;
-  /** Newton–Schulz iterations, 0–99 (default 5). */
+  /** Newton–Schulz iterations, an integer in [0, 100) (default 5). */
   nsSteps?: number;
   /**
    * `null`/"original" (default): ×√max(1, A/B) (Keller Jordan); "match_rms_adamw": ×0.2·√max(A, B)
    * (Moonshot), which lets Muon reuse AdamW's lr and weight decay.
    */
   adjustLrFn?: MuonAdjustLr | null;
+  /** Name used in error messages (the optimizer aliases pass theirs). Default "scaleByMuon". */
   owner?: string;
 }
 
+/** State of `scaleByMuon`. */
 export interface ScaleByMuonState {
+  /** Updates applied so far. */
   count: number;
+  /** The momentum buffer B, one per (matrix) leaf. */
   momentumBuffer: FloatArray[];
 }
 

@@ -3,18 +3,27 @@ import { buffersLike, type GradientTransformation, updateLeaves } from "../trans
 import type { FloatArray, Tree } from "../tree.js";
 import { checkBetas } from "./scale-by-adam.js";
 
+/** Options of `scaleByNadam`. */
 export interface ScaleByNadamOptions {
+  /** (β1, β2): decay rates of the running averages of the update and of its square, each in [0, 1); β1 may follow a schedule. Default [0.9, 0.999]. */
   betas?: readonly [Hyper, number];
+  /** Added to the denominator, ≥ 0. Default 1e-8. */
   eps?: number;
+  /** ψ of the momentum schedule `μ_t = β1·(1 − ½·0.96^(t·ψ))`, ≥ 0. Default 4e-3. */
   momentumDecay?: number;
+  /** Name used in error messages (the optimizer aliases pass theirs). Default "scaleByNadam". */
   owner?: string;
 }
 
+/** State of `scaleByNadam`: the count, the momentum product and the two moments, one buffer per leaf. */
 export interface ScaleByNadamState {
+  /** Updates applied so far. */
   count: number;
   /** Π μ_k over the updates so far (starts at 1). */
   muProduct: number;
+  /** First moment m. */
   expAvg: FloatArray[];
+  /** Second moment v. */
   expAvgSq: FloatArray[];
 }
 

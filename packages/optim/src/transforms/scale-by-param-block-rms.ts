@@ -10,7 +10,10 @@ import { leavesOf, type Tree } from "../tree.js";
  */
 export function scaleByParamBlockRms(
   minScale = 1e-3,
-  options: { owner?: string } = {},
+  options: {
+    /** Name used in error messages (adafactor passes its own). Default "scaleByParamBlockRms". */
+    owner?: string;
+  } = {},
 ): GradientTransformation<null> {
   const owner = options.owner ?? "scaleByParamBlockRms";
   const eps2 = checkNumber(owner, "eps[1]", minScale, "[0, inf)");

@@ -3,15 +3,23 @@ import { buffersLike, type GradientTransformation, updateLeaves } from "../trans
 import type { FloatArray, Tree } from "../tree.js";
 import { checkBetas } from "./scale-by-adam.js";
 
+/** Options of `scaleByRadam`. */
 export interface ScaleByRadamOptions {
+  /** (β1, β2): decay rates of the running averages of the update and of its square, each in [0, 1); β1 may follow a schedule. Default [0.9, 0.999]. */
   betas?: readonly [Hyper, number];
+  /** Added to √v before the bias correction, ≥ 0. Default 1e-8. */
   eps?: number;
+  /** Name used in error messages (the optimizer aliases pass theirs). Default "scaleByRadam". */
   owner?: string;
 }
 
+/** State of `scaleByRadam`, one buffer per leaf. */
 export interface ScaleByRadamState {
+  /** Updates applied so far. */
   count: number;
+  /** First moment m. */
   expAvg: FloatArray[];
+  /** Second moment v. */
   expAvgSq: FloatArray[];
 }
 

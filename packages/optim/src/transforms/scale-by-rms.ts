@@ -2,14 +2,21 @@ import { checkBoolean, checkNumber } from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
 
+/** Options of `scaleByRms`. */
 export interface ScaleByRmsOptions {
+  /** Smoothing constant α of the running averages, in [0, 1]. Default 0.99. */
   alpha?: number;
+  /** Added to the denominator √s, ≥ 0. Default 1e-8. */
   eps?: number;
+  /** Divide by the estimated standard deviation √(s − a²) instead of the RMS. Default false. */
   centered?: boolean;
+  /** Name used in error messages (the optimizer aliases pass theirs). Default "scaleByRms". */
   owner?: string;
 }
 
+/** State of `scaleByRms`, one buffer per leaf. */
 export interface ScaleByRmsState {
+  /** The running average s of squared updates. */
   squareAvg: FloatArray[];
   /** Only when centered. */
   gradAvg?: FloatArray[];

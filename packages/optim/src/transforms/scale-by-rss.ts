@@ -2,13 +2,19 @@ import { checkNumber } from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
 
+/** Options of `scaleByRss`. */
 export interface ScaleByRssOptions {
+  /** Starting value of the sum of squares, ≥ 0. Default 0. */
   initialAccumulatorValue?: number;
+  /** Added to the denominator √s, ≥ 0. Default 1e-10. */
   eps?: number;
+  /** Name used in error messages (the optimizer aliases pass theirs). Default "scaleByRss". */
   owner?: string;
 }
 
+/** State of `scaleByRss`, one buffer per leaf. */
 export interface ScaleByRssState {
+  /** The sum s of squared updates so far. */
   sum: FloatArray[];
 }
 

@@ -10,7 +10,12 @@ import type { CountState } from "./scale-by-learning-rate.js";
  */
 export function scaleBySchedule(
   stepSize: Hyper,
-  options: { owner?: string; name?: string } = {},
+  options: {
+    /** Name used in error messages (adafactor passes its own). Default "scaleBySchedule". */
+    owner?: string;
+    /** The value's name in error messages. Default "stepSize". */
+    name?: string;
+  } = {},
 ): GradientTransformation<CountState | null> {
   const owner = options.owner ?? "scaleBySchedule";
   const name = options.name ?? "stepSize";

@@ -8,7 +8,12 @@ import { leavesOf, type Tree } from "../tree.js";
  * 0 — a zero-initialized leaf still moves, and a zero update stays zero — as Optax's
  * `scale_by_trust_ratio` and Keras's `Lamb` do. The paper's φ is the identity. Needs params.
  */
-export function scaleByTrustRatio(options: { owner?: string } = {}): GradientTransformation<null> {
+export function scaleByTrustRatio(
+  options: {
+    /** Name used in error messages (lamb passes its own). Default "scaleByTrustRatio". */
+    owner?: string;
+  } = {},
+): GradientTransformation<null> {
   const owner = options.owner ?? "scaleByTrustRatio";
   return {
     init: () => null,

@@ -2,15 +2,23 @@ import { checkHyper, checkNumber, type Hyper, valueAt } from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
 
+/** Options of `trace`. */
 export interface TraceOptions {
+  /** Momentum factor μ in [0, 1] (a number or a schedule). Required. */
   momentum: Hyper;
+  /** Dampening of the momentum, in [0, 1] (the first update ignores it). Default 0. */
   dampening?: number;
+  /** Output the Nesterov look-ahead `u + μ·b` instead of the buffer b. Default false. */
   nesterov?: boolean;
+  /** Name used in error messages (the optimizer aliases pass theirs). Default "trace". */
   owner?: string;
 }
 
+/** State of `trace`. */
 export interface TraceState {
+  /** Updates applied so far. */
   count: number;
+  /** The momentum buffer b, one per leaf. */
   momentumBuffer: FloatArray[];
 }
 

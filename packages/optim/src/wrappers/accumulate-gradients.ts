@@ -8,6 +8,7 @@ import {
 import type { FloatArray, Tree } from "../tree.js";
 import { checkInner, innerHyperparams, type Wrapped } from "./inner.js";
 
+/** State of `accumulateGradients`: the running sum, beside the wrapped state. */
 export interface AccumulateState<S = unknown> extends Wrapped<S> {
   /** Gradients summed since the last real update. */
   acc: FloatArray[];

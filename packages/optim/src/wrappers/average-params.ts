@@ -8,9 +8,11 @@ import {
 import { type FloatArray, leavesOf, mapTree, type Tree } from "../tree.js";
 import { checkInner, innerHyperparams, type Wrapped } from "./inner.js";
 
+/** State of `ema` and `polyak`: the running average of the params, beside the wrapped state. */
 export interface AverageState<S = unknown> extends Wrapped<S> {
   /** Updates averaged so far. */
   count: number;
+  /** The running average, one buffer per leaf (read it with `averagedParams`). */
   average: FloatArray[];
 }
 
@@ -19,18 +21,29 @@ export interface AverageState<S = unknown> extends Wrapped<S> {
  * zero; read it with `averagedParams`, which divides by 1 − dᵗ when `debias` (default) so early
  * averages are not pulled toward zero. The params themselves train as `tx` says.
  */
-export function ema<S>(tx: GradientTransformation<S>, options: { decay?: number; debias?: boolean } = {}) {
+export function ema<S>(
+  tx: GradientTransformation<S>,
+  options: {
+    /** The average's decay d per update, in [0, 1). Default 0.999. */
+    decay?: number;
+    /** Divide by 1 − dᵗ when reading the average, so early averages are not pulled toward zero. Default true. */
+    debias?: boolean;
+  } = {},
+): Averaging<S> {
   const decay = checkNumber("ema", "decay", options.decay ?? 0.999, "[0, 1)");
   return averaging("ema", tx, decay, options.debias ?? true);
 }
 
 /** Polyak–Ruppert (SWA) averaging: the plain mean of the params after every update so far. */
-export function polyak<S>(tx: GradientTransformation<S>) {
+export function polyak<S>(tx: GradientTransformation<S>): Averaging<S> {
   return averaging("polyak", tx, "uniform", false);
 }
 
-interface Averaging<S> extends GradientTransformation<AverageState<S>> {
+/** What `ema` and `polyak` return: the wrapping transform, carrying what `averagedParams` needs to read it. */
+export interface Averaging<S> extends GradientTransformation<AverageState<S>> {
+  /** The EMA's decay, or "uniform" for Polyak's plain mean. */
   readonly decay: number | "uniform";
+  /** Whether `averagedParams` divides by 1 − decayᵗ. */
   readonly debias: boolean;
 }
 

@@ -6,7 +6,9 @@ import type { Wrapped } from "./inner.js";
 /** The hyperparameters PyTorch schedulers drive: they may change every step without rebuilding anything. */
 const LIVE = new Set(["lr", "weightDecay", "momentum", "betas[0]"]);
 
+/** State of `injectHyperparams`: the live values, saved with the wrapped state. */
 export interface InjectState<S = unknown> extends Wrapped<S> {
+  /** Updates applied so far. */
   count: number;
   /** The value of every numeric hyperparameter at the last update (or at init). */
   hyperparams: Record<string, number>;

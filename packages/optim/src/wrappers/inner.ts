@@ -1,10 +1,13 @@
 /** The shape shared by wrappers: their own bookkeeping plus the wrapped transform's state. */
 import type { AnyTransformation, GradientTransformation, Hyperparams } from "../transform.js";
 
+/** The part every wrapper's state shares: the wrapped transform's own state, under `inner`. */
 export interface Wrapped<S = unknown> {
+  /** The wrapped transform's state. */
   inner: S;
 }
 
+/** Checks that a wrapper was given a gradient transformation, naming the wrapper if not. */
 export function checkInner(owner: string, tx: unknown): AnyTransformation {
   const t = tx as Partial<AnyTransformation> | null;
   if (!t || typeof t.init !== "function" || typeof t.update !== "function") {

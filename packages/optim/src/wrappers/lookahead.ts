@@ -3,7 +3,9 @@ import { type AnyTransformation, type GradientTransformation, paramLeaves } from
 import { type FloatArray, leavesOf, type Tree } from "../tree.js";
 import { checkInner, innerHyperparams, type Wrapped } from "./inner.js";
 
+/** State of `lookahead`: the slow weights, beside the wrapped (fast) optimizer's state. */
 export interface LookaheadState<S = unknown> extends Wrapped<S> {
+  /** Updates applied so far. */
   count: number;
   /** The slow weights. */
   slow: FloatArray[];
@@ -16,7 +18,12 @@ export interface LookaheadState<S = unknown> extends Wrapped<S> {
  */
 export function lookahead<S>(
   tx: GradientTransformation<S>,
-  options: { k?: number; alpha?: number } = {},
+  options: {
+    /** Synchronize every k-th update, an integer ≥ 1. Default 5. */
+    k?: number;
+    /** Step size α of the slow weights toward the fast ones, in [0, 1]. Default 0.5. */
+    alpha?: number;
+  } = {},
 ): GradientTransformation<LookaheadState<S>> {
   const owner = "lookahead";
   const inner = checkInner(owner, tx) as GradientTransformation<S>;

@@ -3,8 +3,10 @@ import { flatten, isLeaf, type Leaf, leafData, leavesOf, showPath, type Tree } f
 
 /** A label per leaf: a function of (path, leaf), or a tree of labels shaped like the params (a label may stand for a subtree). */
 export type Labels = ((path: string, leaf: Leaf) => string) | LabelTree;
+/** Labels as a tree shaped like the params (or a prefix of it): a string stands for every leaf below it. */
 export type LabelTree = string | readonly LabelTree[] | { readonly [key: string]: LabelTree };
 
+/** State of `partition`: each label's transform's state, by label. */
 export type PartitionState = Record<string, unknown>;
 
 function labelsFor(owner: string, labels: Labels, params: Tree): string[] {

@@ -8,6 +8,7 @@ import {
 import { type FloatArray, leavesOf, mapTree, type Tree } from "../tree.js";
 import { checkInner, innerHyperparams, type Wrapped } from "./inner.js";
 
+/** Options of `scheduleFree`. */
 export interface ScheduleFreeOptions {
   /**
    * γ_t, the learning rate the inner transform steps z with at this count (warmup and any bias
@@ -22,9 +23,11 @@ export interface ScheduleFreeOptions {
   r?: number;
   /** The params the inner transform sees: "y" (default, where the gradient is taken) or "z". */
   innerParams?: "y" | "z";
+  /** Name used in error messages (scheduleFreeAdamw passes its own). Default "scheduleFree". */
   owner?: string;
 }
 
+/** State of `scheduleFree`: the sequences z, x (and y while evaluating) and the averaging weights. */
 export interface ScheduleFreeState<S = unknown> extends Wrapped<S> {
   /** Updates applied so far. */
   count: number;

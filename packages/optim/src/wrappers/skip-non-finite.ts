@@ -3,6 +3,7 @@ import type { AnyTransformation, GradientTransformation } from "../transform.js"
 import { flatten, leafData, showPath, type Tree } from "../tree.js";
 import { checkInner, innerHyperparams, type Wrapped } from "./inner.js";
 
+/** State of `skipNonFinite`: its counts, beside the wrapped state. */
 export interface SkipState<S = unknown> extends Wrapped<S> {
   /** Updates skipped so far. */
   skipped: number;
@@ -18,7 +19,10 @@ export interface SkipState<S = unknown> extends Wrapped<S> {
  */
 export function skipNonFinite<S>(
   tx: GradientTransformation<S>,
-  options: { maxConsecutive?: number } = {},
+  options: {
+    /** Non-finite updates in a row tolerated before throwing, ≥ 0 (Infinity: never throw). Default 10. */
+    maxConsecutive?: number;
+  } = {},
 ): GradientTransformation<SkipState<S>> {
   const owner = "skipNonFinite";
   const inner = checkInner(owner, tx) as GradientTransformation<S>;
