@@ -1,11 +1,21 @@
+import { checkBoolean, checkKeys } from "./hyper.js";
 import { type Fused, fuse, type KernelName } from "./kernels/fused.js";
 import { layoutOf, mirror } from "./kernels/layout.js";
 import type { ThreadPool } from "./kernels/wasm-kernels.js";
 import { restore, type Snapshot, snapshot } from "./snapshot.js";
-import { copyStateInto, decodeStateLike, type Encoded, encodeState } from "./state-dict.js";
+import {
+  copyStateInto,
+  decodeConfig,
+  decodeStateLike,
+  type Encoded,
+  encodeConfig,
+  encodeState,
+  STATE_DICT_VERSION,
+} from "./state-dict.js";
 import {
   type AnyTransformation,
   applyUpdates,
+  type Config,
   type GradientTransformation,
   type Hyperparams,
 } from "./transform.js";
@@ -23,18 +33,57 @@ export interface CreateOptimizerOptions {
   pool?: ThreadPool;
 }
 
-/** What `stateDict()` returns: plain data, `JSON.stringify`-safe and exact. */
+/**
+ * What `stateDict()` returns: plain data, `JSON.stringify`-safe and exact. The format and how it may
+ * grow are described in state-dict.ts (`STATE_DICT_VERSION`).
+ */
 export interface StateDict {
   /** Marks a momenta optimizer state dict. */
   format: "momenta.optimizer";
-  /** The format's version. */
-  version: 1;
+  /** The format's version: 2 (this momenta writes it, and reads 1 and 2). */
+  version: number;
   /** Updates applied so far. */
   step: number;
   /** The params' leaf paths, to catch a state saved for another model. */
   paths: string[];
+  /**
+   * The optimizer's settings at `step` (`GradientTransformation.config`: lr, betas[0], eps…, a
+   * schedule by its value then). Version 2; `loadStateDict` compares them with the current ones.
+   */
+  hyperparams?: Record<string, Encoded>;
   /** The transform's state, encoded (exact float arrays as base64). */
   state: Encoded;
+}
+
+/** Options of `loadStateDict`. */
+export interface LoadStateDictOptions {
+  /**
+   * Refuse a state dict whose recorded hyperparameters differ from this optimizer's (the error lists
+   * them), instead of loading it and reporting them. Default false.
+   */
+  strict?: boolean;
+}
+
+/** One hyperparameter that differs between a state dict and the optimizer loading it. */
+export interface HyperparamDifference {
+  /** The setting's name (`lr`, `betas[0]`…; `name@i` for the i-th link of a chain when names repeat). */
+  name: string;
+  /** Its value in the state dict (undefined: the saving optimizer had no such setting). */
+  saved: number | boolean | string | undefined;
+  /** Its value in this optimizer at the loaded step (undefined: this optimizer has no such setting). */
+  current: number | boolean | string | undefined;
+}
+
+/** What `loadStateDict` returns. */
+export interface LoadReport {
+  /**
+   * The recorded hyperparameters that differ from this optimizer's. The optimizer keeps its own (its
+   * definition, as in Optax: build it with the saved values to continue exactly as before); the
+   * caller decides whether a difference matters (a new lr after a restart may be intended).
+   */
+  differences: HyperparamDifference[];
+  /** False for a version-1 state dict, which records no hyperparameters: nothing was compared. */
+  compared: boolean;
 }
 
 /** The object most users hold: params, a transform, its state, and a step counter. */
@@ -61,8 +110,11 @@ export interface OptimizerHandle<S> {
   step(grads: Tree): void;
   /** A snapshot of the step count and state: plain data, `JSON.stringify`-safe and exact. */
   stateDict(): StateDict;
-  /** Restores a state dict; on any problem throws and leaves the optimizer unchanged. */
-  loadStateDict(dict: unknown): void;
+  /**
+   * Restores a state dict; on any problem throws and leaves the optimizer unchanged. Returns how
+   * the recorded hyperparameters differ from this optimizer's (kept; `strict: true` refuses instead).
+   */
+  loadStateDict(dict: unknown, options?: LoadStateDictOptions): LoadReport;
 }
 
 /**
@@ -164,25 +216,43 @@ export function createOptimizer<S>(
     stateDict() {
       return {
         format: "momenta.optimizer",
-        version: 1,
+        version: STATE_DICT_VERSION,
         step: count,
         paths: [...paths],
+        hyperparams: encodeConfig(tx.config?.(state) ?? {}),
         state: encodeState(state),
       };
     },
-    loadStateDict(dict) {
+    loadStateDict(dict, options = {}) {
       const d = dict as Partial<StateDict> | null;
       const fail = (msg: string): never => {
         throw new TypeError(`loadStateDict: ${msg}`);
       };
-      if (d === null || typeof d !== "object") return fail("expected a state dict object");
+      checkKeys("loadStateDict", options, ["strict"]);
+      const strict = checkBoolean("loadStateDict", "strict", options.strict ?? false);
+      if (d === null || typeof d !== "object" || Array.isArray(d))
+        return fail("expected a state dict object");
       if (d.format !== "momenta.optimizer")
         fail(`not a momenta optimizer state dict (format ${JSON.stringify(d.format)})`);
-      if (d.version !== 1)
-        fail(`unsupported version ${JSON.stringify(d.version)} (this momenta reads version 1)`);
+      if (d.version !== 1 && d.version !== STATE_DICT_VERSION)
+        fail(
+          `unsupported version ${JSON.stringify(d.version)} (this momenta reads versions 1 and ${STATE_DICT_VERSION})`,
+        );
+      for (const k of Object.keys(d)) {
+        if (!STATE_DICT_KEYS.includes(k) || (k === "hyperparams" && d.version === 1))
+          fail(`unexpected key '${k}'`);
+      }
       const step = d.step;
-      if (typeof step !== "number" || !Number.isInteger(step) || step < 0) {
-        return fail(`step must be a non-negative integer, got ${JSON.stringify(step)}`);
+      if (typeof step !== "number" || !Number.isSafeInteger(step) || step < 0) {
+        return fail(`step must be a whole number from 0 to 2^53 − 1, got ${JSON.stringify(step)}`);
+      }
+      let saved: Config | undefined;
+      if (d.version !== 1) {
+        try {
+          saved = decodeConfig(d.hyperparams);
+        } catch (e) {
+          return fail((e as Error).message);
+        }
       }
       if (!Array.isArray(d.paths) || d.paths.join("\n") !== paths.join("\n")) {
         const got = Array.isArray(d.paths) ? d.paths : [];
@@ -193,16 +263,42 @@ export function createOptimizer<S>(
         );
       }
       let decoded: unknown;
+      let differences: HyperparamDifference[] = [];
       try {
         decoded = decodeStateLike(state, d.state);
+        tx.checkState?.(decoded as S);
+        if (saved) differences = compareConfigs(saved, tx.config?.(decoded as S) ?? {});
       } catch (e) {
         return fail((e as Error).message);
+      }
+      if (strict && differences.length > 0) {
+        fail(
+          `the state dict was saved with other hyperparameters (${differences.map(showDifference).join("; ")}); build the optimizer with the saved values, or load without strict to keep this optimizer's`,
+        );
       }
       copyStateInto(state, decoded);
       count = step;
       failure = undefined;
+      return { differences, compared: saved !== undefined };
     },
   };
+}
+
+const STATE_DICT_KEYS = ["format", "version", "step", "paths", "hyperparams", "state"];
+
+/** The differences between saved and current settings, by name, in sorted order. */
+function compareConfigs(saved: Config, current: Config): HyperparamDifference[] {
+  const names = [...new Set([...Object.keys(saved), ...Object.keys(current)])].sort();
+  return names
+    .filter((name) => !Object.is(saved[name], current[name]))
+    .map((name) => ({ name, saved: saved[name], current: current[name] }));
+}
+
+/** "lr: saved 0.001, now 0.0003". */
+export function showDifference(d: HyperparamDifference): string {
+  const show = (v: unknown) =>
+    v === undefined ? "absent" : typeof v === "string" ? JSON.stringify(v) : String(v);
+  return `${d.name}: saved ${show(d.saved)}, now ${show(d.current)}`;
 }
 
 /** Freezes a tree's objects and arrays (not its typed arrays, whose elements stay writable). */

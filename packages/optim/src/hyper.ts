@@ -75,6 +75,11 @@ export function checkHyper(owner: string, name: string, value: unknown, interval
   return checkNumber(owner, name, value, interval);
 }
 
+/** A hyperparameter's value at `count`, unchecked (for recording settings, not for stepping). */
+export function hyperAt(h: Hyper, count: number): number {
+  return typeof h === "number" ? h : h(count);
+}
+
 /** The value of `h` for this count; a scheduled value outside `interval` throws a RangeError. */
 export function valueAt(owner: string, name: string, h: Hyper, count: number, interval: Interval): number {
   if (typeof h === "number") return h;

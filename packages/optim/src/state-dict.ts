@@ -4,7 +4,30 @@
  * Encoding: numbers stay numbers (NaN/±Infinity become `{ $num: "NaN" }`…), float arrays become
  * `{ $f32: base64 }` / `{ $f64: base64 }` of their little-endian bytes — exact, and ~3× smaller than
  * decimal text. Restoring checks the whole candidate against the live state (same keys, same kinds,
- * same dtypes and lengths, finite buffers, non-negative integer counts) before copying anything in.
+ * same dtypes and lengths) and against what the state means, before copying anything in.
+ *
+ * One rule for values: what a run can produce, a state dict carries and `loadStateDict` reads back —
+ * NaN and ±Infinity included (a diverged run's checkpoint can be inspected and resumed exactly as it
+ * was) — and what no run can produce is refused: a negative second moment or accumulator (the
+ * quantities under a square root: NaN params on the next step), a count that is not a whole number in
+ * [0, 2^53) (`COUNT_KEYS`, `NON_NEGATIVE_KEYS` below, by the key names momenta's transforms use).
+ * A transform checks what only it knows (e.g. injectHyperparams' live values) in its `checkState`.
+ *
+ * The optimizer state dict (`createOptimizer(…).stateDict()`), version 2:
+ * `{ format: "momenta.optimizer", version: 2, step, paths, hyperparams, state }` — `hyperparams` the
+ * settings at `step` (`encodeConfig`), `state` the encoded state. Version 1 had no `hyperparams`.
+ *
+ * How the format grows (so that every later kind of state extends this one format):
+ * - A reader reads every version up to its own and refuses later ones by number; a writer writes
+ *   its own. Bump `STATE_DICT_VERSION` for any change an older reader would misread or refuse, and
+ *   keep reading the older versions (as `loadStateDict` reads version 1).
+ * - A new buffer dtype gets its own one-key tag beside `$f32`/`$f64` (`$bf16`, `$u8` + its scale…),
+ *   holding the little-endian bytes in base64: exact, and an older reader refuses the tag by name.
+ * - State whose size varies (L-BFGS's history of s/y pairs) is an array of entries under one key,
+ *   each entry decoded against the live state's first entry; the transform's `checkState` bounds
+ *   the length. The live state is the template for everything else, as now.
+ * - State held elsewhere (on a GPU) is read back before encoding — `stateDict` of such an optimizer
+ *   is asynchronous — and encodes to the same tags, so a checkpoint moves between backends.
  */
 import { base64ToFloats, floatsToBase64 } from "./base64.js";
 import { isFloatArray } from "./tree.js";
@@ -32,6 +55,72 @@ export type Encoded =
       $num: "NaN" | "Infinity" | "-Infinity";
     }
   | { [key: string]: Encoded };
+
+/** The optimizer state dict version this momenta writes (it reads 1 and 2). */
+export const STATE_DICT_VERSION = 2;
+
+/** A transform's settings for a state dict: numbers JSON cannot hold are tagged, as in state. */
+export function encodeConfig(config: Record<string, number | boolean | string>): Record<string, Encoded> {
+  const out: Record<string, Encoded> = {};
+  for (const [k, v] of Object.entries(config)) out[k] = encodeState(v, `hyperparams.${k}`);
+  return out;
+}
+
+/** Reads `hyperparams` back: an object of numbers, booleans and strings; throws naming the problem. */
+export function decodeConfig(enc: unknown): Record<string, number | boolean | string> {
+  if (enc === null || typeof enc !== "object" || Array.isArray(enc)) {
+    throw new TypeError(`hyperparams: expected an object, got ${describe(enc)}`);
+  }
+  const out: Record<string, number | boolean | string> = {};
+  for (const [k, v] of Object.entries(enc)) {
+    let x: unknown = v;
+    if (isTag(v, "$num")) {
+      x = Number(v.$num);
+      if (Number.isFinite(x) || !["NaN", "Infinity", "-Infinity"].includes(v.$num!)) x = undefined;
+    }
+    if (typeof x !== "number" && typeof x !== "boolean" && typeof x !== "string") {
+      throw new TypeError(`hyperparams.${k}: expected a number, boolean or string, got ${describe(v)}`);
+    }
+    out[k] = x;
+  }
+  return out;
+}
+
+/** State keys that count steps or events in momenta's transforms and wrappers. */
+export const COUNT_KEYS: ReadonlySet<string> = new Set([
+  "count",
+  "miniStep",
+  "skipped",
+  "consecutive",
+  "clippedSteps",
+]);
+
+/**
+ * State keys of quantities that are never negative: second moments and their running maxima,
+ * squared-gradient accumulators, infinity norms, norms and sums of weights.
+ */
+export const NON_NEGATIVE_KEYS: ReadonlySet<string> = new Set([
+  "expAvgSq",
+  "maxExpAvgSq",
+  "squareAvg",
+  "accDelta",
+  "expInf",
+  "sum",
+  "rowVar",
+  "colVar",
+  "variance",
+  "typical",
+  "totalNorm",
+  "weightSum",
+  "lrMax",
+]);
+
+/** The last key of a state path that names an object's field ("state.1.expAvgSq.0" → "expAvgSq"). */
+function keyOf(path: string): string {
+  const parts = path.split(".");
+  for (let i = parts.length - 1; i >= 0; i--) if (!/^\d+$/.test(parts[i]!)) return parts[i]!;
+  return "";
+}
 
 function isTag(x: unknown, tag: string): x is Record<string, string> {
   return x !== null && typeof x === "object" && !Array.isArray(x) && Object.keys(x).length === 1 && tag in x;
@@ -78,8 +167,12 @@ export function decodeStateLike(template: unknown, enc: unknown, path = "state")
     if (data.length !== template.length) {
       fail(`expected a ${dtype} array of length ${template.length}, got length ${data.length}`);
     }
-    for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i]!)) fail(`element ${i} is ${data[i]} (state buffers must be finite)`);
+    if (NON_NEGATIVE_KEYS.has(keyOf(path))) {
+      for (let i = 0; i < data.length; i++) {
+        // NaN passes: a NaN gradient leaves NaN here, and that state is what the run had.
+        if (data[i]! < 0)
+          fail(`element ${i} is ${data[i]}, but this accumulates squares and is never negative`);
+      }
     }
     return data;
   }
@@ -88,9 +181,11 @@ export function decodeStateLike(template: unknown, enc: unknown, path = "state")
     if (isTag(enc, "$num")) v = Number(enc.$num);
     if (typeof v !== "number" || (isTag(enc, "$num") && Number.isFinite(v)))
       fail(`expected a number, got ${describe(enc)}`);
-    if (path.endsWith(".count") && !(Number.isInteger(v) && (v as number) >= 0)) {
-      fail(`a count must be a non-negative integer, got ${String(v)}`);
+    const key = keyOf(path);
+    if (COUNT_KEYS.has(key) && !(Number.isSafeInteger(v) && (v as number) >= 0)) {
+      fail(`a count must be a whole number from 0 to 2^53 − 1, got ${String(v)}`);
     }
+    if (NON_NEGATIVE_KEYS.has(key) && (v as number) < 0) fail(`must not be negative, got ${String(v)}`);
     return v;
   }
   if (template === null || typeof template === "boolean" || typeof template === "string") {

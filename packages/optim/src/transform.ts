@@ -36,6 +36,19 @@ export interface GradientTransformation<S = unknown> {
    */
   hyperparams?(state: S): Hyperparams | undefined;
   /**
+   * Optional: this transform's settings as they stand at `state` — numbers (a schedule by its value
+   * at the state's count), booleans and strings, by the option names users pass (`lr`, `betas[0]`,
+   * `eps`…). State dicts record them; `loadStateDict` reports every difference from the current
+   * optimizer's. Found through chains and wrappers.
+   */
+  config?(state: S): Config;
+  /**
+   * Optional: throws (naming the problem) when `state` — e.g. one decoded from a state dict — is one
+   * this transform cannot continue from, beyond what its structure shows (e.g. live hyperparameters
+   * out of range). Found through chains and wrappers; `loadStateDict` calls it before changing anything.
+   */
+  checkState?(state: S): void;
+  /**
    * Optional: what this transform computes, in a form the fused kernels recognize (set by the
    * optimizer aliases and clipByGlobalNorm). Opaque to everything else.
    */
@@ -43,6 +56,9 @@ export interface GradientTransformation<S = unknown> {
   /** Set by `chain`: its members, in order. */
   readonly parts?: readonly AnyTransformation[];
 }
+
+/** A transform's recorded settings: see `GradientTransformation.config`. */
+export type Config = Record<string, number | boolean | string>;
 
 /** A live view of hyperparameters: reading gives the value the next update will use; writing fixes it. */
 export type Hyperparams = Record<string, number>;
@@ -81,6 +97,22 @@ export function chain<const T extends readonly AnyTransformation[]>(
         if (view) return view;
       }
       return undefined;
+    },
+    config(state) {
+      const states = state as unknown as unknown[];
+      const merged: Config = {};
+      txs.forEach((tx, i) => {
+        // A name two links share keeps the first link's; the later one is told apart by its place.
+        for (const [k, v] of Object.entries(tx.config?.(states[i]) ?? {}))
+          merged[k in merged ? `${k}@${i}` : k] = v;
+      });
+      return merged;
+    },
+    checkState(state) {
+      const states = state as unknown as unknown[];
+      txs.forEach((tx, i) => {
+        tx.checkState?.(states[i]);
+      });
     },
     init: (params) => txs.map((tx) => tx.init(params)) as unknown as S,
     update(updates, state, params) {

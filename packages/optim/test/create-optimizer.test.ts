@@ -4,7 +4,9 @@ import {
   adam,
   adamax,
   adamw,
+  base64ToFloats,
   createOptimizer,
+  floatsToBase64,
   nadam,
   type Optimizer,
   radam,
@@ -53,7 +55,7 @@ describe("resume is bit-identical", () => {
     const opt = createOptimizer(adam({ amsgrad: true }), params);
     opt.step(randomTree("float32", 2));
     const d = opt.stateDict();
-    expect(d).toMatchObject({ format: "momenta.optimizer", version: 1, step: 1 });
+    expect(d).toMatchObject({ format: "momenta.optimizer", version: 2, step: 1 });
     expect(d.paths).toEqual(["blocks.0", "blocks.1", "dense.bias", "dense.weight", "gain"]);
     const text = JSON.stringify(d);
     expect(text).toContain('"expAvg"');
@@ -96,8 +98,21 @@ describe("bad input changes nothing", () => {
 
   const corrupt: [string, (d: StateDict & Record<string, unknown>) => void, RegExp][] = [
     ["not a state dict", (d) => (d.format = "torch" as never), /not a momenta optimizer state dict/],
-    ["future version", (d) => (d.version = 2 as never), /unsupported version 2/],
-    ["negative step", (d) => (d.step = -1), /step must be a non-negative integer, got -1/],
+    ["future version", (d) => (d.version = 3 as never), /unsupported version 3/],
+    ["negative step", (d) => (d.step = -1), /step must be a whole number from 0 to 2\^53 − 1, got -1/],
+    ["huge step", (d) => (d.step = 1e300), /step must be a whole number from 0 to 2\^53 − 1, got 1e\+300/],
+    [
+      "hyperparams not an object",
+      (d) => (d.hyperparams = [] as never),
+      /hyperparams: expected an object, got an array/,
+    ],
+    [
+      "hyperparam of another kind",
+      (d) => (d.hyperparams!.lr = { x: 1 } as never),
+      /hyperparams\.lr: expected a number, boolean or string/,
+    ],
+    ["version 1 with hyperparams", (d) => (d.version = 1), /unexpected key 'hyperparams'/],
+    ["unknown top-level key", (d) => ((d as Record<string, unknown>).extra = 1), /unexpected key 'extra'/],
     [
       "other model",
       (d) => (d.paths[2] = "dense.b"),
@@ -119,15 +134,20 @@ describe("bad input changes nothing", () => {
       /expected a float32 array of length 7, got length 1/,
     ],
     [
-      "non-finite buffer",
-      (d) => ((stateOf(d).expAvgSq as unknown[])[4] = { $f32: "AADAfwAAwH8=" }),
-      /state\.0\.expAvgSq\.4: element 0 is NaN/,
+      "negative second moment",
+      (d) => {
+        const leaves = stateOf(d).expAvgSq as { $f32: string }[];
+        const v = base64ToFloats(leaves[4]!.$f32, "float32");
+        v[0] = -1;
+        leaves[4] = { $f32: floatsToBase64(v) };
+      },
+      /state\.0\.expAvgSq\.4: element 0 is -1, but this accumulates squares and is never negative/,
     ],
     ["corrupt base64", (d) => ((stateOf(d).expAvg as unknown[])[1] = { $f32: "!!!!" }), /invalid character/],
     [
       "bad count",
       (d) => (stateOf(d).count = 2.5),
-      /state\.0\.count: a count must be a non-negative integer, got 2\.5/,
+      /state\.0\.count: a count must be a whole number from 0 to 2\^53 − 1, got 2\.5/,
     ],
     ["extra key", (d) => (stateOf(d).junk = 1), /unexpected key 'junk'/],
   ];

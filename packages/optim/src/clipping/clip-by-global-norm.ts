@@ -32,6 +32,7 @@ export function clipByGlobalNorm(
   const p = checkNormType(owner, options.normType ?? 2);
   const strict = checkBoolean(owner, "errorIfNonfinite", options.errorIfNonfinite ?? false);
   return {
+    config: () => ({ maxNorm: max, normType: p, errorIfNonfinite: strict }),
     fusion: { kind: "clip-global-norm", maxNorm: max, normType: p, strict },
     init: () => ({ totalNorm: 0 }),
     update(updates: Tree, state) {

@@ -6,6 +6,7 @@ import { leavesOf, type Tree } from "../tree.js";
 export function clipByValue(clipValue: number): GradientTransformation<null> {
   const v = checkNumber("clipByValue", "clipValue", clipValue, "[0, inf)");
   return {
+    config: () => ({ clipValue: v }),
     init: () => null,
     update(updates: Tree) {
       for (const u of leavesOf(updates)) {

@@ -1,4 +1,4 @@
-import { checkHyper, type Hyper, valueAt } from "../hyper.js";
+import { checkHyper, type Hyper, hyperAt, valueAt } from "../hyper.js";
 import { type GradientTransformation, paramLeaves } from "../transform.js";
 import { leavesOf, type Mask, resolveMask, type Tree } from "../tree.js";
 import type { CountState } from "./scale-by-learning-rate.js";
@@ -26,6 +26,7 @@ export function addDecayedWeights(
   checkHyper(owner, "weightDecay", weightDecay, "[0, inf)");
   const { mask } = options;
   return {
+    config: (state) => ({ weightDecay: hyperAt(weightDecay, state?.count ?? 0) }),
     init: () => (typeof weightDecay === "number" ? null : { count: 0 }),
     update(updates: Tree, state, params) {
       const count = state?.count ?? 0;

@@ -31,6 +31,7 @@ export function scaleByAdadelta(
   const rho = checkNumber(owner, "rho", options.rho ?? 0.9, "[0, 1]");
   const eps = checkNumber(owner, "eps", options.eps ?? 1e-6, "[0, inf)");
   return {
+    config: () => ({ rho, eps }),
     init: (params) => ({ squareAvg: buffersLike(params), accDelta: buffersLike(params) }),
     update(updates: Tree, state) {
       const us = updateLeaves(owner, updates, state.squareAvg);

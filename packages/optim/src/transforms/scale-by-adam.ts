@@ -1,4 +1,4 @@
-import { checkBoolean, checkHyper, checkNumber, type Hyper, valueAt } from "../hyper.js";
+import { checkBoolean, checkHyper, checkNumber, type Hyper, hyperAt, valueAt } from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
 
@@ -41,6 +41,13 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
   const amsgrad = checkBoolean(owner, "amsgrad", options.amsgrad ?? false);
   const correct = checkBoolean(owner, "biasCorrection", options.biasCorrection ?? true);
   return {
+    config: (state) => ({
+      "betas[0]": hyperAt(b1, state.count),
+      "betas[1]": b2,
+      eps,
+      amsgrad,
+      biasCorrection: correct,
+    }),
     init(params) {
       const s: ScaleByAdamState = { count: 0, expAvg: buffersLike(params), expAvgSq: buffersLike(params) };
       if (amsgrad) s.maxExpAvgSq = buffersLike(params);

@@ -1,4 +1,4 @@
-import { checkNumber, type Hyper, valueAt } from "../hyper.js";
+import { checkNumber, type Hyper, hyperAt, valueAt } from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
 import { checkBetas } from "./scale-by-adam.js";
@@ -34,6 +34,7 @@ export function scaleByAdamax(
   const [b1, b2] = checkBetas(owner, options.betas);
   const eps = checkNumber(owner, "eps", options.eps ?? 1e-8, "[0, inf)");
   return {
+    config: (state) => ({ "betas[0]": hyperAt(b1, state.count), "betas[1]": b2, eps }),
     init: (params) => ({ count: 0, expAvg: buffersLike(params), expInf: buffersLike(params) }),
     update(updates: Tree, state) {
       const us = updateLeaves(owner, updates, state.expAvg);

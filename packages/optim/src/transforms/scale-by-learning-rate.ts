@@ -1,4 +1,4 @@
-import { checkHyper, type Hyper, valueAt } from "../hyper.js";
+import { checkHyper, type Hyper, hyperAt, valueAt } from "../hyper.js";
 import type { GradientTransformation } from "../transform.js";
 import { leavesOf, type Tree } from "../tree.js";
 
@@ -18,6 +18,7 @@ export function scaleByLearningRate(
 ): GradientTransformation<CountState | null> {
   checkHyper(owner, "lr", lr, "[0, inf)");
   return {
+    config: (state) => ({ lr: hyperAt(lr, state?.count ?? 0) }),
     init: () => (typeof lr === "number" ? null : { count: 0 }),
     update(updates: Tree, state) {
       const count = state?.count ?? 0;

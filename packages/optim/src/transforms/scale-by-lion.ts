@@ -1,4 +1,4 @@
-import { type Hyper, valueAt } from "../hyper.js";
+import { type Hyper, hyperAt, valueAt } from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
 import { checkBetas } from "./scale-by-adam.js";
@@ -29,6 +29,7 @@ export function scaleByLion(options: ScaleByLionOptions = {}): GradientTransform
   const owner = options.owner ?? "scaleByLion";
   const [b1, b2] = options.betas === undefined ? [0.9, 0.99] : checkBetas(owner, options.betas);
   return {
+    config: (state) => ({ "betas[0]": hyperAt(b1, state.count), "betas[1]": b2 }),
     init: (params) => ({ count: 0, expAvg: buffersLike(params) }),
     update(updates: Tree, state) {
       const us = updateLeaves(owner, updates, state.expAvg);

@@ -1,4 +1,4 @@
-import { checkNumber, type Hyper, valueAt } from "../hyper.js";
+import { checkNumber, type Hyper, hyperAt, valueAt } from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
 import { checkBetas } from "./scale-by-adam.js";
@@ -39,6 +39,7 @@ export function scaleByNadam(options: ScaleByNadamOptions = {}): GradientTransfo
   const eps = checkNumber(owner, "eps", options.eps ?? 1e-8, "[0, inf)");
   const psi = checkNumber(owner, "momentumDecay", options.momentumDecay ?? 4e-3, "[0, inf)");
   return {
+    config: (state) => ({ "betas[0]": hyperAt(b1, state.count), "betas[1]": b2, eps, momentumDecay: psi }),
     init: (params) => ({
       count: 0,
       muProduct: 1,

@@ -33,6 +33,7 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformat
   const eps = checkNumber(owner, "eps", options.eps ?? 1e-8, "[0, inf)");
   const centered = checkBoolean(owner, "centered", options.centered ?? false);
   return {
+    config: () => ({ alpha, eps, centered }),
     init(params) {
       const s: ScaleByRmsState = { squareAvg: buffersLike(params) };
       if (centered) s.gradAvg = buffersLike(params);

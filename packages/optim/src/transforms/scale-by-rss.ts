@@ -29,6 +29,7 @@ export function scaleByRss(options: ScaleByRssOptions = {}): GradientTransformat
   );
   const eps = checkNumber(owner, "eps", options.eps ?? 1e-10, "[0, inf)");
   return {
+    config: () => ({ initialAccumulatorValue: init, eps }),
     init: (params) => ({ sum: buffersLike(params, init) }),
     update(updates: Tree, state) {
       const us = updateLeaves(owner, updates, state.sum);

@@ -1,4 +1,4 @@
-import { checkHyper, checkNumber, type Hyper, valueAt } from "../hyper.js";
+import { checkHyper, checkNumber, type Hyper, hyperAt, valueAt } from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
 
@@ -34,6 +34,7 @@ export function trace(options: TraceOptions): GradientTransformation<TraceState>
   const dampening = checkNumber(owner, "dampening", options.dampening ?? 0, "[0, 1]");
   const nesterov = options.nesterov ?? false;
   return {
+    config: (state) => ({ momentum: hyperAt(momentum, state.count), dampening, nesterov }),
     init: (params) => ({ count: 0, momentumBuffer: buffersLike(params) }),
     update(updates: Tree, state) {
       const us = updateLeaves(owner, updates, state.momentumBuffer);

@@ -104,6 +104,28 @@ export function injectHyperparams<O extends object>(
       state.count += 1;
       return out;
     },
+    config(state) {
+      // The values in force (a schedule's at the state's count, a hand-set one as set), over the
+      // inner optimizer's other settings.
+      const h = Object.fromEntries(entries.map((e) => [e.name, inForce(e, state)]));
+      return { ...innerFor(h).config?.(state.inner), ...h };
+    },
+    checkState(state) {
+      const h: Record<string, number> = {};
+      for (const e of entries) {
+        const v = state.hyperparams[e.name];
+        if (typeof v !== "number") throw new TypeError(`${owner}: the state has no value for ${e.name}`);
+        h[e.name] = v;
+      }
+      for (const name of Object.keys(state.hyperparams)) {
+        if (!(name in h))
+          throw new TypeError(
+            `${owner}: the state holds a value for ${name}, which this optimizer does not have`,
+          );
+      }
+      factory(withValues(h)); // the optimizer's own checks: a saved value out of range is refused
+      innerFor(h).checkState?.(state.inner);
+    },
     hyperparams(state) {
       const view: Hyperparams = {};
       for (const e of entries) {

@@ -1,5 +1,5 @@
 /** The shape shared by wrappers: their own bookkeeping plus the wrapped transform's state. */
-import type { AnyTransformation, GradientTransformation, Hyperparams } from "../transform.js";
+import type { AnyTransformation, Config, GradientTransformation, Hyperparams } from "../transform.js";
 
 /** The part every wrapper's state shares: the wrapped transform's own state, under `inner`. */
 export interface Wrapped<S = unknown> {
@@ -16,9 +16,16 @@ export function checkInner(owner: string, tx: unknown): AnyTransformation {
   return t as AnyTransformation;
 }
 
-/** Lets `createOptimizer(...).hyperparams` see through a wrapper. */
+/**
+ * What a wrapper passes through from the transform it wraps: its live hyperparameters
+ * (`createOptimizer(...).hyperparams`), its recorded settings and its state check.
+ */
 export function innerHyperparams<S extends Wrapped>(
   tx: AnyTransformation,
-): Pick<GradientTransformation<S>, "hyperparams"> {
-  return { hyperparams: (state: S): Hyperparams | undefined => tx.hyperparams?.(state.inner) };
+): Pick<GradientTransformation<S>, "hyperparams" | "config" | "checkState"> {
+  return {
+    hyperparams: (state: S): Hyperparams | undefined => tx.hyperparams?.(state.inner),
+    config: (state: S): Config => tx.config?.(state.inner) ?? {},
+    checkState: (state: S): void => tx.checkState?.(state.inner),
+  };
 }

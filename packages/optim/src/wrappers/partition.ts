@@ -1,4 +1,4 @@
-import type { AnyTransformation, GradientTransformation, Hyperparams } from "../transform.js";
+import type { AnyTransformation, Config, GradientTransformation, Hyperparams } from "../transform.js";
 import { flatten, isLeaf, type Leaf, leafData, leavesOf, showPath, type Tree } from "../tree.js";
 
 /** A label per leaf: a function of (path, leaf), or a tree of labels shaped like the params (a label may stand for a subtree). */
@@ -63,6 +63,16 @@ export function partition(
         if (view) return view;
       }
       return undefined;
+    },
+    config(state) {
+      const out: Config = {};
+      for (const n of names) {
+        for (const [k, v] of Object.entries(transforms[n]!.config?.(state[n]) ?? {})) out[`${n}.${k}`] = v;
+      }
+      return out;
+    },
+    checkState(state) {
+      for (const n of names) transforms[n]!.checkState?.(state[n]);
     },
     init(params) {
       const g = groups(params, params);
