@@ -39,6 +39,7 @@ export {
 export {
   type AnyTransformation,
   applyUpdates,
+  type Config,
   chain,
   type GradientTransformation,
   type Hyperparams,
@@ -203,12 +204,18 @@ export {
 } from "./wrappers/schedule-free.js";
 export { type SkipState, skipNonFinite } from "./wrappers/skip-non-finite.js";
 
-// State dict: the saved form of an optimizer (`stateDict()`), and the exact, JSON-safe encoding of any
-// transform state inside it.
+// State dict: the saved form of an optimizer (`stateDict()`) and of the state inside it, whose float
+// arrays are the base64 of their little-endian bytes.
 
 export { base64ToFloats, floatsToBase64 } from "./base64.js";
-export type { StateDict } from "./create-optimizer.js";
-export { copyStateInto, decodeStateLike, type Encoded, encodeState } from "./state-dict.js";
+export {
+  type HyperparamDifference,
+  type LoadReport,
+  type LoadStateDictOptions,
+  type StateDict,
+  showDifference,
+} from "./create-optimizer.js";
+export { COUNT_KEYS, type Encoded, NON_NEGATIVE_KEYS, STATE_DICT_VERSION } from "./state-dict.js";
 
 // Diagnostics: what an optimizer is doing (observe and its statistics) and the loss surface's curvature.
 
@@ -282,6 +289,7 @@ export {
   checkInteger,
   checkKeys,
   checkNumber,
+  hyperAt,
   type Interval,
   inInterval,
   valueAt,
