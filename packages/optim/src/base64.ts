@@ -29,7 +29,7 @@ export function bytesToBase64(bytes: Uint8Array): string {
 }
 
 /** The bytes of a standard base64 text; throws a TypeError on malformed input. */
-export function base64ToBytes(text: string): Uint8Array<ArrayBuffer> {
+export function base64ToBytes(text: string): Uint8Array {
   if (typeof text !== "string" || text.length % 4 !== 0)
     throw new TypeError("base64: length is not a multiple of 4");
   const pad = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;

@@ -40,7 +40,8 @@ export function wasmAvailable(): boolean {
 
 /** The compiled module (synchronous compile: it is ~1.5 KB). */
 export function kernelModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(base64ToBytes(KERNELS_WASM_BASE64));
+  // A fresh Uint8Array owns a plain ArrayBuffer; the cast says so (declarations stay TS 5.0-compatible).
+  compiled ??= new WebAssembly.Module(base64ToBytes(KERNELS_WASM_BASE64) as Uint8Array<ArrayBuffer>);
   return compiled;
 }
 

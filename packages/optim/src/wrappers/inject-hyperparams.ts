@@ -1,7 +1,7 @@
-import { valueAt } from "../hyper.js";
+import { showValue, valueAt } from "../hyper.js";
 import type { AnyTransformation, GradientTransformation, Hyperparams } from "../transform.js";
 import type { Tree } from "../tree.js";
-import type { Wrapped } from "./inner.js";
+import { checkInner, type Wrapped } from "./inner.js";
 
 /** The hyperparameters PyTorch schedulers drive: they may change every step without rebuilding anything. */
 const LIVE = new Set(["lr", "weightDecay", "momentum", "betas[0]"]);
@@ -19,6 +19,12 @@ export interface InjectState<S = unknown> extends Wrapped<S> {
 type Options = Record<string, unknown>;
 
 /**
+ * `NoInfer<T>` (TypeScript 5.4) spelled so that the emitted declarations also load in TypeScript
+ * 5.0: the options are checked against the factory's type instead of widening it.
+ */
+type NoInference<T> = [T][T extends unknown ? 0 : never];
+
+/**
  * Makes an optimizer's numeric hyperparameters live (Optax's `inject_hyperparams`):
  * `createOptimizer(injectHyperparams(adamw, { lr: warmupCosineDecay(…), weightDecay: 0.05 }), params)`
  * gives `opt.hyperparams.lr` — the value the next update will use, for logging — and lets you set any
@@ -29,11 +35,19 @@ type Options = Record<string, unknown>;
  */
 export function injectHyperparams<O extends object>(
   factory: (options: O) => AnyTransformation,
-  options: NoInfer<O>,
+  options: NoInference<O>,
 ): GradientTransformation<InjectState> {
   const owner = "injectHyperparams";
   if (typeof factory !== "function")
     throw new TypeError(`${owner}: expected an optimizer constructor such as adamw`);
+  if (
+    options !== undefined &&
+    (options === null || typeof options !== "object" || Array.isArray(options) || ArrayBuffer.isView(options))
+  ) {
+    throw new TypeError(
+      `${owner}: options must be an object (the constructor's options), got ${showValue(options)}`,
+    );
+  }
   const given = { ...(options as Options) };
   // name → where it lives in the options, and its original number or schedule
   const entries: { name: string; key: string; index?: number; value: number | ((c: number) => number) }[] =
@@ -75,7 +89,8 @@ export function injectHyperparams<O extends object>(
     JSON.stringify(entries.filter((e) => !isLive(e)).map((e) => h[e.name]));
   const build = (h: Record<string, number>) =>
     factory(withValues({ ...Object.fromEntries(entries.map((e) => [e.name, h[e.name]!])), ...liveValues }));
-  factory(options); // validates the options as given
+  // validates the options as given (the constructor's own checks), and that it makes a transform
+  checkInner(owner, factory(options));
   let cache: { key: string; tx: AnyTransformation } | undefined;
   const innerFor = (h: Record<string, number>) => {
     const key = staticKey(h);
@@ -139,7 +154,7 @@ export function injectHyperparams<O extends object>(
               );
             }
             if (typeof v !== "number")
-              throw new TypeError(`${owner}: ${e.name} must be a number, got ${String(v)}`);
+              throw new TypeError(`${owner}: ${e.name} must be a number, got ${showValue(v)}`);
             const h = Object.fromEntries(entries.map((x) => [x.name, inForce(x, state)]));
             h[e.name] = v;
             factory(withValues(h)); // the optimizer's own checks: a RangeError here changes nothing
