@@ -18,6 +18,7 @@ import {
   type Plan,
   plan,
   resolveStep,
+  type StepScalars,
   stepScalars,
 } from "../kernels/plan.js";
 import type { AnyTransformation } from "../transform.js";
@@ -86,14 +87,20 @@ export class OpsPath {
     }
   }
 
-  /** One update of every variable from `grads` (in the variables' order). */
+  /**
+   * One update of every variable from `grads` (in the variables' order; the caller has checked that
+   * each is a live float32 tensor of its variable's shape). All or nothing: every new value is
+   * computed before the first is assigned, so whatever throws (a schedule's value out of range, a
+   * non-finite norm under strict clipping, an op) leaves variables, slots, counts and norm as they were.
+   */
   step(grads: readonly tf.Tensor[]): void {
     const p = this.plan;
     const s = stepScalars();
-    resolveStep(p, s);
-    const { spec, clip } = p;
+    resolveStep(p, s); // range-checks every scheduled value: may throw, nothing written yet
+    const { clip } = p;
+    let norm: tf.Scalar | undefined;
     if (clip) {
-      const norm = globalNormOps(grads, clip.normType);
+      norm = globalNormOps(grads, clip.normType);
       if (clip.strict) {
         // The one read a step needs, and only here: the chain throws before writing anything.
         const n = norm.dataSync()[0]!;
@@ -104,87 +111,98 @@ export class OpsPath {
           );
         }
       }
+    }
+    try {
+      tf.tidy(() => this.update(grads, s, norm));
+    } catch (e) {
+      norm?.dispose();
+      throw e;
+    }
+    if (norm) {
       tf.dispose(this.norm);
       this.norm = tf.keep(norm); // tfjs-layers runs each step inside its own tidy
     }
-    const norm = this.norm;
-    tf.tidy(() => {
-      const c = (x: number) => tf.scalar(x, "float32");
-      // u ← ±g·coef, as the kernels fold clipping and maximize into one factor
-      let gain: tf.Tensor | undefined;
-      if (clip) {
-        const coef = tf.minimum(tf.mul(tf.div(c(1), tf.add(norm!, c(1e-6))), c(clip.maxNorm)), c(1));
-        gain = spec.maximize ? tf.neg(coef) : coef;
-      }
-      const negLr = c(-s.lr);
-      const l2 = s.l2 !== 0 && spec.kind !== "lion" ? c(s.l2) : undefined;
-      const wd = s.wd !== 0 ? c(s.wd) : undefined;
-      const k = {
-        b1: c(s.b1),
-        b1c: c(1 - s.b1),
-        b2: c(s.b2),
-        b2c: c(1 - s.b2),
-        bc1: c(s.bc1),
-        bc2Sqrt: c(s.bc2Sqrt),
-        eps: c(s.eps),
-        mu: c(s.mu),
-        keep: c(s.keep),
-        alpha: c(s.alpha),
-        alphac: c(1 - s.alpha),
-      };
-      const slot = (name: BufferName, i: number) => this.slots[name]![i]!;
-      /** Heavy-ball/Nesterov momentum exactly as `trace`: b ← u on the first update. */
-      const momentum = (u: tf.Tensor, i: number): tf.Tensor => {
-        const b = slot("momentumBuffer", i);
-        const next = s.first ? u : tf.add(tf.mul(b, k.mu), tf.mul(u, k.keep));
-        b.assign(next);
-        return spec.kind === "sgd" && spec.nesterov ? tf.add(u, tf.mul(next, k.mu)) : next;
-      };
-      this.variables.forEach((v, i) => {
-        // same size is checked by the caller; a differently shaped gradient would broadcast wrongly
-        const g = tf.util.arraysEqual(grads[i]!.shape, v.shape) ? grads[i]! : tf.reshape(grads[i]!, v.shape);
-        let u: tf.Tensor = gain ? tf.mul(g, gain) : spec.maximize ? tf.neg(g) : g;
-        if (l2 && this.decayed[i]) u = tf.add(u, tf.mul(v, l2));
-        if (spec.kind === "adam") {
-          const m = tf.add(tf.mul(slot("expAvg", i), k.b1), tf.mul(u, k.b1c));
-          const sq = tf.add(tf.mul(slot("expAvgSq", i), k.b2), tf.mul(tf.square(u), k.b2c));
-          slot("expAvg", i).assign(m);
-          slot("expAvgSq", i).assign(sq);
-          let vv = sq;
-          if (spec.amsgrad) {
-            vv = tf.maximum(slot("maxExpAvgSq", i), sq);
-            slot("maxExpAvgSq", i).assign(vv);
-          }
-          u = tf.div(tf.div(m, k.bc1), tf.add(tf.div(tf.sqrt(vv), k.bc2Sqrt), k.eps));
-        } else if (spec.kind === "sgd") {
-          if (s.hasMomentum) u = momentum(u, i);
-        } else if (spec.kind === "rmsprop") {
-          const sq = tf.add(tf.mul(slot("squareAvg", i), k.alpha), tf.mul(tf.square(u), k.alphac));
-          slot("squareAvg", i).assign(sq);
-          let variance = sq;
-          if (spec.centered) {
-            const avg = tf.add(tf.mul(slot("gradAvg", i), k.alpha), tf.mul(u, k.alphac));
-            slot("gradAvg", i).assign(avg);
-            variance = tf.sub(sq, tf.square(avg));
-          }
-          u = tf.div(u, tf.add(tf.sqrt(variance), k.eps));
-          if (s.hasMomentum) u = momentum(u, i);
-        } else if (spec.kind === "lion") {
-          const m = slot("expAvg", i);
-          const dir = tf.add(tf.mul(m, k.b1), tf.mul(u, k.b1c));
-          m.assign(tf.add(tf.mul(m, k.b2), tf.mul(u, k.b2c)));
-          u = tf.sign(dir);
-        } else {
-          const sum = tf.add(slot("sum", i), tf.square(u));
-          slot("sum", i).assign(sum);
-          u = tf.div(u, tf.add(tf.sqrt(sum), k.eps));
-        }
-        if (wd && this.decayed[i]) u = tf.add(u, tf.mul(v, wd));
-        v.assign(tf.add(v, tf.mul(u, negLr)));
-      });
-    });
     for (const x of p.counts) x.count += 1;
     this.stale = true;
+  }
+
+  /** The step's ops (inside a tidy): every new moment and value computed, then all assigned. */
+  private update(grads: readonly tf.Tensor[], s: StepScalars, norm: tf.Scalar | undefined): void {
+    const { spec, clip } = this.plan;
+    /** The assignments, made only once every value has been computed. */
+    const writes: [tf.Variable, tf.Tensor][] = [];
+    const c = (x: number) => tf.scalar(x, "float32");
+    // u ← ±g·coef, as the kernels fold clipping and maximize into one factor
+    let gain: tf.Tensor | undefined;
+    if (clip) {
+      const coef = tf.minimum(tf.mul(tf.div(c(1), tf.add(norm!, c(1e-6))), c(clip.maxNorm)), c(1));
+      gain = spec.maximize ? tf.neg(coef) : coef;
+    }
+    const negLr = c(-s.lr);
+    const l2 = s.l2 !== 0 && spec.kind !== "lion" ? c(s.l2) : undefined;
+    const wd = s.wd !== 0 ? c(s.wd) : undefined;
+    const k = {
+      b1: c(s.b1),
+      b1c: c(1 - s.b1),
+      b2: c(s.b2),
+      b2c: c(1 - s.b2),
+      bc1: c(s.bc1),
+      bc2Sqrt: c(s.bc2Sqrt),
+      eps: c(s.eps),
+      mu: c(s.mu),
+      keep: c(s.keep),
+      alpha: c(s.alpha),
+      alphac: c(1 - s.alpha),
+    };
+    const slot = (name: BufferName, i: number) => this.slots[name]![i]!;
+    /** Heavy-ball/Nesterov momentum exactly as `trace`: b ← u on the first update. */
+    const momentum = (u: tf.Tensor, i: number): tf.Tensor => {
+      const b = slot("momentumBuffer", i);
+      const next = s.first ? u : tf.add(tf.mul(b, k.mu), tf.mul(u, k.keep));
+      writes.push([b, next]);
+      return spec.kind === "sgd" && spec.nesterov ? tf.add(u, tf.mul(next, k.mu)) : next;
+    };
+    this.variables.forEach((v, i) => {
+      const g = grads[i]!;
+      let u: tf.Tensor = gain ? tf.mul(g, gain) : spec.maximize ? tf.neg(g) : g;
+      if (l2 && this.decayed[i]) u = tf.add(u, tf.mul(v, l2));
+      if (spec.kind === "adam") {
+        const m = tf.add(tf.mul(slot("expAvg", i), k.b1), tf.mul(u, k.b1c));
+        const sq = tf.add(tf.mul(slot("expAvgSq", i), k.b2), tf.mul(tf.square(u), k.b2c));
+        writes.push([slot("expAvg", i), m], [slot("expAvgSq", i), sq]);
+        let vv = sq;
+        if (spec.amsgrad) {
+          vv = tf.maximum(slot("maxExpAvgSq", i), sq);
+          writes.push([slot("maxExpAvgSq", i), vv]);
+        }
+        u = tf.div(tf.div(m, k.bc1), tf.add(tf.div(tf.sqrt(vv), k.bc2Sqrt), k.eps));
+      } else if (spec.kind === "sgd") {
+        if (s.hasMomentum) u = momentum(u, i);
+      } else if (spec.kind === "rmsprop") {
+        const sq = tf.add(tf.mul(slot("squareAvg", i), k.alpha), tf.mul(tf.square(u), k.alphac));
+        writes.push([slot("squareAvg", i), sq]);
+        let variance = sq;
+        if (spec.centered) {
+          const avg = tf.add(tf.mul(slot("gradAvg", i), k.alpha), tf.mul(u, k.alphac));
+          writes.push([slot("gradAvg", i), avg]);
+          variance = tf.sub(sq, tf.square(avg));
+        }
+        u = tf.div(u, tf.add(tf.sqrt(variance), k.eps));
+        if (s.hasMomentum) u = momentum(u, i);
+      } else if (spec.kind === "lion") {
+        const m = slot("expAvg", i);
+        const dir = tf.add(tf.mul(m, k.b1), tf.mul(u, k.b1c));
+        writes.push([m, tf.add(tf.mul(m, k.b2), tf.mul(u, k.b2c))]);
+        u = tf.sign(dir);
+      } else {
+        const sum = tf.add(slot("sum", i), tf.square(u));
+        writes.push([slot("sum", i), sum]);
+        u = tf.div(u, tf.add(tf.sqrt(sum), k.eps));
+      }
+      if (wd && this.decayed[i]) u = tf.add(u, tf.mul(v, wd));
+      writes.push([v, tf.add(v, tf.mul(u, negLr))]);
+    });
+    for (const [variable, value] of writes) variable.assign(value);
   }
 
   /** Copies the slots (and the last gradient norm) into the host state: a read, for saving. */
