@@ -31,7 +31,8 @@ export interface Sources {
 
 type Path = readonly PropertyKey[];
 
-const dotted = (path: Path) =>
+/** `optimizer.betas[1]`: a path as the user would write it. */
+export const dotted = (path: Path) =>
   path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
 
 export function valueAt(input: unknown, path: Path): unknown {
@@ -59,7 +60,8 @@ function where(path: Path, sources: Sources): string {
   return path.length ? `${origin}: ${dotted(path)}` : origin;
 }
 
-function show(value: unknown): string {
+/** A value as JSON, cut to 60 characters ("nothing" when missing). */
+export function show(value: unknown): string {
   if (value === undefined) return "nothing";
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;

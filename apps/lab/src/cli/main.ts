@@ -14,7 +14,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
-import type { CheckpointState } from "./checkpoint.ts";
+import type { Checkpoint } from "./checkpoint.ts";
 import { parseRecipes, RECIPE_NAMES, RECIPES, recipeConfigs, runCompare } from "./compare.ts";
 import {
   BACKENDS,
@@ -40,8 +40,12 @@ type Options = Record<string, unknown>;
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
-/** Flags that may accompany --resume; the rest of the run is the checkpoint's. */
-const RESUME_FLAGS = new Set(["epochs", "out", "backend", "stopAfter"]);
+/**
+ * Flags that may accompany --resume; the rest of the run is the checkpoint's. Paths come only from
+ * here: the run's folder is where the checkpoint was found (or --out), the diagnostics log is
+ * --diagnostics-jsonl's (never the one saved in the checkpoint).
+ */
+const RESUME_FLAGS = new Set(["epochs", "out", "backend", "stopAfter", "diagnosticsJsonl"]);
 
 const EXAMPLES = `
 Optimizers: ${OPTIMIZERS.join(", ")}
@@ -131,7 +135,10 @@ export function createProgram(io: Io, actions: Actions): Command {
       `train recipes on the same seed and compare them: ${RECIPE_NAMES.join(", ")}`,
     )
     .option("--diagnostics <every>", "watch the optimizer (observe): stats every k-th step, a line per epoch")
-    .option("--diagnostics-jsonl <file>", "write every diagnostics report to this JSONL file")
+    .option(
+      "--diagnostics-jsonl <file>",
+      "append every diagnostics report to this JSONL file (with --resume: where the resumed run appends)",
+    )
     .option("--no-progress", "no progress bar")
     .option("--print-config", "print the config, defaults filled in, as JSON and exit")
     .addHelpText("after", EXAMPLES)
@@ -186,27 +193,46 @@ async function runTrain(opts: Options, io: Io): Promise<number> {
         ),
       );
     }
-    const { findCheckpoint, readState } = await import("./checkpoint.ts");
-    const folder = findCheckpoint(opts.resume);
-    const state = readState(folder);
-    const { input, sources } = configInput(opts, {
-      name: join(folder, "state.json"),
-      json: structuredClone(state.config) as unknown as Options,
-    });
-    // The run's folder is the checkpoint's parent, wherever the run has been moved since.
-    if (!given(opts, "out")) input.out = dirname(folder);
-    const config = parseConfig(input, sources, (c) => checkTransform(c, sources));
-    if (opts.printConfig) {
-      io.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
-      return 0;
+    const { openCheckpoint, savedConfig, checkProgress, configOrigin } = await import("./checkpoint.ts");
+    const checkpoint = openCheckpoint(opts.resume);
+    const saved = savedConfig(checkpoint);
+    checkProgress(checkpoint, saved);
+    if (given(opts, "diagnosticsJsonl") && saved.diagnostics === null) {
+      throw new ConfigError([
+        "--diagnostics-jsonl: the run being resumed has no diagnostics (it was started without --diagnostics); start a new run to watch the optimizer",
+      ]);
     }
-    if (config.epochs <= state.epoch) {
+    // No path comes from the checkpoint: the run's folder is where it was found (or --out), and the
+    // diagnostics log is --diagnostics-jsonl's or none.
+    const json = structuredClone(saved) as unknown as Options;
+    json.out = checkpoint.run;
+    if (saved.diagnostics) json.diagnostics = { ...saved.diagnostics, jsonl: null };
+    const { input, sources } = configInput(opts, { name: configOrigin(checkpoint), json });
+    const config = parseConfig(input, sources, (c) => checkTransform(c, sources));
+    for (const note of resumeNotes(saved, config, checkpoint.state.epoch)) io.stderr.write(`note: ${note}\n`);
+    const done = config.epochs <= checkpoint.state.epoch;
+    if (opts.printConfig || done) {
+      // Checked all the same: a broken checkpoint is refused, whatever is asked of it.
+      const { checkResume } = await import("./train.ts");
+      await checkResume(config, checkpoint);
+      if (opts.printConfig) {
+        io.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+        return 0;
+      }
+      // The run is complete; if a kill interrupted its last checkpoint's swap, finish it (checkpoint/
+      // becomes the newest complete one), as the next checkpoint write would have.
+      const { settle } = await import("./checkpoint.ts");
+      if (settle(checkpoint.run).changed) {
+        io.stderr.write(
+          `note: finished the checkpoint write a stopped run left in ${checkpoint.run}: checkpoint/ holds epoch ${checkpoint.state.epoch}\n`,
+        );
+      }
       io.stderr.write(
-        `nothing to do: the checkpoint has ${state.epoch} epochs done; ask for more with --epochs\n`,
+        `nothing to do: the checkpoint has ${checkpoint.state.epoch} epochs done; ask for more with --epochs\n`,
       );
       return 0;
     }
-    return trainAndReport(config, io, progress, stopAfter, { folder, state });
+    return trainAndReport(config, io, progress, stopAfter, checkpoint);
   }
 
   if (typeof opts.compare === "string") {
@@ -250,12 +276,39 @@ async function runTrain(opts: Options, io: Io): Promise<number> {
   return trainAndReport(config, io, progress, stopAfter);
 }
 
+/** What differs between the run as saved and as resumed, one line each (only the allowed flags can differ). */
+function resumeNotes(saved: Config, config: Config, done: number): string[] {
+  const notes: string[] = [];
+  if (config.epochs !== saved.epochs) {
+    const before = resolveSchedule(saved);
+    const after = resolveSchedule(config);
+    const changed = Object.keys(after).filter((k) => before[k] !== after[k]);
+    const schedule = changed.length
+      ? ` (its ${config.schedule.name} schedule follows the run's length: ${changed.map((k) => `${k} ${before[k]} → ${after[k]}`).join(", ")})`
+      : "";
+    notes.push(
+      `--epochs ${config.epochs}: the run was saved as ${saved.epochs} epochs (${done} done); it now ends after ${config.epochs}${schedule}`,
+    );
+  }
+  if (config.backend !== saved.backend) {
+    notes.push(
+      `--backend ${config.backend}: the run so far trained on ${saved.backend}; from here its numbers may differ in the last bits from a run that stayed on ${saved.backend}`,
+    );
+  }
+  if (saved.diagnostics?.jsonl && !config.diagnostics?.jsonl) {
+    notes.push(
+      `diagnostics are not written to '${saved.diagnostics.jsonl}' (a path saved in a checkpoint is never written to); --diagnostics-jsonl names the file to append to`,
+    );
+  }
+  return notes;
+}
+
 async function trainAndReport(
   config: Config,
   io: Io,
   progress: boolean,
   stopAfter: number | undefined,
-  resume?: { folder: string; state: CheckpointState },
+  resume?: Checkpoint,
 ): Promise<number> {
   const { train } = await import("./train.ts");
   const schedule =

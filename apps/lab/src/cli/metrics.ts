@@ -1,6 +1,9 @@
-/** Per-epoch metrics, written after every epoch as `metrics.json` (with the config) and `metrics.csv`. */
-import { writeFileSync } from "node:fs";
+/**
+ * Per-epoch metrics, written after every epoch as `metrics.json` (with the config) and `metrics.csv`,
+ * each replaced whole (a kill leaves the previous epoch's file or this one's, never a part).
+ */
 import { join } from "node:path";
+import { writeFileAtomic } from "./checkpoint.ts";
 import type { Config } from "./config.ts";
 
 export interface EpochMetrics {
@@ -35,6 +38,6 @@ export function metricsCsv(rows: readonly EpochMetrics[]): string {
 }
 
 export function writeMetrics(dir: string, config: Config, rows: readonly EpochMetrics[]): void {
-  writeFileSync(join(dir, "metrics.json"), `${JSON.stringify({ config, epochs: rows }, null, 2)}\n`);
-  writeFileSync(join(dir, "metrics.csv"), metricsCsv(rows));
+  writeFileAtomic(join(dir, "metrics.json"), `${JSON.stringify({ config, epochs: rows }, null, 2)}\n`);
+  writeFileAtomic(join(dir, "metrics.csv"), metricsCsv(rows));
 }

@@ -1,39 +1,52 @@
 /**
  * The training loop: MNIST digits, a tfjs-layers model compiled with a momenta optimizer
  * (`tfjsOptimizer`), batches in an order drawn from a seeded Mulberry32, one `trainOnBatch` per batch,
- * then — every epoch — the held-out digits evaluated, the metrics written and a checkpoint saved.
+ * then — every epoch — the held-out digits evaluated, the metrics written and a checkpoint saved
+ * (checkpoint.ts: written so that a kill at any moment leaves a complete one to resume).
  *
  * Everything that decides the numbers is seeded or saved: the initial weights (seeded initializers),
  * the batch order (the generator's state is in the checkpoint), the optimizer's full state (in the
  * model's optimizer weights). So a run resumed from epoch k's checkpoint ends with the same weights,
- * bit for bit, as the run that never stopped.
+ * bit for bit, as the run that never stopped. A fresh run checkpoints its initial state (epoch 0)
+ * before the first batch, so a run killed at any point after it started can be resumed.
+ *
+ * A resumed run builds its model from the config and loads the checkpoint's weights and optimizer
+ * state into it, once they passed `restoreCheckpoint`'s checks — before anything is written.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { CLASSES, type Digits, loadDigits, PIXELS, splitDigits } from "@momenta/mnist/node";
 import { useBackend } from "@momenta/tfjs-node";
 import * as tf from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
-import type { OptimizerStats } from "momenta-optim";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import type { AnyTransformation, OptimizerStats } from "momenta-optim";
 import { formatStats, Mulberry32, observe, toJsonl } from "momenta-optim";
-import { MomentaOptimizer, tfjsOptimizer } from "momenta-optim/tfjs";
-import { type CheckpointState, readArtifacts, saveCheckpoint } from "./checkpoint.ts";
+import { type MomentaOptimizer, tfjsOptimizer } from "momenta-optim/tfjs";
+import {
+  type Checkpoint,
+  OPTIMIZER_NAME,
+  restoreCheckpoint,
+  saveCheckpoint,
+  writeFileAtomic,
+} from "./checkpoint.ts";
 import { type Config, stepsPerEpoch } from "./config.ts";
 import { type EpochMetrics, writeMetrics } from "./metrics.ts";
 import { buildModel, describeModel } from "./model.ts";
 import { buildTransform } from "./optimizer.ts";
 import { type Output, ProgressBar } from "./progress.ts";
 
-/** The name the optimizer is registered under (and saved with, in model.json's training config). */
-export const OPTIMIZER_NAME = "momenta-train";
+export { OPTIMIZER_NAME };
 
 export interface TrainOptions {
   /** Where the progress bar and notes go. */
   stderr: Output;
   /** Show the progress bar (default true). */
   progress?: boolean;
-  /** Continue from this checkpoint (its folder and state; `config` is the checkpoint's, possibly with more epochs). */
-  resume?: { folder: string; state: CheckpointState };
+  /**
+   * Continue from this checkpoint (`openCheckpoint`, `checkProgress`); `config` is its config with
+   * what the command line may change (epochs, out, backend, the diagnostics log).
+   */
+  resume?: Checkpoint;
   /** Called after each epoch's checkpoint is written. */
   onEpoch?: (row: EpochMetrics) => void;
   /** Put before each progress line (e.g. the recipe's name in a comparison). */
@@ -70,55 +83,82 @@ async function evaluate(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor): Pro
   return [values[0]![0]!, values[1]![0]!];
 }
 
+/** The run's transform: the config's optimizer, wrapped in `observe` when diagnostics are on. */
+function runTransform(config: Config, onStats: (stats: OptimizerStats) => void) {
+  const built = buildTransform(config);
+  const watch = config.diagnostics;
+  // Diagnostics wrap the optimizer in `observe` (which runs the reference chain, not a fused kernel).
+  const tx: AnyTransformation = watch ? observe(built.tx, onStats, { every: watch.every }) : built.tx;
+  return { tx, lrAt: built.lrAt };
+}
+
+/** The run's model, compiled with its momenta optimizer (registered under OPTIMIZER_NAME). */
+function compiledModel(config: Config, tx: AnyTransformation) {
+  const optimizer = tfjsOptimizer(tx, { name: OPTIMIZER_NAME });
+  const model = buildModel(config.model, config.seed);
+  model.compile({ optimizer, loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+  return { model, optimizer };
+}
+
+function disposeModel(model: tfl.LayersModel, optimizer: MomentaOptimizer): void {
+  model.dispose();
+  optimizer.dispose();
+}
+
+/**
+ * Runs every check `train` makes on a checkpoint before resuming it (model.json, weights.bin and the
+ * optimizer state against the run's config), without training: for `--print-config` and a run with
+ * nothing left to do. Throws a ConfigError on the first problem; writes nothing.
+ */
+export async function checkResume(config: Config, checkpoint: Checkpoint): Promise<void> {
+  await useBackend(config.backend);
+  const { tx } = runTransform(config, () => {});
+  const { model, optimizer } = compiledModel(config, tx);
+  try {
+    await restoreCheckpoint(checkpoint, config, model, optimizer, tx);
+  } finally {
+    disposeModel(model, optimizer);
+  }
+}
+
 export async function train(config: Config, options: TrainOptions): Promise<TrainResult> {
   const started = Date.now();
   const { stderr } = options;
+  const resume = options.resume;
   const { backend, note } = await useBackend(config.backend);
   if (note) stderr.write(`note: ${note}\n`);
-  const sets = splitDigits(loadDigits(), config.data.train, config.data.test);
-  const trainSet = tensors(sets.train);
-  const testSet = tensors(sets.test);
-  const built = buildTransform(config);
-  // Diagnostics wrap the optimizer in `observe` (which runs the reference chain, not a fused kernel).
   let lastStats: OptimizerStats | undefined;
   const watch = config.diagnostics;
-  if (watch?.jsonl) writeFileSync(watch.jsonl, "");
-  const tx = watch
-    ? observe(
-        built.tx,
-        (stats) => {
-          lastStats = stats;
-          if (watch.jsonl) appendFileSync(watch.jsonl, toJsonl(stats));
-        },
-        { every: watch.every },
-      )
-    : built.tx;
-  const registered = tfjsOptimizer(tx, { name: OPTIMIZER_NAME });
-  let model: tfl.LayersModel | undefined;
+  const { tx, lrAt } = runTransform(config, (stats) => {
+    lastStats = stats;
+    // Appended, never truncated: the log is the user's file (a resumed run adds to it).
+    if (watch?.jsonl) appendFileSync(watch.jsonl, toJsonl(stats));
+  });
+  const { model, optimizer } = compiledModel(config, tx);
+  let sets: { x: tf.Tensor2D; y: tf.Tensor2D }[] = [];
   try {
-    const resume = options.resume;
-    if (resume) {
-      // The optimizer is recreated from model.json's training config, by its registered name.
-      model = await tfl.loadLayersModel(tf.io.fromMemory(await readArtifacts(resume.folder)));
-      if (!(model.optimizer instanceof MomentaOptimizer)) {
-        throw new Error(`--resume: the checkpoint in ${resume.folder} holds no momenta optimizer`);
-      }
-    } else {
-      model = buildModel(config.model, config.seed);
-      model.compile({ optimizer: registered, loss: "categoricalCrossentropy", metrics: ["accuracy"] });
-    }
-    const optimizer = model.optimizer as MomentaOptimizer;
+    // Everything is checked before anything is written.
+    if (resume) await restoreCheckpoint(resume, config, model, optimizer, tx);
+    const digits = splitDigits(loadDigits(), config.data.train, config.data.test);
+    sets = [tensors(digits.train), tensors(digits.test)];
+    const [trainSet, testSet] = sets as [
+      { x: tf.Tensor2D; y: tf.Tensor2D },
+      { x: tf.Tensor2D; y: tf.Tensor2D },
+    ];
     const rng = new Mulberry32(resume ? resume.state.rng : config.seed);
     const metrics: EpochMetrics[] = resume ? [...resume.state.metrics] : [];
     let step = resume ? resume.state.step : 0;
     mkdirSync(config.out, { recursive: true });
-    writeFileSync(join(config.out, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
-    const n = sets.train.size;
+    writeFileAtomic(join(config.out, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+    const progress = (epoch: number) => ({ epoch, step, rng: rng.state, config, metrics });
+    // The initial state, so that a run killed before its first epoch ends can be resumed too.
+    if (!resume) await saveCheckpoint(config.out, model, progress(0));
+    const n = digits.train.size;
     const batches = stepsPerEpoch(config);
     const bar = new ProgressBar(stderr, options.progress ?? true);
     const label = options.label ? `${options.label} ` : "";
     stderr.write(
-      `${label}${describeModel(config.model)} on ${backend}, ${n} training / ${sets.test.size} test digits, ` +
+      `${label}${describeModel(config.model)} on ${backend}, ${n} training / ${digits.test.size} test digits, ` +
         `${config.epochs} epoch${config.epochs === 1 ? "" : "s"} of ${batches} batches${resume ? `, resuming after epoch ${resume.state.epoch}` : ""}\n`,
     );
     const lastEpoch = Math.min(config.epochs, options.stopAfter ?? config.epochs);
@@ -128,7 +168,7 @@ export async function train(config: Config, options: TrainOptions): Promise<Trai
       let seen = 0;
       let lossSum = 0;
       let accSum = 0;
-      let lr = built.lrAt(step);
+      let lr = lrAt(step);
       bar.start(`${label}epoch ${epoch}/${config.epochs}`, batches);
       for (let b = 0; b < batches; b++) {
         const idx = order.subarray(b * config.batchSize, Math.min(n, (b + 1) * config.batchSize));
@@ -136,7 +176,7 @@ export async function train(config: Config, options: TrainOptions): Promise<Trai
           const i = tf.tensor1d(idx, "int32");
           return [tf.gather(trainSet.x, i), tf.gather(trainSet.y, i)];
         });
-        lr = built.lrAt(step);
+        lr = lrAt(step);
         const [loss, accuracy] = (await model.trainOnBatch(xb!, yb!)) as number[];
         tf.dispose([xb!, yb!]);
         step++;
@@ -158,15 +198,7 @@ export async function train(config: Config, options: TrainOptions): Promise<Trai
       };
       metrics.push(row);
       writeMetrics(config.out, config, metrics);
-      await saveCheckpoint(config.out, model, {
-        format: "momenta-train-checkpoint",
-        version: 1,
-        epoch,
-        step,
-        rng: rng.state,
-        config,
-        metrics,
-      });
+      await saveCheckpoint(config.out, model, progress(epoch));
       bar.finish(
         batches,
         { loss: row.trainLoss, accuracy: row.trainAccuracy, lr },
@@ -184,10 +216,7 @@ export async function train(config: Config, options: TrainOptions): Promise<Trai
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
-    tf.dispose([trainSet.x, trainSet.y, testSet.x, testSet.y]);
-    const optimizer = model?.optimizer;
-    model?.dispose();
-    optimizer?.dispose();
-    registered.dispose();
+    tf.dispose(sets.flatMap((s) => [s.x, s.y]));
+    disposeModel(model, optimizer);
   }
 }

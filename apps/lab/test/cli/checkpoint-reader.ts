@@ -4,13 +4,17 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { stateFromWords } from "momenta-optim/tfjs";
 import type { CheckpointState } from "../../src/cli/checkpoint.ts";
-import { readArtifacts } from "../../src/cli/checkpoint.ts";
 
-export async function readCheckpoint(out: string) {
-  const folder = join(out, "checkpoint");
-  const artifacts = await readArtifacts(folder);
-  const specs = artifacts.weightSpecs!;
-  const tensors = tf.io.decodeWeights(artifacts.weightData!, specs);
+function decode(folder: string) {
+  const json = JSON.parse(readFileSync(join(folder, "model.json"), "utf8")) as tf.io.ModelJSON;
+  const specs = json.weightsManifest[0]!.weights;
+  const bytes = readFileSync(join(folder, "weights.bin"));
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return { specs, bytes, tensors: tf.io.decodeWeights(buffer, specs) };
+}
+
+export async function readCheckpoint(out: string, folder = join(out, "checkpoint")) {
+  const { specs, tensors } = decode(folder);
   const model = specs
     .filter((s) => s.group !== "optimizer")
     .map((s) => Array.from(tensors[s.name]!.dataSync()));
@@ -19,6 +23,35 @@ export async function readCheckpoint(out: string) {
   tf.dispose(Object.values(tensors));
   const state = JSON.parse(readFileSync(join(folder, "state.json"), "utf8")) as CheckpointState;
   return { model, optimizer, state };
+}
+
+/**
+ * A run's checkpoint as text to compare byte for byte: the model's weights (their float32 bytes, in
+ * hex), the optimizer's iteration count and state dict (whose float arrays are the base64 of their
+ * bytes; leaf paths without TF.js's `_1` suffixes, which only say how many models the process had
+ * built), and state.json's record of the run (metrics without their wall-clock seconds).
+ */
+export function fingerprint(out: string, folder = join(out, "checkpoint")) {
+  const { specs, bytes, tensors } = decode(folder);
+  const modelBytes =
+    4 *
+    specs.filter((s) => s.group !== "optimizer").reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+  const iterations = tensors.iter!.dataSync()[0];
+  const dict = stateFromWords(tensors[specs.find((s) => s.name.endsWith("/state"))!.name]!.dataSync());
+  tf.dispose(Object.values(tensors));
+  const optimizer = dict ? { ...dict, paths: dict.paths.map((p) => p.replace(/_\d+$/, "")) } : null;
+  const state = JSON.parse(readFileSync(join(folder, "state.json"), "utf8")) as CheckpointState;
+  return {
+    weights: Buffer.from(bytes.subarray(0, modelBytes)).toString("hex"),
+    optimizer: JSON.stringify({ iterations, dict: optimizer }),
+    state: JSON.stringify({
+      epoch: state.epoch,
+      step: state.step,
+      rng: state.rng,
+      config: { ...state.config, out: undefined },
+      metrics: withoutTime(state.metrics),
+    }),
+  };
 }
 
 /** Metrics without the wall-clock seconds, which no two runs share. */

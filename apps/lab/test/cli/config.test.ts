@@ -168,10 +168,10 @@ describe("momenta train: flags and config validation", () => {
     );
   });
 
-  it("--resume takes only --epochs, --out, --backend and --stop-after; --compare only known recipes and no --optimizer", async () => {
+  it("--resume takes only --epochs, --out, --backend, --stop-after and --diagnostics-jsonl; --compare only known recipes and no --optimizer", async () => {
     const r = await run("--resume", "somewhere", "--lr", "0.1");
     expect(r.stderr).toBe(
-      "error: --lr: not with --resume (the checkpoint's config is used; with --resume you may give --epochs, --out, --backend, --stop-after)\n",
+      "error: --lr: not with --resume (the checkpoint's config is used; with --resume you may give --epochs, --out, --backend, --stop-after, --diagnostics-jsonl)\n",
     );
     expect((await run("--resume", tempDir("empty"))).stderr).toMatch(/^error: --resume: no checkpoint in/);
     expect((await run("--compare", "adam-l2,adamx")).stderr).toMatch(
