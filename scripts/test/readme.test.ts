@@ -263,7 +263,9 @@ describe("README examples", () => {
   });
 
   it("resume restores the step count, in momenta and through a saved TF.js model", () => {
-    expect(logsOf("again.loadStateDict")[0]).toEqual([1]);
+    const resume = logsOf("again.loadStateDict");
+    expect(resume[0]).toEqual([1]);
+    expect(resume[1]).toEqual([[{ name: "lr", saved: 0.1, current: 0.05 }]]);
     const tfjs = logsOf("tfjsOptimizer(");
     expect(tfjs[0]).toEqual([20, "wasm"]);
     expect(tfjs[1]).toEqual([24]);
