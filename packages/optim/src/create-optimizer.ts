@@ -1,4 +1,4 @@
-import { checkBoolean, checkKeys } from "./hyper.js";
+import { checkBoolean, checkInteger, checkNumber, checkOptions, showValue } from "./hyper.js";
 import { type Fused, fuse, type KernelName } from "./kernels/fused.js";
 import { layoutOf, mirror } from "./kernels/layout.js";
 import type { ThreadPool } from "./kernels/wasm-kernels.js";
@@ -131,12 +131,21 @@ export function createOptimizer<S>(
   params: Tree,
   options: CreateOptimizerOptions = {},
 ): OptimizerHandle<S> {
+  const owner = "createOptimizer";
+  const t = tx as Partial<GradientTransformation<S>> | null;
+  if (t === null || typeof t !== "object" || typeof t.init !== "function" || typeof t.update !== "function") {
+    throw new TypeError(
+      `${owner}: expected a gradient transformation (adamw(), chain(…)…), got ${showValue(tx)}`,
+    );
+  }
+  checkOptions(owner, options, ["kernel", "pool"]);
   const choice = options.kernel ?? "auto";
   if (!["auto", "reference", "js", "wasm"].includes(choice)) {
     throw new RangeError(
-      `createOptimizer: kernel must be "auto", "reference", "js" or "wasm", got ${JSON.stringify(choice)}`,
+      `${owner}: kernel must be "auto", "reference", "js" or "wasm", got ${showValue(choice)}`,
     );
   }
+  if (options.pool !== undefined) checkPool(owner, options.pool);
   const paths = flatten(params).paths;
   const paramLeaves = leavesOf(params);
   const state = tx.init(params);
@@ -228,15 +237,15 @@ export function createOptimizer<S>(
       const fail = (msg: string): never => {
         throw new TypeError(`loadStateDict: ${msg}`);
       };
-      checkKeys("loadStateDict", options, ["strict"]);
+      checkOptions("loadStateDict", options, ["strict"]);
       const strict = checkBoolean("loadStateDict", "strict", options.strict ?? false);
       if (d === null || typeof d !== "object" || Array.isArray(d))
         return fail("expected a state dict object");
       if (d.format !== "momenta.optimizer")
-        fail(`not a momenta optimizer state dict (format ${JSON.stringify(d.format)})`);
+        fail(`not a momenta optimizer state dict (format ${showValue(d.format)})`);
       if (d.version !== 1 && d.version !== STATE_DICT_VERSION)
         fail(
-          `unsupported version ${JSON.stringify(d.version)} (this momenta reads versions 1 and ${STATE_DICT_VERSION})`,
+          `unsupported version ${showValue(d.version)} (this momenta reads versions 1 and ${STATE_DICT_VERSION})`,
         );
       for (const k of Object.keys(d)) {
         if (!STATE_DICT_KEYS.includes(k) || (k === "hyperparams" && d.version === 1))
@@ -244,7 +253,7 @@ export function createOptimizer<S>(
       }
       const step = d.step;
       if (typeof step !== "number" || !Number.isSafeInteger(step) || step < 0) {
-        return fail(`step must be a whole number from 0 to 2^53 − 1, got ${JSON.stringify(step)}`);
+        return fail(`step must be a whole number from 0 to 2^53 − 1, got ${showValue(step)}`);
       }
       let saved: Config | undefined;
       if (d.version !== 1) {
@@ -254,12 +263,16 @@ export function createOptimizer<S>(
           return fail((e as Error).message);
         }
       }
-      if (!Array.isArray(d.paths) || d.paths.join("\n") !== paths.join("\n")) {
+      if (
+        !Array.isArray(d.paths) ||
+        d.paths.length !== paths.length ||
+        d.paths.some((p, k) => p !== paths[k])
+      ) {
         const got = Array.isArray(d.paths) ? d.paths : [];
         const i = paths.findIndex((p, k) => got[k] !== p);
         const at = i < 0 ? paths.length : i;
         fail(
-          `saved for different params: leaf ${at} is ${JSON.stringify(got[at])} in the state dict but ${JSON.stringify(paths[at])} here`,
+          `saved for different params: leaf ${at} is ${at < got.length ? showValue(got[at]) : "absent"} in the state dict but ${at < paths.length ? showValue(paths[at]) : "absent"} here`,
         );
       }
       let decoded: unknown;
@@ -285,6 +298,18 @@ export function createOptimizer<S>(
 }
 
 const STATE_DICT_KEYS = ["format", "version", "step", "paths", "hyperparams", "state"];
+
+/** Throws a TypeError or RangeError unless `pool` looks like a `ThreadPool`. */
+function checkPool(owner: string, pool: unknown): void {
+  const p = pool as Partial<ThreadPool> | null;
+  if (p === null || typeof p !== "object" || typeof p.run !== "function" || typeof p.close !== "function") {
+    throw new TypeError(
+      `${owner}: pool must be a ThreadPool (e.g. await nodeThreadPool(2) from momenta-optim/node), got ${showValue(pool)}`,
+    );
+  }
+  checkInteger(owner, "pool.size", p.size, "[1, inf)");
+  checkNumber(owner, "pool.minPerThread", p.minPerThread, "[1, inf]");
+}
 
 /** The differences between saved and current settings, by name, in sorted order. */
 function compareConfigs(saved: Config, current: Config): HyperparamDifference[] {

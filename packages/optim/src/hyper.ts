@@ -47,7 +47,7 @@ export function inInterval(value: number, interval: Interval): boolean {
 /** Throws a RangeError `owner: name = value is outside the allowed range interval`. */
 export function checkNumber(owner: string, name: string, value: unknown, interval: Interval): number {
   if (typeof value !== "number") {
-    throw new RangeError(`${owner}: ${name} must be a number in ${interval}, got ${show(value)}`);
+    throw new RangeError(`${owner}: ${name} must be a number in ${interval}, got ${showValue(value)}`);
   }
   if (!inInterval(value, interval)) {
     throw new RangeError(`${owner}: ${name} = ${value} is outside the allowed range ${interval}`);
@@ -58,7 +58,7 @@ export function checkNumber(owner: string, name: string, value: unknown, interva
 /** Throws a TypeError `owner: name must be true or false` unless `value` is a boolean. */
 export function checkBoolean(owner: string, name: string, value: unknown): boolean {
   if (typeof value !== "boolean")
-    throw new TypeError(`${owner}: ${name} must be true or false, got ${show(value)}`);
+    throw new TypeError(`${owner}: ${name} must be true or false, got ${showValue(value)}`);
   return value;
 }
 
@@ -86,27 +86,131 @@ export function valueAt(owner: string, name: string, h: Hyper, count: number, in
   const v = h(count);
   if (typeof v !== "number" || !inInterval(v, interval)) {
     throw new RangeError(
-      `${owner}: the schedule for ${name} gave ${show(v)} at count ${count}, outside the allowed range ${interval}`,
+      `${owner}: the schedule for ${name} gave ${showValue(v)} at count ${count}, outside the allowed range ${interval}`,
     );
   }
   return v;
 }
 
-/** Rejects option keys the constructor does not know — a misspelt `weight_decay` should not pass silently. */
+/**
+ * Rejects an options argument that is not an options object (`undefined` is none: all defaults; null,
+ * numbers, strings, arrays and functions are refused) and option keys the constructor does not know —
+ * a misspelt `weight_decay` should not pass silently. The error suggests the name meant: the
+ * camelCase form of a PyTorch snake_case spelling, or an allowed name within two edits.
+ */
 export function checkKeys(owner: string, options: object | undefined, allowed: readonly string[]): void {
   if (options === undefined) return;
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(`${owner}: options must be an object, got ${show(options)}`);
+  if (
+    options === null ||
+    typeof options !== "object" ||
+    Array.isArray(options) ||
+    ArrayBuffer.isView(options)
+  ) {
+    throw new TypeError(`${owner}: options must be an object, got ${showValue(options)}`);
   }
   for (const k of Object.keys(options)) {
     if (!allowed.includes(k)) {
-      throw new TypeError(`${owner}: unknown option '${k}' (allowed: ${allowed.join(", ")})`);
+      const near = suggestName(k, allowed);
+      throw new TypeError(
+        `${owner}: unknown option '${k}'${near ? ` (did you mean '${near}'?)` : ""} (allowed: ${allowed.join(", ")})`,
+      );
     }
   }
 }
 
-function show(v: unknown): string {
+/**
+ * `checkKeys`, and no option may be `null` — except those in `nullable`, whose doc gives null a
+ * meaning — so that null is never quietly read as "the default". Returns the options (`{}` for
+ * undefined), ready for `options.name ?? default`.
+ */
+export function checkOptions<T extends object>(
+  owner: string,
+  options: T | undefined,
+  allowed: readonly string[],
+  nullable: readonly string[] = [],
+): T {
+  checkKeys(owner, options, allowed);
+  if (options === undefined) return {} as T;
+  for (const [k, v] of Object.entries(options)) {
+    if (v === null && !nullable.includes(k)) {
+      throw new TypeError(`${owner}: ${k} must not be null (leave it out for the default)`);
+    }
+  }
+  return options;
+}
+
+/** The allowed name a mistyped option most likely meant, if any (see `checkKeys`). */
+function suggestName(key: string, allowed: readonly string[]): string | undefined {
+  const camel = key.replace(/_+([A-Za-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const fold = (s: string) => s.replace(/_/g, "").toLowerCase();
+  const same = allowed.find((a) => a === camel) ?? allowed.find((a) => fold(a) === fold(key));
+  if (same !== undefined) return same;
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const a of allowed) {
+    const d = editDistance(camel.toLowerCase(), a.toLowerCase());
+    // within two edits, and fewer than half the letters (so "x" does not suggest "d")
+    if (d < bestDistance && d < Math.max(camel.length, a.length) / 2) {
+      best = a;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * A value for an error message, whatever it is: strings quoted, arrays and plain objects named, and
+ * never a throw (a symbol, a BigInt or an object without a prototype cannot break the message). Internal.
+ */
+export function showValue(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v);
   if (typeof v === "function") return "a function";
-  return String(v);
+  if (typeof v === "bigint") return `${v}n`;
+  if (typeof v === "symbol") return v.toString();
+  if (v === null || typeof v !== "object") return String(v);
+  if (Array.isArray(v))
+    return v.length <= 4 && v.every((x) => typeof x !== "object" || x === null)
+      ? `[${v.map(showValue).join(", ")}]`
+      : "an array";
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor?.name ?? "typed array"}`;
+  return "an object";
+}
+
+/**
+ * The `owner` option of a building block — the name its errors use, which the optimizer aliases set
+ * to theirs — or `fallback` when it is absent. Internal.
+ */
+export function ownerOption(options: unknown, fallback: string): string {
+  if (options === null || typeof options !== "object") return fallback; // checkOptions refuses it next
+  const owner = (options as { owner?: unknown }).owner;
+  if (owner === undefined) return fallback;
+  if (owner === null)
+    throw new TypeError(`${fallback}: owner must not be null (leave it out for the default)`);
+  if (typeof owner !== "string" || owner === "") {
+    throw new TypeError(`${fallback}: owner must be a non-empty string, got ${showValue(owner)}`);
+  }
+  return owner;
+}
+
+/** Throws a TypeError unless `mask` is undefined, a function, a boolean or a tree (an object). Internal. */
+export function checkMask(owner: string, name: string, mask: unknown): void {
+  if (mask === undefined || typeof mask === "function" || typeof mask === "boolean") return;
+  if (mask === null || typeof mask !== "object" || ArrayBuffer.isView(mask)) {
+    throw new TypeError(
+      `${owner}: ${name} must be a function (path, leaf) => boolean or a tree of booleans, got ${showValue(mask)}`,
+    );
+  }
 }

@@ -289,6 +289,7 @@ export {
   checkInteger,
   checkKeys,
   checkNumber,
+  checkOptions,
   hyperAt,
   type Interval,
   inInterval,

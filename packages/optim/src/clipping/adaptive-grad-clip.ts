@@ -1,4 +1,4 @@
-import { checkNumber } from "../hyper.js";
+import { checkNumber, checkOptions } from "../hyper.js";
 import { type GradientTransformation, paramLeaves } from "../transform.js";
 import { flatten, leafShape, leavesOf, type Tree } from "../tree.js";
 import { pNorm } from "./norms.js";
@@ -18,6 +18,7 @@ export function adaptiveGradClip(
 ): GradientTransformation<null> {
   const owner = "adaptiveGradClip";
   const c = checkNumber(owner, "clipping", clipping, "(0, inf)");
+  checkOptions(owner, options, ["eps"]);
   const eps = checkNumber(owner, "eps", options.eps ?? 1e-3, "[0, inf)");
   return {
     init: () => null,

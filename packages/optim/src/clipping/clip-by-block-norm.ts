@@ -1,4 +1,4 @@
-import { checkNumber } from "../hyper.js";
+import { checkNumber, checkOptions } from "../hyper.js";
 import type { GradientTransformation } from "../transform.js";
 import { leavesOf, type Tree } from "../tree.js";
 import { checkNormType, pNorm } from "./norms.js";
@@ -13,6 +13,7 @@ export function clipByBlockNorm(
 ): GradientTransformation<null> {
   const owner = "clipByBlockNorm";
   const max = checkNumber(owner, "maxNorm", maxNorm, "[0, inf)");
+  checkOptions(owner, options, ["normType"]);
   const p = checkNormType(owner, options.normType ?? 2);
   return {
     init: () => null,

@@ -1,4 +1,4 @@
-import { checkNumber } from "../hyper.js";
+import { checkNumber, checkOptions, ownerOption } from "../hyper.js";
 import type { GradientTransformation } from "../transform.js";
 import { leavesOf, type Tree } from "../tree.js";
 import { pNorm } from "./norms.js";
@@ -15,8 +15,10 @@ export function clipByBlockRms(
     owner?: string;
   } = {},
 ): GradientTransformation<null> {
-  const owner = options.owner ?? "clipByBlockRms";
-  const d = checkNumber(owner, "d", threshold, "(0, inf)");
+  const owner = ownerOption(options, "clipByBlockRms");
+  checkOptions(owner, options, ["owner"]);
+  // adafactor's d, when adafactor (which passes its owner) built it
+  const d = checkNumber(owner, options.owner === undefined ? "threshold" : "d", threshold, "(0, inf)");
   return {
     init: () => null,
     update(updates: Tree) {

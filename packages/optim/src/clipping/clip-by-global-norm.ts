@@ -1,4 +1,4 @@
-import { checkBoolean, checkNumber } from "../hyper.js";
+import { checkBoolean, checkNumber, checkOptions } from "../hyper.js";
 import type { GradientTransformation } from "../transform.js";
 import { leavesOf, type Tree } from "../tree.js";
 import { checkNormType, globalNorm } from "./norms.js";
@@ -29,6 +29,7 @@ export function clipByGlobalNorm(
 ): GradientTransformation<ClipState> {
   const owner = "clipByGlobalNorm";
   const max = checkNumber(owner, "maxNorm", maxNorm, "[0, inf)");
+  checkOptions(owner, options, ["normType", "errorIfNonfinite"]);
   const p = checkNormType(owner, options.normType ?? 2);
   const strict = checkBoolean(owner, "errorIfNonfinite", options.errorIfNonfinite ?? false);
   return {

@@ -1,4 +1,5 @@
 /** Vector p-norms as PyTorch computes them (∞: largest magnitude; NaN propagates). */
+import { showValue } from "../hyper.js";
 import type { FloatArray } from "../tree.js";
 
 export function pNorm(a: ArrayLike<number>, p: number, from = 0, to = a.length): number {
@@ -35,7 +36,7 @@ export function globalNorm(leaves: readonly FloatArray[], p: number): number {
 /** Checks a norm type: a positive number or Infinity. */
 export function checkNormType(owner: string, normType: unknown): number {
   if (typeof normType !== "number" || !(normType > 0)) {
-    throw new RangeError(`${owner}: normType must be a number > 0 or Infinity, got ${String(normType)}`);
+    throw new RangeError(`${owner}: normType must be a number > 0 or Infinity, got ${showValue(normType)}`);
   }
   return normType;
 }

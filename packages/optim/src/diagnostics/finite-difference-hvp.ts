@@ -1,4 +1,4 @@
-import { checkKeys, checkNumber } from "../hyper.js";
+import { checkNumber, checkOptions } from "../hyper.js";
 import { type FloatArray, leavesOf, mapTree, type Tree } from "../tree.js";
 import { dot, type Hvp } from "./probes.js";
 
@@ -40,7 +40,7 @@ export function finiteDifferenceHvp(
   const owner = "finiteDifferenceHvp";
   if (typeof grad !== "function")
     throw new TypeError(`${owner}: grad must be a function params => ∇f(params)`);
-  checkKeys(owner, options, ["h", "eps"]);
+  checkOptions(owner, options, ["h", "eps"]);
   const ps = leavesOf(params);
   const h =
     options.h === undefined
@@ -66,8 +66,8 @@ export function finiteDifferenceHvp(
         return out;
       });
     };
-    const plus = leavesOf(grad(shifted(1)));
-    const minus = leavesOf(grad(shifted(-1)));
+    const plus = gradLeaves(grad(shifted(1)));
+    const minus = gradLeaves(grad(shifted(-1)));
     if (plus.length !== ps.length || minus.length !== ps.length) {
       throw new TypeError(`${owner}: grad returned ${plus.length} leaves for params of ${ps.length}`);
     }
@@ -80,6 +80,15 @@ export function finiteDifferenceHvp(
       return out;
     });
   };
+}
+
+/** The leaves of what `grad` returned; a TypeError naming finiteDifferenceHvp if it is not a tree. */
+function gradLeaves(g: Tree): FloatArray[] {
+  try {
+    return leavesOf(g);
+  } catch (e) {
+    throw new TypeError(`finiteDifferenceHvp: grad returned no gradient tree: ${(e as Error).message}`);
+  }
 }
 
 function like(d: FloatArray): FloatArray {

@@ -1,4 +1,4 @@
-import { checkInteger, checkKeys, checkNumber } from "../hyper.js";
+import { checkInteger, checkNumber, checkOptions } from "../hyper.js";
 import { rng } from "../rng.js";
 import { leavesOf, type Tree } from "../tree.js";
 import { applyHvp, dot, type Hvp, rademacherLike } from "./probes.js";
@@ -36,7 +36,7 @@ export interface HessianTraceResult {
 export function hessianTrace(hvp: Hvp, params: Tree, options: HessianTraceOptions = {}): HessianTraceResult {
   const owner = "hessianTrace";
   if (typeof hvp !== "function") throw new TypeError(`${owner}: hvp must be a function v => H·v`);
-  checkKeys(owner, options, ["samples", "seed"]);
+  checkOptions(owner, options, ["samples", "seed"]);
   const samples = checkInteger(owner, "samples", options.samples ?? 100, "[1, inf)");
   const seed = checkNumber(owner, "seed", options.seed ?? 0, "(-inf, inf)");
   const next = rng(seed);

@@ -29,7 +29,7 @@
  * State: `{ count, clippedSteps, inner }` (plus `typical` with `vScar`) — plain data, saved by
  * `stateDict()`. `hyperparams` is forwarded, so `createOptimizer(...).hyperparams` still works.
  */
-import { checkInteger, checkKeys, checkNumber } from "../hyper.js";
+import { checkBoolean, checkInteger, checkNumber, checkOptions } from "../hyper.js";
 import {
   type AnyTransformation,
   buffersLike,
@@ -99,13 +99,16 @@ export function observe<S>(
   const owner = "observe";
   const inner = checkInner(owner, tx) as GradientTransformation<S>;
   if (typeof onStats !== "function") throw new TypeError(`${owner}: onStats must be a function`);
-  checkKeys(owner, options, ["every", "perLeaf", "vScar", "sampleSize", "hyperparams"]);
+  checkOptions(owner, options, ["every", "perLeaf", "vScar", "sampleSize", "hyperparams"]);
   const every = checkInteger(owner, "every", options.every ?? 10, "[1, inf)");
-  const perLeaf = options.perLeaf ?? true;
-  if (typeof perLeaf !== "boolean") throw new TypeError(`${owner}: perLeaf must be true or false`);
+  const perLeaf = checkBoolean(owner, "perLeaf", options.perLeaf ?? true);
   const sampleSize = checkInteger(owner, "sampleSize", options.sampleSize ?? 8192, "[1, inf)");
   const fallback: Record<string, number> = {};
-  for (const [k, v] of Object.entries(options.hyperparams ?? {})) {
+  const given = options.hyperparams ?? {};
+  if (typeof given !== "object" || Array.isArray(given) || ArrayBuffer.isView(given)) {
+    throw new TypeError(`${owner}: hyperparams must be an object of numbers by name`);
+  }
+  for (const [k, v] of Object.entries(given)) {
     fallback[k] = checkNumber(owner, `hyperparams.${k}`, v, "(-inf, inf)");
   }
   const vScar = resolveVScar(owner, options.vScar);
@@ -473,7 +476,7 @@ function resolveVScar(
     throw new TypeError(`${owner}: vScar must be true, false or an options object`);
   }
   const given = o === true ? {} : o;
-  checkKeys(`${owner}: vScar`, given, ["window", "factor", "recoverFactor", "maxReported"]);
+  checkOptions(`${owner}: vScar`, given, ["window", "factor", "recoverFactor", "maxReported"]);
   const window = checkNumber(owner, "vScar.window", given.window ?? 100, "[1, inf)");
   const factor = checkNumber(owner, "vScar.factor", given.factor ?? 10, "(1, inf)");
   const recoverFactor = checkNumber(owner, "vScar.recoverFactor", given.recoverFactor ?? 2, `(1, ${factor}]`);

@@ -1,4 +1,4 @@
-import { checkInteger, checkKeys, checkNumber } from "../hyper.js";
+import { checkInteger, checkNumber, checkOptions } from "../hyper.js";
 import { leavesOf, mapTree, type Tree } from "../tree.js";
 import { applyHvp, dot, gaussianLike, type Hvp } from "./probes.js";
 
@@ -41,7 +41,7 @@ export function topEigenvalue(
 ): TopEigenvalueResult {
   const owner = "topEigenvalue";
   if (typeof hvp !== "function") throw new TypeError(`${owner}: hvp must be a function v => H·v`);
-  checkKeys(owner, options, ["iterations", "tol", "seed"]);
+  checkOptions(owner, options, ["iterations", "tol", "seed"]);
   const iterations = checkInteger(owner, "iterations", options.iterations ?? 100, "[1, inf)");
   const tol = checkNumber(owner, "tol", options.tol ?? 1e-6, "[0, inf)");
   const seed = checkNumber(owner, "seed", options.seed ?? 0, "(-inf, inf)");

@@ -8,6 +8,7 @@
  * grows in place and can be handed to worker threads; a non-shared one cannot grow without
  * detaching every view, so it is made with room to spare and refuses to outgrow it.
  */
+import { checkBoolean, checkNumber, checkOptions, showValue } from "../hyper.js";
 import { type FloatArray, mapTree, type Tree } from "../tree.js";
 
 const PAGE = 65536;
@@ -25,11 +26,12 @@ export interface Arena {
 
 /** Options of `createArena` and `packTree`. */
 export interface ArenaOptions {
-  /** Share the memory with worker threads (default: when SharedArrayBuffer is available). */
+  /** Share the memory with worker threads (default: when SharedArrayBuffer is available; true where it is not throws). */
   shared?: boolean;
   /**
-   * Initial size in bytes, rounded up to 64 KiB pages. Default: one page for `createArena`; for
-   * `packTree`, room for the tree twice (shared) or six times (not shared), plus a page.
+   * Initial size in bytes, rounded up to 64 KiB pages: a number in [0, 4 GiB] (2³², the wasm32
+   * limit). Default: one page for `createArena`; for `packTree`, room for the tree twice (shared) or
+   * six times (not shared), plus a page.
    */
   bytes?: number;
 }
@@ -43,14 +45,43 @@ export function canShareMemory(): boolean {
 
 /** A new, empty arena. */
 export function createArena(options: ArenaOptions = {}): Arena {
-  const shared = options.shared ?? canShareMemory();
-  const pages = Math.max(1, Math.ceil((options.bytes ?? PAGE) / PAGE));
-  const memory = shared
-    ? new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true })
-    : new WebAssembly.Memory({ initial: pages });
+  checkOptions("createArena", options, ["shared", "bytes"]);
+  return newArena("createArena", options);
+}
+
+function newArena(owner: string, options: ArenaOptions): Arena {
+  const { shared, bytes } = arenaOptions(owner, options);
+  const pages = Math.max(1, Math.ceil((bytes ?? PAGE) / PAGE));
+  if (pages > MAX_PAGES) throw new RangeError(`${owner}: more than 4 GiB requested (${bytes} bytes)`);
+  let memory: WebAssembly.Memory;
+  try {
+    memory = shared
+      ? new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true })
+      : new WebAssembly.Memory({ initial: pages });
+  } catch (e) {
+    throw new RangeError(
+      `${owner}: could not allocate ${pages * PAGE} bytes (${(e as Error)?.message ?? String(e)})`,
+      {
+        cause: e,
+      },
+    );
+  }
   const arena: Arena = { memory, shared, top: 0 };
   byBuffer.set(memory.buffer, arena);
   return arena;
+}
+
+/** Checks the options `createArena` and `packTree` share. */
+function arenaOptions(owner: string, options: ArenaOptions): { shared: boolean; bytes: number | undefined } {
+  const shared = checkBoolean(owner, "shared", options.shared ?? canShareMemory());
+  if (shared && !canShareMemory()) {
+    throw new RangeError(`${owner}: shared: true needs SharedArrayBuffer, which this runtime does not have`);
+  }
+  const bytes =
+    options.bytes === undefined
+      ? undefined
+      : checkNumber(owner, "bytes", options.bytes, `[0, ${MAX_PAGES * PAGE}]`);
+  return { shared, bytes };
 }
 
 /** The element count a leaf of `length` occupies, padding included. */
@@ -101,19 +132,43 @@ export function packTree(
     arena?: Arena;
   } = {},
 ): Tree {
+  const owner = "packTree";
+  checkOptions(owner, options, ["shared", "bytes", "arena"]);
   let arena = options.arena;
-  if (!arena) {
+  if (arena === undefined) {
     let bytes = 0;
     mapTree(tree, (d) => {
       bytes += paddedLength(d.length, d.BYTES_PER_ELEMENT) * d.BYTES_PER_ELEMENT;
       return d;
     });
-    const shared = options.shared ?? canShareMemory();
-    arena = createArena({ shared, bytes: options.bytes ?? (shared ? bytes * 2 : bytes * 6) + PAGE });
+    const o = arenaOptions(owner, options);
+    const room = Math.min((o.shared ? bytes * 2 : bytes * 6) + PAGE, MAX_PAGES * PAGE);
+    arena = newArena(owner, { shared: o.shared, bytes: o.bytes ?? room });
+  } else {
+    const a = arena as Partial<Arena> | null;
+    if (
+      a === null ||
+      typeof a !== "object" ||
+      !(a.memory instanceof WebAssembly.Memory) ||
+      typeof a.top !== "number"
+    ) {
+      throw new TypeError(`${owner}: arena must be an arena made by createArena, got ${showValue(arena)}`);
+    }
+    if (options.shared !== undefined || options.bytes !== undefined) {
+      throw new TypeError(
+        `${owner}: shared and bytes describe a new arena; leave them out when you give one`,
+      );
+    }
   }
   const target = arena;
   return mapTree(tree, (d) => {
-    const v = allocate(target, d.length, d instanceof Float32Array ? "float32" : "float64");
+    let v: FloatArray;
+    try {
+      v = allocate(target, d.length, d instanceof Float32Array ? "float32" : "float64");
+    } catch (e) {
+      if (e instanceof RangeError) throw new RangeError(`${owner}: ${e.message}`, { cause: e });
+      throw e;
+    }
     v.set(d);
     return v;
   });

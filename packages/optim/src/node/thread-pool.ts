@@ -5,6 +5,7 @@
  * block their main thread; there, run the optimizer in a Web Worker.)
  */
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { checkInteger, checkNumber, checkOptions } from "../hyper.js";
 import { kernelModule, kernelsFor, type ThreadPool, type WasmKernels } from "../kernels/wasm-kernels.js";
 
 const NAMES: (keyof WasmKernels)[] = ["adam", "sgd", "rmsprop", "adagrad", "lion", "sumsq", "stream7"];
@@ -46,7 +47,10 @@ for (;;) {
 
 /** Options of `nodeThreadPool`. */
 export interface NodeThreadPoolOptions {
-  /** Below this many elements per thread a call runs on the calling thread alone (thread wake-ups cost ~10 µs). Default 2¹⁷ = 131072. */
+  /**
+   * Below this many elements per thread (≥ 1; Infinity: always) a call runs on the calling thread
+   * alone (thread wake-ups cost ~10 µs). Default 2¹⁷ = 131072.
+   */
   minPerThread?: number;
 }
 
@@ -55,12 +59,16 @@ export async function nodeThreadPool(
   threads: number,
   options: NodeThreadPoolOptions = {},
 ): Promise<ThreadPool> {
-  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
-    throw new RangeError(`nodeThreadPool: threads = ${threads} is outside the allowed range [1, 64]`);
-  }
+  checkInteger("nodeThreadPool", "threads", threads, "[1, 64]");
   // Measured (npm run bench, WASM AdamW, 2 cores): 2 threads lose below ~2^17 elements per thread
   // (65,536 in all: 1,692 → 840 M params/s) and win above (2^20: 1,731 → 2,825).
-  const minPerThread = options.minPerThread ?? 1 << 17;
+  checkOptions("nodeThreadPool", options, ["minPerThread"]);
+  const minPerThread = checkNumber(
+    "nodeThreadPool",
+    "minPerThread",
+    options.minPerThread ?? 1 << 17,
+    "[1, inf]",
+  );
   const workers = threads - 1;
   const ctl = new Int32Array(new SharedArrayBuffer((workers * SLOT + 1) * 4));
   const args = new Float64Array(new SharedArrayBuffer(Math.max(1, workers * MAX_ARGS) * 8));

@@ -1,5 +1,5 @@
 import { clipByBlockRms } from "../clipping/clip-by-block-rms.js";
-import { checkNumber, type Hyper, valueAt } from "../hyper.js";
+import { checkNumber, type Hyper, showValue, valueAt } from "../hyper.js";
 import { type AnyTransformation, chain } from "../transform.js";
 import { addDecayedWeights } from "../transforms/add-decayed-weights.js";
 import { scale } from "../transforms/scale.js";
@@ -36,7 +36,7 @@ export function adafactor(options: AdafactorOptions = {}): Optimizer {
   const c = commonOptions(owner, options, ["beta2Decay", "eps", "d"], { lr: 1e-2, weightDecay: 0 });
   const eps = options.eps ?? [null, 1e-3];
   if (!Array.isArray(eps) || eps.length !== 2) {
-    throw new RangeError(`${owner}: eps must be a pair [eps1 or null, eps2], got ${String(eps)}`);
+    throw new RangeError(`${owner}: eps must be a pair [eps1 or null, eps2], got ${showValue(eps)}`);
   }
   const eps1 = eps[0] === null ? null : checkNumber(owner, "eps[0]", eps[0], "[0, inf)");
   const eps2 = checkNumber(owner, "eps[1]", eps[1], "[0, inf)");

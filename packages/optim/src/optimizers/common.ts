@@ -1,5 +1,13 @@
 /** Small pieces every optimizer alias shares: option checks and the optional links of a chain. */
-import { checkBoolean, checkHyper, checkKeys, type Hyper, valueAt } from "../hyper.js";
+import {
+  checkBoolean,
+  checkHyper,
+  checkMask,
+  checkOptions,
+  type Hyper,
+  showValue,
+  valueAt,
+} from "../hyper.js";
 import { type AnyTransformation, chain, type GradientTransformation } from "../transform.js";
 import { addDecayedWeights } from "../transforms/add-decayed-weights.js";
 import { scale } from "../transforms/scale.js";
@@ -32,22 +40,25 @@ export interface CommonOptions {
   mask?: Mask;
 }
 
-/** Validates the options object and the fields every alias has. */
+/**
+ * Validates the options object (see `checkOptions`: unknown names and nulls are refused, except the
+ * `nullable` names) and the fields every alias has.
+ */
 export function commonOptions(
   owner: string,
   options: object | undefined,
   allowed: readonly string[],
   defaults: { lr: number; weightDecay: number },
+  nullable: readonly string[] = [],
 ): { lr: Hyper; weightDecay: Hyper; maximize: boolean; mask: Mask | undefined } {
-  checkKeys(owner, options, ["lr", "weightDecay", "maximize", "mask", ...allowed]);
-  const o = (options ?? {}) as CommonOptions;
+  const o = checkOptions(
+    owner,
+    options,
+    ["lr", "weightDecay", "maximize", "mask", ...allowed],
+    nullable,
+  ) as CommonOptions;
   const mask = o.mask;
-  if (
-    mask !== undefined &&
-    (mask === null || (typeof mask !== "function" && typeof mask !== "object" && typeof mask !== "boolean"))
-  ) {
-    throw new TypeError(`${owner}: mask must be a function (path, leaf) => boolean or a tree of booleans`);
-  }
+  checkMask(owner, "mask", mask);
   return {
     lr: checkHyper(owner, "lr", o.lr ?? defaults.lr, "[0, inf)"),
     weightDecay: checkHyper(owner, "weightDecay", o.weightDecay ?? defaults.weightDecay, "[0, inf)"),
@@ -95,15 +106,13 @@ export function decoupled(
   if (decayWith === "lr")
     return alias(owner, c.lr, [...ascent(c.maximize), ...pre, ...decay(owner, c.weightDecay, c.mask)]);
   if (decayWith !== "multiplier") {
-    throw new RangeError(
-      `${owner}: decayWith must be "lr" or "multiplier", got ${JSON.stringify(decayWith)}`,
-    );
+    throw new RangeError(`${owner}: decayWith must be "lr" or "multiplier", got ${showValue(decayWith)}`);
   }
   const lr = c.lr;
   const base = typeof lr === "number" ? lr : (lr as { base?: unknown }).base;
   if (typeof base !== "number" || !(base > 0) || !Number.isFinite(base)) {
     throw new RangeError(
-      `${owner}: decayWith "multiplier" needs lr to be a number > 0 or a momenta schedule (which knows its base lr), got base ${String(base)}`,
+      `${owner}: decayWith "multiplier" needs lr to be a number > 0 or a momenta schedule (which knows its base lr), got base ${showValue(base)}`,
     );
   }
   const eta =

@@ -1,4 +1,4 @@
-import { checkKeys, type Hyper } from "../hyper.js";
+import { checkMask, checkOptions, type Hyper } from "../hyper.js";
 import type { GradientTransformation } from "../transform.js";
 import { type MuonAdjustLr, scaleByMuon } from "../transforms/scale-by-muon.js";
 import { isLeaf, type Leaf, leafShape, type Mask, showPath } from "../tree.js";
@@ -78,7 +78,8 @@ function byPath(
  */
 export function muon(options: MuonOptions = {}): GradientTransformation<PartitionState> {
   const owner = "muon";
-  const c = commonOptions(owner, options, MUON_OPTIONS, { lr: 1e-3, weightDecay: 0.1 });
+  const c = commonOptions(owner, options, MUON_OPTIONS, { lr: 1e-3, weightDecay: 0.1 }, ["adjustLrFn"]);
+  checkMask(owner, "muonMask", options.muonMask);
   const selected = byPath(owner, "muonMask", options.muonMask);
   const isMuon = (path: string, leaf: Leaf): boolean => {
     if (!selected) return leafShape(leaf).length === 2;
@@ -87,11 +88,18 @@ export function muon(options: MuonOptions = {}): GradientTransformation<Partitio
       throw new TypeError(`${owner}: muonMask gave a non-boolean for ${showPath(path)}`);
     return v;
   };
-  const a = options.adamw ?? {};
-  if (a === null || typeof a !== "object" || Array.isArray(a)) {
+  const given = options.adamw;
+  if (given !== undefined && (typeof given !== "object" || Array.isArray(given))) {
     throw new TypeError(`${owner}: adamw must be an options object for adamw(...)`);
   }
-  checkKeys(`${owner}: adamw`, a, ["lr", "weightDecay", "maximize", "mask", ...ADAM_OPTIONS, "decayWith"]);
+  const a = checkOptions(`${owner}: adamw`, given, [
+    "lr",
+    "weightDecay",
+    "maximize",
+    "mask",
+    ...ADAM_OPTIONS,
+    "decayWith",
+  ]);
   const mask = byPath(owner, "mask", c.mask);
   const pre = scaleByMuon({
     momentum: options.momentum,
@@ -103,12 +111,20 @@ export function muon(options: MuonOptions = {}): GradientTransformation<Partitio
     owner,
   });
   const muonPart = decoupled(owner, { ...c, mask }, [pre]);
-  const adamwPart = adamw({
-    lr: c.lr,
-    maximize: c.maximize,
-    ...a,
-    mask: byPath(owner, "adamw.mask", a.mask ?? c.mask),
-  });
+  let adamwPart: GradientTransformation;
+  try {
+    adamwPart = adamw({
+      lr: c.lr,
+      maximize: c.maximize,
+      ...a,
+      mask: byPath(owner, "adamw.mask", a.mask ?? c.mask),
+    });
+  } catch (e) {
+    // "adamw: eps = -1 is outside…" → "muon: adamw: eps = -1 is outside…": the error names muon's option
+    if (e instanceof RangeError) throw new RangeError(`${owner}: ${e.message}`);
+    if (e instanceof TypeError) throw new TypeError(`${owner}: ${e.message}`);
+    throw e;
+  }
   return partition({ muon: muonPart, adamw: adamwPart }, (path, leaf) =>
     isMuon(path, leaf) ? "muon" : "adamw",
   );

@@ -1,5 +1,5 @@
 /** What every schedule constructor shares: option checks and the `base` value a schedule scales. */
-import { checkKeys, checkNumber, type Schedule } from "../hyper.js";
+import { checkNumber, checkOptions, type Schedule } from "../hyper.js";
 
 /**
  * A schedule that knows its base value (PyTorch's `initial_lr`, or the peak for one-cycle and
@@ -14,7 +14,10 @@ export function withBase(fn: Schedule, base: number): BaseSchedule {
   return Object.assign((count: number) => fn(count), { base });
 }
 
-/** Validates the options object of a schedule constructor; returns it typed. */
+/**
+ * Validates the options object of a schedule constructor (required; unknown names and nulls are
+ * refused, see `checkOptions`) and that the required options are given; returns it typed.
+ */
 export function scheduleOptions<T extends object>(
   owner: string,
   options: T | undefined,
@@ -23,7 +26,7 @@ export function scheduleOptions<T extends object>(
 ): T {
   if (options === undefined || options === null)
     throw new TypeError(`${owner}: an options object is required`);
-  checkKeys(owner, options, allowed);
+  checkOptions(owner, options, allowed);
   for (const k of required) {
     if ((options as Record<string, unknown>)[k] === undefined)
       throw new TypeError(`${owner}: option '${k}' is required`);

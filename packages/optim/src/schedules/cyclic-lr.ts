@@ -1,4 +1,4 @@
-import { checkBoolean, checkNumber, type Schedule } from "../hyper.js";
+import { checkBoolean, checkNumber, type Schedule, showValue, valueAt } from "../hyper.js";
 import { type BaseSchedule, checkLr, checkPositiveInteger, scheduleOptions, withBase } from "./base.js";
 
 /** `cyclicLr`'s amplitude policy: constant, halved every cycle, or × γ^count. */
@@ -14,13 +14,13 @@ export interface CyclicLrOptions {
   stepSizeUp?: number;
   /** Updates in the falling half, an integer ≥ 1. Default: stepSizeUp. */
   stepSizeDown?: number;
-  /** The amplitude policy, ignored when `scaleFn` is given. Default "triangular". */
+  /** The amplitude policy (checked, but not used, when `scaleFn` is given). Default "triangular". */
   mode?: CyclicMode;
   /** γ > 0 of "exp_range". Default 1. */
   gamma?: number;
-  /** A custom amplitude scale (replaces `mode`), read per cycle or per iteration. */
+  /** A custom amplitude scale (replaces `mode`), read per cycle or per iteration; it must return a number (checked when read). */
   scaleFn?: (x: number) => number;
-  /** What `scaleFn` is given: the cycle number or the update count. Default "cycle". */
+  /** What `scaleFn` is given: the cycle number or the update count (checked, but not used, without `scaleFn`). Default "cycle". */
   scaleMode?: "cycle" | "iterations";
   /** Also return a momentum schedule cycling inversely to lr. Default true. */
   cycleMomentum?: boolean;
@@ -70,11 +70,22 @@ export function cyclicLr(options: CyclicLrOptions): CyclicSchedules {
   const down = checkPositiveInteger(owner, "stepSizeDown", o.stepSizeDown ?? up);
   const gamma = checkNumber(owner, "gamma", o.gamma ?? 1, "(0, inf)");
   const mode = o.mode ?? "triangular";
+  if (mode !== "triangular" && mode !== "triangular2" && mode !== "exp_range") {
+    throw new RangeError(
+      `${owner}: mode must be "triangular", "triangular2" or "exp_range", got ${showValue(mode)}`,
+    );
+  }
+  if (o.scaleMode !== undefined && o.scaleMode !== "cycle" && o.scaleMode !== "iterations") {
+    throw new RangeError(
+      `${owner}: scaleMode must be "cycle" or "iterations", got ${showValue(o.scaleMode)}`,
+    );
+  }
   let scaleFn: (x: number) => number;
   let scaleMode: "cycle" | "iterations";
   if (o.scaleFn !== undefined) {
     if (typeof o.scaleFn !== "function") throw new TypeError(`${owner}: scaleFn must be a function`);
-    scaleFn = o.scaleFn;
+    const custom = o.scaleFn;
+    scaleFn = (x) => valueAt(owner, "scaleFn", custom, x, "(-inf, inf)");
     scaleMode = o.scaleMode ?? "cycle";
   } else if (mode === "triangular") {
     scaleFn = () => 1;
@@ -82,18 +93,9 @@ export function cyclicLr(options: CyclicLrOptions): CyclicSchedules {
   } else if (mode === "triangular2") {
     scaleFn = (x) => 1 / 2 ** (x - 1);
     scaleMode = "cycle";
-  } else if (mode === "exp_range") {
+  } else {
     scaleFn = (x) => gamma ** x;
     scaleMode = "iterations";
-  } else {
-    throw new RangeError(
-      `${owner}: mode must be "triangular", "triangular2" or "exp_range", got ${JSON.stringify(mode)}`,
-    );
-  }
-  if (scaleMode !== "cycle" && scaleMode !== "iterations") {
-    throw new RangeError(
-      `${owner}: scaleMode must be "cycle" or "iterations", got ${JSON.stringify(scaleMode)}`,
-    );
   }
   const cycleMomentum = checkBoolean(owner, "cycleMomentum", o.cycleMomentum ?? true);
   const baseM = checkNumber(owner, "baseMomentum", o.baseMomentum ?? 0.8, "[0, 1)");

@@ -1,4 +1,4 @@
-import type { Schedule } from "../hyper.js";
+import { type Schedule, showValue } from "../hyper.js";
 import { type BaseSchedule, checkNonNegativeInteger, withBase } from "./base.js";
 import { countAtMost } from "./multi-step-lr.js";
 
@@ -21,7 +21,7 @@ export function joined(
   }
   if (!Array.isArray(boundaries) || boundaries.length !== schedules.length - 1) {
     throw new RangeError(
-      `${owner}: expected ${schedules.length - 1} ${name} for ${schedules.length} schedules, got ${Array.isArray(boundaries) ? boundaries.length : String(boundaries)}`,
+      `${owner}: expected ${schedules.length - 1} ${name} for ${schedules.length} schedules, got ${Array.isArray(boundaries) ? boundaries.length : showValue(boundaries)}`,
     );
   }
   boundaries.forEach((b, i) => {

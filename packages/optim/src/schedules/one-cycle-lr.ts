@@ -1,4 +1,4 @@
-import { checkBoolean, checkNumber, type Schedule } from "../hyper.js";
+import { checkBoolean, checkNumber, type Schedule, showValue } from "../hyper.js";
 import { type BaseSchedule, checkLr, checkPositiveInteger, scheduleOptions, withBase } from "./base.js";
 
 /** Options of `oneCycleLr`: `OneCycleLR`'s. */
@@ -81,9 +81,7 @@ export function oneCycleLr(options: OneCycleLrOptions): OneCycleSchedules {
   const pct = checkNumber(owner, "pctStart", o.pctStart ?? 0.3, "[0, 1]");
   const strategy = o.annealStrategy ?? "cos";
   if (strategy !== "cos" && strategy !== "linear") {
-    throw new RangeError(
-      `${owner}: annealStrategy must be "cos" or "linear", got ${JSON.stringify(strategy)}`,
-    );
+    throw new RangeError(`${owner}: annealStrategy must be "cos" or "linear", got ${showValue(strategy)}`);
   }
   const cycleMomentum = checkBoolean(owner, "cycleMomentum", o.cycleMomentum ?? true);
   const baseM = checkNumber(owner, "baseMomentum", o.baseMomentum ?? 0.85, "[0, 1)");

@@ -1,4 +1,4 @@
-import { checkNumber } from "../hyper.js";
+import { checkNumber, showValue } from "../hyper.js";
 import { copyStateInto, decodeStateLike, type Encoded, encodeState } from "../state-dict.js";
 import { type BaseSchedule, checkLr, checkNonNegativeInteger, scheduleOptions, withBase } from "./base.js";
 
@@ -69,15 +69,13 @@ export function reduceLrOnPlateau(options: ReduceLrOnPlateauOptions): PlateauSch
   const base = checkLr(owner, o.lr);
   const mode = o.mode ?? "min";
   if (mode !== "min" && mode !== "max")
-    throw new RangeError(`${owner}: mode must be "min" or "max", got ${JSON.stringify(mode)}`);
+    throw new RangeError(`${owner}: mode must be "min" or "max", got ${showValue(mode)}`);
   const factor = checkNumber(owner, "factor", o.factor ?? 0.1, "[0, 1)");
   const patience = checkNonNegativeInteger(owner, "patience", o.patience ?? 10);
   const threshold = checkNumber(owner, "threshold", o.threshold ?? 1e-4, "[0, inf)");
   const thresholdMode = o.thresholdMode ?? "rel";
   if (thresholdMode !== "rel" && thresholdMode !== "abs") {
-    throw new RangeError(
-      `${owner}: thresholdMode must be "rel" or "abs", got ${JSON.stringify(thresholdMode)}`,
-    );
+    throw new RangeError(`${owner}: thresholdMode must be "rel" or "abs", got ${showValue(thresholdMode)}`);
   }
   const cooldown = checkNonNegativeInteger(owner, "cooldown", o.cooldown ?? 0);
   const minLr = checkNumber(owner, "minLr", o.minLr ?? 0, "[0, inf)");
@@ -99,7 +97,7 @@ export function reduceLrOnPlateau(options: ReduceLrOnPlateauOptions): PlateauSch
     state,
     step(metric) {
       if (typeof metric !== "number" || Number.isNaN(metric)) {
-        throw new RangeError(`${owner}: the metric must be a number, got ${String(metric)}`);
+        throw new RangeError(`${owner}: the metric must be a number, got ${showValue(metric)}`);
       }
       state.lastEpoch += 1;
       if (better(metric, state.best)) {
@@ -122,6 +120,12 @@ export function reduceLrOnPlateau(options: ReduceLrOnPlateauOptions): PlateauSch
       const decoded = decodeStateLike(state, saved, owner) as PlateauState;
       if (!(decoded.lr >= 0) || !Number.isFinite(decoded.lr))
         throw new RangeError(`${owner}: saved lr ${decoded.lr} is not a valid lr`);
+      // what no run produces: a NaN best (metrics are checked), counters that are not whole numbers
+      if (Number.isNaN(decoded.best)) throw new RangeError(`${owner}: saved best is NaN`);
+      for (const k of ["numBadEpochs", "cooldownCounter", "lastEpoch"] as const) {
+        if (!Number.isSafeInteger(decoded[k]) || decoded[k] < 0)
+          throw new RangeError(`${owner}: saved ${k} ${decoded[k]} is not a whole number ≥ 0`);
+      }
       copyStateInto(state, decoded);
     },
   };

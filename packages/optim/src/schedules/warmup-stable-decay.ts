@@ -1,4 +1,4 @@
-import { checkNumber } from "../hyper.js";
+import { checkNumber, showValue } from "../hyper.js";
 import { type BaseSchedule, checkNonNegativeInteger, scheduleOptions, withBase } from "./base.js";
 
 /** Options of `warmupStableDecay`. */
@@ -43,10 +43,10 @@ export function warmupStableDecay(options: WarmupStableDecayOptions): BaseSchedu
     linear: (d: number) => 1 - d,
     "1-sqrt": (d: number) => 1 - Math.sqrt(d),
   };
-  const f = shapes[shape];
+  const f = typeof shape === "string" && Object.hasOwn(shapes, shape) ? shapes[shape] : undefined;
   if (!f)
     throw new RangeError(
-      `${owner}: decayShape must be "cosine", "linear" or "1-sqrt", got ${JSON.stringify(shape)}`,
+      `${owner}: decayShape must be "cosine", "linear" or "1-sqrt", got ${showValue(shape)}`,
     );
   return withBase((t) => {
     if (t < warmup) return init + ((peak - init) * t) / warmup;

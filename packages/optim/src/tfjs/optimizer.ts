@@ -19,6 +19,7 @@ import {
   type OptimizerHandle,
   type StateDict,
 } from "../create-optimizer.js";
+import { checkOptions, showValue } from "../hyper.js";
 import { packTree } from "../kernels/arena.js";
 import type { AnyTransformation } from "../transform.js";
 import type { ShapedLeaf } from "../tree.js";
@@ -657,7 +658,11 @@ tf.serialization.registerClass(MomentaOptimizer);
  * `path` picks how steps run (see TfjsPath; the saved state is the same either way).
  */
 export function tfjsOptimizer(tx: AnyTransformation, options: TfjsOptimizerOptions = {}): MomentaOptimizer {
+  checkOptions("tfjsOptimizer", options, ["name", "path"]);
   const name = options.name ?? "momenta";
+  if (typeof name !== "string" || name === "") {
+    throw new TypeError(`tfjsOptimizer: name must be a non-empty string, got ${showValue(name)}`);
+  }
   const path = options.path ?? "auto";
   const opt = new MomentaOptimizer(tx, name, path); // validates before registering
   registry.set(name, { tx, path });

@@ -1,4 +1,4 @@
-import { checkHyper, type Hyper, hyperAt, valueAt } from "../hyper.js";
+import { checkHyper, checkMask, checkOptions, type Hyper, hyperAt, ownerOption, valueAt } from "../hyper.js";
 import { type GradientTransformation, paramLeaves } from "../transform.js";
 import { leavesOf, type Mask, resolveMask, type Tree } from "../tree.js";
 import type { CountState } from "./scale-by-learning-rate.js";
@@ -22,9 +22,11 @@ export function addDecayedWeights(
   weightDecay: Hyper,
   options: DecayOptions = {},
 ): GradientTransformation<CountState | null> {
-  const owner = options.owner ?? "addDecayedWeights";
+  const owner = ownerOption(options, "addDecayedWeights");
+  checkOptions(owner, options, ["mask", "owner"]);
   checkHyper(owner, "weightDecay", weightDecay, "[0, inf)");
   const { mask } = options;
+  checkMask(owner, "mask", mask);
   return {
     config: (state) => ({ weightDecay: hyperAt(weightDecay, state?.count ?? 0) }),
     init: () => (typeof weightDecay === "number" ? null : { count: 0 }),
@@ -33,7 +35,7 @@ export function addDecayedWeights(
       const wd = valueAt(owner, "weightDecay", weightDecay, count, "[0, inf)");
       const us = leavesOf(updates);
       const ps = paramLeaves(owner, params, us.length);
-      const on = resolveMask(mask, params!);
+      const on = maskFor(owner, mask, params!);
       if (wd !== 0) {
         for (let i = 0; i < us.length; i++) {
           if (!on[i]) continue;
@@ -46,4 +48,15 @@ export function addDecayedWeights(
       return updates;
     },
   };
+}
+
+/** `resolveMask`, its errors naming the transform ("adamw: mask function returned…"). Internal. */
+export function maskFor(owner: string, mask: Mask | undefined, params: Tree): boolean[] {
+  try {
+    return resolveMask(mask, params);
+  } catch (e) {
+    if (e instanceof TypeError && !e.message.startsWith(`${owner}:`))
+      throw new TypeError(`${owner}: ${e.message}`);
+    throw e;
+  }
 }

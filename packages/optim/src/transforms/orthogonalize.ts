@@ -1,15 +1,16 @@
-import type { FloatArray } from "../tree.js";
+import { checkInteger, checkNumber, checkOptions, showValue } from "../hyper.js";
+import { type FloatArray, isFloatArray } from "../tree.js";
 
 /** Keller Jordan's quintic coefficients (a, b, c), PyTorch's and Optax's default. */
 export const NS_COEFFICIENTS: readonly [number, number, number] = [3.4445, -4.775, 2.0315];
 
 /** Options of `newtonSchulz`. */
 export interface NewtonSchulzOptions {
-  /** (a, b, c) of `p(σ) = aσ + bσ³ + cσ⁵` (default `NS_COEFFICIENTS`). */
+  /** (a, b, c) of `p(σ) = aσ + bσ³ + cσ⁵`, finite numbers (default `NS_COEFFICIENTS`). */
   coefficients?: readonly [number, number, number];
-  /** Iterations (default 5). */
+  /** Iterations, an integer in [0, 100) (default 5). */
   steps?: number;
-  /** Floor on the Frobenius norm the input is divided by (default 1e-7). */
+  /** Floor (> 0) on the Frobenius norm the input is divided by (default 1e-7). */
   eps?: number;
 }
 
@@ -30,9 +31,26 @@ export function newtonSchulz(
   cols: number,
   options: NewtonSchulzOptions = {},
 ): FloatArray {
-  const [a, b, c] = options.coefficients ?? NS_COEFFICIENTS;
-  const steps = options.steps ?? 5;
-  const eps = options.eps ?? 1e-7;
+  const owner = "newtonSchulz";
+  if (!isFloatArray(g))
+    throw new TypeError(`${owner}: g must be a Float32Array or Float64Array, got ${showValue(g)}`);
+  checkInteger(owner, "rows", rows, "[0, inf)");
+  checkInteger(owner, "cols", cols, "[0, inf)");
+  if (rows * cols !== g.length) {
+    throw new RangeError(`${owner}: a ${rows}×${cols} matrix has ${rows * cols} entries, g has ${g.length}`);
+  }
+  checkOptions(owner, options, ["coefficients", "steps", "eps"]);
+  const coefficients = options.coefficients ?? NS_COEFFICIENTS;
+  if (!Array.isArray(coefficients) || coefficients.length !== 3) {
+    throw new RangeError(
+      `${owner}: coefficients must be three numbers [a, b, c], got ${showValue(coefficients)}`,
+    );
+  }
+  const [a, b, c] = coefficients.map((v, i) =>
+    checkNumber(owner, `coefficients[${i}]`, v, "(-inf, inf)"),
+  ) as [number, number, number];
+  const steps = checkInteger(owner, "steps", options.steps ?? 5, "[0, 100)");
+  const eps = checkNumber(owner, "eps", options.eps ?? 1e-7, "(0, inf)");
   const make = (n: number): FloatArray =>
     g instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
   const transposed = rows > cols;

@@ -1,4 +1,4 @@
-import { checkNumber } from "../hyper.js";
+import { checkNumber, checkOptions, ownerOption } from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
 
@@ -27,7 +27,8 @@ export interface ScaleByAdadeltaState {
 export function scaleByAdadelta(
   options: ScaleByAdadeltaOptions = {},
 ): GradientTransformation<ScaleByAdadeltaState> {
-  const owner = options.owner ?? "scaleByAdadelta";
+  const owner = ownerOption(options, "scaleByAdadelta");
+  checkOptions(owner, options, ["rho", "eps", "owner"]);
   const rho = checkNumber(owner, "rho", options.rho ?? 0.9, "[0, 1]");
   const eps = checkNumber(owner, "eps", options.eps ?? 1e-6, "[0, inf)");
   return {

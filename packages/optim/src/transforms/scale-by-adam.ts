@@ -1,4 +1,14 @@
-import { checkBoolean, checkHyper, checkNumber, type Hyper, hyperAt, valueAt } from "../hyper.js";
+import {
+  checkBoolean,
+  checkHyper,
+  checkNumber,
+  checkOptions,
+  type Hyper,
+  hyperAt,
+  ownerOption,
+  showValue,
+  valueAt,
+} from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
 
@@ -35,7 +45,8 @@ export interface ScaleByAdamState {
  * Without bias correction the output is `m / (√v + ε)`. The bias corrections use the current β1, so a scheduled β1 behaves as PyTorch's cycled betas.
  */
 export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> {
-  const owner = options.owner ?? "scaleByAdam";
+  const owner = ownerOption(options, "scaleByAdam");
+  checkOptions(owner, options, ["betas", "eps", "amsgrad", "biasCorrection", "owner"]);
   const [b1, b2] = checkBetas(owner, options.betas);
   const eps = checkNumber(owner, "eps", options.eps ?? 1e-8, "[0, inf)");
   const amsgrad = checkBoolean(owner, "amsgrad", options.amsgrad ?? false);
@@ -82,7 +93,7 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
 export function checkBetas(owner: string, betas: readonly [Hyper, number] | undefined): [Hyper, number] {
   if (betas === undefined) return [0.9, 0.999];
   if (!Array.isArray(betas) || betas.length !== 2) {
-    throw new RangeError(`${owner}: betas must be a pair [beta1, beta2], got ${String(betas)}`);
+    throw new RangeError(`${owner}: betas must be a pair [beta1, beta2], got ${showValue(betas)}`);
   }
   return [
     checkHyper(owner, "betas[0]", betas[0], "[0, 1)"),

@@ -1,4 +1,4 @@
-import { checkNumber, type Hyper, hyperAt, valueAt } from "../hyper.js";
+import { checkNumber, checkOptions, type Hyper, hyperAt, ownerOption, valueAt } from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
 import { checkBetas } from "./scale-by-adam.js";
@@ -30,7 +30,8 @@ export interface ScaleByAdamaxState {
 export function scaleByAdamax(
   options: ScaleByAdamaxOptions = {},
 ): GradientTransformation<ScaleByAdamaxState> {
-  const owner = options.owner ?? "scaleByAdamax";
+  const owner = ownerOption(options, "scaleByAdamax");
+  checkOptions(owner, options, ["betas", "eps", "owner"]);
   const [b1, b2] = checkBetas(owner, options.betas);
   const eps = checkNumber(owner, "eps", options.eps ?? 1e-8, "[0, inf)");
   return {

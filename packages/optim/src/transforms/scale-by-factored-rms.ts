@@ -1,4 +1,4 @@
-import { checkNumber } from "../hyper.js";
+import { checkNumber, checkOptions, ownerOption } from "../hyper.js";
 import type { GradientTransformation } from "../transform.js";
 import { type FloatArray, leavesOf, type Tree } from "../tree.js";
 import { lerp } from "./lerp.js";
@@ -56,7 +56,8 @@ function like(a: FloatArray, n: number): FloatArray {
 export function scaleByFactoredRms(
   options: ScaleByFactoredRmsOptions = {},
 ): GradientTransformation<ScaleByFactoredRmsState> {
-  const owner = options.owner ?? "scaleByFactoredRms";
+  const owner = ownerOption(options, "scaleByFactoredRms");
+  checkOptions(owner, options, ["beta2Decay", "eps", "owner"], ["eps"]);
   const tau = checkNumber(owner, "beta2Decay", options.beta2Decay ?? -0.8, "(-inf, 0]");
   const eps1 =
     options.eps === undefined || options.eps === null

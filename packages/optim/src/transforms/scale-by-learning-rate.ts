@@ -1,4 +1,4 @@
-import { checkHyper, type Hyper, hyperAt, valueAt } from "../hyper.js";
+import { checkHyper, type Hyper, hyperAt, showValue, valueAt } from "../hyper.js";
 import type { GradientTransformation } from "../transform.js";
 import { leavesOf, type Tree } from "../tree.js";
 
@@ -16,6 +16,9 @@ export function scaleByLearningRate(
   lr: Hyper,
   owner = "scaleByLearningRate",
 ): GradientTransformation<CountState | null> {
+  if (typeof owner !== "string" || owner === "") {
+    throw new TypeError(`scaleByLearningRate: owner must be a non-empty string, got ${showValue(owner)}`);
+  }
   checkHyper(owner, "lr", lr, "[0, inf)");
   return {
     config: (state) => ({ lr: hyperAt(lr, state?.count ?? 0) }),

@@ -1,4 +1,4 @@
-import { type Hyper, hyperAt, valueAt } from "../hyper.js";
+import { checkOptions, type Hyper, hyperAt, ownerOption, valueAt } from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
 import { checkBetas } from "./scale-by-adam.js";
@@ -26,7 +26,8 @@ export interface ScaleByLionState {
  * is taken, with β2, so the step interpolates with a different β than the memory keeps.
  */
 export function scaleByLion(options: ScaleByLionOptions = {}): GradientTransformation<ScaleByLionState> {
-  const owner = options.owner ?? "scaleByLion";
+  const owner = ownerOption(options, "scaleByLion");
+  checkOptions(owner, options, ["betas", "owner"]);
   const [b1, b2] = options.betas === undefined ? [0.9, 0.99] : checkBetas(owner, options.betas);
   return {
     config: (state) => ({ "betas[0]": hyperAt(b1, state.count), "betas[1]": b2 }),

@@ -1,4 +1,14 @@
-import { checkBoolean, checkHyper, checkInteger, checkNumber, type Hyper, valueAt } from "../hyper.js";
+import {
+  checkBoolean,
+  checkHyper,
+  checkInteger,
+  checkNumber,
+  checkOptions,
+  type Hyper,
+  ownerOption,
+  showValue,
+  valueAt,
+} from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
 import { lerp } from "./lerp.js";
@@ -44,7 +54,7 @@ function muonOptions(owner: string, o: ScaleByMuonOptions) {
   const coefficients = o.nsCoefficients ?? NS_COEFFICIENTS;
   if (!Array.isArray(coefficients) || coefficients.length !== 3) {
     throw new RangeError(
-      `${owner}: nsCoefficients must be three numbers [a, b, c], got ${String(coefficients)}`,
+      `${owner}: nsCoefficients must be three numbers [a, b, c], got ${showValue(coefficients)}`,
     );
   }
   coefficients.forEach((v, i) => {
@@ -55,7 +65,7 @@ function muonOptions(owner: string, o: ScaleByMuonOptions) {
   const adjustLrFn = o.adjustLrFn ?? null;
   if (adjustLrFn !== null && adjustLrFn !== "original" && adjustLrFn !== "match_rms_adamw") {
     throw new RangeError(
-      `${owner}: adjustLrFn must be "original", "match_rms_adamw" or null, got ${JSON.stringify(adjustLrFn)}`,
+      `${owner}: adjustLrFn must be "original", "match_rms_adamw" or null, got ${showValue(adjustLrFn)}`,
     );
   }
   return {
@@ -84,7 +94,13 @@ function muonLrRatio(adjustLrFn: MuonAdjustLr | null, shape: readonly number[]):
  * PyTorch, it refuses others (conv filters, vectors) at init; the `muon` alias routes them to AdamW.
  */
 export function scaleByMuon(options: ScaleByMuonOptions = {}): GradientTransformation<ScaleByMuonState> {
-  const owner = options.owner ?? "scaleByMuon";
+  const owner = ownerOption(options, "scaleByMuon");
+  checkOptions(
+    owner,
+    options,
+    ["momentum", "nesterov", "nsCoefficients", "eps", "nsSteps", "adjustLrFn", "owner"],
+    ["adjustLrFn"],
+  );
   const o = muonOptions(owner, options);
   const check = (params: Tree | undefined, count?: number) => {
     const { shapes, paths } = shapesOf(owner, params, count);

@@ -1,4 +1,4 @@
-import { checkNumber, type Hyper, hyperAt, valueAt } from "../hyper.js";
+import { checkNumber, checkOptions, type Hyper, hyperAt, ownerOption, valueAt } from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
 import { checkBetas } from "./scale-by-adam.js";
@@ -34,7 +34,8 @@ export interface ScaleByNadamState {
  * (PyTorch before 2.0 multiplied μ_t into the last product twice; this follows the fixed version.)
  */
 export function scaleByNadam(options: ScaleByNadamOptions = {}): GradientTransformation<ScaleByNadamState> {
-  const owner = options.owner ?? "scaleByNadam";
+  const owner = ownerOption(options, "scaleByNadam");
+  checkOptions(owner, options, ["betas", "eps", "momentumDecay", "owner"]);
   const [b1, b2] = checkBetas(owner, options.betas);
   const eps = checkNumber(owner, "eps", options.eps ?? 1e-8, "[0, inf)");
   const psi = checkNumber(owner, "momentumDecay", options.momentumDecay ?? 4e-3, "[0, inf)");

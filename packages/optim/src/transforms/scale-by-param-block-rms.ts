@@ -1,5 +1,5 @@
 import { pNorm } from "../clipping/norms.js";
-import { checkNumber } from "../hyper.js";
+import { checkNumber, checkOptions, ownerOption } from "../hyper.js";
 import { type GradientTransformation, paramLeaves } from "../transform.js";
 import { leavesOf, type Tree } from "../tree.js";
 
@@ -15,8 +15,10 @@ export function scaleByParamBlockRms(
     owner?: string;
   } = {},
 ): GradientTransformation<null> {
-  const owner = options.owner ?? "scaleByParamBlockRms";
-  const eps2 = checkNumber(owner, "eps[1]", minScale, "[0, inf)");
+  const owner = ownerOption(options, "scaleByParamBlockRms");
+  checkOptions(owner, options, ["owner"]);
+  // adafactor's eps[1], when adafactor (which passes its owner) built it
+  const eps2 = checkNumber(owner, options.owner === undefined ? "minScale" : "eps[1]", minScale, "[0, inf)");
   return {
     init: () => null,
     update(updates: Tree, _state, params) {

@@ -1,4 +1,4 @@
-import { checkBoolean, checkNumber } from "../hyper.js";
+import { checkBoolean, checkNumber, checkOptions, ownerOption } from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
 
@@ -28,7 +28,8 @@ export interface ScaleByRmsState {
  * it from Adam with β1 = 0 (whose update is `u / (√(s/(1−αᵗ)) + ε)`).
  */
 export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformation<ScaleByRmsState> {
-  const owner = options.owner ?? "scaleByRms";
+  const owner = ownerOption(options, "scaleByRms");
+  checkOptions(owner, options, ["alpha", "eps", "centered", "owner"]);
   const alpha = checkNumber(owner, "alpha", options.alpha ?? 0.99, "[0, 1]");
   const eps = checkNumber(owner, "eps", options.eps ?? 1e-8, "[0, inf)");
   const centered = checkBoolean(owner, "centered", options.centered ?? false);

@@ -1,4 +1,4 @@
-import { checkNumber } from "../hyper.js";
+import { checkNumber, checkOptions, ownerOption } from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
 
@@ -20,7 +20,8 @@ export interface ScaleByRssState {
 
 /** Adagrad's preconditioner: `s ← s + u²`, output `u / (√s + ε)` (root of the sum of squares). */
 export function scaleByRss(options: ScaleByRssOptions = {}): GradientTransformation<ScaleByRssState> {
-  const owner = options.owner ?? "scaleByRss";
+  const owner = ownerOption(options, "scaleByRss");
+  checkOptions(owner, options, ["initialAccumulatorValue", "eps", "owner"]);
   const init = checkNumber(
     owner,
     "initialAccumulatorValue",

@@ -1,4 +1,4 @@
-import { checkHyper, type Hyper, valueAt } from "../hyper.js";
+import { checkHyper, checkOptions, type Hyper, ownerOption, showValue, valueAt } from "../hyper.js";
 import type { GradientTransformation } from "../transform.js";
 import { leavesOf, type Tree } from "../tree.js";
 import type { CountState } from "./scale-by-learning-rate.js";
@@ -17,8 +17,11 @@ export function scaleBySchedule(
     name?: string;
   } = {},
 ): GradientTransformation<CountState | null> {
-  const owner = options.owner ?? "scaleBySchedule";
+  const owner = ownerOption(options, "scaleBySchedule");
+  checkOptions(owner, options, ["owner", "name"]);
   const name = options.name ?? "stepSize";
+  if (typeof name !== "string")
+    throw new TypeError(`${owner}: name must be a string, got ${showValue(name)}`);
   checkHyper(owner, name, stepSize, "(-inf, inf)");
   return {
     init: () => (typeof stepSize === "number" ? null : { count: 0 }),

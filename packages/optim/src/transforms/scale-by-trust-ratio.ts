@@ -1,4 +1,5 @@
 import { pNorm } from "../clipping/norms.js";
+import { checkOptions, ownerOption } from "../hyper.js";
 import { type GradientTransformation, paramLeaves } from "../transform.js";
 import { leavesOf, type Tree } from "../tree.js";
 
@@ -14,7 +15,8 @@ export function scaleByTrustRatio(
     owner?: string;
   } = {},
 ): GradientTransformation<null> {
-  const owner = options.owner ?? "scaleByTrustRatio";
+  const owner = ownerOption(options, "scaleByTrustRatio");
+  checkOptions(owner, options, ["owner"]);
   return {
     init: () => null,
     update(updates: Tree, _state, params) {

@@ -1,4 +1,13 @@
-import { checkHyper, checkNumber, type Hyper, hyperAt, valueAt } from "../hyper.js";
+import {
+  checkBoolean,
+  checkHyper,
+  checkNumber,
+  checkOptions,
+  type Hyper,
+  hyperAt,
+  ownerOption,
+  valueAt,
+} from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
 
@@ -29,10 +38,13 @@ export interface TraceState {
  * (Starting from `b = u` rather than zero is why PyTorch's first step ignores dampening.)
  */
 export function trace(options: TraceOptions): GradientTransformation<TraceState> {
-  const owner = options.owner ?? "trace";
+  const owner = ownerOption(options, "trace");
+  if (options === undefined) throw new TypeError(`${owner}: an options object with momentum is required`);
+  checkOptions(owner, options, ["momentum", "dampening", "nesterov", "owner"]);
+  if (options.momentum === undefined) throw new TypeError(`${owner}: option 'momentum' is required`);
   const momentum = checkHyper(owner, "momentum", options.momentum, "[0, 1]");
   const dampening = checkNumber(owner, "dampening", options.dampening ?? 0, "[0, 1]");
-  const nesterov = options.nesterov ?? false;
+  const nesterov = checkBoolean(owner, "nesterov", options.nesterov ?? false);
   return {
     config: (state) => ({ momentum: hyperAt(momentum, state.count), dampening, nesterov }),
     init: (params) => ({ count: 0, momentumBuffer: buffersLike(params) }),

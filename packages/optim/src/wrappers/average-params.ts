@@ -1,4 +1,4 @@
-import { checkNumber } from "../hyper.js";
+import { checkBoolean, checkNumber, checkOptions } from "../hyper.js";
 import {
   type AnyTransformation,
   buffersLike,
@@ -30,8 +30,11 @@ export function ema<S>(
     debias?: boolean;
   } = {},
 ): Averaging<S> {
-  const decay = checkNumber("ema", "decay", options.decay ?? 0.999, "[0, 1)");
-  return averaging("ema", tx, decay, options.debias ?? true);
+  const owner = "ema";
+  checkInner(owner, tx);
+  checkOptions(owner, options, ["decay", "debias"]);
+  const decay = checkNumber(owner, "decay", options.decay ?? 0.999, "[0, 1)");
+  return averaging(owner, tx, decay, checkBoolean(owner, "debias", options.debias ?? true));
 }
 
 /** Polyak–Ruppert (SWA) averaging: the plain mean of the params after every update so far. */

@@ -1,5 +1,7 @@
+import { checkMask } from "../hyper.js";
 import type { GradientTransformation } from "../transform.js";
-import { leavesOf, type Mask, resolveMask, type Tree } from "../tree.js";
+import { maskFor } from "../transforms/add-decayed-weights.js";
+import { leavesOf, type Mask, type Tree } from "../tree.js";
 
 /**
  * Zeroes the updates of the masked leaves, so they never move. Put it last in a chain: earlier, a
@@ -7,10 +9,11 @@ import { leavesOf, type Mask, resolveMask, type Tree } from "../tree.js";
  */
 export function freeze(mask: Mask): GradientTransformation<null> {
   if (mask === undefined || mask === null) throw new TypeError("freeze: a mask is required");
+  checkMask("freeze", "mask", mask);
   return {
     init: () => null,
     update(updates: Tree, _state, params) {
-      const on = resolveMask(mask, params ?? updates);
+      const on = maskFor("freeze", mask, params ?? updates);
       leavesOf(updates).forEach((u, i) => {
         if (on[i]) u.fill(0);
       });

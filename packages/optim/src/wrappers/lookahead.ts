@@ -1,4 +1,4 @@
-import { checkInteger, checkNumber } from "../hyper.js";
+import { checkInteger, checkNumber, checkOptions } from "../hyper.js";
 import { type AnyTransformation, type GradientTransformation, paramLeaves } from "../transform.js";
 import { type FloatArray, leavesOf, type Tree } from "../tree.js";
 import { checkInner, innerHyperparams, type Wrapped } from "./inner.js";
@@ -27,6 +27,7 @@ export function lookahead<S>(
 ): GradientTransformation<LookaheadState<S>> {
   const owner = "lookahead";
   const inner = checkInner(owner, tx) as GradientTransformation<S>;
+  checkOptions(owner, options, ["k", "alpha"]);
   const k = checkInteger(owner, "k", options.k ?? 5, "[1, inf)");
   const alpha = checkNumber(owner, "alpha", options.alpha ?? 0.5, "[0, 1]");
   return {

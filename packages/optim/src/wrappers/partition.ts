@@ -1,3 +1,4 @@
+import { showValue } from "../hyper.js";
 import type { AnyTransformation, Config, GradientTransformation, Hyperparams } from "../transform.js";
 import { flatten, isLeaf, type Leaf, leafData, leavesOf, showPath, type Tree } from "../tree.js";
 
@@ -11,7 +12,16 @@ export type PartitionState = Record<string, unknown>;
 
 function labelsFor(owner: string, labels: Labels, params: Tree): string[] {
   const { paths, leaves } = flatten(params);
-  if (typeof labels === "function") return paths.map((p, i) => labels(p, leaves[i]!));
+  if (typeof labels === "function") {
+    return paths.map((p, i) => {
+      const l = labels(p, leaves[i]!);
+      if (typeof l !== "string")
+        throw new TypeError(
+          `${owner}: the labels function gave ${showValue(l)} for ${showPath(p)}, not a label`,
+        );
+      return l;
+    });
+  }
   return paths.map((p) => {
     let node: unknown = labels;
     for (const key of p === "" ? [] : p.split(".")) {
@@ -34,8 +44,26 @@ export function partition(
   labels: Labels,
 ): GradientTransformation<PartitionState> {
   const owner = "partition";
-  const names = Object.keys(transforms ?? {}).sort();
+  if (transforms === null || typeof transforms !== "object" || Array.isArray(transforms)) {
+    throw new TypeError(
+      `${owner}: transforms must be an object of labelled transforms, got ${showValue(transforms)}`,
+    );
+  }
+  if (
+    typeof labels !== "function" &&
+    typeof labels !== "string" &&
+    (labels === null || typeof labels !== "object")
+  ) {
+    throw new TypeError(
+      `${owner}: labels must be a function (path, leaf) => label or a tree of labels, got ${showValue(labels)}`,
+    );
+  }
+  const names = Object.keys(transforms).sort();
   if (names.length === 0) throw new TypeError(`${owner}: give at least one labelled transform`);
+  for (const n of names) {
+    // the labels are the state's keys: a state dict could not hold these
+    if (n === "__proto__" || n.startsWith("$")) throw new RangeError(`${owner}: '${n}' cannot be a label`);
+  }
   for (const n of names) {
     const t = transforms[n];
     if (!t || typeof t.init !== "function" || typeof t.update !== "function") {
@@ -47,7 +75,7 @@ export function partition(
     const { paths, leaves } = flatten(tree);
     const out: Record<string, Record<string, Leaf>> = Object.fromEntries(names.map((n) => [n, {}]));
     ls.forEach((l, i) => {
-      const g = out[l];
+      const g = Object.hasOwn(out, l) ? out[l] : undefined;
       if (!g)
         throw new TypeError(
           `${owner}: ${showPath(paths[i]!)} is labelled '${l}', which has no transform (have: ${names.join(", ")})`,

@@ -1,4 +1,12 @@
-import { checkHyper, checkNumber, type Hyper, valueAt } from "../hyper.js";
+import {
+  checkHyper,
+  checkNumber,
+  checkOptions,
+  type Hyper,
+  ownerOption,
+  showValue,
+  valueAt,
+} from "../hyper.js";
 import {
   type AnyTransformation,
   buffersLike,
@@ -60,15 +68,18 @@ export function scheduleFree<S>(
   inner: GradientTransformation<S>,
   options: ScheduleFreeOptions,
 ): GradientTransformation<ScheduleFreeState<S>> {
-  const owner = options?.owner ?? "scheduleFree";
+  const owner = ownerOption(options, "scheduleFree");
   const tx = checkInner(owner, inner) as GradientTransformation<S>;
+  if (options === undefined) throw new TypeError(`${owner}: an options object with lr is required`);
+  checkOptions(owner, options, ["lr", "beta1", "weightLrPower", "r", "innerParams", "owner"]);
+  if (options.lr === undefined) throw new TypeError(`${owner}: option 'lr' is required`);
   const lr = checkHyper(owner, "lr", options.lr, "[0, inf)");
   const beta1 = checkHyper(owner, "betas[0]", options.beta1 ?? 0.9, "[0, 1)");
   const power = checkNumber(owner, "weightLrPower", options.weightLrPower ?? 2, "[0, inf)");
   const r = checkNumber(owner, "r", options.r ?? 0, "[0, inf)");
   const at = options.innerParams ?? "y";
   if (at !== "y" && at !== "z") {
-    throw new RangeError(`${owner}: innerParams must be "y" or "z", got ${JSON.stringify(at)}`);
+    throw new RangeError(`${owner}: innerParams must be "y" or "z", got ${showValue(at)}`);
   }
   return {
     ...innerHyperparams(tx as AnyTransformation),

@@ -1,4 +1,4 @@
-import { checkNumber } from "../hyper.js";
+import { checkNumber, checkOptions } from "../hyper.js";
 import type { AnyTransformation, GradientTransformation } from "../transform.js";
 import { flatten, leafData, showPath, type Tree } from "../tree.js";
 import { checkInner, innerHyperparams, type Wrapped } from "./inner.js";
@@ -26,6 +26,7 @@ export function skipNonFinite<S>(
 ): GradientTransformation<SkipState<S>> {
   const owner = "skipNonFinite";
   const inner = checkInner(owner, tx) as GradientTransformation<S>;
+  checkOptions(owner, options, ["maxConsecutive"]);
   const max = checkNumber(owner, "maxConsecutive", options.maxConsecutive ?? 10, "[0, inf]");
   return {
     ...innerHyperparams(inner as AnyTransformation),

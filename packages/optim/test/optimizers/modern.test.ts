@@ -166,7 +166,7 @@ describe("invalid options throw at construction, naming option, value and range"
   }
   it("unknown options are refused, PyTorch spellings and PyTorch-only flags included", () => {
     expect(() => lion({ weight_decay: 0.1 } as never)).toThrow(
-      /lion: unknown option 'weight_decay' \(allowed: lr, /,
+      /lion: unknown option 'weight_decay' \(did you mean 'weightDecay'\?\) \(allowed: lr, /,
     );
     expect(() => adafactor({ foreach: true } as never)).toThrow(/adafactor: unknown option 'foreach'/);
     expect(() => muon({ use_addmm: true } as never)).toThrow(/muon: unknown option 'use_addmm'/);

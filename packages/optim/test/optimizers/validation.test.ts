@@ -57,9 +57,26 @@ describe("invalid hyperparameters throw at construction, naming argument, value 
   }
   it("unknown options are refused (a PyTorch spelling does not pass silently)", () => {
     expect(() => m.adamw({ weight_decay: 0.1 } as never)).toThrow(
-      /adamw: unknown option 'weight_decay' \(allowed: lr, weightDecay/,
+      /adamw: unknown option 'weight_decay' \(did you mean 'weightDecay'\?\) \(allowed: lr, weightDecay/,
     );
-    expect(() => m.sgd(5 as never)).toThrow(/sgd: options must be an object/);
+    expect(() => m.adamw({ weigth_decay: 0.1 } as never)).toThrow(/did you mean 'weightDecay'\?/);
+    expect(() => m.adam({ amsGrad: true } as never)).toThrow(/did you mean 'amsgrad'\?/);
+    expect(() => m.sgd(5 as never)).toThrow(/sgd: options must be an object, got 5/);
+    expect(() => m.sgd([] as never)).toThrow(/sgd: options must be an object, got \[\]/);
+    expect(() => m.sgd(null as never)).toThrow(/sgd: options must be an object, got null/);
+  });
+  it("null is not the default: it is refused, naming the option", () => {
+    expect(() => m.adamw({ lr: null } as never)).toThrow(/adamw: lr must not be null/);
+    expect(() => m.clipByGlobalNorm(1, { normType: null } as never)).toThrow(
+      /clipByGlobalNorm: normType must not be null/,
+    );
+    expect(() => m.clipByGlobalNorm(1, { error_if_nonfinite: true } as never)).toThrow(
+      /clipByGlobalNorm: unknown option 'error_if_nonfinite' \(did you mean 'errorIfNonfinite'\?\)/,
+    );
+    // where the doc gives null a meaning, it keeps it
+    expect(() => m.muon({ adjustLrFn: null })).not.toThrow();
+    expect(() => m.adafactor({ eps: [null, 1e-3] })).not.toThrow();
+    expect(() => m.scaleByFactoredRms({ eps: null })).not.toThrow();
   });
   it("defaults are PyTorch's", () => {
     expect(() => m.adamw()).not.toThrow();
