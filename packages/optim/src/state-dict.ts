@@ -30,6 +30,7 @@
  *   is asynchronous — and encodes to the same tags, so a checkpoint moves between backends.
  */
 import { base64ToFloats, floatsToBase64 } from "./base64.js";
+import { showValue } from "./hyper.js";
 import { isFloatArray } from "./tree.js";
 
 /**
@@ -74,10 +75,7 @@ export function decodeConfig(enc: unknown): Record<string, number | boolean | st
   const out: Record<string, number | boolean | string> = {};
   for (const [k, v] of Object.entries(enc)) {
     let x: unknown = v;
-    if (isTag(v, "$num")) {
-      x = Number(v.$num);
-      if (Number.isFinite(x) || !["NaN", "Infinity", "-Infinity"].includes(v.$num!)) x = undefined;
-    }
+    if (isTag(v, "$num")) x = NON_FINITE.get(v.$num);
     if (typeof x !== "number" && typeof x !== "boolean" && typeof x !== "string") {
       throw new TypeError(`hyperparams.${k}: expected a number, boolean or string, got ${describe(v)}`);
     }
@@ -178,9 +176,9 @@ export function decodeStateLike(template: unknown, enc: unknown, path = "state")
   }
   if (typeof template === "number") {
     let v: unknown = enc;
-    if (isTag(enc, "$num")) v = Number(enc.$num);
-    if (typeof v !== "number" || (isTag(enc, "$num") && Number.isFinite(v)))
-      fail(`expected a number, got ${describe(enc)}`);
+    // only the three tags encodeState writes (as decodeConfig reads them): `{ $num: "foo" }` is not NaN
+    if (isTag(enc, "$num")) v = NON_FINITE.get(enc.$num as string);
+    if (typeof v !== "number") fail(`expected a number, got ${describe(enc)}`);
     const key = keyOf(path);
     if (COUNT_KEYS.has(key) && !(Number.isSafeInteger(v) && (v as number) >= 0)) {
       fail(`a count must be a whole number from 0 to 2^53 − 1, got ${String(v)}`);
@@ -237,12 +235,20 @@ export function copyStateInto(target: unknown, source: unknown): void {
   }
 }
 
+const NON_FINITE = new Map<unknown, number>([
+  ["NaN", Number.NaN],
+  ["Infinity", Number.POSITIVE_INFINITY],
+  ["-Infinity", Number.NEGATIVE_INFINITY],
+]);
+
 function describe(x: unknown): string {
   if (x === null) return "null";
   if (x === undefined) return "nothing";
   if (Array.isArray(x)) return "an array";
   if (isTag(x, "$f32")) return "a float32 array";
   if (isTag(x, "$f64")) return "a float64 array";
+  if (isTag(x, "$num")) return `{ $num: ${showValue(x.$num)} }`;
   if (typeof x === "object") return "an object";
-  return `${typeof x} ${JSON.stringify(x)}`;
+  if (typeof x === "function") return "a function";
+  return `${typeof x} ${showValue(x)}`;
 }
