@@ -47,6 +47,10 @@ export const SCHEDULES = [
 ] as const;
 export type ScheduleName = (typeof SCHEDULES)[number];
 
+/** The optimizer and the schedule a section without `name` stands for. */
+export const DEFAULT_OPTIMIZER: OptimizerName = "adamw";
+export const DEFAULT_SCHEDULE: ScheduleName = "none";
+
 /** Which leaves weight decay applies to: every one (PyTorch's default), or not biases, norms and other 1-D leaves. */
 export const DECAY_MASKS = ["all", "excludeBiasAndNorm"] as const;
 export const MODELS = ["mlp", "cnn"] as const;
@@ -260,8 +264,10 @@ export const ConfigSchema = z
           .default([8, 16]),
       })
       .prefault({}),
-    optimizer: z.preprocess(withName("adamw"), optimizerSchema).prefault({ name: "adamw" }),
-    schedule: z.preprocess(withName("none"), scheduleSchema).prefault({ name: "none" }),
+    optimizer: z
+      .preprocess(withName(DEFAULT_OPTIMIZER), optimizerSchema)
+      .prefault({ name: DEFAULT_OPTIMIZER }),
+    schedule: z.preprocess(withName(DEFAULT_SCHEDULE), scheduleSchema).prefault({ name: DEFAULT_SCHEDULE }),
     /** Max global gradient norm (clipByGlobalNorm before the optimizer); null: no clipping. */
     clip: num("(0, inf)").nullable().default(null),
     epochs: int("[1, inf)").default(3),
@@ -372,10 +378,32 @@ export function resolveSchedule(
 
 const BASE_NAMES = new Set(["lr", "peak", "maxLr"]);
 
+/**
+ * For an unknown option: which optimizers (schedules) have it, and — when the section names none, so
+ * that it is the default's — that this is why, and how to name one.
+ */
+function ownersHint(
+  key: string,
+  named: boolean,
+  owners: readonly string[],
+  kind: "optimizer" | "schedule",
+): string | undefined {
+  const flag = kind === "optimizer" ? "--optimizer" : "--schedule";
+  const whose = owners.length ? `${key} is an option of ${owners.join(", ")}` : "";
+  if (named) return whose ? `; ${whose}` : undefined;
+  const why =
+    kind === "optimizer"
+      ? `no optimizer was named, so it is ${DEFAULT_OPTIMIZER} (the default)`
+      : "no schedule was named, so there is none";
+  return `; ${why}${whose ? `: ${whose}` : ""} (name one with ${flag}, or "name" in the config's ${kind} section)`;
+}
+
 /** Which keys each section allows, for "unknown key" messages. */
 const keysAt: KeysAt = (path, input) => {
   const at = path.map(String).join(".");
-  const name = (section: string) => String(valueAt(input, [section, "name"]));
+  const given = (section: string) => valueAt(input, [section, "name"]) !== undefined;
+  const optimizer = given("optimizer") ? String(valueAt(input, ["optimizer", "name"])) : DEFAULT_OPTIMIZER;
+  const schedule = given("schedule") ? String(valueAt(input, ["schedule", "name"])) : DEFAULT_SCHEDULE;
   switch (at) {
     case "":
       return { what: "the config", keys: TOP_KEYS };
@@ -384,15 +412,32 @@ const keysAt: KeysAt = (path, input) => {
     case "data":
       return { what: "data", keys: ["train", "test"] };
     case "optimizer":
-      return { what: name("optimizer"), keys: optimizerKeys(name("optimizer") as OptimizerName) };
+      return {
+        what: optimizer,
+        keys: Object.hasOwn(OPTIMIZER_OPTIONS, optimizer) ? optimizerKeys(optimizer as OptimizerName) : [],
+        hint: (key) =>
+          ownersHint(
+            key,
+            given("optimizer"),
+            OPTIMIZERS.filter((n) => n !== optimizer && Object.hasOwn(OPTIMIZER_OPTIONS[n], key)),
+            "optimizer",
+          ),
+      };
     case "optimizer.adamw":
       return { what: "muon's adamw", keys: MUON_ADAMW_KEYS };
     case "schedule":
       return {
-        what: `schedule ${name("schedule")}`,
-        keys: scheduleKeys(name("schedule") as ScheduleName),
+        what: `schedule ${schedule}`,
+        keys: Object.hasOwn(SCHEDULE_OPTIONS, schedule) ? scheduleKeys(schedule as ScheduleName) : [],
         hint: (key) =>
-          BASE_NAMES.has(key) ? "; the schedule's base value is the optimizer's lr (--lr)" : undefined,
+          BASE_NAMES.has(key)
+            ? "; the schedule's base value is the optimizer's lr (--lr)"
+            : ownersHint(
+                key,
+                given("schedule"),
+                SCHEDULES.filter((n) => n !== schedule && Object.hasOwn(SCHEDULE_OPTIONS[n], key)),
+                "schedule",
+              ),
       };
     default:
       return { what: at, keys: [] };

@@ -81,6 +81,8 @@ export function createProgram(io: Io, actions: Actions): Command {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // One line per error: commander puts its "(Did you mean …?)" on a line of its own.
+      outputError: (s, write) => write(s.replace(/\n(?=.)/g, " ")),
     })
     .showSuggestionAfterError(true);
   program
@@ -209,12 +211,13 @@ async function runTrain(opts: Options, io: Io): Promise<number> {
     if (saved.diagnostics) json.diagnostics = { ...saved.diagnostics, jsonl: null };
     const { input, sources } = configInput(opts, { name: configOrigin(checkpoint), json });
     const config = parseConfig(input, sources, (c) => checkTransform(c, sources));
-    for (const note of resumeNotes(saved, config, checkpoint.state.epoch)) io.stderr.write(`note: ${note}\n`);
+    const notes = resumeNotes(saved, config, checkpoint.state.epoch).map((n) => `note: ${n}\n`);
     const done = config.epochs <= checkpoint.state.epoch;
     if (opts.printConfig || done) {
       // Checked all the same: a broken checkpoint is refused, whatever is asked of it.
       const { checkResume } = await import("./train.ts");
       await checkResume(config, checkpoint);
+      for (const note of notes) io.stderr.write(note);
       if (opts.printConfig) {
         io.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
         return 0;
@@ -232,7 +235,7 @@ async function runTrain(opts: Options, io: Io): Promise<number> {
       );
       return 0;
     }
-    return trainAndReport(config, io, progress, stopAfter, checkpoint);
+    return trainAndReport(config, io, progress, stopAfter, { checkpoint, notes });
   }
 
   if (typeof opts.compare === "string") {
@@ -308,18 +311,22 @@ async function trainAndReport(
   io: Io,
   progress: boolean,
   stopAfter: number | undefined,
-  resume?: Checkpoint,
+  resume?: { checkpoint: Checkpoint; notes: string[] },
 ): Promise<number> {
   const { train } = await import("./train.ts");
   const schedule =
     config.schedule.name === "none" ? "" : `, schedule ${describeOptimizer(resolveSchedule(config))}`;
-  io.stderr.write(
-    `${describeOptimizer(config.optimizer)}${schedule}${config.clip === null ? "" : `, clip ${config.clip}`}\n`,
-  );
   const result = await train(config, {
     stderr: io.stderr,
     progress,
-    ...(resume ? { resume } : {}),
+    // said once the checkpoint has passed every check (a refusal is its one line)
+    onReady: () => {
+      for (const note of resume?.notes ?? []) io.stderr.write(note);
+      io.stderr.write(
+        `${describeOptimizer(config.optimizer)}${schedule}${config.clip === null ? "" : `, clip ${config.clip}`}\n`,
+      );
+    },
+    ...(resume ? { resume: resume.checkpoint } : {}),
     ...(stopAfter ? { stopAfter } : {}),
   });
   const last = result.metrics[result.metrics.length - 1]!;
@@ -390,6 +397,13 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
+  // A reader that goes away (`momenta train --help | head`) is not an error: what is left to print is
+  // dropped, and the command finishes what it was doing (a training run is not cut short).
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE" && e.code !== "ERR_STREAM_DESTROYED") throw e;
+    });
+  }
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

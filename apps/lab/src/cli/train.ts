@@ -47,6 +47,11 @@ export interface TrainOptions {
    * what the command line may change (epochs, out, backend, the diagnostics log).
    */
   resume?: Checkpoint;
+  /**
+   * Called once the run is set up and the checkpoint it resumes (if any) has passed every check —
+   * before anything is written (what the CLI says about the run goes here, not before a refusal).
+   */
+  onReady?: () => void;
   /** Called after each epoch's checkpoint is written. */
   onEpoch?: (row: EpochMetrics) => void;
   /** Put before each progress line (e.g. the recipe's name in a comparison). */
@@ -139,6 +144,7 @@ export async function train(config: Config, options: TrainOptions): Promise<Trai
   try {
     // Everything is checked before anything is written.
     if (resume) await restoreCheckpoint(resume, config, model, optimizer, tx);
+    options.onReady?.();
     const digits = splitDigits(loadDigits(), config.data.train, config.data.test);
     sets = [tensors(digits.train), tensors(digits.test)];
     const [trainSet, testSet] = sets as [

@@ -3,7 +3,7 @@
  * comes from its CommonJS builds and the gradients through momenta's resolve hook, the progress goes
  * to stderr as one line per epoch (not a terminal), and the exit codes are real.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -66,5 +66,24 @@ describe("momenta (a real process)", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("Optimizers: sgd, sgdw, adam, adamw");
     expect(help.stdout).toContain("--compare <recipes>");
+  });
+
+  it("a reader that goes away (momenta train --help | head) is no error: no EPIPE stack trace, exit 0", async () => {
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ["--conditions=momenta-source", "--import", "tsx", "src/cli/main.ts", "train", "--help"],
+        { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      child.stdout.destroy(); // the reader is gone before the help is written
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString();
+      });
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stderr }));
+    });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
   });
 });

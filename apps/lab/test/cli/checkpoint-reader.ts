@@ -1,5 +1,6 @@
 /** Reads a `momenta train` checkpoint back: model weights, the optimizer's momenta state dict, state.json. */
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { stateFromWords } from "momenta-optim/tfjs";
@@ -52,6 +53,32 @@ export function fingerprint(out: string, folder = join(out, "checkpoint")) {
       metrics: withoutTime(state.metrics),
     }),
   };
+}
+
+const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
+
+/**
+ * Edits a checkpoint's state.json and seals it again as the CLI does (the sizes and hashes of
+ * model.json and weights.bin as they are now, a fresh checksum): for tests that get past the
+ * integrity checks to the ones behind them, as a deliberate forger would.
+ */
+export function reseal(folder: string, edit: (state: Record<string, unknown>) => void = () => {}) {
+  const { checksum: _, ...state } = JSON.parse(readFileSync(join(folder, "state.json"), "utf8")) as Record<
+    string,
+    unknown
+  >;
+  const files: Record<string, { bytes: number; sha256: string }> = {};
+  for (const name of ["model.json", "weights.bin"]) {
+    const bytes = readFileSync(join(folder, name));
+    files[name] = { bytes: bytes.length, sha256: sha256(bytes) };
+  }
+  state.files = files;
+  edit(state);
+  const body = JSON.stringify(state, null, 2);
+  writeFileSync(
+    join(folder, "state.json"),
+    `${JSON.stringify({ ...state, checksum: `sha256:${sha256(body)}` }, null, 2)}\n`,
+  );
 }
 
 /** Metrics without the wall-clock seconds, which no two runs share. */

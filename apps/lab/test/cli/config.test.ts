@@ -211,4 +211,60 @@ describe("momenta train: flags and config validation", () => {
       expect(buildTransform(config).lrAt(0), name).toBeGreaterThan(name === "warmupCosineDecay" ? -1 : 0);
     }
   });
+
+  describe("issue #14: options for the default optimizer or schedule, and commander's errors, get one line", () => {
+    // Each of these crashed with "Cannot convert undefined or null to object" (exit 1).
+    const ADAMW_KEYS = "(allowed: name, lr, weightDecay, mask, betas, eps, amsgrad, decayWith)";
+    const NO_OPTIMIZER = `no optimizer was named, so it is adamw (the default)`;
+    const HOW = (kind: string) => `(name one with --${kind}, or "name" in the config's ${kind} section)`;
+
+    it("--opt k=v without --optimizer", async () => {
+      const r = await run("--opt", "momentum=0.9");
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        `error: --opt momentum: unknown option 'momentum' for adamw ${ADAMW_KEYS}; ${NO_OPTIMIZER}: momentum is an option of sgd, sgdw, rmsprop, muon ${HOW("optimizer")}\n`,
+      );
+      expect((await run("--opt", "foo=1")).stderr).toBe(
+        `error: --opt foo: unknown option 'foo' for adamw ${ADAMW_KEYS}; ${NO_OPTIMIZER} ${HOW("optimizer")}\n`,
+      );
+    });
+
+    it("--momentum 0.9 with the default optimizer", async () => {
+      const r = await run("--momentum", "0.9");
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        `error: --momentum: unknown option 'momentum' for adamw ${ADAMW_KEYS}; ${NO_OPTIMIZER}: momentum is an option of sgd, sgdw, rmsprop, muon ${HOW("optimizer")}\n`,
+      );
+      // with an optimizer named, the hint only says who has the option
+      expect((await run("--optimizer", "adam", "--momentum", "0.9")).stderr).toBe(
+        "error: --momentum: unknown option 'momentum' for adam (allowed: name, lr, weightDecay, mask, betas, eps, amsgrad); momentum is an option of sgd, sgdw, rmsprop, muon\n",
+      );
+    });
+
+    it("--schedule-opt without --schedule", async () => {
+      const r = await run("--schedule-opt", "warmupSteps=3");
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        `error: --schedule-opt warmupSteps: unknown option 'warmupSteps' for schedule none (allowed: name); no schedule was named, so there is none: warmupSteps is an option of warmupCosineDecay, warmupStableDecay ${HOW("schedule")}\n`,
+      );
+    });
+
+    it("a config whose optimizer (or schedule) section has no name", async () => {
+      const file = join(tempDir("noname"), "train.json");
+      writeFileSync(file, JSON.stringify({ optimizer: { lr: 0.1, momentum: 0.9 } }));
+      const r = await run("--config", file);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        `error: ${file}: optimizer: unknown key 'momentum' for adamw ${ADAMW_KEYS}; ${NO_OPTIMIZER}: momentum is an option of sgd, sgdw, rmsprop, muon ${HOW("optimizer")}\n`,
+      );
+      writeFileSync(file, JSON.stringify({ schedule: { gamma: 0.1 } }));
+      expect((await run("--config", file)).stderr).toBe(
+        `error: ${file}: schedule: unknown key 'gamma' for schedule none (allowed: name); no schedule was named, so there is none: gamma is an option of stepLr, multiStepLr, exponentialLr ${HOW("schedule")}\n`,
+      );
+    });
+
+    it("commander's errors are one line too (its suggestion used to take a second one)", async () => {
+      expect((await run("--lrr", "1")).stderr).toBe("error: unknown option '--lrr' (Did you mean --lr?)\n");
+    });
+  });
 });
