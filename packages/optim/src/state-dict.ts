@@ -137,6 +137,7 @@ export function encodeState(state: unknown, path = "state"): Encoded {
     const out: Record<string, Encoded> = {};
     for (const [k, v] of Object.entries(state)) {
       if (k.startsWith("$")) throw new TypeError(`${path}.${k}: state keys may not start with '$'`);
+      if (k === "__proto__") throw new TypeError(`${path}: a state key may not be '__proto__'`);
       if (v !== undefined) out[k] = encodeState(v, `${path}.${k}`);
     }
     return out;
@@ -207,7 +208,7 @@ export function decodeStateLike(template: unknown, enc: unknown, path = "state")
     for (const k of Object.keys(e)) if (!keys.includes(k)) fail(`unexpected key '${k}'`);
     const out: Record<string, unknown> = {};
     for (const k of keys) {
-      if (!(k in e)) fail(`missing key '${k}'`);
+      if (!Object.hasOwn(e, k)) fail(`missing key '${k}'`);
       out[k] = decodeStateLike(t[k], e[k], `${path}.${k}`);
     }
     return out;
