@@ -221,17 +221,22 @@ const integer = (min: number, max: number, what: string) => {
   return z.int({ error }).min(min, { error }).max(max, { error });
 };
 /** JSON has no NaN or ±Infinity: a diverged run's loss is saved as null. */
-const measured = z.number({ error: "expected a number or null" }).nullable();
+const measured = (min: number, max: number, what: string) => {
+  const error = `expected ${what} or null`;
+  return z.number({ error }).min(min, { error }).max(max, { error }).nullable();
+};
+const loss = measured(0, Number.MAX_VALUE, "a number >= 0");
+const accuracy = measured(0, 1, "a number in [0, 1]");
 
 const MetricsRow = z.strictObject(
   {
     epoch: integer(1, Number.MAX_SAFE_INTEGER, "an integer >= 1"),
     step: integer(0, Number.MAX_SAFE_INTEGER, "an integer >= 0"),
-    lr: measured,
-    trainLoss: measured,
-    trainAccuracy: measured,
-    testLoss: measured,
-    testAccuracy: measured,
+    lr: loss,
+    trainLoss: loss,
+    trainAccuracy: accuracy,
+    testLoss: loss,
+    testAccuracy: accuracy,
     seconds: z.number({ error: "expected a number >= 0" }).min(0, { error: "expected a number >= 0" }),
   },
   { error: "expected an epoch's metrics ({ epoch, step, lr, trainLoss, … })" },

@@ -246,12 +246,12 @@ async function runTrain(opts: Options, io: Io): Promise<number> {
     }
     const names = parseRecipes(opts.compare);
     const { input, sources } = configInput(opts, file);
+    const runs = recipeConfigs(names, input, sources);
     if (file && (file.json as Options).optimizer !== undefined) {
       io.stderr.write(
         `note: with --compare the recipes choose the optimizer; ${file.name}'s optimizer section is not used\n`,
       );
     }
-    const runs = recipeConfigs(names, input, sources);
     if (opts.printConfig) {
       io.stdout.write(
         `${JSON.stringify(Object.fromEntries(runs.map((r) => [r.name, r.config])), null, 2)}\n`,
@@ -354,6 +354,20 @@ async function runLab(opts: Options, io: Io): Promise<number> {
   return runLabCommand(options, io);
 }
 
+/**
+ * A message as one line: control characters it quotes (a value typed with a newline, a snippet of a
+ * damaged file in a JSON parser's message) are shown escaped.
+ */
+function printable(line: string): string {
+  let out = "";
+  for (const c of line) {
+    const code = c.charCodeAt(0);
+    if (code === 9 || (code >= 32 && code !== 127)) out += c;
+    else out += c === "\n" ? "\\n" : c === "\r" ? "\\r" : `\\x${code.toString(16).padStart(2, "0")}`;
+  }
+  return out;
+}
+
 /** Runs the CLI on `argv` (without "node main.js"); returns the exit code. */
 export async function main(
   argv: readonly string[],
@@ -378,10 +392,10 @@ export async function main(
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof ConfigError) {
-      io.stderr.write(`${e.lines.map((l) => `error: ${l}`).join("\n")}\n`);
+      io.stderr.write(`${e.lines.map((l) => `error: ${printable(l)}`).join("\n")}\n`);
       return 2;
     }
-    io.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.stderr.write(`error: ${printable(e instanceof Error ? e.message : String(e))}\n`);
     return 1;
   }
 }

@@ -246,6 +246,13 @@ describe("--resume: model.json and weights.bin are checked against the run's con
     const json = copy(base, "json");
     writeFileSync(join(json, "checkpoint", "state.json"), "{ not json");
     await refused(json, "state.json", /not valid JSON/);
+    // a parser's message quoting a line break of the file stays one line (found by the fuzz test)
+    writeFileSync(join(json, "checkpoint", "state.json"), 'z\n  "format"');
+    await refused(
+      json,
+      "state.json",
+      /not valid JSON \(Unexpected token 'z', "z\\n {2}"format"" is not valid JSON\)/,
+    );
     const missing = copy(base, "missing");
     rmSync(join(missing, "checkpoint", "model.json"));
     await refused(missing, "model.json", /model.json is missing/);

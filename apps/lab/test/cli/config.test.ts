@@ -263,6 +263,15 @@ describe("momenta train: flags and config validation", () => {
       );
     });
 
+    it("found by the fuzz test: control characters are shown escaped; --compare's note waits for a valid config", async () => {
+      expect((await run("--lr", "a\nb")).stderr).toBe("error: --lr: expected a number > 0, got 'a\\nb'\n");
+      const file = join(tempDir("compare-note"), "train.json");
+      writeFileSync(file, JSON.stringify({ optimizer: { name: "sgd" } }));
+      expect((await run("--compare", "adam", "--model", "", "--config", file)).stderr).toBe(
+        "error: --model: expected one of mlp, cnn, got ''\n",
+      );
+    });
+
     it("commander's errors are one line too (its suggestion used to take a second one)", async () => {
       expect((await run("--lrr", "1")).stderr).toBe("error: unknown option '--lrr' (Did you mean --lr?)\n");
     });
