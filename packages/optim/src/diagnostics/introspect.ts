@@ -10,6 +10,8 @@
  * `observe` inside such wrappers, or use `injectHyperparams`, whose live view is read through them.
  */
 import { valueAt } from "../hyper.js";
+import { isKind, kindOf } from "../kernels/kinds/index.js";
+import type { FusionSpec } from "../optimizers/fusion.js";
 import type { AnyTransformation } from "../transform.js";
 import { type FloatArray, isFloatArray, type Mask } from "../tree.js";
 
@@ -45,8 +47,6 @@ export interface Found {
   adam: AdamFound | undefined;
 }
 
-const ALIAS_KINDS = new Set(["adam", "sgd", "rmsprop", "adagrad", "lion"]);
-
 function isObject(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === "object" && !ArrayBuffer.isView(x);
 }
@@ -59,7 +59,7 @@ export function introspect(tx: AnyTransformation, state: unknown): Found {
     if (f && f.kind === "clip-global-norm" && typeof f.maxNorm === "number" && isObject(s)) {
       if (!found.clip && typeof s.totalNorm === "number")
         found.clip = { maxNorm: f.maxNorm, state: s as { totalNorm: number } };
-    } else if (f && typeof f.kind === "string" && ALIAS_KINDS.has(f.kind) && !found.alias) {
+    } else if (f && isKind(f.kind) && !found.alias) {
       found.alias = { spec: f as unknown as AliasSpec, state: s };
     }
     if (t.parts && Array.isArray(s) && s.length === t.parts.length) {
@@ -125,14 +125,9 @@ export function aliasHyperparams(spec: AliasSpec, count: number): Record<string,
   };
   put("lr", spec.lr);
   put("weightDecay", isActive(spec.decoupled) ? spec.decoupled : spec.l2);
-  if (spec.kind === "adam" || spec.kind === "lion") {
-    put("betas[0]", spec.beta1);
-    put("betas[1]", spec.beta2);
-  }
-  if (spec.kind === "sgd" || spec.kind === "rmsprop") put("momentum", spec.momentum);
-  if (spec.kind === "sgd") put("dampening", spec.dampening);
-  if (spec.kind === "rmsprop") put("alpha", spec.alpha);
-  if (spec.kind === "adam" || spec.kind === "rmsprop" || spec.kind === "adagrad") put("eps", spec.eps);
+  // the kind's own, as its module lists them (kernels/kinds/)
+  if (isKind(spec.kind))
+    for (const [name, h] of kindOf(spec.kind).hyperparams(spec as unknown as FusionSpec)) put(name, h);
   return out;
 }
 

@@ -9,20 +9,10 @@
 import { globalNorm } from "../clipping/norms.js";
 import type { AnyTransformation } from "../transform.js";
 import { type FloatArray, resolveMask, type Tree } from "../tree.js";
-import {
-  type AdagradScalars,
-  type AdamScalars,
-  adagradJs,
-  adamJs,
-  type LionScalars,
-  lionJs,
-  type RmspropScalars,
-  rmspropJs,
-  type SgdScalars,
-  sgdJs,
-} from "./js-kernels.js";
+import { WASM_KINDS, type WasmKind } from "./kinds/index.js";
+import { isUnsupported } from "./kinds/kind.js";
 import { type Layout, mirror, spanOf } from "./layout.js";
-import { BUFFERS, type BufferName, type Plan, plan, resolveStep, stepScalars } from "./plan.js";
+import { type Plan, plan, resolveStep } from "./plan.js";
 import { kernelsFor, type ThreadPool, wasmAvailable } from "./wasm-kernels.js";
 
 /** Which code runs an optimizer's updates: the transform chain itself, or the fused JS or WASM SIMD kernels. */
@@ -72,25 +62,30 @@ export function fuse(
   const planned = plan(tx, state);
   if (typeof planned === "string") return planned;
   const p: Plan = planned;
+  const { spec, kind: mod } = p;
+  const wasmKind = WASM_KINDS.find((k): k is WasmKind => k === spec.kind);
   const wasmOk = layout.arena !== undefined && layout.dtype === "float32" && wasmAvailable();
-  if (choice === "wasm" && !wasmOk) {
+  if (choice === "wasm" && (!wasmOk || wasmKind === undefined)) {
     return layout.arena === undefined
       ? "the wasm kernels need params packed into one arena by packTree"
       : layout.dtype !== "float32"
         ? "the wasm kernels are float32 only"
-        : "this runtime has no WebAssembly SIMD with shared memory";
+        : isUnsupported(mod.wasm)
+          ? `the wasm kernels do not run ${spec.owner}: ${mod.wasm.unsupported}`
+          : "this runtime has no WebAssembly SIMD with shared memory";
   }
   if (pool && !layout.arena?.shared) return "threads need params packed into a shared arena";
   const clip2 = !p.clip || p.clip.normType === 2;
   if (choice === "wasm" && !clip2) return "the wasm kernels fold only 2-norm clipping";
-  const kernel = choice === "js" || !wasmOk || !clip2 ? "js" : "wasm";
+  const kernel = choice === "js" || !wasmOk || !clip2 || wasmKind === undefined ? "js" : "wasm";
   if (pool && kernel !== "wasm") return "threads need the wasm kernels";
+  const js = mod.js;
+  if (kernel === "js" && isUnsupported(js))
+    return `the js kernels do not run ${spec.owner}: ${js.unsupported}`;
 
   // Move the state buffers into flat storage laid out like the params, leaving views in the state.
-  const flats: Partial<Record<BufferName, FloatArray>> = {};
-  for (const name of BUFFERS) {
-    const list = p.buffers[name];
-    if (!list) continue;
+  const flats: Record<string, FloatArray | undefined> = {};
+  for (const [name, list] of Object.entries(p.buffers)) {
     const m = mirror(layout, layout.arena);
     list.forEach((b, i) => {
       m.leaves[i]!.set(b);
@@ -102,10 +97,10 @@ export function fuse(
   const groups = runs(decayed);
   const packed = layout.arena !== undefined && work.flat !== undefined;
   const spans = packed ? { p: spanOf(layout), g: work.flat! } : undefined;
-  const { spec } = p;
 
   // Scalars are evaluated (and range-checked) before anything is written.
-  const scalars = { ...stepScalars(), coef: 1, negate: spec.maximize };
+  const scalars = mod.scalars();
+  scalars.negate = spec.maximize;
   const decays = { l2: 0, wd: 0 };
 
   function prepare(): void {
@@ -131,7 +126,7 @@ export function fuse(
   interface Item {
     p: FloatArray;
     g: FloatArray;
-    b: Partial<Record<BufferName, FloatArray>>;
+    b: Record<string, FloatArray | undefined>;
     lo: number;
     hi: number;
     decayed: boolean;
@@ -158,28 +153,18 @@ export function fuse(
   }
 
   function stepJs(): void {
+    if (isUnsupported(js)) throw new Error("unreachable: the js kernel was checked at setup");
     for (const it of items) {
       scalars.l2 = it.decayed ? decays.l2 : 0;
       scalars.wd = it.decayed ? decays.wd : 0;
-      const { p: pp, g, b, lo, hi } = it;
-      if (spec.kind === "adam") {
-        adamJs(pp, g, b.expAvg!, b.expAvgSq!, b.maxExpAvgSq, lo, hi, scalars as AdamScalars);
-      } else if (spec.kind === "sgd") {
-        sgdJs(pp, g, b.momentumBuffer, lo, hi, scalars as SgdScalars);
-      } else if (spec.kind === "rmsprop") {
-        rmspropJs(pp, g, b.squareAvg!, b.gradAvg, b.momentumBuffer, lo, hi, scalars as RmspropScalars);
-      } else if (spec.kind === "lion") {
-        lionJs(pp, g, b.expAvg!, lo, hi, scalars as LionScalars);
-      } else {
-        adagradJs(pp, g, b.sum!, lo, hi, scalars as AdagradScalars);
-      }
+      js.run(it.p, it.g, it.b, it.lo, it.hi, scalars);
     }
   }
 
   // ---- WASM: each run cut into one chunk per thread, each chunk with its argument list ----
   const memory = layout.arena?.memory;
   const threads = pool ? pool.size : 1;
-  const byteOf = (name: BufferName) => flats[name]?.byteOffset ?? 0;
+  const byteOf = (name: string) => flats[name]?.byteOffset ?? 0;
 
   /** [lo, hi) cut into `threads` pieces on 4-element boundaries. */
   function split(lo: number, hi: number): [number, number][] {
@@ -214,78 +199,30 @@ export function fuse(
     return Math.sqrt(sum);
   }
 
+  // The kernel's arguments: params, gradient, one pointer per buffer of the kind (absent optional
+  // ones never read), n, then the kind's parameters in the order of its list — the list the WAT's
+  // `(param …)` is generated from.
+  const bufferNames = Object.keys(mod.buffers);
+  const wasmParams = isUnsupported(mod.wasm) ? [] : mod.wasm.params;
+
   /** Writes the kernel's arguments for elements [lo, hi) into `a` (reused every step). */
   function writeArgs(a: number[], lo: number, hi: number): void {
     const at = (byte: number) => byte + lo * 4;
     a.length = 0;
     a.push(at(layout.base), at(work.flat!.byteOffset));
-    const coef = scalars.negate ? -scalars.coef : scalars.coef;
-    const scaled = coef !== 1 || scalars.l2 !== 0 ? 1 : 0;
-    const decays = scalars.wd !== 0 ? 1 : 0;
-    if (spec.kind === "adam") {
-      a.push(at(byteOf("expAvg")), at(byteOf("expAvgSq")), at(byteOf("maxExpAvgSq")), hi - lo);
-      a.push(coef, scalars.l2, scalars.wd, -scalars.lr);
-      a.push(
-        scalars.b1,
-        1 - scalars.b1,
-        scalars.b2,
-        1 - scalars.b2,
-        1 / scalars.bc1,
-        1 / scalars.bc2Sqrt,
-        scalars.eps,
-      );
-      a.push(scalars.amsgrad ? 1 : 0, scaled, decays);
-    } else if (spec.kind === "sgd") {
-      a.push(
-        at(byteOf("momentumBuffer")),
-        hi - lo,
-        coef,
-        scalars.l2,
-        scalars.wd,
-        -scalars.lr,
-        scalars.mu,
-        scalars.keep,
-      );
-      a.push(scalars.hasMomentum ? 1 : 0, scalars.first ? 1 : 0, scalars.nesterov ? 1 : 0, scaled, decays);
-    } else if (spec.kind === "rmsprop") {
-      a.push(at(byteOf("squareAvg")), at(byteOf("gradAvg")), at(byteOf("momentumBuffer")), hi - lo);
-      a.push(
-        coef,
-        scalars.l2,
-        scalars.wd,
-        -scalars.lr,
-        scalars.alpha,
-        1 - scalars.alpha,
-        scalars.eps,
-        scalars.mu,
-        scalars.keep,
-      );
-      a.push(scalars.centered ? 1 : 0, scalars.hasMomentum ? 1 : 0, scalars.first ? 1 : 0, 0, scaled, decays);
-    } else if (spec.kind === "lion") {
-      a.push(at(byteOf("expAvg")), hi - lo, coef, scalars.l2, scalars.wd, -scalars.lr);
-      a.push(scalars.b1, 1 - scalars.b1, scalars.b2, 1 - scalars.b2, 1, 0, scaled, decays);
-    } else {
-      a.push(
-        at(byteOf("sum")),
-        hi - lo,
-        coef,
-        scalars.l2,
-        scalars.wd,
-        -scalars.lr,
-        scalars.eps,
-        scaled,
-        decays,
-      );
-    }
+    for (let i = 0; i < bufferNames.length; i++) a.push(at(byteOf(bufferNames[i]!)));
+    a.push(hi - lo);
+    for (let i = 0; i < wasmParams.length; i++) a.push(wasmParams[i]!.value(scalars));
   }
 
   function stepWasm(): void {
-    const fn = kernelsFor(memory!)[spec.kind] as (...a: number[]) => void;
+    const name = wasmKind!;
+    const fn = kernelsFor(memory!)[name] as (...a: number[]) => void;
     for (const run of wasmRuns) {
       scalars.l2 = run.decayed ? decays.l2 : 0;
       scalars.wd = run.decayed ? decays.wd : 0;
       for (const c of run.chunks) writeArgs(c.args, c.lo, c.hi);
-      if (pool) pool.run(memory!, spec.kind, run.calls);
+      if (pool) pool.run(memory!, name, run.calls);
       else for (const c of run.chunks) fn.apply(null, c.args);
     }
   }

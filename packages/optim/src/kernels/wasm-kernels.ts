@@ -5,8 +5,10 @@ import { KERNELS_WASM_BASE64 } from "./wasm/kernels.generated.js";
 /**
  * The WebAssembly SIMD kernels, instantiated on one memory (see `kernelsFor`). Pointers are byte
  * offsets into that memory and `n` counts float32 elements (a multiple of 4: arenas pad every leaf).
- * The update kernels take their buffers' offsets, `n`, then their scalars and flags, in the order of
- * `kernels/wasm/kernels.wat.ts`.
+ * The update kernels take the offsets of params, gradient and their state buffers, `n`, then their
+ * scalars and flags, in the order of their kind's parameter list (`kernels/kinds/<kind>.ts`, from
+ * which the WAT signature is generated). One member per kind with a WASM kernel: the registry's
+ * `WASM_KINDS` must be keys of this interface (the thread pool's name list fails to compile otherwise).
  */
 export interface WasmKernels {
   /** The fused Adam/AdamW step (params, gradient, m, v, AMSGrad's max; then n, scalars, flags). */

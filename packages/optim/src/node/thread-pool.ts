@@ -6,10 +6,13 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { checkInteger, checkNumber, checkOptions } from "../hyper.js";
+import { WASM_KINDS, wasmArity } from "../kernels/kinds/index.js";
 import { kernelModule, kernelsFor, type ThreadPool, type WasmKernels } from "../kernels/wasm-kernels.js";
 
-const NAMES: (keyof WasmKernels)[] = ["adam", "sgd", "rmsprop", "adagrad", "lion", "sumsq", "stream7"];
-const MAX_ARGS = 32;
+/** The module's exports a worker may run, by index: every kind's update kernel (from the registry), then the rest. */
+const NAMES: (keyof WasmKernels)[] = [...WASM_KINDS, "sumsq", "stream7"];
+/** The longest argument list among them (stream7 takes 5). */
+const MAX_ARGS = Math.max(5, ...WASM_KINDS.map(wasmArity));
 // Control block (Int32): per worker [seq, cmd, memory id, kernel, argc]; then one shared `done` counter.
 const SLOT = 5;
 const RUN = 1;

@@ -11,29 +11,27 @@
  * dicts are the same whichever path ran.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import {
-  BUFFERS,
-  type BufferName,
-  fusibleParts,
-  type Plan,
-  plan,
-  resolveStep,
-  type StepScalars,
-  stepScalars,
-} from "../kernels/plan.js";
+import { isUnsupported, type Scalars } from "../kernels/kinds/kind.js";
+import { fusibleParts, type Plan, plan, resolveStep } from "../kernels/plan.js";
+import type { FusionSpec } from "../optimizers/fusion.js";
 import type { AnyTransformation } from "../transform.js";
 import { resolveMask, type Tree } from "../tree.js";
+import { type AnyOpsKernel, opsKernelOf } from "./kinds.js";
 
 /** Why the ops path cannot run this chain, or undefined when it can. */
 export function opsUnfusible(tx: AnyTransformation): string | undefined {
   const parts = fusibleParts(tx);
-  return typeof parts === "string" ? parts : undefined;
+  if (typeof parts === "string") return parts;
+  const spec = parts.alias.fusion as FusionSpec;
+  const ops = opsKernelOf(spec.kind);
+  return isUnsupported(ops) ? `the ops path does not run ${spec.owner}: ${ops.unsupported}` : undefined;
 }
 
 function planOrThrow(tx: AnyTransformation, state: unknown): Plan {
   const p = plan(tx, state);
-  if (typeof p === "string") throw new TypeError(`tfjsOptimizer: the ops path cannot run this chain: ${p}`);
-  return p;
+  const why = typeof p === "string" ? p : opsUnfusible(tx);
+  if (why !== undefined) throw new TypeError(`tfjsOptimizer: the ops path cannot run this chain: ${why}`);
+  return p as Plan;
 }
 
 /** torch's total norm (the p-norm of the per-leaf p-norms) as ops: the same value up to float32 sums. */
@@ -56,9 +54,13 @@ function freeName(base: string): string {
 
 export class OpsPath {
   private readonly plan: Plan;
+  /** The kind's ops (`tfjs/kinds.ts`). */
+  private readonly kernel: AnyOpsKernel;
+  /** The step's scalars, refilled every step. */
+  private readonly scalars: Scalars;
   private readonly decayed: boolean[];
   /** One float32 slot variable per moment buffer and variable, named `<variable>/<buffer>`. */
-  readonly slots: Partial<Record<BufferName, tf.Variable[]>> = {};
+  readonly slots: Partial<Record<string, tf.Variable[]>> = {};
   /** The last total norm, kept on device until a save needs it. */
   private norm: tf.Scalar | undefined;
   /** True when the slots are ahead of the host state buffers. */
@@ -75,10 +77,11 @@ export class OpsPath {
     private readonly variables: tf.Variable[],
   ) {
     this.plan = planOrThrow(tx, state);
+    this.kernel = opsKernelOf(this.plan.spec.kind) as AnyOpsKernel; // supported: planOrThrow checked
+    this.scalars = this.plan.kind.scalars();
+    this.scalars.negate = this.plan.spec.maximize;
     this.decayed = resolveMask(this.plan.spec.mask, params);
-    for (const name of BUFFERS) {
-      const host = this.plan.buffers[name];
-      if (!host) continue;
+    for (const [name, host] of Object.entries(this.plan.buffers)) {
       this.slots[name] = variables.map((v, i) =>
         tf.tidy(() =>
           tf.variable(tf.tensor(host[i]!, v.shape, "float32"), false, freeName(`${v.name}/${name}`)),
@@ -95,7 +98,7 @@ export class OpsPath {
    */
   step(grads: readonly tf.Tensor[]): void {
     const p = this.plan;
-    const s = stepScalars();
+    const s = this.scalars;
     resolveStep(p, s); // range-checks every scheduled value: may throw, nothing written yet
     const { clip } = p;
     let norm: tf.Scalar | undefined;
@@ -127,7 +130,7 @@ export class OpsPath {
   }
 
   /** The step's ops (inside a tidy): every new moment and value computed, then all assigned. */
-  private update(grads: readonly tf.Tensor[], s: StepScalars, norm: tf.Scalar | undefined): void {
+  private update(grads: readonly tf.Tensor[], s: Scalars, norm: tf.Scalar | undefined): void {
     const { spec, clip } = this.plan;
     /** The assignments, made only once every value has been computed. */
     const writes: [tf.Variable, tf.Tensor][] = [];
@@ -139,66 +142,21 @@ export class OpsPath {
       gain = spec.maximize ? tf.neg(coef) : coef;
     }
     const negLr = c(-s.lr);
-    const l2 = s.l2 !== 0 && spec.kind !== "lion" ? c(s.l2) : undefined;
+    const l2 = s.l2 !== 0 ? c(s.l2) : undefined;
     const wd = s.wd !== 0 ? c(s.wd) : undefined;
-    const k = {
-      b1: c(s.b1),
-      b1c: c(1 - s.b1),
-      b2: c(s.b2),
-      b2c: c(1 - s.b2),
-      bc1: c(s.bc1),
-      bc2Sqrt: c(s.bc2Sqrt),
-      eps: c(s.eps),
-      mu: c(s.mu),
-      keep: c(s.keep),
-      alpha: c(s.alpha),
-      alphac: c(1 - s.alpha),
-    };
-    const slot = (name: BufferName, i: number) => this.slots[name]![i]!;
-    /** Heavy-ball/Nesterov momentum exactly as `trace`: b ← u on the first update. */
-    const momentum = (u: tf.Tensor, i: number): tf.Tensor => {
-      const b = slot("momentumBuffer", i);
-      const next = s.first ? u : tf.add(tf.mul(b, k.mu), tf.mul(u, k.keep));
-      writes.push([b, next]);
-      return spec.kind === "sgd" && spec.nesterov ? tf.add(u, tf.mul(next, k.mu)) : next;
-    };
+    // The kind's preconditioner (tfjs/kinds.ts), its constants made once per step.
+    const precondition = this.kernel.step(spec, s, {
+      c,
+      slot: (name, i) => this.slots[name]![i]!,
+      write: (variable, value) => {
+        writes.push([variable, value]);
+      },
+    });
     this.variables.forEach((v, i) => {
       const g = grads[i]!;
       let u: tf.Tensor = gain ? tf.mul(g, gain) : spec.maximize ? tf.neg(g) : g;
       if (l2 && this.decayed[i]) u = tf.add(u, tf.mul(v, l2));
-      if (spec.kind === "adam") {
-        const m = tf.add(tf.mul(slot("expAvg", i), k.b1), tf.mul(u, k.b1c));
-        const sq = tf.add(tf.mul(slot("expAvgSq", i), k.b2), tf.mul(tf.square(u), k.b2c));
-        writes.push([slot("expAvg", i), m], [slot("expAvgSq", i), sq]);
-        let vv = sq;
-        if (spec.amsgrad) {
-          vv = tf.maximum(slot("maxExpAvgSq", i), sq);
-          writes.push([slot("maxExpAvgSq", i), vv]);
-        }
-        u = tf.div(tf.div(m, k.bc1), tf.add(tf.div(tf.sqrt(vv), k.bc2Sqrt), k.eps));
-      } else if (spec.kind === "sgd") {
-        if (s.hasMomentum) u = momentum(u, i);
-      } else if (spec.kind === "rmsprop") {
-        const sq = tf.add(tf.mul(slot("squareAvg", i), k.alpha), tf.mul(tf.square(u), k.alphac));
-        writes.push([slot("squareAvg", i), sq]);
-        let variance = sq;
-        if (spec.centered) {
-          const avg = tf.add(tf.mul(slot("gradAvg", i), k.alpha), tf.mul(u, k.alphac));
-          writes.push([slot("gradAvg", i), avg]);
-          variance = tf.sub(sq, tf.square(avg));
-        }
-        u = tf.div(u, tf.add(tf.sqrt(variance), k.eps));
-        if (s.hasMomentum) u = momentum(u, i);
-      } else if (spec.kind === "lion") {
-        const m = slot("expAvg", i);
-        const dir = tf.add(tf.mul(m, k.b1), tf.mul(u, k.b1c));
-        writes.push([m, tf.add(tf.mul(m, k.b2), tf.mul(u, k.b2c))]);
-        u = tf.sign(dir);
-      } else {
-        const sum = tf.add(slot("sum", i), tf.square(u));
-        writes.push([slot("sum", i), sum]);
-        u = tf.div(u, tf.add(tf.sqrt(sum), k.eps));
-      }
+      u = precondition(u, i);
       if (wd && this.decayed[i]) u = tf.add(u, tf.mul(v, wd));
       writes.push([v, tf.add(v, tf.mul(u, negLr))]);
     });
@@ -207,10 +165,9 @@ export class OpsPath {
 
   /** Copies the slots (and the last gradient norm) into the host state: a read, for saving. */
   download(): void {
-    for (const name of BUFFERS) {
-      const host = this.plan.buffers[name];
+    for (const [name, host] of Object.entries(this.plan.buffers)) {
       this.slots[name]?.forEach((slot, i) => {
-        host![i]!.set(slot.dataSync() as Float32Array);
+        host[i]!.set(slot.dataSync() as Float32Array);
       });
     }
     if (this.plan.clip && this.norm) this.plan.clip.state.totalNorm = this.norm.dataSync()[0]!;
@@ -219,10 +176,9 @@ export class OpsPath {
 
   /** Writes the host state (just loaded) into the slots. */
   upload(): void {
-    for (const name of BUFFERS) {
-      const host = this.plan.buffers[name];
+    for (const [name, host] of Object.entries(this.plan.buffers)) {
       this.slots[name]?.forEach((slot, i) => {
-        tf.tidy(() => slot.assign(tf.tensor(host![i]!, slot.shape, "float32")));
+        tf.tidy(() => slot.assign(tf.tensor(host[i]!, slot.shape, "float32")));
       });
     }
     tf.dispose(this.norm); // the loaded totalNorm is the current one now

@@ -7,7 +7,14 @@
  * and updating params and state in place. Offsets are bytes into the one (shared) memory. They
  * compute in float32 throughout, so they agree with the reference chain to float32 rounding, not
  * bit for bit (the JS kernels are the bit-exact ones).
+ *
+ * Each update kernel's signature comes from its kind's module (`kernels/kinds/`): params, gradient,
+ * one pointer per state buffer (named after it), n, then the kind's `wasm.params` in order — the list
+ * the argument packer (`fused.ts`) walks too. Only the bodies are written here, in a table typed by
+ * the kinds with a WASM kernel: one missing fails to compile.
  */
+import { KINDS, type WasmKind } from "../kinds/index.js";
+import { isUnsupported } from "../kinds/kind.js";
 
 const at = (base: string) => `(i32.add (local.get $${base}) (local.get $i))`;
 const load = (base: string) => `(v128.load ${at(base)})`;
@@ -17,21 +24,28 @@ const set = (name: string, value: string) => `(local.set $${name} ${value})`;
 const add = (a: string, b: string) => `(f32x4.add ${a} ${b})`;
 const mul = (a: string, b: string) => `(f32x4.mul ${a} ${b})`;
 const splat = (name: string) => `(local.set $S${name} (f32x4.splat (local.get $${name})))`;
+/** What this file adds to a kind's signature: its vector locals, constants and loop body. */
+interface Body {
+  /** v128 locals the body uses. */
+  locals: string[];
+  /** v128 constants set once before the loop: [name, `(v128.const …)`]. */
+  consts?: [string, string][];
+  /** Runs per 16-byte step, with $i the byte offset. */
+  body: string[];
+}
 
-/** A kernel: f32 scalars are splatted once; `body` runs per 16-byte step with $i the byte offset. */
-function kernel(
-  name: string,
-  pointers: string[],
-  scalars: string[],
-  flags: string[],
-  locals: string[],
-  body: string[],
-) {
+/** A kernel: its kind's signature, f32 parameters splatted once, then `body` per 16-byte step. */
+function kernel(name: WasmKind, { locals, consts = [], body }: Body): string {
+  const kind = KINDS[name];
+  if (isUnsupported(kind.wasm)) throw new Error(`${name} has no wasm kernel`);
+  const params = kind.wasm.params as readonly { name: string; type: "f32" | "i32" }[];
+  const pointers = ["p", "g", ...Object.keys(kind.buffers)];
+  const scalars = params.filter((p) => p.type === "f32").map((p) => p.name);
   return `
   (func (export "${name}") ${pointers.map((p) => `(param $${p} i32)`).join(" ")} (param $n i32)
-      ${scalars.map((s) => `(param $${s} f32)`).join(" ")} ${flags.map((f) => `(param $${f} i32)`).join(" ")}
-    (local $i i32) (local $end i32) ${scalars.map((s) => `(local $S${s} v128)`).join(" ")} ${locals.map((l) => `(local $${l} v128)`).join(" ")}
-    ${scalars.map(splat).join("\n    ")}
+      ${params.map((p) => `(param $${p.name} ${p.type})`).join(" ")}
+    (local $i i32) (local $end i32) ${scalars.map((s) => `(local $S${s} v128)`).join(" ")} ${[...locals, ...consts.map(([c]) => c)].map((l) => `(local $${l} v128)`).join(" ")}
+    ${[...scalars.map(splat), ...consts.map(([c, v]) => set(c, v))].join("\n    ")}
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (block $done
       (loop $top
@@ -51,101 +65,74 @@ const post = [
   `(if ${get("decays")} (then ${set("u", add(get("u"), mul(get("Swd"), get("pp"))))}))`,
   store("p", add(get("pp"), mul(get("u"), get("Snlr")))),
 ];
-const common = ["coef", "l2", "wd", "nlr"];
-const flagsCommon = ["scaled", "decays"];
 
 /** Heavy-ball/Nesterov momentum on u, with PyTorch's first step (b ← u). */
 const momentum = [
   `(if ${get("hasMomentum")} (then`,
-  `  (if ${get("first")} (then ${set("bb", get("u"))}) (else ${set("bb", add(mul(get("Smu"), load("mb")), mul(get("Skeep"), get("u"))))}))`,
-  `  ${store("mb", get("bb"))}`,
+  `  (if ${get("first")} (then ${set("bb", get("u"))}) (else ${set("bb", add(mul(get("Smu"), load("momentumBuffer")), mul(get("Skeep"), get("u"))))}))`,
+  `  ${store("momentumBuffer", get("bb"))}`,
   `  (if ${get("nesterov")} (then ${set("u", add(get("u"), mul(get("Smu"), get("bb"))))}) (else ${set("u", get("bb"))}))))`,
 ];
-
-const adam = kernel(
-  "adam",
-  ["p", "g", "m", "v", "x"],
-  [...common, "b1", "c1", "b2", "c2", "ibc1", "ibc2s", "eps"],
-  ["amsgrad", ...flagsCommon],
-  ["pp", "u", "mm", "vv"],
-  [
-    ...pre,
-    set("mm", add(mul(get("Sb1"), load("m")), mul(get("Sc1"), get("u")))),
-    store("m", get("mm")),
-    set("vv", add(mul(get("Sb2"), load("v")), mul(get("Sc2"), mul(get("u"), get("u"))))),
-    store("v", get("vv")),
-    `(if ${get("amsgrad")} (then ${set("vv", `(f32x4.max ${load("x")} ${get("vv")})`)} ${store("x", get("vv"))}))`,
-    set(
-      "u",
-      `(f32x4.div ${mul(get("mm"), get("Sibc1"))} ${add(mul(`(f32x4.sqrt ${get("vv")})`, get("Sibc2s")), get("Seps"))})`,
-    ),
-    ...post,
-  ],
-);
-
-const sgd = kernel(
-  "sgd",
-  ["p", "g", "mb"],
-  [...common, "mu", "keep"],
-  ["hasMomentum", "first", "nesterov", ...flagsCommon],
-  ["pp", "u", "bb"],
-  [...pre, ...momentum, ...post],
-);
-
-const rmsprop = kernel(
-  "rmsprop",
-  ["p", "g", "s", "a", "mb"],
-  [...common, "alpha", "c", "eps", "mu", "keep"],
-  ["centered", "hasMomentum", "first", "nesterov", ...flagsCommon],
-  ["pp", "u", "ss", "aa", "bb"],
-  [
-    ...pre,
-    set("ss", add(mul(get("Salpha"), load("s")), mul(get("Sc"), mul(get("u"), get("u"))))),
-    store("s", get("ss")),
-    `(if ${get("centered")} (then`,
-    `  ${set("aa", add(mul(get("Salpha"), load("a")), mul(get("Sc"), get("u"))))}`,
-    `  ${store("a", get("aa"))}`,
-    `  ${set("ss", `(f32x4.sub ${get("ss")} ${mul(get("aa"), get("aa"))})`)}))`,
-    set("u", `(f32x4.div ${get("u")} ${add(`(f32x4.sqrt ${get("ss")})`, get("Seps"))})`),
-    ...momentum,
-    ...post,
-  ],
-);
-
-const adagrad = kernel(
-  "adagrad",
-  ["p", "g", "s"],
-  [...common, "eps"],
-  flagsCommon,
-  ["pp", "u", "ss"],
-  [
-    ...pre,
-    set("ss", add(load("s"), mul(get("u"), get("u")))),
-    store("s", get("ss")),
-    set("u", `(f32x4.div ${get("u")} ${add(`(f32x4.sqrt ${get("ss")})`, get("Seps"))})`),
-    ...post,
-  ],
-);
 
 // sign(c) = [c > 0] − [c < 0], with the comparison masks turned into 1.0 by AND-ing with `one`
 const sign = (c: string) =>
   `(f32x4.sub (v128.and (f32x4.gt ${c} ${get("Szero")}) ${get("Sone")}) (v128.and (f32x4.lt ${c} ${get("Szero")}) ${get("Sone")}))`;
 
-const lion = kernel(
-  "lion",
-  ["p", "g", "m"],
-  [...common, "b1", "c1", "b2", "c2", "one", "zero"],
-  flagsCommon,
-  ["pp", "u", "mm", "c"],
-  [
-    ...pre,
-    set("mm", load("m")),
-    set("c", add(mul(get("Sb1"), get("mm")), mul(get("Sc1"), get("u")))),
-    store("m", add(mul(get("Sb2"), get("mm")), mul(get("Sc2"), get("u")))),
-    set("u", sign(get("c"))),
-    ...post,
-  ],
-);
+const BODIES = {
+  adam: {
+    locals: ["pp", "u", "mm", "vv"],
+    body: [
+      ...pre,
+      set("mm", add(mul(get("Sb1"), load("expAvg")), mul(get("Sc1"), get("u")))),
+      store("expAvg", get("mm")),
+      set("vv", add(mul(get("Sb2"), load("expAvgSq")), mul(get("Sc2"), mul(get("u"), get("u"))))),
+      store("expAvgSq", get("vv")),
+      `(if ${get("amsgrad")} (then ${set("vv", `(f32x4.max ${load("maxExpAvgSq")} ${get("vv")})`)} ${store("maxExpAvgSq", get("vv"))}))`,
+      set(
+        "u",
+        `(f32x4.div ${mul(get("mm"), get("Sibc1"))} ${add(mul(`(f32x4.sqrt ${get("vv")})`, get("Sibc2s")), get("Seps"))})`,
+      ),
+      ...post,
+    ],
+  },
+  sgd: { locals: ["pp", "u", "bb"], body: [...pre, ...momentum, ...post] },
+  rmsprop: {
+    locals: ["pp", "u", "ss", "aa", "bb"],
+    body: [
+      ...pre,
+      set("ss", add(mul(get("Salpha"), load("squareAvg")), mul(get("Sca"), mul(get("u"), get("u"))))),
+      store("squareAvg", get("ss")),
+      `(if ${get("centered")} (then`,
+      `  ${set("aa", add(mul(get("Salpha"), load("gradAvg")), mul(get("Sca"), get("u"))))}`,
+      `  ${store("gradAvg", get("aa"))}`,
+      `  ${set("ss", `(f32x4.sub ${get("ss")} ${mul(get("aa"), get("aa"))})`)}))`,
+      set("u", `(f32x4.div ${get("u")} ${add(`(f32x4.sqrt ${get("ss")})`, get("Seps"))})`),
+      ...momentum,
+      ...post,
+    ],
+  },
+  adagrad: {
+    locals: ["pp", "u", "ss"],
+    body: [
+      ...pre,
+      set("ss", add(load("sum"), mul(get("u"), get("u")))),
+      store("sum", get("ss")),
+      set("u", `(f32x4.div ${get("u")} ${add(`(f32x4.sqrt ${get("ss")})`, get("Seps"))})`),
+      ...post,
+    ],
+  },
+  lion: {
+    locals: ["pp", "u", "mm", "c"],
+    body: [
+      ...pre,
+      set("mm", load("expAvg")),
+      set("c", add(mul(get("Sb1"), get("mm")), mul(get("Sc1"), get("u")))),
+      store("expAvg", add(mul(get("Sb2"), get("mm")), mul(get("Sc2"), get("u")))),
+      set("u", sign(get("c"))),
+      ...post,
+    ],
+  },
+} satisfies { [K in WasmKind]: Body };
 
 /** Σ g² over [0, n), accumulated in float64 (for the global norm of clipping). */
 const sumsq = `
@@ -178,11 +165,7 @@ const stream7 = `
 
 export const KERNELS_WAT = `(module
   (memory (import "env" "memory") 1 65536 shared)
-  ${adam}
-  ${sgd}
-  ${rmsprop}
-  ${adagrad}
-  ${lion}
+  ${(Object.keys(BODIES) as WasmKind[]).map((k) => kernel(k, BODIES[k])).join("\n")}
   ${sumsq}
   ${stream7})
 `;

@@ -1,0 +1,173 @@
+/**
+ * Adam / AdamW (AMSGrad, L2, decoupled decay, maximize): everything the fast paths know about the
+ * kind — its buffers, per-step scalars, JS loops and WASM parameters (see `kind.ts`).
+ */
+import { type Hyper, valueAt } from "../../hyper.js";
+import type { FloatArray } from "../../tree.js";
+import {
+  commonScalars,
+  type FusedKind,
+  f32,
+  flag,
+  type Scalars,
+  type SpecOf,
+  type StepState,
+} from "./kind.js";
+import { ELEMENT, LOOP_COMMON, loopCommon, WASM_FLAGS, WASM_SCALARS } from "./shared.js";
+
+// Bound once: see ELEMENT.
+const { apply, input, st } = ELEMENT;
+
+export interface AdamScalars extends Scalars {
+  b1: number;
+  b2: number;
+  bc1: number;
+  bc2Sqrt: number;
+  eps: number;
+  amsgrad: boolean;
+}
+
+const BUFFERS = { expAvg: "always", expAvgSq: "always", maxExpAvgSq: "optional" } as const;
+
+function scalars(): AdamScalars {
+  return { ...commonScalars(), b1: 0, b2: 0, bc1: 1, bc2Sqrt: 1, eps: 0, amsgrad: false };
+}
+
+function resolve(spec: SpecOf<"adam">, s: AdamScalars, at: StepState): void {
+  const b1 = valueAt(spec.owner, "betas[0]", spec.beta1, at.count, "[0, 1)");
+  const t = at.count + 1;
+  s.b1 = b1;
+  s.b2 = spec.beta2;
+  s.bc1 = 1 - b1 ** t;
+  s.bc2Sqrt = Math.sqrt(1 - spec.beta2 ** t);
+  s.eps = spec.eps;
+  s.amsgrad = spec.amsgrad;
+}
+
+function hyperparams(spec: SpecOf<"adam">): [string, Hyper][] {
+  return [
+    ["betas[0]", spec.beta1],
+    ["betas[1]", spec.beta2],
+    ["eps", spec.eps],
+  ];
+}
+
+// ---- JS ----
+
+const K = { ...LOOP_COMMON, b1: 0, c1: 0, b2: 0, c2: 0, bc1: 1, bc2Sqrt: 1, eps: 0, amsgrad: false };
+
+function adamAt(
+  p: FloatArray,
+  m: FloatArray,
+  v: FloatArray,
+  vmax: FloatArray,
+  j: number,
+  gj: number,
+  pj: number,
+  mj: number,
+  vj: number,
+  coef: number,
+  negate: boolean,
+  l2: number,
+  wd: number,
+  step: number,
+  b1: number,
+  c1: number,
+  b2: number,
+  c2: number,
+  bc1: number,
+  bc2Sqrt: number,
+  eps: number,
+  amsgrad: boolean,
+  f32: boolean,
+): void {
+  const u = input(gj, pj, coef, negate, l2, f32);
+  mj = st(b1 * mj + c1 * u, f32);
+  m[j] = mj;
+  vj = st(b2 * vj + c2 * u * u, f32);
+  v[j] = vj;
+  if (amsgrad) {
+    const x = vmax[j]!;
+    if (vj > x) vmax[j] = vj;
+    else vj = x;
+  }
+  apply(p, j, pj, st(mj / bc1 / (Math.sqrt(vj) / bc2Sqrt + eps), f32), wd, step, f32);
+}
+
+type AdamLoop = (
+  p: FloatArray,
+  g: FloatArray,
+  m: FloatArray,
+  v: FloatArray,
+  vmax: FloatArray,
+  from: number,
+  to: number,
+  k: typeof K,
+) => void;
+
+// biome-ignore format: the two loops differ only in their last argument; one line each shows it
+const adam32: AdamLoop = (p, g, m, v, vmax, from, to, k) => {
+  const { coef, negate, l2, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps, amsgrad } = k;
+  for (let j = from; j < to; j++) adamAt(p, m, v, vmax, j, g[j]!, p[j]!, m[j]!, v[j]!, coef, negate, l2, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps, amsgrad, true);
+};
+
+// biome-ignore format: as above
+const adam64: AdamLoop = (p, g, m, v, vmax, from, to, k) => {
+  const { coef, negate, l2, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps, amsgrad } = k;
+  for (let j = from; j < to; j++) adamAt(p, m, v, vmax, j, g[j]!, p[j]!, m[j]!, v[j]!, coef, negate, l2, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps, amsgrad, false);
+};
+
+// The common case without clipping, maximize or AMSGrad: those flags as constants.
+// biome-ignore format: as above
+const adamSimple32: AdamLoop = (p, g, m, v, vmax, from, to, k) => {
+  const { l2, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps } = k;
+  for (let j = from; j < to; j++) adamAt(p, m, v, vmax, j, g[j]!, p[j]!, m[j]!, v[j]!, 1, false, l2, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps, false, true);
+};
+
+// biome-ignore format: as above
+const adamSimple64: AdamLoop = (p, g, m, v, vmax, from, to, k) => {
+  const { l2, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps } = k;
+  for (let j = from; j < to; j++) adamAt(p, m, v, vmax, j, g[j]!, p[j]!, m[j]!, v[j]!, 1, false, l2, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps, false, false);
+};
+
+export const adam = {
+  kind: "adam",
+  buffers: BUFFERS,
+  scalars,
+  resolve,
+  hyperparams,
+  js: {
+    run(p, g, b, from, to, s) {
+      const k = K;
+      loopCommon(k, s);
+      k.b1 = s.b1;
+      k.c1 = 1 - s.b1;
+      k.b2 = s.b2;
+      k.c2 = 1 - s.b2;
+      k.bc1 = s.bc1;
+      k.bc2Sqrt = s.bc2Sqrt;
+      k.eps = s.eps;
+      const vmax = b.maxExpAvgSq;
+      k.amsgrad = s.amsgrad && vmax !== undefined;
+      // Without AMSGrad, `vmax` is never touched: any array of the dtype stands in.
+      const simple = k.coef === 1 && !k.negate && !k.amsgrad;
+      const f32 = p instanceof Float32Array;
+      const loop = simple ? (f32 ? adamSimple32 : adamSimple64) : f32 ? adam32 : adam64;
+      loop(p, g, b.expAvg, b.expAvgSq, vmax ?? b.expAvgSq, from, to, k);
+    },
+  },
+  wasm: {
+    params: [
+      ...WASM_SCALARS,
+      f32("b1", (s) => s.b1),
+      f32("c1", (s) => 1 - s.b1),
+      f32("b2", (s) => s.b2),
+      f32("c2", (s) => 1 - s.b2),
+      f32("ibc1", (s) => 1 / s.bc1),
+      f32("ibc2s", (s) => 1 / s.bc2Sqrt),
+      f32("eps", (s) => s.eps),
+      flag("amsgrad", (s) => s.amsgrad),
+      ...WASM_FLAGS,
+    ],
+  },
+} satisfies FusedKind<"adam", AdamScalars, typeof BUFFERS>;

@@ -1,0 +1,55 @@
+/**
+ * The registry of fused kinds: one module per kind (`kinds/<kind>.ts`), keyed by the `kind` of its
+ * fusion spec. Typed `{ [K in Kind]: FusedKind<K, …> }`: a kind added to `FusionSpec` fails to
+ * compile here until it has a module, and a module fails until it declares every backend (an
+ * implementation, or `{ unsupported: "why" }`). Everything that dispatches on a kind — the fused
+ * step, the WASM argument packer, the WAT generator, the thread pool's kernel names, TF.js's ops
+ * table, `observe` — reads it from here, by key (no fall-through branch runs one kind as another).
+ */
+import { adagrad } from "./adagrad.js";
+import { adam } from "./adam.js";
+import {
+  type AnyKind,
+  type BufferSpec,
+  type FusedKind,
+  isUnsupported,
+  type Kind,
+  type Scalars,
+} from "./kind.js";
+import { lion } from "./lion.js";
+import { rmsprop } from "./rmsprop.js";
+import { sgd } from "./sgd.js";
+
+export const KINDS = { adam, sgd, rmsprop, lion, adagrad } satisfies {
+  [K in Kind]: FusedKind<K, Scalars, BufferSpec>;
+};
+
+/** The module of a kind, its types erased (what the dispatchers hold). */
+export function kindOf(kind: Kind): AnyKind {
+  return KINDS[kind];
+}
+
+/** The scalars object of a kind (its module's `scalars()`). */
+export type ScalarsOf<K extends Kind> = ReturnType<(typeof KINDS)[K]["scalars"]>;
+
+/** The kinds with a WASM kernel (the others declare `wasm: { unsupported }`). */
+export type WasmKind = {
+  [K in Kind]: (typeof KINDS)[K]["wasm"] extends { unsupported: string } ? never : K;
+}[Kind];
+
+/** Every kind, in the registry's order. */
+export const KIND_NAMES = Object.keys(KINDS) as Kind[];
+
+/** The kinds with a WASM kernel, in the registry's order: the module's update exports. */
+export const WASM_KINDS = KIND_NAMES.filter((k): k is WasmKind => !isUnsupported(KINDS[k].wasm));
+
+/** The arguments a kind's WASM kernel takes: params, gradient, one pointer per buffer, n, then its parameters. */
+export function wasmArity(kind: WasmKind): number {
+  const mod = kindOf(kind);
+  return isUnsupported(mod.wasm) ? 0 : 3 + Object.keys(mod.buffers).length + mod.wasm.params.length;
+}
+
+/** Whether `kind` is one the registry knows (an alias's `fusion.kind` read from outside). */
+export function isKind(kind: unknown): kind is Kind {
+  return typeof kind === "string" && Object.hasOwn(KINDS, kind);
+}

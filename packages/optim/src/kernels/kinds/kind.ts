@@ -1,0 +1,121 @@
+/**
+ * What a fused kind is: everything the fast paths know about one optimizer family (adam, sgd, …),
+ * stated once in its own module under `kernels/kinds/` — the state buffers it keeps, the per-step
+ * scalars it evaluates from its fusion spec, its JS loops, and the WASM kernel's parameter list with
+ * the packer that fills it. The registry (`kinds/index.ts`) is typed `{ [K in Kind]: FusedKind<K> }`,
+ * so a new `kind` in `FusionSpec` fails to compile until it has a module, and every backend field of
+ * a module is required: an implementation, or `{ unsupported: "why" }`. TF.js's ops expressions live
+ * on the tfjs side (`tfjs/kinds.ts`), in a table typed the same way.
+ *
+ * The functions that take a kind's scalars are declared as methods, so a module's precise types
+ * (`AdamScalars`…) fit the registry's erased `FusedKind<Kind, Scalars, BufferSpec>`.
+ */
+import type { Hyper } from "../../hyper.js";
+import type { FusionSpec } from "../../optimizers/fusion.js";
+import type { FloatArray } from "../../tree.js";
+
+/** Every kind an optimizer alias's fusion spec may carry. */
+export type Kind = FusionSpec["kind"];
+
+/** The fusion spec of one kind. */
+export type SpecOf<K extends Kind> = Extract<FusionSpec, { kind: K }>;
+
+/** A backend's explicit refusal of a kind, and why (the reason a forced kernel reports). */
+export interface Unsupported {
+  readonly unsupported: string;
+}
+
+/** Whether a backend declaration is a refusal. */
+export function isUnsupported<T extends object>(b: T | Unsupported): b is Unsupported {
+  return "unsupported" in b;
+}
+
+/** Scalars every kind takes: u ← round(g·coef) (clip and maximize folded in), L2, decay, lr. */
+export interface Scalars {
+  /** The clip factor (1 without clipping). */
+  coef: number;
+  /** Maximize: the gradient's sign flipped. */
+  negate: boolean;
+  /** L2 (coupled decay) for the leaves being run (0 where masked off). */
+  l2: number;
+  /** Decoupled decay for the leaves being run (0 where masked off). */
+  wd: number;
+  lr: number;
+}
+
+/** Fresh common scalars (a kind's `scalars()` spreads them). */
+export function commonScalars(): Scalars {
+  return { coef: 1, negate: false, l2: 0, wd: 0, lr: 0 };
+}
+
+/**
+ * The state buffers a kind keeps, by their key in the alias's state objects: "always", or
+ * "optional" (only some configurations have it: AMSGrad's maximum, momentum, the centered average).
+ * The key order is the order of the WASM kernel's pointer parameters (after params and gradient).
+ */
+export type BufferSpec = Readonly<Record<string, "always" | "optional">>;
+
+/** One work item's buffers (views of the same elements as its params). */
+export type Buffers<D extends BufferSpec> = {
+  readonly [N in keyof D]: D[N] extends "always" ? FloatArray : FloatArray | undefined;
+};
+
+/** What `resolve` reads the step from: the alias state's first count, and the state object holding each buffer. */
+export interface StepState {
+  /** The count the alias's schedules are read at (its first state's). */
+  readonly count: number;
+  /** The state object each buffer was found in (e.g. `momentumBuffer`'s, whose count is momentum's own). */
+  readonly holders: Readonly<Record<string, { count: number } | undefined>>;
+}
+
+/** The JS backend of a kind: one pass over elements [from, to) of one work item. */
+export interface JsKernel<S extends Scalars, D extends BufferSpec> {
+  run(p: FloatArray, g: FloatArray, b: Buffers<D>, from: number, to: number, s: S): void;
+}
+
+/** One parameter of a WASM kernel after its pointers and `n`: its name in the WAT, its type, its value. */
+export interface WasmParam<S extends Scalars> {
+  readonly name: string;
+  readonly type: "f32" | "i32";
+  value(s: S): number;
+}
+
+/** An f32 parameter (splatted to a vector `$S<name>` before the loop). */
+export function f32<S extends Scalars>(name: string, value: (s: S) => number): WasmParam<S> {
+  return { name, type: "f32", value };
+}
+
+/** An i32 flag (true → 1). */
+export function flag<S extends Scalars>(name: string, value: (s: S) => boolean): WasmParam<S> {
+  return { name, type: "i32", value: (s) => (value(s) ? 1 : 0) };
+}
+
+/**
+ * The WASM backend of a kind. The kernel's signature is (param $p i32) (param $g i32), one i32
+ * pointer per buffer of `buffers` (named after it), (param $n i32), then `params` in order: the
+ * WAT's `(param …)` list is generated from this list (`wasm/kernels.wat.ts`) and the arguments are
+ * packed from it (`fused.ts`), so the two cannot disagree.
+ */
+export interface WasmKernel<S extends Scalars> {
+  readonly params: readonly WasmParam<S>[];
+}
+
+/** One fused kind: see the module comment. */
+export interface FusedKind<K extends Kind, S extends Scalars, D extends BufferSpec> {
+  readonly kind: K;
+  readonly buffers: D;
+  /** A fresh scalars object (one per optimizer, refilled every step: a step allocates nothing). */
+  scalars(): S;
+  /**
+   * Evaluates the kind's own hyperparameters for this step into `s` (lr, L2 and decay are done by
+   * the caller), range-checking each schedule's value as the reference chain's links do.
+   */
+  resolve(spec: SpecOf<K>, s: S, at: StepState): void;
+  /** The kind's own hyperparameters (after lr and weightDecay) under injectHyperparams' names, for `observe`. */
+  hyperparams(spec: SpecOf<K>): readonly (readonly [string, Hyper])[];
+  readonly js: JsKernel<S, D> | Unsupported;
+  readonly wasm: WasmKernel<S> | Unsupported;
+}
+
+/** A kind with its types erased: what the dispatchers hold. */
+export type AnyKind = FusedKind<Kind, Scalars, BufferSpec>;

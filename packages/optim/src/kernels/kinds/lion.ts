@@ -1,0 +1,122 @@
+/**
+ * Lion (decoupled decay, maximize): everything the fast paths know about the kind — its buffers,
+ * per-step scalars, JS loops and WASM parameters (see `kind.ts`).
+ */
+import { type Hyper, valueAt } from "../../hyper.js";
+import type { FloatArray } from "../../tree.js";
+import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf, type StepState } from "./kind.js";
+import { ELEMENT, LOOP_COMMON, loopCommon, WASM_FLAGS, WASM_SCALARS } from "./shared.js";
+
+// Bound once: see ELEMENT.
+const { apply, input, st } = ELEMENT;
+
+export interface LionScalars extends Scalars {
+  b1: number;
+  b2: number;
+}
+
+const BUFFERS = { expAvg: "always" } as const;
+
+function scalars(): LionScalars {
+  return { ...commonScalars(), b1: 0, b2: 0 };
+}
+
+function resolve(spec: SpecOf<"lion">, s: LionScalars, at: StepState): void {
+  s.b1 = valueAt(spec.owner, "betas[0]", spec.beta1, at.count, "[0, 1)");
+  s.b2 = spec.beta2;
+}
+
+function hyperparams(spec: SpecOf<"lion">): [string, Hyper][] {
+  return [
+    ["betas[0]", spec.beta1],
+    ["betas[1]", spec.beta2],
+  ];
+}
+
+// ---- JS ----
+
+const K = { ...LOOP_COMMON, b1: 0, c1: 0, b2: 0, c2: 0 };
+
+/** Lion: the sign of β1·m + (1−β1)·u, then m ← β2·m + (1−β2)·u. */
+function lionAt(
+  p: FloatArray,
+  m: FloatArray,
+  j: number,
+  gj: number,
+  pj: number,
+  mj: number,
+  coef: number,
+  negate: boolean,
+  wd: number,
+  step: number,
+  b1: number,
+  c1: number,
+  b2: number,
+  c2: number,
+  f32: boolean,
+): void {
+  const u = input(gj, pj, coef, negate, 0, f32);
+  const c = b1 * mj + c1 * u;
+  m[j] = st(b2 * mj + c2 * u, f32);
+  apply(p, j, pj, Math.sign(c), wd, step, f32);
+}
+
+type LionLoop = (p: FloatArray, g: FloatArray, m: FloatArray, from: number, to: number, k: typeof K) => void;
+
+// biome-ignore format: the two loops differ only in their last argument; one line each shows it
+const lion32: LionLoop = (p, g, m, from, to, k) => {
+  const { coef, negate, wd, step, b1, c1, b2, c2 } = k;
+  for (let j = from; j < to; j++) lionAt(p, m, j, g[j]!, p[j]!, m[j]!, coef, negate, wd, step, b1, c1, b2, c2, true);
+};
+
+// biome-ignore format: as above
+const lion64: LionLoop = (p, g, m, from, to, k) => {
+  const { coef, negate, wd, step, b1, c1, b2, c2 } = k;
+  for (let j = from; j < to; j++) lionAt(p, m, j, g[j]!, p[j]!, m[j]!, coef, negate, wd, step, b1, c1, b2, c2, false);
+};
+
+// The common case without clipping or maximize: those flags as constants.
+// biome-ignore format: as above
+const lionSimple32: LionLoop = (p, g, m, from, to, k) => {
+  const { wd, step, b1, c1, b2, c2 } = k;
+  for (let j = from; j < to; j++) lionAt(p, m, j, g[j]!, p[j]!, m[j]!, 1, false, wd, step, b1, c1, b2, c2, true);
+};
+
+// biome-ignore format: as above
+const lionSimple64: LionLoop = (p, g, m, from, to, k) => {
+  const { wd, step, b1, c1, b2, c2 } = k;
+  for (let j = from; j < to; j++) lionAt(p, m, j, g[j]!, p[j]!, m[j]!, 1, false, wd, step, b1, c1, b2, c2, false);
+};
+
+export const lion = {
+  kind: "lion",
+  buffers: BUFFERS,
+  scalars,
+  resolve,
+  hyperparams,
+  js: {
+    run(p, g, b, from, to, s) {
+      const k = K;
+      loopCommon(k, s);
+      k.b1 = s.b1;
+      k.c1 = 1 - s.b1;
+      k.b2 = s.b2;
+      k.c2 = 1 - s.b2;
+      const simple = k.coef === 1 && !k.negate;
+      const f32 = p instanceof Float32Array;
+      (simple ? (f32 ? lionSimple32 : lionSimple64) : f32 ? lion32 : lion64)(p, g, b.expAvg, from, to, k);
+    },
+  },
+  wasm: {
+    params: [
+      ...WASM_SCALARS,
+      f32("b1", (s) => s.b1),
+      f32("c1", (s) => 1 - s.b1),
+      f32("b2", (s) => s.b2),
+      f32("c2", (s) => 1 - s.b2),
+      f32("one", () => 1),
+      f32("zero", () => 0),
+      ...WASM_FLAGS,
+    ],
+  },
+} satisfies FusedKind<"lion", LionScalars, typeof BUFFERS>;

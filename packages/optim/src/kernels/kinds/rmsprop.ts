@@ -1,0 +1,174 @@
+/**
+ * RMSprop (centered, momentum, L2, decoupled decay, maximize): everything the fast paths know about
+ * the kind — its buffers, per-step scalars, JS loops and WASM parameters (see `kind.ts`).
+ */
+import type { Hyper } from "../../hyper.js";
+import type { FloatArray } from "../../tree.js";
+import {
+  commonScalars,
+  type FusedKind,
+  f32,
+  flag,
+  type Scalars,
+  type SpecOf,
+  type StepState,
+} from "./kind.js";
+import {
+  ELEMENT,
+  LOOP_COMMON,
+  LOOP_MOMENTUM,
+  loopCommon,
+  loopMomentum,
+  type MomentumScalars,
+  momentumScalars,
+  resolveMomentum,
+  WASM_FLAGS,
+  WASM_MOMENTUM_FLAGS,
+  WASM_MOMENTUM_SCALARS,
+  WASM_SCALARS,
+} from "./shared.js";
+
+// Bound once: see ELEMENT.
+const { apply, input, momentum, st } = ELEMENT;
+
+export interface RmspropScalars extends Scalars, MomentumScalars {
+  alpha: number;
+  eps: number;
+  centered: boolean;
+}
+
+const BUFFERS = { squareAvg: "always", gradAvg: "optional", momentumBuffer: "optional" } as const;
+
+function scalars(): RmspropScalars {
+  return { ...commonScalars(), ...momentumScalars(), alpha: 0, eps: 0, centered: false };
+}
+
+function resolve(spec: SpecOf<"rmsprop">, s: RmspropScalars, at: StepState): void {
+  resolveMomentum(spec.owner, s, at.holders.momentumBuffer, spec.momentum, 0, false);
+  s.alpha = spec.alpha;
+  s.eps = spec.eps;
+  s.centered = spec.centered;
+}
+
+function hyperparams(spec: SpecOf<"rmsprop">): [string, Hyper][] {
+  return [
+    ["momentum", spec.momentum],
+    ["alpha", spec.alpha],
+    ["eps", spec.eps],
+  ];
+}
+
+// ---- JS ----
+
+const K = { ...LOOP_COMMON, ...LOOP_MOMENTUM, alpha: 0, ca: 1, eps: 0, centered: false };
+
+function rmspropAt(
+  p: FloatArray,
+  sq: FloatArray,
+  avg: FloatArray,
+  b: FloatArray,
+  j: number,
+  gj: number,
+  pj: number,
+  sqj: number,
+  coef: number,
+  negate: boolean,
+  l2: number,
+  wd: number,
+  step: number,
+  alpha: number,
+  ca: number,
+  eps: number,
+  centered: boolean,
+  hasMomentum: boolean,
+  mu: number,
+  keep: number,
+  first: boolean,
+  nesterov: boolean,
+  f32: boolean,
+): void {
+  let u = input(gj, pj, coef, negate, l2, f32);
+  sqj = st(alpha * sqj + ca * u * u, f32);
+  sq[j] = sqj;
+  let variance = sqj;
+  if (centered) {
+    const a = st(alpha * avg[j]! + ca * u, f32);
+    avg[j] = a;
+    variance -= a * a;
+  }
+  u = st(u / (Math.sqrt(variance) + eps), f32);
+  if (hasMomentum) u = momentum(b, j, u, mu, keep, first, nesterov, f32);
+  apply(p, j, pj, u, wd, step, f32);
+}
+
+type RmspropLoop = (
+  p: FloatArray,
+  g: FloatArray,
+  sq: FloatArray,
+  avg: FloatArray,
+  b: FloatArray,
+  from: number,
+  to: number,
+  k: typeof K,
+) => void;
+
+// biome-ignore format: the two loops differ only in their last argument; one line each shows it
+const rmsprop32: RmspropLoop = (p, g, sq, avg, b, from, to, k) => {
+  const { coef, negate, l2, wd, step, alpha, ca, eps, centered, hasMomentum, mu, keep, first, nesterov } = k;
+  for (let j = from; j < to; j++) rmspropAt(p, sq, avg, b, j, g[j]!, p[j]!, sq[j]!, coef, negate, l2, wd, step, alpha, ca, eps, centered, hasMomentum, mu, keep, first, nesterov, true);
+};
+
+// biome-ignore format: as above
+const rmsprop64: RmspropLoop = (p, g, sq, avg, b, from, to, k) => {
+  const { coef, negate, l2, wd, step, alpha, ca, eps, centered, hasMomentum, mu, keep, first, nesterov } = k;
+  for (let j = from; j < to; j++) rmspropAt(p, sq, avg, b, j, g[j]!, p[j]!, sq[j]!, coef, negate, l2, wd, step, alpha, ca, eps, centered, hasMomentum, mu, keep, first, nesterov, false);
+};
+
+// The common case without clipping, maximize, centering or momentum: those flags as constants.
+// biome-ignore format: as above
+const rmspropSimple32: RmspropLoop = (p, g, sq, avg, b, from, to, k) => {
+  const { l2, wd, step, alpha, ca, eps } = k;
+  for (let j = from; j < to; j++) rmspropAt(p, sq, avg, b, j, g[j]!, p[j]!, sq[j]!, 1, false, l2, wd, step, alpha, ca, eps, false, false, 0, 0, false, false, true);
+};
+
+// biome-ignore format: as above
+const rmspropSimple64: RmspropLoop = (p, g, sq, avg, b, from, to, k) => {
+  const { l2, wd, step, alpha, ca, eps } = k;
+  for (let j = from; j < to; j++) rmspropAt(p, sq, avg, b, j, g[j]!, p[j]!, sq[j]!, 1, false, l2, wd, step, alpha, ca, eps, false, false, 0, 0, false, false, false);
+};
+
+export const rmsprop = {
+  kind: "rmsprop",
+  buffers: BUFFERS,
+  scalars,
+  resolve,
+  hyperparams,
+  js: {
+    run(p, g, b, from, to, s) {
+      const k = K;
+      const { squareAvg: sq, gradAvg: avg, momentumBuffer: mb } = b;
+      loopCommon(k, s);
+      loopMomentum(k, s, mb);
+      k.alpha = s.alpha;
+      k.ca = 1 - s.alpha;
+      k.eps = s.eps;
+      k.centered = s.centered && avg !== undefined;
+      const simple = k.coef === 1 && !k.negate && !k.centered && !k.hasMomentum;
+      const f32 = p instanceof Float32Array;
+      const loop = simple ? (f32 ? rmspropSimple32 : rmspropSimple64) : f32 ? rmsprop32 : rmsprop64;
+      loop(p, g, sq, avg ?? sq, mb ?? sq, from, to, k);
+    },
+  },
+  wasm: {
+    params: [
+      ...WASM_SCALARS,
+      f32("alpha", (s) => s.alpha),
+      f32("ca", (s) => 1 - s.alpha),
+      f32("eps", (s) => s.eps),
+      ...WASM_MOMENTUM_SCALARS,
+      flag("centered", (s) => s.centered),
+      ...WASM_MOMENTUM_FLAGS,
+      ...WASM_FLAGS,
+    ],
+  },
+} satisfies FusedKind<"rmsprop", RmspropScalars, typeof BUFFERS>;

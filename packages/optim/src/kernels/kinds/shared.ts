@@ -1,0 +1,173 @@
+/**
+ * What the kinds share: the JS kernels' element helpers (input, storage rounding, the last links,
+ * momentum), the loops' common scalars, momentum's per-step scalars, and the WASM parameters every
+ * kernel takes.
+ *
+ * The JS kernels reproduce the chain's arithmetic operation for operation, and round to the storage
+ * dtype wherever the chain stores a value between links (Math.fround for float32, nothing for
+ * float64), so they are bit-identical to the reference chain in both dtypes (tested). They are the
+ * portable fallback, and the baseline for WASM.
+ *
+ * How they are kept fast without generating code (each point measured with `tools/bench/js-kernels.ts`):
+ * - The math of each optimizer is written once, in a per-element function (`adamAt`, …) that takes
+ *   the element's values, the step's scalars and a flag `f32`. Each loop exists twice, once per
+ *   dtype, the two differing only in the literal `true`/`false` they pass: V8 inlines the element function
+ *   into each loop and folds the flag, leaving direct `Math.fround` calls in one loop and no rounding
+ *   in the other (a rounding function passed as a value stays a call once both dtypes have run).
+ * - Each loop is its own function, so V8 sees only Float32Arrays in one and only Float64Arrays in the
+ *   other: the loop reads every buffer the kernel always uses (monomorphic loads, which also tell the
+ *   inlined element function which array type it writes to). A buffer only some configurations use
+ *   (AMSGrad's maximum, the momentum buffer, RMSprop's average) is read inside its flag's branch, so
+ *   the configurations without it do not pay for the load.
+ * - The loop copies the scalars into locals before it starts (a parameter or a property read inside
+ *   the loop is checked and unboxed again on every iteration); they are derived once per call into
+ *   one reused object per kernel, so a step allocates nothing.
+ * - Each kernel has a second pair of loops for its common case, passing the flags that case leaves
+ *   off as constants (clip coefficient 1, no maximize, no AMSGrad; for SGD momentum past the first
+ *   step; for RMSprop neither centering nor momentum): V8 drops their branches. Kernels bound by
+ *   division and square root gain little (Adam ~7%), the others more (RMSprop ~20%, SGD with
+ *   momentum ~30%, Lion ~40%). The general pair, with every flag a plain loop-invariant branch,
+ *   covers the rest.
+ * Correctness depends on none of this: if V8 did not inline, the same arithmetic runs, slower.
+ */
+import { type Hyper, valueAt } from "../../hyper.js";
+import type { FloatArray } from "../../tree.js";
+import { f32, flag, type Scalars, type WasmParam } from "./kind.js";
+
+// ---- JS: element helpers (inlined into every loop) ----
+
+/** Storage rounding. `f32` is a literal at every loop, so once inlined this is Math.fround or nothing. */
+function st(x: number, f32: boolean): number {
+  return f32 ? Math.fround(x) : x;
+}
+
+/** The gradient as the optimizer sees it: round(g·coef) (clip), negated (maximize), then + L2·p. */
+function input(gj: number, pj: number, coef: number, negate: boolean, l2: number, f32: boolean): number {
+  let u = coef === 1 ? gj : st(gj * coef, f32);
+  if (negate) u = -u;
+  if (l2 !== 0) u = st(u + l2 * pj, f32);
+  return u;
+}
+
+/** The last links: decoupled decay, then p ← p + round(u·(−lr)), stored. */
+function apply(
+  p: FloatArray,
+  j: number,
+  pj: number,
+  u: number,
+  wd: number,
+  step: number,
+  f32: boolean,
+): void {
+  if (wd !== 0) u = st(u + wd * pj, f32);
+  p[j] = pj + st(u * step, f32);
+}
+
+/** Heavy-ball/Nesterov momentum exactly as `trace`: b ← u on the first update. */
+function momentum(
+  b: FloatArray,
+  j: number,
+  u: number,
+  mu: number,
+  keep: number,
+  first: boolean,
+  nesterov: boolean,
+  f32: boolean,
+): number {
+  const bj = first ? u : st(mu * b[j]! + keep * u, f32);
+  b[j] = bj;
+  return nesterov ? st(u + mu * bj, f32) : bj;
+}
+
+/**
+ * The element helpers, for the kinds' modules to bind once as module-local constants
+ * (`const { apply, input, st } = ELEMENT`): calls in their loops then go straight to the functions,
+ * and V8 inlines them, even where a toolchain turns imported bindings into getters read on every
+ * call (esbuild's CommonJS output does: the loops ran 5–10× slower through those).
+ */
+export const ELEMENT = { st, input, apply, momentum };
+
+// ---- JS: the loops' scalars ----
+
+/** The scalars every loop takes, as the loops read them (`step` = −lr). */
+export const LOOP_COMMON = { coef: 1, negate: false, l2: 0, wd: 0, step: 0 };
+export type LoopCommon = typeof LOOP_COMMON;
+
+/** Copies the common scalars into a loop's scalars object. */
+export function loopCommon(k: LoopCommon, s: Scalars): void {
+  k.coef = s.coef;
+  k.negate = s.negate;
+  k.l2 = s.l2;
+  k.wd = s.wd;
+  k.step = -s.lr;
+}
+
+// ---- momentum (SGD, RMSprop) ----
+
+/** Momentum's scalars (as `trace` runs it). */
+export interface MomentumScalars {
+  /** False: no momentum buffer. */
+  hasMomentum: boolean;
+  mu: number;
+  keep: number;
+  first: boolean;
+  nesterov: boolean;
+}
+
+export function momentumScalars(): MomentumScalars {
+  return { hasMomentum: false, mu: 0, keep: 1, first: false, nesterov: false };
+}
+
+export const LOOP_MOMENTUM = momentumScalars();
+
+/** Copies momentum's scalars into a loop's scalars object (off when the buffer is absent). */
+export function loopMomentum(k: MomentumScalars, s: MomentumScalars, b: FloatArray | undefined): void {
+  k.hasMomentum = s.hasMomentum && b !== undefined;
+  k.mu = s.mu;
+  k.keep = s.keep;
+  k.first = s.first;
+  k.nesterov = s.nesterov;
+}
+
+/** Momentum's scalars at this step, read from the `trace` state that holds the momentum buffer. */
+export function resolveMomentum(
+  owner: string,
+  s: MomentumScalars,
+  trace: { count: number } | undefined,
+  momentum: Hyper,
+  dampening: number,
+  nesterov: boolean,
+): void {
+  s.hasMomentum = trace !== undefined;
+  s.mu = trace ? valueAt(owner, "momentum", momentum, trace.count, "[0, 1]") : 0;
+  s.keep = 1 - dampening;
+  s.first = trace?.count === 0;
+  s.nesterov = nesterov;
+}
+
+// ---- WASM: the parameters every kernel takes ----
+
+/** coef (±, with maximize), l2, wd, −lr: the first f32 parameters of every kernel. */
+export const WASM_SCALARS: readonly WasmParam<Scalars>[] = [
+  f32("coef", (s) => (s.negate ? -s.coef : s.coef)),
+  f32("l2", (s) => s.l2),
+  f32("wd", (s) => s.wd),
+  f32("nlr", (s) => -s.lr),
+];
+
+/** The flags every kernel ends with: u is scaled or gets L2 (u ← g·coef + l2·p), decay is added. */
+export const WASM_FLAGS: readonly WasmParam<Scalars>[] = [
+  flag("scaled", (s) => s.negate || s.coef !== 1 || s.l2 !== 0),
+  flag("decays", (s) => s.wd !== 0),
+];
+
+/** Momentum's WASM parameters (SGD, RMSprop): f32 mu, keep; then flags. */
+export const WASM_MOMENTUM_SCALARS: readonly WasmParam<Scalars & MomentumScalars>[] = [
+  f32("mu", (s) => s.mu),
+  f32("keep", (s) => s.keep),
+];
+export const WASM_MOMENTUM_FLAGS: readonly WasmParam<Scalars & MomentumScalars>[] = [
+  flag("hasMomentum", (s) => s.hasMomentum),
+  flag("first", (s) => s.first),
+  flag("nesterov", (s) => s.nesterov),
+];

@@ -1,0 +1,117 @@
+/**
+ * The TF.js ops backend of the fused kinds: each kind's preconditioner as TF.js ops, in one table
+ * typed `{ [K in Kind]: OpsKernel<K> | Unsupported }` — a kind added to the registry
+ * (`kernels/kinds/`) fails to compile here until it has an entry (its ops, or `{ unsupported: "why" }`).
+ *
+ * One table rather than a file per kind: the core (`kernels/`) must not import TF.js, so these
+ * expressions cannot sit in the kinds' own modules; each is a few lines over the same helpers
+ * (constants, slots, the deferred writes, momentum), and one table keeps a new kind at one tfjs-side
+ * edit. The numbers follow the kinds' JS loops: the same operations in the same order, in float32.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { ScalarsOf } from "../kernels/kinds/index.js";
+import type { Kind, Scalars, SpecOf, Unsupported } from "../kernels/kinds/kind.js";
+import type { MomentumScalars } from "../kernels/kinds/shared.js";
+import type { FusionSpec } from "../optimizers/fusion.js";
+
+/** What a kind's ops are given each step (inside the step's tidy). */
+export interface OpsStep {
+  /** A float32 scalar constant. */
+  c(x: number): tf.Scalar;
+  /** Variable i's slot variable for the kind's buffer `name`. */
+  slot(name: string, i: number): tf.Variable;
+  /** Queues `variable ← value`, assigned once every value of the step has been computed. */
+  write(variable: tf.Variable, value: tf.Tensor): void;
+}
+
+/** A kind as TF.js ops: per step, its constants; per variable, u (after clip, maximize and L2) ↦ the update before decay and lr. */
+export interface OpsKernel<K extends Kind> {
+  step(spec: SpecOf<K>, s: ScalarsOf<K>, ops: OpsStep): (u: tf.Tensor, i: number) => tf.Tensor;
+}
+
+/** A kind's ops with its types erased (what the ops path holds). */
+export interface AnyOpsKernel {
+  step(spec: FusionSpec, s: Scalars, ops: OpsStep): (u: tf.Tensor, i: number) => tf.Tensor;
+}
+
+/** Heavy-ball/Nesterov momentum exactly as `trace`: b ← u on the first update. */
+function momentum(s: MomentumScalars, ops: OpsStep): (u: tf.Tensor, i: number) => tf.Tensor {
+  const mu = ops.c(s.mu);
+  const keep = ops.c(s.keep);
+  return (u, i) => {
+    if (!s.hasMomentum) return u;
+    const b = ops.slot("momentumBuffer", i);
+    const next = s.first ? u : tf.add(tf.mul(b, mu), tf.mul(u, keep));
+    ops.write(b, next);
+    return s.nesterov ? tf.add(u, tf.mul(next, mu)) : next;
+  };
+}
+
+const OPS = {
+  adam: {
+    step(spec, s, ops) {
+      const [b1, b1c, b2, b2c] = [s.b1, 1 - s.b1, s.b2, 1 - s.b2].map(ops.c) as tf.Scalar[];
+      const [bc1, bc2Sqrt, eps] = [s.bc1, s.bc2Sqrt, s.eps].map(ops.c) as tf.Scalar[];
+      return (u, i) => {
+        const m = tf.add(tf.mul(ops.slot("expAvg", i), b1!), tf.mul(u, b1c!));
+        const sq = tf.add(tf.mul(ops.slot("expAvgSq", i), b2!), tf.mul(tf.square(u), b2c!));
+        ops.write(ops.slot("expAvg", i), m);
+        ops.write(ops.slot("expAvgSq", i), sq);
+        let v = sq;
+        if (spec.amsgrad) {
+          v = tf.maximum(ops.slot("maxExpAvgSq", i), sq);
+          ops.write(ops.slot("maxExpAvgSq", i), v);
+        }
+        return tf.div(tf.div(m, bc1!), tf.add(tf.div(tf.sqrt(v), bc2Sqrt!), eps!));
+      };
+    },
+  },
+  sgd: {
+    step(_spec, s, ops) {
+      return momentum(s, ops);
+    },
+  },
+  rmsprop: {
+    step(spec, s, ops) {
+      const [alpha, ca, eps] = [s.alpha, 1 - s.alpha, s.eps].map(ops.c) as tf.Scalar[];
+      const withMomentum = momentum(s, ops);
+      return (u, i) => {
+        const sq = tf.add(tf.mul(ops.slot("squareAvg", i), alpha!), tf.mul(tf.square(u), ca!));
+        ops.write(ops.slot("squareAvg", i), sq);
+        let variance = sq;
+        if (spec.centered) {
+          const avg = tf.add(tf.mul(ops.slot("gradAvg", i), alpha!), tf.mul(u, ca!));
+          ops.write(ops.slot("gradAvg", i), avg);
+          variance = tf.sub(sq, tf.square(avg));
+        }
+        return withMomentum(tf.div(u, tf.add(tf.sqrt(variance), eps!)), i);
+      };
+    },
+  },
+  lion: {
+    step(_spec, s, ops) {
+      const [b1, b1c, b2, b2c] = [s.b1, 1 - s.b1, s.b2, 1 - s.b2].map(ops.c) as tf.Scalar[];
+      return (u, i) => {
+        const m = ops.slot("expAvg", i);
+        const dir = tf.add(tf.mul(m, b1!), tf.mul(u, b1c!));
+        ops.write(m, tf.add(tf.mul(m, b2!), tf.mul(u, b2c!)));
+        return tf.sign(dir);
+      };
+    },
+  },
+  adagrad: {
+    step(_spec, s, ops) {
+      const eps = ops.c(s.eps);
+      return (u, i) => {
+        const sum = tf.add(ops.slot("sum", i), tf.square(u));
+        ops.write(ops.slot("sum", i), sum);
+        return tf.div(u, tf.add(tf.sqrt(sum), eps));
+      };
+    },
+  },
+} satisfies { [K in Kind]: OpsKernel<K> | Unsupported };
+
+/** The ops of a kind, types erased. */
+export function opsKernelOf(kind: Kind): AnyOpsKernel | Unsupported {
+  return OPS[kind];
+}

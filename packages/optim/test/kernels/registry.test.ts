@@ -1,0 +1,61 @@
+/**
+ * The registry of fused kinds (src/kernels/kinds/): every backend declares every kind, and each WASM
+ * kernel's signature — in the WAT text and in the compiled module — is the one its kind's parameter
+ * list describes, which is also the list the argument packer walks. (That a new kind or a missing
+ * backend fails to compile is the type checker's part: `satisfies { [K in Kind]: … }`.)
+ */
+import { createArena } from "momenta-optim";
+import { describe, expect, it } from "vitest";
+import { KIND_NAMES, KINDS, WASM_KINDS, wasmArity } from "../../src/kernels/kinds/index.ts";
+import { isUnsupported } from "../../src/kernels/kinds/kind.ts";
+import { KERNELS_WAT } from "../../src/kernels/wasm/kernels.wat.ts";
+import { kernelsFor } from "../../src/kernels/wasm-kernels.ts";
+
+/** The kind's whole signature: pointers, n, then its parameters. */
+function signature(kind: (typeof WASM_KINDS)[number]): string[] {
+  const mod = KINDS[kind];
+  if (isUnsupported(mod.wasm)) throw new Error("no wasm");
+  return [
+    "p i32",
+    "g i32",
+    ...Object.keys(mod.buffers).map((b) => `${b} i32`),
+    "n i32",
+    ...mod.wasm.params.map((p) => `${p.name} ${p.type}`),
+  ];
+}
+
+describe("fused kinds registry", () => {
+  it("every kind declares every backend: an implementation or a reason", () => {
+    expect(KIND_NAMES.sort()).toEqual(["adagrad", "adam", "lion", "rmsprop", "sgd"]);
+    for (const name of KIND_NAMES) {
+      const mod = KINDS[name];
+      expect(mod.kind).toBe(name);
+      for (const backend of [mod.js, mod.wasm] as object[]) {
+        const ok = "unsupported" in backend ? typeof backend.unsupported === "string" : true;
+        expect(ok, name).toBe(true);
+      }
+    }
+  });
+
+  it("each WASM kernel's (param …) list in the WAT is its kind's list", () => {
+    for (const kind of WASM_KINDS) {
+      const head = new RegExp(`\\(func \\(export "${kind}"\\)([^]*?)\\(local `).exec(KERNELS_WAT);
+      expect(head, kind).not.toBeNull();
+      const params = [...head![1]!.matchAll(/\(param \$(\w+) (i32|f32)\)/g)].map((x) => `${x[1]} ${x[2]}`);
+      expect(params, kind).toEqual(signature(kind));
+    }
+  });
+
+  it("the compiled module (kernels.generated.ts) takes as many arguments as the list has", () => {
+    const k = kernelsFor(createArena().memory) as unknown as Record<string, (...a: number[]) => unknown>;
+    for (const kind of WASM_KINDS) {
+      expect(k[kind]!.length, kind).toBe(signature(kind).length);
+      expect(wasmArity(kind), kind).toBe(signature(kind).length); // what the thread pool sizes its slots by
+    }
+  });
+
+  it("names in a list are unique (a duplicate would not compile in the WAT, or would pack twice)", () => {
+    for (const kind of WASM_KINDS)
+      expect(new Set(signature(kind).map((s) => s.split(" ")[0])).size).toBe(signature(kind).length);
+  });
+});
