@@ -6,7 +6,8 @@
  * One table rather than a file per kind: the core (`kernels/`) must not import TF.js, so these
  * expressions cannot sit in the kinds' own modules; each is a few lines over the same helpers
  * (constants, slots, the deferred writes, momentum), and one table keeps a new kind at one tfjs-side
- * edit. The numbers follow the kinds' JS loops: the same operations in the same order, in float32.
+ * edit. The numbers follow the kinds' JS loops: the same operations in the same order, in float32
+ * (where float32 would overflow and the reference's float64 does not, the reference's order).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { ScalarsOf } from "../kernels/kinds/index.js";
@@ -47,6 +48,9 @@ function momentum(s: MomentumScalars, ops: OpsStep): (u: tf.Tensor, i: number) =
   };
 }
 
+/** (c·u)·u: the order the reference computes c·u² in, which stays finite while c·u² does. */
+const scaledSquare = (u: tf.Tensor, c: tf.Scalar) => tf.mul(tf.mul(u, c), u);
+
 const OPS = {
   adam: {
     step(spec, s, ops) {
@@ -54,7 +58,7 @@ const OPS = {
       const [bc1, bc2Sqrt, eps] = [s.bc1, s.bc2Sqrt, s.eps].map(ops.c) as tf.Scalar[];
       return (u, i) => {
         const m = tf.add(tf.mul(ops.slot("expAvg", i), b1!), tf.mul(u, b1c!));
-        const sq = tf.add(tf.mul(ops.slot("expAvgSq", i), b2!), tf.mul(tf.square(u), b2c!));
+        const sq = tf.add(tf.mul(ops.slot("expAvgSq", i), b2!), scaledSquare(u, b2c!));
         ops.write(ops.slot("expAvg", i), m);
         ops.write(ops.slot("expAvgSq", i), sq);
         let v = sq;
@@ -62,7 +66,8 @@ const OPS = {
           v = tf.maximum(ops.slot("maxExpAvgSq", i), sq);
           ops.write(ops.slot("maxExpAvgSq", i), v);
         }
-        return tf.div(tf.div(m, bc1!), tf.add(tf.div(tf.sqrt(v), bc2Sqrt!), eps!));
+        // m / denominator first: an infinite v gives 0 (as in float64), not ∞/∞
+        return tf.div(tf.div(m, tf.add(tf.div(tf.sqrt(v), bc2Sqrt!), eps!)), bc1!);
       };
     },
   },
@@ -76,13 +81,14 @@ const OPS = {
       const [alpha, ca, eps] = [s.alpha, 1 - s.alpha, s.eps].map(ops.c) as tf.Scalar[];
       const withMomentum = momentum(s, ops);
       return (u, i) => {
-        const sq = tf.add(tf.mul(ops.slot("squareAvg", i), alpha!), tf.mul(tf.square(u), ca!));
+        const sq = tf.add(tf.mul(ops.slot("squareAvg", i), alpha!), scaledSquare(u, ca!));
         ops.write(ops.slot("squareAvg", i), sq);
         let variance = sq;
         if (spec.centered) {
           const avg = tf.add(tf.mul(ops.slot("gradAvg", i), alpha!), tf.mul(u, ca!));
           ops.write(ops.slot("gradAvg", i), avg);
-          variance = tf.sub(sq, tf.square(avg));
+          // An infinite square average stays infinite, as in float64 (not ∞ − ∞ when avg² overflows).
+          variance = tf.where(tf.logicalAnd(tf.isInf(sq), tf.isFinite(avg)), sq, tf.sub(sq, tf.square(avg)));
         }
         return withMomentum(tf.div(u, tf.add(tf.sqrt(variance), eps!)), i);
       };

@@ -5,8 +5,10 @@
  * Every kernel streams f32x4 vectors over [0, n) of regions laid out alike (the arena pads each leaf
  * to a multiple of 4 floats, with zeros, so there is never a scalar tail), reading the gradient once
  * and updating params and state in place. Offsets are bytes into the one (shared) memory. They
- * compute in float32 throughout, so they agree with the reference chain to float32 rounding, not
- * bit for bit (the JS kernels are the bit-exact ones).
+ * compute in float32, so they agree with the reference chain to float32 rounding, not bit for bit
+ * (the JS kernels are the bit-exact ones); where float32 would overflow and the reference (which
+ * computes in float64 and stores float32) does not, they take the reference's order of operations
+ * or float64 lanes.
  *
  * Each update kernel's signature comes from its kind's module (`kernels/kinds/`): params, gradient,
  * one pointer per state buffer (named after it), n, then the kind's `wasm.params` in order — the list
@@ -24,6 +26,18 @@ const set = (name: string, value: string) => `(local.set $${name} ${value})`;
 const add = (a: string, b: string) => `(f32x4.add ${a} ${b})`;
 const mul = (a: string, b: string) => `(f32x4.mul ${a} ${b})`;
 const splat = (name: string) => `(local.set $S${name} (f32x4.splat (local.get $${name})))`;
+/** A vector constant, the same in all four lanes (written inside the loop: no register held across it). */
+const f32s = (x: string) => `(v128.const f32x4 ${x} ${x} ${x} ${x})`;
+const i32s = (x: string) => `(v128.const i32x4 ${x} ${x} ${x} ${x})`;
+/** Lanes 2, 3 of a vector moved to lanes 0, 1 (for the f64x2 ops that read the low half). */
+const high = (x: string) => `(i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${x} ${x})`;
+/** Four float32 lanes computed in float64 and rounded once: `f` maps the f64x2 halves of its inputs. */
+function inF64(inputs: string[], f: (halves: string[]) => string): string {
+  const lo = f(inputs.map((x) => `(f64x2.promote_low_f32x4 ${x})`));
+  const hi = f(inputs.map((x) => `(f64x2.promote_low_f32x4 ${high(x)})`));
+  return `(i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero ${lo}) (f32x4.demote_f64x2_zero ${hi}))`;
+}
+
 /** What this file adds to a kind's signature: its vector locals, constants and loop body. */
 interface Body {
   /** v128 locals the body uses. */
@@ -74,6 +88,9 @@ const momentum = [
   `  (if ${get("nesterov")} (then ${set("u", add(get("u"), mul(get("Smu"), get("bb"))))}) (else ${set("u", get("bb"))}))))`,
 ];
 
+/** (c·u)·u: the reference's order for c·u², finite wherever c·u² is (u·u alone overflows from |u| ≈ 1.8e19). */
+const scaledSquare = (c: string) => mul(mul(get(c), get("u")), get("u"));
+
 // sign(c) = [c > 0] − [c < 0], with the comparison masks turned into 1.0 by AND-ing with `one`
 const sign = (c: string) =>
   `(f32x4.sub (v128.and (f32x4.gt ${c} ${get("Szero")}) ${get("Sone")}) (v128.and (f32x4.lt ${c} ${get("Szero")}) ${get("Sone")}))`;
@@ -85,27 +102,43 @@ const BODIES = {
       ...pre,
       set("mm", add(mul(get("Sb1"), load("expAvg")), mul(get("Sc1"), get("u")))),
       store("expAvg", get("mm")),
-      set("vv", add(mul(get("Sb2"), load("expAvgSq")), mul(get("Sc2"), mul(get("u"), get("u"))))),
+      set("vv", add(mul(get("Sb2"), load("expAvgSq")), scaledSquare("Sc2"))),
       store("expAvgSq", get("vv")),
       `(if ${get("amsgrad")} (then ${set("vv", `(f32x4.max ${load("maxExpAvgSq")} ${get("vv")})`)} ${store("maxExpAvgSq", get("vv"))}))`,
+      // (m / denominator)·(1/bc1): an infinite v gives 0, as in float64, not (m/bc1 = ∞)/∞
       set(
         "u",
-        `(f32x4.div ${mul(get("mm"), get("Sibc1"))} ${add(mul(`(f32x4.sqrt ${get("vv")})`, get("Sibc2s")), get("Seps"))})`,
+        mul(
+          `(f32x4.div ${get("mm")} ${add(mul(`(f32x4.sqrt ${get("vv")})`, get("Sibc2s")), get("Seps"))})`,
+          get("Sibc1"),
+        ),
       ),
       ...post,
     ],
   },
   sgd: { locals: ["pp", "u", "bb"], body: [...pre, ...momentum, ...post] },
   rmsprop: {
-    locals: ["pp", "u", "ss", "aa", "bb"],
+    locals: ["pp", "u", "ss", "aa", "bb", "vd"],
     body: [
       ...pre,
-      set("ss", add(mul(get("Salpha"), load("squareAvg")), mul(get("Sca"), mul(get("u"), get("u"))))),
+      set("ss", add(mul(get("Salpha"), load("squareAvg")), scaledSquare("Sca"))),
       store("squareAvg", get("ss")),
       `(if ${get("centered")} (then`,
       `  ${set("aa", add(mul(get("Salpha"), load("gradAvg")), mul(get("Sca"), get("u"))))}`,
       `  ${store("gradAvg", get("aa"))}`,
-      `  ${set("ss", `(f32x4.sub ${get("ss")} ${mul(get("aa"), get("aa"))})`)}))`,
+      // s − a², whose sign and overflow must be the reference's (float64): in float32, unless a lane
+      // is not clearly above 2⁻²⁰·s — near cancellation, where a²'s rounding could flip the sign; s =
+      // ∞, where a² may overflow float32 and s − a² does not; NaN — then in float64 lanes, rounded to
+      // float32, with a negative difference too small for float32 (−0 there) made NaN, as its root
+      // is in float64.
+      `  ${set("vd", `(f32x4.sub ${get("ss")} ${mul(get("aa"), get("aa"))})`)}`,
+      `  (if (i32.eqz (i32x4.all_true (f32x4.gt ${get("vd")} ${mul(get("ss"), f32s("0x1p-20"))})))`,
+      `    (then ${set(
+        "vd",
+        inF64([get("ss"), get("aa")], ([s, a]) => `(f64x2.sub ${s} (f64x2.mul ${a} ${a}))`),
+      )}`,
+      `      ${set("vd", `(v128.bitselect ${i32s("0x7fc00000")} ${get("vd")} (i32x4.eq ${get("vd")} ${i32s("0x80000000")}))`)}))`,
+      `  ${set("ss", get("vd"))}))`,
       set("u", `(f32x4.div ${get("u")} ${add(`(f32x4.sqrt ${get("ss")})`, get("Seps"))})`),
       ...momentum,
       ...post,
