@@ -35,7 +35,8 @@ let gradients: Promise<void> | undefined;
 /** Registers tfjs-core's gradients once (a no-op where something already did, e.g. under Vitest). */
 export function registerGradients(): Promise<void> {
   gradients ??= (async () => {
-    if (tf.getGradient("MatMul") !== undefined) return;
+    // TF.js registers matMul's gradient under its kernel name, BatchMatMul.
+    if (tf.getGradient("BatchMatMul") !== undefined) return;
     if (typeof register !== "function") {
       throw new Error("momenta train needs Node ≥ 20.6 (module.register) to load TF.js's gradients");
     }
