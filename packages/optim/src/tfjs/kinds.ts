@@ -7,7 +7,7 @@
  * expressions cannot sit in the kinds' own modules; each is a few lines over the same helpers
  * (constants, slots, the deferred writes, momentum), and one table keeps a new kind at one tfjs-side
  * edit. The numbers follow the kinds' JS loops: the same operations in the same order, in float32
- * (where float32 would overflow and the reference's float64 does not, the reference's order).
+ * (and the same handling of NaN and ±∞: see the comments on AMSGrad, centering and Lion's sign).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { ScalarsOf } from "../kernels/kinds/index.js";
@@ -63,8 +63,10 @@ const OPS = {
         ops.write(ops.slot("expAvgSq", i), sq);
         let v = sq;
         if (spec.amsgrad) {
-          v = tf.maximum(ops.slot("maxExpAvgSq", i), sq);
-          ops.write(ops.slot("maxExpAvgSq", i), v);
+          // max as the reference takes it: a NaN second moment keeps the old maximum
+          const max = ops.slot("maxExpAvgSq", i);
+          v = tf.where(tf.greater(sq, max), sq, max);
+          ops.write(max, v);
         }
         // m / denominator first: an infinite v gives 0 (as in float64), not ∞/∞
         return tf.div(tf.div(m, tf.add(tf.div(tf.sqrt(v), bc2Sqrt!), eps!)), bc1!);
@@ -101,7 +103,8 @@ const OPS = {
         const m = ops.slot("expAvg", i);
         const dir = tf.add(tf.mul(m, b1!), tf.mul(u, b1c!));
         ops.write(m, tf.add(tf.mul(m, b2!), tf.mul(u, b2c!)));
-        return tf.sign(dir);
+        // Math.sign's: NaN stays NaN (tf.sign gives 0)
+        return tf.where(tf.isNaN(dir), dir, tf.sign(dir));
       };
     },
   },

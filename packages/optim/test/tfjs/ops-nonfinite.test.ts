@@ -1,6 +1,6 @@
 /**
- * The TF.js ops path (each kind's ops in tfjs/kinds.ts) with huge gradients against the reference
- * chain: the same NaN/+∞/−∞/finite pattern in the params and in every state buffer, the
+ * The TF.js ops path (each kind's ops in tfjs/kinds.ts) with NaN, ±∞ and huge gradients against the
+ * reference chain: the same NaN/+∞/−∞/finite pattern in the params and in every state buffer, the
  * finite values to float32 rounding (cpu backend). Huge finite gradients are left out behind a clip:
  * TF.js sums the clip's squares in float32, which overflows from |g| ≈ 1.8e19 where the core's
  * float64 sum does not.
@@ -21,6 +21,7 @@ beforeAll(async () => {
 type Make = () => m.GradientTransformation<unknown>;
 const clip = (tx: m.GradientTransformation<unknown>) => m.chain(m.clipByGlobalNorm(1), tx);
 const FLT_MAX = 3.4028234663852886e38;
+const NONFINITE = [Number.NaN, Infinity, -Infinity];
 const HUGE = [FLT_MAX, -FLT_MAX, 3e38, -1e30, 2e19, 1e20, -1.5e20];
 
 const CONFIGS: [string, Make][] = [
@@ -110,15 +111,16 @@ function compare(got: number[], ref: number[], bound: number): string | undefine
   return undefined;
 }
 
-describe("tfjsOptimizer ops path: huge gradients as the reference chain", () => {
+describe("tfjsOptimizer ops path: NaN, ±∞ and huge gradients as the reference chain", () => {
   for (const [name, make] of CONFIGS) {
-    const cases: [string, number[]][] = [];
-    if (!name.startsWith("clip")) cases.push(["huge finite", HUGE]);
+    const cases: [string, number[]][] = [["NaN, ±∞", NONFINITE]];
+    if (!name.startsWith("clip")) cases.push(["huge finite", HUGE], ["all", [...NONFINITE, ...HUGE]]);
     for (const [what, special] of cases) {
       it(`${name}: ${what}`, async () => {
         const ref = reference(make, special);
         const got = await ops(make, special);
         expect(got.path).toBe("ops");
+        if (special === NONFINITE) expect(ref.params.some((x) => !Number.isFinite(x))).toBe(true);
         expect(compare(got.params, ref.params, 1e-5), "params").toBeUndefined();
         expect(compare(got.state, ref.state, 1e-5), "state").toBeUndefined();
       });

@@ -114,8 +114,6 @@ export const lion = {
       f32("c1", (s) => 1 - s.b1),
       f32("b2", (s) => s.b2),
       f32("c2", (s) => 1 - s.b2),
-      f32("one", () => 1),
-      f32("zero", () => 0),
       ...WASM_FLAGS,
     ],
   },

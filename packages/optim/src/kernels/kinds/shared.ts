@@ -155,10 +155,11 @@ export const WASM_SCALARS: readonly WasmParam<Scalars>[] = [
   f32("nlr", (s) => -s.lr),
 ];
 
-/** The flags every kernel ends with: u is scaled or gets L2 (u ← g·coef + l2·p), decay is added. */
+/** The flags every kernel ends with: u is scaled (clip or maximize), L2 is added, decay is added. */
 export const WASM_FLAGS: readonly WasmParam<Scalars>[] = [
-  flag("scaled", (s) => s.negate || s.coef !== 1 || s.l2 !== 0),
-  flag("decays", (s) => s.wd !== 0),
+  flag("scaled", (s) => s.negate || s.coef !== 1),
+  flag("hasL2", (s) => s.l2 !== 0),
+  flag("hasWd", (s) => s.wd !== 0),
 ];
 
 /** Momentum's WASM parameters (SGD, RMSprop): f32 mu, keep; then flags. */

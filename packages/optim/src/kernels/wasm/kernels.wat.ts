@@ -8,7 +8,7 @@
  * compute in float32, so they agree with the reference chain to float32 rounding, not bit for bit
  * (the JS kernels are the bit-exact ones); where float32 would overflow and the reference (which
  * computes in float64 and stores float32) does not, they take the reference's order of operations
- * or float64 lanes.
+ * or float64 lanes, and NaN and ±∞ propagate as in the reference.
  *
  * Each update kernel's signature comes from its kind's module (`kernels/kinds/`): params, gradient,
  * one pointer per state buffer (named after it), n, then the kind's `wasm.params` in order — the list
@@ -69,14 +69,17 @@ function kernel(name: WasmKind, { locals, consts = [], body }: Body): string {
         (br $top))))`;
 }
 
-// u ← g·coef + l2·p (coef carries the clip factor and the sign of maximize); plain g when coef = 1, l2 = 0
+// u ← g; u·coef when scaled (coef carries the clip factor and the sign of maximize); + l2·p when L2 —
+// each step only when on, as the reference does (0·p would turn an infinite p into NaN)
 const pre = [
   set("pp", load("p")),
-  `(if ${get("scaled")} (then ${set("u", add(mul(load("g"), get("Scoef")), mul(get("Sl2"), get("pp"))))}) (else ${set("u", load("g"))}))`,
+  set("u", load("g")),
+  `(if ${get("scaled")} (then ${set("u", mul(get("u"), get("Scoef")))}))`,
+  `(if ${get("hasL2")} (then ${set("u", add(get("u"), mul(get("Sl2"), get("pp"))))}))`,
 ];
 // u ← u + wd·p (when wd ≠ 0); p ← p + u·(−lr)
 const post = [
-  `(if ${get("decays")} (then ${set("u", add(get("u"), mul(get("Swd"), get("pp"))))}))`,
+  `(if ${get("hasWd")} (then ${set("u", add(get("u"), mul(get("Swd"), get("pp"))))}))`,
   store("p", add(get("pp"), mul(get("u"), get("Snlr")))),
 ];
 
@@ -91,20 +94,21 @@ const momentum = [
 /** (c·u)·u: the reference's order for c·u², finite wherever c·u² is (u·u alone overflows from |u| ≈ 1.8e19). */
 const scaledSquare = (c: string) => mul(mul(get(c), get("u")), get("u"));
 
-// sign(c) = [c > 0] − [c < 0], with the comparison masks turned into 1.0 by AND-ing with `one`
+// sign(c) as Math.sign: ±1 where c ≠ 0 (1 with c's sign bit), c itself where c is ±0 or NaN
 const sign = (c: string) =>
-  `(f32x4.sub (v128.and (f32x4.gt ${c} ${get("Szero")}) ${get("Sone")}) (v128.and (f32x4.lt ${c} ${get("Szero")}) ${get("Sone")}))`;
+  `(v128.bitselect (v128.or (v128.and ${c} ${get("Ksign")}) ${get("Kone")}) ${c} (v128.or (f32x4.gt ${c} ${get("Kzero")}) (f32x4.lt ${c} ${get("Kzero")})))`;
 
 const BODIES = {
   adam: {
-    locals: ["pp", "u", "mm", "vv"],
+    locals: ["pp", "u", "mm", "vv", "x"],
     body: [
       ...pre,
       set("mm", add(mul(get("Sb1"), load("expAvg")), mul(get("Sc1"), get("u")))),
       store("expAvg", get("mm")),
       set("vv", add(mul(get("Sb2"), load("expAvgSq")), scaledSquare("Sc2"))),
       store("expAvgSq", get("vv")),
-      `(if ${get("amsgrad")} (then ${set("vv", `(f32x4.max ${load("maxExpAvgSq")} ${get("vv")})`)} ${store("maxExpAvgSq", get("vv"))}))`,
+      // max as the reference takes it (v > max ? v : max): a NaN v keeps the old maximum
+      `(if ${get("amsgrad")} (then ${set("x", load("maxExpAvgSq"))} ${set("vv", `(v128.bitselect ${get("vv")} ${get("x")} (f32x4.gt ${get("vv")} ${get("x")}))`)} ${store("maxExpAvgSq", get("vv"))}))`,
       // (m / denominator)·(1/bc1): an infinite v gives 0, as in float64, not (m/bc1 = ∞)/∞
       set(
         "u",
@@ -156,6 +160,11 @@ const BODIES = {
   },
   lion: {
     locals: ["pp", "u", "mm", "c"],
+    consts: [
+      ["Kone", "(v128.const f32x4 1 1 1 1)"],
+      ["Kzero", "(v128.const f32x4 0 0 0 0)"],
+      ["Ksign", "(v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)"],
+    ],
     body: [
       ...pre,
       set("mm", load("expAvg")),
