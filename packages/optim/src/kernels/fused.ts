@@ -66,10 +66,10 @@ export function fuse(
   const wasmKind = WASM_KINDS.find((k): k is WasmKind => k === spec.kind);
   const wasmOk = layout.arena !== undefined && layout.dtype === "float32" && wasmAvailable();
   if (choice === "wasm" && (!wasmOk || wasmKind === undefined)) {
-    return layout.arena === undefined
-      ? "the wasm kernels need params packed into one arena by packTree"
-      : layout.dtype !== "float32"
-        ? "the wasm kernels are float32 only"
+    return layout.dtype !== "float32"
+      ? "the wasm kernels are float32 only"
+      : layout.arena === undefined
+        ? "the wasm kernels need params packed into one arena by packTree"
         : isUnsupported(mod.wasm)
           ? `the wasm kernels do not run ${spec.owner}: ${mod.wasm.unsupported}`
           : "this runtime has no WebAssembly SIMD with shared memory";

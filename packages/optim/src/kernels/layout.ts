@@ -1,7 +1,8 @@
 /**
  * Where leaves sit in memory. Leaves packed by `packTree` are consecutive, aligned and padded
  * allocations of one buffer: then the optimizer's buffers can mirror that layout and a kernel can
- * sweep any run of consecutive leaves in one call. Other trees are handled leaf by leaf.
+ * sweep any run of consecutive leaves in one call. Other trees are handled leaf by leaf, each buffer
+ * of a leaf in the leaf's own dtype (a tree may mix float32 and float64 leaves).
  */
 import type { FloatArray } from "../tree.js";
 import { type Arena, allocate, arenaOf, paddedLength } from "./arena.js";
@@ -16,12 +17,19 @@ export interface Layout {
   arena: Arena | undefined;
   /** Byte offset of the first leaf in the arena's memory (when `arena`). */
   base: number;
-  dtype: "float32" | "float64";
+  /** The leaves' element type, "mixed" when they differ (never packed then). */
+  dtype: "float32" | "float64" | "mixed";
+  /** Each leaf's element type. */
+  dtypes: ("float32" | "float64")[];
 }
 
 export function layoutOf(leaves: readonly FloatArray[]): Layout {
-  const dtype = leaves[0] instanceof Float64Array ? "float64" : "float32";
-  const width = dtype === "float32" ? 4 : 8;
+  const dtypes = leaves.map((l): Layout["dtypes"][number] =>
+    l instanceof Float64Array ? "float64" : "float32",
+  );
+  const first = dtypes[0] ?? "float32";
+  const dtype = dtypes.every((d) => d === first) ? first : "mixed";
+  const width = first === "float32" ? 4 : 8;
   const offsets: number[] = [];
   let total = 0;
   for (const l of leaves) {
@@ -43,11 +51,24 @@ export function layoutOf(leaves: readonly FloatArray[]): Layout {
     arena: packed ? arena : undefined,
     base,
     dtype,
+    dtypes,
   };
 }
 
-/** A zeroed region shaped like `layout` (in `arena` when given), and per-leaf views into it. */
-export function mirror(layout: Layout, arena: Arena | undefined): { flat: FloatArray; leaves: FloatArray[] } {
+/**
+ * A zeroed region shaped like `layout` (in `arena` when given), and per-leaf views into it; for
+ * mixed dtypes, one zeroed array per leaf in the leaf's dtype (and no region).
+ */
+export function mirror(
+  layout: Layout,
+  arena: Arena | undefined,
+): { flat: FloatArray | undefined; leaves: FloatArray[] } {
+  if (layout.dtype === "mixed") {
+    const leaves = layout.lengths.map((n, i) =>
+      layout.dtypes[i] === "float32" ? new Float32Array(n) : new Float64Array(n),
+    );
+    return { flat: undefined, leaves };
+  }
   const flat = arena
     ? allocate(arena, layout.total, layout.dtype)
     : layout.dtype === "float32"
