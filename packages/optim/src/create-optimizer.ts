@@ -19,7 +19,15 @@ import {
   type GradientTransformation,
   type Hyperparams,
 } from "./transform.js";
-import { assertSameStructure, flatten, leavesOf, mapTree, type Tree } from "./tree.js";
+import {
+  assertSameStructure,
+  type FloatArray,
+  flatten,
+  leavesOf,
+  mapTree,
+  showPath,
+  type Tree,
+} from "./tree.js";
 
 /** Options of `createOptimizer`. */
 export interface CreateOptimizerOptions {
@@ -148,6 +156,7 @@ export function createOptimizer<S>(
   if (options.pool !== undefined) checkPool(owner, options.pool);
   const paths = flatten(params).paths;
   const paramLeaves = leavesOf(params);
+  checkDistinctLeaves(paths, paramLeaves);
   const state = tx.init(params);
   // The gradient buffer mirrors the params' layout: next to them in their arena when packed.
   const layout = layoutOf(paramLeaves);
@@ -324,6 +333,40 @@ export function showDifference(d: HyperparamDifference): string {
   const show = (v: unknown) =>
     v === undefined ? "absent" : typeof v === "string" ? JSON.stringify(v) : String(v);
   return `${d.name}: saved ${show(d.saved)}, now ${show(d.current)}`;
+}
+
+/**
+ * Refuses params in which two leaves share memory — the same array twice, or overlapping views of
+ * one buffer: each appearance would be updated in turn, with a state of its own.
+ */
+function checkDistinctLeaves(paths: readonly string[], leaves: readonly FloatArray[]): void {
+  const refuse = (a: number, b: number, how: string): never => {
+    throw new TypeError(
+      `createOptimizer: params ${showPath(paths[Math.min(a, b)]!)} and ${showPath(paths[Math.max(a, b)]!)} ${how}; every leaf must have its own memory, or it would be updated once per appearance, each time with a state of its own`,
+    );
+  };
+  const seen = new Map<FloatArray, number>();
+  const byBuffer = new Map<ArrayBufferLike, number[]>();
+  leaves.forEach((leaf, i) => {
+    const twin = seen.get(leaf);
+    if (twin !== undefined) refuse(twin, i, "are the same array");
+    seen.set(leaf, i);
+    if (leaf.length === 0) return;
+    const list = byBuffer.get(leaf.buffer);
+    if (list) list.push(i);
+    else byBuffer.set(leaf.buffer, [i]);
+  });
+  const start = (i: number) => leaves[i]!.byteOffset;
+  const end = (i: number) => leaves[i]!.byteOffset + leaves[i]!.byteLength;
+  for (const list of byBuffer.values()) {
+    if (list.length < 2) continue;
+    list.sort((a, b) => start(a) - start(b));
+    let reach = list[0]!; // of the leaves so far, the one ending furthest
+    for (const i of list.slice(1)) {
+      if (start(i) < end(reach)) refuse(reach, i, "share memory (overlapping views of one buffer)");
+      if (end(i) > end(reach)) reach = i;
+    }
+  }
 }
 
 /** Freezes a tree's objects and arrays (not its typed arrays, whose elements stay writable). */

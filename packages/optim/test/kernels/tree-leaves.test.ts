@@ -1,6 +1,7 @@
 /**
  * Trees the fast paths used to get wrong: float32 and float64 leaves mixed in one tree (each leaf
- * must train, and keep its state, in its own dtype, on every path alike).
+ * must train, and keep its state, in its own dtype, on every path alike), and leaves that share
+ * memory (refused, naming both paths).
  */
 import * as m from "momenta-optim";
 import { describe, expect, it } from "vitest";
@@ -92,5 +93,38 @@ describe("a tree mixing float32 and float64 leaves", () => {
     expect(() => m.createOptimizer(m.adamw(), m.packTree(mixed(1)), { kernel: "wasm" })).toThrow(
       /wasm kernel cannot run this: the wasm kernels are float32 only/,
     );
+  });
+});
+
+describe("leaves sharing memory are refused", () => {
+  it("the same array twice, named by both paths", () => {
+    const x = new Float32Array(4);
+    expect(() => m.createOptimizer(m.sgd(), { a: x, b: { c: x } })).toThrow(
+      /createOptimizer: params 'a' and 'b.c' are the same array; every leaf must have its own memory/,
+    );
+    const e = new Float64Array(0);
+    expect(() => m.createOptimizer(m.adamw(), [e, new Float64Array(2), e])).toThrow(
+      /params '0' and '2' are the same array/,
+    );
+    expect(() => m.createOptimizer(m.adamw(), { data: x, shape: [4] } as m.Tree)).not.toThrow();
+    expect(() =>
+      m.createOptimizer(m.adamw(), { a: { data: x, shape: [2, 2] }, b: x }, { kernel: "reference" }),
+    ).toThrow(/params 'a' and 'b' are the same array/);
+  });
+
+  it("overlapping views of one buffer, but not neighbouring ones", () => {
+    const buf = new Float32Array(16);
+    expect(() =>
+      m.createOptimizer(m.sgd(), { a: buf.subarray(0, 4), b: buf.subarray(8, 12), c: buf.subarray(3, 6) }),
+    ).toThrow(/params 'a' and 'c' share memory \(overlapping views of one buffer\)/);
+    const far = new Float32Array(new ArrayBuffer(64), 4, 3);
+    const same = new Float64Array(far.buffer, 8, 2); // bytes 8–24 overlap far's 4–16
+    expect(() => m.createOptimizer(m.sgd(), { far, same })).toThrow(/params 'far' and 'same' share memory/);
+    // touching, empty and packed leaves are fine
+    const ok = { a: buf.subarray(0, 4), b: buf.subarray(4, 8), e: buf.subarray(4, 4), f: buf.subarray(4, 4) };
+    expect(() => m.createOptimizer(m.sgd(), ok)).not.toThrow();
+    expect(() =>
+      m.createOptimizer(m.adamw(), m.packTree({ a: new Float32Array(3), b: new Float32Array(5) })),
+    ).not.toThrow();
   });
 });
