@@ -56,7 +56,8 @@ export interface StateDict {
   paths: string[];
   /**
    * The optimizer's settings at `step` (`GradientTransformation.config`: lr, betas[0], eps…, a
-   * schedule by its value then). Version 2; `loadStateDict` compares them with the current ones.
+   * schedule by its value then). Required from version 2 on (version 1 had none); `loadStateDict`
+   * compares them with the current ones.
    */
   hyperparams?: Record<string, Encoded>;
   /** The transform's state, encoded (exact float arrays as base64). */
