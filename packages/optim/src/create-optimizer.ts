@@ -1,6 +1,7 @@
 import { checkBoolean, checkInteger, checkNumber, checkOptions, showValue } from "./hyper.js";
-import { type Fused, fuse, type KernelName } from "./kernels/fused.js";
-import { layoutOf, mirror } from "./kernels/layout.js";
+import { type Arena, canShareMemory, createArena } from "./kernels/arena.js";
+import { type Fused, fuse, type KernelName, wasmBuffers } from "./kernels/fused.js";
+import { type Layout, layoutOf, mirror } from "./kernels/layout.js";
 import type { ThreadPool } from "./kernels/wasm-kernels.js";
 import { restore, type Snapshot, snapshot } from "./snapshot.js";
 import {
@@ -33,11 +34,15 @@ import {
 export interface CreateOptimizerOptions {
   /**
    * "auto" (default): a fused kernel when the chain is one it knows — WASM SIMD for float32 params
-   * packed by `packTree`, else JS — and the reference chain otherwise. "reference", "js" and "wasm"
+   * (plain arrays are staged through an arena the optimizer owns; params packed by `packTree` are
+   * updated where they are), JS for float64 or mixed trees — and the reference chain otherwise. "reference", "js" and "wasm"
    * force one (throwing, with the reason, when it cannot run this chain on these params).
    */
   kernel?: "auto" | KernelName;
-  /** Worker threads for the WASM kernels (e.g. `await nodeThreadPool(2)` from `momenta-optim/node`). Default: none. */
+  /**
+   * Worker threads for the WASM kernels (e.g. `await nodeThreadPool(2)` from `momenta-optim/node`),
+   * with plain or packed float32 params. Default: none (the calling thread only).
+   */
   pool?: ThreadPool;
 }
 
@@ -99,7 +104,7 @@ export interface LoadReport {
 export interface OptimizerHandle<S> {
   /** The params, updated in place by `step`. */
   readonly params: Tree;
-  /** The transform's state, updated in place by `step`. */
+  /** The transform's state, updated in place by `step`. Throws once disposed. */
   readonly state: S;
   /** Updates applied so far. */
   readonly stepCount: number;
@@ -107,12 +112,14 @@ export interface OptimizerHandle<S> {
   readonly kernel: KernelName;
   /**
    * The optimizer's own gradient buffer, shaped like the params: write gradients into it and call
-   * `step(opt.grads)` to skip the copy (with packed params it sits next to them in the arena).
+   * `step(opt.grads)` to skip the copy (with the WASM kernel it sits next to the params in their
+   * arena, or in the optimizer's own). Throws once disposed.
    */
   readonly grads: Tree;
   /**
    * Live hyperparameters when the transform has them (`injectHyperparams`), else undefined: read the
    * values the next update will use; assign to change one mid-run (`opt.hyperparams.lr = 1e-4`).
+   * Throws once disposed.
    */
   readonly hyperparams: Hyperparams | undefined;
   /** One update from these gradients; the gradients are read, never written. */
@@ -124,6 +131,15 @@ export interface OptimizerHandle<S> {
    * the recorded hyperparameters differ from this optimizer's (kept; `strict: true` refuses instead).
    */
   loadStateDict(dict: unknown, options?: LoadStateDictOptions): LoadReport;
+  /**
+   * Releases the optimizer's buffers: its own arena (plain float32 params on the WASM kernel) becomes
+   * garbage even while this handle is kept, and the gradient buffer and state it placed after params
+   * packed by `packTree` are handed back to their arena when nothing was allocated there since
+   * (zeroed, for the next optimizer: arrays taken from `grads` or `state` before must not be used).
+   * The params stay the caller's. Afterwards `step`, `stateDict`, `loadStateDict`, `grads`, `state`
+   * and `hyperparams` throw; calling `dispose` again does nothing.
+   */
+  dispose(): void;
 }
 
 /**
@@ -159,8 +175,15 @@ export function createOptimizer<S>(
   const paramLeaves = leavesOf(params);
   checkDistinctLeaves(paths, paramLeaves);
   const state = tx.init(params);
+  const given = layoutOf(paramLeaves);
+  // Plain float32 params the WASM kernel can run: staged through an arena of the optimizer's own
+  // (a mirror of the params, the gradient buffer and the state), copied in and out every step.
+  const stage = choice === "auto" || choice === "wasm" ? stageFor(tx, state, paramLeaves, given) : undefined;
+  const runLeaves = stage?.leaves ?? paramLeaves;
+  const layout = stage ? layoutOf(runLeaves) : given;
+  const userArena = stage ? undefined : layout.arena;
+  const topBefore = userArena?.top ?? 0;
   // The gradient buffer mirrors the params' layout: next to them in their arena when packed.
-  const layout = layoutOf(paramLeaves);
   const work = mirror(layout, layout.arena);
   let w = 0;
   // Frozen (its arrays stay writable), so `step(opt.grads)` can trust its structure without a walk.
@@ -171,34 +194,65 @@ export function createOptimizer<S>(
       tx as AnyTransformation,
       state,
       params,
-      paramLeaves,
+      runLeaves,
       { flat: layout.arena ? work.flat : undefined, leaves: work.leaves },
       layout,
       choice,
       options.pool,
     );
     if (typeof f === "string") {
+      if (stage) throw new Error(`createOptimizer: unreachable: staged params cannot be fused (${f})`);
       if (choice !== "auto")
         throw new TypeError(`createOptimizer: the ${choice} kernel cannot run this: ${f}`);
     } else fused = f;
   } else if (options.pool) {
     throw new TypeError("createOptimizer: a thread pool needs the wasm kernel");
   }
-  const workLeaves = work.leaves;
-  let count = 0;
-  let undo: Snapshot | undefined;
-  let failure: Error | undefined;
+  const topAfter = userArena?.top ?? 0;
   const hyperparams = tx.hyperparams?.(state);
+  // Everything that holds the optimizer's buffers, dropped at once by `dispose`.
+  let live:
+    | {
+        state: S;
+        workTree: Tree;
+        workLeaves: FloatArray[];
+        fused: Fused | undefined;
+        stageLeaves: FloatArray[] | undefined;
+        hyperparams: Hyperparams | undefined;
+        undo: Snapshot | undefined;
+      }
+    | undefined = {
+    state,
+    workTree,
+    workLeaves: work.leaves,
+    fused,
+    stageLeaves: stage?.leaves,
+    hyperparams,
+    undo: undefined,
+  };
+  const alive = () => {
+    if (live === undefined) throw new Error("createOptimizer: this optimizer was disposed");
+    return live;
+  };
+  let count = 0;
+  let failure: Error | undefined;
   return {
     params,
-    state,
-    hyperparams,
+    get state() {
+      return alive().state;
+    },
+    get hyperparams() {
+      return alive().hyperparams;
+    },
     kernel: fused?.kernel ?? "reference",
-    grads: workTree,
+    get grads() {
+      return alive().workTree;
+    },
     get stepCount() {
       return count;
     },
     step(grads) {
+      const { state, workTree, workLeaves, fused, stageLeaves } = alive();
       if (failure) throw failure;
       // The optimizer's own buffer, untouched in structure, needs neither checks nor a copy.
       const own = grads === workTree;
@@ -210,7 +264,9 @@ export function createOptimizer<S>(
       if (fused) {
         fused.prepare(); // may throw: nothing has been written yet
         try {
+          if (stageLeaves) for (let i = 0; i < stageLeaves.length; i++) stageLeaves[i]!.set(paramLeaves[i]!);
           fused.run();
+          if (stageLeaves) for (let i = 0; i < stageLeaves.length; i++) paramLeaves[i]!.set(stageLeaves[i]!);
         } catch (e) {
           failure = new Error(
             `createOptimizer: a step failed inside the ${fused.kernel} kernel and left the state part-way; load a state dict (loadStateDict) to continue. Cause: ${(e as Error)?.message ?? String(e)}`,
@@ -222,7 +278,8 @@ export function createOptimizer<S>(
         // All or nothing: whatever throws (a schedule, a callback, a wrapper's check), the state —
         // and the gradient buffer, which the chain works in, when the caller stepped from it — is
         // put back as it was; params are written only after the whole chain has succeeded.
-        undo = snapshot(own ? [state, workLeaves] : [state], undo);
+        const undo = snapshot(own ? [state, workLeaves] : [state], live!.undo);
+        live!.undo = undo;
         try {
           applyUpdates(params, tx.update(workTree, state, params));
         } catch (e) {
@@ -233,6 +290,7 @@ export function createOptimizer<S>(
       count += 1;
     },
     stateDict() {
+      const { state } = alive();
       return {
         format: "momenta.optimizer",
         version: STATE_DICT_VERSION,
@@ -243,6 +301,7 @@ export function createOptimizer<S>(
       };
     },
     loadStateDict(dict, options = {}) {
+      const { state } = alive();
       const d = dict as Partial<StateDict> | null;
       const fail = (msg: string): never => {
         throw new TypeError(`loadStateDict: ${msg}`);
@@ -304,7 +363,47 @@ export function createOptimizer<S>(
       failure = undefined;
       return { differences, compared: saved !== undefined };
     },
+    dispose() {
+      if (live === undefined) return;
+      live = undefined;
+      // What this optimizer allocated after packed params goes back to their arena, zeroed (as
+      // `allocate` hands out), unless something was allocated there since.
+      if (userArena && userArena.top === topAfter && topAfter > topBefore) {
+        new Uint8Array(userArena.memory.buffer, topBefore, topAfter - topBefore).fill(0);
+        userArena.top = topBefore;
+      }
+    },
   };
+}
+
+/**
+ * The arena staging plain float32 params for the WASM kernel, and the params' mirror in it (holding
+ * their current values); undefined when the params are packed already, not all float32, or the WASM
+ * kernel cannot run this chain — or the arena cannot be had (past 4 GiB): the JS kernel runs then.
+ */
+function stageFor(
+  tx: GradientTransformation<unknown>,
+  state: unknown,
+  leaves: FloatArray[],
+  layout: Layout,
+): { arena: Arena; leaves: FloatArray[] } | undefined {
+  if (leaves.length === 0 || layout.arena !== undefined || layout.dtype !== "float32") return undefined;
+  // The kernels import a shared memory (the same module runs on worker threads).
+  if (!canShareMemory()) return undefined;
+  const buffers = wasmBuffers(tx as AnyTransformation, state);
+  if (buffers === undefined) return undefined;
+  // Params, gradient and the state buffers, each 16-byte aligned and padded already; plus a page.
+  const bytes = (2 + buffers) * layout.total * 4 + 65536;
+  let arena: Arena;
+  try {
+    arena = createArena({ shared: true, bytes });
+  } catch (e) {
+    if (e instanceof RangeError) return undefined;
+    throw e;
+  }
+  const m = mirror(layout, arena);
+  for (let i = 0; i < leaves.length; i++) m.leaves[i]!.set(leaves[i]!);
+  return { arena, leaves: m.leaves };
 }
 
 const STATE_DICT_KEYS = ["format", "version", "step", "paths", "hyperparams", "state"];

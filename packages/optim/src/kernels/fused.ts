@@ -45,6 +45,20 @@ function runs(mask: boolean[]): [number, number, boolean][] {
 }
 
 /**
+ * How many state buffers the WASM kernel keeps for this chain — what an arena staging plain float32
+ * params must hold besides them and the gradient — or undefined when it cannot run the chain (not an
+ * alias it fuses, a kind without a WASM kernel, clipping other than 2-norm, no WebAssembly SIMD).
+ */
+export function wasmBuffers(tx: AnyTransformation, state: unknown): number | undefined {
+  const p = plan(tx, state);
+  if (typeof p === "string") return undefined;
+  if (!WASM_KINDS.some((k) => k === p.spec.kind) || isUnsupported(p.kind.wasm)) return undefined;
+  if (p.clip && p.clip.normType !== 2) return undefined;
+  if (!wasmAvailable()) return undefined;
+  return Object.keys(p.buffers).length;
+}
+
+/**
  * Prepares a fused step, or returns why it cannot be fused with this kernel. `work` is the gradient
  * buffer (mirroring the params' layout when they are packed); `choice` "auto" picks WASM when the
  * params are float32 packed by `packTree`, else JS.
@@ -65,18 +79,19 @@ export function fuse(
   const { spec, kind: mod } = p;
   const wasmKind = WASM_KINDS.find((k): k is WasmKind => k === spec.kind);
   const wasmOk = layout.arena !== undefined && layout.dtype === "float32" && wasmAvailable();
-  if (choice === "wasm" && (!wasmOk || wasmKind === undefined)) {
+  const clip2 = !p.clip || p.clip.normType === 2;
+  if (choice === "wasm" && (!wasmOk || wasmKind === undefined || !clip2)) {
     return layout.dtype !== "float32"
       ? "the wasm kernels are float32 only"
-      : layout.arena === undefined
-        ? "the wasm kernels need params packed into one arena by packTree"
-        : isUnsupported(mod.wasm)
-          ? `the wasm kernels do not run ${spec.owner}: ${mod.wasm.unsupported}`
-          : "this runtime has no WebAssembly SIMD with shared memory";
+      : wasmKind === undefined || isUnsupported(mod.wasm)
+        ? `the wasm kernels do not run ${spec.owner}${isUnsupported(mod.wasm) ? `: ${mod.wasm.unsupported}` : ""}`
+        : !clip2
+          ? "the wasm kernels fold only 2-norm clipping"
+          : !wasmAvailable()
+            ? "this runtime has no WebAssembly SIMD with shared memory"
+            : "the wasm kernels need params packed into one arena by packTree";
   }
   if (pool && !layout.arena?.shared) return "threads need params packed into a shared arena";
-  const clip2 = !p.clip || p.clip.normType === 2;
-  if (choice === "wasm" && !clip2) return "the wasm kernels fold only 2-norm clipping";
   const kernel = choice === "js" || !wasmOk || !clip2 || wasmKind === undefined ? "js" : "wasm";
   if (pool && kernel !== "wasm") return "threads need the wasm kernels";
   const js = mod.js;

@@ -163,9 +163,10 @@ describe("WASM SIMD kernels agree with the reference to float32 rounding", () =>
       expect(one).toBeLessThanOrEqual(3e-7);
     });
   }
-  it("auto picks WASM for packed float32 params, JS otherwise, and the reference for chains it does not know", () => {
+  it("auto picks WASM for float32 params (packed or plain), JS otherwise, and the reference for chains it does not know", () => {
     expect(m.createOptimizer(m.adamw(), m.packTree(tree("float32", 1))).kernel).toBe("wasm");
-    expect(m.createOptimizer(m.adamw(), tree("float32", 1)).kernel).toBe("js");
+    expect(m.createOptimizer(m.adamw(), tree("float32", 1)).kernel).toBe("wasm");
+    expect(m.createOptimizer(m.adamw(), tree("float64", 1)).kernel).toBe("js");
     expect(m.createOptimizer(m.adamw(), m.packTree(tree("float64", 1))).kernel).toBe("js");
     expect(m.createOptimizer(m.adadelta(), tree("float32", 1)).kernel).toBe("reference");
     expect(m.createOptimizer(m.adamw({ decayWith: "multiplier" }), tree("float32", 1)).kernel).toBe(
@@ -173,8 +174,8 @@ describe("WASM SIMD kernels agree with the reference to float32 rounding", () =>
     );
   });
   it("a forced kernel that cannot run says why", () => {
-    expect(() => m.createOptimizer(m.adamw(), tree("float32", 1), { kernel: "wasm" })).toThrow(
-      /wasm kernels need params packed into one arena by packTree/,
+    expect(() => m.createOptimizer(m.adamw(), tree("float64", 1), { kernel: "wasm" })).toThrow(
+      /float32 only/,
     );
     expect(() => m.createOptimizer(m.adamw(), m.packTree(tree("float64", 1)), { kernel: "wasm" })).toThrow(
       /float32 only/,

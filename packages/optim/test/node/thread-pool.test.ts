@@ -40,9 +40,31 @@ describe("WASM kernels on a Node thread pool", () => {
       expect(Math.abs(x - b[i]!)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(b[i]!)));
     });
   });
+  it("plain float32 arrays run on the pool too, bit for bit as packed ones", () => {
+    const start = () => ({
+      w: Float32Array.from({ length: 1001 }, (_, j) => Math.sin(j)),
+      b: new Float32Array(37),
+    });
+    const plain = start();
+    const packed = m.packTree(start()) as typeof plain;
+    const make = () => m.adamw({ lr: 0.01, weightDecay: 0.1 });
+    const a = m.createOptimizer(make(), plain, { pool });
+    const b = m.createOptimizer(make(), packed, { pool });
+    expect([a.kernel, b.kernel]).toEqual(["wasm", "wasm"]);
+    for (let t = 0; t < 5; t++) {
+      const g = {
+        w: Float32Array.from({ length: 1001 }, (_, j) => Math.cos(j * t)),
+        b: new Float32Array(37).fill(t),
+      };
+      a.step(g);
+      b.step(g);
+    }
+    expect(Array.from(plain.w)).toEqual(Array.from(packed.w));
+    expect(Array.from(plain.b)).toEqual(Array.from(packed.b));
+  });
   it("refuses what it cannot do", async () => {
-    expect(() => m.createOptimizer(m.adamw(), { w: new Float32Array(4) }, { kernel: "wasm", pool })).toThrow(
-      /packTree/,
+    expect(() => m.createOptimizer(m.adamw(), { w: new Float64Array(4) }, { kernel: "wasm", pool })).toThrow(
+      /float32 only/,
     );
     expect(() =>
       m.createOptimizer(m.adamw(), m.packTree({ w: new Float32Array(4) }), { kernel: "js", pool }),
