@@ -178,7 +178,10 @@ export function createOptimizer<S>(
   const given = layoutOf(paramLeaves);
   // Plain float32 params the WASM kernel can run: staged through an arena of the optimizer's own
   // (a mirror of the params, the gradient buffer and the state), copied in and out every step.
-  const stage = choice === "auto" || choice === "wasm" ? stageFor(tx, state, paramLeaves, given) : undefined;
+  const stage =
+    choice === "auto" || choice === "wasm"
+      ? stageFor(tx, state, paramLeaves, given, options.pool)
+      : undefined;
   const runLeaves = stage?.leaves ?? paramLeaves;
   const layout = stage ? layoutOf(runLeaves) : given;
   const userArena = stage ? undefined : layout.arena;
@@ -199,6 +202,7 @@ export function createOptimizer<S>(
       layout,
       choice,
       options.pool,
+      stage ? { user: paramLeaves } : undefined,
     );
     if (typeof f === "string") {
       if (stage) throw new Error(`createOptimizer: unreachable: staged params cannot be fused (${f})`);
@@ -217,7 +221,6 @@ export function createOptimizer<S>(
         workTree: Tree;
         workLeaves: FloatArray[];
         fused: Fused | undefined;
-        stageLeaves: FloatArray[] | undefined;
         hyperparams: Hyperparams | undefined;
         undo: Snapshot | undefined;
       }
@@ -226,7 +229,6 @@ export function createOptimizer<S>(
     workTree,
     workLeaves: work.leaves,
     fused,
-    stageLeaves: stage?.leaves,
     hyperparams,
     undo: undefined,
   };
@@ -252,7 +254,7 @@ export function createOptimizer<S>(
       return count;
     },
     step(grads) {
-      const { state, workTree, workLeaves, fused, stageLeaves } = alive();
+      const { state, workTree, workLeaves, fused } = alive();
       if (failure) throw failure;
       // The optimizer's own buffer, untouched in structure, needs neither checks nor a copy.
       const own = grads === workTree;
@@ -264,9 +266,7 @@ export function createOptimizer<S>(
       if (fused) {
         fused.prepare(); // may throw: nothing has been written yet
         try {
-          if (stageLeaves) for (let i = 0; i < stageLeaves.length; i++) stageLeaves[i]!.set(paramLeaves[i]!);
-          fused.run();
-          if (stageLeaves) for (let i = 0; i < stageLeaves.length; i++) paramLeaves[i]!.set(stageLeaves[i]!);
+          fused.run(); // staged params: copied in, updated and copied back
         } catch (e) {
           failure = new Error(
             `createOptimizer: a step failed inside the ${fused.kernel} kernel and left the state part-way; load a state dict (loadStateDict) to continue. Cause: ${(e as Error)?.message ?? String(e)}`,
@@ -386,17 +386,18 @@ function stageFor(
   state: unknown,
   leaves: FloatArray[],
   layout: Layout,
+  pool: ThreadPool | undefined,
 ): { arena: Arena; leaves: FloatArray[] } | undefined {
   if (leaves.length === 0 || layout.arena !== undefined || layout.dtype !== "float32") return undefined;
-  // The kernels import a shared memory (the same module runs on worker threads).
-  if (!canShareMemory()) return undefined;
+  // Shared only for a pool (copies to and from a shared memory are slower).
+  if (pool && !canShareMemory()) return undefined;
   const buffers = wasmBuffers(tx as AnyTransformation, state);
   if (buffers === undefined) return undefined;
   // Params, gradient and the state buffers, each 16-byte aligned and padded already; plus a page.
   const bytes = (2 + buffers) * layout.total * 4 + 65536;
   let arena: Arena;
   try {
-    arena = createArena({ shared: true, bytes });
+    arena = createArena({ shared: pool !== undefined, bytes });
   } catch (e) {
     if (e instanceof RangeError) return undefined;
     throw e;

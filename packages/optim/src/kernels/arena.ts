@@ -57,7 +57,7 @@ function newArena(owner: string, options: ArenaOptions): Arena {
   try {
     memory = shared
       ? new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true })
-      : new WebAssembly.Memory({ initial: pages });
+      : new WebAssembly.Memory({ initial: pages, maximum: pages }); // the kernels' import needs a maximum
   } catch (e) {
     throw new RangeError(
       `${owner}: could not allocate ${pages * PAGE} bytes (${(e as Error)?.message ?? String(e)})`,

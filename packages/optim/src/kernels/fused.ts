@@ -59,6 +59,19 @@ export function wasmBuffers(tx: AnyTransformation, state: unknown): number | und
 }
 
 /**
+ * Plain params staged through an arena (`paramLeaves` are then the mirror's leaves): `run` copies
+ * the caller's arrays in and the results back, block by block on one thread, so each block is
+ * copied, updated and copied back while it is in cache.
+ */
+export interface Stage {
+  /** The caller's leaves, in the order of the mirror's. */
+  user: FloatArray[];
+}
+
+/** Elements per block of a staged single-thread step: 4 streams × 64 KiB stay in L2. */
+const STAGE_BLOCK = 16384;
+
+/**
  * Prepares a fused step, or returns why it cannot be fused with this kernel. `work` is the gradient
  * buffer (mirroring the params' layout when they are packed); `choice` "auto" picks WASM when the
  * params are float32 packed by `packTree`, else JS.
@@ -72,6 +85,7 @@ export function fuse(
   layout: Layout,
   choice: "auto" | "js" | "wasm",
   pool: ThreadPool | undefined,
+  stage?: Stage,
 ): Fused | string {
   const planned = plan(tx, state);
   if (typeof planned === "string") return planned;
@@ -92,6 +106,8 @@ export function fuse(
             : "the wasm kernels need params packed into one arena by packTree";
   }
   if (pool && !layout.arena?.shared) return "threads need params packed into a shared arena";
+  if (stage && (choice === "js" || !wasmOk || !clip2 || wasmKind === undefined))
+    return "staged params need the wasm kernels";
   const kernel = choice === "js" || !wasmOk || !clip2 || wasmKind === undefined ? "js" : "wasm";
   if (pool && kernel !== "wasm") return "threads need the wasm kernels";
   const js = mod.js;
@@ -190,18 +206,48 @@ export function fuse(
     return out;
   }
 
+  /** [lo, hi) cut into blocks of `STAGE_BLOCK` (a multiple of 4). */
+  function blocks(lo: number, hi: number): [number, number][] {
+    const out: [number, number][] = [];
+    for (let a = lo; a < hi; a += STAGE_BLOCK) out.push([a, Math.min(a + STAGE_BLOCK, hi)]);
+    return out;
+  }
+
+  /** The caller's and the mirror's views of the leaves' elements within [lo, hi) of the span. */
+  function copiesIn(lo: number, hi: number): [FloatArray, FloatArray][] {
+    const out: [FloatArray, FloatArray][] = [];
+    layout.offsets.forEach((off, i) => {
+      const a = Math.max(lo, off) - off;
+      const b = Math.min(hi, off + layout.lengths[i]!) - off;
+      if (a < b) out.push([stage!.user[i]!.subarray(a, b), paramLeaves[i]!.subarray(a, b)]);
+    });
+    return out;
+  }
+
   interface Chunk {
     lo: number;
     hi: number;
     args: number[];
+    /** Staged on one thread: the (caller's, mirror's) views this chunk copies in and back. */
+    copies: [FloatArray, FloatArray][];
   }
+  const blockwise = stage !== undefined && !pool;
   const wasmRuns: { decayed: boolean; chunks: Chunk[]; calls: number[][] }[] =
     kernel === "wasm"
       ? items.map((it) => {
-          const chunks = split(it.lo, it.hi).map(([lo, hi]) => ({ lo, hi, args: [] as number[] }));
+          const cut = blockwise ? blocks(it.lo, it.hi) : split(it.lo, it.hi);
+          const chunks = cut.map(([lo, hi]) => ({
+            lo,
+            hi,
+            args: [] as number[],
+            copies: blockwise ? copiesIn(lo, hi) : [],
+          }));
           return { decayed: it.decayed, chunks, calls: chunks.map((c) => c.args) };
         })
       : [];
+  // Staged on a pool: the whole params copied in before the threads run, and back after.
+  const whole: [FloatArray, FloatArray][] =
+    stage && !blockwise ? paramLeaves.map((m, i) => [stage.user[i]!, m]) : [];
   const normChunks =
     kernel === "wasm" && p.clip
       ? split(0, layout.total).map(([lo, hi]) => [work.flat!.byteOffset + lo * 4, hi - lo])
@@ -238,7 +284,14 @@ export function fuse(
       scalars.wd = run.decayed ? decays.wd : 0;
       for (const c of run.chunks) writeArgs(c.args, c.lo, c.hi);
       if (pool) pool.run(memory!, name, run.calls);
-      else for (const c of run.chunks) fn.apply(null, c.args);
+      else {
+        for (const c of run.chunks) {
+          const copies = c.copies;
+          for (let i = 0; i < copies.length; i++) copies[i]![1].set(copies[i]![0]);
+          fn.apply(null, c.args);
+          for (let i = 0; i < copies.length; i++) copies[i]![0].set(copies[i]![1]);
+        }
+      }
     }
   }
 
@@ -247,8 +300,11 @@ export function fuse(
     threads,
     prepare,
     run() {
-      if (kernel === "wasm") stepWasm();
-      else stepJs();
+      if (kernel === "wasm") {
+        for (let i = 0; i < whole.length; i++) whole[i]![1].set(whole[i]![0]);
+        stepWasm();
+        for (let i = 0; i < whole.length; i++) whole[i]![0].set(whole[i]![1]);
+      } else stepJs();
       for (const c of p.counts) c.count += 1;
     },
   };

@@ -28,6 +28,7 @@ export interface WasmKernels {
 }
 
 let compiled: WebAssembly.Module | undefined;
+let compiledLocal: WebAssembly.Module | undefined;
 const instances = new WeakMap<WebAssembly.Memory, WasmKernels>();
 
 /** True when this runtime runs WebAssembly SIMD with shared memories. */
@@ -48,13 +49,35 @@ export function kernelModule(): WebAssembly.Module {
 }
 
 /**
+ * The same module importing a memory that is not shared (an arena of one thread: its copies to and
+ * from ordinary arrays run at memcpy speed, which shared memories' relaxed atomic copies do not).
+ * The import's limits flag 0x03 (shared, with a maximum) becomes 0x01 (with a maximum).
+ */
+function localModule(): WebAssembly.Module {
+  if (!compiledLocal) {
+    const bytes = base64ToBytes(KERNELS_WASM_BASE64);
+    // "env" "memory", import kind memory, then the limits' flags.
+    const pattern = [3, 0x65, 0x6e, 0x76, 6, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 2, 3];
+    const at = bytes.findIndex((_, i) => pattern.every((b, k) => bytes[i + k] === b));
+    if (at < 0) throw new Error("wasm kernels: the shared memory import was not found");
+    bytes[at + pattern.length - 1] = 1;
+    compiledLocal = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+  }
+  return compiledLocal;
+}
+
+/**
  * The kernels instantiated on `memory` (one instance per memory, cached): what a thread pool runs on
  * each thread, and what a benchmark calls directly.
  */
 export function kernelsFor(memory: WebAssembly.Memory): WasmKernels {
   let k = instances.get(memory);
   if (!k) {
-    k = new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports as unknown as WasmKernels;
+    const module =
+      typeof SharedArrayBuffer === "function" && memory.buffer instanceof SharedArrayBuffer
+        ? kernelModule()
+        : localModule();
+    k = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmKernels;
     instances.set(memory, k);
   }
   return k;
