@@ -188,9 +188,8 @@ export function createOptimizer<S>(
   const topBefore = userArena?.top ?? 0;
   // The gradient buffer mirrors the params' layout: next to them in their arena when packed.
   const work = mirror(layout, layout.arena);
-  let w = 0;
   // Frozen (its arrays stay writable), so `step(opt.grads)` can trust its structure without a walk.
-  const workTree = deepFreeze(mapTree(params, () => work.leaves[w++]!));
+  const workTree = deepFreeze(shapedLike(params, work.leaves));
   let fused: Fused | undefined;
   if (choice !== "reference" && paramLeaves.length > 0) {
     const f = fuse(
@@ -468,6 +467,15 @@ function checkDistinctLeaves(paths: readonly string[], leaves: readonly FloatArr
       if (end(i) > end(reach)) reach = i;
     }
   }
+}
+
+/**
+ * `leaves` in the shape of `tree`. (Outside `createOptimizer`: a closure there would keep the
+ * gradient buffer in the scope its methods share, past `dispose`.)
+ */
+function shapedLike(tree: Tree, leaves: readonly FloatArray[]): Tree {
+  let i = 0;
+  return mapTree(tree, () => leaves[i++]!);
 }
 
 /** Freezes a tree's objects and arrays (not its typed arrays, whose elements stay writable). */
