@@ -1,6 +1,6 @@
 /**
  * The contract every Lab experiment follows. An experiment puts one claim of the seed texts
- * (`../shared/CLAIMS.md`, same id) to the test: it runs seeded measurements, judges them with a pure
+ * (docs/CLAIMS.md, same id) to the test: it runs seeded measurements, judges them with a pure
  * function whose thresholds are stated and justified in its own code, and returns numbers, figures
  * (Vega-Lite specs, rendered to SVG by the report) and tables. It never hard-codes a verdict.
  */

@@ -6,6 +6,9 @@
  */
 import type { Experiment } from "./experiment.ts";
 
+/** The experiments beyond docs/CLAIMS.md's rows: a claim found in the seeds, and the issues' own. */
+export const EXTRA_EXPERIMENTS: ReadonlySet<string> = new Set(["oscillating-gradient", "modern-optimizers"]);
+
 export const EXPERIMENT_IDS = [
   "ravine",
   "saddle",

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
-import { EXPERIMENT_IDS, loadExperiment } from "../../src/lab/registry.ts";
+import { EXPERIMENT_IDS, EXTRA_EXPERIMENTS, loadExperiment } from "../../src/lab/registry.ts";
 import type { LabResults } from "../../src/lab/report/results.ts";
 
 const out = mkdtempSync(join(tmpdir(), "momenta-lab-"));
@@ -36,6 +36,8 @@ describe("the Lab", () => {
         expect.arrayContaining(problemIdsOf(id)),
       );
     }
+    // The experiments beyond CLAIMS.md are exactly the ones the registry says are extra.
+    expect(EXPERIMENT_IDS.filter((id) => !claims.includes(id))).toEqual([...EXTRA_EXPERIMENTS]);
     for (const id of EXPERIMENT_IDS) {
       const e = await loadExperiment(id);
       expect(e.id).toBe(id);

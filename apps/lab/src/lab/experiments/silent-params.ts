@@ -197,7 +197,7 @@ export const experiment: Experiment = {
         {
           title: "Steps to shrink the silent weight below 1 % of its start, vs λ",
           caption:
-            "Adam + L2 needs the same ≈ 2·w0/lr steps for every λ with λ|w| ≫ ε (flat line), slowing only when λ|w| nears ε = 1e-8. AdamW needs ln(100)/(lr·λ) (the 'AdamW prediction' points); missing points never got there within the run.",
+            "Adam + L2 needs the same ≈ 2·w0/lr steps for every λ with λ|w| ≫ ε (its points lie level), slowing only when λ|w| nears ε = 1e-8. AdamW needs ln(100)/(lr·λ) (the 'AdamW prediction' points); missing points never got there within the run.",
           spec: lines({
             x: { label: "weight decay λ", log: true },
             y: { label: "steps to |w| < 0.01", log: true },

@@ -27,7 +27,8 @@ export function markCells(spec: VegaLiteSpec, o: { best?: Cell; region?: readonl
   if (o.best) {
     layers.push({
       data: { values: [{ x: label(o.best.x), y: label(o.best.y), star: "★" }] },
-      mark: { type: "text", fontSize: 13, dy: -11, color: "#ffd400" },
+      // Dark with a light halo: legible on every colour of the scheme (the best cell is often yellow).
+      mark: { type: "text", fontSize: 14, dy: -11, color: "#111", stroke: "#fff", strokeWidth: 0.8 },
       encoding: { ...at, text: { field: "star" } },
     });
   }

@@ -7,6 +7,7 @@
 import type { Table } from "../experiment.ts";
 import { renderSvg } from "../plot/render.ts";
 import type { LabRecord } from "../record.ts";
+import { EXTRA_EXPERIMENTS } from "../registry.ts";
 import type { LabResults } from "./results.ts";
 
 export function escapeHtml(text: string): string {
@@ -23,8 +24,9 @@ export function verdictClass(verdict: string): string {
 const CSS = `
 body{font:15px/1.55 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#1d1d1f}
 h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:2.4em;border-top:1px solid #ddd;padding-top:1em}
-table{border-collapse:collapse;margin:1em 0;font-size:.92em}th,td{border-bottom:1px solid #e3e3e3;padding:.35em .6em;text-align:left;vertical-align:top}
+table{border-collapse:collapse;margin:1em 0;font-size:.92em;max-width:100%}th,td{border-bottom:1px solid #e3e3e3;padding:.35em .6em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f6f6f6}.verdict{display:inline-block;padding:.05em .55em;border-radius:.8em;font-weight:600;white-space:nowrap}
+td .verdict{white-space:normal}
 .holds{background:#dff3e3;color:#17692c}.fails{background:#fbe0de;color:#8d1c13}.partly{background:#fdf0d2;color:#7a5200}.error{background:#e6e6e6;color:#444}
 blockquote{margin:.6em 0;padding:.4em 1em;border-left:4px solid #8aa;background:#f7fafa}
 figure{margin:1.2em 0}figcaption{font-size:.9em;color:#444;max-width:760px}figure svg{max-width:100%;height:auto}
@@ -43,8 +45,10 @@ function badge(verdict: string): string {
   return `<span class="verdict ${verdictClass(verdict)}">${escapeHtml(verdict)}</span>`;
 }
 
+/** The seed texts' problems a claim comes from, by number (the seeds cite them as [@problem_id:N]). */
 function refs(ids: readonly string[]): string {
-  return ids.map((id) => `[@problem_id:${escapeHtml(id)}]`).join(" ");
+  if (ids.length === 0) return "";
+  return `(seed problem${ids.length === 1 ? "" : "s"} ${ids.map((id) => escapeHtml(id)).join(", ")})`;
 }
 
 async function section(r: LabRecord, index: number): Promise<string> {
@@ -69,6 +73,16 @@ ${(res.tables ?? []).map(table).join("\n")}
 <p><strong>Key number:</strong> ${escapeHtml(res.keyNumber)}</p>
 <details><summary>The numbers (metrics)</summary><pre>${escapeHtml(JSON.stringify(res.metrics, null, 1))}</pre></details>
 <p class="seeds">Seeds: ${res.seeds.join(", ")}</p></section>`;
+}
+
+/** "32 experiments (30 claims of docs/CLAIMS.md and 2 further ones)", for the records in this report. */
+export function countLine(records: readonly { id: string }[]): string {
+  const extra = records.filter((r) => EXTRA_EXPERIMENTS.has(r.id)).length;
+  const claims = records.length - extra;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  if (extra === 0) return plural(claims, "claim");
+  if (claims === 0) return plural(extra, "further experiment");
+  return `${plural(records.length, "experiment")} (${plural(claims, "claim")} of docs/CLAIMS.md and ${extra} further)`;
 }
 
 export async function renderReport(records: readonly LabRecord[], results: LabResults): Promise<string> {
@@ -99,9 +113,9 @@ export async function renderReport(records: readonly LabRecord[], results: LabRe
 <title>momenta Lab report</title><style>${CSS}</style></head>
 <body>
 <h1>The momenta Lab</h1>
-<p class="meta">Every claim the seed texts make about Adam, AdamW and their companions, put to a measured test. Mode: <strong>${escapeHtml(results.mode)}</strong>, seed ${results.seed}. Reproduce with <code>${escapeHtml(results.command)}</code>.</p>
-<p>${records.length} claim${records.length === 1 ? "" : "s"}: ${escapeHtml(summary)}.</p>
-<p class="meta">Verdicts are decided by code from the measurements, with the thresholds stated in each experiment's source (src/lab/experiments/&lt;id&gt;.ts). A claim that does not hold is a finding, reported with its numbers.</p>
+<p class="meta">Every claim of docs/CLAIMS.md (what the seed texts say about Adam, AdamW and their companions), and the further experiments the Lab adds, put to a measured test. Mode: <strong>${escapeHtml(results.mode)}</strong>, seed ${results.seed}. Reproduce with <code>${escapeHtml(results.command)}</code>.</p>
+<p>${escapeHtml(countLine(records))}: ${escapeHtml(summary)}.</p>
+<p class="meta">Verdicts are decided by code from the measurements, with the thresholds stated in each experiment's source (apps/lab/src/lab/experiments/&lt;id&gt;.ts). A claim that does not hold is a finding, reported with its numbers.</p>
 <table><thead><tr><th>Claim</th><th>Verdict</th><th>Key number</th></tr></thead><tbody>
 ${rows}
 </tbody></table>

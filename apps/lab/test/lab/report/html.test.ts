@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { lines } from "../../../src/lab/plot/index.ts";
 import type { LabRecord } from "../../../src/lab/record.ts";
-import { escapeHtml, renderReport, verdictClass } from "../../../src/lab/report/html.ts";
+import { countLine, escapeHtml, renderReport, verdictClass } from "../../../src/lab/report/html.ts";
 import { commandFor, toResults } from "../../../src/lab/report/results.ts";
 
 const ok: LabRecord = {
@@ -66,8 +66,18 @@ describe("the report", () => {
     expect(html).toContain("The &#60;v&#62; scar");
     expect(html).toContain("&#60;b&#62;");
     expect(html.match(/<figure><svg/g)).toHaveLength(1);
-    expect(html).toContain("[@problem_id:3096062]");
+    expect(html).toContain("(seed problem 3096062)");
+    expect(html).not.toContain("[@problem_id");
     expect(html).toContain("Error: boom");
     expect(html).not.toMatch(/<script|<link|src="http/);
+    expect(html).toContain("<p>2 claims: ");
+  });
+
+  it("counts the claims of CLAIMS.md apart from the further experiments", () => {
+    expect(countLine([{ id: "v-scar" }, { id: "ravine" }, { id: "modern-optimizers" }])).toBe(
+      "3 experiments (2 claims of docs/CLAIMS.md and 1 further)",
+    );
+    expect(countLine([{ id: "oscillating-gradient" }])).toBe("1 further experiment");
+    expect(countLine([{ id: "v-scar" }])).toBe("1 claim");
   });
 });
