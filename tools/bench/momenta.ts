@@ -8,7 +8,12 @@ import { nodeThreadPool } from "momenta-optim/node";
 import { type Measurement, measure } from "./table.ts";
 import { type Layout, MANY_TENSORS, type OptimizerName } from "./types.ts";
 
-export type Column = "reference" | "js" | "wasm" | "wasm-threads";
+/**
+ * "plain" / "plain-threads": plain Float32Arrays (no packTree) with default options — the WASM
+ * kernel on an arena the optimizer owns, the params copied in and back each step — without and with
+ * the thread pool.
+ */
+export type Column = "reference" | "js" | "wasm" | "wasm-threads" | "plain" | "plain-threads";
 
 /** The anchors' five, plus Lion (momenta only: PyTorch 1.13 and TF.js have none). */
 export type BenchOptimizer = OptimizerName | "lion";
@@ -22,8 +27,8 @@ export const MAKE: Record<BenchOptimizer, () => m.GradientTransformation<unknown
   lion: () => m.lion({ lr: 1e-4, weightDecay: 0.1 }),
 };
 
-/** Params of n float32 values as one tensor or as 10,000 small ones, packed into an arena. */
-export function makeParams(n: number, layout: Layout): m.Tree {
+/** Params of n float32 values as one tensor or as 10,000 small ones, packed into an arena (unless `plain`). */
+export function makeParams(n: number, layout: Layout, plain = false): m.Tree {
   const leaves = layout === "one" ? 1 : MANY_TENSORS;
   const size = Math.floor(n / leaves);
   const tree = Array.from({ length: leaves }, (_, i) => {
@@ -31,7 +36,7 @@ export function makeParams(n: number, layout: Layout): m.Tree {
     for (let j = 0; j < size; j++) a[j] = Math.sin(i * 7919 + j) * 0.5;
     return a;
   });
-  return m.packTree(tree);
+  return plain ? tree : m.packTree(tree);
 }
 
 export async function momentaColumns(
@@ -43,13 +48,12 @@ export async function momentaColumns(
 ): Promise<Partial<Record<Column, Measurement>>> {
   const out: Partial<Record<Column, Measurement>> = {};
   for (const column of columns) {
-    if (column === "wasm-threads" && !pool) continue;
-    const params = makeParams(n, layout);
-    const kernel = column === "wasm-threads" ? "wasm" : column;
-    const opt = m.createOptimizer(MAKE[optimizer](), params, {
-      kernel,
-      pool: column === "wasm-threads" ? pool : undefined,
-    });
+    const threaded = column === "wasm-threads" || column === "plain-threads";
+    if (threaded && !pool) continue;
+    const plain = column === "plain" || column === "plain-threads";
+    const params = makeParams(n, layout, plain);
+    const kernel = plain ? undefined : column === "wasm-threads" ? "wasm" : column;
+    const opt = m.createOptimizer(MAKE[optimizer](), params, { kernel, pool: threaded ? pool : undefined });
     for (const g of m.leavesOf(opt.grads)) for (let j = 0; j < g.length; j++) g[j] = Math.cos(j) * 0.01;
     // The reference chain overwrites its gradient buffer with the update; the gradient's values do not change the cost.
     out[column] = measure(() => opt.step(opt.grads), { n, runs: 5, budgetSeconds: 4 });

@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: optimizer-step throughput (M params/s, median of ≥ 5 runs after warm-up) for
- * momenta's reference chain, fused JS, WASM SIMD and WASM SIMD on 2 threads, against PyTorch
+ * momenta's reference chain, fused JS, WASM SIMD and WASM SIMD on 2 threads (params packed by
+ * packTree), and WASM on plain arrays (default options; 1 and 2 threads), against PyTorch
  * (foreach=True, same thread count) and TF.js (tf.train.* on its cpu and wasm backends), all measured
  * in this one run, with the memory-stream ceiling and each column's ratio to PyTorch.
  * Flags: --quick (1e5 and 1e6 only), --no-anchors, --no-tfjs. Writes tools/bench/results/bench.json.
@@ -36,7 +37,7 @@ const ceiling = {
   two: streamCeiling(ceilingN, pool).median,
 };
 
-const COLUMNS: Column[] = ["reference", "js", "wasm", "wasm-threads"];
+const COLUMNS: Column[] = ["reference", "js", "wasm", "wasm-threads", "plain", "plain-threads"];
 const momenta: { optimizer: string; n: number; layout: string; [k: string]: number | string | undefined }[] =
   [];
 const benchOptimizers: BenchOptimizer[] = [...OPTIMIZERS, "lion"];
@@ -100,6 +101,8 @@ const rows: Record<string, Cell>[] = momenta.map((r) => {
     js: r.js,
     wasm: r.wasm,
     "wasm-threads": r["wasm-threads"],
+    plain: r.plain,
+    "plain-threads": r["plain-threads"],
     torch: t,
     "tfjs-cpu": find(tfjs.cpu, r.optimizer, r.n, r.layout),
     "tfjs-wasm": find(tfjs.wasm, r.optimizer, r.n, r.layout),
@@ -115,6 +118,8 @@ const table = formatTable(rows, [
   { key: "js", title: "fused JS" },
   { key: "wasm", title: "WASM SIMD" },
   { key: "wasm-threads", title: `WASM ${THREADS}t` },
+  { key: "plain", title: "plain" },
+  { key: "plain-threads", title: `plain ${THREADS}t` },
   { key: "torch", title: `PyTorch ${THREADS}t` },
   { key: "tfjs-cpu", title: "tfjs cpu" },
   { key: "tfjs-wasm", title: "tfjs wasm" },

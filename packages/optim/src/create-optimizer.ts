@@ -35,8 +35,9 @@ export interface CreateOptimizerOptions {
   /**
    * "auto" (default): a fused kernel when the chain is one it knows — WASM SIMD for float32 params
    * (plain arrays are staged through an arena the optimizer owns; params packed by `packTree` are
-   * updated where they are), JS for float64 or mixed trees — and the reference chain otherwise. "reference", "js" and "wasm"
-   * force one (throwing, with the reason, when it cannot run this chain on these params).
+   * updated where they are), JS for float64 or mixed trees or without WebAssembly SIMD — and the
+   * reference chain otherwise. "reference", "js" and "wasm" force one (throwing, with the reason,
+   * when it cannot run this chain on these params).
    */
   kernel?: "auto" | KernelName;
   /**

@@ -68,6 +68,13 @@ export interface Stage {
   user: FloatArray[];
 }
 
+/** `to.set(from)`, by a loop for short arrays (`set`'s fixed cost dominates below ~64 elements). */
+function copy(to: FloatArray, from: FloatArray): void {
+  const n = from.length;
+  if (n < 64) for (let j = 0; j < n; j++) to[j] = from[j]!;
+  else to.set(from);
+}
+
 /** Elements per block of a staged single-thread step: 4 streams × 64 KiB stay in L2. */
 const STAGE_BLOCK = 16384;
 
@@ -287,9 +294,9 @@ export function fuse(
       else {
         for (const c of run.chunks) {
           const copies = c.copies;
-          for (let i = 0; i < copies.length; i++) copies[i]![1].set(copies[i]![0]);
+          for (let i = 0; i < copies.length; i++) copy(copies[i]![1], copies[i]![0]);
           fn.apply(null, c.args);
-          for (let i = 0; i < copies.length; i++) copies[i]![0].set(copies[i]![1]);
+          for (let i = 0; i < copies.length; i++) copy(copies[i]![0], copies[i]![1]);
         }
       }
     }
@@ -301,9 +308,9 @@ export function fuse(
     prepare,
     run() {
       if (kernel === "wasm") {
-        for (let i = 0; i < whole.length; i++) whole[i]![1].set(whole[i]![0]);
+        for (let i = 0; i < whole.length; i++) copy(whole[i]![1], whole[i]![0]);
         stepWasm();
-        for (let i = 0; i < whole.length; i++) whole[i]![0].set(whole[i]![1]);
+        for (let i = 0; i < whole.length; i++) copy(whole[i]![0], whole[i]![1]);
       } else stepJs();
       for (const c of p.counts) c.count += 1;
     },
