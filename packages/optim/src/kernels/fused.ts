@@ -60,8 +60,8 @@ export function wasmBuffers(tx: AnyTransformation, state: unknown): number | und
 
 /**
  * Plain params staged through an arena (`paramLeaves` are then the mirror's leaves): `run` copies
- * the caller's arrays in and the results back, block by block on one thread, so each block is
- * copied, updated and copied back while it is in cache.
+ * the caller's arrays in and the results back, block by block, so each block is copied, updated
+ * and copied back while it is in cache.
  */
 export interface Stage {
   /** The caller's leaves, in the order of the mirror's. */
@@ -77,6 +77,8 @@ function copy(to: FloatArray, from: FloatArray): void {
 
 /** Elements per block of a staged single-thread step: 4 streams × 64 KiB stay in L2. */
 const STAGE_BLOCK = 16384;
+/** On a pool, blocks large enough that its per-call cost stays small: 4 streams × 1 MiB, in L3. */
+const STAGE_BLOCK_POOL = 262144;
 
 /**
  * Prepares a fused step, or returns why it cannot be fused with this kernel. `work` is the gradient
@@ -213,10 +215,10 @@ export function fuse(
     return out;
   }
 
-  /** [lo, hi) cut into blocks of `STAGE_BLOCK` (a multiple of 4). */
-  function blocks(lo: number, hi: number): [number, number][] {
+  /** [lo, hi) cut into blocks of `size` (a multiple of 4). */
+  function blocks(lo: number, hi: number, size: number): [number, number][] {
     const out: [number, number][] = [];
-    for (let a = lo; a < hi; a += STAGE_BLOCK) out.push([a, Math.min(a + STAGE_BLOCK, hi)]);
+    for (let a = lo; a < hi; a += size) out.push([a, Math.min(a + size, hi)]);
     return out;
   }
 
@@ -235,26 +237,30 @@ export function fuse(
     lo: number;
     hi: number;
     args: number[];
-    /** Staged on one thread: the (caller's, mirror's) views this chunk copies in and back. */
+  }
+  /**
+   * One kernel pass: a run of leaves with the same decay mask, cut into one chunk per thread; staged
+   * params cut each run into blocks first, copied in before the block's pass and back after it.
+   */
+  interface Pass {
+    decayed: boolean;
+    chunks: Chunk[];
+    calls: number[][];
+    /** Staged: the (caller's, mirror's) views of the block's elements. */
     copies: [FloatArray, FloatArray][];
   }
-  const blockwise = stage !== undefined && !pool;
-  const wasmRuns: { decayed: boolean; chunks: Chunk[]; calls: number[][] }[] =
-    kernel === "wasm"
-      ? items.map((it) => {
-          const cut = blockwise ? blocks(it.lo, it.hi) : split(it.lo, it.hi);
-          const chunks = cut.map(([lo, hi]) => ({
-            lo,
-            hi,
-            args: [] as number[],
-            copies: blockwise ? copiesIn(lo, hi) : [],
-          }));
-          return { decayed: it.decayed, chunks, calls: chunks.map((c) => c.args) };
-        })
-      : [];
-  // Staged on a pool: the whole params copied in before the threads run, and back after.
-  const whole: [FloatArray, FloatArray][] =
-    stage && !blockwise ? paramLeaves.map((m, i) => [stage.user[i]!, m]) : [];
+  const block = pool ? STAGE_BLOCK_POOL : STAGE_BLOCK;
+  const wasmRuns: Pass[] = [];
+  if (kernel === "wasm") {
+    for (const it of items) {
+      const cut: [number, number][] = stage ? blocks(it.lo, it.hi, block) : [[it.lo, it.hi]];
+      for (const [a, b] of cut) {
+        const chunks = split(a, b).map(([lo, hi]) => ({ lo, hi, args: [] as number[] }));
+        const calls = chunks.map((c) => c.args);
+        wasmRuns.push({ decayed: it.decayed, chunks, calls, copies: stage ? copiesIn(a, b) : [] });
+      }
+    }
+  }
   const normChunks =
     kernel === "wasm" && p.clip
       ? split(0, layout.total).map(([lo, hi]) => [work.flat!.byteOffset + lo * 4, hi - lo])
@@ -289,16 +295,12 @@ export function fuse(
     for (const run of wasmRuns) {
       scalars.l2 = run.decayed ? decays.l2 : 0;
       scalars.wd = run.decayed ? decays.wd : 0;
+      const copies = run.copies;
+      for (let i = 0; i < copies.length; i++) copy(copies[i]![1], copies[i]![0]);
       for (const c of run.chunks) writeArgs(c.args, c.lo, c.hi);
       if (pool) pool.run(memory!, name, run.calls);
-      else {
-        for (const c of run.chunks) {
-          const copies = c.copies;
-          for (let i = 0; i < copies.length; i++) copy(copies[i]![1], copies[i]![0]);
-          fn.apply(null, c.args);
-          for (let i = 0; i < copies.length; i++) copy(copies[i]![0], copies[i]![1]);
-        }
-      }
+      else for (const c of run.chunks) fn.apply(null, c.args);
+      for (let i = 0; i < copies.length; i++) copy(copies[i]![0], copies[i]![1]);
     }
   }
 
@@ -307,11 +309,8 @@ export function fuse(
     threads,
     prepare,
     run() {
-      if (kernel === "wasm") {
-        for (let i = 0; i < whole.length; i++) copy(whole[i]![1], whole[i]![0]);
-        stepWasm();
-        for (let i = 0; i < whole.length; i++) copy(whole[i]![0], whole[i]![1]);
-      } else stepJs();
+      if (kernel === "wasm") stepWasm();
+      else stepJs();
       for (const c of p.counts) c.count += 1;
     },
   };

@@ -44,6 +44,7 @@ describe("WASM kernels on a Node thread pool", () => {
     const start = () => ({
       w: Float32Array.from({ length: 1001 }, (_, j) => Math.sin(j)),
       b: new Float32Array(37),
+      big: Float32Array.from({ length: 600_001 }, (_, j) => Math.sin(j * 0.3)), // several staging blocks
     });
     const plain = start();
     const packed = m.packTree(start()) as typeof plain;
@@ -55,12 +56,14 @@ describe("WASM kernels on a Node thread pool", () => {
       const g = {
         w: Float32Array.from({ length: 1001 }, (_, j) => Math.cos(j * t)),
         b: new Float32Array(37).fill(t),
+        big: Float32Array.from({ length: 600_001 }, (_, j) => Math.cos(j + t) * 0.1),
       };
       a.step(g);
       b.step(g);
     }
     expect(Array.from(plain.w)).toEqual(Array.from(packed.w));
     expect(Array.from(plain.b)).toEqual(Array.from(packed.b));
+    expect(Buffer.from(plain.big.buffer).equals(Buffer.from(packed.big.slice().buffer))).toBe(true);
   });
   it("refuses what it cannot do", async () => {
     expect(() => m.createOptimizer(m.adamw(), { w: new Float64Array(4) }, { kernel: "wasm", pool })).toThrow(
