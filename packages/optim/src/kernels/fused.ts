@@ -225,11 +225,20 @@ export function fuse(
   /** The caller's and the mirror's views of the leaves' elements within [lo, hi) of the span. */
   function copiesIn(lo: number, hi: number): [FloatArray, FloatArray][] {
     const out: [FloatArray, FloatArray][] = [];
-    layout.offsets.forEach((off, i) => {
+    const { offsets, lengths } = layout;
+    // The last leaf starting at or before lo (binary search: setup stays linear in leaves + blocks).
+    let i = 0;
+    for (let top = offsets.length - 1; i < top; ) {
+      const mid = (i + top + 1) >> 1;
+      if (offsets[mid]! <= lo) i = mid;
+      else top = mid - 1;
+    }
+    for (; i < offsets.length && offsets[i]! < hi; i++) {
+      const off = offsets[i]!;
       const a = Math.max(lo, off) - off;
-      const b = Math.min(hi, off + layout.lengths[i]!) - off;
+      const b = Math.min(hi, off + lengths[i]!) - off;
       if (a < b) out.push([stage!.user[i]!.subarray(a, b), paramLeaves[i]!.subarray(a, b)]);
-    });
+    }
     return out;
   }
 
@@ -249,7 +258,10 @@ export function fuse(
     /** Staged: the (caller's, mirror's) views of the block's elements. */
     copies: [FloatArray, FloatArray][];
   }
-  const block = pool ? STAGE_BLOCK_POOL : STAGE_BLOCK;
+  // On a pool, each block big enough to be split over every thread (minPerThread may be ∞: one block).
+  const block = pool
+    ? Math.max(STAGE_BLOCK_POOL, Math.ceil((threads * pool.minPerThread) / 4) * 4)
+    : STAGE_BLOCK;
   const wasmRuns: Pass[] = [];
   if (kernel === "wasm") {
     for (const it of items) {
