@@ -13,11 +13,15 @@ import { kernelModule, kernelsFor, type ThreadPool, type WasmKernels } from "../
 const NAMES: (keyof WasmKernels)[] = [...WASM_KINDS, "sumsq", "stream7"];
 /** The longest argument list among them (stream7 takes 5). */
 const MAX_ARGS = Math.max(5, ...WASM_KINDS.map(wasmArity));
-// Control block (Int32): per worker [seq, cmd, memory id, kernel, argc]; then one shared `done` counter.
-const SLOT = 5;
+// Control block (Int32): per worker [seq, cmd, memory id, kernel, argc, failed, answered seq]; then
+// one shared `done` counter. `failed` is 1 when the worker's last command threw; its message then waits on the
+// worker's port (read synchronously with receiveMessageOnPort).
+const SLOT = 7;
 const RUN = 1;
 const ATTACH = 2;
 const STOP = 3;
+/** Where a pool keeps its Worker objects (for tests that kill one). */
+const WORKERS = Symbol.for("momenta-optim.nodeThreadPool.workers");
 
 const WORKER = `
 const { workerData, receiveMessageOnPort } = require("node:worker_threads");
@@ -32,17 +36,24 @@ for (;;) {
   const cmd = ctl[base + 1];
   if (cmd === ${STOP}) break;
   let result = 0;
-  if (cmd === ${ATTACH}) {
-    const { id, memory } = receiveMessageOnPort(port).message;
-    instances[id] = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  } else {
-    const fn = instances[ctl[base + 2]][names[ctl[base + 3]]];
-    const argc = ctl[base + 4];
-    const a = [];
-    for (let i = 0; i < argc; i++) a.push(args[index * maxArgs + i]);
-    result = fn(...a) ?? 0;
+  ctl[base + 5] = 0;
+  try {
+    if (cmd === ${ATTACH}) {
+      const { id, memory } = receiveMessageOnPort(port).message;
+      instances[id] = new WebAssembly.Instance(module, { env: { memory } }).exports;
+    } else {
+      const fn = instances[ctl[base + 2]][names[ctl[base + 3]]];
+      const argc = ctl[base + 4];
+      const a = [];
+      for (let i = 0; i < argc; i++) a.push(args[index * maxArgs + i]);
+      result = fn(...a) ?? 0;
+    }
+  } catch (e) {
+    ctl[base + 5] = 1;
+    port.postMessage(String((e && e.message) || e));
   }
   results[index] = result;
+  Atomics.store(ctl, base + 6, seen);
   Atomics.add(ctl, done, 1);
   Atomics.notify(ctl, done);
 }
@@ -55,9 +66,22 @@ export interface NodeThreadPoolOptions {
    * alone (thread wake-ups cost ~10 µs). Default 2¹⁷ = 131072.
    */
   minPerThread?: number;
+  /**
+   * How long (ms, ≥ 1) a call waits for the workers before it gives up and throws, taking a worker
+   * that has not answered for dead (a worker killed while the caller is blocked cannot tell it
+   * otherwise). After that the pool is unusable: every later call throws. Default 60000.
+   */
+  timeout?: number;
 }
 
-/** A pool of `threads` threads in all (the calling one and threads − 1 workers). */
+/**
+ * A pool of `threads` threads in all (the calling one and threads − 1 workers).
+ *
+ * Failures: a kernel that throws inside a worker makes `run` throw with its message (the pool stays
+ * usable). A worker that has exited (terminated, or crashed outside a kernel) makes every later
+ * call throw; one that dies while the caller waits is noticed after `timeout` ms, and the pool is
+ * then unusable too.
+ */
 export async function nodeThreadPool(
   threads: number,
   options: NodeThreadPoolOptions = {},
@@ -65,7 +89,8 @@ export async function nodeThreadPool(
   checkInteger("nodeThreadPool", "threads", threads, "[1, 64]");
   // Measured (npm run bench, WASM AdamW, 2 cores): 2 threads lose below ~2^17 elements per thread
   // (65,536 in all: 1,692 → 840 M params/s) and win above (2^20: 1,731 → 2,825).
-  checkOptions("nodeThreadPool", options, ["minPerThread"]);
+  checkOptions("nodeThreadPool", options, ["minPerThread", "timeout"]);
+  const timeout = checkNumber("nodeThreadPool", "timeout", options.timeout ?? 60_000, "[1, inf]");
   const minPerThread = checkNumber(
     "nodeThreadPool",
     "minPerThread",
@@ -105,17 +130,65 @@ export async function nodeThreadPool(
   const ids = new WeakMap<WebAssembly.Memory, number>();
   let nextId = 0;
   let closed = false;
+  /** Why the pool can no longer run anything (a worker exited, or did not answer in time). */
+  let broken: string | undefined;
+  pool.forEach((w, i) => {
+    // Delivered only while the calling thread is not blocked; a death during a wait is the timeout's.
+    w.once("error", (e: unknown) => {
+      broken ??= `worker ${i} crashed (${(e as Error)?.message ?? String(e)})`;
+    });
+    w.once("exit", (code) => {
+      if (!closed) broken ??= `worker ${i} exited (code ${code})`;
+    });
+  });
 
-  /** Signals workers [0, count) with `cmd` and waits until they have all answered. */
+  function unusable(): Error {
+    return new Error(`nodeThreadPool: the pool is unusable: ${broken}; close it and make a new one`);
+  }
+
+  /**
+   * Signals workers [0, count) with `cmd` and waits until they have all answered (at most `timeout`
+   * ms); throws if a worker's command threw, or if the own slice threw (after the workers are done).
+   */
   function signal(count: number, cmd: number, own?: () => number): number {
+    if (broken !== undefined) throw unusable();
     Atomics.store(ctl, done, 0);
     for (let i = 0; i < count; i++) {
       ctl[i * SLOT + 1] = cmd;
       Atomics.add(ctl, i * SLOT, 1);
       Atomics.notify(ctl, i * SLOT);
     }
-    const mine = own ? own() : 0;
-    for (let d = Atomics.load(ctl, done); d < count; d = Atomics.load(ctl, done)) Atomics.wait(ctl, done, d);
+    let mine = 0;
+    let ownError: unknown;
+    let ownFailed = false;
+    try {
+      mine = own ? own() : 0;
+    } catch (e) {
+      ownError = e;
+      ownFailed = true;
+    }
+    const deadline = performance.now() + timeout;
+    for (let d = Atomics.load(ctl, done); d < count; d = Atomics.load(ctl, done)) {
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        const late: number[] = [];
+        for (let i = 0; i < count; i++) if (Atomics.load(ctl, i * SLOT + 6) !== ctl[i * SLOT]) late.push(i);
+        broken = `worker ${late.join(", ")} did not answer within ${timeout} ms (dead?)`;
+        throw unusable();
+      }
+      Atomics.wait(ctl, done, d, left);
+    }
+    if (ownFailed) throw ownError;
+    for (let i = 0; i < count; i++) {
+      if (ctl[i * SLOT + 5] !== 0) {
+        let message = "unknown error";
+        for (let m = receiveMessageOnPort(ports[i]!); m; m = receiveMessageOnPort(ports[i]!))
+          message = String(m.message);
+        for (let j = i + 1; j < count; j++)
+          if (ctl[j * SLOT + 5] !== 0) while (receiveMessageOnPort(ports[j]!));
+        throw new Error(`nodeThreadPool: worker ${i} threw: ${message}`);
+      }
+    }
     return mine;
   }
 
@@ -123,20 +196,22 @@ export async function nodeThreadPool(
     let id = ids.get(memory);
     if (id === undefined) {
       id = nextId++;
-      ids.set(memory, id);
       for (const port of ports) port.postMessage({ id, memory });
       signal(workers, ATTACH);
+      ids.set(memory, id);
       for (const port of ports)
         if (receiveMessageOnPort(port)) throw new Error("nodeThreadPool: attach was not consumed");
     }
     return id;
   }
 
-  return {
+  const api: ThreadPool & { [WORKERS]: Worker[] } = {
+    [WORKERS]: pool,
     size: threads,
     minPerThread,
     run(memory, name, calls) {
       if (closed) throw new Error("nodeThreadPool: the pool is closed");
+      if (broken !== undefined) throw unusable();
       const local = kernelsFor(memory)[name] as (...a: number[]) => number | undefined;
       if (calls.length > threads)
         throw new RangeError(`nodeThreadPool: ${calls.length} calls for ${threads} threads`);
@@ -159,7 +234,6 @@ export async function nodeThreadPool(
     close() {
       if (closed) return;
       closed = true;
-      signal(0, STOP);
       for (let i = 0; i < workers; i++) {
         ctl[i * SLOT + 1] = STOP;
         Atomics.add(ctl, i * SLOT, 1);
@@ -168,4 +242,5 @@ export async function nodeThreadPool(
       for (const w of pool) void w.terminate();
     },
   };
+  return api;
 }

@@ -75,3 +75,78 @@ describe("WASM kernels on a Node thread pool", () => {
     await expect(nodeThreadPool(0)).rejects.toThrow(/threads = 0 is outside/);
   });
 });
+
+describe("a failing pool throws instead of hanging", () => {
+  const workersOf = (p: m.ThreadPool) =>
+    (p as unknown as Record<symbol, import("node:worker_threads").Worker[]>)[
+      Symbol.for("momenta-optim.nodeThreadPool.workers")
+    ]!;
+  const sharedMemory = () => {
+    // The same shape as an arena's shared memory (the kernels' import needs a maximum).
+    const probe = m.createArena({ shared: true, bytes: 1 << 16 });
+    return probe.memory;
+  };
+
+  it("a kernel that throws inside a worker surfaces with its message; the pool stays usable", async () => {
+    const p = await nodeThreadPool(2, { minPerThread: 1 });
+    try {
+      const memory = sharedMemory();
+      expect(() =>
+        p.run(memory, "sumsq", [
+          [0, 0],
+          [2 ** 31, 16],
+        ]),
+      ).toThrow(/worker 0 threw: .*out of bounds/);
+      expect(
+        p.run(memory, "sumsq", [
+          [0, 0],
+          [0, 0],
+        ]),
+      ).toEqual([0, 0]);
+    } finally {
+      p.close();
+    }
+  });
+
+  it("a terminated worker: the step throws, the optimizer is failed, the pool unusable", async () => {
+    const p = await nodeThreadPool(2, { minPerThread: 8 });
+    try {
+      const params = m.packTree({ w: new Float32Array(1001).fill(1) }) as { w: Float32Array };
+      const opt = m.createOptimizer(m.adamw({ lr: 0.01 }), params, { kernel: "wasm", pool: p });
+      params.w.fill(1);
+      (opt.grads as typeof params).w.fill(1);
+      opt.step(opt.grads);
+      await workersOf(p)[0]!.terminate();
+      expect(() => opt.step(opt.grads)).toThrow(/pool is unusable: worker 0 exited/);
+      expect(() => opt.step(opt.grads)).toThrow(/load a state dict/);
+      expect(() =>
+        p.run(m.createArena({ shared: true, bytes: 1 << 16 }).memory, "sumsq", [
+          [0, 0],
+          [0, 0],
+        ]),
+      ).toThrow(/unusable/);
+    } finally {
+      p.close();
+    }
+  });
+
+  it("a worker killed while nobody listens: the call gives up after `timeout` ms", async () => {
+    const p = await nodeThreadPool(2, { minPerThread: 8, timeout: 300 });
+    try {
+      const params = m.packTree({ w: new Float32Array(1001).fill(1) }) as { w: Float32Array };
+      const opt = m.createOptimizer(m.adamw({ lr: 0.01 }), params, { kernel: "wasm", pool: p });
+      params.w.fill(1);
+      (opt.grads as typeof params).w.fill(1);
+      opt.step(opt.grads);
+      void workersOf(p)[0]!.terminate();
+      const until = performance.now() + 200; // no event turn: the pool cannot hear of the exit
+      while (performance.now() < until);
+      const t0 = performance.now();
+      expect(() => opt.step(opt.grads)).toThrow(/worker 0 did not answer within 300 ms/);
+      expect(performance.now() - t0).toBeLessThan(5000);
+      expect(() => opt.step(opt.grads)).toThrow(/load a state dict/);
+    } finally {
+      p.close();
+    }
+  });
+});
