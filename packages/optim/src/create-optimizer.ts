@@ -223,6 +223,8 @@ export function createOptimizer<S>(
         fused: Fused | undefined;
         hyperparams: Hyperparams | undefined;
         undo: Snapshot | undefined;
+        /** Tells the pool to drop the memory it ran on (kept here: `dispose` must not hold it). */
+        release: (() => void) | undefined;
       }
     | undefined = {
     state,
@@ -231,6 +233,10 @@ export function createOptimizer<S>(
     fused,
     hyperparams,
     undo: undefined,
+    release:
+      fused && options.pool?.release && layout.arena
+        ? releaser(options.pool, layout.arena.memory)
+        : undefined,
   };
   const alive = () => {
     if (live === undefined) throw new Error("createOptimizer: this optimizer was disposed");
@@ -365,7 +371,10 @@ export function createOptimizer<S>(
     },
     dispose() {
       if (live === undefined) return;
+      const { release } = live;
       live = undefined;
+      // The pool's threads keep the memory they ran on until told to drop it.
+      release?.();
       // What this optimizer allocated after packed params goes back to their arena, zeroed (as
       // `allocate` hands out), unless something was allocated there since.
       if (userArena && userArena.top === topAfter && topAfter > topBefore) {
@@ -408,6 +417,11 @@ function stageFor(
 }
 
 const STATE_DICT_KEYS = ["format", "version", "step", "paths", "hyperparams", "state"];
+
+/** A call of `pool.release(memory)`, closing over nothing else. */
+function releaser(pool: ThreadPool, memory: WebAssembly.Memory): () => void {
+  return () => pool.release?.(memory);
+}
 
 /** Throws a TypeError or RangeError unless `pool` looks like a `ThreadPool`. */
 function checkPool(owner: string, pool: unknown): void {

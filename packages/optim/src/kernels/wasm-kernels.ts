@@ -95,6 +95,12 @@ export interface ThreadPool {
   readonly minPerThread: number;
   /** Runs `calls[i]` on thread i (calls.length ≤ size); returns each call's numeric result (or 0). */
   run(memory: WebAssembly.Memory, name: keyof WasmKernels, calls: readonly (readonly number[])[]): number[];
+  /**
+   * Optional: forgets `memory` (the threads drop what they keep for it; a later `run` on it
+   * attaches it again). `dispose()` of an optimizer on the pool calls it, so a long-lived pool
+   * does not keep every disposed optimizer's memory alive.
+   */
+  release?(memory: WebAssembly.Memory): void;
   /** Stops the worker threads; the pool cannot run anything afterwards. */
   close(): void;
 }

@@ -20,6 +20,7 @@ const SLOT = 7;
 const RUN = 1;
 const ATTACH = 2;
 const STOP = 3;
+const RELEASE = 4;
 /** Where a pool keeps its Worker objects (for tests that kill one). */
 const WORKERS = Symbol.for("momenta-optim.nodeThreadPool.workers");
 
@@ -28,7 +29,7 @@ const { workerData, receiveMessageOnPort } = require("node:worker_threads");
 const { ctl, args, results, index, module, port, names, slot, maxArgs } = workerData;
 const base = index * slot;
 const done = ctl.length - 1;
-const instances = [];
+const instances = new Map();
 let seen = 0;
 for (;;) {
   Atomics.wait(ctl, base, seen);
@@ -40,9 +41,12 @@ for (;;) {
   try {
     if (cmd === ${ATTACH}) {
       const { id, memory } = receiveMessageOnPort(port).message;
-      instances[id] = new WebAssembly.Instance(module, { env: { memory } }).exports;
+      instances.set(id, new WebAssembly.Instance(module, { env: { memory } }).exports);
+    } else if (cmd === ${RELEASE}) {
+      instances.delete(ctl[base + 2]);
+      if (typeof gc === "function") gc(); // only under --expose-gc (tests)
     } else {
-      const fn = instances[ctl[base + 2]][names[ctl[base + 3]]];
+      const fn = instances.get(ctl[base + 2])[names[ctl[base + 3]]];
       const argc = ctl[base + 4];
       const a = [];
       for (let i = 0; i < argc; i++) a.push(args[index * maxArgs + i]);
@@ -81,6 +85,11 @@ export interface NodeThreadPoolOptions {
  * usable). A worker that has exited (terminated, or crashed outside a kernel) makes every later
  * call throw; one that dies while the caller waits is noticed after `timeout` ms, and the pool is
  * then unusable too.
+ *
+ * Memories: the workers keep an instance for every memory they ran on until `release(memory)`
+ * (called by an optimizer's `dispose()`). The memory itself is freed once every thread's garbage
+ * collector has let go of it; idle workers collect rarely, so under `--expose-gc` they collect at
+ * each release, and otherwise a released memory may live on until they do.
  */
 export async function nodeThreadPool(
   threads: number,
@@ -230,6 +239,14 @@ export async function nodeThreadPool(
       const out = [first];
       for (let i = 0; i < others; i++) out.push(results[i]!);
       return out;
+    },
+    release(memory) {
+      const id = ids.get(memory);
+      if (id === undefined) return;
+      ids.delete(memory);
+      if (closed || broken !== undefined) return;
+      for (let i = 0; i < workers; i++) ctl[i * SLOT + 2] = id;
+      signal(workers, RELEASE);
     },
     close() {
       if (closed) return;
