@@ -146,6 +146,10 @@ export interface OptimizerHandle<S> {
 /**
  * Binds a transform to params (updated in place by `step`).
  *
+ * The optimizer owns the leaf arrays it was given: to set params, write into those arrays in place
+ * (`params.w.set(values)`); replacing a leaf by a new array (`params.w = new Float32Array(…)`) or
+ * changing the tree makes the next `step` throw, naming the leaf (nothing is updated).
+ *
  * `step(grads)` checks the gradients against the params (structure, dtype, length) before anything
  * changes, copies them into buffers it owns (so the transform may work in place without touching the
  * caller's arrays), runs the transform and adds the result to the params. Non-finite gradients are
@@ -262,6 +266,7 @@ export function createOptimizer<S>(
     step(grads) {
       const { state, workTree, workLeaves, fused } = alive();
       if (failure) throw failure;
+      checkBoundLeaves(params, paths, paramLeaves);
       // The optimizer's own buffer, untouched in structure, needs neither checks nor a copy.
       const own = grads === workTree;
       if (!own) {
@@ -417,6 +422,26 @@ function stageFor(
 }
 
 const STATE_DICT_KEYS = ["format", "version", "step", "paths", "hyperparams", "state"];
+
+/**
+ * Throws unless `params` still holds the very arrays it was bound with (O(leaves), by identity):
+ * a leaf replaced by a new array would be trained by some paths and not by others.
+ */
+function checkBoundLeaves(params: Tree, paths: readonly string[], bound: readonly FloatArray[]): void {
+  const now = leavesOf(params);
+  for (let i = 0; i < bound.length; i++) {
+    if (now[i] !== bound[i]) {
+      throw new Error(
+        `createOptimizer: the leaf ${JSON.stringify(paths[i])} of the params is not the array the optimizer was created with (replaced, or the tree changed); the optimizer owns the leaf arrays it was given: write new values into them in place (e.g. params.w.set(values)), or create a new optimizer`,
+      );
+    }
+  }
+  if (now.length !== bound.length) {
+    throw new Error(
+      `createOptimizer: the params have ${now.length} leaves, the optimizer was created with ${bound.length}; the tree must keep its structure and arrays (create a new optimizer instead)`,
+    );
+  }
+}
 
 /** A call of `pool.release(memory)`, closing over nothing else. */
 function releaser(pool: ThreadPool, memory: WebAssembly.Memory): () => void {

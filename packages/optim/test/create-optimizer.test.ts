@@ -1,3 +1,4 @@
+import * as m from "momenta-optim";
 import {
   adadelta,
   adagrad,
@@ -177,5 +178,34 @@ describe("non-finite gradients propagate, as in PyTorch", () => {
     opt.step({ w: Float64Array.from([Number.NaN, 1]) });
     expect(Number.isNaN(params.w[0]!)).toBe(true);
     expect(params.w[1]).toBeCloseTo(1.9, 8);
+  });
+});
+
+describe("a leaf replaced after createOptimizer", () => {
+  it.each([
+    ["reference", false],
+    ["js", false],
+    ["wasm", false],
+    ["wasm", true],
+  ] as const)("%s (packed: %s): step throws naming the leaf, and changes nothing", (kernel, packed) => {
+    const start = { w: Float32Array.from([1, 2, 3, 4]), inner: { b: Float32Array.from([5, 6]) } };
+    const params = (packed ? m.packTree(start) : start) as typeof start;
+    const opt = m.createOptimizer(m.adamw({ lr: 0.1 }), params, { kernel });
+    const g = { w: new Float32Array(4).fill(1), inner: { b: new Float32Array(2).fill(1) } };
+    opt.step(g);
+    params.w.set([1, 2, 3, 4]); // in place: fine
+    opt.step(g);
+    const w = params.w;
+    const stepped = Array.from(w);
+    const b = Array.from(params.inner.b);
+    params.inner.b = Float32Array.from([9, 9]);
+    expect(() => opt.step(g)).toThrow(/leaf "inner\.b" of the params is not the array.*in place/);
+    expect(() => opt.step(opt.grads)).toThrow(/"inner\.b"/);
+    expect(Array.from(params.inner.b)).toEqual([9, 9]);
+    expect(Array.from(w)).toEqual(stepped);
+    params.inner.b = Float32Array.from(b);
+    expect(() => opt.step(g)).toThrow(/"inner\.b"/); // equal values, another array
+    (params as { w: Float32Array; inner: object }).inner = {};
+    expect(() => opt.step(opt.grads)).toThrow();
   });
 });
