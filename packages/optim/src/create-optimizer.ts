@@ -458,6 +458,8 @@ function checkPool(owner: string, pool: unknown): void {
   }
   checkInteger(owner, "pool.size", p.size, "[1, inf)");
   checkNumber(owner, "pool.minPerThread", p.minPerThread, "[1, inf]");
+  if (p.release !== undefined && typeof p.release !== "function")
+    throw new TypeError(`${owner}: pool.release must be a function when given, got ${showValue(p.release)}`);
 }
 
 /** The differences between saved and current settings, by name, in sorted order. */

@@ -75,6 +75,12 @@ describe("WASM kernels on a Node thread pool", () => {
       m.createOptimizer(m.adamw(), m.packTree({ w: new Float32Array(4) }), { kernel: "js", pool }),
     ).toThrow(/threads need the wasm kernels/);
     await expect(nodeThreadPool(0)).rejects.toThrow(/threads = 0 is outside/);
+    const badRelease = { size: 2, minPerThread: 8, run: pool.run, close: pool.close, release: 1 };
+    expect(() =>
+      m.createOptimizer(m.adamw(), m.packTree({ w: new Float32Array(4) }), {
+        pool: badRelease as unknown as m.ThreadPool,
+      }),
+    ).toThrow(/pool.release must be a function/);
   });
 });
 
