@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { CLASSES, type Digits, digitsFromClasses } from "./index.ts";
 
-export * from "./index.ts";
+export { CLASSES, DIGITS, type Digits, digitsFromClasses, PIXELS, splitDigits } from "./index.ts";
 
 let cache: Digits | undefined;
 
