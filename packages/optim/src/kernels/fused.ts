@@ -1,6 +1,7 @@
 /**
  * Dispatch: recognizes the chains the kernels can run in one pass — an optimizer alias, optionally
- * preceded by `clipByGlobalNorm` — and runs them with the JS kernels or the WASM SIMD kernels
+ * preceded by `clipByGlobalNorm`, optionally inside the wrappers that declare a fusion
+ * (`skipNonFinite`, `injectHyperparams`, `ema`/`polyak`, `accumulateGradients`) — and runs them with the JS kernels or the WASM SIMD kernels
  * (optionally on a thread pool). The chain's own state objects are kept (their buffers are moved
  * into flat storage mirroring the params' layout and replaced by views), and every `count` in them
  * advances exactly as the reference would, so `stateDict()`, resume, schedules and masks behave the
@@ -8,11 +9,14 @@
  */
 import { globalNorm } from "../clipping/norms.js";
 import type { AnyTransformation } from "../transform.js";
-import { type FloatArray, resolveMask, type Tree } from "../tree.js";
+import { type FloatArray, flatten, resolveMask, showPath, type Tree } from "../tree.js";
+import type { AccumulateState } from "../wrappers/accumulate-gradients.js";
+import type { AverageState } from "../wrappers/average-params.js";
+import type { SkipState } from "../wrappers/skip-non-finite.js";
 import { WASM_KINDS, type WasmKind } from "./kinds/index.js";
 import { isUnsupported } from "./kinds/kind.js";
 import { type Layout, mirror, spanOf } from "./layout.js";
-import { type Plan, plan, resolveStep } from "./plan.js";
+import { type Layer, type Plan, peel, plan, resolveStep } from "./plan.js";
 import { kernelsFor, type ThreadPool, wasmAvailable } from "./wasm-kernels.js";
 
 /** Which code runs an optimizer's updates: the transform chain itself, or the fused JS or WASM SIMD kernels. */
@@ -50,12 +54,33 @@ function runs(mask: boolean[]): [number, number, boolean][] {
  * alias it fuses, a kind without a WASM kernel, clipping other than 2-norm, no WebAssembly SIMD).
  */
 export function wasmBuffers(tx: AnyTransformation, state: unknown): number | undefined {
-  const p = plan(tx, state);
+  const peeled = peel(tx, state);
+  if (typeof peeled === "string") return undefined;
+  const p = plan(peeled.core, peeled.coreState);
   if (typeof p === "string") return undefined;
   if (!WASM_KINDS.some((k) => k === p.spec.kind) || isUnsupported(p.kind.wasm)) return undefined;
   if (p.clip && p.clip.normType !== 2) return undefined;
   if (!wasmAvailable()) return undefined;
-  return Object.keys(p.buffers).length;
+  return Object.keys(p.buffers).length + Object.keys(layerBuffers(peeled.layers)).length;
+}
+
+/** The wrappers' own buffers (an average's, an accumulator's), by a name of their own. */
+function layerBuffers(layers: readonly Layer[]): Record<string, FloatArray[]> {
+  const out: Record<string, FloatArray[]> = {};
+  layers.forEach((l, i) => {
+    if (l.fusion.kind === "average") out[`average${i}`] = (l.state as unknown as AverageState).average;
+    if (l.fusion.kind === "accumulate") out[`acc${i}`] = (l.state as unknown as AccumulateState).acc;
+  });
+  return out;
+}
+
+/** The index of the first leaf holding a NaN or ±∞, or −1. */
+function firstNonFinite(leaves: readonly FloatArray[]): number {
+  for (let i = 0; i < leaves.length; i++) {
+    const a = leaves[i]!;
+    for (let j = 0; j < a.length; j++) if (!Number.isFinite(a[j]!)) return i;
+  }
+  return -1;
 }
 
 /**
@@ -96,9 +121,13 @@ export function fuse(
   pool: ThreadPool | undefined,
   stage?: Stage,
 ): Fused | string {
-  const planned = plan(tx, state);
+  const peeled = peel(tx, state);
+  if (typeof peeled === "string") return peeled;
+  let layers = peeled.layers;
+  let coreTx = peeled.core;
+  const planned = plan(coreTx, peeled.coreState);
   if (typeof planned === "string") return planned;
-  const p: Plan = planned;
+  let p: Plan = planned;
   const { spec, kind: mod } = p;
   const wasmKind = WASM_KINDS.find((k): k is WasmKind => k === spec.kind);
   const wasmOk = layout.arena !== undefined && layout.dtype === "float32" && wasmAvailable();
@@ -122,10 +151,16 @@ export function fuse(
   const js = mod.js;
   if (kernel === "js" && isUnsupported(js))
     return `the js kernels do not run ${spec.owner}: ${js.unsupported}`;
+  const accIndex = layers.findIndex((l) => l.fusion.kind === "accumulate");
+  if (accIndex >= 0 && p.clip && p.clip.normType !== 2)
+    return "the fused kernels clip an accumulated gradient by its 2-norm only";
+  const hasInject = layers.some((l) => l.fusion.kind === "inject-hyperparams");
 
-  // Move the state buffers into flat storage laid out like the params, leaving views in the state.
+  // Move the state buffers (the alias's, then the wrappers') into flat storage laid out like the
+  // params, leaving views in the state.
+  const extra = layerBuffers(layers);
   const flats: Record<string, FloatArray | undefined> = {};
-  for (const [name, list] of Object.entries(p.buffers)) {
+  for (const [name, list] of [...Object.entries(p.buffers), ...Object.entries(extra)]) {
     const m = mirror(layout, layout.arena);
     list.forEach((b, i) => {
       m.leaves[i]!.set(b);
@@ -137,27 +172,103 @@ export function fuse(
   const groups = runs(decayed);
   const packed = layout.arena !== undefined && work.flat !== undefined;
   const spans = packed ? { p: spanOf(layout), g: work.flat! } : undefined;
+  const paths = flatten(params).paths;
+  // Accumulation's mean gradient, computed before anything is written (its norm may decide the step).
+  const mean = accIndex >= 0 ? mirror(layout, undefined).leaves : undefined;
 
   // Scalars are evaluated (and range-checked) before anything is written.
   const scalars = mod.scalars();
   scalars.negate = spec.maximize;
   const decays = { l2: 0, wd: 0 };
 
+  // The step's course, decided by `prepare` and followed by `run`: the wrappers [0, reach) pass the
+  // step on to what they wrap; `stop` says whether it reaches the alias or which wrapper ends it.
+  let reach = 0;
+  let stop: "core" | "skip" | "accumulate" = "core";
+  let coreNorm = 0;
+  let realAccumulation = false;
+
+  /** injectHyperparams: the values in force, and the optimizer built for them (rebuilt when a static value changed). */
+  function refresh(): void {
+    const again = peel(tx, state);
+    if (typeof again === "string") throw new RangeError(again);
+    const same =
+      again.layers.length === layers.length &&
+      again.layers.every((l, i) => l.fusion.kind === layers[i]!.fusion.kind && l.state === layers[i]!.state);
+    if (!same)
+      throw new Error("createOptimizer: injectHyperparams rebuilt its optimizer with other wrappers");
+    layers = again.layers;
+    if (again.core === coreTx) return;
+    const q = plan(again.core, again.coreState);
+    if (typeof q === "string")
+      throw new Error(`createOptimizer: injectHyperparams rebuilt an optimizer that ${q}`);
+    const kept =
+      q.kind === p.kind &&
+      Boolean(q.clip) === Boolean(p.clip) &&
+      (!q.clip || q.clip.normType === p.clip!.normType) &&
+      Object.keys(q.buffers).join() === Object.keys(p.buffers).join() &&
+      Object.entries(q.buffers).every(([name, list]) => list.every((b, i) => b === p.buffers[name]![i]));
+    if (!kept) throw new Error("createOptimizer: injectHyperparams rebuilt its optimizer into another kind");
+    p = q;
+    coreTx = again.core;
+  }
+
   function prepare(): void {
+    if (hasInject) refresh();
     resolveStep(p, scalars);
     // The decays apply per run of leaves (masks): the kernels read them from `decays`.
     decays.l2 = scalars.l2;
     decays.wd = scalars.wd;
     scalars.coef = 1;
-    if (p.clip) {
-      const norm = kernel === "wasm" ? wasmNorm() : globalNorm(work.leaves, p.clip.normType);
+    const acc = accIndex >= 0 ? (layers[accIndex]!.state as unknown as AccumulateState) : undefined;
+    realAccumulation = acc !== undefined && acc.miniStep + 1 >= (layers[accIndex]!.fusion as { k: number }).k;
+    if (realAccumulation)
+      meanInto(mean!, acc!.acc, work.leaves, (layers[accIndex]!.fusion as { k: number }).k);
+    // The gradient a wrapper (or the clip, at depth layers.length) sees: the accumulated mean inside
+    // accumulateGradients, the step's own outside it. Its 2-norm is computed once, when asked for.
+    const norms: (number | undefined)[] = [undefined, undefined];
+    const inside = (depth: number) => (accIndex >= 0 && depth > accIndex ? 1 : 0);
+    const leavesAt = (depth: number) => (inside(depth) ? mean! : work.leaves);
+    const norm2At = (depth: number) => {
+      const at = inside(depth);
+      norms[at] ??= at === 0 && kernel === "wasm" ? wasmNorm() : globalNorm(leavesAt(depth), 2);
+      return norms[at]!;
+    };
+    stop = "core";
+    reach = layers.length;
+    for (let i = 0; i < layers.length; i++) {
+      const { fusion, state: s } = layers[i]!;
+      if (fusion.kind === "skip-non-finite") {
+        // A finite sum of squares means every value is finite; an infinite one may be an overflow.
+        if (Number.isFinite(norm2At(i))) continue;
+        const bad = firstNonFinite(leavesAt(i));
+        if (bad < 0) continue;
+        const skip = s as unknown as SkipState;
+        if (skip.consecutive + 1 > fusion.maxConsecutive) {
+          throw new RangeError(
+            `${fusion.owner}: ${skip.consecutive + 1} non-finite gradients in a row (maxConsecutive ${fusion.maxConsecutive}); first at ${showPath(paths[bad]!)}`,
+          );
+        }
+        stop = "skip";
+        reach = i;
+        break;
+      }
+      if (fusion.kind === "accumulate" && !realAccumulation) {
+        stop = "accumulate";
+        reach = i;
+        break;
+      }
+    }
+    if (stop === "core" && p.clip) {
+      const depth = layers.length;
+      const norm = p.clip.normType === 2 ? norm2At(depth) : globalNorm(leavesAt(depth), p.clip.normType);
       if (p.clip.strict && !Number.isFinite(norm)) {
         throw new RangeError(
           `clipByGlobalNorm: the total ${p.clip.normType}-norm of the gradients is ${norm}; nothing was changed`,
         );
       }
       scalars.coef = Math.min((1 / (norm + 1e-6)) * p.clip.maxNorm, 1);
-      p.clip.state.totalNorm = norm;
+      coreNorm = norm;
     }
   }
 
@@ -171,6 +282,7 @@ export function fuse(
     hi: number;
     decayed: boolean;
   }
+  const everyBuffer = { ...p.buffers, ...extra };
   const items: Item[] = [];
   for (const [from, to, on] of groups) {
     if (spans) {
@@ -179,7 +291,7 @@ export function fuse(
       items.push({ p: spans.p, g: spans.g, b: flats, lo, hi, decayed: on });
     } else {
       for (let i = from; i < to; i++) {
-        const b = Object.fromEntries(Object.entries(p.buffers).map(([k, list]) => [k, list[i]]));
+        const b = Object.fromEntries(Object.entries(everyBuffer).map(([k, list]) => [k, list[i]]));
         items.push({
           p: paramLeaves[i]!,
           g: work.leaves[i]!,
@@ -191,13 +303,30 @@ export function fuse(
       }
     }
   }
+  /** The averages the step updates (the `ema`/`polyak` wrappers it reaches), with this step's decay. */
+  const averages: { name: string; state: AverageState; decay: number | "uniform"; d: number }[] = [];
+  function averagesReached(): typeof averages {
+    averages.length = 0;
+    const upTo = stop === "core" ? layers.length : reach;
+    for (let i = 0; i < upTo; i++) {
+      const { fusion, state: s } = layers[i]!;
+      if (fusion.kind !== "average") continue;
+      const a = s as unknown as AverageState;
+      const d = fusion.decay === "uniform" ? a.count / (a.count + 1) : fusion.decay;
+      averages.push({ name: `average${i}`, state: a, decay: fusion.decay, d });
+    }
+    return averages;
+  }
 
-  function stepJs(): void {
+  function stepJs(core: boolean): void {
     if (isUnsupported(js)) throw new Error("unreachable: the js kernel was checked at setup");
     for (const it of items) {
-      scalars.l2 = it.decayed ? decays.l2 : 0;
-      scalars.wd = it.decayed ? decays.wd : 0;
-      js.run(it.p, it.g, it.b, it.lo, it.hi, scalars);
+      if (core) {
+        scalars.l2 = it.decayed ? decays.l2 : 0;
+        scalars.wd = it.decayed ? decays.wd : 0;
+        js.run(it.p, it.g, it.b, it.lo, it.hi, scalars);
+      }
+      for (const a of averages) averageJs(it.b[a.name]!, it.p, it.lo, it.hi, a.d);
     }
   }
 
@@ -249,12 +378,15 @@ export function fuse(
   }
   /**
    * One kernel pass: a run of leaves with the same decay mask, cut into one chunk per thread; staged
-   * params cut each run into blocks first, copied in before the block's pass and back after it.
+   * params (and averaged ones, whose average then reads the params while in cache) cut each run into
+   * blocks first, copied in before the block's pass and back after it.
    */
   interface Pass {
     decayed: boolean;
     chunks: Chunk[];
     calls: number[][];
+    /** Per average: its pass's arguments, one list per chunk. */
+    averageCalls: number[][][];
     /** Staged: the (caller's, mirror's) views of the block's elements. */
     copies: [FloatArray, FloatArray][];
   }
@@ -262,19 +394,28 @@ export function fuse(
   const block = pool
     ? Math.max(STAGE_BLOCK_POOL, Math.ceil((threads * pool.minPerThread) / 4) * 4)
     : STAGE_BLOCK;
+  const averageNames = Object.keys(extra).filter((k) => k.startsWith("average"));
   const wasmRuns: Pass[] = [];
   if (kernel === "wasm") {
     for (const it of items) {
-      const cut: [number, number][] = stage ? blocks(it.lo, it.hi, block) : [[it.lo, it.hi]];
+      const cut: [number, number][] =
+        stage || averageNames.length > 0 ? blocks(it.lo, it.hi, block) : [[it.lo, it.hi]];
       for (const [a, b] of cut) {
         const chunks = split(a, b).map(([lo, hi]) => ({ lo, hi, args: [] as number[] }));
         const calls = chunks.map((c) => c.args);
-        wasmRuns.push({ decayed: it.decayed, chunks, calls, copies: stage ? copiesIn(a, b) : [] });
+        const averageCalls = averageNames.map(() => chunks.map(() => [] as number[]));
+        wasmRuns.push({
+          decayed: it.decayed,
+          chunks,
+          calls,
+          averageCalls,
+          copies: stage ? copiesIn(a, b) : [],
+        });
       }
     }
   }
   const normChunks =
-    kernel === "wasm" && p.clip
+    kernel === "wasm" && (p.clip || layers.some((l) => l.fusion.kind === "skip-non-finite"))
       ? split(0, layout.total).map(([lo, hi]) => [work.flat!.byteOffset + lo * 4, hi - lo])
       : [];
 
@@ -301,18 +442,32 @@ export function fuse(
     for (let i = 0; i < wasmParams.length; i++) a.push(wasmParams[i]!.value(scalars));
   }
 
-  function stepWasm(): void {
+  function stepWasm(core: boolean): void {
     const name = wasmKind!;
-    const fn = kernelsFor(memory!)[name] as (...a: number[]) => void;
+    const k = kernelsFor(memory!);
+    const fn = k[name] as (...a: number[]) => void;
     for (const run of wasmRuns) {
       scalars.l2 = run.decayed ? decays.l2 : 0;
       scalars.wd = run.decayed ? decays.wd : 0;
       const copies = run.copies;
       for (let i = 0; i < copies.length; i++) copy(copies[i]![1], copies[i]![0]);
-      for (const c of run.chunks) writeArgs(c.args, c.lo, c.hi);
-      if (pool) pool.run(memory!, name, run.calls);
-      else for (const c of run.chunks) fn.apply(null, c.args);
-      for (let i = 0; i < copies.length; i++) copy(copies[i]![0], copies[i]![1]);
+      if (core) {
+        for (const c of run.chunks) writeArgs(c.args, c.lo, c.hi);
+        if (pool) pool.run(memory!, name, run.calls);
+        else for (const c of run.chunks) fn.apply(null, c.args);
+      }
+      for (let j = 0; j < averages.length; j++) {
+        const calls = run.averageCalls[averageNames.indexOf(averages[j]!.name)]!;
+        const { d } = averages[j]!;
+        run.chunks.forEach((c, i) => {
+          const a = calls[i]!;
+          a.length = 0;
+          a.push(byteOf(averages[j]!.name) + c.lo * 4, layout.base + c.lo * 4, c.hi - c.lo, d, 1 - d);
+        });
+        if (pool) pool.run(memory!, "average", calls);
+        else for (const a of calls) k.average(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!);
+      }
+      if (core) for (let i = 0; i < copies.length; i++) copy(copies[i]![0], copies[i]![1]);
     }
   }
 
@@ -321,9 +476,76 @@ export function fuse(
     threads,
     prepare,
     run() {
-      if (kernel === "wasm") stepWasm();
-      else stepJs();
-      for (const c of p.counts) c.count += 1;
+      const core = stop === "core";
+      // accumulateGradients: the sum grows, or the mean (computed by prepare) becomes the gradient.
+      if (accIndex >= 0 && (core || reach >= accIndex)) {
+        const acc = layers[accIndex]!.state as unknown as AccumulateState;
+        if (realAccumulation) {
+          for (let i = 0; i < acc.acc.length; i++) {
+            work.leaves[i]!.set(mean![i]!);
+            acc.acc[i]!.fill(0);
+          }
+        } else addInto(acc.acc, work.leaves);
+      }
+      averagesReached();
+      if (core || averages.length > 0) {
+        if (kernel === "wasm") stepWasm(core);
+        else stepJs(core);
+      }
+      if (core) {
+        for (const c of p.counts) c.count += 1;
+        if (p.clip) p.clip.state.totalNorm = coreNorm;
+      }
+      // The wrappers' own bookkeeping, for each wrapper the step reached.
+      const upTo = core ? layers.length : reach + 1;
+      for (let i = 0; i < upTo; i++) {
+        const { fusion, state: s } = layers[i]!;
+        const ended = !core && i === reach;
+        if (fusion.kind === "skip-non-finite") {
+          const skip = s as unknown as SkipState;
+          if (ended) {
+            skip.consecutive += 1;
+            skip.skipped += 1;
+          } else skip.consecutive = 0;
+        } else if (fusion.kind === "accumulate") {
+          const acc = s as unknown as AccumulateState;
+          acc.miniStep = ended ? acc.miniStep + 1 : 0;
+        } else if (fusion.kind === "inject-hyperparams") fusion.commit(s);
+        else if (fusion.kind === "average") (s as unknown as AverageState).count += 1;
+      }
     },
   };
+}
+
+/** `a ← d·a + (1 − d)·p` over [lo, hi) (as `ema`/`polyak` compute it, on the params as stored). */
+function averageJs(a: FloatArray, p: FloatArray, lo: number, hi: number, d: number): void {
+  for (let j = lo; j < hi; j++) a[j] = d * a[j]! + (1 - d) * p[j]!;
+}
+
+/** `acc ← acc + g`, leaf by leaf (the sum `accumulateGradients` keeps). */
+function addInto(acc: readonly FloatArray[], g: readonly FloatArray[]): void {
+  for (let i = 0; i < acc.length; i++) {
+    const a = acc[i]!;
+    const u = g[i]!;
+    for (let j = 0; j < a.length; j++) a[j]! += u[j]!;
+  }
+}
+
+/**
+ * The mean `accumulateGradients` steps with, rounded as it stores it: (acc + g) in the sum's dtype,
+ * then divided by k in the gradient's.
+ */
+function meanInto(
+  out: readonly FloatArray[],
+  acc: readonly FloatArray[],
+  g: readonly FloatArray[],
+  k: number,
+): void {
+  for (let i = 0; i < out.length; i++) {
+    const o = out[i]!;
+    const a = acc[i]!;
+    const u = g[i]!;
+    if (a instanceof Float32Array) for (let j = 0; j < o.length; j++) o[j] = Math.fround(a[j]! + u[j]!) / k;
+    else for (let j = 0; j < o.length; j++) o[j] = (a[j]! + u[j]!) / k;
+  }
 }

@@ -1,5 +1,6 @@
 /**
- * What a fusible chain is made of — an optimizer alias carrying a fusion spec, optionally after
+ * What a fusible chain is made of — wrappers (`skipNonFinite`, `injectHyperparams`, `ema`/`polyak`,
+ * `accumulateGradients`) around an optimizer alias carrying a fusion spec, optionally after
  * `clipByGlobalNorm` — and the per-step scalars it needs, evaluated from the chain's own state
  * objects. Shared by the fused kernels (src/kernels/fused.ts) and the TF.js ops path (src/tfjs/ops.ts),
  * so both read the same state and compute the same numbers as the reference chain. What differs by
@@ -9,6 +10,7 @@ import { valueAt } from "../hyper.js";
 import type { FusionSpec } from "../optimizers/fusion.js";
 import type { AnyTransformation } from "../transform.js";
 import type { FloatArray } from "../tree.js";
+import { isWrapperFusion, type WrapperFusion } from "../wrappers/fusion.js";
 import { isKind, kindOf } from "./kinds/index.js";
 import type { AnyKind, Scalars } from "./kinds/kind.js";
 
@@ -40,9 +42,42 @@ export function fusibleParts(
   const clip = first?.kind === "clip-global-norm" ? first : undefined;
   const alias = clip ? parts![1]! : tx;
   if (!isKind((alias.fusion as FusionSpec | undefined)?.kind)) {
-    return "it is not an optimizer alias that momenta fuses (sgd, sgdw, adam, adamw, rmsprop, adagrad, lion), optionally after clipByGlobalNorm";
+    return "it is not an optimizer alias that momenta fuses (sgd, sgdw, adam, adamw, rmsprop, adagrad, lion), optionally after clipByGlobalNorm, optionally inside skipNonFinite, injectHyperparams, ema, polyak or accumulateGradients";
   }
   return { alias, clip };
+}
+
+/** A wrapper around the fused chain, with its state (whose `inner` holds the wrapped state). */
+export interface Layer {
+  fusion: WrapperFusion;
+  state: Record<string, unknown> & { inner: unknown };
+}
+
+/**
+ * The wrappers around a chain, outermost first, and the chain they wrap with its state; or why the
+ * wrappers cannot be fused. (Calls each wrapper's `inner`: injectHyperparams evaluates its values.)
+ */
+export function peel(
+  tx: AnyTransformation,
+  state: unknown,
+): { layers: Layer[]; core: AnyTransformation; coreState: unknown } | string {
+  const layers: Layer[] = [];
+  let t = tx;
+  let s = state;
+  while (isWrapperFusion(t.fusion)) {
+    const fusion = t.fusion;
+    const layer = { fusion, state: s as Layer["state"] };
+    layers.push(layer);
+    try {
+      t = fusion.inner(s);
+    } catch (e) {
+      return `${fusion.owner} cannot evaluate its values: ${(e as Error)?.message ?? String(e)}`;
+    }
+    s = layer.state.inner;
+  }
+  if (layers.filter((l) => l.fusion.kind === "accumulate").length > 1)
+    return "the fused kernels run one accumulateGradients, not several nested";
+  return { layers, core: t, coreState: s };
 }
 
 /** Finds the spec, the clip's state, every count and buffer of the alias's state; or says why not. */

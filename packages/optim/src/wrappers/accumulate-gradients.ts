@@ -6,6 +6,7 @@ import {
   updateLeaves,
 } from "../transform.js";
 import type { FloatArray, Tree } from "../tree.js";
+import type { WrapperFusion } from "./fusion.js";
 import { checkInner, innerHyperparams, type Wrapped } from "./inner.js";
 
 /** State of `accumulateGradients`: the running sum, beside the wrapped state. */
@@ -29,8 +30,10 @@ export function accumulateGradients<S>(
   const owner = "accumulateGradients";
   const inner = checkInner(owner, tx) as GradientTransformation<S>;
   checkInteger(owner, "k", k, "[1, inf)");
+  const fusion: WrapperFusion = { kind: "accumulate", owner, k, inner: () => inner };
   return {
     ...innerHyperparams(inner as AnyTransformation),
+    fusion,
     init: (params) => ({ acc: buffersLike(params), miniStep: 0, inner: inner.init(params) }),
     update(updates: Tree, state, params) {
       const us = updateLeaves(owner, updates, state.acc);

@@ -6,6 +6,7 @@ import {
   paramLeaves,
 } from "../transform.js";
 import { type FloatArray, leavesOf, mapTree, type Tree } from "../tree.js";
+import type { WrapperFusion } from "./fusion.js";
 import { checkInner, innerHyperparams, type Wrapped } from "./inner.js";
 
 /** State of `ema` and `polyak`: the running average of the params, beside the wrapped state. */
@@ -17,7 +18,7 @@ export interface AverageState<S = unknown> extends Wrapped<S> {
 }
 
 /**
- * Exponential moving average of the params after each update, `a ← d·a + (1 − d)·p`, starting from
+ * Exponential moving average of the params after each update (as stored), `a ← d·a + (1 − d)·p`, starting from
  * zero; read it with `averagedParams`, which divides by 1 − dᵗ when `debias` (default) so early
  * averages are not pulled toward zero. The params themselves train as `tx` says.
  */
@@ -57,8 +58,10 @@ function averaging<S>(
   debias: boolean,
 ): Averaging<S> {
   const inner = checkInner(owner, tx) as GradientTransformation<S>;
+  const fusion: WrapperFusion = { kind: "average", owner, decay, inner: () => inner };
   return {
     ...innerHyperparams(inner as AnyTransformation),
+    fusion,
     decay,
     debias,
     init: (params) => ({ count: 0, average: buffersLike(params), inner: inner.init(params) }),
@@ -71,7 +74,10 @@ function averaging<S>(
         const a = state.average[i]!;
         const u = us[i]!;
         const p = ps[i]!;
-        for (let j = 0; j < a.length; j++) a[j] = d * a[j]! + (1 - d) * (p[j]! + u[j]!);
+        // The params as `applyUpdates` will store them (rounded to float32 for a float32 leaf).
+        if (p instanceof Float32Array)
+          for (let j = 0; j < a.length; j++) a[j] = d * a[j]! + (1 - d) * Math.fround(p[j]! + u[j]!);
+        else for (let j = 0; j < a.length; j++) a[j] = d * a[j]! + (1 - d) * (p[j]! + u[j]!);
       }
       state.count += 1;
       return out;

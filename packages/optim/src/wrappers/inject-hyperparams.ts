@@ -1,6 +1,7 @@
 import { showValue, valueAt } from "../hyper.js";
 import type { AnyTransformation, GradientTransformation, Hyperparams } from "../transform.js";
 import type { Tree } from "../tree.js";
+import type { WrapperFusion } from "./fusion.js";
 import { checkInner, type Wrapped } from "./inner.js";
 
 /** The hyperparameters PyTorch schedulers drive: they may change every step without rebuilding anything. */
@@ -102,7 +103,30 @@ export function injectHyperparams<O extends object>(
       ? state.hyperparams[e.name]!
       : valueAt(owner, e.name, e.value, state.count, "(-inf, inf)");
 
+  // The fused kernels' view of `update`: `inner` before the step (what `update` does before calling
+  // the inner optimizer), `commit` after it (what `update` does after).
+  let pending: Record<string, number> = {};
+  const fusion: WrapperFusion = {
+    kind: "inject-hyperparams",
+    owner,
+    inner(s) {
+      const state = s as InjectState;
+      const h: Record<string, number> = {};
+      for (const e of entries) h[e.name] = inForce(e, state);
+      const tx = innerFor(h);
+      current = h;
+      pending = h;
+      return tx;
+    },
+    commit(s) {
+      const state = s as InjectState;
+      Object.assign(state.hyperparams, pending);
+      state.count += 1;
+    },
+  };
+
   return {
+    fusion,
     init(params: Tree) {
       const hyperparams: Record<string, number> = {};
       for (const e of entries) hyperparams[e.name] = typeof e.value === "number" ? e.value : e.value(0);

@@ -1,6 +1,7 @@
 import { checkNumber, checkOptions } from "../hyper.js";
 import type { AnyTransformation, GradientTransformation } from "../transform.js";
 import { flatten, leafData, showPath, type Tree } from "../tree.js";
+import type { WrapperFusion } from "./fusion.js";
 import { checkInner, innerHyperparams, type Wrapped } from "./inner.js";
 
 /** State of `skipNonFinite`: its counts, beside the wrapped state. */
@@ -28,8 +29,10 @@ export function skipNonFinite<S>(
   const inner = checkInner(owner, tx) as GradientTransformation<S>;
   checkOptions(owner, options, ["maxConsecutive"]);
   const max = checkNumber(owner, "maxConsecutive", options.maxConsecutive ?? 10, "[0, inf]");
+  const fusion: WrapperFusion = { kind: "skip-non-finite", owner, maxConsecutive: max, inner: () => inner };
   return {
     ...innerHyperparams(inner as AnyTransformation),
+    fusion,
     init: (params) => ({ skipped: 0, consecutive: 0, inner: inner.init(params) }),
     update(updates: Tree, state, params) {
       const { paths, leaves } = flatten(updates);

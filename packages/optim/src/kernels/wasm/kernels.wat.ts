@@ -192,6 +192,23 @@ const sumsq = `
         (br $top)))
     (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))`;
 
+/**
+ * `ema`/`polyak`'s average of the params, a ← d·a + c·p over [0, n) (c = 1 − d, passed as computed
+ * in float64), in float32.
+ */
+const average = `
+  (func (export "average") (param $a i32) (param $p i32) (param $n i32) (param $d f32) (param $c f32)
+    (local $i i32) (local $end i32) (local $Sd v128) (local $Sc v128)
+    (local.set $Sd (f32x4.splat (local.get $d)))
+    (local.set $Sc (f32x4.splat (local.get $c)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $top
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        ${store("a", add(mul(get("Sd"), load("a")), mul(get("Sc"), load("p"))))}
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $top))))`;
+
 /** The memory-ceiling probe: AdamW's access pattern (read p, g, m, v; write p, m, v) with no arithmetic. */
 const stream7 = `
   (func (export "stream7") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
@@ -209,5 +226,6 @@ export const KERNELS_WAT = `(module
   (memory (import "env" "memory") 1 65536 shared)
   ${(Object.keys(BODIES) as WasmKind[]).map((k) => kernel(k, BODIES[k])).join("\n")}
   ${sumsq}
+  ${average}
   ${stream7})
 `;

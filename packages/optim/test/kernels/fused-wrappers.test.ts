@@ -1,0 +1,222 @@
+/**
+ * Wrapped optimizers on the fused kernels: skipNonFinite, injectHyperparams, ema/polyak and
+ * accumulateGradients, alone and nested, against the reference chain — JS bit for bit in both dtypes,
+ * WASM (packed, staged plain arrays, a thread pool) to float32 rounding — with non-finite gradients,
+ * hand-set hyperparameters, state dicts, and the all-or-nothing step.
+ */
+import * as m from "momenta-optim";
+import { nodeThreadPool } from "momenta-optim/node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rng } from "../helpers.ts";
+
+type Make = () => m.GradientTransformation<unknown>;
+const warmupCosine = m.warmupCosineDecay({ peak: 0.02, warmupSteps: 5, decaySteps: 40, end: 0.001 });
+const CONFIGS: [string, Make][] = [
+  [
+    "skipNonFinite(adamw)",
+    () => m.skipNonFinite(m.adamw({ lr: 0.01, weightDecay: 0.1 }), { maxConsecutive: 3 }),
+  ],
+  [
+    "skipNonFinite(clip → adamw)",
+    () => m.skipNonFinite(m.chain(m.clipByGlobalNorm(0.5), m.adamw({ lr: 0.01 })), { maxConsecutive: 3 }),
+  ],
+  ["ema(sgd momentum)", () => m.ema(m.sgd({ lr: 0.05, momentum: 0.9 }), { decay: 0.9 })],
+  ["polyak(lion)", () => m.polyak(m.lion({ lr: 0.01, weightDecay: 0.1 }))],
+  [
+    "injectHyperparams(adamw, warmup-cosine lr)",
+    () => m.injectHyperparams(m.adamw, { lr: warmupCosine, weightDecay: 0.05, betas: [0.9, 0.99] }),
+  ],
+  ["accumulateGradients(rmsprop, 3)", () => m.accumulateGradients(m.rmsprop({ lr: 0.01, momentum: 0.5 }), 3)],
+  [
+    "accumulateGradients(skipNonFinite(clip → adam), 2)",
+    () =>
+      m.accumulateGradients(
+        m.skipNonFinite(m.chain(m.clipByGlobalNorm(1), m.adam({ lr: 0.01, amsgrad: true })), {
+          maxConsecutive: 5,
+        }),
+        2,
+      ),
+  ],
+  [
+    "the recipe: ema(skipNonFinite(clip → adamw warmup-cosine))",
+    () =>
+      m.ema(
+        m.skipNonFinite(m.chain(m.clipByGlobalNorm(1), m.adamw({ lr: warmupCosine, weightDecay: 0.05 })), {
+          maxConsecutive: 5,
+        }),
+        { decay: 0.95 },
+      ),
+  ],
+  [
+    "skipNonFinite(ema(injectHyperparams(sgd nesterov)))",
+    () =>
+      m.skipNonFinite(
+        m.ema(m.injectHyperparams(m.sgd, { lr: 0.05, momentum: 0.9, nesterov: true }), { decay: 0.8 }),
+        { maxConsecutive: 4 },
+      ),
+  ],
+];
+
+function tree(dtype: m.Dtype, seed: number): m.Tree {
+  const next = rng(seed);
+  const arr = (n: number) => {
+    const a = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+    for (let i = 0; i < n; i++) a[i] = next() * 2 - 1;
+    return a;
+  };
+  return { a: arr(1), b: arr(7), w: { data: arr(15), shape: [3, 5] }, many: [arr(2), arr(5), arr(33)] };
+}
+
+/** Steps with gradients that are non-finite at steps 6 (NaN) and 11–12 (∞), and huge at step 8. */
+function run(
+  make: Make,
+  dtype: m.Dtype,
+  kernel: m.KernelName | "auto",
+  packed: boolean,
+  pool?: m.ThreadPool,
+) {
+  const params = packed ? m.packTree(tree(dtype, 1), { shared: pool !== undefined }) : tree(dtype, 1);
+  const opt = m.createOptimizer(make(), params, { kernel, pool });
+  const next = rng(2);
+  for (let t = 0; t < 24; t++) {
+    const g = m.mapTree(params, (p) => p.map((x) => x - 0.3 + 0.2 * (next() * 2 - 1) * (t === 8 ? 50 : 1)));
+    const leaves = m.leavesOf(g);
+    if (t === 6) leaves[1]![3] = Number.NaN;
+    if (t === 11 || t === 12) leaves[3]![1] = Number.POSITIVE_INFINITY;
+    if (t === 15 && opt.hyperparams && "lr" in opt.hyperparams) opt.hyperparams.lr = 0.003;
+    opt.step(g);
+  }
+  return { params: m.leavesOf(params).map((a) => Array.from(a)), opt };
+}
+
+/** The largest relative difference; NaN against NaN (a diverged run, in both) counts as equal. */
+function maxRel(a: number[][], b: number[][]) {
+  let worst = 0;
+  a.forEach((row, i) => {
+    row.forEach((x, j) => {
+      const y = b[i]![j]!;
+      if (x === y || (Number.isNaN(x) && Number.isNaN(y))) return;
+      worst = Math.max(worst, Number.isNaN(x - y) ? Infinity : Math.abs(x - y) / Math.max(1, Math.abs(y)));
+    });
+  });
+  return worst;
+}
+
+/** Every float array of a state, flattened in order (to compare states to a tolerance). */
+function floats(state: unknown): number[] {
+  const out: number[] = [];
+  JSON.stringify(state, (_, v) => {
+    if (ArrayBuffer.isView(v)) out.push(...Array.from(v as Float32Array));
+    return ArrayBuffer.isView(v) ? undefined : v;
+  });
+  return out;
+}
+/**
+ * A state's non-array values (counts, skips, hyperparameters), which must agree exactly — but for the
+ * clip's recorded norm, a float sum whose order differs between kernels (to 7 digits).
+ */
+function scalarsOf(state: unknown): string {
+  return JSON.stringify(state, (k, v) =>
+    ArrayBuffer.isView(v) ? undefined : k === "totalNorm" ? Number(v).toPrecision(7) : v,
+  );
+}
+
+describe("wrapped optimizers run fused", () => {
+  for (const [name, make] of CONFIGS) {
+    for (const dtype of ["float32", "float64"] as const) {
+      it(`${name}: JS bit-identical to the reference (${dtype})`, () => {
+        const ref = run(make, dtype, "reference", false);
+        const js = run(make, dtype, "js", false);
+        expect(js.opt.kernel).toBe("js");
+        expect(js.params).toEqual(ref.params);
+        expect(run(make, dtype, "js", true).params).toEqual(ref.params);
+        expect(js.opt.stateDict()).toEqual(ref.opt.stateDict());
+      });
+    }
+    it(`${name}: WASM (packed and plain) to float32 rounding`, () => {
+      const ref = run(make, "float32", "reference", false);
+      for (const packed of [true, false]) {
+        const wasm = run(make, "float32", "auto", packed);
+        expect(wasm.opt.kernel).toBe("wasm");
+        expect(maxRel(wasm.params, ref.params)).toBeLessThanOrEqual(2e-5);
+        expect(scalarsOf(wasm.opt.state)).toBe(scalarsOf(ref.opt.state));
+        const a = floats(wasm.opt.state);
+        const b = floats(ref.opt.state);
+        expect(maxRel([a], [b])).toBeLessThanOrEqual(2e-5);
+      }
+    });
+  }
+});
+
+describe("on a thread pool", () => {
+  let pool: m.ThreadPool;
+  beforeAll(async () => {
+    pool = await nodeThreadPool(2, { minPerThread: 4 });
+  });
+  afterAll(() => pool.close());
+  it("the recipe and accumulation agree with the reference", () => {
+    for (const [, make] of [CONFIGS[7]!, CONFIGS[6]!]) {
+      const ref = run(make, "float32", "reference", false);
+      for (const packed of [true, false]) {
+        const wasm = run(make, "float32", "auto", packed, pool);
+        expect(wasm.opt.kernel).toBe("wasm");
+        expect(maxRel(wasm.params, ref.params)).toBeLessThanOrEqual(2e-5);
+        expect(scalarsOf(wasm.opt.state)).toBe(scalarsOf(ref.opt.state));
+      }
+    }
+  });
+});
+
+describe("wrapped steps stay all-or-nothing", () => {
+  it("skipNonFinite past maxConsecutive throws naming the leaf, and changes nothing", () => {
+    for (const kernel of ["reference", "js", "auto"] as const) {
+      const params = tree("float32", 3);
+      const opt = m.createOptimizer(
+        m.ema(m.skipNonFinite(m.adamw({ lr: 0.01 }), { maxConsecutive: 1 })),
+        params,
+        { kernel },
+      );
+      const g = m.mapTree(params, (p) => p.map(() => 0.1));
+      opt.step(g);
+      (m.leavesOf(g)[1]! as Float32Array)[4] = Number.NaN; // in b
+      opt.step(g); // skipped (1 in a row)
+      const before = JSON.stringify(opt.stateDict());
+      const p0 = m.leavesOf(params).map((x) => Array.from(x));
+      expect(() => opt.step(g), kernel).toThrow(
+        /skipNonFinite: 2 non-finite gradients in a row \(maxConsecutive 1\); first at .b./,
+      );
+      expect(JSON.stringify(opt.stateDict())).toBe(before);
+      expect(m.leavesOf(params).map((x) => Array.from(x))).toEqual(p0);
+      expect(opt.stepCount).toBe(2);
+    }
+  });
+  it("a schedule out of range inside injectHyperparams throws before anything is written", () => {
+    for (const kernel of ["reference", "js", "auto"] as const) {
+      const params = tree("float32", 3);
+      const opt = m.createOptimizer(
+        m.ema(m.injectHyperparams(m.adamw, { lr: (c: number) => (c < 2 ? 0.01 : -1) })),
+        params,
+        { kernel },
+      );
+      const g = m.mapTree(params, (p) => p.map(() => 0.1));
+      opt.step(g);
+      opt.step(g);
+      const before = JSON.stringify(opt.stateDict());
+      expect(() => opt.step(g)).toThrow(/lr/);
+      expect(JSON.stringify(opt.stateDict())).toBe(before);
+    }
+  });
+  it("a static hyperparameter set by hand rebuilds the optimizer and the fused step follows it", () => {
+    const make = () => m.injectHyperparams(m.adam, { lr: 0.01, eps: 1e-8 });
+    const go = (kernel: m.KernelName) => {
+      const params = tree("float64", 5);
+      const opt = m.createOptimizer(make(), params, { kernel });
+      for (let t = 0; t < 6; t++) {
+        if (t === 3) opt.hyperparams!.eps = 0.5;
+        opt.step(m.mapTree(params, (p) => p.map((x) => x * 0.5 + 0.01 * t)));
+      }
+      return m.leavesOf(params).map((a) => Array.from(a));
+    };
+    expect(go("js")).toEqual(go("reference"));
+  });
+});
