@@ -204,6 +204,10 @@ export {
 } from "./wrappers/schedule-free.js";
 export { type SkipState, skipNonFinite } from "./wrappers/skip-non-finite.js";
 
+// Recipes: a whole training set-up as one transform (runs on the fused kernels).
+
+export { type AdamwRecipeOptions, adamwRecipe } from "./recipes/adamw-recipe.js";
+
 // State dict: the saved form of an optimizer (`stateDict()`) and of the state inside it, whose float
 // arrays are the base64 of their little-endian bytes.
 

@@ -248,7 +248,7 @@ export class MomentaOptimizer extends tf.Optimizer {
     }
     if (!["auto", "ops", "arrays"].includes(pathOption)) {
       throw new RangeError(
-        `tfjsOptimizer: path must be "auto", "ops" or "arrays", got ${JSON.stringify(pathOption)}`,
+        `tfjsOptimizer: path must be "auto", "ops" or "arrays", got ${showValue(pathOption)}`,
       );
     }
     const why = pathOption === "ops" ? opsUnfusible(tx) : undefined;

@@ -91,7 +91,7 @@ export function injectHyperparams<O extends object>(
   const build = (h: Record<string, number>) =>
     factory(withValues({ ...Object.fromEntries(entries.map((e) => [e.name, h[e.name]!])), ...liveValues }));
   // validates the options as given (the constructor's own checks), and that it makes a transform
-  checkInner(owner, factory(options));
+  checkInner(owner, factory({ ...given } as O));
   let cache: { key: string; tx: AnyTransformation } | undefined;
   const innerFor = (h: Record<string, number>) => {
     const key = staticKey(h);

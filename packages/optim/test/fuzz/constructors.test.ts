@@ -167,6 +167,12 @@ const FUZZED: Record<string, Entry> = {
       },
     ]),
   ),
+  // recipes
+  adamwRecipe: {
+    ...transformOptions((o) => m.adamwRecipe(o as never)),
+    base: { totalSteps: 20 },
+    owners: ["adamw", "warmupCosineDecay", "clipByGlobalNorm", "skipNonFinite", "ema"],
+  },
   // building blocks
   scaleByAdadelta: transformOptions((o) => m.scaleByAdadelta(o as never)),
   scaleByAdam: transformOptions((o) => m.scaleByAdam(o as never)),
