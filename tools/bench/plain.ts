@@ -3,7 +3,8 @@
  * with default options (the WASM kernel on the optimizer's own arena, params copied in and back each
  * step) against params packed by packTree at the same thread count, and against the fused JS kernel
  * on plain arrays (what plain arrays ran before). Cases take turns step by step, so background load
- * hits them alike; medians of the per-step times.
+ * hits them alike; medians of the per-step times. Plain cases step with gradients in the caller's own
+ * arrays (`opt.step({ w: g })`, the path a user takes); packed ones write into `opt.grads`.
  * `npx tsx --conditions=momenta-source tools/bench/plain.ts [n] [rounds]` (default 1e7, 25).
  */
 import * as m from "momenta-optim";
@@ -28,16 +29,21 @@ const cases = {
   "packed 2t (pool)": m.createOptimizer(make(), m.packTree({ w: params() }), { pool }),
 };
 const times: Record<string, number[]> = {};
+const userGrads = new Float32Array(n);
+for (let j = 0; j < n; j++) userGrads[j] = Math.cos(j) * 0.01;
+const gradsOf = (name: string, opt: m.OptimizerHandle<unknown>) =>
+  name.startsWith("plain") ? { w: userGrads } : opt.grads;
 for (const [name, opt] of Object.entries(cases)) {
-  for (const g of m.leavesOf(opt.grads)) for (let j = 0; j < g.length; j++) g[j] = Math.cos(j) * 0.01;
-  opt.step(opt.grads); // warm up
-  opt.step(opt.grads);
+  for (const g of m.leavesOf(opt.grads)) g.set(userGrads);
+  opt.step(gradsOf(name, opt)); // warm up
+  opt.step(gradsOf(name, opt));
   times[name] = [];
 }
 for (let r = 0; r < rounds; r++) {
   for (const [name, opt] of Object.entries(cases)) {
+    const g = gradsOf(name, opt);
     const t0 = performance.now();
-    opt.step(opt.grads);
+    opt.step(g);
     times[name]!.push(performance.now() - t0);
   }
 }

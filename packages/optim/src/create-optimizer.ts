@@ -1,6 +1,6 @@
 import { checkBoolean, checkInteger, checkNumber, checkOptions, showValue } from "./hyper.js";
-import { type Arena, canShareMemory, createArena } from "./kernels/arena.js";
-import { type Fused, fuse, type KernelName, wasmBuffers } from "./kernels/fused.js";
+import { type Arena, allocate, canShareMemory, createArena } from "./kernels/arena.js";
+import { type Fused, fuse, type KernelName, type Stage, stageBlock, wasmBuffers } from "./kernels/fused.js";
 import { type Layout, layoutOf, mirror } from "./kernels/layout.js";
 import type { ThreadPool } from "./kernels/wasm-kernels.js";
 import { restore, type Snapshot, snapshot } from "./snapshot.js";
@@ -182,17 +182,17 @@ export function createOptimizer<S>(
   const state = tx.init(params);
   const given = layoutOf(paramLeaves);
   // Plain float32 params the WASM kernel can run: staged through an arena of the optimizer's own
-  // (a mirror of the params, the gradient buffer and the state), copied in and out every step.
-  const stage =
+  // (the state, and scratch the blocks of params and gradients are copied into at each step).
+  const staged =
     choice === "auto" || choice === "wasm"
       ? stageFor(tx, state, paramLeaves, given, options.pool)
       : undefined;
-  const runLeaves = stage?.leaves ?? paramLeaves;
-  const layout = stage ? layoutOf(runLeaves) : given;
-  const userArena = stage ? undefined : layout.arena;
+  const layout: Layout = staged ? { ...given, arena: staged.arena, base: 0 } : given;
+  const userArena = staged ? undefined : layout.arena;
   const topBefore = userArena?.top ?? 0;
-  // The gradient buffer mirrors the params' layout: next to them in their arena when packed.
-  const work = mirror(layout, layout.arena);
+  // The gradient buffer mirrors the params' layout: next to them in their arena when packed (a plain
+  // buffer when staged: the blocks are copied from it, or from the caller's gradients).
+  const work = mirror(layout, staged ? undefined : layout.arena);
   // Frozen (its arrays stay writable), so `step(opt.grads)` can trust its structure without a walk.
   const workTree = deepFreeze(shapedLike(params, work.leaves));
   let fused: Fused | undefined;
@@ -201,15 +201,15 @@ export function createOptimizer<S>(
       tx as AnyTransformation,
       state,
       params,
-      runLeaves,
+      paramLeaves,
       { flat: layout.arena ? work.flat : undefined, leaves: work.leaves },
       layout,
       choice,
       options.pool,
-      stage ? { user: paramLeaves } : undefined,
+      staged ? { user: paramLeaves, scratch: staged.scratch } : undefined,
     );
     if (typeof f === "string") {
-      if (stage) throw new Error(`createOptimizer: unreachable: staged params cannot be fused (${f})`);
+      if (staged) throw new Error(`createOptimizer: unreachable: staged params cannot be fused (${f})`);
       if (choice !== "auto")
         throw new TypeError(`createOptimizer: the ${choice} kernel cannot run this: ${f}`);
     } else fused = f;
@@ -269,15 +269,18 @@ export function createOptimizer<S>(
       checkBoundLeaves(params, paths, paramLeaves);
       // The optimizer's own buffer, untouched in structure, needs neither checks nor a copy.
       const own = grads === workTree;
+      // Staged params read the caller's gradients block by block (while in cache): no copy here.
+      let staged: FloatArray[] | undefined;
       if (!own) {
         assertSameStructure(params, grads, { what: "gradients", dtype: true });
         const gs = leavesOf(grads);
-        for (let i = 0; i < gs.length; i++) if (gs[i] !== workLeaves[i]) workLeaves[i]!.set(gs[i]!);
+        if (fused?.stagesGradients) staged = gs;
+        else for (let i = 0; i < gs.length; i++) if (gs[i] !== workLeaves[i]) workLeaves[i]!.set(gs[i]!);
       }
       if (fused) {
-        fused.prepare(); // may throw: nothing has been written yet
+        fused.prepare(staged); // may throw: nothing has been written yet
         try {
-          fused.run(); // staged params: copied in, updated and copied back
+          fused.run(staged); // staged params: copied in, updated and copied back
         } catch (e) {
           failure = new Error(
             `createOptimizer: a step failed inside the ${fused.kernel} kernel and left the state part-way; load a state dict (loadStateDict) to continue. Cause: ${(e as Error)?.message ?? String(e)}`,
@@ -391,8 +394,8 @@ export function createOptimizer<S>(
 }
 
 /**
- * The arena staging plain float32 params for the WASM kernel, and the params' mirror in it (holding
- * their current values); undefined when the params are packed already, not all float32, or the WASM
+ * The arena staging plain float32 params for the WASM kernel (room for the state, and the scratch
+ * regions, allocated); undefined when the params are packed already, not all float32, or the WASM
  * kernel cannot run this chain — or the arena cannot be had (past 4 GiB): the JS kernel runs then.
  */
 function stageFor(
@@ -401,14 +404,15 @@ function stageFor(
   leaves: FloatArray[],
   layout: Layout,
   pool: ThreadPool | undefined,
-): { arena: Arena; leaves: FloatArray[] } | undefined {
+): { arena: Arena; scratch: Stage["scratch"] } | undefined {
   if (leaves.length === 0 || layout.arena !== undefined || layout.dtype !== "float32") return undefined;
   // Shared only for a pool (copies to and from a shared memory are slower).
   if (pool && !canShareMemory()) return undefined;
   const buffers = wasmBuffers(tx as AnyTransformation, state);
   if (buffers === undefined) return undefined;
-  // Params, gradient and the state buffers, each 16-byte aligned and padded already; plus a page.
-  const bytes = (2 + buffers) * layout.total * 4 + 65536;
+  // The state buffers (each 16-byte aligned and padded already) and two scratch blocks; plus a page.
+  const block = Math.min(stageBlock(pool), Math.ceil(layout.total / 4) * 4);
+  const bytes = buffers * layout.total * 4 + 4 * block * 4 + 65536;
   let arena: Arena;
   try {
     arena = createArena({ shared: pool !== undefined, bytes });
@@ -416,9 +420,13 @@ function stageFor(
     if (e instanceof RangeError) return undefined;
     throw e;
   }
-  const m = mirror(layout, arena);
-  for (let i = 0; i < leaves.length; i++) m.leaves[i]!.set(leaves[i]!);
-  return { arena, leaves: m.leaves };
+  const pair = (): [Float32Array, Float32Array] => [
+    allocate(arena, block, "float32") as Float32Array,
+    allocate(arena, block, "float32") as Float32Array,
+  ];
+  // Two pairs where the pool updates one block while this thread copies the next (see fused.ts).
+  const scratch: Stage["scratch"] = pool?.runAlongside && pool.size >= 2 ? [pair(), pair()] : [pair()];
+  return { arena, scratch };
 }
 
 const STATE_DICT_KEYS = ["format", "version", "step", "paths", "hyperparams", "state"];

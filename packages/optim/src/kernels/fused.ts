@@ -29,12 +29,20 @@ export interface Fused {
    * Evaluates and checks this step's hyperparameters (schedules included) and, with clipping, the
    * gradient norm. Throws before anything is written; writes nothing but the clip's recorded norm.
    */
-  prepare(): void;
+  prepare(grads?: readonly FloatArray[]): void;
   /**
-   * Runs the kernels and advances the counts, with the scalars `prepare` computed. Throws only on a
-   * fault inside the kernels (e.g. a thread-pool worker that died), which leaves the state part-way.
+   * True when the step reads the caller's gradient arrays itself, block by block (staged plain
+   * params, nothing needing the whole gradient first — no clip, skip or accumulation): then
+   * `run(grads)` takes them and the caller copies nothing (without `grads`, the step reads the
+   * optimizer's own gradient buffer, which the caller wrote into).
    */
-  run(): void;
+  readonly stagesGradients: boolean;
+  /**
+   * Runs the kernels and advances the counts, with the scalars `prepare` computed (`grads`: the
+   * caller's gradient leaves, when `stagesGradients`). Throws only on a fault inside the kernels
+   * (e.g. a thread-pool worker that died), which leaves the state part-way.
+   */
+  run(grads?: readonly FloatArray[]): void;
 }
 
 /** Runs of consecutive leaves with the same decay mask: [from, to, decayed]. */
@@ -84,13 +92,20 @@ function firstNonFinite(leaves: readonly FloatArray[]): number {
 }
 
 /**
- * Plain params staged through an arena (`paramLeaves` are then the mirror's leaves): `run` copies
- * the caller's arrays in and the results back, block by block, so each block is copied, updated
- * and copied back while it is in cache.
+ * Plain float32 params staged through an arena of the optimizer's own, which holds the state and two
+ * block-sized scratch regions: `run` copies each block of the caller's params and gradients into the
+ * scratch, updates it there (in cache) and copies the params back — so only the caller's arrays and
+ * the state stream from memory, and no copy of the params or gradients is kept.
  */
 export interface Stage {
-  /** The caller's leaves, in the order of the mirror's. */
+  /** The caller's param leaves (`paramLeaves`). */
   user: FloatArray[];
+  /**
+   * Scratch for a block's params and gradient, `stageBlock(pool)` elements each, in the arena: one
+   * pair, or two on a pool that runs alongside (the workers update one block while the calling
+   * thread copies the previous one out and the next one in).
+   */
+  scratch: [Float32Array, Float32Array][];
 }
 
 /** `to.set(from)`, by a loop for short arrays (`set`'s fixed cost dominates below ~64 elements). */
@@ -100,10 +115,26 @@ function copy(to: FloatArray, from: FloatArray): void {
   else to.set(from);
 }
 
+/**
+ * The share of each block the calling thread updates itself in a pipelined staged step, besides the
+ * copies only it can make (the workers take the rest).
+ */
+const OWN_SHARE = 0.4;
+
 /** Elements per block of a staged single-thread step: 4 streams × 64 KiB stay in L2. */
 const STAGE_BLOCK = 16384;
 /** On a pool, blocks large enough that its per-call cost stays small: 4 streams × 1 MiB, in L3. */
 const STAGE_BLOCK_POOL = 262144;
+
+/**
+ * Elements per block of a staged (or averaged) step — the scratch regions' size. On a pool, each
+ * block is big enough to be split over every thread (minPerThread may be ∞: one block).
+ */
+export function stageBlock(pool: ThreadPool | undefined): number {
+  if (!pool) return STAGE_BLOCK;
+  const wanted = Math.max(STAGE_BLOCK_POOL, Math.ceil((pool.size * pool.minPerThread) / 4) * 4);
+  return Number.isFinite(wanted) ? wanted : Number.MAX_SAFE_INTEGER - 3;
+}
 
 /**
  * Prepares a fused step, or returns why it cannot be fused with this kernel. `work` is the gradient
@@ -170,7 +201,7 @@ export function fuse(
   }
   const decayed = resolveMask(p.spec.mask, params);
   const groups = runs(decayed);
-  const packed = layout.arena !== undefined && work.flat !== undefined;
+  const packed = layout.arena !== undefined && work.flat !== undefined && !stage;
   const spans = packed ? { p: spanOf(layout), g: work.flat! } : undefined;
   const paths = flatten(params).paths;
   // Accumulation's mean gradient, computed before anything is written (its norm may decide the step).
@@ -213,7 +244,7 @@ export function fuse(
     coreTx = again.core;
   }
 
-  function prepare(): void {
+  function prepare(grads: readonly FloatArray[] | undefined): void {
     if (hasInject) refresh();
     resolveStep(p, scalars);
     // The decays apply per run of leaves (masks): the kernels read them from `decays`.
@@ -228,10 +259,11 @@ export function fuse(
     // accumulateGradients, the step's own outside it. Its 2-norm is computed once, when asked for.
     const norms: (number | undefined)[] = [undefined, undefined];
     const inside = (depth: number) => (accIndex >= 0 && depth > accIndex ? 1 : 0);
-    const leavesAt = (depth: number) => (inside(depth) ? mean! : work.leaves);
+    const raw = grads ?? work.leaves;
+    const leavesAt = (depth: number) => (inside(depth) ? mean! : raw);
     const norm2At = (depth: number) => {
       const at = inside(depth);
-      norms[at] ??= at === 0 && kernel === "wasm" ? wasmNorm() : globalNorm(leavesAt(depth), 2);
+      norms[at] ??= at === 0 && kernel === "wasm" ? wasmNorm(grads) : globalNorm(leavesAt(depth), 2);
       return norms[at]!;
     };
     stop = "core";
@@ -285,10 +317,11 @@ export function fuse(
   const everyBuffer = { ...p.buffers, ...extra };
   const items: Item[] = [];
   for (const [from, to, on] of groups) {
-    if (spans) {
+    if (spans || stage) {
+      // Staged: the WASM passes read only the bounds (the blocks go through the scratch).
       const lo = layout.offsets[from]!;
       const hi = to < layout.offsets.length ? layout.offsets[to]! : layout.total;
-      items.push({ p: spans.p, g: spans.g, b: flats, lo, hi, decayed: on });
+      items.push({ p: spans?.p ?? work.flat!, g: spans?.g ?? work.flat!, b: flats, lo, hi, decayed: on });
     } else {
       for (let i = from; i < to; i++) {
         const b = Object.fromEntries(Object.entries(everyBuffer).map(([k, list]) => [k, list[i]]));
@@ -335,10 +368,10 @@ export function fuse(
   const threads = pool ? pool.size : 1;
   const byteOf = (name: string) => flats[name]?.byteOffset ?? 0;
 
-  /** [lo, hi) cut into `threads` pieces on 4-element boundaries. */
-  function split(lo: number, hi: number): [number, number][] {
+  /** [lo, hi) cut into `parts` pieces (default: one per thread) on 4-element boundaries. */
+  function split(lo: number, hi: number, parts = threads): [number, number][] {
     const out: [number, number][] = [];
-    const useful = pool ? Math.max(1, Math.min(threads, Math.floor((hi - lo) / pool.minPerThread))) : 1;
+    const useful = pool ? Math.max(1, Math.min(parts, Math.floor((hi - lo) / pool.minPerThread))) : 1;
     const per = Math.max(4, Math.ceil((hi - lo) / useful / 4) * 4);
     for (let a = lo; a < hi; a += per) out.push([a, Math.min(a + per, hi)]);
     return out;
@@ -351,9 +384,9 @@ export function fuse(
     return out;
   }
 
-  /** The caller's and the mirror's views of the leaves' elements within [lo, hi) of the span. */
-  function copiesIn(lo: number, hi: number): [FloatArray, FloatArray][] {
-    const out: [FloatArray, FloatArray][] = [];
+  /** The leaves' pieces within [lo, hi) of the span: [leaf, from, to) in the leaf's elements. */
+  function piecesIn(lo: number, hi: number): [number, number, number][] {
+    const out: [number, number, number][] = [];
     const { offsets, lengths } = layout;
     // The last leaf starting at or before lo (binary search: setup stays linear in leaves + blocks).
     let i = 0;
@@ -366,9 +399,70 @@ export function fuse(
       const off = offsets[i]!;
       const a = Math.max(lo, off) - off;
       const b = Math.min(hi, off + lengths[i]!) - off;
-      if (a < b) out.push([stage!.user[i]!.subarray(a, b), paramLeaves[i]!.subarray(a, b)]);
+      if (a < b) out.push([i, a, b]);
     }
     return out;
+  }
+
+  /**
+   * Staged params: a block [a, b) of the span is worked on in the scratch regions (params and
+   * gradient; they stay in cache, so only the caller's arrays and the state stream from memory).
+   * A block's pieces of each leaf, where they sit in the scratch, and the padding between them
+   * (zeroed: the kernels run over it, and the norm sums it).
+   */
+  interface Staging {
+    a: number;
+    /** The scratch pair this block goes through. */
+    sp: Float32Array;
+    sg: Float32Array;
+    /** Per piece: the caller's param view, the scratch's param view, the leaf, and its [x, y). */
+    params: { user: FloatArray; scratch: FloatArray }[];
+    grads: { leaf: number; x: number; y: number; to: FloatArray; from?: FloatArray; view?: FloatArray }[];
+    gaps: [number, number][];
+  }
+  function stagingOf(a: number, b: number, pair = 0): Staging {
+    const pieces = piecesIn(a, b);
+    const [sp, sg] = stage!.scratch[pair]!;
+    const gaps: [number, number][] = [];
+    let at = 0;
+    for (const [i, x, y] of pieces) {
+      const from = layout.offsets[i]! + x - a;
+      if (from > at) gaps.push([at, from]);
+      at = from + (y - x);
+    }
+    if (b - a > at) gaps.push([at, b - a]);
+    const where = (i: number, x: number) => layout.offsets[i]! + x - a;
+    return {
+      a,
+      sp,
+      sg,
+      params: pieces.map(([i, x, y]) => ({
+        user: stage!.user[i]!.subarray(x, y),
+        scratch: sp.subarray(where(i, x), where(i, y)),
+      })),
+      grads: pieces.map(([leaf, x, y]) => ({ leaf, x, y, to: sg.subarray(where(leaf, x), where(leaf, y)) })),
+      gaps,
+    };
+  }
+  /** Copies the block's params (and gradient, from `grads`) into the scratch, padding zeroed. */
+  function stageIn(s: Staging, grads: readonly FloatArray[] | undefined, withParams: boolean): void {
+    const { sp, sg } = s;
+    if (withParams) for (const c of s.params) copy(c.scratch, c.user);
+    if (grads) {
+      for (let i = 0; i < s.grads.length; i++) {
+        const c = s.grads[i]!;
+        const from = grads[c.leaf]!;
+        if (c.from !== from) {
+          c.from = from;
+          c.view = from.subarray(c.x, c.y);
+        }
+        copy(c.to, c.view!);
+      }
+    }
+    for (const [x, y] of s.gaps) {
+      if (withParams) sp.fill(0, x, y);
+      if (grads) sg.fill(0, x, y);
+    }
   }
 
   interface Chunk {
@@ -379,21 +473,26 @@ export function fuse(
   /**
    * One kernel pass: a run of leaves with the same decay mask, cut into one chunk per thread; staged
    * params (and averaged ones, whose average then reads the params while in cache) cut each run into
-   * blocks first, copied in before the block's pass and back after it.
+   * blocks first.
    */
   interface Pass {
     decayed: boolean;
+    /** Pipelined: the block's first part, which this thread updates alongside its copies. */
+    own: Chunk | undefined;
     chunks: Chunk[];
     calls: number[][];
     /** Per average: its pass's arguments, one list per chunk. */
     averageCalls: number[][][];
-    /** Staged: the (caller's, mirror's) views of the block's elements. */
-    copies: [FloatArray, FloatArray][];
+    /** Staged: the block's scratch copies. */
+    staging: Staging | undefined;
   }
-  // On a pool, each block big enough to be split over every thread (minPerThread may be ∞: one block).
-  const block = pool
-    ? Math.max(STAGE_BLOCK_POOL, Math.ceil((threads * pool.minPerThread) / 4) * 4)
-    : STAGE_BLOCK;
+  const block = stageBlock(pool);
+  const stagesGradients = stage !== undefined && accIndex < 0;
+  // Staged on a pool that runs alongside: the workers update block k while this thread copies block
+  // k − 1 out (after its averages) and block k + 1 in — the copies, which only this thread can do
+  // (the caller's arrays are not shared), overlap the updates.
+  const pipelined =
+    stage !== undefined && pool?.runAlongside !== undefined && threads >= 2 && stage.scratch.length >= 2;
   const averageNames = Object.keys(extra).filter((k) => k.startsWith("average"));
   const wasmRuns: Pass[] = [];
   if (kernel === "wasm") {
@@ -401,28 +500,49 @@ export function fuse(
       const cut: [number, number][] =
         stage || averageNames.length > 0 ? blocks(it.lo, it.hi, block) : [[it.lo, it.hi]];
       for (const [a, b] of cut) {
-        const chunks = split(a, b).map(([lo, hi]) => ({ lo, hi, args: [] as number[] }));
-        const calls = chunks.map((c) => c.args);
-        const averageCalls = averageNames.map(() => chunks.map(() => [] as number[]));
+        // Pipelined: this thread updates the block's first OWN_SHARE besides copying (balanced
+        // against the workers' share: measured with tools/bench/plain.ts).
+        const mid = pipelined ? Math.min(b, a + Math.floor(((b - a) * OWN_SHARE) / 4) * 4) : a;
+        const own = pipelined && mid > a ? { lo: a, hi: mid, args: [] as number[] } : undefined;
+        const chunks = (mid < b ? split(mid, b, pipelined ? threads - 1 : threads) : []).map(([lo, hi]) => ({
+          lo,
+          hi,
+          args: [] as number[],
+        }));
         wasmRuns.push({
           decayed: it.decayed,
+          own,
           chunks,
-          calls,
-          averageCalls,
-          copies: stage ? copiesIn(a, b) : [],
+          calls: chunks.map((c) => c.args),
+          averageCalls: averageNames.map(() => chunks.map(() => [] as number[])),
+          staging: stage ? stagingOf(a, b, pipelined ? wasmRuns.length % 2 : 0) : undefined,
         });
       }
     }
   }
-  const normChunks =
-    kernel === "wasm" && (p.clip || layers.some((l) => l.fusion.kind === "skip-non-finite"))
-      ? split(0, layout.total).map(([lo, hi]) => [work.flat!.byteOffset + lo * 4, hi - lo])
+  /** Byte offsets of params and gradient for element 0 of the span, in this pass. */
+  const pBase = (s: Staging | undefined) => (s ? s.sp.byteOffset - s.a * 4 : layout.base);
+  const gBase = (s: Staging | undefined) => (s ? s.sg.byteOffset - s.a * 4 : (work.flat?.byteOffset ?? 0));
+
+  // The norm's pass: blocks of the span from 0 (the same sums, packed or staged), one chunk per thread.
+  const needsNorm = p.clip !== undefined || layers.some((l) => l.fusion.kind === "skip-non-finite");
+  const normBlocks =
+    kernel === "wasm" && needsNorm
+      ? blocks(0, layout.total, block).map(([a, b]) => {
+          const staging = stage ? stagingOf(a, b) : undefined;
+          const calls = split(a, b).map(([lo, hi]) => [gBase(staging) + lo * 4, hi - lo]);
+          return { staging, calls };
+        })
       : [];
 
-  function wasmNorm(): number {
+  function wasmNorm(grads: readonly FloatArray[] | undefined): number {
     let sum = 0;
-    if (pool) for (const s of pool.run(memory!, "sumsq", normChunks)) sum += s;
-    else for (const [g, n] of normChunks) sum += kernelsFor(memory!).sumsq(g!, n!);
+    const k = kernelsFor(memory!);
+    for (const nb of normBlocks) {
+      if (nb.staging) stageIn(nb.staging, grads ?? work.leaves, false);
+      if (pool) for (const s of pool.run(memory!, "sumsq", nb.calls)) sum += s;
+      else for (const [g, n] of nb.calls) sum += k.sumsq(g!, n!);
+    }
     return Math.sqrt(sum);
   }
 
@@ -433,26 +553,84 @@ export function fuse(
   const wasmParams = isUnsupported(mod.wasm) ? [] : mod.wasm.params;
 
   /** Writes the kernel's arguments for elements [lo, hi) into `a` (reused every step). */
-  function writeArgs(a: number[], lo: number, hi: number): void {
+  function writeArgs(a: number[], lo: number, hi: number, s: Staging | undefined): void {
     const at = (byte: number) => byte + lo * 4;
     a.length = 0;
-    a.push(at(layout.base), at(work.flat!.byteOffset));
+    a.push(at(pBase(s)), at(gBase(s)));
     for (let i = 0; i < bufferNames.length; i++) a.push(at(byteOf(bufferNames[i]!)));
     a.push(hi - lo);
     for (let i = 0; i < wasmParams.length; i++) a.push(wasmParams[i]!.value(scalars));
   }
 
-  function stepWasm(core: boolean): void {
+  /** A staged block's end, on this thread: its averages, then its params copied back. */
+  function finish(run: Pass): void {
+    const k = kernelsFor(memory!);
+    const s = run.staging!;
+    averagesHere(run);
+    for (const c of s.params) copy(c.user, c.scratch);
+  }
+
+  /** A pass's averages, all on this thread. */
+  function averagesHere(run: Pass): void {
+    const k = kernelsFor(memory!);
+    const s = run.staging;
+    for (const { name, d } of averages) {
+      if (run.own)
+        k.average(
+          byteOf(name) + run.own.lo * 4,
+          pBase(s) + run.own.lo * 4,
+          run.own.hi - run.own.lo,
+          d,
+          1 - d,
+        );
+      for (const c of run.chunks)
+        k.average(byteOf(name) + c.lo * 4, pBase(s) + c.lo * 4, c.hi - c.lo, d, 1 - d);
+    }
+  }
+
+  function stepPipelined(grads: readonly FloatArray[] | undefined): void {
+    const name = wasmKind!;
+    const src = grads ?? work.leaves;
+    const fn = kernelsFor(memory!)[name] as (...a: number[]) => void;
+    const n = wasmRuns.length;
+    if (n === 0) return;
+    stageIn(wasmRuns[0]!.staging!, src, true);
+    for (let i = 0; i < n; i++) {
+      const run = wasmRuns[i]!;
+      scalars.l2 = run.decayed ? decays.l2 : 0;
+      scalars.wd = run.decayed ? decays.wd : 0;
+      for (const c of run.chunks) writeArgs(c.args, c.lo, c.hi, run.staging);
+      const own = run.own;
+      if (own) writeArgs(own.args, own.lo, own.hi, run.staging);
+      pool!.runAlongside!(memory!, name, run.calls, () => {
+        if (own) fn.apply(null, own.args);
+        if (i > 0) finish(wasmRuns[i - 1]!);
+        if (i + 1 < n) stageIn(wasmRuns[i + 1]!.staging!, src, true);
+      });
+    }
+    finish(wasmRuns[n - 1]!);
+  }
+
+  function stepWasm(core: boolean, grads: readonly FloatArray[] | undefined): void {
+    if (pipelined) {
+      if (core) return stepPipelined(grads);
+      // A step that only averages (the update was skipped): the params as they are.
+      for (const run of wasmRuns) {
+        stageIn(run.staging!, undefined, true);
+        averagesHere(run);
+      }
+      return;
+    }
     const name = wasmKind!;
     const k = kernelsFor(memory!);
     const fn = k[name] as (...a: number[]) => void;
     for (const run of wasmRuns) {
       scalars.l2 = run.decayed ? decays.l2 : 0;
       scalars.wd = run.decayed ? decays.wd : 0;
-      const copies = run.copies;
-      for (let i = 0; i < copies.length; i++) copy(copies[i]![1], copies[i]![0]);
+      const s = run.staging;
+      if (s) stageIn(s, core ? (grads ?? work.leaves) : undefined, true);
       if (core) {
-        for (const c of run.chunks) writeArgs(c.args, c.lo, c.hi);
+        for (const c of run.chunks) writeArgs(c.args, c.lo, c.hi, s);
         if (pool) pool.run(memory!, name, run.calls);
         else for (const c of run.chunks) fn.apply(null, c.args);
       }
@@ -462,12 +640,12 @@ export function fuse(
         run.chunks.forEach((c, i) => {
           const a = calls[i]!;
           a.length = 0;
-          a.push(byteOf(averages[j]!.name) + c.lo * 4, layout.base + c.lo * 4, c.hi - c.lo, d, 1 - d);
+          a.push(byteOf(averages[j]!.name) + c.lo * 4, pBase(s) + c.lo * 4, c.hi - c.lo, d, 1 - d);
         });
         if (pool) pool.run(memory!, "average", calls);
         else for (const a of calls) k.average(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!);
       }
-      if (core) for (let i = 0; i < copies.length; i++) copy(copies[i]![0], copies[i]![1]);
+      if (s && core) for (const c of s.params) copy(c.user, c.scratch);
     }
   }
 
@@ -475,7 +653,8 @@ export function fuse(
     kernel,
     threads,
     prepare,
-    run() {
+    stagesGradients,
+    run(grads) {
       const core = stop === "core";
       // accumulateGradients: the sum grows, or the mean (computed by prepare) becomes the gradient.
       if (accIndex >= 0 && (core || reach >= accIndex)) {
@@ -489,7 +668,7 @@ export function fuse(
       }
       averagesReached();
       if (core || averages.length > 0) {
-        if (kernel === "wasm") stepWasm(core);
+        if (kernel === "wasm") stepWasm(core, grads);
         else stepJs(core);
       }
       if (core) {

@@ -98,6 +98,17 @@ export interface ThreadPool {
   /** Runs `calls[i]` on thread i (calls.length ≤ size); returns each call's numeric result (or 0). */
   run(memory: WebAssembly.Memory, name: keyof WasmKernels, calls: readonly (readonly number[])[]): number[];
   /**
+   * Optional: like `run`, but the calling thread runs `alongside()` instead of a kernel call while
+   * the workers run `calls[i]` on worker i (calls.length ≤ size − 1); returns when both are done.
+   * The staged step (plain arrays) uses it to copy blocks in and out while the workers update.
+   */
+  runAlongside?(
+    memory: WebAssembly.Memory,
+    name: keyof WasmKernels,
+    calls: readonly (readonly number[])[],
+    alongside: () => void,
+  ): void;
+  /**
    * Optional: forgets `memory` (the threads drop what they keep for it; a later `run` on it
    * attaches it again). `dispose()` of an optimizer on the pool calls it, so a long-lived pool
    * does not keep every disposed optimizer's memory alive.

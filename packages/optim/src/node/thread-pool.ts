@@ -240,6 +240,24 @@ export async function nodeThreadPool(
       for (let i = 0; i < others; i++) out.push(results[i]!);
       return out;
     },
+    runAlongside(memory, name, calls, alongside) {
+      if (closed) throw new Error("nodeThreadPool: the pool is closed");
+      if (broken !== undefined) throw unusable();
+      if (calls.length > workers)
+        throw new RangeError(`nodeThreadPool: ${calls.length} calls for ${workers} workers`);
+      const id = idFor(memory);
+      const kernel = NAMES.indexOf(name);
+      calls.forEach((c, i) => {
+        ctl[i * SLOT + 2] = id;
+        ctl[i * SLOT + 3] = kernel;
+        ctl[i * SLOT + 4] = c.length;
+        for (let k = 0; k < c.length; k++) args[i * MAX_ARGS + k] = c[k]!;
+      });
+      signal(calls.length, RUN, () => {
+        alongside();
+        return 0;
+      });
+    },
     release(memory) {
       const id = ids.get(memory);
       if (id === undefined) return;

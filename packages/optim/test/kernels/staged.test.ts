@@ -6,6 +6,7 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import * as m from "momenta-optim";
+import { nodeThreadPool } from "momenta-optim/node";
 import { describe, expect, it } from "vitest";
 
 setFlagsFromString("--expose_gc");
@@ -89,6 +90,52 @@ describe("plain float32 arrays run the WASM kernels, bit for bit as packed ones"
     }
     expect(plain.w[0]).not.toBe(0.25); // the caller's arrays hold the results
     expect(JSON.stringify(a.stateDict())).toBe(JSON.stringify(b.stateDict()));
+  });
+
+  it.each(CONFIGS)(
+    "%s, on a thread pool (pipelined: copies on this thread, updates on both)",
+    async (_, make) => {
+      const pool = await nodeThreadPool(2, { minPerThread: 64 });
+      try {
+        const plain = start();
+        const packed = m.packTree(start(), { shared: true }) as Params;
+        const a = m.createOptimizer(make(), plain, { pool });
+        const b = m.createOptimizer(make(), packed, { pool });
+        expect([a.kernel, b.kernel]).toEqual(["wasm", "wasm"]);
+        for (let t = 0; t < 4; t++) {
+          a.step(gradsAt(t));
+          b.step(gradsAt(t));
+          expect(bytes(plain)).toEqual(bytes(packed));
+        }
+        expect(JSON.stringify(a.stateDict())).toBe(JSON.stringify(b.stateDict()));
+      } finally {
+        pool.close();
+      }
+    },
+  );
+
+  it("on a pool, many blocks (a 600,001-element leaf): pipelined plain equals packed", async () => {
+    const pool = await nodeThreadPool(2, { minPerThread: 64 });
+    try {
+      const mk = () => ({
+        a: Float32Array.from({ length: 600_001 }, (_, j) => Math.sin(j * 0.01)),
+        b: Float32Array.from({ length: 7 }, (_, j) => j),
+      });
+      const plain = mk();
+      const packed = m.packTree(mk(), { shared: true }) as ReturnType<typeof mk>;
+      const make = () => m.ema(m.chain(m.clipByGlobalNorm(1), m.adamw({ lr: 0.01 })), { decay: 0.9 });
+      const a = m.createOptimizer(make(), plain, { pool });
+      const b = m.createOptimizer(make(), packed, { pool });
+      for (let t = 0; t < 3; t++) {
+        const g = m.mapTree(mk(), (x) => x.map((v) => Math.cos(v + t) * 0.1));
+        a.step(g);
+        b.step(g);
+      }
+      expect(bytes(plain as never)).toEqual(bytes(packed as never));
+      expect(JSON.stringify(a.stateDict())).toBe(JSON.stringify(b.stateDict()));
+    } finally {
+      pool.close();
+    }
   });
 
   it("a state dict round trip: plain ↔ packed, then both continue alike", () => {
