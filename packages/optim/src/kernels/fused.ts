@@ -13,6 +13,7 @@ import { type FloatArray, flatten, resolveMask, showPath, type Tree } from "../t
 import type { AccumulateState } from "../wrappers/accumulate-gradients.js";
 import type { AverageState } from "../wrappers/average-params.js";
 import type { SkipState } from "../wrappers/skip-non-finite.js";
+import { allocate } from "./arena.js";
 import { WASM_KINDS, type WasmKind } from "./kinds/index.js";
 import { isUnsupported } from "./kinds/kind.js";
 import { type Layout, mirror, spanOf } from "./layout.js";
@@ -108,6 +109,14 @@ export interface Stage {
   scratch: [Float32Array, Float32Array][];
 }
 
+/** [0, count) cut into at most `parts` consecutive ranges [from, to). */
+function splitCount(count: number, parts: number): [number, number][] {
+  const per = Math.ceil(count / Math.max(1, parts));
+  const out: [number, number][] = [];
+  for (let a = 0; a < count; a += per) out.push([a, Math.min(a + per, count)]);
+  return out;
+}
+
 /** `to.set(from)`, by a loop for short arrays (`set`'s fixed cost dominates below ~64 elements). */
 function copy(to: FloatArray, from: FloatArray): void {
   const n = from.length;
@@ -188,8 +197,21 @@ export function fuse(
   const hasInject = layers.some((l) => l.fusion.kind === "inject-hyperparams");
 
   // Move the state buffers (the alias's, then the wrappers') into flat storage laid out like the
-  // params, leaving views in the state.
+  // params, leaving views in the state — in the params' arena when packed, which must have room
+  // (an arena that is not shared cannot grow).
   const extra = layerBuffers(layers);
+  const arena = stage ? undefined : layout.arena;
+  if (arena && !arena.shared) {
+    const count = Object.keys(p.buffers).length + Object.keys(extra).length;
+    const width = layout.dtype === "float64" ? 8 : 4;
+    const norm = kernel === "wasm" && (p.clip || layers.some((l) => l.fusion.kind === "skip-non-finite"));
+    const wanted =
+      count * (layout.total * width + 16) +
+      (norm ? (Math.ceil(layout.total / stageBlock(pool)) + 2) * 8 + 16 : 0);
+    const free = arena.memory.buffer.byteLength - Math.ceil(arena.top / 16) * 16;
+    if (wanted > free)
+      return `the params' arena has ${free} bytes free and this optimizer's state needs ${wanted} (pack the params into createArena({ bytes }) with room for it)`;
+  }
   const flats: Record<string, FloatArray | undefined> = {};
   for (const [name, list] of [...Object.entries(p.buffers), ...Object.entries(extra)]) {
     const m = mirror(layout, layout.arena);
@@ -498,7 +520,7 @@ export function fuse(
   if (kernel === "wasm") {
     for (const it of items) {
       const cut: [number, number][] =
-        stage || averageNames.length > 0 ? blocks(it.lo, it.hi, block) : [[it.lo, it.hi]];
+        stage || averageNames.length > 1 ? blocks(it.lo, it.hi, block) : [[it.lo, it.hi]];
       for (const [a, b] of cut) {
         // Pipelined: this thread updates the block's first OWN_SHARE besides copying (balanced
         // against the workers' share: measured with tools/bench/plain.ts).
@@ -526,22 +548,37 @@ export function fuse(
 
   // The norm's pass: blocks of the span from 0 (the same sums, packed or staged), one chunk per thread.
   const needsNorm = p.clip !== undefined || layers.some((l) => l.fusion.kind === "skip-non-finite");
-  const normBlocks =
-    kernel === "wasm" && needsNorm
-      ? blocks(0, layout.total, block).map(([a, b]) => {
-          const staging = stage ? stagingOf(a, b) : undefined;
-          const calls = split(a, b).map(([lo, hi]) => [gBase(staging) + lo * 4, hi - lo]);
-          return { staging, calls };
-        })
-      : [];
+  // The norm's pass sums blocks of the span from 0, each as one `sumsq`, in order — packed (each
+  // thread a range of blocks, their sums stored in `normSums`) or staged (a block at a time, through
+  // the scratch): the same sums in the same order, whatever the threads.
+  const normList = kernel === "wasm" && needsNorm ? blocks(0, layout.total, block) : [];
+  const normStaging = stage ? normList.map(([a, b]) => stagingOf(a, b)) : [];
+  const normSums =
+    normList.length > 0 && !stage
+      ? (allocate(layout.arena!, normList.length, "float64") as Float64Array)
+      : undefined;
+  const normCalls = normSums
+    ? splitCount(normList.length, threads).map(([from, to]) => [
+        gBase(undefined) + normList[from]![0] * 4,
+        normList[to - 1]![1] - normList[from]![0],
+        block,
+        normSums.byteOffset + from * 8,
+      ])
+    : [];
 
   function wasmNorm(grads: readonly FloatArray[] | undefined): number {
     let sum = 0;
     const k = kernelsFor(memory!);
-    for (const nb of normBlocks) {
-      if (nb.staging) stageIn(nb.staging, grads ?? work.leaves, false);
-      if (pool) for (const s of pool.run(memory!, "sumsq", nb.calls)) sum += s;
-      else for (const [g, n] of nb.calls) sum += k.sumsq(g!, n!);
+    if (normSums) {
+      if (pool && normCalls.length > 1) pool.run(memory!, "sumsqBlocks", normCalls);
+      else for (const c of normCalls) k.sumsqBlocks(c[0]!, c[1]!, c[2]!, c[3]!);
+      for (let i = 0; i < normSums.length; i++) sum += normSums[i]!;
+    } else {
+      normList.forEach(([a, b], i) => {
+        const s = normStaging[i]!;
+        stageIn(s, grads ?? work.leaves, false);
+        sum += k.sumsq(gBase(s) + a * 4, b - a);
+      });
     }
     return Math.sqrt(sum);
   }
@@ -559,12 +596,25 @@ export function fuse(
     a.push(at(pBase(s)), at(gBase(s)));
     for (let i = 0; i < bufferNames.length; i++) a.push(at(byteOf(bufferNames[i]!)));
     a.push(hi - lo);
+    scalars.average.at = scalars.average.on ? byteOf(folded) + lo * 4 : 0;
     for (let i = 0; i < wasmParams.length; i++) a.push(wasmParams[i]!.value(scalars));
+  }
+
+  // The first average a stepping pass reaches is folded into the kernel (a ← d·a + c·p as p is
+  // written); the others, and every average of a step that does not update, take passes of their own.
+  let folded = "";
+  let separate = 0;
+  function foldAverage(core: boolean): void {
+    const first = core ? averages[0] : undefined;
+    scalars.average.on = first !== undefined;
+    folded = first?.name ?? "";
+    scalars.average.d = first?.d ?? 0;
+    scalars.average.c = first ? 1 - first.d : 0;
+    separate = first ? 1 : 0;
   }
 
   /** A staged block's end, on this thread: its averages, then its params copied back. */
   function finish(run: Pass): void {
-    const k = kernelsFor(memory!);
     const s = run.staging!;
     averagesHere(run);
     for (const c of s.params) copy(c.user, c.scratch);
@@ -574,7 +624,8 @@ export function fuse(
   function averagesHere(run: Pass): void {
     const k = kernelsFor(memory!);
     const s = run.staging;
-    for (const { name, d } of averages) {
+    for (let j = separate; j < averages.length; j++) {
+      const { name, d } = averages[j]!;
       if (run.own)
         k.average(
           byteOf(name) + run.own.lo * 4,
@@ -612,6 +663,7 @@ export function fuse(
   }
 
   function stepWasm(core: boolean, grads: readonly FloatArray[] | undefined): void {
+    foldAverage(core);
     if (pipelined) {
       if (core) return stepPipelined(grads);
       // A step that only averages (the update was skipped): the params as they are.
@@ -634,7 +686,7 @@ export function fuse(
         if (pool) pool.run(memory!, name, run.calls);
         else for (const c of run.chunks) fn.apply(null, c.args);
       }
-      for (let j = 0; j < averages.length; j++) {
+      for (let j = separate; j < averages.length; j++) {
         const calls = run.averageCalls[averageNames.indexOf(averages[j]!.name)]!;
         const { d } = averages[j]!;
         run.chunks.forEach((c, i) => {

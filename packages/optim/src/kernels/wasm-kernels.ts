@@ -23,6 +23,11 @@ export interface WasmKernels {
   lion(...args: number[]): void;
   /** Σ g² over [g, g + 4n), accumulated in float64 (the global norm of clipping). */
   sumsq(g: number, n: number): number;
+  /**
+   * Σ g² of each `block`-element block over [g, g + 4n), as `sumsq` sums it, stored as float64 at
+   * byte offset `out` + 8·b (a norm whose sum order does not depend on the threads).
+   */
+  sumsqBlocks(g: number, n: number, block: number, out: number): void;
   /** `ema`/`polyak`'s average: a ← d·a + c·p over [0, n) at byte offsets a and p, in float32. */
   average(a: number, p: number, n: number, d: number, c: number): void;
   /** The memory-bandwidth probe: AdamW's access pattern (read p, g, m, v; write p, m, v) with no arithmetic. */

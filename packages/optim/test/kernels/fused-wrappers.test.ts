@@ -22,6 +22,7 @@ const CONFIGS: [string, Make][] = [
   ],
   ["ema(sgd momentum)", () => m.ema(m.sgd({ lr: 0.05, momentum: 0.9 }), { decay: 0.9 })],
   ["polyak(lion)", () => m.polyak(m.lion({ lr: 0.01, weightDecay: 0.1 }))],
+  ["ema(polyak(adagrad)): two averages", () => m.ema(m.polyak(m.adagrad({ lr: 0.05 })), { decay: 0.7 })],
   [
     "injectHyperparams(adamw, warmup-cosine lr)",
     () => m.injectHyperparams(m.adamw, { lr: warmupCosine, weightDecay: 0.05, betas: [0.9, 0.99] }),
@@ -218,5 +219,25 @@ describe("wrapped steps stay all-or-nothing", () => {
       return m.leavesOf(params).map((a) => Array.from(a));
     };
     expect(go("js")).toEqual(go("reference"));
+  });
+});
+
+describe("room in the params' arena", () => {
+  it("a packed arena without room for the wrappers' buffers: auto runs the reference chain, a forced kernel says why", () => {
+    // A non-shared packTree arena has room for a gradient and four state buffers (and a page);
+    // AMSGrad's three and two averages are five.
+    const make = () => m.ema(m.polyak(m.adam({ lr: 0.01, amsgrad: true })));
+    const n = 100_000;
+    const params = m.packTree({ w: new Float32Array(n).fill(0.5) }, { shared: false });
+    const opt = m.createOptimizer(make(), params);
+    expect(opt.kernel).toBe("reference");
+    opt.step({ w: new Float32Array(n).fill(0.1) });
+    const full = m.packTree({ w: new Float32Array(n) }, { shared: false });
+    expect(() => m.createOptimizer(make(), full, { kernel: "wasm" })).toThrow(
+      /the wasm kernel cannot run this: the params' arena has \d+ bytes free and this optimizer's state needs \d+/,
+    );
+    // With room, it runs fused.
+    const arena = m.createArena({ shared: false, bytes: 8 * n * 4 + (1 << 16) });
+    expect(m.createOptimizer(make(), m.packTree({ w: new Float32Array(n) }, { arena })).kernel).toBe("wasm");
   });
 });

@@ -5,7 +5,7 @@
 import type { Hyper } from "../../hyper.js";
 import type { FloatArray } from "../../tree.js";
 import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf } from "./kind.js";
-import { ELEMENT, LOOP_COMMON, loopCommon, WASM_FLAGS, WASM_SCALARS } from "./shared.js";
+import { ELEMENT, LOOP_COMMON, loopCommon, WASM_AVERAGE, WASM_FLAGS, WASM_SCALARS } from "./shared.js";
 
 // Bound once: see ELEMENT.
 const { apply, input, st } = ELEMENT;
@@ -105,6 +105,6 @@ export const adagrad = {
     },
   },
   wasm: {
-    params: [...WASM_SCALARS, f32("eps", (s) => s.eps), ...WASM_FLAGS],
+    params: [...WASM_SCALARS, f32("eps", (s) => s.eps), ...WASM_FLAGS, ...WASM_AVERAGE],
   },
 } satisfies FusedKind<"adagrad", AdagradScalars, typeof BUFFERS>;

@@ -13,7 +13,7 @@ import {
   type SpecOf,
   type StepState,
 } from "./kind.js";
-import { ELEMENT, LOOP_COMMON, loopCommon, WASM_FLAGS, WASM_SCALARS } from "./shared.js";
+import { ELEMENT, LOOP_COMMON, loopCommon, WASM_AVERAGE, WASM_FLAGS, WASM_SCALARS } from "./shared.js";
 
 // Bound once: see ELEMENT.
 const { apply, input, st } = ELEMENT;
@@ -168,6 +168,7 @@ export const adam = {
       f32("eps", (s) => s.eps),
       flag("amsgrad", (s) => s.amsgrad),
       ...WASM_FLAGS,
+      ...WASM_AVERAGE,
     ],
   },
 } satisfies FusedKind<"adam", AdamScalars, typeof BUFFERS>;

@@ -41,11 +41,17 @@ export interface Scalars {
   /** Decoupled decay for the leaves being run (0 where masked off). */
   wd: number;
   lr: number;
+  /**
+   * An `ema`/`polyak` average the WASM kernel updates in the same pass (on: a ← d·a + c·p after p is
+   * written, `at` the byte offset of the chunk's first element). The JS kernels leave it to the
+   * caller.
+   */
+  average: { on: boolean; at: number; d: number; c: number };
 }
 
 /** Fresh common scalars (a kind's `scalars()` spreads them). */
 export function commonScalars(): Scalars {
-  return { coef: 1, negate: false, l2: 0, wd: 0, lr: 0 };
+  return { coef: 1, negate: false, l2: 0, wd: 0, lr: 0, average: { on: false, at: 0, d: 0, c: 0 } };
 }
 
 /**

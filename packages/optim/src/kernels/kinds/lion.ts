@@ -5,7 +5,7 @@
 import { type Hyper, valueAt } from "../../hyper.js";
 import type { FloatArray } from "../../tree.js";
 import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf, type StepState } from "./kind.js";
-import { ELEMENT, LOOP_COMMON, loopCommon, WASM_FLAGS, WASM_SCALARS } from "./shared.js";
+import { ELEMENT, LOOP_COMMON, loopCommon, WASM_AVERAGE, WASM_FLAGS, WASM_SCALARS } from "./shared.js";
 
 // Bound once: see ELEMENT.
 const { apply, input, st } = ELEMENT;
@@ -115,6 +115,7 @@ export const lion = {
       f32("b2", (s) => s.b2),
       f32("c2", (s) => 1 - s.b2),
       ...WASM_FLAGS,
+      ...WASM_AVERAGE,
     ],
   },
 } satisfies FusedKind<"lion", LionScalars, typeof BUFFERS>;

@@ -22,6 +22,7 @@ import {
   type MomentumScalars,
   momentumScalars,
   resolveMomentum,
+  WASM_AVERAGE,
   WASM_FLAGS,
   WASM_MOMENTUM_FLAGS,
   WASM_MOMENTUM_SCALARS,
@@ -169,6 +170,7 @@ export const rmsprop = {
       flag("centered", (s) => s.centered),
       ...WASM_MOMENTUM_FLAGS,
       ...WASM_FLAGS,
+      ...WASM_AVERAGE,
     ],
   },
 } satisfies FusedKind<"rmsprop", RmspropScalars, typeof BUFFERS>;

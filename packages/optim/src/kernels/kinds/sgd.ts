@@ -14,6 +14,7 @@ import {
   type MomentumScalars,
   momentumScalars,
   resolveMomentum,
+  WASM_AVERAGE,
   WASM_FLAGS,
   WASM_MOMENTUM_FLAGS,
   WASM_MOMENTUM_SCALARS,
@@ -115,6 +116,12 @@ export const sgd = {
     },
   },
   wasm: {
-    params: [...WASM_SCALARS, ...WASM_MOMENTUM_SCALARS, ...WASM_MOMENTUM_FLAGS, ...WASM_FLAGS],
+    params: [
+      ...WASM_SCALARS,
+      ...WASM_MOMENTUM_SCALARS,
+      ...WASM_MOMENTUM_FLAGS,
+      ...WASM_FLAGS,
+      ...WASM_AVERAGE,
+    ],
   },
 } satisfies FusedKind<"sgd", SgdScalars, typeof BUFFERS>;

@@ -162,6 +162,17 @@ export const WASM_FLAGS: readonly WasmParam<Scalars>[] = [
   flag("hasWd", (s) => s.wd !== 0),
 ];
 
+/**
+ * The parameters every kernel ends with: an `ema`/`polyak` average folded into the pass — after p is
+ * written, a ← d·a + c·p at byte offset `avg` (when `hasAverage`), saving a second pass over p.
+ */
+export const WASM_AVERAGE: readonly WasmParam<Scalars>[] = [
+  { name: "avg", type: "i32", value: (s) => s.average.at },
+  f32("ad", (s) => s.average.d),
+  f32("ac", (s) => s.average.c),
+  flag("hasAverage", (s) => s.average.on),
+];
+
 /** Momentum's WASM parameters (SGD, RMSprop): f32 mu, keep; then flags. */
 export const WASM_MOMENTUM_SCALARS: readonly WasmParam<Scalars & MomentumScalars>[] = [
   f32("mu", (s) => s.mu),

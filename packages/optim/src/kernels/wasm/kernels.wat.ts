@@ -77,10 +77,13 @@ const pre = [
   `(if ${get("scaled")} (then ${set("u", mul(get("u"), get("Scoef")))}))`,
   `(if ${get("hasL2")} (then ${set("u", add(get("u"), mul(get("Sl2"), get("pp"))))}))`,
 ];
-// u ← u + wd·p (when wd ≠ 0); p ← p + u·(−lr)
+// u ← u + wd·p (when wd ≠ 0); p ← p + u·(−lr); then, with an average folded in (ema/polyak),
+// a ← d·a + c·p on the new p
 const post = [
   `(if ${get("hasWd")} (then ${set("u", add(get("u"), mul(get("Swd"), get("pp"))))}))`,
-  store("p", add(get("pp"), mul(get("u"), get("Snlr")))),
+  set("pp", add(get("pp"), mul(get("u"), get("Snlr")))),
+  store("p", get("pp")),
+  `(if ${get("hasAverage")} (then ${store("avg", add(mul(get("Sad"), load("avg")), mul(get("Sac"), get("pp"))))}))`,
 ];
 
 /** Heavy-ball/Nesterov momentum on u, with PyTorch's first step (b ← u). */
@@ -178,7 +181,7 @@ const BODIES = {
 
 /** Σ g² over [0, n), accumulated in float64 (for the global norm of clipping). */
 const sumsq = `
-  (func (export "sumsq") (param $g i32) (param $n i32) (result f64)
+  (func $sumsq (export "sumsq") (param $g i32) (param $n i32) (result f64)
     (local $i i32) (local $end i32) (local $x v128) (local $acc v128)
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (block $done
@@ -191,6 +194,25 @@ const sumsq = `
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $top)))
     (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))`;
+
+/**
+ * Σ g² of each block of `block` elements over [0, n) (the last one shorter), as `sumsq` sums a block,
+ * stored as float64 at `out` + 8·b: a norm summed block by block in a fixed order, however the
+ * blocks are shared among threads.
+ */
+const sumsqBlocks = `
+  (func (export "sumsqBlocks") (param $g i32) (param $n i32) (param $block i32) (param $out i32)
+    (local $at i32) (local $len i32)
+    (block $done
+      (loop $top
+        (br_if $done (i32.ge_u (local.get $at) (local.get $n)))
+        (local.set $len (i32.sub (local.get $n) (local.get $at)))
+        (if (i32.gt_u (local.get $len) (local.get $block)) (then (local.set $len (local.get $block))))
+        (f64.store (local.get $out)
+          (call $sumsq (i32.add (local.get $g) (i32.shl (local.get $at) (i32.const 2))) (local.get $len)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $at (i32.add (local.get $at) (local.get $len)))
+        (br $top))))`;
 
 /**
  * `ema`/`polyak`'s average of the params, a ← d·a + c·p over [0, n) (c = 1 − d, passed as computed
@@ -226,6 +248,7 @@ export const KERNELS_WAT = `(module
   (memory (import "env" "memory") 1 65536 shared)
   ${(Object.keys(BODIES) as WasmKind[]).map((k) => kernel(k, BODIES[k])).join("\n")}
   ${sumsq}
+  ${sumsqBlocks}
   ${average}
   ${stream7})
 `;
