@@ -4,10 +4,13 @@
  * packTree), and WASM on plain arrays (default options; 1 and 2 threads), against PyTorch
  * (foreach=True, same thread count) and TF.js (tf.train.* on its cpu and wasm backends), all measured
  * in this one run, with the memory-stream ceiling and each column's ratio to PyTorch.
+ * Then the headline figures (`headline.ts`: AdamW 1e7, plain and packed, 1 and 2 threads, the
+ * recipe, float64; interleaved rounds with the ceiling probe and PyTorch).
  * Flags: --quick (1e5 and 1e6 only), --no-anchors, --no-tfjs. Writes tools/bench/results/bench.json.
  */
 import { nodeThreadPool } from "momenta-optim/node";
 import { pytorchAnchor } from "./anchors/pytorch.ts";
+import { headline, headlineLines } from "./headline.ts";
 import { tfjsAnchor } from "./anchors/tfjs.ts";
 import {
   type BenchOptimizer,
@@ -82,6 +85,9 @@ if (!args.has("--no-anchors")) {
   }
 }
 
+log("headline: interleaved rounds of (ceiling, momenta cases, PyTorch) …");
+const head = await headline({ rounds: 3, n: quick ? 1e6 : 1e7, onProgress: (l) => log(`  ${l}`) });
+
 let mlp: TfjsMlpRow[] = [];
 if (!args.has("--no-anchors") && !args.has("--no-tfjs")) {
   log(`TF.js MLP (${MLP_PARAMS} params) …`);
@@ -149,6 +155,7 @@ const lines = [
         `TF.js MLP step (${MLP_PARAMS} params, M params/s): ${mlp.map((r) => `${r.backend} ${r.optimizer} ${r.mparams.toFixed(1)}`).join("; ")}`,
       ]
     : []),
+  ...headlineLines(head),
   `took ${((Date.now() - started) / 1000).toFixed(0)} s`,
 ];
 console.log(lines.filter(Boolean).join("\n"));
@@ -161,5 +168,6 @@ writeJson(resultsPath("bench.json"), {
   torch,
   tfjs,
   mlp,
+  headline: head,
   table,
 });
