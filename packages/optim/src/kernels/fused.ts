@@ -724,6 +724,7 @@ export function fuse(
         else stepJs(core);
       }
       if (core) {
+        p.kind.commit?.(scalars, p.at);
         for (const c of p.counts) c.count += 1;
         if (p.clip) p.clip.state.totalNorm = coreNorm;
       }

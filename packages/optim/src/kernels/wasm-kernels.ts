@@ -21,6 +21,12 @@ export interface WasmKernels {
   adagrad(...args: number[]): void;
   /** The fused Lion step (params, gradient, momentum; then n, scalars, flags). */
   lion(...args: number[]): void;
+  /** The fused Adamax step (params, gradient, m, infinity norm; then n, scalars, flags). */
+  adamax(...args: number[]): void;
+  /** The fused NAdam step (params, gradient, m, v; then n, scalars, flags). */
+  nadam(...args: number[]): void;
+  /** The fused RAdam step (params, gradient, m, v; then n, scalars, flags). */
+  radam(...args: number[]): void;
   /** Σ g² over [g, g + 4n), accumulated in float64 (the global norm of clipping). */
   sumsq(g: number, n: number): number;
   /**

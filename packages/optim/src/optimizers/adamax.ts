@@ -1,6 +1,8 @@
 import type { Hyper } from "../hyper.js";
+import { checkBetas } from "../transforms/scale-by-adam.js";
 import { scaleByAdamax } from "../transforms/scale-by-adamax.js";
 import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
+import { describe } from "./fusion.js";
 
 /** Options of `adamax`: `torch.optim.Adamax`'s. */
 export interface AdamaxOptions extends CommonOptions {
@@ -14,9 +16,20 @@ export interface AdamaxOptions extends CommonOptions {
 export function adamax(options: AdamaxOptions = {}): Optimizer {
   const owner = "adamax";
   const c = commonOptions(owner, options, ["betas", "eps"], { lr: 2e-3, weightDecay: 0 });
-  return alias(owner, c.lr, [
+  const tx = alias(owner, c.lr, [
     ...ascent(c.maximize),
     ...decay(owner, c.weightDecay, c.mask),
     scaleByAdamax({ betas: options.betas, eps: options.eps, owner }),
   ]);
+  const [beta1, beta2] = checkBetas(owner, options.betas);
+  return describe(tx, {
+    kind: "adamax",
+    owner,
+    ...c,
+    beta1,
+    beta2,
+    eps: options.eps ?? 1e-8,
+    l2: c.weightDecay,
+    decoupled: 0,
+  });
 }

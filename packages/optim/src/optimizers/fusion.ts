@@ -24,7 +24,22 @@ export type FusionSpec =
   | (Common & { kind: "sgd"; momentum: Hyper; dampening: number; nesterov: boolean })
   | (Common & { kind: "rmsprop"; alpha: number; eps: number; centered: boolean; momentum: Hyper })
   | (Common & { kind: "adagrad"; eps: number })
-  | (Common & { kind: "lion"; beta1: Hyper; beta2: number });
+  | (Common & { kind: "lion"; beta1: Hyper; beta2: number })
+  | (Common & { kind: "adamax"; beta1: Hyper; beta2: number; eps: number })
+  | (Common & { kind: "nadam"; beta1: Hyper; beta2: number; eps: number; momentumDecay: number })
+  | (Common & { kind: "radam"; beta1: Hyper; beta2: number; eps: number });
+
+/**
+ * The decays of an alias whose decay may be L2 or decoupled (`eitherDecay`): undefined when it is
+ * decoupled with `decayWith: "multiplier"` (a chain the kernels do not fuse).
+ */
+export function eitherDecays(
+  weightDecay: Hyper,
+  options: { decoupledWeightDecay?: boolean; decayWith?: unknown },
+): { l2: Hyper; decoupled: Hyper } | undefined {
+  if (!options.decoupledWeightDecay) return { l2: weightDecay, decoupled: 0 };
+  return options.decayWith === "multiplier" ? undefined : { l2: 0, decoupled: weightDecay };
+}
 
 /** Attaches the description to an alias's chain. */
 export function describe(tx: Optimizer, spec: FusionSpec): Optimizer {

@@ -1,4 +1,5 @@
 import type { Hyper } from "../hyper.js";
+import { checkBetas } from "../transforms/scale-by-adam.js";
 import { scaleByNadam } from "../transforms/scale-by-nadam.js";
 import {
   type CommonOptions,
@@ -7,6 +8,7 @@ import {
   eitherDecay,
   type Optimizer,
 } from "./common.js";
+import { describe, eitherDecays } from "./fusion.js";
 
 /** Options of `nadam`: `torch.optim.NAdam`'s. */
 export interface NadamOptions extends CommonOptions, EitherDecayOptions {
@@ -34,5 +36,18 @@ export function nadam(options: NadamOptions = {}): Optimizer {
     },
   );
   const { betas, eps, momentumDecay } = options;
-  return eitherDecay(owner, c, scaleByNadam({ betas, eps, momentumDecay, owner }), options);
+  const tx = eitherDecay(owner, c, scaleByNadam({ betas, eps, momentumDecay, owner }), options);
+  const decays = eitherDecays(c.weightDecay, options);
+  if (!decays) return tx;
+  const [beta1, beta2] = checkBetas(owner, betas);
+  return describe(tx, {
+    kind: "nadam",
+    owner,
+    ...c,
+    beta1,
+    beta2,
+    eps: eps ?? 1e-8,
+    momentumDecay: momentumDecay ?? 4e-3,
+    ...decays,
+  });
 }

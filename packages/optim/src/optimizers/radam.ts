@@ -1,4 +1,5 @@
 import type { Hyper } from "../hyper.js";
+import { checkBetas } from "../transforms/scale-by-adam.js";
 import { scaleByRadam } from "../transforms/scale-by-radam.js";
 import {
   type CommonOptions,
@@ -7,6 +8,7 @@ import {
   eitherDecay,
   type Optimizer,
 } from "./common.js";
+import { describe, eitherDecays } from "./fusion.js";
 
 /** Options of `radam`: `torch.optim.RAdam`'s. */
 export interface RadamOptions extends CommonOptions, EitherDecayOptions {
@@ -23,5 +25,9 @@ export function radam(options: RadamOptions = {}): Optimizer {
     lr: 1e-3,
     weightDecay: 0,
   });
-  return eitherDecay(owner, c, scaleByRadam({ betas: options.betas, eps: options.eps, owner }), options);
+  const tx = eitherDecay(owner, c, scaleByRadam({ betas: options.betas, eps: options.eps, owner }), options);
+  const decays = eitherDecays(c.weightDecay, options);
+  if (!decays) return tx;
+  const [beta1, beta2] = checkBetas(owner, options.betas);
+  return describe(tx, { kind: "radam", owner, ...c, beta1, beta2, eps: options.eps ?? 1e-8, ...decays });
 }

@@ -118,6 +118,49 @@ const OPS = {
       };
     },
   },
+  adamax: {
+    step(_spec, s, ops) {
+      const [b1, b1c, b2, bc1, eps] = [s.b1, 1 - s.b1, s.b2, s.bc1, s.eps].map(ops.c) as tf.Scalar[];
+      return (u, i) => {
+        const m = tf.add(tf.mul(ops.slot("expAvg", i), b1!), tf.mul(u, b1c!));
+        const a = tf.mul(ops.slot("expInf", i), b2!);
+        const b = tf.add(tf.abs(u), eps!);
+        // Math.max's: NaN wins
+        const n = tf.where(tf.logicalOr(tf.isNaN(a), tf.isNaN(b)), tf.add(a, b), tf.maximum(a, b));
+        ops.write(ops.slot("expAvg", i), m);
+        ops.write(ops.slot("expInf", i), n);
+        return tf.div(tf.div(m, n), bc1!);
+      };
+    },
+  },
+  nadam: {
+    step(_spec, s, ops) {
+      const [b1, b1c, b2, b2c] = [s.b1, 1 - s.b1, s.b2, 1 - s.b2].map(ops.c) as tf.Scalar[];
+      const [bc2, eps, cGrad, cAvg] = [s.bc2, s.eps, s.cGrad, s.cAvg].map(ops.c) as tf.Scalar[];
+      return (u, i) => {
+        const m = tf.add(tf.mul(ops.slot("expAvg", i), b1!), tf.mul(u, b1c!));
+        const v = tf.add(tf.mul(ops.slot("expAvgSq", i), b2!), scaledSquare(u, b2c!));
+        ops.write(ops.slot("expAvg", i), m);
+        ops.write(ops.slot("expAvgSq", i), v);
+        const d = tf.add(tf.sqrt(tf.div(v, bc2!)), eps!);
+        return tf.add(tf.div(tf.mul(u, cGrad!), d), tf.div(tf.mul(m, cAvg!), d));
+      };
+    },
+  },
+  radam: {
+    step(_spec, s, ops) {
+      const [b1, b1c, b2, b2c] = [s.b1, 1 - s.b1, s.b2, 1 - s.b2].map(ops.c) as tf.Scalar[];
+      const [bc1, bc2Sqrt, eps, rect] = [s.bc1, s.bc2Sqrt, s.eps, s.rect].map(ops.c) as tf.Scalar[];
+      return (u, i) => {
+        const m = tf.add(tf.mul(ops.slot("expAvg", i), b1!), tf.mul(u, b1c!));
+        const v = tf.add(tf.mul(ops.slot("expAvgSq", i), b2!), scaledSquare(u, b2c!));
+        ops.write(ops.slot("expAvg", i), m);
+        ops.write(ops.slot("expAvgSq", i), v);
+        const mHat = tf.div(m, bc1!);
+        return s.rectify ? tf.mul(tf.mul(mHat, tf.div(bc2Sqrt!, tf.add(tf.sqrt(v), eps!))), rect!) : mHat;
+      };
+    },
+  },
 } satisfies { [K in Kind]: OpsKernel<K> | Unsupported };
 
 /** The ops of a kind, types erased. */

@@ -125,6 +125,7 @@ export class OpsPath {
       tf.dispose(this.norm);
       this.norm = tf.keep(norm); // tfjs-layers runs each step inside its own tidy
     }
+    p.kind.commit?.(s, p.at);
     for (const x of p.counts) x.count += 1;
     this.stale = true;
   }

@@ -46,6 +46,28 @@ const CONFIGS: [string, Make][] = [
     () => m.lion({ lr: 0.01, weightDecay: 0.1, betas: [(c) => 0.9 - 0.01 * (c % 3), 0.99], maximize: true }),
   ],
   ["clip → sgd momentum", () => m.chain(m.clipByGlobalNorm(1), m.sgd({ lr: 0.1, momentum: 0.9 }))],
+  [
+    "adamax L2 maximize, scheduled β1",
+    () =>
+      m.adamax({ lr: 0.01, weightDecay: 0.05, maximize: true, betas: [(c) => 0.9 - 0.01 * (c % 3), 0.99] }),
+  ],
+  ["nadam", () => m.nadam({ lr: 0.01 })],
+  [
+    "nadam decoupled, masked",
+    () =>
+      m.nadam({
+        lr: 0.01,
+        weightDecay: 0.1,
+        decoupledWeightDecay: true,
+        momentumDecay: 0.01,
+        mask: (p) => !p.includes("b"),
+      }),
+  ],
+  ["radam (rectified from step 6)", () => m.radam({ lr: 0.01, weightDecay: 0.02 })],
+  [
+    "radam decoupled, β2 0.9",
+    () => m.radam({ lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true, betas: [0.8, 0.9] }),
+  ],
 ];
 
 /** Leaves of awkward sizes: empty, 1, 3, 4k+1, a matrix, and many small ones. */
@@ -169,6 +191,12 @@ describe("WASM SIMD kernels agree with the reference to float32 rounding", () =>
     expect(m.createOptimizer(m.adamw(), tree("float64", 1)).kernel).toBe("js");
     expect(m.createOptimizer(m.adamw(), m.packTree(tree("float64", 1))).kernel).toBe("js");
     expect(m.createOptimizer(m.adadelta(), tree("float32", 1)).kernel).toBe("reference");
+    expect(
+      m.createOptimizer(
+        m.nadam({ weightDecay: 0.1, decoupledWeightDecay: true, decayWith: "multiplier" }),
+        tree("float32", 1),
+      ).kernel,
+    ).toBe("reference");
     expect(m.createOptimizer(m.adamw({ decayWith: "multiplier" }), tree("float32", 1)).kernel).toBe(
       "reference",
     );

@@ -26,7 +26,16 @@ function signature(kind: (typeof WASM_KINDS)[number]): string[] {
 
 describe("fused kinds registry", () => {
   it("every kind declares every backend: an implementation or a reason", () => {
-    expect(KIND_NAMES.sort()).toEqual(["adagrad", "adam", "lion", "rmsprop", "sgd"]);
+    expect(KIND_NAMES.sort()).toEqual([
+      "adagrad",
+      "adam",
+      "adamax",
+      "lion",
+      "nadam",
+      "radam",
+      "rmsprop",
+      "sgd",
+    ]);
     for (const name of KIND_NAMES) {
       const mod = KINDS[name];
       expect(mod.kind).toBe(name);

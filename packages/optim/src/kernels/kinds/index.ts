@@ -8,6 +8,7 @@
  */
 import { adagrad } from "./adagrad.js";
 import { adam } from "./adam.js";
+import { adamax } from "./adamax.js";
 import {
   type AnyKind,
   type BufferSpec,
@@ -17,10 +18,12 @@ import {
   type Scalars,
 } from "./kind.js";
 import { lion } from "./lion.js";
+import { nadam } from "./nadam.js";
+import { radam } from "./radam.js";
 import { rmsprop } from "./rmsprop.js";
 import { sgd } from "./sgd.js";
 
-export const KINDS = { adam, sgd, rmsprop, lion, adagrad } satisfies {
+export const KINDS = { adam, sgd, rmsprop, lion, adagrad, adamax, nadam, radam } satisfies {
   [K in Kind]: FusedKind<K, Scalars, BufferSpec>;
 };
 

@@ -117,6 +117,11 @@ export interface FusedKind<K extends Kind, S extends Scalars, D extends BufferSp
    * the caller), range-checking each schedule's value as the reference chain's links do.
    */
   resolve(spec: SpecOf<K>, s: S, at: StepState): void;
+  /**
+   * Optional: after a step, what the kind's state carries besides its counts (NAdam's μ product),
+   * from the scalars `resolve` computed.
+   */
+  commit?(s: S, at: StepState): void;
   /** The kind's own hyperparameters (after lr and weightDecay) under injectHyperparams' names, for `observe`. */
   hyperparams(spec: SpecOf<K>): readonly (readonly [string, Hyper])[];
   readonly js: JsKernel<S, D> | Unsupported;

@@ -177,6 +177,54 @@ const BODIES = {
       ...post,
     ],
   },
+  adamax: {
+    locals: ["pp", "u", "mm", "nn"],
+    body: [
+      ...pre,
+      set("mm", add(mul(get("Sb1"), load("expAvg")), mul(get("Sc1"), get("u")))),
+      store("expAvg", get("mm")),
+      // max(β2·n, |u| + ε): NaN propagates, as Math.max's
+      set(
+        "nn",
+        `(f32x4.max ${mul(get("Sb2"), load("expInf"))} ${add(`(f32x4.abs ${get("u")})`, get("Seps"))})`,
+      ),
+      store("expInf", get("nn")),
+      set("u", mul(`(f32x4.div ${get("mm")} ${get("nn")})`, get("Sibc1"))),
+      ...post,
+    ],
+  },
+  nadam: {
+    locals: ["pp", "u", "mm", "vv", "d"],
+    body: [
+      ...pre,
+      set("mm", add(mul(get("Sb1"), load("expAvg")), mul(get("Sc1"), get("u")))),
+      store("expAvg", get("mm")),
+      set("vv", add(mul(get("Sb2"), load("expAvgSq")), scaledSquare("Sc2"))),
+      store("expAvgSq", get("vv")),
+      set("d", add(`(f32x4.sqrt ${mul(get("vv"), get("Sibc2"))})`, get("Seps"))),
+      set(
+        "u",
+        add(
+          `(f32x4.div ${mul(get("ScGrad"), get("u"))} ${get("d")})`,
+          `(f32x4.div ${mul(get("ScAvg"), get("mm"))} ${get("d")})`,
+        ),
+      ),
+      ...post,
+    ],
+  },
+  radam: {
+    locals: ["pp", "u", "mm", "vv"],
+    body: [
+      ...pre,
+      set("mm", add(mul(get("Sb1"), load("expAvg")), mul(get("Sc1"), get("u")))),
+      store("expAvg", get("mm")),
+      set("vv", add(mul(get("Sb2"), load("expAvgSq")), scaledSquare("Sc2"))),
+      store("expAvgSq", get("vv")),
+      set("u", mul(get("mm"), get("Sibc1"))),
+      `(if ${get("rectify")} (then ${set("u", mul(mul(get("u"), `(f32x4.div ${get("Sbc2s")} ${add(`(f32x4.sqrt ${get("vv")})`, get("Seps"))})`), get("Srect")))}))`,
+      ...post,
+    ],
+  },
 } satisfies { [K in WasmKind]: Body };
 
 /** Σ g² over [0, n), accumulated in float64 (for the global norm of clipping). */

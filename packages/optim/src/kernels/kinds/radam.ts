@@ -1,0 +1,142 @@
+/**
+ * RAdam (Adam with the variance rectification of Liu et al. 2020; L2 or decoupled decay, maximize):
+ * everything the fast paths know about the kind — its buffers, per-step scalars, JS loops and WASM
+ * parameters (see `kind.ts`).
+ */
+import { type Hyper, valueAt } from "../../hyper.js";
+import type { FloatArray } from "../../tree.js";
+import {
+  commonScalars,
+  type FusedKind,
+  f32,
+  flag,
+  type Scalars,
+  type SpecOf,
+  type StepState,
+} from "./kind.js";
+import { ELEMENT, LOOP_COMMON, loopCommon, WASM_AVERAGE, WASM_FLAGS, WASM_SCALARS } from "./shared.js";
+
+// Bound once: see ELEMENT.
+const { apply, input, st } = ELEMENT;
+
+export interface RadamScalars extends Scalars {
+  b1: number;
+  b2: number;
+  bc1: number;
+  bc2Sqrt: number;
+  eps: number;
+  /** ρ_t > 5: the adaptive step, scaled by `rect`; else plain momentum m̂. */
+  rectify: boolean;
+  rect: number;
+}
+
+const BUFFERS = { expAvg: "always", expAvgSq: "always" } as const;
+
+function scalars(): RadamScalars {
+  return { ...commonScalars(), b1: 0, b2: 0, bc1: 1, bc2Sqrt: 1, eps: 0, rectify: false, rect: 0 };
+}
+
+function resolve(spec: SpecOf<"radam">, s: RadamScalars, at: StepState): void {
+  const b1 = valueAt(spec.owner, "betas[0]", spec.beta1, at.count, "[0, 1)");
+  const b2 = spec.beta2;
+  const t = at.count + 1;
+  const bc2 = 1 - b2 ** t;
+  const rhoInf = 2 / (1 - b2) - 1;
+  const rhoT = rhoInf - (2 * t * b2 ** t) / bc2;
+  s.b1 = b1;
+  s.b2 = b2;
+  s.bc1 = 1 - b1 ** t;
+  s.bc2Sqrt = Math.sqrt(bc2);
+  s.eps = spec.eps;
+  s.rectify = rhoT > 5;
+  s.rect = s.rectify
+    ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
+    : 0;
+}
+
+function hyperparams(spec: SpecOf<"radam">): [string, Hyper][] {
+  return [
+    ["betas[0]", spec.beta1],
+    ["betas[1]", spec.beta2],
+    ["eps", spec.eps],
+  ];
+}
+
+// ---- JS ----
+
+const K = { ...LOOP_COMMON, b1: 0, c1: 0, b2: 0, c2: 0, bc1: 1, bc2Sqrt: 1, eps: 0, rectify: false, rect: 0 };
+
+// biome-ignore format: one line per argument group
+function radamAt(p: FloatArray, m: FloatArray, v: FloatArray, j: number, gj: number, pj: number, mj: number, vj: number,
+  coef: number, negate: boolean, l2: number, wd: number, step: number,
+  b1: number, c1: number, b2: number, c2: number, bc1: number, bc2Sqrt: number, eps: number, rectify: boolean, rect: number, f32: boolean): void {
+  const u = input(gj, pj, coef, negate, l2, f32);
+  mj = st(b1 * mj + c1 * u, f32);
+  m[j] = mj;
+  vj = st(b2 * vj + c2 * u * u, f32);
+  v[j] = vj;
+  const mHat = mj / bc1;
+  apply(p, j, pj, st(rectify ? mHat * (bc2Sqrt / (Math.sqrt(vj) + eps)) * rect : mHat, f32), wd, step, f32);
+}
+
+type Loop = (
+  p: FloatArray,
+  g: FloatArray,
+  m: FloatArray,
+  v: FloatArray,
+  from: number,
+  to: number,
+  k: typeof K,
+) => void;
+
+// biome-ignore format: the two loops differ only in their last argument; one line each shows it
+const radam32: Loop = (p, g, m, v, from, to, k) => {
+  const { coef, negate, l2, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps, rectify, rect } = k;
+  for (let j = from; j < to; j++) radamAt(p, m, v, j, g[j]!, p[j]!, m[j]!, v[j]!, coef, negate, l2, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps, rectify, rect, true);
+};
+
+// biome-ignore format: as above
+const radam64: Loop = (p, g, m, v, from, to, k) => {
+  const { coef, negate, l2, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps, rectify, rect } = k;
+  for (let j = from; j < to; j++) radamAt(p, m, v, j, g[j]!, p[j]!, m[j]!, v[j]!, coef, negate, l2, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps, rectify, rect, false);
+};
+
+export const radam = {
+  kind: "radam",
+  buffers: BUFFERS,
+  scalars,
+  resolve,
+  hyperparams,
+  js: {
+    run(p, g, b, from, to, s) {
+      const k = K;
+      loopCommon(k, s);
+      k.b1 = s.b1;
+      k.c1 = 1 - s.b1;
+      k.b2 = s.b2;
+      k.c2 = 1 - s.b2;
+      k.bc1 = s.bc1;
+      k.bc2Sqrt = s.bc2Sqrt;
+      k.eps = s.eps;
+      k.rectify = s.rectify;
+      k.rect = s.rect;
+      (p instanceof Float32Array ? radam32 : radam64)(p, g, b.expAvg, b.expAvgSq, from, to, k);
+    },
+  },
+  wasm: {
+    params: [
+      ...WASM_SCALARS,
+      f32("b1", (s) => s.b1),
+      f32("c1", (s) => 1 - s.b1),
+      f32("b2", (s) => s.b2),
+      f32("c2", (s) => 1 - s.b2),
+      f32("ibc1", (s) => 1 / s.bc1),
+      f32("bc2s", (s) => s.bc2Sqrt),
+      f32("eps", (s) => s.eps),
+      f32("rect", (s) => s.rect),
+      flag("rectify", (s) => s.rectify),
+      ...WASM_FLAGS,
+      ...WASM_AVERAGE,
+    ],
+  },
+} satisfies FusedKind<"radam", RadamScalars, typeof BUFFERS>;
