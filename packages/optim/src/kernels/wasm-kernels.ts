@@ -27,6 +27,8 @@ export interface WasmKernels {
   nadam(...args: number[]): void;
   /** The fused RAdam step (params, gradient, m, v; then n, scalars, flags). */
   radam(...args: number[]): void;
+  /** The fused Adadelta step (params, gradient, square average, delta average; then n, scalars, flags). */
+  adadelta(...args: number[]): void;
   /** Σ g² over [g, g + 4n), accumulated in float64 (the global norm of clipping). */
   sumsq(g: number, n: number): number;
   /**

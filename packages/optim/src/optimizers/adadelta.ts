@@ -1,5 +1,6 @@
 import { scaleByAdadelta } from "../transforms/scale-by-adadelta.js";
 import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
+import { describe } from "./fusion.js";
 
 /** Options of `adadelta`: `torch.optim.Adadelta`'s. */
 export interface AdadeltaOptions extends CommonOptions {
@@ -13,9 +14,18 @@ export interface AdadeltaOptions extends CommonOptions {
 export function adadelta(options: AdadeltaOptions = {}): Optimizer {
   const owner = "adadelta";
   const c = commonOptions(owner, options, ["rho", "eps"], { lr: 1, weightDecay: 0 });
-  return alias(owner, c.lr, [
+  const tx = alias(owner, c.lr, [
     ...ascent(c.maximize),
     ...decay(owner, c.weightDecay, c.mask),
     scaleByAdadelta({ rho: options.rho, eps: options.eps, owner }),
   ]);
+  return describe(tx, {
+    kind: "adadelta",
+    owner,
+    ...c,
+    rho: options.rho ?? 0.9,
+    eps: options.eps ?? 1e-6,
+    l2: c.weightDecay,
+    decoupled: 0,
+  });
 }

@@ -27,7 +27,8 @@ export type FusionSpec =
   | (Common & { kind: "lion"; beta1: Hyper; beta2: number })
   | (Common & { kind: "adamax"; beta1: Hyper; beta2: number; eps: number })
   | (Common & { kind: "nadam"; beta1: Hyper; beta2: number; eps: number; momentumDecay: number })
-  | (Common & { kind: "radam"; beta1: Hyper; beta2: number; eps: number });
+  | (Common & { kind: "radam"; beta1: Hyper; beta2: number; eps: number })
+  | (Common & { kind: "adadelta"; rho: number; eps: number });
 
 /**
  * The decays of an alias whose decay may be L2 or decoupled (`eitherDecay`): undefined when it is

@@ -161,6 +161,19 @@ const OPS = {
       };
     },
   },
+  adadelta: {
+    step(_spec, s, ops) {
+      const [rho, c, eps] = [s.rho, 1 - s.rho, s.eps].map(ops.c) as tf.Scalar[];
+      return (u, i) => {
+        const sq = tf.add(tf.mul(ops.slot("squareAvg", i), rho!), scaledSquare(u, c!));
+        const d = ops.slot("accDelta", i);
+        const delta = tf.mul(tf.div(tf.sqrt(tf.add(d, eps!)), tf.sqrt(tf.add(sq, eps!))), u);
+        ops.write(ops.slot("squareAvg", i), sq);
+        ops.write(d, tf.add(tf.mul(d, rho!), scaledSquare(delta, c!)));
+        return delta;
+      };
+    },
+  },
 } satisfies { [K in Kind]: OpsKernel<K> | Unsupported };
 
 /** The ops of a kind, types erased. */

@@ -52,6 +52,11 @@ const CONFIGS: [string, Make][] = [
       m.adamax({ lr: 0.01, weightDecay: 0.05, maximize: true, betas: [(c) => 0.9 - 0.01 * (c % 3), 0.99] }),
   ],
   ["nadam", () => m.nadam({ lr: 0.01 })],
+  ["adadelta", () => m.adadelta({ lr: 1 })],
+  [
+    "adadelta L2 maximize, ρ 0.5",
+    () => m.adadelta({ lr: 0.5, rho: 0.5, eps: 1e-4, weightDecay: 0.05, maximize: true }),
+  ],
   [
     "nadam decoupled, masked",
     () =>
@@ -190,7 +195,7 @@ describe("WASM SIMD kernels agree with the reference to float32 rounding", () =>
     expect(m.createOptimizer(m.adamw(), tree("float32", 1)).kernel).toBe("wasm");
     expect(m.createOptimizer(m.adamw(), tree("float64", 1)).kernel).toBe("js");
     expect(m.createOptimizer(m.adamw(), m.packTree(tree("float64", 1))).kernel).toBe("js");
-    expect(m.createOptimizer(m.adadelta(), tree("float32", 1)).kernel).toBe("reference");
+    expect(m.createOptimizer(m.adafactor(), tree("float32", 1)).kernel).toBe("reference");
     expect(
       m.createOptimizer(
         m.nadam({ weightDecay: 0.1, decoupledWeightDecay: true, decayWith: "multiplier" }),
@@ -208,7 +213,7 @@ describe("WASM SIMD kernels agree with the reference to float32 rounding", () =>
     expect(() => m.createOptimizer(m.adamw(), m.packTree(tree("float64", 1)), { kernel: "wasm" })).toThrow(
       /float32 only/,
     );
-    expect(() => m.createOptimizer(m.adadelta(), tree("float32", 1), { kernel: "js" })).toThrow(
+    expect(() => m.createOptimizer(m.adafactor(), tree("float32", 1), { kernel: "js" })).toThrow(
       /not an optimizer alias/,
     );
     expect(() =>

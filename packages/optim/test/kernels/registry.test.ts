@@ -27,6 +27,7 @@ function signature(kind: (typeof WASM_KINDS)[number]): string[] {
 describe("fused kinds registry", () => {
   it("every kind declares every backend: an implementation or a reason", () => {
     expect(KIND_NAMES.sort()).toEqual([
+      "adadelta",
       "adagrad",
       "adam",
       "adamax",

@@ -6,6 +6,7 @@
  * step, the WASM argument packer, the WAT generator, the thread pool's kernel names, TF.js's ops
  * table, `observe` — reads it from here, by key (no fall-through branch runs one kind as another).
  */
+import { adadelta } from "./adadelta.js";
 import { adagrad } from "./adagrad.js";
 import { adam } from "./adam.js";
 import { adamax } from "./adamax.js";
@@ -23,7 +24,7 @@ import { radam } from "./radam.js";
 import { rmsprop } from "./rmsprop.js";
 import { sgd } from "./sgd.js";
 
-export const KINDS = { adam, sgd, rmsprop, lion, adagrad, adamax, nadam, radam } satisfies {
+export const KINDS = { adam, sgd, rmsprop, lion, adagrad, adamax, nadam, radam, adadelta } satisfies {
   [K in Kind]: FusedKind<K, Scalars, BufferSpec>;
 };
 

@@ -225,6 +225,24 @@ const BODIES = {
       ...post,
     ],
   },
+  adadelta: {
+    locals: ["pp", "u", "ss", "x"],
+    body: [
+      ...pre,
+      set("ss", add(mul(get("Srho"), load("squareAvg")), scaledSquare("Sc"))),
+      store("squareAvg", get("ss")),
+      set(
+        "x",
+        mul(
+          `(f32x4.div (f32x4.sqrt ${add(load("accDelta"), get("Seps"))}) (f32x4.sqrt ${add(get("ss"), get("Seps"))}))`,
+          get("u"),
+        ),
+      ),
+      store("accDelta", add(mul(get("Srho"), load("accDelta")), mul(mul(get("Sc"), get("x")), get("x")))),
+      set("u", get("x")),
+      ...post,
+    ],
+  },
 } satisfies { [K in WasmKind]: Body };
 
 /** Σ g² over [0, n), accumulated in float64 (for the global norm of clipping). */
