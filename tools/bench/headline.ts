@@ -8,7 +8,8 @@
  * in the caller's own arrays (the README Quickstart's path); "plain 2t" — the same with a 2-thread
  * pool; "packed"/"packed 2t" — params packed by packTree, gradients written into `opt.grads`;
  * "recipe …" — `adamwRecipe` (clip → AdamW warmup-cosine, skipNonFinite, EMA) on those paths;
- * "float64 js" — a Float64Array leaf on the fused JS kernel.
+ * "float64 js" / "float64 plain" / "float64 packed" — a Float64Array leaf on the fused JS kernel, and
+ * on the float64 WASM kernel (plain arrays staged, or packed).
  *
  *     npx tsx --conditions=momenta-source tools/bench/headline.ts [--rounds 3] [--n 1e7]
  *
@@ -41,6 +42,8 @@ const CASES = [
   "recipe plain",
   "recipe packed 2t",
   "float64 js",
+  "float64 plain",
+  "float64 packed",
 ] as const;
 type Case = (typeof CASES)[number];
 
@@ -103,8 +106,17 @@ export async function headline(
       return () => opt.step(opt.grads);
     },
     "float64 js": () => {
+      const opt = m.createOptimizer(bare(), { w: init(new Float64Array(n)) }, { kernel: "js" });
+      return () => opt.step({ w: grads64 });
+    },
+    "float64 plain": () => {
       const opt = m.createOptimizer(bare(), { w: init(new Float64Array(n)) });
       return () => opt.step({ w: grads64 });
+    },
+    "float64 packed": () => {
+      const opt = m.createOptimizer(bare(), m.packTree({ w: init(new Float64Array(n)) }));
+      for (const g of m.leavesOf(opt.grads)) g.set(grads64);
+      return () => opt.step(opt.grads);
     },
   };
   const steps = Object.fromEntries(CASES.map((c) => [c, make[c]()])) as Record<Case, () => void>;
@@ -163,7 +175,8 @@ export async function headline(
     ["packed 2t / ceiling 2t", "packed 2t", "ceiling 2t"],
     ["recipe packed 2t / packed 2t", "recipe packed 2t", "packed 2t"],
     ["recipe plain / plain", "recipe plain", "plain"],
-    ["float64 js / packed", "float64 js", "packed"],
+    ["float64 packed / float64 js", "float64 packed", "float64 js"],
+    ["float64 plain / float64 js", "float64 plain", "float64 js"],
   ];
   const ratios: Record<string, number> = {};
   for (const [name, a, b] of wanted) {

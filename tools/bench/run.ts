@@ -10,8 +10,8 @@
  */
 import { nodeThreadPool } from "momenta-optim/node";
 import { pytorchAnchor } from "./anchors/pytorch.ts";
-import { headline, headlineLines } from "./headline.ts";
 import { tfjsAnchor } from "./anchors/tfjs.ts";
+import { headline, headlineLines } from "./headline.ts";
 import {
   type BenchOptimizer,
   type Column,

@@ -33,10 +33,10 @@ import {
 /** Options of `createOptimizer`. */
 export interface CreateOptimizerOptions {
   /**
-   * "auto" (default): a fused kernel when the chain is one it knows — WASM SIMD for float32 params
-   * (plain arrays are staged through an arena the optimizer owns; params packed by `packTree` are
-   * updated where they are), JS for float64 or mixed trees or without WebAssembly SIMD — and the
-   * reference chain otherwise. "reference", "js" and "wasm" force one (throwing, with the reason,
+   * "auto" (default): a fused kernel when the chain is one it knows — WASM SIMD for float32 params,
+   * and for float64 ones where the optimizer has a float64 kernel (plain arrays are staged through an
+   * arena the optimizer owns; params packed by `packTree` are updated where they are), JS for mixed
+   * trees, the other float64 ones or without WebAssembly SIMD — and the reference chain otherwise. "reference", "js" and "wasm" force one (throwing, with the reason,
    * when it cannot run this chain on these params).
    */
   kernel?: "auto" | KernelName;
@@ -405,14 +405,16 @@ function stageFor(
   layout: Layout,
   pool: ThreadPool | undefined,
 ): { arena: Arena; scratch: Stage["scratch"] } | undefined {
-  if (leaves.length === 0 || layout.arena !== undefined || layout.dtype !== "float32") return undefined;
+  const dtype = layout.dtype;
+  if (leaves.length === 0 || layout.arena !== undefined || dtype === "mixed") return undefined;
   // Shared only for a pool (copies to and from a shared memory are slower).
   if (pool && !canShareMemory()) return undefined;
-  const buffers = wasmBuffers(tx as AnyTransformation, state);
+  const buffers = wasmBuffers(tx as AnyTransformation, state, dtype);
   if (buffers === undefined) return undefined;
-  // The state buffers (each 16-byte aligned and padded already) and two scratch blocks; plus a page.
+  // The state buffers (each 16-byte aligned and padded already) and two scratch pairs; plus a page.
+  const width = dtype === "float64" ? 8 : 4;
   const block = Math.min(stageBlock(pool), Math.ceil(layout.total / 4) * 4);
-  const bytes = buffers * layout.total * 4 + 4 * block * 4 + 65536;
+  const bytes = (buffers * layout.total + 4 * block) * width + 65536;
   let arena: Arena;
   try {
     arena = createArena({ shared: pool !== undefined, bytes });
@@ -420,10 +422,7 @@ function stageFor(
     if (e instanceof RangeError) return undefined;
     throw e;
   }
-  const pair = (): [Float32Array, Float32Array] => [
-    allocate(arena, block, "float32") as Float32Array,
-    allocate(arena, block, "float32") as Float32Array,
-  ];
+  const pair = (): [FloatArray, FloatArray] => [allocate(arena, block, dtype), allocate(arena, block, dtype)];
   // Two pairs where the pool updates one block while this thread copies the next (see fused.ts).
   const scratch: Stage["scratch"] = pool?.runAlongside && pool.size >= 2 ? [pair(), pair()] : [pair()];
   return { arena, scratch };

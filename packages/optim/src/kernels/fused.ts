@@ -14,11 +14,11 @@ import type { AccumulateState } from "../wrappers/accumulate-gradients.js";
 import type { AverageState } from "../wrappers/average-params.js";
 import type { SkipState } from "../wrappers/skip-non-finite.js";
 import { allocate } from "./arena.js";
-import { WASM_KINDS, type WasmKind } from "./kinds/index.js";
+import { WASM_KINDS, WASM_KINDS64, type WasmKind } from "./kinds/index.js";
 import { isUnsupported } from "./kinds/kind.js";
 import { type Layout, mirror, spanOf } from "./layout.js";
 import { type Layer, type Plan, peel, plan, resolveStep } from "./plan.js";
-import { kernelsFor, type ThreadPool, wasmAvailable } from "./wasm-kernels.js";
+import { kernelsFor, type ThreadPool, type WasmKernels, wasmAvailable } from "./wasm-kernels.js";
 
 /** Which code runs an optimizer's updates: the transform chain itself, or the fused JS or WASM SIMD kernels. */
 export type KernelName = "reference" | "js" | "wasm";
@@ -58,16 +58,21 @@ function runs(mask: boolean[]): [number, number, boolean][] {
 }
 
 /**
- * How many state buffers the WASM kernel keeps for this chain — what an arena staging plain float32
+ * How many state buffers the WASM kernel keeps for this chain on params of `dtype` — what an arena staging plain float32
  * params must hold besides them and the gradient — or undefined when it cannot run the chain (not an
  * alias it fuses, a kind without a WASM kernel, clipping other than 2-norm, no WebAssembly SIMD).
  */
-export function wasmBuffers(tx: AnyTransformation, state: unknown): number | undefined {
+export function wasmBuffers(
+  tx: AnyTransformation,
+  state: unknown,
+  dtype: "float32" | "float64" = "float32",
+): number | undefined {
   const peeled = peel(tx, state);
   if (typeof peeled === "string") return undefined;
   const p = plan(peeled.core, peeled.coreState);
   if (typeof p === "string") return undefined;
-  if (!WASM_KINDS.some((k) => k === p.spec.kind) || isUnsupported(p.kind.wasm)) return undefined;
+  const kinds: readonly string[] = dtype === "float64" ? WASM_KINDS64 : WASM_KINDS;
+  if (!kinds.includes(p.spec.kind) || isUnsupported(p.kind.wasm)) return undefined;
   if (p.clip && p.clip.normType !== 2) return undefined;
   if (!wasmAvailable()) return undefined;
   return Object.keys(p.buffers).length + Object.keys(layerBuffers(peeled.layers)).length;
@@ -106,7 +111,7 @@ export interface Stage {
    * pair, or two on a pool that runs alongside (the workers update one block while the calling
    * thread copies the previous one out and the next one in).
    */
-  scratch: [Float32Array, Float32Array][];
+  scratch: [FloatArray, FloatArray][];
 }
 
 /** [0, count) cut into at most `parts` consecutive ranges [from, to). */
@@ -170,11 +175,16 @@ export function fuse(
   let p: Plan = planned;
   const { spec, kind: mod } = p;
   const wasmKind = WASM_KINDS.find((k): k is WasmKind => k === spec.kind);
-  const wasmOk = layout.arena !== undefined && layout.dtype === "float32" && wasmAvailable();
+  // float32 params, or float64 ones where the kind has a float64 kernel (f64x2 lanes)
+  const f64 = layout.dtype === "float64";
+  const dtypeOk = layout.dtype === "float32" || (f64 && WASM_KINDS64.some((k) => k === wasmKind));
+  const wasmOk = layout.arena !== undefined && dtypeOk && wasmAvailable();
   const clip2 = !p.clip || p.clip.normType === 2;
   if (choice === "wasm" && (!wasmOk || wasmKind === undefined || !clip2)) {
-    return layout.dtype !== "float32"
-      ? "the wasm kernels are float32 only"
+    return !dtypeOk && wasmKind !== undefined
+      ? layout.dtype === "mixed"
+        ? "the wasm kernels need one dtype for all params (float32 or float64)"
+        : `the wasm kernels do not run ${spec.owner} on float64: ${(mod.wasm as { float64: { unsupported: string } }).float64.unsupported}`
       : wasmKind === undefined || isUnsupported(mod.wasm)
         ? `the wasm kernels do not run ${spec.owner}${isUnsupported(mod.wasm) ? `: ${mod.wasm.unsupported}` : ""}`
         : !clip2
@@ -388,6 +398,14 @@ export function fuse(
   // ---- WASM: each run cut into one chunk per thread, each chunk with its argument list ----
   const memory = layout.arena?.memory;
   const threads = pool ? pool.size : 1;
+  /** Bytes per element, and the names of the kernels for this dtype. */
+  const W = f64 ? 8 : 4;
+  const names = {
+    update: (f64 ? `${wasmKind}64` : wasmKind) as keyof WasmKernels,
+    sumsq: f64 ? "sumsq64" : "sumsq",
+    sumsqBlocks: f64 ? "sumsqBlocks64" : "sumsqBlocks",
+    average: f64 ? "average64" : "average",
+  } as const;
   const byteOf = (name: string) => flats[name]?.byteOffset ?? 0;
 
   /** [lo, hi) cut into `parts` pieces (default: one per thread) on 4-element boundaries. */
@@ -435,8 +453,8 @@ export function fuse(
   interface Staging {
     a: number;
     /** The scratch pair this block goes through. */
-    sp: Float32Array;
-    sg: Float32Array;
+    sp: FloatArray;
+    sg: FloatArray;
     /** Per piece: the caller's param view, the scratch's param view, the leaf, and its [x, y). */
     params: { user: FloatArray; scratch: FloatArray }[];
     grads: { leaf: number; x: number; y: number; to: FloatArray; from?: FloatArray; view?: FloatArray }[];
@@ -543,8 +561,8 @@ export function fuse(
     }
   }
   /** Byte offsets of params and gradient for element 0 of the span, in this pass. */
-  const pBase = (s: Staging | undefined) => (s ? s.sp.byteOffset - s.a * 4 : layout.base);
-  const gBase = (s: Staging | undefined) => (s ? s.sg.byteOffset - s.a * 4 : (work.flat?.byteOffset ?? 0));
+  const pBase = (s: Staging | undefined) => (s ? s.sp.byteOffset - s.a * W : layout.base);
+  const gBase = (s: Staging | undefined) => (s ? s.sg.byteOffset - s.a * W : (work.flat?.byteOffset ?? 0));
 
   // The norm's pass: blocks of the span from 0 (the same sums, packed or staged), one chunk per thread.
   const needsNorm = p.clip !== undefined || layers.some((l) => l.fusion.kind === "skip-non-finite");
@@ -559,7 +577,7 @@ export function fuse(
       : undefined;
   const normCalls = normSums
     ? splitCount(normList.length, threads).map(([from, to]) => [
-        gBase(undefined) + normList[from]![0] * 4,
+        gBase(undefined) + normList[from]![0] * W,
         normList[to - 1]![1] - normList[from]![0],
         block,
         normSums.byteOffset + from * 8,
@@ -570,14 +588,14 @@ export function fuse(
     let sum = 0;
     const k = kernelsFor(memory!);
     if (normSums) {
-      if (pool && normCalls.length > 1) pool.run(memory!, "sumsqBlocks", normCalls);
-      else for (const c of normCalls) k.sumsqBlocks(c[0]!, c[1]!, c[2]!, c[3]!);
+      if (pool && normCalls.length > 1) pool.run(memory!, names.sumsqBlocks, normCalls);
+      else for (const c of normCalls) k[names.sumsqBlocks](c[0]!, c[1]!, c[2]!, c[3]!);
       for (let i = 0; i < normSums.length; i++) sum += normSums[i]!;
     } else {
       normList.forEach(([a, b], i) => {
         const s = normStaging[i]!;
         stageIn(s, grads ?? work.leaves, false);
-        sum += k.sumsq(gBase(s) + a * 4, b - a);
+        sum += k[names.sumsq](gBase(s) + a * W, b - a);
       });
     }
     return Math.sqrt(sum);
@@ -591,12 +609,12 @@ export function fuse(
 
   /** Writes the kernel's arguments for elements [lo, hi) into `a` (reused every step). */
   function writeArgs(a: number[], lo: number, hi: number, s: Staging | undefined): void {
-    const at = (byte: number) => byte + lo * 4;
+    const at = (byte: number) => byte + lo * W;
     a.length = 0;
     a.push(at(pBase(s)), at(gBase(s)));
     for (let i = 0; i < bufferNames.length; i++) a.push(at(byteOf(bufferNames[i]!)));
     a.push(hi - lo);
-    scalars.average.at = scalars.average.on ? byteOf(folded) + lo * 4 : 0;
+    scalars.average.at = scalars.average.on ? byteOf(folded) + lo * W : 0;
     for (let i = 0; i < wasmParams.length; i++) a.push(wasmParams[i]!.value(scalars));
   }
 
@@ -627,20 +645,20 @@ export function fuse(
     for (let j = separate; j < averages.length; j++) {
       const { name, d } = averages[j]!;
       if (run.own)
-        k.average(
-          byteOf(name) + run.own.lo * 4,
-          pBase(s) + run.own.lo * 4,
+        k[names.average](
+          byteOf(name) + run.own.lo * W,
+          pBase(s) + run.own.lo * W,
           run.own.hi - run.own.lo,
           d,
           1 - d,
         );
       for (const c of run.chunks)
-        k.average(byteOf(name) + c.lo * 4, pBase(s) + c.lo * 4, c.hi - c.lo, d, 1 - d);
+        k[names.average](byteOf(name) + c.lo * W, pBase(s) + c.lo * W, c.hi - c.lo, d, 1 - d);
     }
   }
 
   function stepPipelined(grads: readonly FloatArray[] | undefined): void {
-    const name = wasmKind!;
+    const name = names.update;
     const src = grads ?? work.leaves;
     const fn = kernelsFor(memory!)[name] as (...a: number[]) => void;
     const n = wasmRuns.length;
@@ -673,7 +691,7 @@ export function fuse(
       }
       return;
     }
-    const name = wasmKind!;
+    const name = names.update;
     const k = kernelsFor(memory!);
     const fn = k[name] as (...a: number[]) => void;
     for (const run of wasmRuns) {
@@ -692,10 +710,10 @@ export function fuse(
         run.chunks.forEach((c, i) => {
           const a = calls[i]!;
           a.length = 0;
-          a.push(byteOf(averages[j]!.name) + c.lo * 4, pBase(s) + c.lo * 4, c.hi - c.lo, d, 1 - d);
+          a.push(byteOf(averages[j]!.name) + c.lo * W, pBase(s) + c.lo * W, c.hi - c.lo, d, 1 - d);
         });
-        if (pool) pool.run(memory!, "average", calls);
-        else for (const a of calls) k.average(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!);
+        if (pool) pool.run(memory!, names.average, calls);
+        else for (const a of calls) k[names.average](a[0]!, a[1]!, a[2]!, a[3]!, a[4]!);
       }
       if (s && core) for (const c of s.params) copy(c.user, c.scratch);
     }

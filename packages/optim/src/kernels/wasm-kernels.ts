@@ -1,5 +1,6 @@
 /** Loading the WebAssembly kernels and binding them to an arena's memory. */
 import { base64ToBytes } from "../base64.js";
+import type { WasmKind64 } from "./kinds/index.js";
 import { KERNELS_WASM_BASE64 } from "./wasm/kernels.generated.js";
 
 /**
@@ -10,7 +11,20 @@ import { KERNELS_WASM_BASE64 } from "./wasm/kernels.generated.js";
  * which the WAT signature is generated). One member per kind with a WASM kernel: the registry's
  * `WASM_KINDS` must be keys of this interface (the thread pool's name list fails to compile otherwise).
  */
-export interface WasmKernels {
+export type WasmKernels = WasmKernels32 & {
+  /** The float64 kernels (f64x2 lanes): the same arguments as the kind's, over float64 elements. */
+  readonly [K in `${WasmKind64}64`]: (...args: number[]) => void;
+} & {
+  /** Σ g² over [g, g + 8n) of float64 elements, as `sumsq`. */
+  sumsq64(g: number, n: number): number;
+  /** `sumsqBlocks` over float64 elements. */
+  sumsqBlocks64(g: number, n: number, block: number, out: number): void;
+  /** `average` over float64 elements, in float64. */
+  average64(a: number, p: number, n: number, d: number, c: number): void;
+};
+
+/** The float32 kernels (see `WasmKernels`). */
+export interface WasmKernels32 {
   /** The fused Adam/AdamW step (params, gradient, m, v, AMSGrad's max; then n, scalars, flags). */
   adam(...args: number[]): void;
   /** The fused SGD/SGDW step (params, gradient, momentum buffer; then n, scalars, flags). */

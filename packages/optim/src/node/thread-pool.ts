@@ -6,11 +6,21 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { checkInteger, checkNumber, checkOptions } from "../hyper.js";
-import { WASM_KINDS, wasmArity } from "../kernels/kinds/index.js";
+import { WASM_KINDS, WASM_KINDS64, wasmArity } from "../kernels/kinds/index.js";
 import { kernelModule, kernelsFor, type ThreadPool, type WasmKernels } from "../kernels/wasm-kernels.js";
 
 /** The module's exports a worker may run, by index: every kind's update kernel (from the registry), then the rest. */
-const NAMES: (keyof WasmKernels)[] = [...WASM_KINDS, "sumsq", "sumsqBlocks", "average", "stream7"];
+const NAMES: (keyof WasmKernels)[] = [
+  ...WASM_KINDS,
+  ...WASM_KINDS64.map((k) => `${k}64` as const),
+  "sumsq",
+  "sumsqBlocks",
+  "average",
+  "sumsq64",
+  "sumsqBlocks64",
+  "average64",
+  "stream7",
+];
 /** The longest argument list among them (stream7 takes 5). */
 const MAX_ARGS = Math.max(5, ...WASM_KINDS.map(wasmArity));
 // Control block (Int32): per worker [seq, cmd, memory id, kernel, argc, failed, answered seq]; then

@@ -190,11 +190,12 @@ describe("WASM SIMD kernels agree with the reference to float32 rounding", () =>
       expect(one).toBeLessThanOrEqual(3e-7);
     });
   }
-  it("auto picks WASM for float32 params (packed or plain), JS otherwise, and the reference for chains it does not know", () => {
+  it("auto picks WASM for float32 params and float64 ones where the kind has a float64 kernel (packed or plain), JS otherwise, and the reference for chains it does not know", () => {
     expect(m.createOptimizer(m.adamw(), m.packTree(tree("float32", 1))).kernel).toBe("wasm");
     expect(m.createOptimizer(m.adamw(), tree("float32", 1)).kernel).toBe("wasm");
-    expect(m.createOptimizer(m.adamw(), tree("float64", 1)).kernel).toBe("js");
-    expect(m.createOptimizer(m.adamw(), m.packTree(tree("float64", 1))).kernel).toBe("js");
+    expect(m.createOptimizer(m.adamw(), tree("float64", 1)).kernel).toBe("wasm");
+    expect(m.createOptimizer(m.adamw(), m.packTree(tree("float64", 1))).kernel).toBe("wasm");
+    expect(m.createOptimizer(m.rmsprop(), tree("float64", 1)).kernel).toBe("js");
     expect(m.createOptimizer(m.adafactor(), tree("float32", 1)).kernel).toBe("reference");
     expect(
       m.createOptimizer(
@@ -207,11 +208,11 @@ describe("WASM SIMD kernels agree with the reference to float32 rounding", () =>
     );
   });
   it("a forced kernel that cannot run says why", () => {
-    expect(() => m.createOptimizer(m.adamw(), tree("float64", 1), { kernel: "wasm" })).toThrow(
-      /float32 only/,
+    expect(() => m.createOptimizer(m.rmsprop(), tree("float64", 1), { kernel: "wasm" })).toThrow(
+      /the wasm kernels do not run rmsprop on float64/,
     );
-    expect(() => m.createOptimizer(m.adamw(), m.packTree(tree("float64", 1)), { kernel: "wasm" })).toThrow(
-      /float32 only/,
+    expect(() => m.createOptimizer(m.rmsprop(), m.packTree(tree("float64", 1)), { kernel: "wasm" })).toThrow(
+      /the wasm kernels do not run rmsprop on float64/,
     );
     expect(() => m.createOptimizer(m.adafactor(), tree("float32", 1), { kernel: "js" })).toThrow(
       /not an optimizer alias/,
@@ -227,6 +228,23 @@ describe("WASM SIMD kernels agree with the reference to float32 rounding", () =>
       /kernel must be/,
     );
   });
+});
+
+describe("float64 WASM kernels (f64x2) agree with the reference to float64 rounding", () => {
+  // Bound: after 30 steps, |Δ| ≤ 1e-12·max(1, |x|) (the kernels multiply by reciprocals and order a
+  // few operations differently; the JS kernels are the bit-exact ones).
+  for (const [name, make] of CONFIGS) {
+    const k = make().fusion as { kind?: string } | undefined;
+    if (k?.kind === "rmsprop") continue;
+    it(name, () => {
+      const ref = run(make, "float64", "reference", false);
+      for (const packed of [true, false]) {
+        const wasm = run(make, "float64", "wasm", packed);
+        expect(wasm.opt.kernel).toBe("wasm");
+        expect(maxRel(wasm.params, ref.params)).toBeLessThanOrEqual(1e-12);
+      }
+    });
+  }
 });
 
 describe("the fast paths keep state dicts, resume and errors", () => {

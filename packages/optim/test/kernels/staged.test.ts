@@ -207,14 +207,15 @@ describe("plain float32 arrays run the WASM kernels, bit for bit as packed ones"
     expect(o2.stepCount).toBe(2);
   });
 
-  it("forcing, dtypes: js and reference when asked, float64 and mixed trees off WASM", () => {
+  it("forcing, dtypes: js and reference when asked, float64 on WASM where the kind has it, mixed trees off WASM", () => {
     expect(m.createOptimizer(m.adamw(), start(), { kernel: "js" }).kernel).toBe("js");
     expect(m.createOptimizer(m.adamw(), start(), { kernel: "reference" }).kernel).toBe("reference");
     expect(m.createOptimizer(m.adamw(), start(), { kernel: "wasm" }).kernel).toBe("wasm");
-    expect(m.createOptimizer(m.adamw(), { w: new Float64Array(8) }).kernel).toBe("js");
+    expect(m.createOptimizer(m.adamw(), { w: new Float64Array(8) }).kernel).toBe("wasm");
+    expect(m.createOptimizer(m.rmsprop(), { w: new Float64Array(8) }).kernel).toBe("js");
     const mixed = { a: new Float32Array(8), b: new Float64Array(8) };
     expect(m.createOptimizer(m.adamw(), mixed).kernel).toBe("js");
-    expect(() => m.createOptimizer(m.adamw(), mixed, { kernel: "wasm" })).toThrow(/float32 only/);
+    expect(() => m.createOptimizer(m.adamw(), mixed, { kernel: "wasm" })).toThrow(/one dtype for all params/);
     // Chains the WASM kernels do not run stay where they were.
     expect(
       m.createOptimizer(m.chain(m.clipByGlobalNorm(1, { normType: 1 }), m.adamw()), start()).kernel,

@@ -89,9 +89,9 @@ describe("a tree mixing float32 and float64 leaves", () => {
     },
   );
 
-  it("the wasm kernels refuse it (float32 only), with the reason", () => {
+  it("the wasm kernels refuse it (one dtype for all params), with the reason", () => {
     expect(() => m.createOptimizer(m.adamw(), m.packTree(mixed(1)), { kernel: "wasm" })).toThrow(
-      /wasm kernel cannot run this: the wasm kernels are float32 only/,
+      /wasm kernel cannot run this: the wasm kernels need one dtype for all params \(float32 or float64\)/,
     );
   });
 });

@@ -95,5 +95,6 @@ export const adadelta = {
       ...WASM_FLAGS,
       ...WASM_AVERAGE,
     ],
+    float64: true,
   },
 } satisfies FusedKind<"adadelta", AdadeltaScalars, typeof BUFFERS>;

@@ -106,5 +106,6 @@ export const adagrad = {
   },
   wasm: {
     params: [...WASM_SCALARS, f32("eps", (s) => s.eps), ...WASM_FLAGS, ...WASM_AVERAGE],
+    float64: true,
   },
 } satisfies FusedKind<"adagrad", AdagradScalars, typeof BUFFERS>;

@@ -170,5 +170,6 @@ export const adam = {
       ...WASM_FLAGS,
       ...WASM_AVERAGE,
     ],
+    float64: true,
   },
 } satisfies FusedKind<"adam", AdamScalars, typeof BUFFERS>;

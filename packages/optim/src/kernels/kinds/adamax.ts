@@ -105,5 +105,6 @@ export const adamax = {
       ...WASM_FLAGS,
       ...WASM_AVERAGE,
     ],
+    float64: true,
   },
 } satisfies FusedKind<"adamax", AdamaxScalars, typeof BUFFERS>;

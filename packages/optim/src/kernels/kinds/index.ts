@@ -41,11 +41,22 @@ export type WasmKind = {
   [K in Kind]: (typeof KINDS)[K]["wasm"] extends { unsupported: string } ? never : K;
 }[Kind];
 
+/** The kinds whose WASM kernel also runs float64 params (exported as `<kind>64`). */
+export type WasmKind64 = {
+  [K in WasmKind]: (typeof KINDS)[K]["wasm"] extends { float64: true } ? K : never;
+}[WasmKind];
+
 /** Every kind, in the registry's order. */
 export const KIND_NAMES = Object.keys(KINDS) as Kind[];
 
 /** The kinds with a WASM kernel, in the registry's order: the module's update exports. */
 export const WASM_KINDS = KIND_NAMES.filter((k): k is WasmKind => !isUnsupported(KINDS[k].wasm));
+
+/** The kinds with a float64 WASM kernel, in the registry's order. */
+export const WASM_KINDS64 = WASM_KINDS.filter((k): k is WasmKind64 => {
+  const w = KINDS[k].wasm;
+  return !isUnsupported(w) && w.float64 === true;
+});
 
 /** The arguments a kind's WASM kernel takes: params, gradient, one pointer per buffer, n, then its parameters. */
 export function wasmArity(kind: WasmKind): number {

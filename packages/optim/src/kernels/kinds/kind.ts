@@ -104,6 +104,11 @@ export function flag<S extends Scalars>(name: string, value: (s: S) => boolean):
  */
 export interface WasmKernel<S extends Scalars> {
   readonly params: readonly WasmParam<S>[];
+  /**
+   * Whether the kernel also runs float64 params (f64x2 lanes, exported as `<kind>64`, generated
+   * from the same body): `true`, or why not.
+   */
+  readonly float64: true | Unsupported;
 }
 
 /** One fused kind: see the module comment. */

@@ -117,5 +117,6 @@ export const lion = {
       ...WASM_FLAGS,
       ...WASM_AVERAGE,
     ],
+    float64: true,
   },
 } satisfies FusedKind<"lion", LionScalars, typeof BUFFERS>;

@@ -136,5 +136,6 @@ export const nadam = {
       ...WASM_FLAGS,
       ...WASM_AVERAGE,
     ],
+    float64: true,
   },
 } satisfies FusedKind<"nadam", NadamScalars, typeof BUFFERS>;

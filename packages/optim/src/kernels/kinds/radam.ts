@@ -138,5 +138,6 @@ export const radam = {
       ...WASM_FLAGS,
       ...WASM_AVERAGE,
     ],
+    float64: true,
   },
 } satisfies FusedKind<"radam", RadamScalars, typeof BUFFERS>;

@@ -123,5 +123,6 @@ export const sgd = {
       ...WASM_FLAGS,
       ...WASM_AVERAGE,
     ],
+    float64: true,
   },
 } satisfies FusedKind<"sgd", SgdScalars, typeof BUFFERS>;

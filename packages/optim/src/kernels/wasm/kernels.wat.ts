@@ -15,7 +15,7 @@
  * the argument packer (`fused.ts`) walks too. Only the bodies are written here, in a table typed by
  * the kinds with a WASM kernel: one missing fails to compile.
  */
-import { KINDS, type WasmKind } from "../kinds/index.js";
+import { KINDS, WASM_KINDS64, type WasmKind } from "../kinds/index.js";
 import { isUnsupported } from "../kinds/kind.js";
 
 const at = (base: string) => `(i32.add (local.get $${base}) (local.get $i))`;
@@ -46,6 +46,24 @@ interface Body {
   consts?: [string, string][];
   /** Runs per 16-byte step, with $i the byte offset. */
   body: string[];
+}
+
+/**
+ * The float64 form of a kernel's text: f32x4 lanes become f64x2 (two elements per 16-byte step),
+ * f32 parameters f64, the sign-mask and other constants their float64 patterns, and the export
+ * `<name>64`. Only for bodies written in plain lane arithmetic (`float64: true` in the kind's module).
+ */
+function toFloat64(text: string, name: string): string {
+  return text
+    .replace(`(export "${name}")`, `(export "${name}64")`)
+    .replace(/\(v128\.const f32x4 ([^\s)]+) [^\s)]+ [^\s)]+ [^\s)]+\)/g, "(v128.const f64x2 $1 $1)")
+    .replace(
+      /\(v128\.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000\)/g,
+      "(v128.const i64x2 0x8000000000000000 0x8000000000000000)",
+    )
+    .replace(/f32x4\./g, "f64x2.")
+    .replace(/ f32\)/g, " f64)")
+    .replace("(i32.shl (local.get $n) (i32.const 2))", "(i32.shl (local.get $n) (i32.const 3))");
 }
 
 /** A kernel: its kind's signature, f32 parameters splatted once, then `body` per 16-byte step. */
@@ -310,11 +328,29 @@ const stream7 = `
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $top))))`;
 
+/** The float64 helpers: Σ g² in float64 lanes (2 per step), per block, and the average. */
+const helpers64 = `
+  (func $sumsq64 (export "sumsq64") (param $g i32) (param $n i32) (result f64)
+    (local $i i32) (local $end i32) (local $x v128) (local $acc v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const 3)))
+    (block $done
+      (loop $top
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $x ${load("g")})
+        (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $x) (local.get $x))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $top)))
+    (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
+  ${sumsqBlocks.replace('"sumsqBlocks"', '"sumsqBlocks64"').replace("$sumsq ", "$sumsq64 ").replace("(i32.const 2)", "(i32.const 3)")}
+  ${toFloat64(average, "average")}`;
+
 export const KERNELS_WAT = `(module
   (memory (import "env" "memory") 1 65536 shared)
   ${(Object.keys(BODIES) as WasmKind[]).map((k) => kernel(k, BODIES[k])).join("\n")}
+  ${WASM_KINDS64.map((k) => toFloat64(kernel(k, BODIES[k]), k)).join("\n")}
   ${sumsq}
   ${sumsqBlocks}
   ${average}
+  ${helpers64}
   ${stream7})
 `;
