@@ -279,6 +279,10 @@ export function createOptimizer<S>(
       }
       if (fused) {
         fused.prepare(staged); // may throw: nothing has been written yet
+        // A reporting step (observe) calls back after the update: a callback that throws undoes it.
+        const reports = fused.reports();
+        const undo = reports ? snapshot([state], live!.undo) : undefined;
+        if (undo) live!.undo = undo;
         try {
           fused.run(staged); // staged params: copied in, updated and copied back
         } catch (e) {
@@ -287,6 +291,15 @@ export function createOptimizer<S>(
             { cause: e },
           );
           throw failure;
+        }
+        if (undo) {
+          try {
+            fused.report();
+          } catch (e) {
+            restore(undo);
+            fused.undoParams();
+            throw e;
+          }
         }
       } else {
         // All or nothing: whatever throws (a schedule, a callback, a wrapper's check), the state —

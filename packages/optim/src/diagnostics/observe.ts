@@ -23,8 +23,11 @@
  * `unavailable`. Put observe inside other wrappers (`skipNonFinite(observe(adamw(…), …))`): a wrapper
  * hides the transform it wraps, so outside one only an injectHyperparams view can be read.
  *
- * Kernels: `createOptimizer` fuses only chains it recognizes, so an observed optimizer runs the
- * reference chain (its numbers are the fused kernels' numbers; their speed is not).
+ * Kernels: an observed optimizer the fused kernels know runs on them (without `vScar`, whose estimate
+ * reads every gradient: that one runs the reference chain). On a reporting step the fused path reads
+ * the gradient before the update, keeps a copy of the params (and of the state, so that a throwing
+ * `onStats` undoes the step, as on the reference chain), and measures the update as applied: new
+ * params − old, rounded to the params' dtype (the reference measures the update before it is added).
  *
  * State: `{ count, clippedSteps, inner }` (plus `typical` with `vScar`) — plain data, saved by
  * `stateDict()`. `hyperparams` is forwarded, so `createOptimizer(...).hyperparams` still works.
@@ -37,6 +40,7 @@ import {
   updateLeaves,
 } from "../transform.js";
 import { assertSameStructure, type FloatArray, flatten, leavesOf, resolveMask, type Tree } from "../tree.js";
+import type { WrapperFusion } from "../wrappers/fusion.js";
 import { checkInner, innerHyperparams, type Wrapped } from "../wrappers/inner.js";
 import { effectiveLr } from "./effective-lr.js";
 import { aliasCount, aliasHyperparams, type Found, introspect, isActive } from "./introspect.js";
@@ -127,8 +131,31 @@ export function observe<S>(
     return c;
   };
 
+  // The fused kernels' view of `update` (see wrappers/fusion.ts).
+  const fusion: WrapperFusion = {
+    kind: "observe",
+    owner,
+    inner: () => inner as AnyTransformation,
+    unfusible: vScar
+      ? "observe's v-scar estimate reads every gradient (the reference chain runs it)"
+      : undefined,
+    reports: (s) => ((s as ObserveState<S>).count + 1) % every === 0,
+    before(s, grads, params) {
+      const state = s as ObserveState<S>;
+      const cache = cacheFor(state);
+      cache.paths ??= flatten(params).paths;
+      return gather(grads, state, cache);
+    },
+    after: (s) => after(s as ObserveState<S>, cacheFor(s as ObserveState<S>)),
+    report(s, before, updates, oldParams, params, clipScale) {
+      const state = s as ObserveState<S>;
+      onStats(summarize(before as Before, updates, state, params, oldParams, cacheFor(state), clipScale));
+    },
+  };
+
   return {
     ...innerHyperparams(inner as AnyTransformation),
+    fusion,
     init(params) {
       const s: ObserveState<S> = { count: 0, clippedSteps: 0, inner: inner.init(params) };
       if (vScar) s.typical = buffersLike(params);
@@ -144,24 +171,35 @@ export function observe<S>(
         const gs = updateLeaves(owner, updates, state.typical);
         for (let i = 0; i < gs.length; i++) updateTypicalGradSq(state.typical[i]!, gs[i]!, t, vScar);
       }
-      const before = report ? gather(updates, state, params, cache) : undefined;
-      const out = inner.update(updates, state.inner, params);
-      state.count = t;
-      const clip = cache.found.clip;
-      let clipScale = 1;
-      if (clip) {
-        clipScale = Math.min((1 / (clip.state.totalNorm + 1e-6)) * clip.maxNorm, 1);
-        if (clipScale < 1) state.clippedSteps += 1;
+      let before: Before | undefined;
+      if (report) {
+        if (params !== undefined) assertSameStructure(params, updates, { what: "updates", dtype: true });
+        cache.paths ??= flatten(updates).paths;
+        before = gather(leavesOf(updates), state, cache);
       }
-      if (before) onStats(summarize(before, out, state, params, cache, clipScale));
+      const out = inner.update(updates, state.inner, params);
+      const clipScale = after(state, cache);
+      if (before) {
+        const ps = params === undefined ? undefined : leavesOf(params);
+        onStats(summarize(before, leavesOf(out), state, params, ps, cache, clipScale));
+      }
       return out;
     },
   };
 
-  function gather(updates: Tree, state: ObserveState<S>, params: Tree | undefined, cache: Cache): Before {
-    if (params !== undefined) assertSameStructure(params, updates, { what: "updates", dtype: true });
-    cache.paths ??= flatten(updates).paths;
-    const gs = leavesOf(updates);
+  /** What `update` does after the wrapped update: the counts. Returns this step's clip scale. */
+  function after(state: ObserveState<S>, cache: Cache): number {
+    state.count += 1;
+    const clip = cache.found.clip;
+    let clipScale = 1;
+    if (clip) {
+      clipScale = Math.min((1 / (clip.state.totalNorm + 1e-6)) * clip.maxNorm, 1);
+      if (clipScale < 1) state.clippedSteps += 1;
+    }
+    return clipScale;
+  }
+
+  function gather(gs: readonly FloatArray[], state: ObserveState<S>, cache: Cache): Before {
     const gradSq = new Float64Array(gs.length);
     const gradBad = new Int32Array(gs.length);
     for (let i = 0; i < gs.length; i++) {
@@ -180,16 +218,15 @@ export function observe<S>(
 
   function summarize(
     b: Before,
-    out: Tree,
+    us: readonly FloatArray[],
     state: ObserveState<S>,
     params: Tree | undefined,
+    ps: readonly FloatArray[] | undefined,
     cache: Cache,
     clipScale: number,
   ): OptimizerStats {
     const unavailable: Record<string, string> = {};
     const paths = cache.paths!;
-    const us = leavesOf(out);
-    const ps = params === undefined ? undefined : leavesOf(params);
     const n = us.length;
     const { found } = cache;
     const hyper = b.hyper;

@@ -44,6 +44,15 @@ export interface Fused {
    * (e.g. a thread-pool worker that died), which leaves the state part-way.
    */
   run(grads?: readonly FloatArray[]): void;
+  /** Whether the step `prepare` decided reports statistics (an `observe` wrapper's reporting step). */
+  reports(): boolean;
+  /**
+   * After `run`, on a reporting step: computes the statistics and hands them to `observe`'s
+   * callback, which may throw (then `undoParams` and a state snapshot taken before `run` undo it).
+   */
+  report(): void;
+  /** Puts back the params as they were before `run` (on a reporting step). */
+  undoParams(): void;
 }
 
 /** Runs of consecutive leaves with the same decay mask: [from, to, decayed]. */
@@ -248,6 +257,11 @@ export function fuse(
   // step on to what they wrap; `stop` says whether it reaches the alias or which wrapper ends it.
   let reach = 0;
   let stop: "core" | "skip" | "accumulate" = "core";
+  /** The observe wrappers reporting at this step: their layer, what they read before it, the clip scale. */
+  const reporting: { index: number; before: unknown; clipScale: number }[] = [];
+  /** On reporting steps: the params before the step, and the update as applied (float64). */
+  let oldParams: FloatArray[] | undefined;
+  let applied: Float64Array[] | undefined;
   let coreNorm = 0;
   let realAccumulation = false;
 
@@ -322,6 +336,14 @@ export function fuse(
         reach = i;
         break;
       }
+    }
+    // observe: on its reporting step, what it reads from the gradient before the update.
+    reporting.length = 0;
+    const upTo = stop === "core" ? layers.length : reach;
+    for (let i = 0; i < upTo; i++) {
+      const { fusion, state: s } = layers[i]!;
+      if (fusion.kind === "observe" && fusion.reports(s))
+        reporting.push({ index: i, before: fusion.before(s, leavesAt(i), params), clipScale: 1 });
     }
     if (stop === "core" && p.clip) {
       const depth = layers.length;
@@ -726,6 +748,10 @@ export function fuse(
     stagesGradients,
     run(grads) {
       const core = stop === "core";
+      if (reporting.length > 0) {
+        oldParams ??= mirror(layout, undefined).leaves;
+        for (let i = 0; i < paramLeaves.length; i++) oldParams[i]!.set(paramLeaves[i]!);
+      }
       // accumulateGradients: the sum grows, or the mean (computed by prepare) becomes the gradient.
       if (accIndex >= 0 && (core || reach >= accIndex)) {
         const acc = layers[accIndex]!.state as unknown as AccumulateState;
@@ -762,7 +788,32 @@ export function fuse(
           acc.miniStep = ended ? acc.miniStep + 1 : 0;
         } else if (fusion.kind === "inject-hyperparams") fusion.commit(s);
         else if (fusion.kind === "average") (s as unknown as AverageState).count += 1;
+        else if (fusion.kind === "observe") {
+          const clipScale = fusion.after(s);
+          for (const r of reporting) if (r.index === i) r.clipScale = clipScale;
+        }
       }
+    },
+    reports: () => reporting.length > 0,
+    report() {
+      if (reporting.length === 0) return;
+      applied ??= paramLeaves.map((l) => new Float64Array(l.length));
+      for (let i = 0; i < paramLeaves.length; i++) {
+        const now = paramLeaves[i]!;
+        const old = oldParams![i]!;
+        const u = applied[i]!;
+        for (let j = 0; j < u.length; j++) u[j] = now[j]! - old[j]!;
+      }
+      // Inner wrappers report first, as their updates run inside the outer ones'.
+      for (let r = reporting.length - 1; r >= 0; r--) {
+        const { index, before, clipScale } = reporting[r]!;
+        const { fusion, state: s } = layers[index]!;
+        if (fusion.kind === "observe") fusion.report(s, before, applied, oldParams!, params, clipScale);
+      }
+    },
+    undoParams() {
+      if (!oldParams) return;
+      for (let i = 0; i < paramLeaves.length; i++) paramLeaves[i]!.set(oldParams[i]!);
     },
   };
 }

@@ -66,6 +66,7 @@ export function peel(
   let s = state;
   while (isWrapperFusion(t.fusion)) {
     const fusion = t.fusion;
+    if (fusion.kind === "observe" && fusion.unfusible) return fusion.unfusible;
     const layer = { fusion, state: s as Layer["state"] };
     layers.push(layer);
     try {
