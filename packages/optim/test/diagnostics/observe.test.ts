@@ -451,3 +451,98 @@ describe("observe: effective-lr percentiles on a large tree", () => {
     expect(e.p50).toBeLessThan(0.74);
   });
 });
+
+describe("observe on the fused kernels", () => {
+  const run = (kernel: "reference" | "js" | "wasm", dtype: "float32" | "float64", every: number) => {
+    const params = randomTree(dtype, 11);
+    const reports: OptimizerStats[] = [];
+    const tx = observe(
+      skipNonFinite(
+        chain(clipByGlobalNorm(0.5), adamw({ lr: 0.01, weightDecay: 0.1, mask: (p) => p !== "gain" })),
+      ),
+      (s) => reports.push(s),
+      { every },
+    );
+    const opt = createOptimizer(tx, params, { kernel });
+    const grads = quadraticGrads(dtype, 3);
+    for (let t = 0; t < 12; t++) opt.step(grads(params));
+    return { reports, opt, params };
+  };
+  const close = (a: number | null, b: number | null, rel: number) => {
+    expect(a === null).toBe(b === null);
+    if (a !== null && b !== null)
+      expect(Math.abs(a - b)).toBeLessThanOrEqual(rel * Math.max(1e-12, Math.abs(b)));
+  };
+  for (const [kernel, dtype] of [
+    ["js", "float64"],
+    ["js", "float32"],
+    ["wasm", "float32"],
+    ["wasm", "float64"],
+  ] as const) {
+    it(`${kernel} ${dtype}: the same reports as the reference chain (the update measured as applied)`, () => {
+      const ref = run("reference", dtype, 3);
+      const fast = run(kernel, dtype, 3);
+      expect(fast.opt.kernel).toBe(kernel);
+      expect(fast.reports.length).toBe(4);
+      // float64: new − old params differs from the update by rounding of p (≈1e-16·|p|); float32 by ≈6e-8·|p|
+      const rel = dtype === "float64" ? 1e-9 : 2e-3;
+      fast.reports.forEach((s, i) => {
+        const r = ref.reports[i]!;
+        expect(s.step).toBe(r.step);
+        close(s.gradNorm, r.gradNorm, dtype === "float64" ? 1e-12 : 1e-6);
+        close(s.updateNorm, r.updateNorm, rel);
+        close(s.paramNorm, r.paramNorm, 1e-6);
+        close(s.effectiveLr?.median ?? null, r.effectiveLr?.median ?? null, 1e-4);
+        expect(s.clip?.clippedSteps).toBe(r.clip?.clippedSteps);
+        close(s.clip?.totalNorm ?? null, r.clip?.totalNorm ?? null, 1e-6);
+        close(s.decay?.pullNorm ?? null, r.decay?.pullNorm ?? null, 1e-6);
+        expect(s.hyperparams).toEqual(r.hyperparams);
+        expect(s.leaves?.map((l) => l.path)).toEqual(r.leaves?.map((l) => l.path));
+      });
+      expect((fast.opt.state as { count: number }).count).toBe(12);
+    });
+  }
+  it("a throwing onStats undoes the step on the fused path too (params, state, count)", () => {
+    for (const kernel of ["reference", "js", "wasm"] as const) {
+      const params = randomTree("float32", 2);
+      let fail = false;
+      const opt = createOptimizer(
+        observe(
+          adamw({ lr: 0.01 }),
+          () => {
+            if (fail) throw new Error("stop here");
+          },
+          { every: 2 },
+        ),
+        params,
+        { kernel },
+      );
+      const grads = quadraticGrads("float32", 1);
+      opt.step(grads(params));
+      const before = JSON.stringify(opt.stateDict());
+      const p0 = snapshot(params);
+      fail = true;
+      expect(() => opt.step(grads(params)), kernel).toThrow(/stop here/);
+      expect(JSON.stringify(opt.stateDict())).toBe(before);
+      expect(snapshot(params)).toEqual(p0);
+      expect(opt.stepCount).toBe(1);
+      fail = false;
+      opt.step(grads(params)); // and it continues
+      expect(opt.stepCount).toBe(2);
+    }
+  });
+  it("with vScar it runs the reference chain (its estimate reads every gradient)", () => {
+    const opt = createOptimizer(
+      observe(adamw(), () => {}, { vScar: true }),
+      randomTree("float32", 1),
+    );
+    expect(opt.kernel).toBe("reference");
+    expect(() =>
+      createOptimizer(
+        observe(adamw(), () => {}, { vScar: true }),
+        randomTree("float32", 1),
+        { kernel: "wasm" },
+      ),
+    ).toThrow(/v-scar estimate reads every gradient/);
+  });
+});
