@@ -51,16 +51,25 @@ function momentum(s: MomentumScalars, ops: OpsStep): (u: tf.Tensor, i: number) =
 /** (c·u)·u: the order the reference computes c·u² in, which stays finite while c·u² does. */
 const scaledSquare = (u: tf.Tensor, c: tf.Scalar) => tf.mul(tf.mul(u, c), u);
 
+/** Adam's two moments (Adam, NAdam, RAdam), queued for writing: m ← β1·m + (1−β1)·u, v ← β2·v + (1−β2)·u². */
+function moments(s: { b1: number; b2: number }, ops: OpsStep) {
+  const [b1, b1c, b2, b2c] = [s.b1, 1 - s.b1, s.b2, 1 - s.b2].map(ops.c) as tf.Scalar[];
+  return (u: tf.Tensor, i: number): { m: tf.Tensor; v: tf.Tensor } => {
+    const m = tf.add(tf.mul(ops.slot("expAvg", i), b1!), tf.mul(u, b1c!));
+    const v = tf.add(tf.mul(ops.slot("expAvgSq", i), b2!), scaledSquare(u, b2c!));
+    ops.write(ops.slot("expAvg", i), m);
+    ops.write(ops.slot("expAvgSq", i), v);
+    return { m, v };
+  };
+}
+
 const OPS = {
   adam: {
     step(spec, s, ops) {
-      const [b1, b1c, b2, b2c] = [s.b1, 1 - s.b1, s.b2, 1 - s.b2].map(ops.c) as tf.Scalar[];
+      const next = moments(s, ops);
       const [bc1, bc2Sqrt, eps] = [s.bc1, s.bc2Sqrt, s.eps].map(ops.c) as tf.Scalar[];
       return (u, i) => {
-        const m = tf.add(tf.mul(ops.slot("expAvg", i), b1!), tf.mul(u, b1c!));
-        const sq = tf.add(tf.mul(ops.slot("expAvgSq", i), b2!), scaledSquare(u, b2c!));
-        ops.write(ops.slot("expAvg", i), m);
-        ops.write(ops.slot("expAvgSq", i), sq);
+        const { m, v: sq } = next(u, i);
         let v = sq;
         if (spec.amsgrad) {
           // max as the reference takes it: a NaN second moment keeps the old maximum
@@ -135,13 +144,10 @@ const OPS = {
   },
   nadam: {
     step(_spec, s, ops) {
-      const [b1, b1c, b2, b2c] = [s.b1, 1 - s.b1, s.b2, 1 - s.b2].map(ops.c) as tf.Scalar[];
+      const next = moments(s, ops);
       const [bc2, eps, cGrad, cAvg] = [s.bc2, s.eps, s.cGrad, s.cAvg].map(ops.c) as tf.Scalar[];
       return (u, i) => {
-        const m = tf.add(tf.mul(ops.slot("expAvg", i), b1!), tf.mul(u, b1c!));
-        const v = tf.add(tf.mul(ops.slot("expAvgSq", i), b2!), scaledSquare(u, b2c!));
-        ops.write(ops.slot("expAvg", i), m);
-        ops.write(ops.slot("expAvgSq", i), v);
+        const { m, v } = next(u, i);
         const d = tf.add(tf.sqrt(tf.div(v, bc2!)), eps!);
         return tf.add(tf.div(tf.mul(u, cGrad!), d), tf.div(tf.mul(m, cAvg!), d));
       };
@@ -149,13 +155,10 @@ const OPS = {
   },
   radam: {
     step(_spec, s, ops) {
-      const [b1, b1c, b2, b2c] = [s.b1, 1 - s.b1, s.b2, 1 - s.b2].map(ops.c) as tf.Scalar[];
+      const next = moments(s, ops);
       const [bc1, bc2Sqrt, eps, rect] = [s.bc1, s.bc2Sqrt, s.eps, s.rect].map(ops.c) as tf.Scalar[];
       return (u, i) => {
-        const m = tf.add(tf.mul(ops.slot("expAvg", i), b1!), tf.mul(u, b1c!));
-        const v = tf.add(tf.mul(ops.slot("expAvgSq", i), b2!), scaledSquare(u, b2c!));
-        ops.write(ops.slot("expAvg", i), m);
-        ops.write(ops.slot("expAvgSq", i), v);
+        const { m, v } = next(u, i);
         const mHat = tf.div(m, bc1!);
         return s.rectify ? tf.mul(tf.mul(mHat, tf.div(bc2Sqrt!, tf.add(tf.sqrt(v), eps!))), rect!) : mHat;
       };

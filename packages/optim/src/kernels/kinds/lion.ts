@@ -5,7 +5,17 @@
 import { type Hyper, valueAt } from "../../hyper.js";
 import type { FloatArray } from "../../tree.js";
 import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf, type StepState } from "./kind.js";
-import { ELEMENT, LOOP_COMMON, loopCommon, WASM_AVERAGE, WASM_FLAGS, WASM_SCALARS } from "./shared.js";
+import {
+  ELEMENT,
+  LOOP_BETAS,
+  LOOP_COMMON,
+  loopBetas,
+  loopCommon,
+  WASM_AVERAGE,
+  WASM_BETAS,
+  WASM_FLAGS,
+  WASM_SCALARS,
+} from "./shared.js";
 
 // Bound once: see ELEMENT.
 const { apply, input, st } = ELEMENT;
@@ -35,7 +45,7 @@ function hyperparams(spec: SpecOf<"lion">): [string, Hyper][] {
 
 // ---- JS ----
 
-const K = { ...LOOP_COMMON, b1: 0, c1: 0, b2: 0, c2: 0 };
+const K = { ...LOOP_COMMON, ...LOOP_BETAS };
 
 /** Lion: the sign of β1·m + (1−β1)·u, then m ← β2·m + (1−β2)·u. */
 function lionAt(
@@ -98,25 +108,14 @@ export const lion = {
     run(p, g, b, from, to, s) {
       const k = K;
       loopCommon(k, s);
-      k.b1 = s.b1;
-      k.c1 = 1 - s.b1;
-      k.b2 = s.b2;
-      k.c2 = 1 - s.b2;
+      loopBetas(k, s);
       const simple = k.coef === 1 && !k.negate;
       const f32 = p instanceof Float32Array;
       (simple ? (f32 ? lionSimple32 : lionSimple64) : f32 ? lion32 : lion64)(p, g, b.expAvg, from, to, k);
     },
   },
   wasm: {
-    params: [
-      ...WASM_SCALARS,
-      f32("b1", (s) => s.b1),
-      f32("c1", (s) => 1 - s.b1),
-      f32("b2", (s) => s.b2),
-      f32("c2", (s) => 1 - s.b2),
-      ...WASM_FLAGS,
-      ...WASM_AVERAGE,
-    ],
+    params: [...WASM_SCALARS, ...WASM_BETAS, ...WASM_FLAGS, ...WASM_AVERAGE],
     float64: true,
   },
 } satisfies FusedKind<"lion", LionScalars, typeof BUFFERS>;

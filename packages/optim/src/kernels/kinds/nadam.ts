@@ -6,7 +6,17 @@
 import { type Hyper, valueAt } from "../../hyper.js";
 import type { FloatArray } from "../../tree.js";
 import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf, type StepState } from "./kind.js";
-import { ELEMENT, LOOP_COMMON, loopCommon, WASM_AVERAGE, WASM_FLAGS, WASM_SCALARS } from "./shared.js";
+import {
+  ELEMENT,
+  LOOP_BETAS,
+  LOOP_COMMON,
+  loopBetas,
+  loopCommon,
+  WASM_AVERAGE,
+  WASM_BETAS,
+  WASM_FLAGS,
+  WASM_SCALARS,
+} from "./shared.js";
 
 // Bound once: see ELEMENT.
 const { apply, input, st } = ELEMENT;
@@ -63,7 +73,7 @@ function hyperparams(spec: SpecOf<"nadam">): [string, Hyper][] {
 
 // ---- JS ----
 
-const K = { ...LOOP_COMMON, b1: 0, c1: 0, b2: 0, c2: 0, bc2: 1, eps: 0, cGrad: 0, cAvg: 0 };
+const K = { ...LOOP_COMMON, ...LOOP_BETAS, bc2: 1, eps: 0, cGrad: 0, cAvg: 0 };
 
 // biome-ignore format: one line per argument group
 function nadamAt(p: FloatArray, m: FloatArray, v: FloatArray, j: number, gj: number, pj: number, mj: number, vj: number,
@@ -111,10 +121,7 @@ export const nadam = {
     run(p, g, b, from, to, s) {
       const k = K;
       loopCommon(k, s);
-      k.b1 = s.b1;
-      k.c1 = 1 - s.b1;
-      k.b2 = s.b2;
-      k.c2 = 1 - s.b2;
+      loopBetas(k, s);
       k.bc2 = s.bc2;
       k.eps = s.eps;
       k.cGrad = s.cGrad;
@@ -125,10 +132,7 @@ export const nadam = {
   wasm: {
     params: [
       ...WASM_SCALARS,
-      f32("b1", (s) => s.b1),
-      f32("c1", (s) => 1 - s.b1),
-      f32("b2", (s) => s.b2),
-      f32("c2", (s) => 1 - s.b2),
+      ...WASM_BETAS,
       f32("ibc2", (s) => 1 / s.bc2),
       f32("eps", (s) => s.eps),
       f32("cGrad", (s) => s.cGrad),

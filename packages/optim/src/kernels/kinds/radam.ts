@@ -14,7 +14,17 @@ import {
   type SpecOf,
   type StepState,
 } from "./kind.js";
-import { ELEMENT, LOOP_COMMON, loopCommon, WASM_AVERAGE, WASM_FLAGS, WASM_SCALARS } from "./shared.js";
+import {
+  ELEMENT,
+  LOOP_BETAS,
+  LOOP_COMMON,
+  loopBetas,
+  loopCommon,
+  WASM_AVERAGE,
+  WASM_BETAS,
+  WASM_FLAGS,
+  WASM_SCALARS,
+} from "./shared.js";
 
 // Bound once: see ELEMENT.
 const { apply, input, st } = ELEMENT;
@@ -64,7 +74,7 @@ function hyperparams(spec: SpecOf<"radam">): [string, Hyper][] {
 
 // ---- JS ----
 
-const K = { ...LOOP_COMMON, b1: 0, c1: 0, b2: 0, c2: 0, bc1: 1, bc2Sqrt: 1, eps: 0, rectify: false, rect: 0 };
+const K = { ...LOOP_COMMON, ...LOOP_BETAS, bc1: 1, bc2Sqrt: 1, eps: 0, rectify: false, rect: 0 };
 
 // biome-ignore format: one line per argument group
 function radamAt(p: FloatArray, m: FloatArray, v: FloatArray, j: number, gj: number, pj: number, mj: number, vj: number,
@@ -111,10 +121,7 @@ export const radam = {
     run(p, g, b, from, to, s) {
       const k = K;
       loopCommon(k, s);
-      k.b1 = s.b1;
-      k.c1 = 1 - s.b1;
-      k.b2 = s.b2;
-      k.c2 = 1 - s.b2;
+      loopBetas(k, s);
       k.bc1 = s.bc1;
       k.bc2Sqrt = s.bc2Sqrt;
       k.eps = s.eps;
@@ -126,10 +133,7 @@ export const radam = {
   wasm: {
     params: [
       ...WASM_SCALARS,
-      f32("b1", (s) => s.b1),
-      f32("c1", (s) => 1 - s.b1),
-      f32("b2", (s) => s.b2),
-      f32("c2", (s) => 1 - s.b2),
+      ...WASM_BETAS,
       f32("ibc1", (s) => 1 / s.bc1),
       f32("bc2s", (s) => s.bc2Sqrt),
       f32("eps", (s) => s.eps),

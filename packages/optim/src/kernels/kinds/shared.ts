@@ -102,6 +102,33 @@ export function loopCommon(k: LoopCommon, s: Scalars): void {
   k.step = -s.lr;
 }
 
+// ---- two moving averages (Adam, NAdam, RAdam, Lion): β1, β2 and their complements ----
+
+/** The scalars of two moving averages, as a kind's `resolve` sets them. */
+export interface BetaScalars {
+  b1: number;
+  b2: number;
+}
+
+/** The loops' copies: β1, 1 − β1, β2, 1 − β2. */
+export const LOOP_BETAS = { b1: 0, c1: 0, b2: 0, c2: 0 };
+
+/** Copies the betas and their complements into a loop's scalars object. */
+export function loopBetas(k: typeof LOOP_BETAS, s: BetaScalars): void {
+  k.b1 = s.b1;
+  k.c1 = 1 - s.b1;
+  k.b2 = s.b2;
+  k.c2 = 1 - s.b2;
+}
+
+/** The WASM parameters of the betas: f32 b1, c1, b2, c2 (splatted `$Sb1`…). */
+export const WASM_BETAS: readonly WasmParam<Scalars & BetaScalars>[] = [
+  f32("b1", (s) => s.b1),
+  f32("c1", (s) => 1 - s.b1),
+  f32("b2", (s) => s.b2),
+  f32("c2", (s) => 1 - s.b2),
+];
+
 // ---- momentum (SGD, RMSprop) ----
 
 /** Momentum's scalars (as `trace` runs it). */

@@ -119,15 +119,20 @@ const scaledSquare = (c: string) => mul(mul(get(c), get("u")), get("u"));
 const sign = (c: string) =>
   `(v128.bitselect (v128.or (v128.and ${c} ${get("Ksign")}) ${get("Kone")}) ${c} (v128.or (f32x4.gt ${c} ${get("Kzero")}) (f32x4.lt ${c} ${get("Kzero")})))`;
 
+/** Adam's two moments (Adam, NAdam, RAdam): m ← β1·m + (1−β1)·u, v ← β2·v + (1−β2)·u², stored. */
+const moments = [
+  set("mm", add(mul(get("Sb1"), load("expAvg")), mul(get("Sc1"), get("u")))),
+  store("expAvg", get("mm")),
+  set("vv", add(mul(get("Sb2"), load("expAvgSq")), scaledSquare("Sc2"))),
+  store("expAvgSq", get("vv")),
+];
+
 const BODIES = {
   adam: {
     locals: ["pp", "u", "mm", "vv", "x"],
     body: [
       ...pre,
-      set("mm", add(mul(get("Sb1"), load("expAvg")), mul(get("Sc1"), get("u")))),
-      store("expAvg", get("mm")),
-      set("vv", add(mul(get("Sb2"), load("expAvgSq")), scaledSquare("Sc2"))),
-      store("expAvgSq", get("vv")),
+      ...moments,
       // max as the reference takes it (v > max ? v : max): a NaN v keeps the old maximum
       `(if ${get("amsgrad")} (then ${set("x", load("maxExpAvgSq"))} ${set("vv", `(v128.bitselect ${get("vv")} ${get("x")} (f32x4.gt ${get("vv")} ${get("x")}))`)} ${store("maxExpAvgSq", get("vv"))}))`,
       // (m / denominator)·(1/bc1): an infinite v gives 0, as in float64, not (m/bc1 = ∞)/∞
@@ -215,10 +220,7 @@ const BODIES = {
     locals: ["pp", "u", "mm", "vv", "d"],
     body: [
       ...pre,
-      set("mm", add(mul(get("Sb1"), load("expAvg")), mul(get("Sc1"), get("u")))),
-      store("expAvg", get("mm")),
-      set("vv", add(mul(get("Sb2"), load("expAvgSq")), scaledSquare("Sc2"))),
-      store("expAvgSq", get("vv")),
+      ...moments,
       set("d", add(`(f32x4.sqrt ${mul(get("vv"), get("Sibc2"))})`, get("Seps"))),
       set(
         "u",
@@ -234,10 +236,7 @@ const BODIES = {
     locals: ["pp", "u", "mm", "vv"],
     body: [
       ...pre,
-      set("mm", add(mul(get("Sb1"), load("expAvg")), mul(get("Sc1"), get("u")))),
-      store("expAvg", get("mm")),
-      set("vv", add(mul(get("Sb2"), load("expAvgSq")), scaledSquare("Sc2"))),
-      store("expAvgSq", get("vv")),
+      ...moments,
       set("u", mul(get("mm"), get("Sibc1"))),
       `(if ${get("rectify")} (then ${set("u", mul(mul(get("u"), `(f32x4.div ${get("Sbc2s")} ${add(`(f32x4.sqrt ${get("vv")})`, get("Seps"))})`), get("Srect")))}))`,
       ...post,
