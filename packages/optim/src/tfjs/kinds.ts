@@ -145,11 +145,15 @@ const OPS = {
   nadam: {
     step(_spec, s, ops) {
       const next = moments(s, ops);
-      const [bc2, eps, cGrad, cAvg] = [s.bc2, s.eps, s.cGrad, s.cAvg].map(ops.c) as tf.Scalar[];
+      const [bc2Sqrt, eps, cGrad, cAvg] = [Math.sqrt(s.bc2), s.eps, s.cGrad, s.cAvg].map(
+        ops.c,
+      ) as tf.Scalar[];
       return (u, i) => {
         const { m, v } = next(u, i);
-        const d = tf.add(tf.sqrt(tf.div(v, bc2!)), eps!);
-        return tf.add(tf.div(tf.mul(u, cGrad!), d), tf.div(tf.mul(m, cAvg!), d));
+        // √v/√bc2: v/bc2 itself can pass float32's range where the reference's float64 does not
+        const d = tf.add(tf.div(tf.sqrt(v), bc2Sqrt!), eps!);
+        // (u/d)·cGrad: the reference's (cGrad·u)/d can overflow float32 where d = ∞ makes it 0
+        return tf.add(tf.mul(tf.div(u, d), cGrad!), tf.mul(tf.div(m, d), cAvg!));
       };
     },
   },

@@ -29,6 +29,12 @@ export const CONFIGS: [string, Make][] = [
   ["clip → adagrad maximize", () => clip(m.adagrad({ lr: 0.1, maximize: true }))],
   ["lion decoupled", () => m.lion({ lr: 0.01, weightDecay: 0.1 })],
   ["clip → lion maximize", () => clip(m.lion({ lr: 0.01, maximize: true }))],
+  ["adamax L2 maximize", () => m.adamax({ lr: 0.01, weightDecay: 0.05, maximize: true })],
+  ["nadam", () => m.nadam({ lr: 0.01 })],
+  ["clip → nadam decoupled", () => clip(m.nadam({ lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true }))],
+  ["radam L2", () => m.radam({ lr: 0.01, weightDecay: 0.01 })],
+  ["adadelta", () => m.adadelta({ lr: 1 })],
+  ["clip → adadelta maximize", () => clip(m.adadelta({ lr: 1, maximize: true }))],
 ];
 
 /** The values sprinkled into the gradients: NaN, ±∞, then finite ones whose squares overflow float32. */

@@ -39,6 +39,10 @@ const CONFIGS: [string, Make][] = [
   ["clip → adagrad maximize", () => clip(m.adagrad({ lr: 0.1, maximize: true }))],
   ["lion decoupled", () => m.lion({ lr: 0.01, weightDecay: 0.1 })],
   ["clip → lion maximize", () => clip(m.lion({ lr: 0.01, maximize: true }))],
+  ["adamax L2", () => m.adamax({ lr: 0.01, weightDecay: 0.05 })],
+  ["nadam decoupled", () => m.nadam({ lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true })],
+  ["radam", () => m.radam({ lr: 0.01 })],
+  ["adadelta", () => m.adadelta({ lr: 1 })],
 ];
 
 const N = 100;

@@ -143,6 +143,19 @@ const CASES: [string, () => m.AnyTransformation][] = [
   ["lion", () => m.lion({ lr: 1e-3 })],
   ["lion decay masked", () => m.lion({ lr: 1e-3, weightDecay: 0.5, mask })],
   ["clip + lion maximize", () => m.chain(m.clipByGlobalNorm(0.05), m.lion({ lr: 1e-3, maximize: true }))],
+  ["adamax L2 masked", () => m.adamax({ lr: 0.01, weightDecay: 0.1, mask })],
+  ["nadam", () => m.nadam({ lr: 0.01 })],
+  [
+    "nadam decoupled, scheduled lr",
+    () => m.nadam({ lr: sched(), weightDecay: 0.1, decoupledWeightDecay: true }),
+  ],
+  ["radam (rectified from step 6)", () => m.radam({ lr: 0.01 })],
+  [
+    "clip + radam decoupled",
+    () =>
+      m.chain(m.clipByGlobalNorm(0.05), m.radam({ lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true })),
+  ],
+  ["adadelta maximize", () => m.adadelta({ lr: 1, maximize: true })],
 ];
 
 describe("tfjsOptimizer ops path (cpu backend)", () => {

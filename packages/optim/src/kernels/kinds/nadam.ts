@@ -133,7 +133,8 @@ export const nadam = {
     params: [
       ...WASM_SCALARS,
       ...WASM_BETAS,
-      f32("ibc2", (s) => 1 / s.bc2),
+      // √v·(1/√bc2): v/bc2 itself can pass float32's range where the reference's float64 does not
+      f32("ibc2s", (s) => 1 / Math.sqrt(s.bc2)),
       f32("eps", (s) => s.eps),
       f32("cGrad", (s) => s.cGrad),
       f32("cAvg", (s) => s.cAvg),

@@ -221,12 +221,14 @@ const BODIES = {
     body: [
       ...pre,
       ...moments,
-      set("d", add(`(f32x4.sqrt ${mul(get("vv"), get("Sibc2"))})`, get("Seps"))),
+      set("d", add(mul(`(f32x4.sqrt ${get("vv")})`, get("Sibc2s")), get("Seps"))),
+      // (u/d)·cGrad + (m/d)·cAvg: the reference's (cGrad·u)/d can overflow float32 (not float64)
+      // where d = ∞ makes the reference's term 0
       set(
         "u",
         add(
-          `(f32x4.div ${mul(get("ScGrad"), get("u"))} ${get("d")})`,
-          `(f32x4.div ${mul(get("ScAvg"), get("mm"))} ${get("d")})`,
+          mul(`(f32x4.div ${get("u")} ${get("d")})`, get("ScGrad")),
+          mul(`(f32x4.div ${get("mm")} ${get("d")})`, get("ScAvg")),
         ),
       ),
       ...post,
