@@ -273,10 +273,12 @@ export {
 } from "./kernels/arena.js";
 export type { KernelName } from "./kernels/fused.js";
 export {
+  type Float64KernelName,
   kernelModule,
   kernelsFor,
   type ThreadPool,
   type WasmKernels,
+  type WasmKernels32,
   wasmAvailable,
 } from "./kernels/wasm-kernels.js";
 

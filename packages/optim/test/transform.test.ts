@@ -21,7 +21,8 @@ import { quadraticGrads, randomTree, snapshot } from "./helpers.ts";
 /** Runs `steps` updates of `tx` from the same params and gradient stream; returns the final params. */
 function trajectory(tx: GradientTransformation<unknown>, seed: number, steps = 25): number[][] {
   const params = randomTree("float64", seed);
-  const opt = createOptimizer(tx, params);
+  // The chain itself (float64 would take the WASM kernel, equal to rounding, not bit for bit)
+  const opt = createOptimizer(tx, params, { kernel: "reference" });
   const grads = quadraticGrads("float64", seed + 7);
   for (let i = 0; i < steps; i++) opt.step(grads(params));
   return snapshot(params);

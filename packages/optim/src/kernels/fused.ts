@@ -14,11 +14,22 @@ import type { AccumulateState } from "../wrappers/accumulate-gradients.js";
 import type { AverageState } from "../wrappers/average-params.js";
 import type { SkipState } from "../wrappers/skip-non-finite.js";
 import { allocate } from "./arena.js";
-import { WASM_KINDS, WASM_KINDS64, type WasmKind } from "./kinds/index.js";
+import { WASM_KINDS, WASM_KINDS64, type WasmKind, type WasmKind64 } from "./kinds/index.js";
 import { isUnsupported } from "./kinds/kind.js";
 import { type Layout, mirror, spanOf } from "./layout.js";
 import { type Layer, type Plan, peel, plan, resolveStep } from "./plan.js";
-import { kernelsFor, type ThreadPool, type WasmKernels, wasmAvailable } from "./wasm-kernels.js";
+import {
+  type Float64KernelName,
+  kernelsFor,
+  type ThreadPool,
+  type WasmKernels,
+  wasmAvailable,
+} from "./wasm-kernels.js";
+
+// The float64 kernels the registry declares are the ones the module's type names, and no others.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const FLOAT64_NAMES_MATCH: Same<`${WasmKind64}64`, Float64KernelName> = true;
+void FLOAT64_NAMES_MATCH;
 
 /** Which code runs an optimizer's updates: the transform chain itself, or the fused JS or WASM SIMD kernels. */
 export type KernelName = "reference" | "js" | "wasm";

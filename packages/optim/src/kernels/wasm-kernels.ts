@@ -1,19 +1,33 @@
 /** Loading the WebAssembly kernels and binding them to an arena's memory. */
 import { base64ToBytes } from "../base64.js";
-import type { WasmKind64 } from "./kinds/index.js";
 import { KERNELS_WASM_BASE64 } from "./wasm/kernels.generated.js";
 
 /**
+ * The float64 update kernels (f64x2 lanes), `<kind>64` for every kind whose module declares
+ * `float64: true` (the compiler checks this list against the registry: `kernels/fused.ts`).
+ */
+export type Float64KernelName =
+  | "adam64"
+  | "sgd64"
+  | "lion64"
+  | "adagrad64"
+  | "adamax64"
+  | "nadam64"
+  | "radam64"
+  | "adadelta64";
+
+/**
  * The WebAssembly SIMD kernels, instantiated on one memory (see `kernelsFor`). Pointers are byte
- * offsets into that memory and `n` counts float32 elements (a multiple of 4: arenas pad every leaf).
- * The update kernels take the offsets of params, gradient and their state buffers, `n`, then their
- * scalars and flags, in the order of their kind's parameter list (`kernels/kinds/<kind>.ts`, from
- * which the WAT signature is generated). One member per kind with a WASM kernel: the registry's
- * `WASM_KINDS` must be keys of this interface (the thread pool's name list fails to compile otherwise).
+ * offsets into that memory and `n` counts elements (float32: a multiple of 4; float64, the `…64`
+ * kernels: of 2 — arenas pad every leaf to 16 bytes). The update kernels take the offsets of params,
+ * gradient and their state buffers, `n`, then their scalars and flags, in the order of their kind's
+ * parameter list (`kernels/kinds/<kind>.ts`, from which the WAT signature is generated). One member
+ * per kind with a WASM kernel: the registry's `WASM_KINDS` must be keys of `WasmKernels32` (the
+ * thread pool's name list fails to compile otherwise).
  */
 export type WasmKernels = WasmKernels32 & {
-  /** The float64 kernels (f64x2 lanes): the same arguments as the kind's, over float64 elements. */
-  readonly [K in `${WasmKind64}64`]: (...args: number[]) => void;
+  /** The float64 kernels: the same arguments as the kind's, over float64 elements. */
+  readonly [K in Float64KernelName]: (...args: number[]) => void;
 } & {
   /** Σ g² over [g, g + 8n) of float64 elements, as `sumsq`. */
   sumsq64(g: number, n: number): number;

@@ -262,7 +262,10 @@ describe("muon: non-matrix leaves go to AdamW", () => {
     const weight = {
       w: { data: (params.dense as { weight: { data: FloatArray } }).weight.data.slice(), shape: [3, 4] },
     };
-    const oa = createOptimizer(adamw({ lr: 0.02, weightDecay: 0.05, betas: [0.8, 0.99] }), others);
+    // On the chain, as partition runs it (float64 would otherwise take the WASM kernel)
+    const oa = createOptimizer(adamw({ lr: 0.02, weightDecay: 0.05, betas: [0.8, 0.99] }), others, {
+      kernel: "reference",
+    });
     const om = createOptimizer(muon({ lr: 0.02 }), weight);
     const grads = quadraticGrads("float64", 5);
     for (let t = 0; t < 10; t++) {
