@@ -382,7 +382,13 @@ export function fuse(
   const everyBuffer = { ...p.buffers, ...extra };
   const items: Item[] = [];
   for (const [from, to, on] of groups) {
-    if (spans || stage) {
+    if (spans && mod.leafwise) {
+      // One item per leaf, without its padding (the kind needs each leaf's norms).
+      for (let i = from; i < to; i++) {
+        const lo = layout.offsets[i]!;
+        items.push({ p: spans.p, g: spans.g, b: flats, lo, hi: lo + layout.lengths[i]!, decayed: on });
+      }
+    } else if (spans || stage) {
       // Staged: the WASM passes read only the bounds (the blocks go through the scratch).
       const lo = layout.offsets[from]!;
       const hi = to < layout.offsets.length ? layout.offsets[to]! : layout.total;

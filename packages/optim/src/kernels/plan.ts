@@ -42,7 +42,7 @@ export function fusibleParts(
   const clip = first?.kind === "clip-global-norm" ? first : undefined;
   const alias = clip ? parts![1]! : tx;
   if (!isKind((alias.fusion as FusionSpec | undefined)?.kind)) {
-    return "it is not an optimizer alias that momenta fuses (sgd, sgdw, adam, adamw, adamax, nadam, radam, adadelta, rmsprop, adagrad, lion), optionally after clipByGlobalNorm, optionally inside skipNonFinite, injectHyperparams, ema, polyak or accumulateGradients";
+    return "it is not an optimizer alias that momenta fuses (sgd, sgdw, adam, adamw, adamax, nadam, radam, adadelta, lamb, rmsprop, adagrad, lion), optionally after clipByGlobalNorm, optionally inside skipNonFinite, injectHyperparams, ema, polyak or accumulateGradients";
   }
   return { alias, clip };
 }

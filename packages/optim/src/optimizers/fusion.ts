@@ -28,7 +28,8 @@ export type FusionSpec =
   | (Common & { kind: "adamax"; beta1: Hyper; beta2: number; eps: number })
   | (Common & { kind: "nadam"; beta1: Hyper; beta2: number; eps: number; momentumDecay: number })
   | (Common & { kind: "radam"; beta1: Hyper; beta2: number; eps: number })
-  | (Common & { kind: "adadelta"; rho: number; eps: number });
+  | (Common & { kind: "adadelta"; rho: number; eps: number })
+  | (Common & { kind: "lamb"; beta1: Hyper; beta2: number; eps: number; biasCorrection: boolean });
 
 /**
  * The decays of an alias whose decay may be L2 or decoupled (`eitherDecay`): undefined when it is

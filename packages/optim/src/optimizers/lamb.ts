@@ -1,7 +1,8 @@
 import { checkBoolean, type Hyper } from "../hyper.js";
-import { scaleByAdam } from "../transforms/scale-by-adam.js";
+import { checkBetas, scaleByAdam } from "../transforms/scale-by-adam.js";
 import { scaleByTrustRatio } from "../transforms/scale-by-trust-ratio.js";
 import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
+import { describe } from "./fusion.js";
 
 /** Options of `lamb`: Optax's `lamb`'s. */
 export interface LambOptions extends CommonOptions {
@@ -26,10 +27,22 @@ export function lamb(options: LambOptions = {}): Optimizer {
   const c = commonOptions(owner, options, ["betas", "eps", "biasCorrection"], { lr: 1e-3, weightDecay: 0 });
   const biasCorrection = checkBoolean(owner, "biasCorrection", options.biasCorrection ?? true);
   const moments = { betas: options.betas, eps: options.eps ?? 1e-6, owner };
-  return alias(owner, c.lr, [
+  const tx = alias(owner, c.lr, [
     ...ascent(c.maximize),
     scaleByAdam({ ...moments, biasCorrection }),
     ...decay(owner, c.weightDecay, c.mask),
     scaleByTrustRatio({ owner }),
   ]);
+  const [beta1, beta2] = checkBetas(owner, options.betas);
+  return describe(tx, {
+    kind: "lamb",
+    owner,
+    ...c,
+    beta1,
+    beta2,
+    eps: moments.eps,
+    biasCorrection,
+    l2: 0,
+    decoupled: c.weightDecay,
+  });
 }

@@ -181,6 +181,10 @@ const OPS = {
       };
     },
   },
+  lamb: {
+    unsupported:
+      "its trust ratio scales the update after the decay, which the ops path adds last (the arrays path runs it)",
+  },
 } satisfies { [K in Kind]: OpsKernel<K> | Unsupported };
 
 /** The ops of a kind, types erased. */

@@ -54,6 +54,14 @@ const CONFIGS: [string, Make][] = [
   ["nadam", () => m.nadam({ lr: 0.01 })],
   ["adadelta", () => m.adadelta({ lr: 1 })],
   [
+    "lamb (JS only: leaf by leaf)",
+    () => m.lamb({ lr: 0.01, weightDecay: 0.1, mask: (p) => !p.includes("b") }),
+  ],
+  [
+    "lamb maximize, no bias correction, after clipping",
+    () => m.chain(m.clipByGlobalNorm(0.5), m.lamb({ lr: 0.01, maximize: true, biasCorrection: false })),
+  ],
+  [
     "adadelta L2 maximize, ρ 0.5",
     () => m.adadelta({ lr: 0.5, rho: 0.5, eps: 1e-4, weightDecay: 0.05, maximize: true }),
   ],
@@ -175,9 +183,12 @@ describe("odd offsets", () => {
   });
 });
 
+/** Kinds the WASM kernels run (LAMB is JS only). */
+const WASM_CONFIGS = CONFIGS.filter(([name]) => !name.startsWith("lamb"));
+
 describe("WASM SIMD kernels agree with the reference to float32 rounding", () => {
   // Bound: after 30 steps (one with a 50× gradient), |Δ| ≤ 2e-5·max(1, |x|). Single steps agree to ~1 ulp.
-  for (const [name, make] of CONFIGS) {
+  for (const [name, make] of WASM_CONFIGS) {
     it(name, () => {
       const ref = run(make, "float32", "reference", false);
       const wasm = run(make, "float32", "wasm", true);
@@ -197,6 +208,8 @@ describe("WASM SIMD kernels agree with the reference to float32 rounding", () =>
     expect(m.createOptimizer(m.adamw(), m.packTree(tree("float64", 1))).kernel).toBe("wasm");
     expect(m.createOptimizer(m.rmsprop(), tree("float64", 1)).kernel).toBe("js");
     expect(m.createOptimizer(m.adafactor(), tree("float32", 1)).kernel).toBe("reference");
+    expect(m.createOptimizer(m.lamb(), tree("float32", 1)).kernel).toBe("js");
+    expect(m.createOptimizer(m.lamb(), m.packTree(tree("float32", 1))).kernel).toBe("js");
     expect(
       m.createOptimizer(
         m.nadam({ weightDecay: 0.1, decoupledWeightDecay: true, decayWith: "multiplier" }),
@@ -233,7 +246,7 @@ describe("WASM SIMD kernels agree with the reference to float32 rounding", () =>
 describe("float64 WASM kernels (f64x2) agree with the reference to float64 rounding", () => {
   // Bound: after 30 steps, |Δ| ≤ 1e-12·max(1, |x|) (the kernels multiply by reciprocals and order a
   // few operations differently; the JS kernels are the bit-exact ones).
-  for (const [name, make] of CONFIGS) {
+  for (const [name, make] of WASM_CONFIGS) {
     const k = make().fusion as { kind?: string } | undefined;
     if (k?.kind === "rmsprop") continue;
     it(name, () => {

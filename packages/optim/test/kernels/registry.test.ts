@@ -31,6 +31,7 @@ describe("fused kinds registry", () => {
       "adagrad",
       "adam",
       "adamax",
+      "lamb",
       "lion",
       "nadam",
       "radam",

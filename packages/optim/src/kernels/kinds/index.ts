@@ -18,13 +18,14 @@ import {
   type Kind,
   type Scalars,
 } from "./kind.js";
+import { lamb } from "./lamb.js";
 import { lion } from "./lion.js";
 import { nadam } from "./nadam.js";
 import { radam } from "./radam.js";
 import { rmsprop } from "./rmsprop.js";
 import { sgd } from "./sgd.js";
 
-export const KINDS = { adam, sgd, rmsprop, lion, adagrad, adamax, nadam, radam, adadelta } satisfies {
+export const KINDS = { adam, sgd, rmsprop, lion, adagrad, adamax, nadam, radam, adadelta, lamb } satisfies {
   [K in Kind]: FusedKind<K, Scalars, BufferSpec>;
 };
 

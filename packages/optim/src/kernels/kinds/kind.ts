@@ -115,6 +115,11 @@ export interface WasmKernel<S extends Scalars> {
 export interface FusedKind<K extends Kind, S extends Scalars, D extends BufferSpec> {
   readonly kind: K;
   readonly buffers: D;
+  /**
+   * Optional: the kernels must see one leaf per call (its update depends on the whole leaf: LAMB's
+   * trust ratio), packed params included.
+   */
+  readonly leafwise?: true;
   /** A fresh scalars object (one per optimizer, refilled every step: a step allocates nothing). */
   scalars(): S;
   /**
