@@ -2,8 +2,8 @@
  * LAMB (Adam's direction plus decay, scaled per leaf by the trust ratio ‖p‖/‖r + λp‖; maximize):
  * everything the fast paths know about the kind (see `kind.ts`). The trust ratio needs each leaf's
  * norms before its update, so the kind is `leafwise` (one work item per leaf, packed or not) and its
- * JS loop makes two passes per leaf: the moments and the norms, then the update, recomputing the
- * direction from the stored moments (the same numbers the chain stored). No WASM kernel yet.
+ * JS loop makes two passes per leaf: the moments, the direction (kept in the optimizer's gradient
+ * buffer, which the chain overwrites too) and the norms; then the update. No WASM kernel yet.
  */
 import { type Hyper, valueAt } from "../../hyper.js";
 import type { FloatArray } from "../../tree.js";
@@ -49,14 +49,41 @@ function hyperparams(spec: SpecOf<"lamb">): [string, Hyper][] {
 
 const K = { ...LOOP_COMMON, ...LOOP_BETAS, bc1: 1, bc2Sqrt: 1, eps: 0 };
 
-/** r + λp as the chain stores it: Adam's direction, then the decay (when on). */
-function direction(mj: number, vj: number, pj: number, k: typeof K, f32: boolean): number {
-  const r = st(mj / k.bc1 / (Math.sqrt(vj) / k.bc2Sqrt + k.eps), f32);
-  return k.wd !== 0 ? st(r + k.wd * pj, f32) : r;
+/**
+ * The first pass at element j: the moments, then r + λp as the chain stores it (Adam's direction,
+ * then the decay when on), kept in the optimizer's gradient buffer until the second pass (the chain
+ * overwrites its gradient buffer too). Returns it.
+ */
+// biome-ignore format: one line per argument group
+function firstAt(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, j: number, coef: number, negate: boolean,
+  wd: number, b1: number, c1: number, b2: number, c2: number, bc1: number, bc2Sqrt: number, eps: number, f32: boolean): number {
+  const pj = p[j]!;
+  const u = input(g[j]!, pj, coef, negate, 0, f32);
+  const mj = st(b1 * m[j]! + c1 * u, f32);
+  m[j] = mj;
+  const vj = st(b2 * v[j]! + c2 * u * u, f32);
+  v[j] = vj;
+  let x = st(mj / bc1 / (Math.sqrt(vj) / bc2Sqrt + eps), f32);
+  if (wd !== 0) x = st(x + wd * pj, f32);
+  g[j] = x;
+  return x;
 }
 
-/** One leaf, [from, to): the moments and the two norms, then the update. */
-function leaf(
+/** The second pass at element j: x·ratio (when scaled, as the chain: not when a norm is 0), then −lr. */
+function secondAt(
+  p: FloatArray,
+  g: FloatArray,
+  j: number,
+  scaled: boolean,
+  ratio: number,
+  step: number,
+  f32: boolean,
+): void {
+  const x = scaled ? st(g[j]! * ratio, f32) : g[j]!;
+  p[j] = p[j]! + st(x * step, f32);
+}
+
+type Loop = (
   p: FloatArray,
   g: FloatArray,
   m: FloatArray,
@@ -64,33 +91,32 @@ function leaf(
   from: number,
   to: number,
   k: typeof K,
-): void {
-  const f32 = p instanceof Float32Array;
-  const { coef, negate, b1, c1, b2, c2 } = k;
+) => void;
+
+// The two loops differ only in the literal they pass (see shared.ts): one leaf, [from, to).
+// biome-ignore format: one line per pass shows it
+const lamb32: Loop = (p, g, m, v, from, to, k) => {
+  const { coef, negate, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps } = k;
   let pSq = 0;
   let uSq = 0;
-  for (let j = from; j < to; j++) {
-    const pj = p[j]!;
-    const u = input(g[j]!, pj, coef, negate, 0, f32);
-    const mj = st(b1 * m[j]! + c1 * u, f32);
-    m[j] = mj;
-    const vj = st(b2 * v[j]! + c2 * u * u, f32);
-    v[j] = vj;
-    const x = direction(mj, vj, pj, k, f32);
-    pSq += pj * pj;
-    uSq += x * x;
-  }
+  for (let j = from; j < to; j++) { const pj = p[j]!; const x = firstAt(p, g, m, v, j, coef, negate, wd, b1, c1, b2, c2, bc1, bc2Sqrt, eps, true); pSq += pj * pj; uSq += x * x; }
   const pNorm = Math.sqrt(pSq);
   const uNorm = Math.sqrt(uSq);
   const scaled = pNorm !== 0 && uNorm !== 0;
-  const ratio = pNorm / uNorm;
-  for (let j = from; j < to; j++) {
-    const pj = p[j]!;
-    let x = direction(m[j]!, v[j]!, pj, k, f32);
-    if (scaled) x = st(x * ratio, f32);
-    p[j] = pj + st(x * k.step, f32);
-  }
-}
+  for (let j = from; j < to; j++) secondAt(p, g, j, scaled, pNorm / uNorm, step, true);
+};
+
+// biome-ignore format: as above
+const lamb64: Loop = (p, g, m, v, from, to, k) => {
+  const { coef, negate, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps } = k;
+  let pSq = 0;
+  let uSq = 0;
+  for (let j = from; j < to; j++) { const pj = p[j]!; const x = firstAt(p, g, m, v, j, coef, negate, wd, b1, c1, b2, c2, bc1, bc2Sqrt, eps, false); pSq += pj * pj; uSq += x * x; }
+  const pNorm = Math.sqrt(pSq);
+  const uNorm = Math.sqrt(uSq);
+  const scaled = pNorm !== 0 && uNorm !== 0;
+  for (let j = from; j < to; j++) secondAt(p, g, j, scaled, pNorm / uNorm, step, false);
+};
 
 export const lamb = {
   kind: "lamb",
@@ -107,7 +133,7 @@ export const lamb = {
       k.bc1 = s.bc1;
       k.bc2Sqrt = s.bc2Sqrt;
       k.eps = s.eps;
-      leaf(p, g, b.expAvg, b.expAvgSq, from, to, k);
+      (p instanceof Float32Array ? lamb32 : lamb64)(p, g, b.expAvg, b.expAvgSq, from, to, k);
     },
   },
   wasm: {
