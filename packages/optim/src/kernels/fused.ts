@@ -722,7 +722,10 @@ export function fuse(
   function stepWasm(core: boolean, grads: readonly FloatArray[] | undefined): void {
     foldAverage(core);
     if (pipelined) {
-      if (core) return stepPipelined(grads);
+      if (core) {
+        stepPipelined(grads);
+        return;
+      }
       // A step that only averages (the update was skipped): the params as they are.
       for (const run of wasmRuns) {
         stageIn(run.staging!, undefined, true);
