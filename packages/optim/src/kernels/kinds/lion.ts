@@ -4,7 +4,7 @@
  */
 import { type Hyper, valueAt } from "../../hyper.js";
 import type { FloatArray } from "../../tree.js";
-import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf, type StepState } from "./kind.js";
+import { commonScalars, type FusedKind, type Scalars, type SpecOf, type StepState } from "./kind.js";
 import {
   ELEMENT,
   LOOP_BETAS,
