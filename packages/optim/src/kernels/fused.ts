@@ -26,10 +26,11 @@ import {
   wasmAvailable,
 } from "./wasm-kernels.js";
 
-// The float64 kernels the registry declares are the ones the module's type names, and no others.
+// The float64 kernels the registry declares are the ones the module's type names, and no others
+// (a type-level check: this module must stay free of top-level effects, see package.json sideEffects).
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const FLOAT64_NAMES_MATCH: Same<`${WasmKind64}64`, Float64KernelName> = true;
-void FLOAT64_NAMES_MATCH;
+type Holds<T extends true> = T;
+export type Float64NamesMatch = Holds<Same<`${WasmKind64}64`, Float64KernelName>>;
 
 /** Which code runs an optimizer's updates: the transform chain itself, or the fused JS or WASM SIMD kernels. */
 export type KernelName = "reference" | "js" | "wasm";
