@@ -2,7 +2,7 @@
  * Adam / AdamW (AMSGrad, L2, decoupled decay, maximize): everything the fast paths know about the
  * kind — its buffers, per-step scalars, JS loops and WASM parameters (see `kind.ts`).
  */
-import { type Hyper, valueAt } from "../../hyper.js";
+import type { Hyper } from "../../hyper.js";
 import type { FloatArray } from "../../tree.js";
 import {
   commonScalars,
@@ -14,11 +14,13 @@ import {
   type StepState,
 } from "./kind.js";
 import {
+  type AdamScalarsBase,
   ELEMENT,
-  LOOP_BETAS,
+  LOOP_ADAM,
   LOOP_COMMON,
-  loopBetas,
+  loopAdam,
   loopCommon,
+  resolveAdam,
   WASM_AVERAGE,
   WASM_BETAS,
   WASM_FLAGS,
@@ -28,12 +30,7 @@ import {
 // Bound once: see ELEMENT.
 const { apply, input, st } = ELEMENT;
 
-export interface AdamScalars extends Scalars {
-  b1: number;
-  b2: number;
-  bc1: number;
-  bc2Sqrt: number;
-  eps: number;
+export interface AdamScalars extends Scalars, AdamScalarsBase {
   amsgrad: boolean;
 }
 
@@ -44,13 +41,7 @@ function scalars(): AdamScalars {
 }
 
 function resolve(spec: SpecOf<"adam">, s: AdamScalars, at: StepState): void {
-  const b1 = valueAt(spec.owner, "betas[0]", spec.beta1, at.count, "[0, 1)");
-  const t = at.count + 1;
-  s.b1 = b1;
-  s.b2 = spec.beta2;
-  s.bc1 = 1 - b1 ** t;
-  s.bc2Sqrt = Math.sqrt(1 - spec.beta2 ** t);
-  s.eps = spec.eps;
+  resolveAdam(spec, s, at.count);
   s.amsgrad = spec.amsgrad;
 }
 
@@ -64,7 +55,7 @@ function hyperparams(spec: SpecOf<"adam">): [string, Hyper][] {
 
 // ---- JS ----
 
-const K = { ...LOOP_COMMON, ...LOOP_BETAS, bc1: 1, bc2Sqrt: 1, eps: 0, amsgrad: false };
+const K = { ...LOOP_COMMON, ...LOOP_ADAM, amsgrad: false };
 
 function adamAt(
   p: FloatArray,
@@ -150,10 +141,7 @@ export const adam = {
     run(p, g, b, from, to, s) {
       const k = K;
       loopCommon(k, s);
-      loopBetas(k, s);
-      k.bc1 = s.bc1;
-      k.bc2Sqrt = s.bc2Sqrt;
-      k.eps = s.eps;
+      loopAdam(k, s);
       const vmax = b.maxExpAvgSq;
       k.amsgrad = s.amsgrad && vmax !== undefined;
       // Without AMSGrad, `vmax` is never touched: any array of the dtype stands in.

@@ -5,21 +5,23 @@
  * JS loop makes two passes per leaf: the moments, the direction (kept in the optimizer's gradient
  * buffer, which the chain overwrites too) and the norms; then the update. No WASM kernel yet.
  */
-import { type Hyper, valueAt } from "../../hyper.js";
+import type { Hyper } from "../../hyper.js";
 import type { FloatArray } from "../../tree.js";
 import { commonScalars, type FusedKind, type Scalars, type SpecOf, type StepState } from "./kind.js";
-import { ELEMENT, LOOP_BETAS, LOOP_COMMON, loopBetas, loopCommon } from "./shared.js";
+import {
+  type AdamScalarsBase,
+  ELEMENT,
+  LOOP_ADAM,
+  LOOP_COMMON,
+  loopAdam,
+  loopCommon,
+  resolveAdam,
+} from "./shared.js";
 
 // Bound once: see ELEMENT.
 const { input, st } = ELEMENT;
 
-export interface LambScalars extends Scalars {
-  b1: number;
-  b2: number;
-  bc1: number;
-  bc2Sqrt: number;
-  eps: number;
-}
+export interface LambScalars extends Scalars, AdamScalarsBase {}
 
 const BUFFERS = { expAvg: "always", expAvgSq: "always" } as const;
 
@@ -28,13 +30,7 @@ function scalars(): LambScalars {
 }
 
 function resolve(spec: SpecOf<"lamb">, s: LambScalars, at: StepState): void {
-  const b1 = valueAt(spec.owner, "betas[0]", spec.beta1, at.count, "[0, 1)");
-  const t = at.count + 1;
-  s.b1 = b1;
-  s.b2 = spec.beta2;
-  s.bc1 = spec.biasCorrection ? 1 - b1 ** t : 1;
-  s.bc2Sqrt = spec.biasCorrection ? Math.sqrt(1 - spec.beta2 ** t) : 1;
-  s.eps = spec.eps;
+  resolveAdam(spec, s, at.count, spec.biasCorrection);
 }
 
 function hyperparams(spec: SpecOf<"lamb">): [string, Hyper][] {
@@ -47,7 +43,7 @@ function hyperparams(spec: SpecOf<"lamb">): [string, Hyper][] {
 
 // ---- JS ----
 
-const K = { ...LOOP_COMMON, ...LOOP_BETAS, bc1: 1, bc2Sqrt: 1, eps: 0 };
+const K = { ...LOOP_COMMON, ...LOOP_ADAM };
 
 /**
  * The first pass at element j: the moments, then r + λp as the chain stores it (Adam's direction,
@@ -129,10 +125,7 @@ export const lamb = {
     run(p, g, b, from, to, s) {
       const k = K;
       loopCommon(k, s);
-      loopBetas(k, s);
-      k.bc1 = s.bc1;
-      k.bc2Sqrt = s.bc2Sqrt;
-      k.eps = s.eps;
+      loopAdam(k, s);
       (p instanceof Float32Array ? lamb32 : lamb64)(p, g, b.expAvg, b.expAvgSq, from, to, k);
     },
   },

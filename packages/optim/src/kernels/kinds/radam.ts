@@ -3,7 +3,7 @@
  * everything the fast paths know about the kind — its buffers, per-step scalars, JS loops and WASM
  * parameters (see `kind.ts`).
  */
-import { type Hyper, valueAt } from "../../hyper.js";
+import type { Hyper } from "../../hyper.js";
 import type { FloatArray } from "../../tree.js";
 import {
   commonScalars,
@@ -15,11 +15,13 @@ import {
   type StepState,
 } from "./kind.js";
 import {
+  type AdamScalarsBase,
   ELEMENT,
-  LOOP_BETAS,
+  LOOP_ADAM,
   LOOP_COMMON,
-  loopBetas,
+  loopAdam,
   loopCommon,
+  resolveAdam,
   WASM_AVERAGE,
   WASM_BETAS,
   WASM_FLAGS,
@@ -29,12 +31,7 @@ import {
 // Bound once: see ELEMENT.
 const { apply, input, st } = ELEMENT;
 
-export interface RadamScalars extends Scalars {
-  b1: number;
-  b2: number;
-  bc1: number;
-  bc2Sqrt: number;
-  eps: number;
+export interface RadamScalars extends Scalars, AdamScalarsBase {
   /** ρ_t > 5: the adaptive step, scaled by `rect`; else plain momentum m̂. */
   rectify: boolean;
   rect: number;
@@ -47,17 +44,11 @@ function scalars(): RadamScalars {
 }
 
 function resolve(spec: SpecOf<"radam">, s: RadamScalars, at: StepState): void {
-  const b1 = valueAt(spec.owner, "betas[0]", spec.beta1, at.count, "[0, 1)");
+  resolveAdam(spec, s, at.count);
   const b2 = spec.beta2;
   const t = at.count + 1;
-  const bc2 = 1 - b2 ** t;
   const rhoInf = 2 / (1 - b2) - 1;
-  const rhoT = rhoInf - (2 * t * b2 ** t) / bc2;
-  s.b1 = b1;
-  s.b2 = b2;
-  s.bc1 = 1 - b1 ** t;
-  s.bc2Sqrt = Math.sqrt(bc2);
-  s.eps = spec.eps;
+  const rhoT = rhoInf - (2 * t * b2 ** t) / (1 - b2 ** t);
   s.rectify = rhoT > 5;
   s.rect = s.rectify
     ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
@@ -74,7 +65,7 @@ function hyperparams(spec: SpecOf<"radam">): [string, Hyper][] {
 
 // ---- JS ----
 
-const K = { ...LOOP_COMMON, ...LOOP_BETAS, bc1: 1, bc2Sqrt: 1, eps: 0, rectify: false, rect: 0 };
+const K = { ...LOOP_COMMON, ...LOOP_ADAM, rectify: false, rect: 0 };
 
 // biome-ignore format: one line per argument group
 function radamAt(p: FloatArray, m: FloatArray, v: FloatArray, j: number, gj: number, pj: number, mj: number, vj: number,
@@ -121,10 +112,7 @@ export const radam = {
     run(p, g, b, from, to, s) {
       const k = K;
       loopCommon(k, s);
-      loopBetas(k, s);
-      k.bc1 = s.bc1;
-      k.bc2Sqrt = s.bc2Sqrt;
-      k.eps = s.eps;
+      loopAdam(k, s);
       k.rectify = s.rectify;
       k.rect = s.rect;
       (p instanceof Float32Array ? radam32 : radam64)(p, g, b.expAvg, b.expAvgSq, from, to, k);

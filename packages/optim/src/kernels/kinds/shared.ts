@@ -129,6 +129,45 @@ export const WASM_BETAS: readonly WasmParam<Scalars & BetaScalars>[] = [
   f32("c2", (s) => 1 - s.b2),
 ];
 
+// ---- Adam's direction (Adam, RAdam, LAMB): the betas, the bias corrections, ε ----
+
+/** Adam's per-step scalars: the betas, the bias corrections 1 − β1ᵗ and √(1 − β2ᵗ), and ε. */
+export interface AdamScalarsBase extends BetaScalars {
+  bc1: number;
+  bc2Sqrt: number;
+  eps: number;
+}
+
+/**
+ * Adam's scalars at step t = count + 1 (β1 read from its schedule, range-checked); without bias
+ * correction (LAMB's option) both corrections are 1.
+ */
+export function resolveAdam(
+  spec: { owner: string; beta1: Hyper; beta2: number; eps: number },
+  s: AdamScalarsBase,
+  count: number,
+  biasCorrection = true,
+): void {
+  const b1 = valueAt(spec.owner, "betas[0]", spec.beta1, count, "[0, 1)");
+  const t = count + 1;
+  s.b1 = b1;
+  s.b2 = spec.beta2;
+  s.bc1 = biasCorrection ? 1 - b1 ** t : 1;
+  s.bc2Sqrt = biasCorrection ? Math.sqrt(1 - spec.beta2 ** t) : 1;
+  s.eps = spec.eps;
+}
+
+/** The loops' copies of Adam's scalars. */
+export const LOOP_ADAM = { ...LOOP_BETAS, bc1: 1, bc2Sqrt: 1, eps: 0 };
+
+/** Copies Adam's scalars into a loop's scalars object. */
+export function loopAdam(k: typeof LOOP_ADAM, s: AdamScalarsBase): void {
+  loopBetas(k, s);
+  k.bc1 = s.bc1;
+  k.bc2Sqrt = s.bc2Sqrt;
+  k.eps = s.eps;
+}
+
 // ---- momentum (SGD, RMSprop) ----
 
 /** Momentum's scalars (as `trace` runs it). */
