@@ -173,8 +173,9 @@ export function stageBlock(pool: ThreadPool | undefined): number {
 
 /**
  * Prepares a fused step, or returns why it cannot be fused with this kernel. `work` is the gradient
- * buffer (mirroring the params' layout when they are packed); `choice` "auto" picks WASM when the
- * params are float32 packed by `packTree`, else JS.
+ * buffer (mirroring the params' layout when they are packed); `stage`, plain params staged through
+ * the optimizer's own arena. `choice` "auto" picks WASM for params in an arena (packed or staged) of
+ * a dtype the kind's WASM kernels run, else JS.
  */
 export function fuse(
   tx: AnyTransformation,
