@@ -13,7 +13,7 @@ import { type FloatArray, flatten, resolveMask, showPath, type Tree } from "../t
 import type { AccumulateState } from "../wrappers/accumulate-gradients.js";
 import type { AverageState } from "../wrappers/average-params.js";
 import type { SkipState } from "../wrappers/skip-non-finite.js";
-import { allocate } from "./arena.js";
+import { allocate, paddedLength } from "./arena.js";
 import { WASM_KINDS, WASM_KINDS64, type WasmKind, type WasmKind64 } from "./kinds/index.js";
 import { isUnsupported } from "./kinds/kind.js";
 import { type Layout, mirror, spanOf } from "./layout.js";
@@ -95,6 +95,8 @@ export function wasmBuffers(
   const kinds: readonly string[] = dtype === "float64" ? WASM_KINDS64 : WASM_KINDS;
   if (!kinds.includes(p.spec.kind) || isUnsupported(p.kind.wasm)) return undefined;
   if (p.clip && p.clip.normType !== 2) return undefined;
+  // A leafwise kind (LAMB) needs a whole leaf in the arena at once: packed params only.
+  if (p.kind.leafwise) return undefined;
   if (!wasmAvailable()) return undefined;
   return Object.keys(p.buffers).length + Object.keys(layerBuffers(peeled.layers)).length;
 }
@@ -446,6 +448,7 @@ export function fuse(
     sumsq: f64 ? "sumsq64" : "sumsq",
     sumsqBlocks: f64 ? "sumsqBlocks64" : "sumsqBlocks",
     average: f64 ? "average64" : "average",
+    lambApply: f64 ? "lambApply64" : "lambApply",
   } as const;
   const byteOf = (name: string) => flats[name]?.byteOffset ?? 0;
 
@@ -577,7 +580,11 @@ export function fuse(
   const averageNames = Object.keys(extra).filter((k) => k.startsWith("average"));
   const wasmRuns: Pass[] = [];
   if (kernel === "wasm") {
-    for (const it of items) {
+    for (const leafItem of items) {
+      // A leafwise kind's items end at the leaf's last element; the kernels run to its padding.
+      const it = mod.leafwise
+        ? { ...leafItem, hi: leafItem.lo + paddedLength(leafItem.hi - leafItem.lo, W) }
+        : leafItem;
       const cut: [number, number][] =
         stage || averageNames.length > 1 ? blocks(it.lo, it.hi, block) : [[it.lo, it.hi]];
       for (const [a, b] of cut) {
@@ -664,7 +671,8 @@ export function fuse(
   let folded = "";
   let separate = 0;
   function foldAverage(core: boolean): void {
-    const first = core ? averages[0] : undefined;
+    // A leafwise kind's kernel does not write the params (lambApply does): nothing to fold into.
+    const first = core && !mod.leafwise ? averages[0] : undefined;
     scalars.average.on = first !== undefined;
     folded = first?.name ?? "";
     scalars.average.d = first?.d ?? 0;
@@ -721,6 +729,36 @@ export function fuse(
     finish(wasmRuns[n - 1]!);
   }
 
+  /**
+   * A leafwise kind's second half, for one leaf (a run): the kernel left its direction x in the
+   * gradient buffer; the leaf's norms ‖p‖ and ‖x‖ give the trust ratio, then p ← p + x·ratio·(−lr).
+   */
+  function applyLeaf(run: Pass): void {
+    const k = kernelsFor(memory!);
+    const g = gBase(undefined);
+    const sums = (base: number) => {
+      const calls = run.chunks.map((c) => [base + c.lo * W, c.hi - c.lo]);
+      let s = 0;
+      if (pool) for (const x of pool.run(memory!, names.sumsq, calls)) s += x;
+      else for (const [at, n] of calls) s += k[names.sumsq](at!, n!);
+      return Math.sqrt(s);
+    };
+    const pNorm = sums(layout.base);
+    const xNorm = sums(g);
+    // As the chain: no scaling when either norm is 0 (a NaN norm scales by NaN)
+    const scaled = pNorm !== 0 && xNorm !== 0 ? 1 : 0;
+    const calls = run.chunks.map((c) => [
+      layout.base + c.lo * W,
+      g + c.lo * W,
+      c.hi - c.lo,
+      pNorm / xNorm,
+      -scalars.lr,
+      scaled,
+    ]);
+    if (pool) pool.run(memory!, names.lambApply, calls);
+    else for (const a of calls) k[names.lambApply](a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!);
+  }
+
   function stepWasm(core: boolean, grads: readonly FloatArray[] | undefined): void {
     foldAverage(core);
     if (pipelined) {
@@ -747,6 +785,7 @@ export function fuse(
         for (const c of run.chunks) writeArgs(c.args, c.lo, c.hi, s);
         if (pool) pool.run(memory!, name, run.calls);
         else for (const c of run.chunks) fn.apply(null, c.args);
+        if (mod.leafwise) applyLeaf(run);
       }
       for (let j = separate; j < averages.length; j++) {
         const calls = run.averageCalls[averageNames.indexOf(averages[j]!.name)]!;

@@ -14,7 +14,8 @@ export type Float64KernelName =
   | "adamax64"
   | "nadam64"
   | "radam64"
-  | "adadelta64";
+  | "adadelta64"
+  | "lamb64";
 
 /**
  * The WebAssembly SIMD kernels, instantiated on one memory (see `kernelsFor`). Pointers are byte
@@ -35,6 +36,8 @@ export type WasmKernels = WasmKernels32 & {
   sumsqBlocks64(g: number, n: number, block: number, out: number): void;
   /** `average` over float64 elements, in float64. */
   average64(a: number, p: number, n: number, d: number, c: number): void;
+  /** `lambApply` over float64 elements. */
+  lambApply64(p: number, g: number, n: number, ratio: number, nlr: number, scaled: number): void;
 };
 
 /** The float32 kernels (see `WasmKernels`). */
@@ -57,6 +60,10 @@ export interface WasmKernels32 {
   radam(...args: number[]): void;
   /** The fused Adadelta step (params, gradient, square average, delta average; then n, scalars, flags). */
   adadelta(...args: number[]): void;
+  /** LAMB's first pass (params, gradient ← direction, m, v; then n, scalars, flags): see `lambApply`. */
+  lamb(...args: number[]): void;
+  /** LAMB's second pass: p ← p + (g·ratio when `scaled`, else g)·nlr over [0, n). */
+  lambApply(p: number, g: number, n: number, ratio: number, nlr: number, scaled: number): void;
   /** Σ g² over [g, g + 4n), accumulated in float64 (the global norm of clipping). */
   sumsq(g: number, n: number): number;
   /**

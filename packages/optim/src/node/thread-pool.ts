@@ -16,13 +16,15 @@ const NAMES: (keyof WasmKernels)[] = [
   "sumsq",
   "sumsqBlocks",
   "average",
+  "lambApply",
+  "lambApply64",
   "sumsq64",
   "sumsqBlocks64",
   "average64",
   "stream7",
 ];
 /** The longest argument list among them (stream7 takes 5). */
-const MAX_ARGS = Math.max(5, ...WASM_KINDS.map(wasmArity));
+const MAX_ARGS = Math.max(6, ...WASM_KINDS.map(wasmArity));
 // Control block (Int32): per worker [seq, cmd, memory id, kernel, argc, failed, answered seq]; then
 // one shared `done` counter. `failed` is 1 when the worker's last command threw; its message then waits on the
 // worker's port (read synchronously with receiveMessageOnPort).

@@ -156,6 +156,15 @@ describe("on a thread pool", () => {
     pool = await nodeThreadPool(2, { minPerThread: 4 });
   });
   afterAll(() => pool.close());
+  it("lamb on packed params (leaf by leaf: moments, norms, then the update, each split over the threads)", () => {
+    const make = () =>
+      m.ema(m.lamb({ lr: 0.01, weightDecay: 0.1, mask: (path) => path !== "a" }), { decay: 0.9 });
+    const ref = run(make, "float32", "reference", false);
+    const wasm = run(make, "float32", "auto", true, pool);
+    expect(wasm.opt.kernel).toBe("wasm");
+    expect(maxRel(wasm.params, ref.params)).toBeLessThanOrEqual(2e-5);
+    expect(scalarsOf(wasm.opt.state)).toBe(scalarsOf(ref.opt.state));
+  });
   it("the recipe and accumulation agree with the reference", () => {
     for (const [, make] of [CONFIGS[7]!, CONFIGS[6]!]) {
       const ref = run(make, "float32", "reference", false);
@@ -256,6 +265,7 @@ describe("random nestings (property)", () => {
     ["nadam", () => m.nadam({ lr: 0.01 })],
     ["radam", () => m.radam({ lr: 0.01, weightDecay: 0.01 })],
     ["adadelta", () => m.adadelta({ lr: 1 })],
+    ["lamb", () => m.lamb({ lr: 0.01, weightDecay: 0.1 })],
   ];
   const WRAPS: [string, Wrap][] = [
     ["skip", (tx) => m.skipNonFinite(tx, { maxConsecutive: 50 })],

@@ -3,11 +3,12 @@
  * everything the fast paths know about the kind (see `kind.ts`). The trust ratio needs each leaf's
  * norms before its update, so the kind is `leafwise` (one work item per leaf, packed or not) and its
  * JS loop makes two passes per leaf: the moments, the direction (kept in the optimizer's gradient
- * buffer, which the chain overwrites too) and the norms; then the update. No WASM kernel yet.
+ * buffer, which the chain overwrites too) and the norms; then the update. The WASM kernel is the
+ * first pass (packed params only); the engine sums the norms and runs `lambApply`.
  */
 import type { Hyper } from "../../hyper.js";
 import type { FloatArray } from "../../tree.js";
-import { commonScalars, type FusedKind, type Scalars, type SpecOf, type StepState } from "./kind.js";
+import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf, type StepState } from "./kind.js";
 import {
   type AdamScalarsBase,
   ELEMENT,
@@ -16,6 +17,10 @@ import {
   loopAdam,
   loopCommon,
   resolveAdam,
+  WASM_AVERAGE,
+  WASM_BETAS,
+  WASM_FLAGS,
+  WASM_SCALARS,
 } from "./shared.js";
 
 // Bound once: see ELEMENT.
@@ -129,8 +134,19 @@ export const lamb = {
       (p instanceof Float32Array ? lamb32 : lamb64)(p, g, b.expAvg, b.expAvgSq, from, to, k);
     },
   },
+  // Packed params only (on staged ones a leaf spans blocks, and its direction cannot wait in the
+  // scratch): the kernel writes the direction into the gradient buffer; the engine then takes the
+  // leaf's two norms and applies x·ratio·(−lr) (`lambApply`).
   wasm: {
-    unsupported:
-      "the trust ratio needs each leaf's norms before its update: two passes per leaf, not yet in WASM",
+    params: [
+      ...WASM_SCALARS,
+      ...WASM_BETAS,
+      f32("ibc1", (s) => 1 / s.bc1),
+      f32("ibc2s", (s) => 1 / s.bc2Sqrt),
+      f32("eps", (s) => s.eps),
+      ...WASM_FLAGS,
+      ...WASM_AVERAGE,
+    ],
+    float64: true,
   },
 } satisfies FusedKind<"lamb", LambScalars, typeof BUFFERS>;

@@ -262,7 +262,41 @@ const BODIES = {
       ...post,
     ],
   },
+  // LAMB's first pass: the moments, then r + λp (Adam's direction, plus the decay when on) written
+  // into the gradient buffer; the params are left for `lambApply` once the leaf's norms are known.
+  lamb: {
+    locals: ["pp", "u", "mm", "vv"],
+    body: [
+      ...pre,
+      ...moments,
+      set(
+        "u",
+        mul(
+          `(f32x4.div ${get("mm")} ${add(mul(`(f32x4.sqrt ${get("vv")})`, get("Sibc2s")), get("Seps"))})`,
+          get("Sibc1"),
+        ),
+      ),
+      `(if ${get("hasWd")} (then ${set("u", add(get("u"), mul(get("Swd"), get("pp"))))}))`,
+      store("g", get("u")),
+    ],
+  },
 } satisfies { [K in WasmKind]: Body };
+
+/** LAMB's second pass: p ← p + (x·ratio, when scaled, else x)·(−lr), x the direction in g. */
+const lambApply = `
+  (func (export "lambApply") (param $p i32) (param $g i32) (param $n i32) (param $ratio f32) (param $nlr f32) (param $scaled i32)
+    (local $i i32) (local $end i32) (local $Sratio v128) (local $Snlr v128) (local $x v128)
+    (local.set $Sratio (f32x4.splat (local.get $ratio)))
+    (local.set $Snlr (f32x4.splat (local.get $nlr)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $top
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $x ${load("g")})
+        (if (local.get $scaled) (then (local.set $x ${mul(get("x"), get("Sratio"))})))
+        ${store("p", add(load("p"), mul(get("x"), get("Snlr"))))}
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $top))))`;
 
 /** Σ g² over [0, n), accumulated in float64 (for the global norm of clipping). */
 const sumsq = `
@@ -343,7 +377,8 @@ const helpers64 = `
         (br $top)))
     (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
   ${sumsqBlocks.replace('"sumsqBlocks"', '"sumsqBlocks64"').replace("$sumsq ", "$sumsq64 ").replace("(i32.const 2)", "(i32.const 3)")}
-  ${toFloat64(average, "average")}`;
+  ${toFloat64(average, "average")}
+  ${toFloat64(lambApply, "lambApply")}`;
 
 export const KERNELS_WAT = `(module
   (memory (import "env" "memory") 1 65536 shared)
@@ -352,6 +387,7 @@ export const KERNELS_WAT = `(module
   ${sumsq}
   ${sumsqBlocks}
   ${average}
+  ${lambApply}
   ${helpers64}
   ${stream7})
 `;
