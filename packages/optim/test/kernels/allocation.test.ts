@@ -12,11 +12,16 @@ function growth(kernel: m.KernelName, make: () => m.GradientTransformation<unkno
   const opt = m.createOptimizer(make(), params, { kernel });
   for (const g of m.leavesOf(opt.grads)) g.fill(0.01);
   for (let i = 0; i < 2000; i++) opt.step(opt.grads); // warm up: compile, reach steady state
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  for (let i = 0; i < 10_000; i++) opt.step(opt.grads);
-  gc();
-  return process.memoryUsage().heapUsed - before;
+  // Two windows, the smaller growth: a leak grows in both; a one-off (a late recompilation under a
+  // loaded machine's other work) in one.
+  const window = () => {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 10_000; i++) opt.step(opt.grads);
+    gc();
+    return process.memoryUsage().heapUsed - before;
+  };
+  return Math.min(window(), window());
 }
 
 describe("no growth on the hot path", () => {
