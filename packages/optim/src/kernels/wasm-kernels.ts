@@ -15,7 +15,8 @@ export type Float64KernelName =
   | "nadam64"
   | "radam64"
   | "adadelta64"
-  | "lamb64";
+  | "lamb64"
+  | "rmsprop64";
 
 /**
  * The WebAssembly SIMD kernels, instantiated on one memory (see `kernelsFor`). Pointers are byte

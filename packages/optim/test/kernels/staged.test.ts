@@ -212,7 +212,7 @@ describe("plain float32 arrays run the WASM kernels, bit for bit as packed ones"
     expect(m.createOptimizer(m.adamw(), start(), { kernel: "reference" }).kernel).toBe("reference");
     expect(m.createOptimizer(m.adamw(), start(), { kernel: "wasm" }).kernel).toBe("wasm");
     expect(m.createOptimizer(m.adamw(), { w: new Float64Array(8) }).kernel).toBe("wasm");
-    expect(m.createOptimizer(m.rmsprop(), { w: new Float64Array(8) }).kernel).toBe("js");
+    expect(m.createOptimizer(m.rmsprop(), { w: new Float64Array(8) }).kernel).toBe("wasm");
     const mixed = { a: new Float32Array(8), b: new Float64Array(8) };
     expect(m.createOptimizer(m.adamw(), mixed).kernel).toBe("js");
     expect(() => m.createOptimizer(m.adamw(), mixed, { kernel: "wasm" })).toThrow(/one dtype for all params/);

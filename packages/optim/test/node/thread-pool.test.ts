@@ -69,8 +69,12 @@ describe("WASM kernels on a Node thread pool", () => {
   });
   it("refuses what it cannot do", async () => {
     expect(() =>
-      m.createOptimizer(m.rmsprop(), { w: new Float64Array(4) }, { kernel: "wasm", pool }),
-    ).toThrow(/the wasm kernels do not run rmsprop on float64: its float32 guards/);
+      m.createOptimizer(
+        m.rmsprop(),
+        { a: new Float32Array(4), b: new Float64Array(4) },
+        { kernel: "wasm", pool },
+      ),
+    ).toThrow(/the wasm kernels need one dtype for all params/);
     expect(() =>
       m.createOptimizer(m.adamw(), m.packTree({ w: new Float32Array(4) }), { kernel: "js", pool }),
     ).toThrow(/threads need the wasm kernels/);

@@ -172,9 +172,6 @@ export const rmsprop = {
       ...WASM_FLAGS,
       ...WASM_AVERAGE,
     ],
-    float64: {
-      unsupported:
-        "its float32 guards (s − a² near cancellation and past float32's range, computed in float64 lanes) have no float64 form yet",
-    },
+    float64: true,
   },
 } satisfies FusedKind<"rmsprop", RmspropScalars, typeof BUFFERS>;

@@ -127,6 +127,44 @@ const moments = [
   store("expAvgSq", get("vv")),
 ];
 
+/**
+ * RMSprop's body. `guarded` (float32): s − a² as the reference (float64) has it — see the comment
+ * inside; in float64 lanes the plain difference is the reference's own.
+ */
+function rmspropBody(guarded: boolean): Body {
+  return {
+    locals: ["pp", "u", "ss", "aa", "bb", "vd"],
+    body: [
+      ...pre,
+      set("ss", add(mul(get("Salpha"), load("squareAvg")), scaledSquare("Sca"))),
+      store("squareAvg", get("ss")),
+      `(if ${get("centered")} (then`,
+      `  ${set("aa", add(mul(get("Salpha"), load("gradAvg")), mul(get("Sca"), get("u"))))}`,
+      `  ${store("gradAvg", get("aa"))}`,
+      ...(guarded
+        ? [
+            // s − a², whose sign and overflow must be the reference's (float64): in float32, unless a lane
+            // is not clearly above 2⁻²⁰·s — near cancellation, where a²'s rounding could flip the sign; s =
+            // ∞, where a² may overflow float32 and s − a² does not; NaN — then in float64 lanes, rounded to
+            // float32, with a negative difference too small for float32 (−0 there) made NaN, as its root
+            // is in float64.
+            `  ${set("vd", `(f32x4.sub ${get("ss")} ${mul(get("aa"), get("aa"))})`)}`,
+            `  (if (i32.eqz (i32x4.all_true (f32x4.gt ${get("vd")} ${mul(get("ss"), f32s("0x1p-20"))})))`,
+            `    (then ${set(
+              "vd",
+              inF64([get("ss"), get("aa")], ([s, a]) => `(f64x2.sub ${s} (f64x2.mul ${a} ${a}))`),
+            )}`,
+            `      ${set("vd", `(v128.bitselect ${i32s("0x7fc00000")} ${get("vd")} (i32x4.eq ${get("vd")} ${i32s("0x80000000")}))`)}))`,
+          ]
+        : [`  ${set("vd", `(f32x4.sub ${get("ss")} ${mul(get("aa"), get("aa"))})`)}`]),
+      `  ${set("ss", get("vd"))}))`,
+      set("u", `(f32x4.div ${get("u")} ${add(`(f32x4.sqrt ${get("ss")})`, get("Seps"))})`),
+      ...momentum,
+      ...post,
+    ],
+  };
+}
+
 const BODIES = {
   adam: {
     locals: ["pp", "u", "mm", "vv", "x"],
@@ -147,33 +185,7 @@ const BODIES = {
     ],
   },
   sgd: { locals: ["pp", "u", "bb"], body: [...pre, ...momentum, ...post] },
-  rmsprop: {
-    locals: ["pp", "u", "ss", "aa", "bb", "vd"],
-    body: [
-      ...pre,
-      set("ss", add(mul(get("Salpha"), load("squareAvg")), scaledSquare("Sca"))),
-      store("squareAvg", get("ss")),
-      `(if ${get("centered")} (then`,
-      `  ${set("aa", add(mul(get("Salpha"), load("gradAvg")), mul(get("Sca"), get("u"))))}`,
-      `  ${store("gradAvg", get("aa"))}`,
-      // s − a², whose sign and overflow must be the reference's (float64): in float32, unless a lane
-      // is not clearly above 2⁻²⁰·s — near cancellation, where a²'s rounding could flip the sign; s =
-      // ∞, where a² may overflow float32 and s − a² does not; NaN — then in float64 lanes, rounded to
-      // float32, with a negative difference too small for float32 (−0 there) made NaN, as its root
-      // is in float64.
-      `  ${set("vd", `(f32x4.sub ${get("ss")} ${mul(get("aa"), get("aa"))})`)}`,
-      `  (if (i32.eqz (i32x4.all_true (f32x4.gt ${get("vd")} ${mul(get("ss"), f32s("0x1p-20"))})))`,
-      `    (then ${set(
-        "vd",
-        inF64([get("ss"), get("aa")], ([s, a]) => `(f64x2.sub ${s} (f64x2.mul ${a} ${a}))`),
-      )}`,
-      `      ${set("vd", `(v128.bitselect ${i32s("0x7fc00000")} ${get("vd")} (i32x4.eq ${get("vd")} ${i32s("0x80000000")}))`)}))`,
-      `  ${set("ss", get("vd"))}))`,
-      set("u", `(f32x4.div ${get("u")} ${add(`(f32x4.sqrt ${get("ss")})`, get("Seps"))})`),
-      ...momentum,
-      ...post,
-    ],
-  },
+  rmsprop: rmspropBody(true),
   adagrad: {
     locals: ["pp", "u", "ss"],
     body: [
@@ -383,7 +395,7 @@ const helpers64 = `
 export const KERNELS_WAT = `(module
   (memory (import "env" "memory") 1 65536 shared)
   ${(Object.keys(BODIES) as WasmKind[]).map((k) => kernel(k, BODIES[k])).join("\n")}
-  ${WASM_KINDS64.map((k) => toFloat64(kernel(k, BODIES[k]), k)).join("\n")}
+  ${WASM_KINDS64.map((k) => toFloat64(kernel(k, k === "rmsprop" ? rmspropBody(false) : BODIES[k]), k)).join("\n")}
   ${sumsq}
   ${sumsqBlocks}
   ${average}
