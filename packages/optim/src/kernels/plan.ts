@@ -42,7 +42,7 @@ export function fusibleParts(
   const clip = first?.kind === "clip-global-norm" ? first : undefined;
   const alias = clip ? parts![1]! : tx;
   if (!isKind((alias.fusion as FusionSpec | undefined)?.kind)) {
-    return "it is not an optimizer alias that momenta fuses (sgd, sgdw, adam, adamw, adamax, nadam, radam, adadelta, lamb, rmsprop, adagrad, lion), optionally after clipByGlobalNorm, optionally inside skipNonFinite, injectHyperparams, ema, polyak or accumulateGradients";
+    return "it is not an optimizer alias that momenta fuses (sgd, sgdw, adam, adamw, adamax, nadam, radam, adadelta, lamb, rmsprop, adagrad, lion, scheduleFreeAdamw), optionally after clipByGlobalNorm, optionally inside skipNonFinite, injectHyperparams, ema, polyak or accumulateGradients";
   }
   return { alias, clip };
 }
@@ -81,13 +81,23 @@ export function peel(
   return { layers, core: t, coreState: s };
 }
 
+/**
+ * The state objects of an alias, its schedule's count first: a chain's list, or an alias that is a
+ * wrapper (Schedule-Free AdamW) — its own state, then its inner chain's.
+ */
+function stateObjects(state: unknown): unknown[] {
+  if (Array.isArray(state)) return state;
+  const inner = (state as { inner?: unknown } | null)?.inner;
+  return [state, ...(Array.isArray(inner) ? inner : [inner])];
+}
+
 /** Finds the spec, the clip's state, every count and buffer of the alias's state; or says why not. */
 export function plan(tx: AnyTransformation, state: unknown): Plan | string {
   const parts = fusibleParts(tx);
   if (typeof parts === "string") return parts;
   const spec = parts.alias.fusion as FusionSpec;
   const kind = kindOf(spec.kind);
-  const aliasState = (parts.clip ? (state as unknown[])[1] : state) as unknown[];
+  const aliasState = stateObjects(parts.clip ? (state as unknown[])[1] : state);
   const clip = parts.clip ? { ...parts.clip, state: (state as { totalNorm: number }[])[0]! } : undefined;
   const counts: { count: number }[] = [];
   const buffers: Plan["buffers"] = {};

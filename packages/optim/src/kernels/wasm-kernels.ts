@@ -16,6 +16,7 @@ export type Float64KernelName =
   | "radam64"
   | "adadelta64"
   | "lamb64"
+  | "scheduleFreeAdamw64"
   | "rmsprop64";
 
 /**
@@ -61,6 +62,8 @@ export interface WasmKernels32 {
   radam(...args: number[]): void;
   /** The fused Adadelta step (params, gradient, square average, delta average; then n, scalars, flags). */
   adadelta(...args: number[]): void;
+  /** The fused Schedule-Free AdamW step (params, gradient, v, z, x; then n, scalars, flags). */
+  scheduleFreeAdamw(...args: number[]): void;
   /** LAMB's first pass (params, gradient ← direction, m, v; then n, scalars, flags): see `lambApply`. */
   lamb(...args: number[]): void;
   /** LAMB's second pass: p ← p + (g·ratio when `scaled`, else g)·nlr over [0, n). */

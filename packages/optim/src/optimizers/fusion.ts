@@ -29,7 +29,17 @@ export type FusionSpec =
   | (Common & { kind: "nadam"; beta1: Hyper; beta2: number; eps: number; momentumDecay: number })
   | (Common & { kind: "radam"; beta1: Hyper; beta2: number; eps: number })
   | (Common & { kind: "adadelta"; rho: number; eps: number })
-  | (Common & { kind: "lamb"; beta1: Hyper; beta2: number; eps: number; biasCorrection: boolean });
+  | (Common & { kind: "lamb"; beta1: Hyper; beta2: number; eps: number; biasCorrection: boolean })
+  | (Common & {
+      kind: "scheduleFreeAdamw";
+      beta1: Hyper;
+      beta2: number;
+      eps: number;
+      warmupSteps: number;
+      r: number;
+      weightLrPower: number;
+      decayAtZ: boolean;
+    });
 
 /**
  * The decays of an alias whose decay may be L2 or decoupled (`eitherDecay`): undefined when it is

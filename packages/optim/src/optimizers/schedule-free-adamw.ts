@@ -5,6 +5,7 @@ import { scaleByLearningRate } from "../transforms/scale-by-learning-rate.js";
 import { scaleByRms } from "../transforms/scale-by-rms.js";
 import { type ScheduleFreeState, scheduleFree } from "../wrappers/schedule-free.js";
 import { ascent, type CommonOptions, commonOptions, decay } from "./common.js";
+import type { FusionSpec } from "./fusion.js";
 
 /** Options of `scheduleFreeAdamw`: those of the reference `AdamWScheduleFreeReference`. */
 export interface ScheduleFreeAdamwOptions extends CommonOptions {
@@ -61,7 +62,7 @@ export function scheduleFreeAdamw(
     ...decay(owner, c.weightDecay, c.mask),
     scaleByLearningRate(gamma, owner),
   );
-  return scheduleFree(inner, {
+  const tx = scheduleFree(inner, {
     lr: gamma,
     beta1: b1,
     r: options.r,
@@ -69,4 +70,23 @@ export function scheduleFreeAdamw(
     innerParams: decayAtZ ? "z" : "y",
     owner,
   });
+  // What the fused kernels run (kernels/kinds/schedule-free-adamw.ts), from the values checked above
+  // and by scheduleFree (r, weightLrPower).
+  const fusion: FusionSpec = {
+    kind: "scheduleFreeAdamw",
+    owner,
+    lr,
+    maximize: c.maximize,
+    l2: 0,
+    decoupled: c.weightDecay,
+    mask: c.mask,
+    beta1: b1,
+    beta2: b2,
+    eps,
+    warmupSteps: warmup,
+    r: options.r ?? 0,
+    weightLrPower: options.weightLrPower ?? 2,
+    decayAtZ,
+  };
+  return Object.assign(tx, { fusion });
 }

@@ -185,6 +185,10 @@ const OPS = {
     unsupported:
       "its trust ratio scales the update after the decay, which the ops path adds last (the arrays path runs it)",
   },
+  scheduleFreeAdamw: {
+    unsupported:
+      "its params are rebuilt from two sequences (z, x), where the ops path adds a scaled update (the arrays path runs it)",
+  },
 } satisfies { [K in Kind]: OpsKernel<K> | Unsupported };
 
 /** The ops of a kind, types erased. */

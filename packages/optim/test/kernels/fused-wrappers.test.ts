@@ -266,6 +266,7 @@ describe("random nestings (property)", () => {
     ["radam", () => m.radam({ lr: 0.01, weightDecay: 0.01 })],
     ["adadelta", () => m.adadelta({ lr: 1 })],
     ["lamb", () => m.lamb({ lr: 0.01, weightDecay: 0.1 })],
+    ["scheduleFreeAdamw", () => m.scheduleFreeAdamw({ lr: 0.01, weightDecay: 0.1, warmupSteps: 3 })],
   ];
   const WRAPS: [string, Wrap][] = [
     ["skip", (tx) => m.skipNonFinite(tx, { maxConsecutive: 50 })],

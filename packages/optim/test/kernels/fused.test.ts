@@ -81,6 +81,26 @@ const CONFIGS: [string, Make][] = [
     "radam decoupled, β2 0.9",
     () => m.radam({ lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true, betas: [0.8, 0.9] }),
   ],
+  ["scheduleFreeAdamw", () => m.scheduleFreeAdamw({ lr: 0.01 })],
+  [
+    "scheduleFreeAdamw decay, warmup, scheduled lr and β1, r 1, masked, maximize",
+    () =>
+      m.scheduleFreeAdamw({
+        lr: cosine,
+        weightDecay: 0.1,
+        warmupSteps: 5,
+        r: 1,
+        weightLrPower: 1,
+        betas: [(c) => 0.9 - 0.01 * (c % 3), 0.99],
+        mask: (p) => !p.includes("b"),
+        maximize: true,
+      }),
+  ],
+  [
+    "clip → scheduleFreeAdamw decay at z",
+    () =>
+      m.chain(m.clipByGlobalNorm(0.5), m.scheduleFreeAdamw({ lr: 0.02, weightDecay: 0.05, decayAtZ: true })),
+  ],
 ];
 
 /** Leaves of awkward sizes: empty, 1, 3, 4k+1, a matrix, and many small ones. */

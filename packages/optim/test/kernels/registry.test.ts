@@ -36,6 +36,7 @@ describe("fused kinds registry", () => {
       "nadam",
       "radam",
       "rmsprop",
+      "scheduleFreeAdamw",
       "sgd",
     ]);
     for (const name of KIND_NAMES) {

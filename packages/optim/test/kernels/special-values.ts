@@ -35,6 +35,11 @@ export const CONFIGS: [string, Make][] = [
   ["radam L2", () => m.radam({ lr: 0.01, weightDecay: 0.01 })],
   ["adadelta", () => m.adadelta({ lr: 1 })],
   ["clip → adadelta maximize", () => clip(m.adadelta({ lr: 1, maximize: true }))],
+  ["scheduleFreeAdamw decay", () => m.scheduleFreeAdamw({ lr: 0.01, weightDecay: 0.1 })],
+  [
+    "clip → scheduleFreeAdamw decay at z maximize",
+    () => clip(m.scheduleFreeAdamw({ lr: 0.01, weightDecay: 0.1, decayAtZ: true, maximize: true })),
+  ],
 ];
 
 /** The values sprinkled into the gradients: NaN, ±∞, then finite ones whose squares overflow float32. */

@@ -55,6 +55,7 @@ const CONFIGS: [string, () => m.GradientTransformation<unknown>][] = [
   ["rmsprop centered", () => m.rmsprop({ lr: 0.01, centered: true, momentum: 0.5 })],
   ["adagrad", () => m.adagrad({ lr: m.linearLr({ lr: 0.1, totalIters: 4 }) })],
   ["lion", () => m.lion({ lr: 1e-3, weightDecay: 0.1 })],
+  ["scheduleFreeAdamw", () => m.scheduleFreeAdamw({ lr: 0.01, weightDecay: 0.1 })],
 ];
 
 describe("plain float32 arrays run the WASM kernels, bit for bit as packed ones", () => {

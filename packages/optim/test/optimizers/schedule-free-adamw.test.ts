@@ -149,68 +149,88 @@ describe("scheduleFreeAdamw: steps by hand (the reference implementation)", () =
   });
 });
 
-describe("scheduleFreeAdamw: the eval/train switch", () => {
-  function trained(dtype: Dtype) {
-    const params = randomTree(dtype, 3);
-    const grads = quadraticGrads(dtype, 4);
-    const opt = createOptimizer(scheduleFreeAdamw({ lr: 0.05, weightDecay: 0.01, warmupSteps: 5 }), params);
-    for (let t = 0; t < 12; t++) opt.step(grads(params));
-    return { params, opt, grads };
-  }
-  for (const dtype of ["float32", "float64"] as const) {
-    it(`eval puts x in the params, train puts y back bit for bit (${dtype})`, () => {
-      const { params, opt } = trained(dtype);
-      const y = snapshot(params);
-      const x = snapshot(scheduleFreeEvalParams(opt.state, params));
-      expect(x).not.toEqual(y);
-      scheduleFreeEval(opt.state, params);
-      expect(snapshot(params)).toEqual(x);
-      expect(snapshot(scheduleFreeEvalParams(opt.state, params))).toEqual(x); // in eval mode: the params
-      scheduleFreeEval(opt.state, params); // already in eval mode: nothing happens
-      expect(snapshot(params)).toEqual(x);
-      scheduleFreeTrain(opt.state, params);
-      expect(snapshot(params)).toEqual(y);
-      scheduleFreeTrain(opt.state, params);
-      expect(snapshot(params)).toEqual(y);
-    });
-  }
-  it("stepping in eval mode throws and changes nothing; after train it continues as if never switched", () => {
-    const a = trained("float64");
-    const b = trained("float64");
-    scheduleFreeEval(a.opt.state, a.params);
-    const saved = JSON.stringify(a.opt.stateDict());
-    const x = snapshot(a.params);
-    expect(() => a.opt.step(randomTree("float64", 77))).toThrow(
-      /scheduleFreeAdamw: the params hold x \(eval mode\)/,
-    );
-    expect(JSON.stringify(a.opt.stateDict())).toBe(saved);
-    expect(snapshot(a.params)).toEqual(x);
-    scheduleFreeTrain(a.opt.state, a.params);
-    for (let t = 0; t < 5; t++) {
-      a.opt.step(a.grads(a.params));
-      b.opt.step(b.grads(b.params));
+// Every kernel: the fused ones keep z and x in their own storage, which the switch reads and writes.
+describe.each(["reference", "js", "wasm"] as const)(
+  "scheduleFreeAdamw: the eval/train switch (%s kernel)",
+  (kernel) => {
+    function trained(dtype: Dtype) {
+      const params = randomTree(dtype, 3);
+      const grads = quadraticGrads(dtype, 4);
+      const opt = createOptimizer(
+        scheduleFreeAdamw({ lr: 0.05, weightDecay: 0.01, warmupSteps: 5 }),
+        params,
+        {
+          kernel,
+        },
+      );
+      expect(opt.kernel).toBe(kernel);
+      for (let t = 0; t < 12; t++) opt.step(grads(params));
+      return { params, opt, grads };
     }
-    expect(snapshot(a.params)).toEqual(snapshot(b.params));
-  });
-  it("a checkpoint saved in eval mode (params = x) resumes bit-identically", () => {
-    const straight = trained("float32");
-    const resumed = trained("float32");
-    scheduleFreeEval(resumed.opt.state, resumed.params);
-    const text = JSON.stringify({ params: snapshot(resumed.params), opt: resumed.opt.stateDict() });
-    const saved = JSON.parse(text);
-    const params = randomTree("float32", 99);
-    leavesOf(params).forEach((leaf, i) => {
-      leaf.set(saved.params[i]);
-    });
-    const opt = createOptimizer(scheduleFreeAdamw({ lr: 0.05, weightDecay: 0.01, warmupSteps: 5 }), params);
-    opt.loadStateDict(saved.opt);
-    scheduleFreeTrain(opt.state, params);
-    for (let t = 0; t < 6; t++) {
-      opt.step(resumed.grads(params));
-      straight.opt.step(straight.grads(straight.params));
+    for (const dtype of ["float32", "float64"] as const) {
+      it(`eval puts x in the params, train puts y back bit for bit (${dtype})`, () => {
+        const { params, opt } = trained(dtype);
+        const y = snapshot(params);
+        const x = snapshot(scheduleFreeEvalParams(opt.state, params));
+        expect(x).not.toEqual(y);
+        scheduleFreeEval(opt.state, params);
+        expect(snapshot(params)).toEqual(x);
+        expect(snapshot(scheduleFreeEvalParams(opt.state, params))).toEqual(x); // in eval mode: the params
+        scheduleFreeEval(opt.state, params); // already in eval mode: nothing happens
+        expect(snapshot(params)).toEqual(x);
+        scheduleFreeTrain(opt.state, params);
+        expect(snapshot(params)).toEqual(y);
+        scheduleFreeTrain(opt.state, params);
+        expect(snapshot(params)).toEqual(y);
+      });
     }
-    expect(snapshot(params)).toEqual(snapshot(straight.params));
-  });
+    it("stepping in eval mode throws and changes nothing; after train it continues as if never switched", () => {
+      const a = trained("float64");
+      const b = trained("float64");
+      scheduleFreeEval(a.opt.state, a.params);
+      const saved = JSON.stringify(a.opt.stateDict());
+      const x = snapshot(a.params);
+      expect(() => a.opt.step(randomTree("float64", 77))).toThrow(
+        /scheduleFreeAdamw: the params hold x \(eval mode\)/,
+      );
+      expect(JSON.stringify(a.opt.stateDict())).toBe(saved);
+      expect(snapshot(a.params)).toEqual(x);
+      scheduleFreeTrain(a.opt.state, a.params);
+      for (let t = 0; t < 5; t++) {
+        a.opt.step(a.grads(a.params));
+        b.opt.step(b.grads(b.params));
+      }
+      expect(snapshot(a.params)).toEqual(snapshot(b.params));
+    });
+    it("a checkpoint saved in eval mode (params = x) resumes bit-identically", () => {
+      const straight = trained("float32");
+      const resumed = trained("float32");
+      scheduleFreeEval(resumed.opt.state, resumed.params);
+      const text = JSON.stringify({ params: snapshot(resumed.params), opt: resumed.opt.stateDict() });
+      const saved = JSON.parse(text);
+      const params = randomTree("float32", 99);
+      leavesOf(params).forEach((leaf, i) => {
+        leaf.set(saved.params[i]);
+      });
+      const opt = createOptimizer(
+        scheduleFreeAdamw({ lr: 0.05, weightDecay: 0.01, warmupSteps: 5 }),
+        params,
+        {
+          kernel,
+        },
+      );
+      opt.loadStateDict(saved.opt);
+      scheduleFreeTrain(opt.state, params);
+      for (let t = 0; t < 6; t++) {
+        opt.step(resumed.grads(params));
+        straight.opt.step(straight.grads(straight.params));
+      }
+      expect(snapshot(params)).toEqual(snapshot(straight.params));
+    });
+  },
+);
+
+describe("scheduleFreeAdamw: the switch inside a chain", () => {
   it("before the first step x is the params; the switch finds the state inside a chain", () => {
     const params: Tree = { w: Float64Array.from([1, 2]) };
     const opt = createOptimizer(chain(clipByGlobalNorm(1), scheduleFreeAdamw()), params);

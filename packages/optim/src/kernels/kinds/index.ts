@@ -23,9 +23,22 @@ import { lion } from "./lion.js";
 import { nadam } from "./nadam.js";
 import { radam } from "./radam.js";
 import { rmsprop } from "./rmsprop.js";
+import { scheduleFreeAdamw } from "./schedule-free-adamw.js";
 import { sgd } from "./sgd.js";
 
-export const KINDS = { adam, sgd, rmsprop, lion, adagrad, adamax, nadam, radam, adadelta, lamb } satisfies {
+export const KINDS = {
+  adam,
+  sgd,
+  rmsprop,
+  lion,
+  adagrad,
+  adamax,
+  nadam,
+  radam,
+  adadelta,
+  lamb,
+  scheduleFreeAdamw,
+} satisfies {
   [K in Kind]: FusedKind<K, Scalars, BufferSpec>;
 };
 

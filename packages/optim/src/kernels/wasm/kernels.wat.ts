@@ -97,11 +97,12 @@ const pre = [
 ];
 // u ← u + wd·p (when wd ≠ 0); p ← p + u·(−lr); then, with an average folded in (ema/polyak),
 // a ← d·a + c·p on the new p
+const averaged = `(if ${get("hasAverage")} (then ${store("avg", add(mul(get("Sad"), load("avg")), mul(get("Sac"), get("pp"))))}))`;
 const post = [
   `(if ${get("hasWd")} (then ${set("u", add(get("u"), mul(get("Swd"), get("pp"))))}))`,
   set("pp", add(get("pp"), mul(get("u"), get("Snlr")))),
   store("p", get("pp")),
-  `(if ${get("hasAverage")} (then ${store("avg", add(mul(get("Sad"), load("avg")), mul(get("Sac"), get("pp"))))}))`,
+  averaged,
 ];
 
 /** Heavy-ball/Nesterov momentum on u, with PyTorch's first step (b ← u). */
@@ -290,6 +291,32 @@ const BODIES = {
       ),
       `(if ${get("hasWd")} (then ${set("u", add(get("u"), mul(get("Swd"), get("pp"))))}))`,
       store("g", get("u")),
+    ],
+  },
+  // v as RMSprop's; z and x read as the params on the first update; the decay at y (p) or z; then
+  // z ← z + u·(−γ), x ← (1−c)·x + c·z, and p ← p + (β1·x + (1−β1)·z − p), the update as applied
+  scheduleFreeAdamw: {
+    locals: ["pp", "u", "ss", "zz", "xx"],
+    body: [
+      ...pre,
+      set("ss", add(mul(get("Sb2"), load("squareAvg")), scaledSquare("Sc2"))),
+      store("squareAvg", get("ss")),
+      set("u", `(f32x4.div ${get("u")} ${add(`(f32x4.sqrt ${get("ss")})`, get("Seps"))})`),
+      `(if ${get("first")} (then ${set("zz", get("pp"))} ${set("xx", get("pp"))}) (else ${set("zz", load("z"))} ${set("xx", load("x"))}))`,
+      `(if ${get("hasWd")} (then (if ${get("atZ")} (then ${set("u", add(get("u"), mul(get("Swd"), get("zz"))))}) (else ${set("u", add(get("u"), mul(get("Swd"), get("pp"))))}))))`,
+      set("zz", add(get("zz"), mul(get("u"), get("Snlr")))),
+      store("z", get("zz")),
+      set("xx", add(mul(get("xx"), get("Sdk")), mul(get("zz"), get("Sck")))),
+      store("x", get("xx")),
+      set(
+        "pp",
+        add(
+          get("pp"),
+          `(f32x4.sub ${add(mul(get("xx"), get("Sb1")), mul(get("zz"), get("Sc1")))} ${get("pp")})`,
+        ),
+      ),
+      store("p", get("pp")),
+      averaged,
     ],
   },
 } satisfies { [K in WasmKind]: Body };
