@@ -8,13 +8,31 @@
 /** smoke: seconds, for `npm test` (checks the machinery); quick: `npm run lab`; full: `--full`. */
 export type Mode = "smoke" | "quick" | "full";
 
-/** `holds only when …` carries its condition, e.g. "holds only when the gradient noise is small". */
-export type Verdict = "holds" | "does not hold" | `holds only when ${string}`;
+/**
+ * `holds only when …` carries its condition, e.g. "holds only when the gradient noise is small".
+ * "inconclusive": the effect is smaller than the test can resolve (the reason states the smallest
+ * effect it could have seen); "does not hold" needs evidence against the claim.
+ */
+export type Verdict = "holds" | "does not hold" | "inconclusive" | `holds only when ${string}`;
+
+/**
+ * The number a verdict turns on, compared with its threshold: what the Lab shows across seeds (its
+ * mean and range), so a reader sees how far from the line each seed fell.
+ */
+export interface Deciding {
+  /** What it is, e.g. "R² of log λ* against log lr". */
+  label: string;
+  value: number;
+  /** The rule it is held to, e.g. "≥ 0.9". */
+  threshold: string;
+}
 
 export interface Judgement {
   verdict: Verdict;
   /** Why, with the numbers and thresholds that decided it, in one or two sentences. */
   reason: string;
+  /** The deciding quantity (strongly recommended: shown with its spread over the seeds). */
+  deciding?: Deciding;
 }
 
 /** A Vega-Lite spec (a plain JSON object; see src/lab/plot). */
@@ -66,8 +84,18 @@ export interface Experiment {
   claim: string;
   /** The seeds' [@problem_id:N] references. */
   problemIds: string[];
-  /** Rough quick-mode cost in seconds on one core, used to schedule the longest first. */
+  /**
+   * Declared cost of one run (one seed) in seconds on one core of the 2-core reference machine, in
+   * quick mode: schedules the longest first, and the runner reports it beside the measured time.
+   */
   cost: number;
+  /** The same for `--full` (one seed). */
+  fullCost: number;
+  /**
+   * No seed enters the experiment (a deterministic computation): it runs once, whatever the number
+   * of seeds the mode asks for, and its verdict cannot change with the seed.
+   */
+  deterministic?: true;
   run(ctx: Context): Promise<ExperimentResult>;
 }
 

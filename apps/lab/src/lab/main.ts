@@ -3,13 +3,15 @@
  * the verdict table. Returns the exit code: 0 when every experiment ran (whatever its verdict),
  * 1 when one failed to run.
  */
+
+import type { Experiment, Mode } from "./experiment.ts";
 import type { LabOptions } from "./options.ts";
 import { LabProgress, type Output, verdictOf } from "./progress.ts";
 import type { LabRecord } from "./record.ts";
-import { EXPERIMENT_IDS } from "./registry.ts";
+import { EXPERIMENT_IDS, loadExperiment } from "./registry.ts";
 import { commandFor, toResults } from "./report/results.ts";
 import { writeReport } from "./report/write.ts";
-import { runLab } from "./runner.ts";
+import { runLab, runsOf } from "./runner.ts";
 
 export async function runLabCommand(o: LabOptions, io: { stdout: Output; stderr: Output }): Promise<number> {
   const started = performance.now();
@@ -30,6 +32,7 @@ export async function runLabCommand(o: LabOptions, io: { stdout: Output; stderr:
   const paths = await writeReport(records, results, o.out);
   io.stdout.write(verdictTable(records, io.stdout.columns ?? 120));
 
+  io.stderr.write(budgetTable(records, o.mode, await loadAll(o.ids)));
   const failed = records.filter((r) => r.error !== undefined);
   for (const r of failed) io.stderr.write(`\n${r.id} failed:\n${r.error}\n`);
   io.stderr.write(
@@ -65,5 +68,42 @@ export function verdictTable(records: readonly LabRecord[], columns: number): st
       lines.push(row.trimEnd());
     }
   }
+  return `${lines.join("\n")}\n`;
+}
+
+async function loadAll(ids: readonly string[]): Promise<Map<string, Experiment>> {
+  const out = new Map<string, Experiment>();
+  for (const id of ids) out.set(id, await loadExperiment(id));
+  return out;
+}
+
+/**
+ * Each experiment's measured time (summed over its runs, on one core) beside what it declares
+ * (`cost` or `fullCost` per run × runs), and the total: the budget every experiment is held to
+ * (quick ≤ 10 min, --full ≤ 90 min on the 2-core reference machine, both cores busy).
+ */
+export function budgetTable(
+  records: readonly LabRecord[],
+  mode: Mode,
+  experiments: Map<string, Experiment>,
+): string {
+  const rows = records.map((r) => {
+    const e = experiments.get(r.id)!;
+    const runs = runsOf(e, mode);
+    const declared = (mode === "full" ? e.fullCost : e.cost) * runs;
+    return { id: r.id, runs, measured: r.seconds, declared };
+  });
+  const sum = (k: "measured" | "declared") => rows.reduce((s, r) => s + r[k], 0);
+  const lines = [
+    `\nbudget (${mode} mode; seconds on one core, summed over each claim's runs):`,
+    `${"claim".padEnd(22)} runs  measured  declared`,
+    ...rows
+      .sort((a, b) => b.measured - a.measured)
+      .map(
+        (r) =>
+          `${r.id.padEnd(22)} ${String(r.runs).padStart(4)} ${r.measured.toFixed(1).padStart(9)} ${r.declared.toFixed(1).padStart(9)}${r.measured > 1.5 * r.declared ? "  over" : ""}`,
+      ),
+    `${"total".padEnd(22)}      ${sum("measured").toFixed(1).padStart(9)} ${sum("declared").toFixed(1).padStart(9)}`,
+  ];
   return `${lines.join("\n")}\n`;
 }

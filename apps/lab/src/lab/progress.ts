@@ -33,14 +33,16 @@ export class LabProgress {
   ) {}
 
   handle(event: LabEvent): void {
-    if (event.type === "start") this.running.set(event.id, { fraction: 0, note: "" });
+    if (event.type === "start") this.running.set(event.label, { fraction: 0, note: "" });
     else if (event.type === "progress") {
-      this.running.set(event.id, { fraction: event.fraction, note: event.note ?? "" });
+      this.running.set(event.label, { fraction: event.fraction, note: event.note ?? "" });
+    } else if (event.type === "run-done") {
+      this.running.delete(event.label);
     } else {
-      this.running.delete(event.record.id);
       this.done++;
       const r = event.record;
-      const line = `${r.error !== undefined ? "✗" : "✓"} ${r.id.padEnd(22)} ${verdictOf(r).padEnd(16)} ${r.seconds.toFixed(1).padStart(6)} s`;
+      const seeds = r.agreement && r.agreement.n > 1 ? ` (${r.agreement.k} of ${r.agreement.n} seeds)` : "";
+      const line = `${r.error !== undefined ? "✗" : "✓"} ${r.id.padEnd(22)} ${`${verdictOf(r)}${seeds}`.padEnd(16)} ${r.seconds.toFixed(1).padStart(6)} s`;
       this.clear();
       this.out.write(`${line}\n`);
     }
@@ -63,7 +65,7 @@ export class LabProgress {
     const seconds = ((now - this.started) / 1000).toFixed(0);
     const lines = [`Lab ${bar(this.done / this.total, 24)} ${this.done}/${this.total} claims  ${seconds}s`];
     for (const [id, p] of this.running) {
-      lines.push(`  ${id.padEnd(22)} ${bar(p.fraction, 16)} ${p.note}`);
+      lines.push(`  ${id.padEnd(26)} ${bar(p.fraction, 16)} ${p.note}`);
     }
     this.out.write(`${lines.map((l) => l.slice(0, width)).join("\n")}\n`);
     this.drawn = lines.length;

@@ -27,8 +27,9 @@ describe("the Lab's progress display", () => {
   it("off a terminal: one line per finished claim, with its verdict or the error", () => {
     const out: string[] = [];
     const p = new LabProgress({ write: (s: string) => out.push(s) }, 2);
-    p.handle({ type: "start", id: "ravine", worker: 0 });
-    p.handle({ type: "progress", id: "ravine", fraction: 0.5, note: "κ = 100" });
+    p.handle({ type: "start", id: "ravine", label: "ravine", worker: 0 });
+    p.handle({ type: "progress", id: "ravine", label: "ravine", fraction: 0.5, note: "κ = 100" });
+    p.handle({ type: "run-done", id: "ravine", label: "ravine" });
     p.handle({ type: "done", record: record("ravine") });
     p.handle({ type: "done", record: record("saddle", "boom") });
     p.finish();
@@ -40,10 +41,10 @@ describe("the Lab's progress display", () => {
   it("on a terminal: redraws an overall bar and a line per running experiment in place", () => {
     const out: string[] = [];
     const p = new LabProgress({ write: (s: string) => out.push(s), isTTY: true, columns: 80 }, 2);
-    p.handle({ type: "start", id: "ravine", worker: 0 });
+    p.handle({ type: "start", id: "ravine", label: "ravine 1/3", worker: 0 });
     const text = out.join("");
     expect(text).toContain("Lab ░░░░░░░░░░░░░░░░░░░░░░░░ 0/2 claims");
-    expect(text).toContain("  ravine");
+    expect(text).toContain("  ravine 1/3");
     p.handle({ type: "done", record: record("ravine") });
     const after = out.join("");
     // The block is erased (cursor up + clear) before the finished line is printed.
@@ -51,6 +52,13 @@ describe("the Lab's progress display", () => {
     expect(after).toContain("1/2 claims");
     for (const line of after.split("\n"))
       expect(line.replaceAll("\x1b", "").replace(/\[\d*[AJ]/g, "").length).toBeLessThan(80);
+  });
+
+  it("a claim run at several seeds says how many reached its verdict", () => {
+    const out: string[] = [];
+    const p = new LabProgress({ write: (s: string) => out.push(s) }, 1);
+    p.handle({ type: "done", record: { ...record("sgdr"), agreement: { k: 2, n: 3 }, seedSensitive: true } });
+    expect(out.join("")).toContain("holds (2 of 3 seeds)");
   });
 
   it("wraps table cells at word boundaries", () => {

@@ -22,11 +22,11 @@ import { bars, lines } from "../plot/index.ts";
 import {
   BASELINE_SCHEDULES,
   bestPeak,
-  clearGain,
   formatPp,
+  judgePeriodic,
   type PeakSchedule,
   pairedDifference,
-  type Share,
+  periodicDeciding,
   scheduleSeries,
   share,
   uniformStarts,
@@ -80,7 +80,6 @@ export interface CyclicalMeasurements {
  * start-to-start spread; 5 pp keeps a trivial gain from counting). */
 const MIN_GAIN = 0.05;
 
-const gains = (d: Share) => clearGain(d, MIN_GAIN);
 const pp = formatPp;
 
 export function judgeCyclical(m: CyclicalMeasurements): Judgement {
@@ -102,24 +101,14 @@ export function judgeCyclical(m: CyclicalMeasurements): Judgement {
       )
       .join("; ") +
     ` (paired over starts; "better" = ≥ ${100 * MIN_GAIN} pp with the 95 % interval above 0).`;
-  const beatsConst = parts.filter((p) => gains(p.vsConst));
-  const beatsBoth = parts.filter((p) => gains(p.vsConst) && gains(p.vsCos));
-  if (beatsConst.length === parts.length && beatsConst.length > 0) {
-    return beatsBoth.length === parts.length
-      ? { verdict: "holds", reason }
-      : { verdict: "holds only when compared with a constant lr, not with cosine annealing", reason };
-  }
-  if (beatsConst.length > 0) {
-    const when = beatsConst.every((p) => p.noise > 0)
-      ? "gradient noise is present"
-      : "the gradient is noise-free";
-    const cosToo = beatsConst.every((p) => gains(p.vsCos));
-    return {
-      verdict: cosToo ? `holds only when ${when}` : `holds only when ${when}, and against a constant lr only`,
-      reason,
-    };
-  }
-  return { verdict: "does not hold", reason };
+  // The cycles must beat one cosine anneal of the same budget, which has the annealing without them.
+  const j = judgePeriodic("CLR", parts, MIN_GAIN);
+  const deciding = periodicDeciding("Adam+CLR", parts, MIN_GAIN);
+  if (j.kind === "no") return { verdict: "does not hold", reason: `${reason} ${j.note}`, deciding };
+  if (j.kind === "unresolved") return { verdict: "inconclusive", reason: `${reason} ${j.note}`, deciding };
+  return j.kind === "helps"
+    ? { verdict: "holds", reason, deciding }
+    : { verdict: `holds only when ${j.when}`, reason, deciding };
 }
 
 export const experiment: Experiment = {
@@ -131,6 +120,7 @@ export const experiment: Experiment = {
     "valley floor; this explore-exploit rhythm combined with Adam's local adaptivity finds a better final solution.",
   problemIds: ["3096044"],
   cost: 5,
+  fullCost: 25,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const [startSeed, noiseSeed] = seedsFor(ctx, 2) as [number, number];

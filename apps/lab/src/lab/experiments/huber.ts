@@ -147,6 +147,7 @@ export const experiment: Experiment = {
     "Under heavy outliers the Huber loss and Adam form a strong combination: Huber damps the huge gradients of outliers at the data level, Adam adaptively rescales the (possibly still large) gradients at the optimization level, and together they train stably and efficiently on noisy data.",
   problemIds: ["3096058"],
   cost: 2,
+  fullCost: 10,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, sz.seeds);

@@ -70,25 +70,52 @@ export function judgeImbalance(m: ImbalanceMeasurements): ExperimentResult["judg
     (a) => m.recall[a] - m.recall.AdamW > margin,
   );
   const nums = `rare-digit recall: no decay ${pp(m.recall["no decay"])}, AdamW ${pp(m.recall.AdamW)}, + class-weighted loss ${pp(m.recall["AdamW + class-weighted loss"])}, class-conditional decay ${pp(m.recall["AdamW, class-conditional decay"])} (margin ${sig(100 * margin, 2)} pp); uniform decay changes the rare/other output-norm ratio by ×${sig(shrink, 3)}`;
+  const deciding = {
+    label: "rare-digit recall lost to uniform decay, no decay − AdamW (pp)",
+    value: 100 * recallDrop,
+    threshold: `> ${sig(100 * margin, 2)} pp with the rare/other norm ratio ×≤ 0.9`,
+  };
+  // A drop larger than the margin needs recall above it to begin with: below, harm cannot be seen.
+  const floor = m.recall["no decay"] <= margin;
   if (harm && fixes.length > 0) {
     return {
       verdict: "holds",
       reason: `${nums}: decay shrinks and hurts the rare class more, and ${fixes.join(" and ")} recover${fixes.length > 1 ? "" : "s"} it.`,
+      deciding,
     };
   }
   if (harm) {
     return {
       verdict: "holds only when limited to the harm: neither fix recovers the rare class's recall",
       reason: `${nums}.`,
+      deciding,
+    };
+  }
+  if (fixes.length > 0 && floor) {
+    return {
+      verdict: `holds only when judged by the fix (${fixes.join(" or ")}): the harm is below what this test resolves`,
+      reason: `${nums}: without decay the rare digit's recall is already ${pp(m.recall["no decay"])}, under the ${sig(100 * margin, 2)} pp margin, so no loss to decay can clear it (the drop to ${pp(m.recall.AdamW)} is not resolved); the fix's gain is.`,
+      deciding,
     };
   }
   if (fixes.length > 0) {
     return {
       verdict: `holds only when the fix is ${fixes.join(" or ")}: uniform decay itself does not measurably hurt the rare class`,
       reason: `${nums}: uniform decay does not shrink or hurt the rare class more by the margins (≥ 10 % on the norm ratio and the recall margin).`,
+      deciding,
     };
   }
-  return { verdict: "does not hold", reason: `${nums}: neither the harm nor a fix clears its margin.` };
+  if (floor)
+    return {
+      verdict: "inconclusive",
+      reason: `${nums}: the rare digit's recall is ${pp(m.recall["no decay"])} even without decay, under the ${sig(100 * margin, 2)} pp margin: this test cannot see a harm, and no fix cleared its margin.`,
+      deciding,
+    };
+  return {
+    verdict: "does not hold",
+    reason: `${nums}: neither the harm nor a fix clears its margin.`,
+    deciding,
+  };
 }
 
 function columnNorms(w: Float32Array, rows: number, cols: number): number[] {
@@ -106,6 +133,7 @@ export const experiment: Experiment = {
     "Uniform weight decay, even AdamW's decoupled kind, shrinks the weights that recognise a minority class disproportionately, because their data gradients are weaker; reweighting the loss or class-conditional regularization fixes it.",
   problemIds: ["3169479"],
   cost: 12,
+  fullCost: 60,
   async run(ctx) {
     const size = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, size.seeds);

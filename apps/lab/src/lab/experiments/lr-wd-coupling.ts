@@ -147,8 +147,14 @@ export function judgeCoupling(m: CouplingByInit): Judgement {
     specific(c)
       ? "Adam + L2 does not (≥ 0.1 lower)"
       : "but so does Adam + L2, so it is not specific to decoupled decay";
+  const grid = (label: string, c: CouplingMeasurements) => ({
+    label: `AdamW R² of log‖w‖ by η·λ, whole grid, ${label}`,
+    value: c.adamw.byProduct,
+    threshold: "≥ 0.9 and above η or λ alone",
+  });
   if (fz && fl)
     return {
+      deciding: grid("the lower start", m.zero.adamw.byProduct <= m.large.adamw.byProduct ? m.zero : m.large),
       verdict: "holds",
       reason: `${nums}: AdamW's weight norm is a function of η·λ from both starts (≥ 0.9, better than η or λ alone); ${contrast(m.zero)}.`,
     };
@@ -157,6 +163,7 @@ export function judgeCoupling(m: CouplingByInit): Judgement {
       ? "the weights start far above where the decay holds them (a decay-dominated transient)"
       : "training starts from zero";
     return {
+      deciding: grid(fl ? "large init" : "from w = 0", fl ? m.large : m.zero),
       verdict: `holds only when ${which}`,
       reason: `${nums}: the product explains ≥ 0.9 of log‖w‖ (and more than η or λ alone) only ${fl ? "from the large init" : "from zero"}; ${contrast(fl ? m.large : m.zero)}.`,
     };
@@ -172,7 +179,13 @@ export function judgeCoupling(m: CouplingByInit): Judgement {
         : tl
           ? "the weights start far above their resting point and "
           : "training starts from zero and ";
+    const decidedBy = tl ? m.large : m.zero;
     return {
+      deciding: {
+        label: `AdamW R² of log‖w‖ by η·λ over the cells with η·λ·T ≤ ${TRANSIENT_EFOLDS}, ${tl ? "large init" : "from w = 0"}`,
+        value: decidedBy.adamw.transient.byProduct,
+        threshold: "≥ 0.9 and above η or λ alone",
+      },
       verdict: `holds only when ${start}the run is too short for the decay to settle (η·λ·T ≲ ${TRANSIENT_EFOLDS})`,
       reason:
         `${nums}: over the whole grid η·λ explains less than the 0.9 required; ${transient("from zero", m.zero)}; ${transient("from the large init", m.large)}. ` +
@@ -180,6 +193,11 @@ export function judgeCoupling(m: CouplingByInit): Judgement {
     };
   }
   return {
+    deciding: {
+      label: `AdamW R² of log‖w‖ by η·λ over the cells with η·λ·T ≤ ${TRANSIENT_EFOLDS}, the better start`,
+      value: Math.max(m.zero.adamw.transient.byProduct, m.large.adamw.transient.byProduct),
+      threshold: "≥ 0.9 and above η or λ alone",
+    },
     verdict: "does not hold",
     reason: `${nums}: for AdamW η·λ explains less than the 0.9 required from either start, even over the transient cells (${sig(m.zero.adamw.transient.byProduct)}, ${sig(m.large.adamw.transient.byProduct)}).`,
   };
@@ -192,6 +210,7 @@ export const experiment: Experiment = {
     "With decoupled weight decay the regularization pressure per step is proportional to the product of learning rate and decay, η·λ: if you halve the learning rate you should double the weight decay to keep the same regularization.",
   problemIds: ["3135392", "3145418"],
   cost: 3,
+  fullCost: 15,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, sz.seeds);

@@ -126,6 +126,7 @@ export const experiment: Experiment = {
     "accelerates and crosses the plateau where plain gradient descent gets stuck.",
   problemIds: ["1370847", "3154068"],
   cost: 2,
+  fullCost: 10,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, sz.starts);

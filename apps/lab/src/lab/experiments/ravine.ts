@@ -196,6 +196,8 @@ export const experiment: Experiment = {
     "lengthens them along the flat floor, so it moves smoothly and quickly along the ravine.",
   problemIds: ["3095815", "2152287"],
   cost: 5,
+  fullCost: 25,
+  deterministic: true,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const lrs = geometricGrid(sz.lrMin, 3, sz.lrRatio);

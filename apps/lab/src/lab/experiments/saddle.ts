@@ -113,6 +113,7 @@ export const experiment: Experiment = {
     "its adaptive scaling so it slides quickly down the negative-curvature direction.",
   problemIds: ["3096040"],
   cost: 1,
+  fullCost: 5,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, sz.seeds);

@@ -24,12 +24,12 @@ import { bars, landscapeMap, lines } from "../plot/index.ts";
 import {
   BASELINE_SCHEDULES,
   bestPeak,
-  clearGain,
   formatPp,
   type HopOutcome,
+  judgePeriodic,
   type PeakSchedule,
   pairedDifference,
-  type Share,
+  periodicDeciding,
   scheduleSeries,
   share,
   uniformStarts,
@@ -95,7 +95,6 @@ function arm(
   return m.arms.find((a) => a.noise === noise && a.optimizer === optimizer && a.schedule === schedule);
 }
 
-const gains = (d: Share) => clearGain(d, MIN_GAIN);
 const pp = formatPp;
 
 export function judgeSgdr(m: SgdrMeasurements): Judgement {
@@ -112,7 +111,6 @@ export function judgeSgdr(m: SgdrMeasurements): Judgement {
       vsConst,
       vsCos,
       vsSgd,
-      restartsHelp: gains(vsConst) && gains(vsCos),
       // "Handles the jumps well": AdamW with restarts is not significantly worse than SGD with them.
       handles: vsSgd === null || vsSgd.hi >= 0,
     };
@@ -126,31 +124,22 @@ export function judgeSgdr(m: SgdrMeasurements): Judgement {
     )
     .join("; ")
     .concat(` (paired over starts; "helps" = ≥ ${100 * MIN_GAIN} pp with the 95 % interval above 0).`);
-  // Restarts help against a constant lr, against a single cosine anneal, or both; per noise level.
-  const vsConstOk = parts.filter((p) => gains(p.vsConst));
-  const bothOk = parts.filter((p) => p.restartsHelp);
-  const handled = vsConstOk.every((p) => p.handles);
-  if (vsConstOk.length === 0) return { verdict: "does not hold", reason };
+  // The restarts must beat one cosine anneal of the same budget, which has the annealing without them.
+  const j = judgePeriodic("SGDR", parts, MIN_GAIN);
+  const deciding = periodicDeciding("AdamW SGDR", parts, MIN_GAIN);
+  if (j.kind === "no") return { verdict: "does not hold", reason: `${reason} ${j.note}`, deciding };
+  if (j.kind === "unresolved") return { verdict: "inconclusive", reason: `${reason} ${j.note}`, deciding };
+  const handled = j.helped.every((p) => parts.find((q) => q.noise === p.noise)!.handles);
   if (!handled) {
     return {
       verdict: "holds only when the restarts are credited alone: AdamW handles them worse than SGD",
       reason,
+      deciding,
     };
   }
-  const allNoise = vsConstOk.length === parts.length;
-  const when = allNoise
-    ? ""
-    : vsConstOk.every((p) => p.noise > 0)
-      ? "gradient noise is present"
-      : "the gradient is noise-free";
-  const cosToo = bothOk.length === vsConstOk.length;
-  if (allNoise && cosToo) return { verdict: "holds", reason };
-  if (allNoise)
-    return { verdict: "holds only when compared with a constant lr, not with one cosine anneal", reason };
-  return {
-    verdict: cosToo ? `holds only when ${when}` : `holds only when ${when}, and against a constant lr only`,
-    reason,
-  };
+  return j.kind === "helps"
+    ? { verdict: "holds", reason, deciding }
+    : { verdict: `holds only when ${j.when}`, reason, deciding };
 }
 
 export const experiment: Experiment = {
@@ -162,6 +151,7 @@ export const experiment: Experiment = {
     "adaptive, handles these sudden jumps in step size deftly.",
   problemIds: ["3096975"],
   cost: 7,
+  fullCost: 35,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const [startSeed, noiseSeed] = seedsFor(ctx, 2) as [number, number];

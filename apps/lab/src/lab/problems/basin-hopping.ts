@@ -172,3 +172,67 @@ export function bestPeak<S>(
   }
   return { ...best!, byPeak };
 }
+
+/** A periodic schedule (restarts, cycles) against the two baselines at one noise level. */
+export interface AgainstBaselines {
+  noise: number;
+  vsConst: Share;
+  vsCos: Share;
+}
+
+/**
+ * What a periodic schedule's claim turns on: that the periods themselves help. A single cosine
+ * anneal of the same budget has the annealing without the periods, so the schedule must beat it (and
+ * the constant lr) by `min` with the 95 % interval above 0. "Does not hold" needs the interval against
+ * it at every noise level: a gain of `min` over cosine excluded (hi < min). Otherwise the test could
+ * not resolve it: inconclusive, with the smallest gain it could have seen (its interval's half-width,
+ * at least `min`).
+ */
+export function judgePeriodic(
+  name: string,
+  parts: readonly AgainstBaselines[],
+  min: number,
+): { kind: "helps" | "some" | "no" | "unresolved"; when: string; helped: AgainstBaselines[]; note: string } {
+  const helps = (p: AgainstBaselines) => clearGain(p.vsConst, min) && clearGain(p.vsCos, min);
+  const helped = parts.filter(helps);
+  const level = (p: AgainstBaselines) => (p.noise === 0 ? "without noise" : `with noise σ=${p.noise}`);
+  if (helped.length === parts.length && parts.length > 0)
+    return { kind: "helps", when: "", helped, note: "" };
+  if (helped.length > 0) {
+    const when = helped.every((p) => p.noise > 0)
+      ? "gradient noise is present"
+      : "the gradient is noise-free";
+    return { kind: "some", when, helped, note: "" };
+  }
+  const anneal = parts
+    .filter((p) => clearGain(p.vsConst, min))
+    .map((p) => `${level(p)} its ${sig(100 * p.vsConst.estimate, 2)} pp over a constant lr`);
+  const annealNote = anneal.length
+    ? ` What ${name} gains over a constant lr (${anneal.join(", ")}) one cosine anneal of the same budget gains as well: it is annealing's.`
+    : "";
+  if (parts.every((p) => p.vsCos.hi < min)) {
+    return {
+      kind: "no",
+      when: "",
+      helped,
+      note: `The periods add no gain of ${100 * min} pp or more over one cosine anneal at any noise level (every interval's upper end is below it).${annealNote}`,
+    };
+  }
+  const resolvable = Math.max(min, ...parts.map((p) => (p.vsCos.hi - p.vsCos.lo) / 2));
+  return {
+    kind: "unresolved",
+    when: "",
+    helped,
+    note: `No clear gain over one cosine anneal, but the intervals do not exclude one either: this test resolves gains of about ${sig(100 * resolvable, 2)} pp or more.${annealNote}`,
+  };
+}
+
+/** The deciding quantity of a periodic schedule: its gain over cosine where it is largest (pp). */
+export function periodicDeciding(name: string, parts: readonly AgainstBaselines[], min: number) {
+  const best = Math.max(...parts.map((p) => p.vsCos.estimate));
+  return {
+    label: `${name} − one cosine anneal, success at the noise level where it is largest (pp)`,
+    value: 100 * best,
+    threshold: `≥ ${100 * min} pp with the 95 % interval above 0`,
+  };
+}

@@ -5,6 +5,7 @@
  */
 import type { Metric, Mode } from "../experiment.ts";
 import type { LabRecord } from "../record.ts";
+import type { RunSummary } from "../verdicts.ts";
 
 export interface ClaimResult {
   title: string;
@@ -16,6 +17,12 @@ export interface ClaimResult {
   setup: string;
   metrics: Record<string, Metric>;
   seeds: number[];
+  /** Runs (one per base seed) that reached the verdict's class, of all runs (absent in files written before runs over seeds: one run). */
+  agreement?: { k: number; n: number };
+  /** Some run reached another verdict class: the verdict may change with the seed. */
+  seedSensitive?: boolean;
+  /** Each run's base seed, verdict and deciding quantity. */
+  runs?: RunSummary[];
 }
 
 export interface LabResults {
@@ -53,6 +60,9 @@ export function toResults(
           setup: r.result.setup,
           metrics: r.result.metrics,
           seeds: r.result.seeds,
+          agreement: r.agreement ?? { k: 1, n: 1 },
+          seedSensitive: r.seedSensitive ?? false,
+          runs: r.runs ?? [],
         }
       : {
           ...base,
@@ -62,6 +72,9 @@ export function toResults(
           setup: "",
           metrics: {},
           seeds: [],
+          agreement: { k: 0, n: 0 },
+          seedSensitive: false,
+          runs: [],
         };
   }
   return { mode, seed, command, claims };

@@ -59,13 +59,21 @@ describe("judgeGrid", () => {
   it("does not hold when Adam+L2 is better by more than 1 pp", () => {
     expect(judgeGrid({ acc: { AdamW: diagonal, "Adam+L2": band } }).verdict).toBe("does not hold");
   });
-  it("does not hold when λ does nothing for either", () => {
+  it("is inconclusive when λ does nothing resolvable for either: no power, not evidence against", () => {
+    const flat = [
+      [0.8, 0.9, 0.85],
+      [0.803, 0.905, 0.85],
+    ];
+    const j = judgeGrid({ acc: { AdamW: flat, "Adam+L2": flat } });
+    expect(j.verdict).toBe("inconclusive");
+    expect(j.reason).toContain("less than the 1 pp this test resolves");
+    expect(j.deciding?.value).toBeCloseTo(0.5);
+  });
+  it("says when a best lr sits on the grid's edge", () => {
     const flat = [
       [0.8, 0.9],
       [0.8, 0.9],
     ];
-    const j = judgeGrid({ acc: { AdamW: flat, "Adam+L2": flat } });
-    expect(j.verdict).toBe("does not hold");
-    expect(j.reason).toContain("barely changes generalization");
+    expect(judgeGrid({ acc: { AdamW: flat, "Adam+L2": flat } }).reason).toContain("on the grid's edge");
   });
 });

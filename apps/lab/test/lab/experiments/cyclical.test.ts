@@ -29,10 +29,21 @@ describe("judgeCyclical", () => {
   it("holds when CLR beats both everywhere", () => {
     expect(judgeCyclical({ arms: [...arms(0, 50, 30, 20), ...arms(0.3, 70, 40, 20)] }).verdict).toBe("holds");
   });
-  it("holds only against constant when cosine is as good everywhere", () => {
-    expect(judgeCyclical({ arms: [...arms(0, 50, 50, 20), ...arms(0.3, 70, 70, 20)] }).verdict).toBe(
-      "holds only when compared with a constant lr, not with cosine annealing",
-    );
+  it("does not hold when one cosine anneal does as well: the gain over a constant lr is annealing's", () => {
+    const j = judgeCyclical({ arms: [...arms(0, 50, 50, 20), ...arms(0.3, 70, 70, 20)] });
+    expect(j.verdict).toBe("does not hold");
+    expect(j.reason).toMatch(/one cosine anneal of the same budget gains as well: it is annealing's/);
+    expect(j.deciding?.value).toBe(0);
+  });
+  it("is inconclusive when the interval neither shows nor excludes a gain over cosine", () => {
+    const clr = Array.from({ length: n }, (_, i) => (i < 50 ? 1 : 0));
+    const cosine = Array.from({ length: n }, (_, i) => (i >= 47 && i < 97 ? 1 : 0));
+    const base = arms(0.3, 0, 0, 0);
+    base[0]!.success = clr;
+    base[1]!.success = cosine;
+    const j = judgeCyclical({ arms: base });
+    expect(j.verdict).toBe("inconclusive");
+    expect(j.reason).toMatch(/resolves gains of about \d+ pp or more/);
   });
   it("holds only with noise when the clean runs do not differ", () => {
     expect(judgeCyclical({ arms: [...arms(0, 30, 30, 30), ...arms(0.3, 70, 40, 20)] }).verdict).toBe(

@@ -39,9 +39,19 @@ describe("judgeImbalance", () => {
       /^holds only when limited to the harm/,
     );
   });
-  it("holds only for the imbalance when decay is not the cause but reweighting helps", () => {
-    expect(judgeImbalance(arms([0.05, 0.03, 0.6, 0.04], [0.9, 0.88, 0.85, 1.2])).verdict).toBe(
+  it("holds only for the fix when decay is not the cause but reweighting helps", () => {
+    expect(judgeImbalance(arms([0.5, 0.48, 0.9, 0.49], [0.9, 0.88, 0.85, 1.2])).verdict).toBe(
       "holds only when the fix is AdamW + class-weighted loss: uniform decay itself does not measurably hurt the rare class",
+    );
+  });
+  it("does not call a drop at the floor 'no harm': recall without decay under the margin cannot show one", () => {
+    const j = judgeImbalance(arms([0.05, 0.03, 0.6, 0.04], [0.9, 0.88, 0.85, 1.2]));
+    expect(j.verdict).toBe(
+      "holds only when judged by the fix (AdamW + class-weighted loss): the harm is below what this test resolves",
+    );
+    expect(j.deciding?.value).toBeCloseTo(2);
+    expect(judgeImbalance(arms([0.05, 0.03, 0.06, 0.04], [0.9, 0.88, 0.85, 1.2])).verdict).toBe(
+      "inconclusive",
     );
   });
   it("does not hold when nothing clears its margin", () => {

@@ -51,26 +51,62 @@ describe("judgeMlPotential", () => {
     expect(s[0]!.bestLr).toBe(1e-2);
     expect(s[0]!.medianForceRmse).toBe(8.5);
   });
-  it("holds when Adam + clip is stable and accurate, naming the hazard", () => {
+  const bad = (name: string, a: boolean, c: boolean) => [
+    cell(name, a, c, 1e-3, [stuck, stuck]),
+    cell(name, a, c, 1e-2, [boom, boom]),
+  ];
+  it("holds when Adam + clip trains and removing either ingredient fails (the ablation)", () => {
+    const cells = [
+      ...good("Adam + clip", true, true),
+      ...bad("Adam", true, false),
+      ...bad("SGD + clip", false, true),
+      ...bad("SGD", false, false),
+    ];
+    const j = judgeMlPotential(cells, 100);
+    expect(j.verdict).toBe("holds");
+    expect(j.deciding?.value).toBe(4); // the ablations stall at RMSE 100, 4× the target 25
+  });
+  it("holds only when one ingredient gets the credit, if the other's removal still trains", () => {
+    const toAdam = [
+      ...good("Adam + clip", true, true),
+      ...good("Adam", true, false),
+      ...bad("SGD + clip", false, true),
+      ...bad("SGD", false, false),
+    ];
+    expect(judgeMlPotential(toAdam, 100).verdict).toBe(
+      "holds only when the credit goes to Adam: clipping is not needed",
+    );
+    const toClip = [
+      ...good("Adam + clip", true, true),
+      ...bad("Adam", true, false),
+      ...good("SGD + clip", false, true),
+      ...bad("SGD", false, false),
+    ];
+    const j = judgeMlPotential(toClip, 100);
+    expect(j.verdict).toBe("holds only when the credit goes to clipping: SGD with clipping trains as well");
+    expect(j.deciding?.value).toBeCloseTo(0.44); // SGD + clip: median 11 against the target 25
+  });
+  it("does not hold when each ingredient alone suffices against a real hazard", () => {
     const cells = [
       ...good("Adam + clip", true, true),
       ...good("Adam", true, false),
       ...good("SGD + clip", false, true),
-      cell("SGD", false, false, 1e-3, [stuck, stuck]),
-      cell("SGD", false, false, 1e-2, [boom, boom]),
+      ...bad("SGD", false, false),
     ];
     const j = judgeMlPotential(cells, 100);
-    expect(j.verdict).toBe("holds");
-    expect(j.reason).toContain("real hazard");
+    expect(j.verdict).toBe("does not hold");
+    expect(j.reason).toContain("each ingredient alone suffices");
   });
-  it("holds but says the wall was no hazard when plain SGD also trains", () => {
+  it("is inconclusive when even plain SGD trains: the wall was no hazard", () => {
     const cells = [
       ...good("Adam + clip", true, true),
       ...good("Adam", true, false),
       ...good("SGD + clip", false, true),
       ...good("SGD", false, false),
     ];
-    expect(judgeMlPotential(cells, 100).reason).toContain("no real hazard");
+    const j = judgeMlPotential(cells, 100);
+    expect(j.verdict).toBe("inconclusive");
+    expect(j.reason).toContain("no hazard");
   });
   it("does not hold when Adam + clip diverges or does not learn", () => {
     const cells = [

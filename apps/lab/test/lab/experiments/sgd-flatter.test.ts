@@ -21,10 +21,13 @@ describe("judgeFlatness", () => {
       "holds",
     );
   });
-  it("does not hold when one seed disagrees", () => {
+  it("is inconclusive when one seed disagrees or the gap is under 20 % either way", () => {
     expect(judgeFlatness({ sgdTrace: [5, 12], adamwTrace: [10, 10], reached: true }).verdict).toBe(
-      "does not hold",
+      "inconclusive",
     );
+    const j = judgeFlatness({ sgdTrace: [9, 11], adamwTrace: [10, 10], reached: true });
+    expect(j.verdict).toBe("inconclusive");
+    expect(j.deciding?.value).toBeCloseTo(Math.sqrt(0.99));
   });
   it("does not hold, and says so, when AdamW is flatter", () => {
     const j = judgeFlatness({ sgdTrace: [15, 16], adamwTrace: [10, 10], reached: true });

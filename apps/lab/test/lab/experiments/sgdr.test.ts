@@ -58,10 +58,11 @@ describe("judgeSgdr", () => {
       "holds only when gradient noise is present",
     );
   });
-  it("holds only with noise and against constant when cosine is as good", () => {
-    expect(judgeSgdr({ arms: [...arms(0, 30, 30, 30), ...arms(0.3, 60, 75, 20)] }).verdict).toBe(
-      "holds only when gradient noise is present, and against a constant lr only",
-    );
+  it("does not hold when one cosine anneal beats the restarts: their gain over a constant lr is annealing's", () => {
+    const j = judgeSgdr({ arms: [...arms(0, 30, 30, 30), ...arms(0.3, 60, 75, 20)] });
+    expect(j.verdict).toBe("does not hold");
+    expect(j.reason).toMatch(/its 40 pp over a constant lr/);
+    expect(j.deciding).toMatchObject({ value: 0, threshold: "≥ 5 pp with the 95 % interval above 0" });
   });
   it("flags AdamW when SGD handles the restarts clearly better", () => {
     expect(judgeSgdr({ arms: [...arms(0, 30, 30, 30), ...arms(0.3, 60, 30, 20, 95)] }).verdict).toMatch(

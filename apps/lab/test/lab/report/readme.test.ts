@@ -27,7 +27,9 @@ describe("the README's Lab section", () => {
     const s = readmeSection(results);
     expect(s.startsWith(BEGIN)).toBe(true);
     expect(s.endsWith(END)).toBe(true);
-    expect(s).toContain("of 1 claims, 0 hold, 1 hold only under a condition, 0 do not hold.");
+    expect(s).toContain(
+      "of 1 claims, 0 hold, 1 hold only under a condition, 0 do not hold, 0 inconclusive (0 seed-sensitive).",
+    );
     expect(s).toContain(
       "| [The v scar](docs/CLAIMS.md) `v-scar` | **holds only when β2 \\| 0.99** | 230 steps |",
     );
@@ -44,9 +46,33 @@ describe("the README's Lab section", () => {
     };
     const s = readmeSection(results, full);
     expect(s).toContain("| claim | verdict | key number | with --full |");
-    expect(s).toContain("| 230 steps | holds (99 steps) |");
-    expect(s).toContain("`npm run lab -- --full` (seed 0");
+    expect(s).toContain("| 230 steps | **holds** (99 steps) |");
+    expect(s).toContain("`npm run lab -- --full` (one seed per claim");
     expect(readmeSection(results, results)).toContain("| 230 steps | same |");
+  });
+
+  it("says k of n seeds where the seeds disagree, and lists inconclusive claims apart", () => {
+    const c = results.claims["v-scar"]!;
+    const many: LabResults = {
+      ...results,
+      claims: {
+        "v-scar": { ...c, agreement: { k: 2, n: 3 }, seedSensitive: true },
+        sgdr: {
+          ...c,
+          title: "SGDR",
+          verdict: "inconclusive",
+          agreement: { k: 1, n: 3 },
+          seedSensitive: true,
+        },
+      },
+    };
+    const s = readmeSection(many);
+    expect(s).toContain("each claim run at 3 seeds");
+    expect(s).toContain("| **holds only when β2 \\| 0.99** (2 of 3 seeds) |");
+    expect(s).toContain("1 inconclusive (2 seed-sensitive)");
+    const [decided, open] = s.split("Inconclusive —");
+    expect(decided).not.toContain("`sgdr`");
+    expect(open).toContain("| [SGDR](docs/CLAIMS.md) `sgdr` | **inconclusive** (1 of 3 seeds) |");
   });
 
   it("in README.md matches docs/lab/results*.json (regenerate with npm run lab:readme)", () => {
