@@ -54,6 +54,50 @@ export interface Table {
 /** JSON-safe metric values (no NaN/Infinity inside: use null and say why in the reason). */
 export type Metric = number | string | boolean | null | Metric[] | { [key: string]: Metric };
 
+/**
+ * An axis an optimizer was tuned over (its learning rate, or peak lr), and the value it picked: the
+ * report shows every grid and flags a best on the grid's edge, where a wider grid might move it.
+ */
+export interface TuningGrid {
+  /** The optimizer (and arm) tuned, e.g. "AdamW, noise σ=0.3". */
+  optimizer: string;
+  /** What the axis is, e.g. "lr" or "peak lr". */
+  axis: string;
+  values: number[];
+  best: number;
+  /** Values that score exactly as well as the best (ties are broken toward the first). */
+  tied?: number[];
+}
+
+/**
+ * Whether a grid's best is its smallest or largest value — and no interior value ties with it (a
+ * plateau that reaches inside the grid is not cut off by its edge). A one-value grid is no tuning.
+ */
+export function onEdge(g: TuningGrid): boolean {
+  if (g.values.length < 2) return false;
+  const lo = Math.min(...g.values);
+  const hi = Math.max(...g.values);
+  if (g.best !== lo && g.best !== hi) return false;
+  return !(g.tied ?? []).some((v) => v !== lo && v !== hi);
+}
+
+/** A tuning grid from each value's score (higher is better), the best as the experiment picked it. */
+export function gridOf(
+  optimizer: string,
+  axis: string,
+  scored: readonly { value: number; score: number }[],
+  best: number,
+): TuningGrid {
+  const top = Math.max(...scored.map((s) => s.score));
+  return {
+    optimizer,
+    axis,
+    values: scored.map((s) => s.value),
+    best,
+    tied: scored.filter((s) => s.score === top).map((s) => s.value),
+  };
+}
+
 export interface ExperimentResult {
   /** The setup actually run in this mode (problem, sizes, optimizers, grids, steps, seeds). */
   setup: string;
@@ -63,6 +107,8 @@ export interface ExperimentResult {
   judgement: Judgement;
   figures: Figure[];
   tables?: Table[];
+  /** The tuning grids of the optimizers compared (see TuningGrid). */
+  grids?: TuningGrid[];
   /** Every seed used, so the run can be reproduced. */
   seeds: number[];
 }

@@ -4,7 +4,7 @@
  * "separable" (the best decay barely depends on the lr) — and each part is measured.
  */
 import { adam, adamw } from "momenta-optim";
-import { type Experiment, type ExperimentResult, type Mode, seedsFor } from "../experiment.ts";
+import { type Experiment, type ExperimentResult, gridOf, type Mode, seedsFor } from "../experiment.ts";
 import { mean, sig } from "../measure/stats.ts";
 import { bars, heatmap } from "../plot/index.ts";
 import { markCells } from "../problems/grid-marks.ts";
@@ -310,6 +310,15 @@ export const experiment: Experiment = {
       keyNumber: `best test acc AdamW ${sig(100 * summaries.AdamW.best, 3)} % vs Adam+L2 ${sig(100 * summaries["Adam+L2"].best, 3)} %; good cells ${summaries.AdamW.region.length} vs ${summaries["Adam+L2"].region.length}`,
       judgement,
       figures,
+      // Each optimizer's lr axis, scored at its best decay.
+      grids: NAMES.map((name) =>
+        gridOf(
+          `${name} (λ ${DECAYS[name][size.grid][summaries[name].bestCell.wd]})`,
+          "lr",
+          lrs.map((lr, l) => ({ value: lr, score: acc[name][summaries[name].bestCell.wd]![l]! })),
+          lrs[summaries[name].bestCell.lr]!,
+        ),
+      ),
       seeds,
     };
   },

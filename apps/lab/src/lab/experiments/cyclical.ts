@@ -16,7 +16,7 @@
 import { multiBasin } from "@momenta/landscapes";
 import { adam, cyclicLr } from "momenta-optim";
 import type { Experiment, ExperimentResult, Judgement } from "../experiment.ts";
-import { seedsFor } from "../experiment.ts";
+import { gridOf, seedsFor } from "../experiment.ts";
 import { mean, median, sig } from "../measure/stats.ts";
 import { bars, lines } from "../plot/index.ts";
 import {
@@ -223,6 +223,14 @@ export const experiment: Experiment = {
           }),
         },
       ],
+      grids: arms.map((a) =>
+        gridOf(
+          `Adam ${a.schedule}, ${a.noise === 0 ? "no noise" : `noise σ=${a.noise}`}`,
+          "peak lr",
+          a.byPeak.map((b) => ({ value: b.peak, score: b.share })),
+          a.peak,
+        ),
+      ),
       seeds: [startSeed, noiseSeed],
     };
   },

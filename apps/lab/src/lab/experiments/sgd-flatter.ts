@@ -28,8 +28,8 @@ const SIZES: Record<
   }
 > = {
   smoke: { train: 200, test: 100, hidden: 8, target: 1.5, maxEpochs: 2, probes: 3, seeds: 1 },
-  quick: { train: 1000, test: 1000, hidden: 32, target: 0.1, maxEpochs: 60, probes: 20, seeds: 3 },
-  full: { train: 2000, test: 1000, hidden: 32, target: 0.03, maxEpochs: 100, probes: 60, seeds: 5 },
+  quick: { train: 1000, test: 1000, hidden: 32, target: 0.1, maxEpochs: 60, probes: 20, seeds: 1 },
+  full: { train: 2000, test: 1000, hidden: 32, target: 0.03, maxEpochs: 100, probes: 60, seeds: 1 },
 };
 const BATCH = 64;
 /** Check the full-batch training loss every this many steps (so both stop within a few steps of the target). */

@@ -18,7 +18,7 @@ import { multiBasin } from "@momenta/landscapes";
 import type { GradientTransformation } from "momenta-optim";
 import { adamw, cosineAnnealingWarmRestarts, type Hyper, sgd } from "momenta-optim";
 import type { Experiment, ExperimentResult, Judgement } from "../experiment.ts";
-import { seedsFor } from "../experiment.ts";
+import { gridOf, seedsFor } from "../experiment.ts";
 import { mean, sig } from "../measure/stats.ts";
 import { bars, landscapeMap, lines } from "../plot/index.ts";
 import {
@@ -273,6 +273,14 @@ export const experiment: Experiment = {
           }),
         },
       ],
+      grids: arms.map((a) =>
+        gridOf(
+          `${a.optimizer} ${a.schedule}, ${a.noise === 0 ? "no noise" : `noise σ=${a.noise}`}`,
+          "peak lr",
+          a.byPeak.map((b) => ({ value: b.peak, score: b.share })),
+          a.peak,
+        ),
+      ),
       seeds: [startSeed, noiseSeed],
     };
   },

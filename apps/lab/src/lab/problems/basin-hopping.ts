@@ -184,7 +184,8 @@ export interface AgainstBaselines {
  * What a periodic schedule's claim turns on: that the periods themselves help. A single cosine
  * anneal of the same budget has the annealing without the periods, so the schedule must beat it (and
  * the constant lr) by `min` with the 95 % interval above 0. "Does not hold" needs the interval against
- * it at every noise level: a gain of `min` over cosine excluded (hi < min). Otherwise the test could
+ * it: a gain of `min` over cosine excluded at every noise level (hi < min), or the schedule
+ * significantly worse than cosine at one (hi < 0). Otherwise the test could
  * not resolve it: inconclusive, with the smallest gain it could have seen (its interval's half-width,
  * at least `min`).
  */
@@ -210,12 +211,16 @@ export function judgePeriodic(
   const annealNote = anneal.length
     ? ` What ${name} gains over a constant lr (${anneal.join(", ")}) one cosine anneal of the same budget gains as well: it is annealing's.`
     : "";
-  if (parts.every((p) => p.vsCos.hi < min)) {
+  const worse = parts.filter((p) => p.vsCos.hi < 0);
+  if (worse.length > 0 || parts.every((p) => p.vsCos.hi < min)) {
     return {
       kind: "no",
       when: "",
       helped,
-      note: `The periods add no gain of ${100 * min} pp or more over one cosine anneal at any noise level (every interval's upper end is below it).${annealNote}`,
+      note:
+        worse.length > 0
+          ? `One cosine anneal of the same budget does significantly better ${worse.map((p) => `${level(p)} (${formatPp(p.vsCos)})`).join(", ")}, and at no noise level do the periods beat it.${annealNote}`
+          : `The periods add no gain of ${100 * min} pp or more over one cosine anneal at any noise level (every interval's upper end is below it).${annealNote}`,
     };
   }
   const resolvable = Math.max(min, ...parts.map((p) => (p.vsCos.hi - p.vsCos.lo) / 2));

@@ -4,7 +4,7 @@
  * seed references, the setup, the figures with what to look at, tables, the verdict and its reason,
  * the numbers behind it and the seeds.
  */
-import type { Table } from "../experiment.ts";
+import { onEdge, type Table, type TuningGrid } from "../experiment.ts";
 import { renderSvg } from "../plot/render.ts";
 import type { LabRecord } from "../record.ts";
 import { EXTRA_EXPERIMENTS } from "../registry.ts";
@@ -42,6 +42,23 @@ function table(t: Table): string {
   return `<table><caption>${escapeHtml(t.caption)}</caption><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** Each optimizer's tuning grid and its best, a best on the edge flagged. */
+function gridsTable(grids: readonly TuningGrid[]): string {
+  const fmt = (x: number) => String(Number(x.toPrecision(3)));
+  return table({
+    caption:
+      "Tuning grids: each optimizer's values and the one it picked (a best on the grid's edge is flagged)",
+    columns: ["optimizer", "axis", "values", "best", "on the edge"],
+    rows: grids.map((g) => [
+      g.optimizer,
+      g.axis,
+      g.values.map(fmt).join(", "),
+      fmt(g.best),
+      onEdge(g) ? "yes" : "no",
+    ]),
+  });
+}
+
 function badge(verdict: string): string {
   return `<span class="verdict ${verdictClass(verdict)}">${escapeHtml(verdict)}</span>`;
 }
@@ -76,6 +93,7 @@ async function section(r: LabRecord, index: number, results: LabResults): Promis
   return `${head}
 <h3>Setup</h3><p>${escapeHtml(res.setup)}</p>
 ${figures.join("\n")}
+${res.grids?.length ? gridsTable(res.grids) : ""}
 ${(res.tables ?? []).map(table).join("\n")}
 <h3>Verdict</h3><p>${badge(res.judgement.verdict)}${agreement(results.claims[r.id]!)} ${escapeHtml(res.judgement.reason)}</p>
 <p><strong>Key number:</strong> ${escapeHtml(res.keyNumber)}</p>

@@ -3,7 +3,7 @@
  * — what scripts (the README's "What the Lab found") and other tools read. No timings or dates, so
  * the same command writes the same file.
  */
-import type { Metric, Mode } from "../experiment.ts";
+import type { Metric, Mode, TuningGrid } from "../experiment.ts";
 import type { LabRecord } from "../record.ts";
 import type { RunSummary } from "../verdicts.ts";
 
@@ -17,6 +17,8 @@ export interface ClaimResult {
   setup: string;
   metrics: Record<string, Metric>;
   seeds: number[];
+  /** The tuning grids of the optimizers compared, from the run shown. */
+  grids?: TuningGrid[];
   /** Runs (one per base seed) that reached the verdict's class, of all runs (absent in files written before runs over seeds: one run). */
   agreement?: { k: number; n: number };
   /** Some run reached another verdict class: the verdict may change with the seed. */
@@ -60,6 +62,7 @@ export function toResults(
           setup: r.result.setup,
           metrics: r.result.metrics,
           seeds: r.result.seeds,
+          ...(r.result.grids ? { grids: r.result.grids } : {}),
           agreement: r.agreement ?? { k: 1, n: 1 },
           seedSensitive: r.seedSensitive ?? false,
           runs: r.runs ?? [],
