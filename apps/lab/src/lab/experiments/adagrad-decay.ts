@@ -18,7 +18,7 @@ import {
   type ScaleByRssState,
 } from "momenta-optim";
 import type { Context, Experiment, ExperimentResult, Judgement } from "../experiment.ts";
-import { seedsFor } from "../experiment.ts";
+import { gridOf, seedsFor } from "../experiment.ts";
 import { loglogSlope, mean, median, seedBand, sig } from "../measure/stats.ts";
 import { lines } from "../plot/index.ts";
 import { movingTarget } from "../problems/moving-target.ts";
@@ -235,6 +235,15 @@ export const experiment: Experiment = {
           }),
         },
       ],
+      // Each optimizer's lr grid, scored by its phase-1 mean loss (how the best was picked).
+      grids: names.map((n) =>
+        gridOf(
+          n,
+          "lr",
+          LRS.map((lr, i) => ({ value: lr, score: phase1[n]![i] === null ? -Infinity : -phase1[n]![i]! })),
+          best[n],
+        ),
+      ),
       seeds,
     };
   },

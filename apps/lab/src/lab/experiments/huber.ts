@@ -12,7 +12,7 @@
  */
 import { adam, createOptimizer, Mulberry32, type Optimizer, sgd } from "momenta-optim";
 import type { Experiment, ExperimentResult, Judgement, Mode } from "../experiment.ts";
-import { seedsFor } from "../experiment.ts";
+import { gridOf, seedsFor, type TuningGrid } from "../experiment.ts";
 import { bootstrapCi, mean, sig } from "../measure/stats.ts";
 import { bars } from "../plot/index.ts";
 import { type OutlierRegression, outlierRegression, type RegressionLoss } from "../problems/huber.ts";
@@ -149,6 +149,7 @@ export const experiment: Experiment = {
   cost: 2,
   fullCost: 10,
   async run(ctx): Promise<ExperimentResult> {
+    const tuning: TuningGrid[] = [];
     const sz = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, sz.seeds);
     const results: HuberRegime[] = [];
@@ -164,6 +165,7 @@ export const experiment: Experiment = {
         const lrs = c.opt === "SGD" ? sz.sgdLrs : sz.adamLrs;
         // Per lr: the runs over seeds; keep the lr with the lowest mean final training objective.
         let best: { lr: number; objective: number; errors: number[] } | null = null;
+        const scored: { value: number; score: number }[] = [];
         for (const lr of lrs) {
           const runs = problems.map((p, i) =>
             trainOne(
@@ -175,11 +177,13 @@ export const experiment: Experiment = {
             ),
           );
           const objective = mean(runs.map((r) => r.objective));
+          scored.push({ value: lr, score: Number.isFinite(objective) ? -objective : -Infinity });
           if (best === null || objective < best.objective)
             best = { lr, objective, errors: runs.map((r) => (Number.isFinite(r.error) ? r.error : 1e6)) };
         }
         errors[c.name] = best!.errors;
         chosenLr[regime.name]![c.name] = best!.lr;
+        tuning.push(gridOf(`${regime.name}: ${c.name}`, "lr", scored, best!.lr));
         ctx.progress(++done / total, `${regime.name} ${c.name}`);
       }
       results.push({ regime: regime.name, errors });
@@ -247,6 +251,7 @@ export const experiment: Experiment = {
           ),
         },
       ],
+      grids: tuning,
       seeds,
     };
   },

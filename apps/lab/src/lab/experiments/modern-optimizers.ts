@@ -7,7 +7,7 @@
 
 import type { AnyTransformation } from "momenta-optim";
 import { adafactor, adamw, lamb, lion, muon, scheduleFreeAdamw } from "momenta-optim";
-import { type Experiment, type ExperimentResult, type Mode, seedsFor } from "../experiment.ts";
+import { type Experiment, type ExperimentResult, gridOf, type Mode, seedsFor } from "../experiment.ts";
 import { mean, seedBand, sig } from "../measure/stats.ts";
 import { bars, lines } from "../plot/index.ts";
 import { evaluate, Mlp, trainMlp } from "../problems/mlp.ts";
@@ -335,6 +335,17 @@ export const experiment: Experiment = {
           }),
         },
       ],
+      // Each optimizer's lr axis at its selected decay, scored by validation accuracy (how it was picked).
+      grids: CANDIDATES.map((c) => {
+        const s = selected[c.name]!;
+        const row = grids[c.name]!.filter((cell) => cell.wd === s.wd);
+        return gridOf(
+          `${c.name} (λ ${sig(s.wd, 3)})`,
+          "lr",
+          row.map((cell) => ({ value: sig(cell.lr, 4), score: mean(cell.val) })),
+          sig(s.lr, 4),
+        );
+      }),
       seeds,
     };
   },

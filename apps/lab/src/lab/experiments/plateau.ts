@@ -14,11 +14,11 @@ import type { Landscape } from "@momenta/landscapes";
 import { plateau } from "@momenta/landscapes";
 import type { GradientTransformation } from "momenta-optim";
 import { adam, rng, sgd } from "momenta-optim";
-import type { Experiment, ExperimentResult, Judgement } from "../experiment.ts";
+import type { Experiment, ExperimentResult, Judgement, TuningGrid } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { median, sig } from "../measure/stats.ts";
 import { bars, landscapeMap } from "../plot/index.ts";
-import { bestLr, geometricGrid } from "../problems/landscape-race.ts";
+import { bestLr, geometricGrid, raceGrid } from "../problems/landscape-race.ts";
 import { torsionPes } from "../problems/torsion.ts";
 
 const OPTIMIZERS: {
@@ -128,6 +128,7 @@ export const experiment: Experiment = {
   cost: 2,
   fullCost: 10,
   async run(ctx): Promise<ExperimentResult> {
+    const tuning: TuningGrid[] = [];
     const sz = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, sz.starts);
     const lrs = geometricGrid(2 ** -6, 16, sz.lrRatio);
@@ -153,6 +154,10 @@ export const experiment: Experiment = {
           hold: 20,
           record: true,
         });
+        {
+          const g = raceGrid(`${L.name}: ${o.name}`, best);
+          if (g) tuning.push(g);
+        }
         const crossed = best.results.length === starts.length && best.results.every((r) => r.steps !== null);
         let amplification: number | null = null;
         if (crossed && best.lr !== null) {
@@ -253,6 +258,7 @@ export const experiment: Experiment = {
           ]),
         },
       ],
+      grids: tuning,
       seeds,
     };
   },

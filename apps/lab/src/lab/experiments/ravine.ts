@@ -13,10 +13,10 @@ import type { Landscape } from "@momenta/landscapes";
 import { ravine, rosenbrock } from "@momenta/landscapes";
 import type { GradientTransformation } from "momenta-optim";
 import { adam, rmsprop, sgd } from "momenta-optim";
-import type { Experiment, ExperimentResult, Judgement } from "../experiment.ts";
+import type { Experiment, ExperimentResult, Judgement, TuningGrid } from "../experiment.ts";
 import { loglogSlope, mean, sig } from "../measure/stats.ts";
 import { landscapeMap, lines } from "../plot/index.ts";
-import { bestLr, geometricGrid } from "../problems/landscape-race.ts";
+import { bestLr, geometricGrid, raceGrid } from "../problems/landscape-race.ts";
 
 const OPTIMIZERS: { name: string; make(lr: number): GradientTransformation<unknown[]> }[] = [
   { name: "GD", make: (lr) => sgd({ lr }) },
@@ -199,6 +199,7 @@ export const experiment: Experiment = {
   fullCost: 25,
   deterministic: true,
   async run(ctx): Promise<ExperimentResult> {
+    const tuning: TuningGrid[] = [];
     const sz = SIZES[ctx.mode];
     const lrs = geometricGrid(sz.lrMin, 3, sz.lrRatio);
     const problems: {
@@ -242,6 +243,13 @@ export const experiment: Experiment = {
           hold: HOLD,
           record: drawn(p),
         });
+        {
+          const g = raceGrid(
+            `${p.landscape.name}${p.condition === null ? "" : ` κ=${p.condition}`}${p.angle === null ? "" : ` ${p.angle}°`}: ${o.name}`,
+            best,
+          );
+          if (g) tuning.push(g);
+        }
         const arrived =
           best.results.length === p.starts.length && best.results.every((r) => r.steps !== null);
         cells.push({
@@ -375,6 +383,7 @@ export const experiment: Experiment = {
           ]),
         },
       ],
+      grids: tuning,
       seeds: [],
     };
   },

@@ -15,11 +15,11 @@
 import { saddle } from "@momenta/landscapes";
 import type { GradientTransformation } from "momenta-optim";
 import { adam, rng, sgd } from "momenta-optim";
-import type { Experiment, ExperimentResult, Judgement } from "../experiment.ts";
+import type { Experiment, ExperimentResult, Judgement, TuningGrid } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { bootstrapCi, median, quantile, sig } from "../measure/stats.ts";
 import { landscapeMap, lines } from "../plot/index.ts";
-import { bestLr, geometricGrid, race } from "../problems/landscape-race.ts";
+import { bestLr, geometricGrid, race, raceGrid } from "../problems/landscape-race.ts";
 
 const OPTIMIZERS: { name: string; make(lr: number): GradientTransformation<unknown[]> }[] = [
   { name: "GD", make: (lr) => sgd({ lr }) },
@@ -115,6 +115,7 @@ export const experiment: Experiment = {
   cost: 1,
   fullCost: 5,
   async run(ctx): Promise<ExperimentResult> {
+    const tuning: TuningGrid[] = [];
     const sz = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, sz.seeds);
     const landscape = saddle();
@@ -137,6 +138,10 @@ export const experiment: Experiment = {
         done: (_x, _y, f) => f <= ARRIVE,
         hold: 20,
       });
+      {
+        const g = raceGrid(o.name, best);
+        if (g) tuning.push(g);
+      }
       if (best.lr === null) throw new Error(`saddle: ${o.name} reached the minimum at no lr of the grid`);
       chosen[o.name] = best.lr;
       toMinimum[o.name] = best.steps;
@@ -288,6 +293,7 @@ export const experiment: Experiment = {
           }),
         },
       ],
+      grids: tuning,
       seeds,
     };
   },

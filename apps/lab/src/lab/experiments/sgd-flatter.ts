@@ -1,15 +1,19 @@
 /**
  * Does SGD end in flatter minima than AdamW? The same MLP is trained on the same digits by SGD with
- * momentum and by AdamW until the full-batch training loss first reaches the same target; at each
- * solution the trace of the training loss's Hessian is estimated by Hutchinson's method
- * (`hessianTrace`), its Hessian-vector products by central differences of TF.js gradients
- * (`finiteDifferenceHvp`), and test accuracy is measured.
+ * momentum and by AdamW with equal explicit regularization (none: λ = 0 for both, so what differs is
+ * the optimizers' implicit bias), each tuned over its own lr grid on the same budget of epochs; its
+ * best lr is the one reaching the lowest full-batch training loss by the end (a converged solution).
+ * At each optimizer's converged solution, and where its run first reached a matched training loss
+ * (the same progress), the trace of the training loss's Hessian is estimated by Hutchinson's method
+ * (`hessianTrace`, Hessian-vector products by central differences of TF.js gradients,
+ * `finiteDifferenceHvp`); test accuracy is measured too. tr(H) at a fixed loss is set largely by the
+ * step size, which is why each optimizer is compared at its own tuned lr, not at an arbitrary pair.
  */
 
 import type { AnyTransformation, Tree } from "momenta-optim";
 import { adamw, finiteDifferenceHvp, hessianTrace, sgd } from "momenta-optim";
 import { tfjsOptimizer } from "momenta-optim/tfjs";
-import { type Experiment, type ExperimentResult, type Mode, seedsFor } from "../experiment.ts";
+import { type Experiment, type ExperimentResult, gridOf, type Mode, seedsFor } from "../experiment.ts";
 import { mean, sig } from "../measure/stats.ts";
 import { bars, lines } from "../plot/index.ts";
 import { batchOrder, evaluate, Mlp, trainStep } from "../problems/mlp.ts";
@@ -21,28 +25,47 @@ const SIZES: Record<
     train: number;
     test: number;
     hidden: number;
+    /** The matched-progress training loss. */
     target: number;
-    maxEpochs: number;
+    epochs: number;
     probes: number;
     seeds: number;
+    /** Grid points per optimizer (from the list below, centred on its customary lr). */
+    grid: number;
   }
 > = {
-  smoke: { train: 200, test: 100, hidden: 8, target: 1.5, maxEpochs: 2, probes: 3, seeds: 1 },
-  quick: { train: 1000, test: 1000, hidden: 32, target: 0.1, maxEpochs: 60, probes: 20, seeds: 1 },
-  full: { train: 2000, test: 1000, hidden: 32, target: 0.03, maxEpochs: 100, probes: 60, seeds: 1 },
+  smoke: { train: 200, test: 100, hidden: 8, target: 1.5, epochs: 2, probes: 3, seeds: 1, grid: 2 },
+  quick: { train: 1000, test: 1000, hidden: 32, target: 0.1, epochs: 30, probes: 20, seeds: 1, grid: 4 },
+  full: { train: 2000, test: 1000, hidden: 32, target: 0.03, epochs: 60, probes: 60, seeds: 1, grid: 6 },
 };
 const BATCH = 64;
-/** Check the full-batch training loss every this many steps (so both stop within a few steps of the target). */
+/** Check the full-batch training loss every this many steps (for the matched-progress point and the curve). */
 const CHECK_EVERY = 8;
-const OPTIMIZERS: { name: "SGD" | "AdamW"; tx: () => AnyTransformation; text: string }[] = [
-  { name: "SGD", tx: () => sgd({ lr: 0.01, momentum: 0.9 }), text: "SGD (lr 0.01, momentum 0.9)" },
-  { name: "AdamW", tx: () => adamw({ lr: 1e-3, weightDecay: 0.01 }), text: "AdamW (lr 1e-3, λ 0.01)" },
+type Name = "SGD" | "AdamW";
+/** Each lr grid, half a decade apart, reaching past where training breaks down on each side. */
+const OPTIMIZERS: { name: Name; lrs: number[]; tx: (lr: number) => AnyTransformation; text: string }[] = [
+  {
+    name: "SGD",
+    lrs: [0.01, 0.0316, 0.1, 0.316, 0.00316, 1],
+    tx: (lr) => sgd({ lr, momentum: 0.9 }),
+    text: "SGD (momentum 0.9)",
+  },
+  {
+    name: "AdamW",
+    lrs: [0.001, 0.00316, 0.01, 0.0316, 0.000316, 0.1],
+    tx: (lr) => adamw({ lr, weightDecay: 0 }),
+    text: "AdamW (λ 0)",
+  },
 ];
+/** The first `n` of a grid list, sorted: the list is ordered so every prefix is a contiguous grid. */
+const gridOfSize = (lrs: readonly number[], n: number) => [...lrs.slice(0, n)].sort((a, b) => a - b);
 
 export interface FlatnessMeasurements {
-  /** Per seed, tr(H) at SGD's and at AdamW's solution. */
+  /** Per seed, tr(H) at SGD's and at AdamW's converged solution (each at its best lr). */
   sgdTrace: number[];
   adamwTrace: number[];
+  /** Per seed, tr(H) where each best run first reached the matched training loss (absent: not both reached it). */
+  matched?: { sgd: number[]; adamw: number[] };
   /** Whether every run reached the target training loss. */
   reached: boolean;
   /** Mean ‖θ‖ of the solutions (tr(H) depends on the weights' scale), reported in the reason. */
@@ -51,7 +74,7 @@ export interface FlatnessMeasurements {
 }
 
 /**
- * Holds when SGD's trace is smaller in every seed and the geometric mean of SGD/AdamW is ≤ 0.8; does
+ * Judged at the converged solutions, each optimizer at its own best lr. Holds when SGD's trace is smaller in every seed and the geometric mean of SGD/AdamW is ≤ 0.8; does
  * not hold otherwise (the reason says which way it leans). 0.8: with these probe counts Hutchinson's
  * standard error (reported per run) is a few per cent of the trace, so a 20 % gap is well beyond
  * twice it, and a flatness difference smaller than that would not be the "flatter basin" the seed
@@ -59,6 +82,13 @@ export interface FlatnessMeasurements {
  * states.
  */
 export function judgeFlatness(m: FlatnessMeasurements): ExperimentResult["judgement"] {
+  // A Hutchinson estimate ≤ 0 means its probe noise exceeds the trace: no ratio to judge.
+  if ([...m.sgdTrace, ...m.adamwTrace].some((t) => !(t > 0))) {
+    return {
+      verdict: "inconclusive",
+      reason: `A Hutchinson estimate of tr(H) is not positive (SGD ${m.sgdTrace.map((t) => sig(t, 3)).join(", ")}; AdamW ${m.adamwTrace.map((t) => sig(t, 3)).join(", ")}): the probes' noise exceeds the trace, so the two cannot be compared.`,
+    };
+  }
   const ratios = m.sgdTrace.map((s, i) => s / m.adamwTrace[i]!);
   const gm = Math.exp(mean(ratios.map(Math.log)));
   const all = ratios.every((r) => r < 1);
@@ -67,7 +97,11 @@ export function judgeFlatness(m: FlatnessMeasurements): ExperimentResult["judgem
     m.sgdNorm !== undefined && m.adamwNorm !== undefined
       ? `; weight norms ${sig(m.sgdNorm, 3)} (SGD) vs ${sig(m.adamwNorm, 3)} (AdamW)`
       : "";
-  const caveat = `${norms}${m.reached ? "" : "; not every run reached the target loss, so the losses differ"}`;
+  const matched =
+    m.matched && m.matched.sgd.length > 0
+      ? `; at matched training loss tr(H) SGD/AdamW = ${sig(Math.exp(mean(m.matched.sgd.map((x, i) => Math.log(x / m.matched!.adamw[i]!)))), 3)}`
+      : "";
+  const caveat = `${matched}${norms}${m.reached ? "" : "; not every run converged (reached the matched loss), so the losses differ"}`;
   const deciding = {
     label: "tr(H) SGD/AdamW, geometric mean over seeds",
     value: gm,
@@ -116,109 +150,142 @@ export const experiment: Experiment = {
     const train = digitTensors(split.train);
     const test = digitTensors(split.test);
     type Run = {
-      steps: number;
-      reached: boolean;
-      trainLoss: number;
+      lr: number;
+      finalLoss: number;
+      reachedAt: number | null;
       curve: { step: number; loss: number }[];
       trace: number;
       stderr: number | null;
+      matchedTrace: number | null;
       testAccuracy: number;
       weightNorm: number;
     };
-    const runs: Record<"SGD" | "AdamW", Run[]> = { SGD: [], AdamW: [] };
+    /** tr(H) of the full-batch training loss at the net's current weights. */
+    const traceAt = (net: Mlp, seed: number) => {
+      const tree = net.tree(net.values());
+      // The data loss's Hessian (no decay term), over the whole training set.
+      const grad = (p: Tree) =>
+        net.tree(
+          net.gradientAt(
+            net.names.map((n) => (p as Record<string, { data: Float32Array }>)[n]!.data),
+            train.x,
+            train.y,
+          ),
+        );
+      return hessianTrace(finiteDifferenceHvp(grad, tree), tree, { samples: size.probes, seed: seed + 11 });
+    };
+    /** One training run on the budget; tr(H) at its end and (when `probe`) where it first reached the target loss. */
+    const trainRun = (o: (typeof OPTIMIZERS)[number], lr: number, seed: number, probe: boolean): Run => {
+      const net = new Mlp({ sizes: [PIXELS, size.hidden, CLASSES], activation: "relu", seed });
+      const opt = tfjsOptimizer(o.tx(lr));
+      try {
+        const curve: { step: number; loss: number }[] = [];
+        const fullLoss = () => evaluate(net, train).loss;
+        curve.push({ step: 0, loss: fullLoss() });
+        let step = 0;
+        let reachedAt: number | null = null;
+        let matchedTrace: number | null = null;
+        for (const idx of batchOrder(train.size, BATCH, size.epochs, seed + 7)) {
+          trainStep(net, opt, train, idx);
+          step++;
+          if (step % CHECK_EVERY === 0) {
+            const loss = fullLoss();
+            curve.push({ step, loss });
+            if (reachedAt === null && loss <= size.target) {
+              reachedAt = step;
+              if (probe) matchedTrace = traceAt(net, seed).trace;
+            }
+          }
+        }
+        const finalLoss = fullLoss();
+        const h = probe ? traceAt(net, seed) : { trace: Number.NaN, stderr: null };
+        return {
+          lr,
+          finalLoss: Number.isFinite(finalLoss) ? finalLoss : Infinity,
+          reachedAt,
+          curve,
+          trace: h.trace,
+          stderr: h.stderr,
+          matchedTrace,
+          testAccuracy: evaluate(net, test).accuracy,
+          weightNorm: norm(net.values()),
+        };
+      } finally {
+        opt.dispose();
+        net.dispose();
+      }
+    };
+    const grids = Object.fromEntries(OPTIMIZERS.map((o) => [o.name, gridOfSize(o.lrs, size.grid)])) as Record<
+      Name,
+      number[]
+    >;
+    /** Per seed: every lr's final training loss, then the best lr run again with the Hessian probes. */
+    const sweeps: Record<Name, { lr: number; finalLoss: number }[][]> = { SGD: [], AdamW: [] };
+    const runs: Record<Name, Run[]> = { SGD: [], AdamW: [] };
+    const total = seeds.length * OPTIMIZERS.reduce((n, o) => n + grids[o.name].length + 1, 0);
     let done = 0;
     try {
       for (const seed of seeds) {
         for (const o of OPTIMIZERS) {
-          const net = new Mlp({ sizes: [PIXELS, size.hidden, CLASSES], activation: "relu", seed });
-          const opt = tfjsOptimizer(o.tx());
-          try {
-            const curve: { step: number; loss: number }[] = [];
-            const fullLoss = () => evaluate(net, train).loss;
-            curve.push({ step: 0, loss: fullLoss() });
-            let step = 0;
-            let reached = false;
-            for (const idx of batchOrder(train.size, BATCH, size.maxEpochs, seed + 7)) {
-              trainStep(net, opt, train, idx);
-              step++;
-              if (step % CHECK_EVERY === 0) {
-                const loss = fullLoss();
-                curve.push({ step, loss });
-                if (loss <= size.target) {
-                  reached = true;
-                  break;
-                }
-              }
-            }
-            const values = net.values();
-            const trainLoss = fullLoss();
-            const tree = net.tree(values);
-            // The data loss's Hessian (no decay term), over the whole training set.
-            const grad = (p: Tree) =>
-              net.tree(
-                net.gradientAt(
-                  net.names.map((n) => (p as Record<string, { data: Float32Array }>)[n]!.data),
-                  train.x,
-                  train.y,
-                ),
-              );
-            const h = hessianTrace(finiteDifferenceHvp(grad, tree), tree, {
-              samples: size.probes,
-              seed: seed + 11,
-            });
-            runs[o.name].push({
-              steps: step,
-              reached,
-              trainLoss,
-              curve,
-              trace: h.trace,
-              stderr: h.stderr,
-              testAccuracy: evaluate(net, test).accuracy,
-              weightNorm: norm(values),
-            });
-          } finally {
-            opt.dispose();
-            net.dispose();
-          }
-          ctx.progress(++done / (seeds.length * OPTIMIZERS.length), `seed ${seed}: ${o.name}`);
+          const sweep = grids[o.name].map((lr) => {
+            const r = trainRun(o, lr, seed, false);
+            ctx.progress(++done / total, `seed ${seed}: ${o.name} lr ${lr}`);
+            return { lr, finalLoss: r.finalLoss };
+          });
+          sweeps[o.name].push(sweep);
+          const best = sweep.reduce((a, b) => (b.finalLoss < a.finalLoss ? b : a));
+          runs[o.name].push(trainRun(o, best.lr, seed, true));
+          ctx.progress(++done / total, `seed ${seed}: ${o.name} at lr ${best.lr}, tr(H)`);
         }
       }
     } finally {
       disposeDigits(train, test);
     }
+    const bothMatched = seeds.map(
+      (_, i) => runs.SGD[i]!.matchedTrace !== null && runs.AdamW[i]!.matchedTrace !== null,
+    );
     const m: FlatnessMeasurements = {
       sgdTrace: runs.SGD.map((r) => r.trace),
       adamwTrace: runs.AdamW.map((r) => r.trace),
-      reached: [...runs.SGD, ...runs.AdamW].every((r) => r.reached),
+      matched: {
+        sgd: runs.SGD.filter((_, i) => bothMatched[i]).map((r) => r.matchedTrace!),
+        adamw: runs.AdamW.filter((_, i) => bothMatched[i]).map((r) => r.matchedTrace!),
+      },
+      reached: [...runs.SGD, ...runs.AdamW].every((r) => r.reachedAt !== null),
       sgdNorm: mean(runs.SGD.map((r) => r.weightNorm)),
       adamwNorm: mean(runs.AdamW.map((r) => r.weightNorm)),
     };
     const judgement = judgeFlatness(m);
-    const per = (name: "SGD" | "AdamW") => ({
+    const per = (name: Name) => ({
+      lrGrid: grids[name],
+      finalLossByLr: sweeps[name].map((sw) =>
+        sw.map((c) => (Number.isFinite(c.finalLoss) ? sig(c.finalLoss, 4) : null)),
+      ),
+      bestLr: runs[name].map((r) => r.lr),
       trace: runs[name].map((r) => sig(r.trace, 4)),
       traceStderr: runs[name].map((r) => (r.stderr === null ? null : sig(r.stderr, 3))),
-      trainLoss: runs[name].map((r) => sig(r.trainLoss, 4)),
-      steps: runs[name].map((r) => r.steps),
-      reachedTarget: runs[name].map((r) => r.reached),
+      matchedTrace: runs[name].map((r) => (r.matchedTrace === null ? null : sig(r.matchedTrace, 4))),
+      finalTrainLoss: runs[name].map((r) => sig(r.finalLoss, 4)),
+      reachedMatchedLossAt: runs[name].map((r) => r.reachedAt),
       testAccuracy: runs[name].map((r) => sig(r.testAccuracy, 4)),
       weightNorm: runs[name].map((r) => sig(r.weightNorm, 4)),
     });
     const gm = Math.exp(mean(m.sgdTrace.map((s, i) => Math.log(s / m.adamwTrace[i]!))));
     return {
-      setup: `${ctx.mode} mode on TF.js's ${backend} backend: MLP 784 → ${size.hidden} ReLU → 10 (Glorot-uniform, seeded), cross-entropy, ${size.train} MNIST training digits, ${size.test} test digits, minibatches of ${BATCH}. ${OPTIMIZERS.map((o) => o.text).join(" and ")} from the same initial weights and batch order, each stopped when the full-batch training loss (checked every ${CHECK_EVERY} steps) first reaches ${size.target} (at most ${size.maxEpochs} epochs). tr(H) of the full-batch training cross-entropy (no decay term) by Hutchinson with ${size.probes} Rademacher probes; H·v by central differences of TF.js gradients in float32 (ε = ∛(2⁻²³)·(1 + ‖θ‖)/‖v‖, the default of finiteDifferenceHvp; a ReLU net's Hessian is piecewise, so this is curvature smoothed over that scale). ${seeds.length} seed${seeds.length > 1 ? "s" : ""}. Note: tr(H) is not invariant to rescaling ReLU layers (W₁·α, W₂/α), so the weight norms are reported beside it.`,
+      setup: `${ctx.mode} mode on TF.js's ${backend} backend: MLP 784 → ${size.hidden} ReLU → 10 (Glorot-uniform, seeded), cross-entropy, ${size.train} MNIST training digits, ${size.test} test digits, minibatches of ${BATCH}. ${OPTIMIZERS.map((o) => `${o.text} with lr ∈ {${grids[o.name].join(", ")}}`).join(" and ")}, equal explicit regularization (none), from the same initial weights and batch order, ${size.epochs} epochs each; each optimizer's best lr = the lowest full-batch training loss at the end (its converged solution), where tr(H) is measured, and again where that run first reached the matched training loss ${size.target} (checked every ${CHECK_EVERY} steps). tr(H) of the full-batch training cross-entropy (no decay term) by Hutchinson with ${size.probes} Rademacher probes; H·v by central differences of TF.js gradients in float32 (ε = ∛(2⁻²³)·(1 + ‖θ‖)/‖v‖, the default of finiteDifferenceHvp; a ReLU net's Hessian is piecewise, so this is curvature smoothed over that scale). ${seeds.length} seed${seeds.length > 1 ? "s" : ""}. Note: tr(H) is not invariant to rescaling ReLU layers (W₁·α, W₂/α), so the weight norms are reported beside it.`,
       metrics: {
-        traceRatioSgdOverAdamw: sig(gm, 4),
+        traceRatioSgdOverAdamw: Number.isFinite(gm) ? sig(gm, 4) : null,
         SGD: per("SGD"),
         AdamW: per("AdamW"),
         allReachedTarget: m.reached,
       },
-      keyNumber: `tr(H) SGD/AdamW = ${sig(gm, 3)} at train loss ${size.target}`,
+      keyNumber: `tr(H) SGD/AdamW = ${sig(gm, 3)} converged, each at its best lr (SGD ${runs.SGD.map((r) => r.lr).join("/")}, AdamW ${runs.AdamW.map((r) => r.lr).join("/")})${m.matched?.sgd.length ? `; ${sig(Math.exp(mean(m.matched.sgd.map((x, i) => Math.log(x / m.matched!.adamw[i]!)))), 3)} at train loss ${size.target}` : ""}`,
       judgement,
       figures: [
         {
           title: "Hessian trace at the solution",
           caption:
-            "Hutchinson estimate of tr(H) per seed at the point where each optimizer first reached the target training loss; error bars ±2 standard errors of the probes. Lower is flatter.",
+            "Hutchinson estimate of tr(H) per seed at each optimizer's converged solution (its best lr, end of the budget); error bars ±2 standard errors of the probes. Lower is flatter.",
           spec: bars({
             categoryLabel: "seed",
             y: { label: "tr(H) of the training loss" },
@@ -238,8 +305,8 @@ export const experiment: Experiment = {
           }),
         },
         {
-          title: "Training loss until the target",
-          caption: `Full-batch training loss (log) for each run; the dashed line is the target ${size.target} at which the trace is measured. Both optimizers must reach it for the comparison to be at equal loss.`,
+          title: "Training loss at each optimizer's best lr",
+          caption: `Full-batch training loss (log) of each best-lr run over the whole budget; the dashed line is the matched loss ${size.target}, where the trace is also measured.`,
           spec: lines({
             x: { label: "step" },
             y: { label: "full-batch training loss", log: true },
@@ -266,6 +333,16 @@ export const experiment: Experiment = {
           }),
         },
       ],
+      grids: OPTIMIZERS.flatMap((o) =>
+        sweeps[o.name].map((sw, i) =>
+          gridOf(
+            seeds.length > 1 ? `${o.text}, seed ${seeds[i]}` : o.text,
+            "lr",
+            sw.map((c) => ({ value: c.lr, score: -c.finalLoss })),
+            runs[o.name][i]!.lr,
+          ),
+        ),
+      ),
       seeds,
     };
   },

@@ -9,6 +9,7 @@
 import type { Landscape } from "@momenta/landscapes";
 import { makeRunner } from "@momenta/landscapes";
 import type { GradientTransformation } from "momenta-optim";
+import { gridOf, type TuningGrid } from "../experiment.ts";
 
 export interface RaceOptions {
   start: readonly [number, number];
@@ -174,4 +175,13 @@ export function geometricGrid(lo: number, hi: number, ratio: number): number[] {
   const out: number[] = [];
   for (let v = lo; v <= hi * (1 + 1e-9); v *= ratio) out.push(Number(v.toPrecision(6)));
   return out;
+}
+
+/** The lr grid `bestLr` searched, as the report's tuning grid (fewer mean steps is better; a failed lr scores −∞). */
+export function raceGrid(optimizer: string, b: BestLr): TuningGrid | undefined {
+  if (b.lr === null) return undefined;
+  const scored = [...b.trials]
+    .sort((x, y) => x.lr - y.lr)
+    .map((t) => ({ value: t.lr, score: t.steps === null ? -Infinity : -t.steps }));
+  return gridOf(optimizer, "lr", scored, b.lr);
 }

@@ -34,6 +34,21 @@ describe("judgeFlatness", () => {
     expect(j.verdict).toBe("does not hold");
     expect(j.reason).toContain("AdamW's minimum is the flatter one");
   });
+  it("is inconclusive when a Hutchinson estimate is not positive (probe noise above the trace)", () => {
+    const j = judgeFlatness({ sgdTrace: [15], adamwTrace: [-33], reached: false });
+    expect(j.verdict).toBe("inconclusive");
+    expect(j.deciding).toBeUndefined();
+  });
+  it("reports the matched-loss ratio beside the converged one", () => {
+    const j = judgeFlatness({
+      sgdTrace: [5],
+      adamwTrace: [10],
+      matched: { sgd: [8], adamw: [10] },
+      reached: true,
+    });
+    expect(j.verdict).toBe("holds");
+    expect(j.reason).toContain("at matched training loss tr(H) SGD/AdamW = 0.8");
+  });
   it("flags runs that missed the target loss", () => {
     expect(judgeFlatness({ sgdTrace: [5], adamwTrace: [10], reached: false }).reason).toContain(
       "not every run",
