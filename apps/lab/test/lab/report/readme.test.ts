@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BEGIN, END, readmeSection, replaceSection } from "../../../src/lab/report/readme.ts";
 import type { LabResults } from "../../../src/lab/report/results.ts";
@@ -75,6 +75,21 @@ describe("the README's Lab section", () => {
     expect(open).toContain("| [SGDR](docs/CLAIMS.md) `sgdr` | **inconclusive** (1 of 3 seeds) |");
   });
 
+  it("says how the verdict classes hold up at other base seeds", () => {
+    const c = results.claims["v-scar"]!;
+    const at = (seed: number, verdict: string): LabResults => ({
+      ...results,
+      seed,
+      claims: { "v-scar": { ...c, verdict }, sgdr: { ...c, verdict: "holds" } },
+    });
+    const base = { ...at(0, "holds only when x"), claims: { ...at(0, "holds only when x").claims } };
+    base.claims["v-scar"] = { ...base.claims["v-scar"]!, seedSensitive: true };
+    const s = readmeSection(base, undefined, [at(1, "holds only when y"), at(2, "does not hold")]);
+    expect(s).toContain(
+      "Re-run at base seeds 0, 1, 2 (`--seed`): 1 of 2 claims reach the same verdict class at every one; `v-scar`: holds only when (seed 0) / holds only when (seed 1) / does not hold (seed 2), marked seed-sensitive.",
+    );
+  });
+
   it("in README.md matches docs/lab/results*.json (regenerate with npm run lab:readme)", () => {
     const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
     const file = new URL("../../../docs/lab/results.json", import.meta.url);
@@ -87,6 +102,11 @@ describe("the README's Lab section", () => {
     expect(committed.mode).toBe("quick");
     const full = existsSync(fullFile) ? read(fullFile) : undefined;
     if (full) expect(full.mode).toBe("full");
-    expect(replaceSection(readme, readmeSection(committed, full))).toBe(readme);
+    const dir = new URL("../../../docs/lab/", import.meta.url);
+    const others = readdirSync(dir)
+      .filter((f) => /^results-seed\d+\.json$/.test(f))
+      .map((f) => read(new URL(f, dir)))
+      .sort((a, b) => a.seed - b.seed);
+    expect(replaceSection(readme, readmeSection(committed, full, others))).toBe(readme);
   });
 });
