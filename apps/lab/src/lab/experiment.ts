@@ -67,6 +67,8 @@ export interface TuningGrid {
   best: number;
   /** Values that score exactly as well as the best (ties are broken toward the first). */
   tied?: number[];
+  /** Every value failed (diverged or never arrived): no best to place, nothing to widen. */
+  allFailed?: boolean;
 }
 
 /**
@@ -74,14 +76,17 @@ export interface TuningGrid {
  * plateau that reaches inside the grid is not cut off by its edge). A one-value grid is no tuning.
  */
 export function onEdge(g: TuningGrid): boolean {
-  if (g.values.length < 2) return false;
+  if (g.values.length < 2 || g.allFailed) return false;
   const lo = Math.min(...g.values);
   const hi = Math.max(...g.values);
   if (g.best !== lo && g.best !== hi) return false;
   return !(g.tied ?? []).some((v) => v !== lo && v !== hi);
 }
 
-/** A tuning grid from each value's score (higher is better), the best as the experiment picked it. */
+/**
+ * A tuning grid from each value's score (higher is better; −∞ for a value that failed), the best as
+ * the experiment picked it.
+ */
 export function gridOf(
   optimizer: string,
   axis: string,
@@ -95,6 +100,7 @@ export function gridOf(
     values: scored.map((s) => s.value),
     best,
     tied: scored.filter((s) => s.score === top).map((s) => s.value),
+    ...(scored.every((s) => s.score === -Infinity) ? { allFailed: true } : {}),
   };
 }
 
@@ -135,7 +141,10 @@ export interface Experiment {
    * quick mode: schedules the longest first, and the runner reports it beside the measured time.
    */
   cost: number;
-  /** The same for `--full` (one seed). */
+  /**
+   * The same for `--full` (one seed). Estimated as 6× the quick cost until a --full run measures it
+   * (the Lab prints measured beside declared).
+   */
   fullCost: number;
   /**
    * No seed enters the experiment (a deterministic computation): it runs once, whatever the number

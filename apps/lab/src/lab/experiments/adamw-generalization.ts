@@ -32,7 +32,7 @@ const SIZES: Record<
     epochs: 10,
     hidden: 64,
     seeds: 1,
-    lrs: [1e-3, 3.16e-3, 1e-2, 3.16e-2],
+    lrs: [1e-3, 3.16e-3, 1e-2, 3.16e-2, 1e-1],
     grid: 1,
   },
   full: {
@@ -41,7 +41,7 @@ const SIZES: Record<
     epochs: 12,
     hidden: 64,
     seeds: 1,
-    lrs: [3.16e-4, 1e-3, 3.16e-3, 1e-2, 3.16e-2],
+    lrs: [3.16e-4, 1e-3, 3.16e-3, 1e-2, 3.16e-2, 1e-1],
     grid: 2,
   },
 };
@@ -187,8 +187,8 @@ export const experiment: Experiment = {
   claim:
     "AdamW generalizes better than Adam with L2 regularization, and its good (learning rate, weight decay) region is wider and more separable: the best decay depends less on the learning rate.",
   problemIds: ["3135733", "3141373"],
-  cost: 30,
-  fullCost: 150,
+  cost: 60,
+  fullCost: 360,
   async run(ctx) {
     const size = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, size.seeds);

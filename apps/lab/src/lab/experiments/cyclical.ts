@@ -34,7 +34,7 @@ import {
 
 const SIGMA = 0.3;
 const SETTLE = 0.05;
-const PEAKS = [0.1, 0.3, 1, 3];
+const PEAKS = [0.1, 0.3, 1, 3, 10];
 
 const SCHEDULES: PeakSchedule[] = [
   ...BASELINE_SCHEDULES,
@@ -119,8 +119,8 @@ export const experiment: Experiment = {
     "large the model jumps out of sharp local minima or saddle points, when it is small it converges finely to the " +
     "valley floor; this explore-exploit rhythm combined with Adam's local adaptivity finds a better final solution.",
   problemIds: ["3096044"],
-  cost: 5,
-  fullCost: 25,
+  cost: 13,
+  fullCost: 78,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const [startSeed, noiseSeed] = seedsFor(ctx, 2) as [number, number];

@@ -29,7 +29,7 @@ interface Sizes {
 
 const SIZES: Record<"smoke" | "quick" | "full", Sizes> = {
   smoke: { starts: 24, lrs: [0.03], maxSteps: 4000 },
-  quick: { starts: 300, lrs: [0.01, 0.03], maxSteps: 20000 },
+  quick: { starts: 200, lrs: [0.01, 0.03], maxSteps: 20000 },
   full: { starts: 2000, lrs: [0.005, 0.01, 0.02, 0.03], maxSteps: 50000 },
 };
 
@@ -129,8 +129,8 @@ export const experiment: Experiment = {
     "High momentum can make the optimizer rush past a narrow valley — it is too fast to make the sharp turn " +
     "into it — and roll on until it settles in a wider, flatter basin.",
   problemIds: ["3154068"],
-  cost: 4,
-  fullCost: 20,
+  cost: 14,
+  fullCost: 84,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const [seed] = seedsFor(ctx, 1) as [number];

@@ -38,8 +38,8 @@ const SIZES: Record<Mode, Sizes> = {
     d: 10,
     steps: 2000,
     seeds: 10,
-    sgdLrs: [1e-3, 3e-3, 0.01, 0.03],
-    adamLrs: [3e-3, 0.01, 0.03, 0.1],
+    sgdLrs: [3e-4, 1e-3, 3e-3, 0.01, 0.03],
+    adamLrs: [1e-3, 3e-3, 0.01, 0.03, 0.1],
   },
   full: {
     n: 1000,
@@ -146,8 +146,8 @@ export const experiment: Experiment = {
   claim:
     "Under heavy outliers the Huber loss and Adam form a strong combination: Huber damps the huge gradients of outliers at the data level, Adam adaptively rescales the (possibly still large) gradients at the optimization level, and together they train stably and efficiently on noisy data.",
   problemIds: ["3096058"],
-  cost: 2,
-  fullCost: 10,
+  cost: 8.5,
+  fullCost: 51,
   async run(ctx): Promise<ExperimentResult> {
     const tuning: TuningGrid[] = [];
     const sz = SIZES[ctx.mode];

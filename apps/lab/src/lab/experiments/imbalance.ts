@@ -132,8 +132,8 @@ export const experiment: Experiment = {
   claim:
     "Uniform weight decay, even AdamW's decoupled kind, shrinks the weights that recognise a minority class disproportionately, because their data gradients are weaker; reweighting the loss or class-conditional regularization fixes it.",
   problemIds: ["3169479"],
-  cost: 12,
-  fullCost: 60,
+  cost: 18,
+  fullCost: 108,
   async run(ctx) {
     const size = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, size.seeds);

@@ -120,8 +120,8 @@ export const experiment: Experiment = {
   claim:
     "On problems with infinitely many solutions (underdetermined least squares), plain gradient descent has an implicit bias towards the simplest solution, the one of minimum norm; Adam, because of its per-coordinate rescaling, loses this property.",
   problemIds: ["2152286", "3145418"],
-  cost: 1,
-  fullCost: 5,
+  cost: 2,
+  fullCost: 12,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, sz.seeds);

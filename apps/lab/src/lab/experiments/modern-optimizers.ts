@@ -46,7 +46,7 @@ const SIZES: Record<
     train: 3000,
     val: 1000,
     test: 1000,
-    epochs: 4,
+    epochs: 3,
     hidden: 32,
     // One seed per run: the Lab runs every claim at 3 seeds (5 with --full).
     seeds: 1,
@@ -172,8 +172,8 @@ export const experiment: Experiment = {
   claim:
     "The modern optimizers — Lion, LAMB, Adafactor, Muon and Schedule-Free AdamW — are drop-in replacements for AdamW: tuned with the same budget, each matches or beats it on a small MNIST MLP (issue 7).",
   problemIds: [],
-  cost: 50,
-  fullCost: 250,
+  cost: 45,
+  fullCost: 270,
   async run(ctx) {
     const size = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, size.seeds);

@@ -53,7 +53,7 @@ interface Sizes {
 
 const SIZES: Record<Mode, Sizes> = {
   smoke: { hidden: 6, points: 8, steps: 30, seeds: 1, configs: 3 },
-  quick: { hidden: 16, points: 32, steps: 800, seeds: 5, configs: 4 },
+  quick: { hidden: 16, points: 32, steps: 800, seeds: 3, configs: 4 },
   full: { hidden: 20, points: 64, steps: 3000, seeds: 3, configs: 5 },
 };
 
@@ -158,8 +158,8 @@ export const experiment: Experiment = {
   claim:
     "AdamW's refined mechanism (weight decay decoupled from the adaptive step) makes it a robust, indispensable tool for hard scientific-computing problems such as training physics-informed neural networks.",
   problemIds: ["000"],
-  cost: 15,
-  fullCost: 75,
+  cost: 20,
+  fullCost: 120,
   async run(ctx): Promise<ExperimentResult> {
     const { backend } = await useBackend("wasm");
     const s = SIZES[ctx.mode];

@@ -125,8 +125,8 @@ export const experiment: Experiment = {
     "almost vanishes and gradient descent crawls; momentum accumulates the small but persistent gradients, " +
     "accelerates and crosses the plateau where plain gradient descent gets stuck.",
   problemIds: ["1370847", "3154068"],
-  cost: 2,
-  fullCost: 10,
+  cost: 8.5,
+  fullCost: 51,
   async run(ctx): Promise<ExperimentResult> {
     const tuning: TuningGrid[] = [];
     const sz = SIZES[ctx.mode];

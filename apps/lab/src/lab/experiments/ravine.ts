@@ -195,13 +195,13 @@ export const experiment: Experiment = {
     "toward the bottom, while Adam's adaptive denominator √v̂ shortens its steps across the steep walls and " +
     "lengthens them along the flat floor, so it moves smoothly and quickly along the ravine.",
   problemIds: ["3095815", "2152287"],
-  cost: 5,
-  fullCost: 25,
+  cost: 25,
+  fullCost: 150,
   deterministic: true,
   async run(ctx): Promise<ExperimentResult> {
     const tuning: TuningGrid[] = [];
     const sz = SIZES[ctx.mode];
-    const lrs = geometricGrid(sz.lrMin, 3, sz.lrRatio);
+    const lrs = geometricGrid(sz.lrMin, 8, sz.lrRatio);
     const problems: {
       landscape: Landscape;
       condition: number | null;

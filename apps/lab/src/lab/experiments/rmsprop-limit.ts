@@ -102,8 +102,8 @@ export const experiment: Experiment = {
   title: "Adam with β1 = 0 is RMSprop",
   claim: "Setting Adam's momentum hyperparameter β1 to zero essentially gives the RMSprop algorithm.",
   problemIds: ["2152279"],
-  cost: 1,
-  fullCost: 5,
+  cost: 0.6,
+  fullCost: 4,
   async run(ctx: Context): Promise<ExperimentResult> {
     const sizes = {
       smoke: { seeds: 1, steps: 40, n: 40, d: 4, streamSteps: 50 },

@@ -35,7 +35,7 @@ const SIZES: Record<
   }
 > = {
   smoke: { train: 200, test: 100, hidden: 8, target: 1.5, epochs: 2, probes: 3, seeds: 1, grid: 2 },
-  quick: { train: 1000, test: 1000, hidden: 32, target: 0.1, epochs: 30, probes: 20, seeds: 1, grid: 4 },
+  quick: { train: 1000, test: 1000, hidden: 32, target: 0.1, epochs: 20, probes: 20, seeds: 1, grid: 4 },
   full: { train: 2000, test: 1000, hidden: 32, target: 0.03, epochs: 60, probes: 60, seeds: 1, grid: 6 },
 };
 const BATCH = 64;
@@ -52,7 +52,7 @@ const OPTIMIZERS: { name: Name; lrs: number[]; tx: (lr: number) => AnyTransforma
   },
   {
     name: "AdamW",
-    lrs: [0.001, 0.00316, 0.01, 0.0316, 0.000316, 0.1],
+    lrs: [0.00316, 0.01, 0.0316, 0.1, 0.001, 0.316],
     tx: (lr) => adamw({ lr, weightDecay: 0 }),
     text: "AdamW (λ 0)",
   },
@@ -140,8 +140,8 @@ export const experiment: Experiment = {
   claim:
     "Even when both reach equally low training loss, SGD tends to settle in flatter, wider minima than AdamW, as measured by the trace of the Hessian at the solution — a proposed reason it often generalizes better.",
   problemIds: ["3169319", "3135733"],
-  cost: 20,
-  fullCost: 100,
+  cost: 40,
+  fullCost: 240,
   async run(ctx) {
     const size = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, size.seeds);

@@ -40,8 +40,8 @@ const SIGMA = 0.3;
 const SETTLE = 0.05;
 
 const OPTIMIZERS: { name: string; peaks: number[]; make(lr: Hyper): GradientTransformation<unknown[]> }[] = [
-  { name: "AdamW", peaks: [0.1, 0.3, 1, 3], make: (lr) => adamw({ lr }) },
-  { name: "SGD+momentum", peaks: [0.03, 0.1, 0.3, 1], make: (lr) => sgd({ lr, momentum: 0.9 }) },
+  { name: "AdamW", peaks: [0.1, 0.3, 1, 3, 10], make: (lr) => adamw({ lr }) },
+  { name: "SGD+momentum", peaks: [0.01, 0.03, 0.1, 0.3, 1], make: (lr) => sgd({ lr, momentum: 0.9 }) },
 ];
 
 const SCHEDULES: PeakSchedule[] = [
@@ -150,8 +150,8 @@ export const experiment: Experiment = {
     "can launch the optimizer out of a suboptimal valley into a more promising region, and AdamW, stable and " +
     "adaptive, handles these sudden jumps in step size deftly.",
   problemIds: ["3096975"],
-  cost: 7,
-  fullCost: 35,
+  cost: 24,
+  fullCost: 144,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const [startSeed, noiseSeed] = seedsFor(ctx, 2) as [number, number];

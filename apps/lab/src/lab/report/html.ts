@@ -53,7 +53,7 @@ function gridsTable(grids: readonly TuningGrid[]): string {
       g.optimizer,
       g.axis,
       g.values.map(fmt).join(", "),
-      fmt(g.best),
+      g.allFailed ? "— (fails at every value)" : fmt(g.best),
       onEdge(g) ? "yes" : "no",
     ]),
   });
