@@ -50,22 +50,46 @@ export function judgeGamma(m: GammaMeasurements): ExperimentResult["judgement"] 
     ? `; first step alone: ${names.map((n) => `${n} ${sig(m.firstSlopes![n]!, 2)}`).join(", ")}`
     : "";
   const nums = `slopes of log(‖ΔW₁‖/‖W₁‖) vs log γ over the run: ${names.map(s).join(", ")} (prediction: SGD 1, adaptive 0)${first}`;
+  // A slope is non-finite only if a step was 0 or NaN at some γ: counted as 99 (fails either test).
+  const finite = (x: number) => (Number.isFinite(x) ? x : 99);
+  // SGD's slope sits nearest its threshold in practice (0.5–0.6 against 0.5; adaptive |slopes| ≤ 0.12
+  // against 0.25): it decides unless an adaptive optimizer fails.
+  const sgdDeciding = {
+    label: "SGD's slope of log W₁-step vs log γ (non-finite: 99)",
+    value: finite(m.slopes.SGD!),
+    threshold: "≥ 0.5, with every adaptive |slope| ≤ 0.25",
+  };
+  const adaptiveDeciding = {
+    label: "largest |slope| of log W₁-step vs log γ among the adaptive optimizers (non-finite: 99)",
+    value: finite(Math.max(0, ...adaptive.map((n) => Math.abs(m.slopes[n]!)))),
+    threshold: "≤ 0.25 for each",
+  };
   if (m.slopes.SGD! < 0.5) {
-    return { verdict: "does not hold", reason: `${nums}: SGD's step does not follow γ (slope < 0.5).` };
+    return {
+      verdict: "does not hold",
+      reason: `${nums}: SGD's step does not follow γ (slope < 0.5).`,
+      deciding: sgdDeciding,
+    };
   }
   if (cancels.length === adaptive.length) {
     return {
       verdict: "holds",
       reason: `${nums}: SGD follows γ, every adaptive step stays within |slope| ≤ 0.25.`,
+      deciding: sgdDeciding,
     };
   }
   if (cancels.length > 0) {
     return {
       verdict: `holds only when the optimizer is ${cancels.join(" or ")}`,
       reason: `${nums}: ${adaptive.filter((n) => !cancels.includes(n)).join(", ")} ha${adaptive.length - cancels.length > 1 ? "ve" : "s"} |slope| > 0.25.`,
+      deciding: adaptiveDeciding,
     };
   }
-  return { verdict: "does not hold", reason: `${nums}: no adaptive optimizer keeps |slope| ≤ 0.25.` };
+  return {
+    verdict: "does not hold",
+    reason: `${nums}: no adaptive optimizer keeps |slope| ≤ 0.25.`,
+    deciding: adaptiveDeciding,
+  };
 }
 
 export const experiment: Experiment = {

@@ -29,6 +29,8 @@ import {
 
 export const LR = 0.01;
 export const SPIKE = 1000;
+/** Where a reported v̂ inflation is capped (a non-finite one is shown as this). */
+const INFLATION_CAP = 1e6;
 const K = 2;
 export const PLACEMENTS = ["none", "clip before", "clip after"] as const;
 export type Placement = (typeof PLACEMENTS)[number];
@@ -87,22 +89,41 @@ export function judgeClipBeforeMoments(m: ClipBeforeMeasurements): Judgement {
   const text =
     `100 steps after a ×${SPIKE} gradient v̂ is ×${sig(n.vInflation)} (none), ×${sig(b.vInflation)} (clip before), ×${sig(a.vInflation)} (clip after); ` +
     `mean excess loss in the window after it ${sig(n.excess)}, ${sig(b.excess)}, ${sig(a.excess)}`;
+  // A non-finite inflation (v̂ blew up or was 0 before) is shown as the cap: it fails either rule.
+  const finite = (x: number) => (Number.isFinite(x) ? Math.min(x, INFLATION_CAP) : INFLATION_CAP);
   if (!(n.vInflation >= 10))
     return {
       verdict: "does not hold",
       reason: `${text}: the spike leaves no scar worth protecting (< 10×).`,
+      // This branch turns on the unclipped run alone: there was nothing for clipping to protect.
+      deciding: {
+        label: `unclipped v̂ 100 steps after a ×${SPIKE} spike / before (capped at ${INFLATION_CAP})`,
+        value: finite(n.vInflation),
+        threshold: "≥ 10 for a scar worth protecting",
+      },
     };
   const protectsV = b.vInflation <= 2;
   const protectsLoss = b.excess <= 0.25 * n.excess;
+  // The moments' protection is the claim and sits nearest its line (the loss test has a wide margin).
+  const deciding = {
+    label: `clip-before's v̂ 100 steps after a ×${SPIKE} spike / before (capped at ${INFLATION_CAP})`,
+    value: finite(b.vInflation),
+    threshold: "≤ 2 (and its excess loss ≤ 25 % of unclipped's)",
+  };
   if (protectsV && protectsLoss)
-    return { verdict: "holds", reason: `${text} (thresholds: v̂ ≤ 2× and excess ≤ 25 % of none's).` };
+    return {
+      verdict: "holds",
+      reason: `${text} (thresholds: v̂ ≤ 2× and excess ≤ 25 % of none's).`,
+      deciding,
+    };
   if (protectsV) {
     return {
       verdict: "holds only when judged by the moments (the loss is not protected)",
       reason: `${text}: v̂ is protected but the excess loss is > 25 % of none's.`,
+      deciding,
     };
   }
-  return { verdict: "does not hold", reason: `${text}: clip-before leaves v̂ inflated (> 2×).` };
+  return { verdict: "does not hold", reason: `${text}: clip-before leaves v̂ inflated (> 2×).`, deciding };
 }
 
 export const experiment: Experiment = {

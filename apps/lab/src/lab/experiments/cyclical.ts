@@ -34,7 +34,7 @@ import {
 
 const SIGMA = 0.3;
 const SETTLE = 0.05;
-const PEAKS = [0.1, 0.3, 1, 3, 10];
+const PEAKS = [0.03, 0.1, 0.3, 1, 3, 10];
 
 const SCHEDULES: PeakSchedule[] = [
   ...BASELINE_SCHEDULES,

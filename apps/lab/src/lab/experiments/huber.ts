@@ -112,10 +112,17 @@ export function judgeHuber(regimes: HuberRegime[]): Judgement {
     const ha = r.errors["Huber + Adam"]!;
     const vsMseAdam = pairedDiff(ha, r.errors["MSE + Adam"]!, 11 + i);
     const vsHuberSgd = pairedDiff(ha, r.errors["Huber + SGD"]!, 23 + i);
-    const ok = vsMseAdam.hi < 0 && vsHuberSgd.lo <= 0.1 * mean(r.errors["Huber + SGD"]!);
+    const hs = mean(r.errors["Huber + SGD"]!);
+    const matchesSgd = vsHuberSgd.lo <= 0.1 * hs;
+    const ok = vsMseAdam.hi < 0 && matchesSgd;
+    // Adam's excess over Huber + SGD as a share of its error (≤ 0.1 ⇔ matchesSgd); where that is not
+    // a finite number (a diverged run, a zero error), a surrogate on the same side of the line.
+    const rel = vsHuberSgd.lo / hs;
+    const excess = Number.isFinite(rel) ? Math.max(-99, Math.min(99, rel)) : matchesSgd ? 0 : 99;
     return {
       regime: r.regime,
       ok,
+      excess,
       text:
         `${r.regime}: Huber + Adam ${sig(mean(ha))}, MSE + Adam ${sig(mean(r.errors["MSE + Adam"]!))}, ` +
         `Huber + SGD ${sig(mean(r.errors["Huber + SGD"]!))}, MSE + SGD ${sig(mean(r.errors["MSE + SGD"]!))} ` +
@@ -124,19 +131,29 @@ export function judgeHuber(regimes: HuberRegime[]): Judgement {
   });
   const nums = `Mean ‖w − w_true‖ — ${per.map((p) => p.text).join("; ")}`;
   const good = per.filter((p) => p.ok);
+  // Of the two tests, "not worse than Huber + SGD" is the one near its line (Huber + Adam vs MSE +
+  // Adam is decided by a wide margin): the worst regime's excess decides.
+  const deciding = {
+    label: "worst regime's lower 95 % bound of (Huber + Adam − Huber + SGD) / Huber + SGD's error",
+    value: per.length > 0 ? Math.max(...per.map((p) => p.excess)) : 0,
+    threshold: "≤ 0.1 in every regime (and Huber + Adam significantly below MSE + Adam)",
+  };
   if (good.length === per.length)
     return {
       verdict: "holds",
       reason: `${nums}: in every regime Huber + Adam is significantly better than MSE + Adam and not worse than Huber + SGD by more than 10 %.`,
+      deciding,
     };
   if (good.length > 0)
     return {
       verdict: `holds only when the features are ${good.map((g) => g.regime).join(" and ")}`,
       reason: `${nums}: Huber + Adam beats MSE + Adam and matches or beats Huber + SGD only there.`,
+      deciding,
     };
   return {
     verdict: "does not hold",
     reason: `${nums}: in no regime is Huber + Adam both significantly better than MSE + Adam and within 10 % of Huber + SGD.`,
+    deciding,
   };
 }
 
@@ -225,7 +242,7 @@ export const experiment: Experiment = {
           exactMseMinimizerError: sig(ols[s.regime]!, 4),
         })),
       },
-      keyNumber: `‖w − w_true‖, ill-scaled: Huber + Adam ${sig(pick("ill-scaled", "Huber + Adam").mean, 2)} vs MSE + Adam ${sig(pick("ill-scaled", "MSE + Adam").mean, 2)}, Huber + SGD ${sig(pick("ill-scaled", "Huber + SGD").mean, 2)}; isotropic: ${sig(pick("isotropic", "Huber + Adam").mean, 2)} vs ${sig(pick("isotropic", "MSE + Adam").mean, 2)}, ${sig(pick("isotropic", "Huber + SGD").mean, 2)}`,
+      keyNumber: `‖w − w_true‖, ill-scaled: Huber + Adam ${sig(pick("ill-scaled", "Huber + Adam").mean, 3)} vs MSE + Adam ${sig(pick("ill-scaled", "MSE + Adam").mean, 3)}, Huber + SGD ${sig(pick("ill-scaled", "Huber + SGD").mean, 3)}; isotropic: ${sig(pick("isotropic", "Huber + Adam").mean, 3)} vs ${sig(pick("isotropic", "MSE + Adam").mean, 3)}, ${sig(pick("isotropic", "Huber + SGD").mean, 3)}`,
       judgement,
       figures: summary.map((s) => ({
         title: `Parameter error with 10 % gross outliers — ${s.regime} features`,

@@ -109,19 +109,33 @@ export interface L2Measurements {
  * large: Adam + L2's shrinkage must vary by at least 10× across the weights.
  */
 export function judgeL2(m: L2Measurements): Judgement {
-  const l2Ok = Math.abs(m.l2Slope + 1) <= 0.2 && m.l2Spread >= 10;
+  const slopeOk = Math.abs(m.l2Slope + 1) <= 0.2;
+  const l2Ok = slopeOk && m.l2Spread >= 10;
   const wOk = m.decoupledSpread <= 1.01;
   const nums =
     `Adam + L2 slope ${sig(m.l2Slope)} (r² ${sig(m.l2R2)}), shrinkage varying ${sig(m.l2Spread)}× across weights; ` +
     `AdamW slope ${sig(m.decoupledSlope)}, spread ${sig(m.decoupledSpread, 6)}×`;
+  // The slope is the claim's number; only when it passes and another test fails is that one shown.
+  const deciding =
+    !slopeOk || (l2Ok && wOk)
+      ? {
+          label: "Adam + L2's log-log slope of decay per step vs √v̂",
+          value: m.l2Slope,
+          threshold: "within −1 ± 0.2 (spread ≥ 10×; AdamW's ≤ 1.01×)",
+        }
+      : !l2Ok
+        ? { label: "Adam + L2's shrinkage spread max/min", value: m.l2Spread, threshold: "≥ 10×" }
+        : { label: "AdamW's shrinkage spread max/min", value: m.decoupledSpread, threshold: "≤ 1.01×" };
   if (l2Ok && wOk)
     return {
       verdict: "holds",
       reason: `${nums}: Adam + L2's per-step decay falls like 1/√v̂ (slope within −1 ± 0.2) and AdamW's is uniform (within 1 %).`,
+      deciding,
     };
   return {
     verdict: "does not hold",
     reason: `${nums}; expected a slope within −1 ± 0.2 with ≥ 10× spread for Adam + L2 and a spread ≤ 1 % for AdamW.`,
+    deciding,
   };
 }
 

@@ -64,18 +64,27 @@ export function judgeMomentumOvershoot(m: OvershootMeasurements): Judgement {
     return {
       verdict: "does not hold",
       reason: `Even a fresh optimizer moves (${sig(fresh)}·w): the setup is not at a minimum.`,
+      deciding: { label: "a fresh optimizer's largest excursion / w", value: fresh, threshold: "< 1e-12" },
     };
   }
+  // None thrown out: does not hold; some: holds only when (the lr condition); all: holds.
+  const deciding = {
+    label: "share of carried-over Adam cells thrown over the ridge",
+    value: adamCells.length > 0 ? out.length / adamCells.length : 0,
+    threshold: "> 0 (holds only when), = 1 (holds)",
+  };
   if (out.length === 0) {
     return {
       verdict: "does not hold",
       reason: `Carried-over Adam moves at most ${sig(maxExc)}·w from the bottom and always returns to it (fresh: 0); ${sgdText}.`,
+      deciding,
     };
   }
   if (out.length === adamCells.length) {
     return {
       verdict: "holds",
       reason: `Carried-over Adam leaves the valley in every cell (up to ${sig(maxExc)}·w; fresh: 0); ${sgdText}.`,
+      deciding,
     };
   }
   const minLr = Math.min(...out.map((c) => c.lr));
@@ -84,6 +93,7 @@ export function judgeMomentumOvershoot(m: OvershootMeasurements): Judgement {
     reason:
       `Carried-over Adam is thrown over the ridge in ${out.length} of ${adamCells.length} cells, from lr = ${minLr} (its carried step lr·m̂/√v̂ ≈ lr lasts ~1/(1−β1) = 10 steps); ` +
       `below that it moves up to ${sig(Math.max(...adamCells.filter((c) => !out.includes(c)).map((c) => c.excursion)))}·w and returns; a fresh optimizer does not move; ${sgdText}.`,
+    deciding,
   };
 }
 
@@ -163,6 +173,7 @@ export const experiment: Experiment = {
     const adamExc = adamCells.map((c) => c.excursion);
     const escaped = adamCells.filter((c) => c.finalValley !== 0 || c.excursion >= 1).map((c) => c.lr);
     const escapeLr = escaped.length > 0 ? Math.min(...escaped) : null;
+    const freshMax = Math.max(...cells.map((c) => c.freshExcursion));
     return {
       setup:
         `${ctx.mode} mode, deterministic (no randomness): 1-D slope f₁ = x for N ∈ {${sizes.ns.join(", ")}} steps, then the valley f₂ = (w/π)(1 − cos(πx/w)), w = ${W}, started at its bottom x = 0 with the optimizer state carried over, ${sizes.horizon} steps; ` +
@@ -181,8 +192,8 @@ export const experiment: Experiment = {
       },
       keyNumber:
         escapeLr === null
-          ? `Adam never leaves the valley (max ${sig(Math.max(...adamExc), 2)}·w); fresh: 0`
-          : `Adam thrown over the ridge from lr = ${escapeLr}·w (at lr ${showLr}: ${sig(main.excursion, 2)}·w); fresh: 0`,
+          ? `Adam never leaves the valley (max ${sig(Math.max(...adamExc), 2)}·w); fresh: ${sig(freshMax, 2)}·w`
+          : `Adam thrown over the ridge in ${escaped.length} of ${adamCells.length} cells, from lr = ${escapeLr}·w (at lr ${showLr}: ${sig(main.excursion, 2)}·w); fresh: ${sig(freshMax, 2)}·w`,
       judgement,
       figures: [
         {

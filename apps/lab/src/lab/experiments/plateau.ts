@@ -106,15 +106,23 @@ export function judgePlateau(m: PlateauMeasurements): Judgement {
     .join("; ");
   const ok = results.filter((r) => r.speedup >= SPEEDUP);
   const tail = ` (momentum must need ≤ 1/${SPEEDUP} of GD's steps, each at its best lr).`;
-  if (ok.length === results.length) return { verdict: "holds", reason: reason + tail };
+  // The harder landscape decides; a 0-step crossing (or no landscape at all) would make it non-finite.
+  const worst = Math.min(...results.map((r) => r.speedup));
+  const deciding = {
+    label: "GD/momentum-0.9 steps to cross, the smallest over the landscapes (capped at 1e6)",
+    value: Number.isNaN(worst) ? 0 : Math.min(worst, 1e6),
+    threshold: `≥ ${SPEEDUP} on every landscape`,
+  };
+  if (ok.length === results.length) return { verdict: "holds", reason: reason + tail, deciding };
   if (ok.length > 0) {
     const bad = results.filter((r) => r.speedup < SPEEDUP);
     return {
       verdict: `holds only when crossing the ${ok.map((r) => r.l).join(" and the ")}, not the ${bad.map((r) => r.l).join(" and the ")}`,
       reason: reason + tail,
+      deciding,
     };
   }
-  return { verdict: "does not hold", reason: reason + tail };
+  return { verdict: "does not hold", reason: reason + tail, deciding };
 }
 
 export const experiment: Experiment = {

@@ -13,7 +13,7 @@ import type { Landscape } from "@momenta/landscapes";
 import { ravine, rosenbrock } from "@momenta/landscapes";
 import type { GradientTransformation } from "momenta-optim";
 import { adam, rmsprop, sgd } from "momenta-optim";
-import type { Experiment, ExperimentResult, Judgement, TuningGrid } from "../experiment.ts";
+import type { Deciding, Experiment, ExperimentResult, Judgement, TuningGrid } from "../experiment.ts";
 import { loglogSlope, mean, sig } from "../measure/stats.ts";
 import { landscapeMap, lines } from "../plot/index.ts";
 import { bestLr, geometricGrid, raceGrid } from "../problems/landscape-race.ts";
@@ -163,13 +163,29 @@ export function judgeRavine(m: RavineMeasurements): Judgement {
   const wins = (s: AngleSummary) => s.speedups.every((v) => v >= SPEEDUP);
   const flat = (s: AngleSummary) => s.adamSlope === null || s.adamSlope <= FLAT_SLOPE;
   const reason = `Aligned: ${fmt(aligned)}. Rotated ${sig(rotated.angle, 3)}°: ${fmt(rotated)}.`;
+  // The ravine that decides (aligned if it fails, else the rotated one), and of its two tests the slope
+  // (the one that fails in practice) unless only the speedup fails or there is a single κ (no slope).
+  const decide = (s: AngleSummary, where: string): Deciding =>
+    s.adamSlope !== null && (!flat(s) || wins(s))
+      ? {
+          label: `Adam's steps-vs-κ log-log slope, ${where}`,
+          value: s.adamSlope,
+          threshold: `≤ ${FLAT_SLOPE} (with ≥ ${SPEEDUP}× GD's speed at every κ)`,
+        }
+      : {
+          label: `Adam's smallest speedup over GD across κ, ${where}`,
+          value: Math.min(...s.speedups),
+          threshold: `≥ ${SPEEDUP} (with Adam's κ-slope ≤ ${FLAT_SLOPE})`,
+        };
   if (!wins(aligned) || !flat(aligned)) {
     return {
       verdict: "does not hold",
       reason: `${reason} Even the axis-aligned ravine does not show Adam ≥ ${SPEEDUP}× faster with κ-independent steps (slope ≤ ${FLAT_SLOPE}).`,
+      deciding: decide(aligned, "aligned ravine"),
     };
   }
-  if (wins(rotated) && flat(rotated)) return { verdict: "holds", reason };
+  const deciding = decide(rotated, `ravine rotated ${sig(rotated.angle, 3)}°`);
+  if (wins(rotated) && flat(rotated)) return { verdict: "holds", reason, deciding };
   const k = rotated.adamSteps.length - 1;
   const vsMomentum = rotated.momentumSteps[k]! / rotated.adamSteps[k]!;
   return {
@@ -178,6 +194,7 @@ export function judgeRavine(m: RavineMeasurements): Judgement {
       `${reason} Rotated, per-coordinate scaling no longer lines up with the floor: at the largest κ Adam ` +
       `needs ${sig(rotated.adamSteps[k]!, 3)} steps vs heavy-ball momentum's ${sig(rotated.momentumSteps[k]!, 3)} ` +
       `(ratio ${sig(vsMomentum, 2)}), so what remains of its edge over GD is momentum's.`,
+    deciding,
   };
 }
 
@@ -201,7 +218,7 @@ export const experiment: Experiment = {
   async run(ctx): Promise<ExperimentResult> {
     const tuning: TuningGrid[] = [];
     const sz = SIZES[ctx.mode];
-    const lrs = geometricGrid(sz.lrMin, 8, sz.lrRatio);
+    const lrs = geometricGrid(sz.lrMin, 32, sz.lrRatio);
     const problems: {
       landscape: Landscape;
       condition: number | null;
@@ -363,7 +380,11 @@ export const experiment: Experiment = {
         target: TARGET,
         maxSteps: sz.maxSteps,
       },
+      // The slopes decide the verdict; the speedups at the largest κ are what speaks for Adam when rotated.
       keyNumber:
+        (aligned.adamSlope === null || rotated.adamSlope === null
+          ? ""
+          : `Adam steps ∝ κ^${sig(aligned.adamSlope, 2)} aligned, κ^${sig(rotated.adamSlope, 2)} rotated (momentum κ^${sig(rotated.momentumSlope!, 2)}); `) +
         `κ=${sz.conditions[last]}: Adam ${sig(aligned.speedups[last]!, 2)}× faster than GD aligned, ` +
         `${sig(rotated.speedups[last]!, 2)}× rotated ${rotated.angle}° (momentum ${sig(rotated.gdSteps[last]! / rotated.momentumSteps[last]!, 2)}×)`,
       judgement,

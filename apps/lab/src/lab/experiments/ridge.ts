@@ -33,7 +33,8 @@ interface Sizes {
 
 const SIZES: Record<Mode, Sizes> = {
   smoke: { d: 8, steps: 300, seeds: 1, record: 10, timingDs: [8, 16], timingMaxSteps: 500 },
-  quick: { d: 32, steps: 2500, seeds: 3, record: 10, timingDs: [16, 32, 64, 128], timingMaxSteps: 4000 },
+  // 4000 steps: at 2500 the cosine run's lr reached 0 at 5e-6 from w* in one seed of three.
+  quick: { d: 32, steps: 4000, seeds: 3, record: 10, timingDs: [16, 32, 64, 128], timingMaxSteps: 4000 },
   full: {
     d: 128,
     steps: 6000,
@@ -146,24 +147,36 @@ export function judgeRidge(m: RidgeMeasurements): Judgement {
       : ` As for cost: by flop count Adam beats the Cholesky solve only beyond d ≈ ${m.crossoverD ?? "—"} (n = 4d here; a larger n barely moves it, both costs grow ∝ n).`;
   const exact = adam.filter(([, v]) => v <= TOLS[1]);
   const close = adam.filter(([, v]) => v <= TOLS[0]);
+  // "holds" needs every Adam variant at 1e-6, so the worst one decides; a non-finite distance (a run
+  // that blew up) is reported as the cap, which fails both tolerances as the judge does.
+  const capped = (v: number) => (Number.isFinite(v) ? Math.min(v, 1e3) : 1e3);
+  const deciding = {
+    label: "worst final ‖w − w*‖/‖w*‖ over the Adam variants and seeds (capped at 1e3)",
+    value: Math.max(0, ...adam.map(([, v]) => capped(v))),
+    threshold: `≤ ${TOLS[1].toExponential()} for every variant (≤ ${TOLS[0].toExponential()}: three digits)`,
+  };
   if (exact.length === adam.length)
     return {
       verdict: "holds",
       reason: `Worst final relative distance to the closed form — ${nums}: every Adam run is within 1e-6.${cost}`,
+      deciding,
     };
   if (exact.length > 0)
     return {
-      verdict: `holds only when the lr is decayed (${exact.map(([k]) => k).join(", ")})`,
+      verdict: `holds only when run as ${exact.map(([k]) => k).join(", ")}`,
       reason: `Worst final relative distance — ${nums}: only ${exact.map(([k]) => k).join(", ")} get within 1e-6.${cost}`,
+      deciding,
     };
   if (close.length > 0)
     return {
       verdict: "holds only when three digits are enough",
       reason: `Worst final relative distance — ${nums}: Adam gets within 1e-3 but not 1e-6.${cost}`,
+      deciding,
     };
   return {
     verdict: "does not hold",
     reason: `Worst final relative distance — ${nums}: no Adam run gets within 1e-3.`,
+    deciding,
   };
 }
 
@@ -173,7 +186,7 @@ export const experiment: Experiment = {
   claim:
     "Ridge regression has an exact closed-form solution, but for very large datasets the direct solve is prohibitively expensive; Adam, started from a random point, solves it iteratively and walks step by step to the optimum.",
   problemIds: ["3096042"],
-  cost: 3.5,
+  cost: 5,
   fullCost: 21,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
@@ -262,7 +275,7 @@ export const experiment: Experiment = {
         // From the flop model and the (deterministic) step counts: the d beyond which iterating is cheaper.
         modelCrossoverD: modelCrossover,
       },
-      keyNumber: `worst final ‖w − w*‖/‖w*‖ after ${sz.steps} steps: Adam ${sig(finalDistance[METHODS[0]!.name]!, 2)}, GD ${sig(finalDistance[METHODS[2]!.name]!, 2)}; Adam beats Cholesky only beyond d ≈ ${modelCrossover[`${METHODS[0]!.name} to ${TOLS[0]}`] ?? "—"} (flop count, to 1e-3)`,
+      keyNumber: `worst final ‖w − w*‖/‖w*‖ after ${sz.steps} steps: Adam ${sig(finalDistance[METHODS[0]!.name]!, 2)}, Adam + cosine ${sig(finalDistance[METHODS[1]!.name]!, 2)}, GD ${sig(finalDistance[METHODS[2]!.name]!, 2)}; Adam beats Cholesky only beyond d ≈ ${modelCrossover[`${METHODS[0]!.name} to ${TOLS[0]}`] ?? "—"} (flop count, to 1e-3)`,
       judgement,
       figures: [
         {

@@ -40,8 +40,12 @@ const SIGMA = 0.3;
 const SETTLE = 0.05;
 
 const OPTIMIZERS: { name: string; peaks: number[]; make(lr: Hyper): GradientTransformation<unknown[]> }[] = [
-  { name: "AdamW", peaks: [0.1, 0.3, 1, 3, 10], make: (lr) => adamw({ lr }) },
-  { name: "SGD+momentum", peaks: [0.01, 0.03, 0.1, 0.3, 1], make: (lr) => sgd({ lr, momentum: 0.9 }) },
+  { name: "AdamW", peaks: [0.03, 0.1, 0.3, 1, 3, 10], make: (lr) => adamw({ lr }) },
+  {
+    name: "SGD+momentum",
+    peaks: [0.003, 0.01, 0.03, 0.1, 0.3, 1, 3],
+    make: (lr) => sgd({ lr, momentum: 0.9 }),
+  },
 ];
 
 const SCHEDULES: PeakSchedule[] = [

@@ -73,8 +73,19 @@ export function judgeSilent(m: SilentMeasurements): Judgement {
     return {
       verdict: "does not hold",
       reason: `AdamW does not shrink the silent weight by a constant factor: ${w} (tolerance 1e-9 relative).`,
+      deciding: {
+        label: "AdamW's per-step factor / (1 − lr·λ) − 1",
+        value: m.adamwFactor / m.adamwExpectedFactor - 1,
+        threshold: "|·| < 1e-9",
+      },
     };
   }
+  // AdamW behaves: the verdict turns on whether Adam + L2 left the weight alone.
+  const deciding = {
+    label: "Adam + L2's silent |w| at the end (from 1)",
+    value: m.adamL2Final,
+    threshold: `> ${TARGET} (not regularized to zero)`,
+  };
   if (l2Regularized) {
     return {
       verdict: "does not hold",
@@ -82,11 +93,13 @@ export function judgeSilent(m: SilentMeasurements): Judgement {
         `AdamW does shrink it (${w}, |w| = ${sig(m.adamwFinal)} after ${m.steps} steps), but Adam + L2 regularizes it too, and faster: ` +
         `its only gradient λw is normalized (a step of ≈ lr at first, whatever λ; w0/lr = ${Math.round(1 / m.lr)} steps), ` +
         `so |w| fell below ${TARGET} after ${m.adamL2StepsToTarget} steps and ended at ${sig(m.adamL2Final)}; AdamW ${m.adamwStepsToTarget === null ? `never got there in ${m.steps} steps` : `needed ${m.adamwStepsToTarget}`}.`,
+      deciding,
     };
   }
   return {
     verdict: "holds",
     reason: `${w}; Adam + L2 left the silent weight at ${sig(m.adamL2Final)} (above ${TARGET}) after ${m.steps} steps.`,
+    deciding,
   };
 }
 

@@ -57,18 +57,31 @@ export interface VScarMeasurements {
 export function judgeVScar(m: VScarMeasurements): Judgement {
   const main = m.cells.find((c) => c.beta2 === 0.999 && c.spike === 100);
   if (!main) throw new Error("judgeVScar needs the β2 = 0.999, 100× cell");
+  // null: some seed had not recovered when the run ended, a scar longer than any horizon (≥ 300 steps).
   const dur = main.measured;
-  if (dur === null || dur < 100) {
+  if (dur !== null && dur < 100) {
     return {
       verdict: "does not hold",
-      reason: `At β2 = 0.999 a 100× spike keeps the effective lr below 90 % for only ${dur ?? "?"} steps (< 100).`,
+      reason: `At β2 = 0.999 a 100× spike keeps the effective lr below 90 % for only ${sig(dur)} steps (< 100).`,
+      deciding: {
+        label: "steps the effective lr stays below 90 % (β2 0.999, 100× spike)",
+        value: dur,
+        threshold: "≥ 100",
+      },
     };
   }
-  const line = `at β2 = 0.999 a 100× spike keeps the effective lr below 90 % for ${sig(dur)} steps (theory ${main.theory})`;
+  const line = `at β2 = 0.999 a 100× spike keeps the effective lr below 90 % for ${dur === null ? "the whole run" : `${sig(dur)} steps`} (theory ${main.theory})`;
+  // Long enough: the verdict turns on the depth.
+  const deciding = {
+    label: "lowest effective lr / the clean run's (β2 0.999, 100× spike)",
+    value: main.depth,
+    threshold: "≤ 0.1 (with ≥ 100 steps below 90 %)",
+  };
   if (main.depth <= 0.1) {
     return {
       verdict: "holds",
       reason: `${line}, and cuts it to ${sig(main.depth)} of the clean run's (≤ 0.1).`,
+      deciding,
     };
   }
   const deep = m.cells.filter((c) => c.beta2 === 0.999 && c.depth <= 0.1).map((c) => c.spike);
@@ -79,6 +92,7 @@ export function judgeVScar(m: VScarMeasurements): Judgement {
   return {
     verdict: `holds only when ${when}`,
     reason: `${line} — hundreds of steps indeed — but cuts it only to ${sig(main.depth)} of the clean run's (> 0.1), not "almost stopped"; the depth is ≈ 1/√(1 + (1−β2)·S²).`,
+    deciding,
   };
 }
 

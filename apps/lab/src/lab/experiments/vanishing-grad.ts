@@ -55,16 +55,30 @@ export function judgeVanishing(m: VanishingMeasurements): ExperimentResult["judg
     m.adamFirstRms < 10 * ADAM_EPS
       ? `; the first layer's rms gradient ${sig(m.adamFirstRms, 2)} is within 10× of ε = 1e-8, so ε damps its step${loss}`
       : loss;
+  // A spread is infinite (or NaN) only when some layer did not move at all or training blew up.
+  const finite = (x: number) => (Number.isFinite(x) ? x : 99);
   if (m.gradSpread < 1) {
     return {
       verdict: "holds only when the gradients actually vanish",
       reason: `Here they do not: ${nums} (< 1 decade), so the setup does not separate the optimizers${epsNote}.`,
+      deciding: {
+        label: "spread of the relative gradients across layers (decades)",
+        value: m.gradSpread,
+        threshold: "≥ 1 for the setup to test the claim",
+      },
     };
   }
+  // Adam's spread against 1 decade decides in practice (SGD's half is ~3 decades).
+  const deciding = {
+    label: "spread of Adam's relative updates across layers (decades; non-finite: 99)",
+    value: finite(m.adamSpread),
+    threshold: "≤ 1, and ≤ half SGD's spread",
+  };
   if (m.adamSpread <= 1 && m.adamSpread <= m.sgdSpread / 2) {
     return {
       verdict: "holds",
       reason: `${nums}: Adam keeps every layer within 10× of the others${epsNote}.`,
+      deciding,
     };
   }
   if (m.adamSpread <= m.sgdSpread / 2) {
@@ -72,9 +86,14 @@ export function judgeVanishing(m: VanishingMeasurements): ExperimentResult["judg
       verdict:
         "holds only when compared with SGD: Adam narrows the gap between layers but does not remove it",
       reason: `${nums}: more than the 1 decade that "largely immune" allows${epsNote}.`,
+      deciding,
     };
   }
-  return { verdict: "does not hold", reason: `${nums}: Adam does not halve SGD's spread${epsNote}.` };
+  return {
+    verdict: "does not hold",
+    reason: `${nums}: Adam does not halve SGD's spread${epsNote}.`,
+    deciding,
+  };
 }
 
 export const experiment: Experiment = {

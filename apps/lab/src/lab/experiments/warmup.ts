@@ -102,8 +102,24 @@ export function judgeWarmup(arms: readonly ArmMeasurement[], highGain = HIGH_GAI
     const warm = count(o, highGain, true);
     const n = total(o, highGain, false);
     const helps = cold >= MIN_UNSTABLE && warm <= (1 - REDUCTION) * cold;
-    return { o, cold, warm, n, helps, text: `${o}: ${cold}/${n} unstable without warmup, ${warm}/${n} with` };
+    // The share warmup removed; 0 without enough instability to judge (helps ⇔ removed ≥ REDUCTION).
+    const removed = cold >= MIN_UNSTABLE ? (cold - warm) / cold : 0;
+    return {
+      o,
+      cold,
+      warm,
+      n,
+      helps,
+      removed,
+      text: `${o}: ${cold}/${n} unstable without warmup, ${warm}/${n} with`,
+    };
   });
+  // "holds" needs every optimizer helped, so the least-helped one decides.
+  const deciding = {
+    label: `smallest share of unstable runs removed by warmup over the optimizers (init ${highGain}; 0 if < ${MIN_UNSTABLE} unstable without it)`,
+    value: rows.length > 0 ? Math.min(...rows.map((r) => r.removed)) : 0,
+    threshold: `≥ ${REDUCTION} for every optimizer`,
+  };
   const lowGains = [...new Set(arms.map((a) => a.gain))].filter((g) => g !== highGain);
   const ablation = lowGains
     .flatMap((g) =>
@@ -121,12 +137,14 @@ export function judgeWarmup(arms: readonly ArmMeasurement[], highGain = HIGH_GAI
     return {
       verdict: "holds",
       reason: `Warmup removed ≥ ${REDUCTION * 100} % of the unstable runs for every adaptive optimizer at the high-curvature start: ${numbers}.`,
+      deciding,
     };
   }
   if (helped.length > 0) {
     return {
       verdict: `holds only when the optimizer is ${helped.map((r) => r.o).join(" or ")}`,
       reason: `Warmup removed ≥ ${REDUCTION * 100} % of the unstable runs only for ${helped.map((r) => r.o).join(", ")}: ${numbers}.`,
+      deciding,
     };
   }
   const noHazard = rows.every((r) => r.cold < MIN_UNSTABLE);
@@ -135,6 +153,7 @@ export function judgeWarmup(arms: readonly ArmMeasurement[], highGain = HIGH_GAI
     reason: noHazard
       ? `Without warmup fewer than ${MIN_UNSTABLE} runs per optimizer were unstable, so there was nothing for warmup to fix: ${numbers}.`
       : `Warmup did not remove ≥ ${REDUCTION * 100} % of the unstable runs: ${numbers}.`,
+    deciding,
   };
 }
 

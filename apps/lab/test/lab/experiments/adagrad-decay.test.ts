@@ -16,7 +16,11 @@ describe("judgeAdagradDecay", () => {
       fall,
       recovery: { adagrad: [50, 100], rmsprop: [20, 25] },
     };
-    expect(judgeAdagradDecay(m).verdict).toBe("holds");
+    const j = judgeAdagradDecay(m);
+    expect(j.verdict).toBe("holds");
+    // The tighter bar is 1.5× its own first recovery: 100 / 75.
+    expect(j.deciding?.value).toBeCloseTo(100 / 75);
+    expect(j.deciding?.threshold).toMatch(/^≥ 1/);
   });
   it("holds only when … if the decay does not hurt tracking", () => {
     const m = {
@@ -24,7 +28,13 @@ describe("judgeAdagradDecay", () => {
       fall,
       recovery: { adagrad: [30, 30], rmsprop: [25, 25] },
     };
-    expect(judgeAdagradDecay(m).verdict).toMatch(/^holds only when/);
+    const j = judgeAdagradDecay(m);
+    expect(j.verdict).toMatch(/^holds only when/);
+    // Same quantity as in "holds" (averaged over seeds): 30 / (2 × 25).
+    expect(j.deciding?.value).toBeCloseTo(0.6);
+    expect(j.deciding?.label).toBe(
+      judgeAdagradDecay({ ...m, recovery: { adagrad: [50, 100], rmsprop: [20, 25] } }).deciding?.label,
+    );
   });
   it("does not hold when Adagrad's lr does not decay", () => {
     const m = {
@@ -32,6 +42,8 @@ describe("judgeAdagradDecay", () => {
       fall,
       recovery: { adagrad: [30, null], rmsprop: [25, 25] },
     };
-    expect(judgeAdagradDecay(m).verdict).toBe("does not hold");
+    const j = judgeAdagradDecay(m);
+    expect(j.verdict).toBe("does not hold");
+    expect(j.deciding).toMatchObject({ value: -0.1, threshold: "≤ −0.25" });
   });
 });

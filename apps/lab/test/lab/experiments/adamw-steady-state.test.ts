@@ -16,15 +16,26 @@ describe("adamw-steady-state (smoke)", () => {
 describe("judgeSteady", () => {
   it("holds when the whole grid follows 1/λ", () => {
     const s = { slopeAll: -1, slopeStrong: -1, slopeWeak: -0.95 };
-    expect(judgeSteady({ exact: s, noisy: s }).verdict).toBe("holds");
+    const j = judgeSteady({ exact: s, noisy: { ...s, slopeAll: -0.9 } });
+    expect(j.verdict).toBe("holds");
+    expect(j.deciding).toMatchObject({ threshold: "≤ 0.15" });
+    expect(j.deciding?.value).toBeCloseTo(0.1);
   });
   it("holds only when the decay dominates if the weak part is flat", () => {
     const s = { slopeAll: -0.6, slopeStrong: -1, slopeWeak: 0 };
-    expect(judgeSteady({ exact: s, noisy: s }).verdict).toMatch(/^holds only when/);
+    const j = judgeSteady({ exact: s, noisy: { ...s, slopeStrong: -0.95 } });
+    expect(j.verdict).toMatch(/^holds only when/);
+    expect(j.deciding?.value).toBeCloseTo(0.05);
   });
   it("does not hold otherwise", () => {
     const s = { slopeAll: -0.3, slopeStrong: -0.4, slopeWeak: 0 };
-    expect(judgeSteady({ exact: s, noisy: s }).verdict).toBe("does not hold");
+    const j = judgeSteady({ exact: s, noisy: s });
+    expect(j.verdict).toBe("does not hold");
+    // Same quantity as "holds only when", now past its threshold; a missing fit counts as 99.
+    expect(j.deciding?.value).toBeCloseTo(0.6);
+    const only = { slopeAll: -0.6, slopeStrong: -1, slopeWeak: 0 };
+    expect(j.deciding?.label).toBe(judgeSteady({ exact: only, noisy: only }).deciding?.label);
+    expect(judgeSteady({ exact: s, noisy: { ...s, slopeStrong: null } }).deciding?.value).toBe(99);
   });
 });
 

@@ -19,15 +19,20 @@ describe("batchnorm-gamma (smoke)", () => {
 
 describe("judgeGamma", () => {
   it("holds when SGD follows γ and the adaptive ones do not", () => {
-    expect(judgeGamma({ slopes: { SGD: 0.9, RMSprop: 0.05, Adam: -0.1 } }).verdict).toBe("holds");
+    const j = judgeGamma({ slopes: { SGD: 0.9, RMSprop: 0.05, Adam: -0.1 } });
+    expect(j.verdict).toBe("holds");
+    expect(j.deciding).toMatchObject({ value: 0.9, threshold: "≥ 0.5, with every adaptive |slope| ≤ 0.25" });
   });
   it("holds only for the adaptive optimizers that cancel γ", () => {
-    expect(judgeGamma({ slopes: { SGD: 0.9, RMSprop: 0.6, Adam: 0.1 } }).verdict).toBe(
-      "holds only when the optimizer is Adam",
-    );
+    const j = judgeGamma({ slopes: { SGD: 0.9, RMSprop: 0.6, Adam: 0.1 } });
+    expect(j.verdict).toBe("holds only when the optimizer is Adam");
+    // RMSprop's slope is the one over 0.25.
+    expect(j.deciding).toMatchObject({ value: 0.6, threshold: "≤ 0.25 for each" });
   });
   it("does not hold when SGD does not feel γ", () => {
-    expect(judgeGamma({ slopes: { SGD: 0.2, RMSprop: 0, Adam: 0 } }).verdict).toBe("does not hold");
+    const j = judgeGamma({ slopes: { SGD: 0.2, RMSprop: 0, Adam: 0 } });
+    expect(j.verdict).toBe("does not hold");
+    expect(j.deciding?.value).toBe(0.2);
   });
   it("does not hold when no adaptive optimizer cancels γ", () => {
     expect(judgeGamma({ slopes: { SGD: 1, RMSprop: 0.7, Adam: 0.8 } }).verdict).toBe("does not hold");

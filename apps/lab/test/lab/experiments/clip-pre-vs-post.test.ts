@@ -22,7 +22,9 @@ describe("judgeClipPrePost", () => {
     { placement: "clip after" as const, k: 1, scale: 1.01, response: r(300, afterV, 0.01) },
   ];
   it("holds when all four parts are measured", () => {
-    expect(judgeClipPrePost({ cells: cells(0.2, 150) }).verdict).toBe("holds");
+    const j = judgeClipPrePost({ cells: cells(0.2, 150) });
+    expect(j.verdict).toBe("holds");
+    expect(j.deciding).toMatchObject({ value: 1.1, threshold: expect.stringMatching(/^≤ 2/) });
   });
   it("holds only when … if some parts fail", () => {
     expect(judgeClipPrePost({ cells: cells(0.99, 150) }).verdict).toMatch(/^holds only when/);

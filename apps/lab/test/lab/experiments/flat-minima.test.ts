@@ -26,13 +26,23 @@ describe("judgeFlatMinima", () => {
     expect(judgeFlatMinima({ arms: [...arms("fixed", 20), ...arms("matched", 15)] }).verdict).toBe("holds");
   });
   it("holds only at fixed lr when matched runs do not move", () => {
-    expect(judgeFlatMinima({ arms: [...arms("fixed", 20), ...arms("matched", 0)] }).verdict).toMatch(
-      /^holds only when momentum also lengthens the step/,
-    );
+    const j = judgeFlatMinima({ arms: [...arms("fixed", 20), ...arms("matched", 0)] });
+    expect(j.verdict).toMatch(/^holds only when momentum also lengthens the step/);
+    // The matched arms moved nothing: a gain of 0 with interval [0, 0], so the margin is 0 (rule > 0).
+    expect(j.deciding).toMatchObject({ value: 0, threshold: "> 0 (gain ≥ 1 pp with its interval above 0)" });
+    expect(j.deciding?.label).toMatch(/^wide-share gain over β = 0 at matched effective lr/);
+  });
+  it("decides on the matched arms' lower bound once the fixed lr moves starts", () => {
+    const j = judgeFlatMinima({ arms: [...arms("fixed", 20), ...arms("matched", 15)] });
+    // 15 of 200 starts moved (7.5 pp): the paired bootstrap's lower bound lies above 0 and below 7.5 pp.
+    expect(j.deciding?.value).toBeGreaterThan(0);
+    expect(j.deciding?.value).toBeLessThan(7.5);
   });
   it("does not hold when nothing moves (or too little)", () => {
-    expect(judgeFlatMinima({ arms: [...arms("fixed", 1), ...arms("matched", 0)] }).verdict).toBe(
-      "does not hold",
-    );
+    const j = judgeFlatMinima({ arms: [...arms("fixed", 1), ...arms("matched", 0)] });
+    expect(j.verdict).toBe("does not hold");
+    // One start moved at fixed lr: 0.5 pp < 1 pp, so the margin is capped at 0.
+    expect(j.deciding?.label).toMatch(/at fixed lr/);
+    expect(j.deciding?.value).toBeLessThanOrEqual(0);
   });
 });

@@ -11,14 +11,25 @@ describe("l2-vs-decoupled (smoke)", () => {
 describe("judgeL2", () => {
   it("holds with slope −1 for Adam + L2 and a flat AdamW", () => {
     const m = { l2Slope: -0.98, l2R2: 0.99, decoupledSlope: 0, decoupledSpread: 1, l2Spread: 1e4 };
-    expect(judgeL2(m).verdict).toBe("holds");
+    const j = judgeL2(m);
+    expect(j.verdict).toBe("holds");
+    expect(j.deciding).toMatchObject({
+      value: -0.98,
+      threshold: "within −1 ± 0.2 (spread ≥ 10×; AdamW's ≤ 1.01×)",
+    });
   });
   it("does not hold when Adam + L2's decay does not depend on √v̂", () => {
     const m = { l2Slope: -0.1, l2R2: 0.1, decoupledSlope: 0, decoupledSpread: 1, l2Spread: 2 };
-    expect(judgeL2(m).verdict).toBe("does not hold");
+    const j = judgeL2(m);
+    expect(j.verdict).toBe("does not hold");
+    // Same label as when it holds: the slope is what failed.
+    expect(j.deciding?.label).toBe(judgeL2({ ...m, l2Slope: -1, l2Spread: 1e4 }).deciding?.label);
+    expect(j.deciding?.value).toBe(-0.1);
   });
   it("does not hold when AdamW's decay is uneven", () => {
     const m = { l2Slope: -1, l2R2: 1, decoupledSlope: -0.5, decoupledSpread: 3, l2Spread: 1e4 };
-    expect(judgeL2(m).verdict).toBe("does not hold");
+    const j = judgeL2(m);
+    expect(j.verdict).toBe("does not hold");
+    expect(j.deciding).toMatchObject({ value: 3, threshold: "≤ 1.01×" });
   });
 });

@@ -26,9 +26,13 @@ describe("judgeModern", () => {
     expect(judgeModern({ best: { AdamW: 0.9, Lion: 0.895, Muon: 0.92 } }).verdict).toBe("holds");
   });
   it("holds only for those that match", () => {
-    expect(judgeModern({ best: { AdamW: 0.9, Lion: 0.85, Muon: 0.92, LAMB: 0.8 } }).verdict).toBe(
-      "holds only when the optimizer is Muon",
-    );
+    const j = judgeModern({ best: { AdamW: 0.9, Lion: 0.85, Muon: 0.92, LAMB: 0.8 } });
+    expect(j.verdict).toBe("holds only when the optimizer is Muon");
+    // LAMB, the worst, is 10 pp below AdamW.
+    expect(j.deciding).toMatchObject({
+      value: expect.closeTo(-10, 9),
+      threshold: "≥ −1 pp for every optimizer",
+    });
   });
   it("does not hold when none matches", () => {
     expect(judgeModern({ best: { AdamW: 0.9, Lion: 0.85 } }).verdict).toBe("does not hold");

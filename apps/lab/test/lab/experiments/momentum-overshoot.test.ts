@@ -24,6 +24,7 @@ describe("judgeMomentumOvershoot", () => {
     });
     expect(j.verdict).toMatch(/^holds only when/);
     expect(j.verdict).toContain("0.3");
+    expect(j.deciding).toMatchObject({ value: 0.5, threshold: "> 0 (holds only when), = 1 (holds)" });
   });
   it("holds when every Adam cell escapes", () => {
     expect(judgeMomentumOvershoot({ cells: [cell("adam", 0.3, 2.4, -1)] }).verdict).toBe("holds");
@@ -35,6 +36,8 @@ describe("judgeMomentumOvershoot", () => {
   });
   it("does not hold when a fresh optimizer moves", () => {
     const cells = [{ ...cell("adam", 0.3, 2.4, -1), freshExcursion: 0.5 }];
-    expect(judgeMomentumOvershoot({ cells }).verdict).toBe("does not hold");
+    const j = judgeMomentumOvershoot({ cells });
+    expect(j.verdict).toBe("does not hold");
+    expect(j.deciding).toMatchObject({ value: 0.5, threshold: "< 1e-12" });
   });
 });

@@ -30,10 +30,18 @@ describe("oscillating-gradient", () => {
   });
 
   it("judge: each branch", () => {
-    expect(judgeOscillation([row(0.5, 1 / 3), row(0.9, 0.0526), row(0.99, 0.005)]).verdict).toBe(
-      "holds only when β1 is large (β1 ≥ 0.9)",
-    );
-    expect(judgeOscillation([row(0.9, 0.0526), row(0.99, 0.005)]).verdict).toBe("holds");
+    const only = judgeOscillation([row(0.5, 1 / 3), row(0.9, 0.0526), row(0.99, 0.005)]);
+    expect(only.verdict).toBe("holds only when β1 is large (β1 ≥ 0.9)");
+    expect(only.deciding?.value).toBeCloseTo(1 / 3);
+    const holds = judgeOscillation([row(0.9, 0.0526), row(0.99, 0.005)]);
+    expect(holds.verdict).toBe("holds");
+    expect(holds.deciding).toMatchObject({ label: only.deciding?.label, value: 0.0526 });
+    // 0.2 against the law's 0.1/1.9: the law check decides, 2.8 off.
+    expect(judgeOscillation([row(0.9, 0.2)]).deciding).toMatchObject({ threshold: "≤ 0.1" });
+    expect(judgeOscillation([row(0.9, 0.2)]).deciding?.value).toBeCloseTo(2.8);
+    const unbraked = judgeOscillation([{ ...row(0.9, 0.25), predicted: 0.25 }]);
+    expect(unbraked.verdict).toBe("does not hold");
+    expect(unbraked.deciding).toMatchObject({ value: 0.25, threshold: "< 0.2" });
     expect(judgeOscillation([row(0.9, 0.0526, 0.5)]).verdict).toBe("does not hold");
     expect(judgeOscillation([row(0.9, 0.2)]).verdict).toBe("does not hold");
     expect(() => judgeOscillation([row(0.5, 1 / 3)])).toThrow(/β1 = 0.9/);

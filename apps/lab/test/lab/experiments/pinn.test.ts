@@ -38,6 +38,8 @@ describe("judgePinn", () => {
     ]);
     expect(j.verdict).toBe("holds");
     expect(j.reason).toContain("neither helped nor hurt");
+    // Medians: AdamW λ = 0.01 2e-3, Adam 1.5e-3.
+    expect(j.deciding?.value).toBeCloseTo(2 / 1.5, 12);
   });
   it("holds only when λ is small if large decay costs accuracy", () => {
     const j = judgePinn([
@@ -55,6 +57,10 @@ describe("judgePinn", () => {
     ]);
     expect(j.verdict).toBe("holds only when λ ≤ 0.01");
     expect(j.reason).toContain("cost");
+    expect(j.deciding).toMatchObject({
+      value: expect.closeTo(5 / 1.5, 12),
+      threshold: expect.stringMatching(/^< 2/),
+    });
   });
   it("does not hold when AdamW fails on most seeds (NaN counts as failure)", () => {
     const j = judgePinn([adam, m("W.01", "adamw", 0.01, [0.2, Number.NaN, 5e-3])]);

@@ -17,11 +17,18 @@ describe("judgePlateau", () => {
   ];
   it("holds when momentum crosses ≥ 3× sooner on both landscapes", () => {
     const m = { maxSteps: 10000, rows: [...rows("A", 3000, 300), ...rows("B", null, 900)] };
-    expect(judgePlateau(m).verdict).toBe("holds");
+    const j = judgePlateau(m);
+    expect(j.verdict).toBe("holds");
+    // B's GD never crossed: counted as maxSteps, 10000/900 ≈ 11 ≥ A's 10.
+    expect(j.deciding?.value).toBeCloseTo(10);
   });
   it("holds only on the landscape where it does", () => {
     const m = { maxSteps: 10000, rows: [...rows("A", 3000, 300), ...rows("B", 100, 70)] };
-    expect(judgePlateau(m).verdict).toBe("holds only when crossing the A, not the B");
+    const j = judgePlateau(m);
+    expect(j.verdict).toBe("holds only when crossing the A, not the B");
+    // B decides: GD 100 steps against momentum's 70.
+    expect(j.deciding?.value).toBeCloseTo(100 / 70);
+    expect(j.deciding?.threshold).toBe("≥ 3 on every landscape");
   });
   it("does not hold when momentum gains little anywhere", () => {
     const m = { maxSteps: 10000, rows: [...rows("A", 300, 200), ...rows("B", 100, 70)] };

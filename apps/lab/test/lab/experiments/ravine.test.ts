@@ -36,7 +36,14 @@ describe("judgeRavine", () => {
   });
   it("holds only when aligned if the rotated ravine slows Adam down like momentum", () => {
     const m = make({ GD: gd, "Momentum 0.9": momentum, Adam: { 0: [50, 50, 52], 45: [80, 300, 900] } });
-    expect(judgeRavine(m).verdict).toBe("holds only when the ravine is aligned with the coordinate axes");
+    const j = judgeRavine(m);
+    expect(j.verdict).toBe("holds only when the ravine is aligned with the coordinate axes");
+    // Rotated Adam's steps 80 → 900 over two decades of κ: slope log10(900/80)/2 ≈ 0.53.
+    expect(j.deciding).toMatchObject({
+      label: "Adam's steps-vs-κ log-log slope, ravine rotated 45°",
+      threshold: "≤ 0.25 (with ≥ 2× GD's speed at every κ)",
+    });
+    expect(j.deciding?.value).toBeCloseTo(Math.log10(900 / 80) / 2);
   });
   it("does not hold when Adam is no faster than GD even aligned", () => {
     const m = make({
@@ -44,6 +51,10 @@ describe("judgeRavine", () => {
       "Momentum 0.9": momentum,
       Adam: { 0: [250, null, 25000], 45: [300, 3000, 30000] },
     });
-    expect(judgeRavine(m).verdict).toBe("does not hold");
+    const j = judgeRavine(m);
+    expect(j.verdict).toBe("does not hold");
+    // The aligned ravine decides: steps 250 → 25000 over two decades of κ, slope 1.
+    expect(j.deciding?.label).toBe("Adam's steps-vs-κ log-log slope, aligned ravine");
+    expect(j.deciding?.value).toBeCloseTo(1);
   });
 });

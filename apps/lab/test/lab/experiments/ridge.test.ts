@@ -11,13 +11,20 @@ describe("ridge (smoke)", () => {
 
 describe("judgeRidge", () => {
   it("holds when every Adam run reaches 1e-6", () => {
-    expect(judgeRidge({ finalDistance: { Adam: 1e-12, "Adam cosine": 1e-7, GD: 1e-9 } }).verdict).toBe(
-      "holds",
-    );
+    const j = judgeRidge({ finalDistance: { Adam: 1e-12, "Adam cosine": 1e-7, GD: 1e-9 } });
+    expect(j.verdict).toBe("holds");
+    // The worst Adam variant, not GD.
+    expect(j.deciding).toMatchObject({
+      value: 1e-7,
+      threshold: "≤ 1e-6 for every variant (≤ 1e-3: three digits)",
+    });
   });
-  it("holds only when the lr is decayed if only the cosine run gets there", () => {
-    expect(judgeRidge({ finalDistance: { Adam: 1e-3, "Adam cosine": 1e-7 } }).verdict).toMatch(
-      /^holds only when the lr/,
+  it("holds only for the variants that get there, named", () => {
+    expect(judgeRidge({ finalDistance: { Adam: 1e-3, "Adam cosine": 1e-7 } }).verdict).toBe(
+      "holds only when run as Adam cosine",
+    );
+    expect(judgeRidge({ finalDistance: { Adam: 1e-15, "Adam cosine": 5e-6 } }).verdict).toBe(
+      "holds only when run as Adam",
     );
   });
   it("holds only when three digits are enough", () => {

@@ -18,14 +18,18 @@ describe("judgeRmspropLimit", () => {
     ratioAtStep1: [3.16, 31.6],
   };
   it("holds only when the bias correction is off, if the plain runs differ", () => {
-    expect(judgeRmspropLimit({ ...base, adamVsRmsprop: [0.07, 0.7] }).verdict).toMatch(/^holds only when/);
+    const j = judgeRmspropLimit({ ...base, adamVsRmsprop: [0.07, 0.7] });
+    expect(j.verdict).toMatch(/^holds only when/);
+    expect(j.deciding).toMatchObject({ value: 0.7, threshold: "≤ 0.01" });
   });
   it("holds when the plain runs agree to 1 %", () => {
-    expect(judgeRmspropLimit({ ...base, adamVsRmsprop: [0.001, 0.005] }).verdict).toBe("holds");
+    const j = judgeRmspropLimit({ ...base, adamVsRmsprop: [0.001, 0.005] });
+    expect(j.verdict).toBe("holds");
+    expect(j.deciding?.value).toBe(0.005);
   });
   it("does not hold when the exact relation fails", () => {
-    expect(judgeRmspropLimit({ ...base, adamVsRmsprop: [0.07, 0.7], ratioError: [0.1, 0] }).verdict).toBe(
-      "does not hold",
-    );
+    const j = judgeRmspropLimit({ ...base, adamVsRmsprop: [0.07, 0.7], ratioError: [0.1, 0] });
+    expect(j.verdict).toBe("does not hold");
+    expect(j.deciding).toMatchObject({ value: 0.1, threshold: "≤ 1e-12" });
   });
 });

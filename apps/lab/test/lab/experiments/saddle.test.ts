@@ -23,7 +23,11 @@ describe("judgeSaddle", () => {
   });
   it("holds only when noise is present if the noise-free escapes are alike", () => {
     const m = { maxSteps: 1000, clean: steps(10, 10), noisy: [{ sigma: 1e-3, steps: steps(60, 5) }] };
-    expect(judgeSaddle(m).verdict).toBe("holds only when gradient noise is present");
+    const j = judgeSaddle(m);
+    expect(j.verdict).toBe("holds only when gradient noise is present");
+    // The noise-free ratio (GD and Adam alike: 1) is the weakest condition.
+    expect(j.deciding?.value).toBeCloseTo(1);
+    expect(j.deciding?.threshold).toBe("≥ 1.5 with the 95 % CI above 1, in every condition");
   });
   it("holds only without noise in the mirrored case", () => {
     const m = { maxSteps: 1000, clean: steps(60, 5), noisy: [{ sigma: 1e-3, steps: steps(10, 10) }] };

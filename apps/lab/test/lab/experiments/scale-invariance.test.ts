@@ -16,14 +16,14 @@ describe("judgeScaleInvariance", () => {
     ).toBe("holds");
   });
   it("holds only when ε is small against c·√v̂ when ε moves the small-c run", () => {
-    expect(
-      judgeScaleInvariance({ ...base, adamExact: [1e-16, 0, 1e-16], adamEps: [0.05, 0, 1e-8] }).verdict,
-    ).toMatch(/^holds only when/);
+    const j = judgeScaleInvariance({ ...base, adamExact: [1e-16, 0, 1e-16], adamEps: [0.05, 0, 1e-8] });
+    expect(j.verdict).toMatch(/^holds only when/);
+    expect(j.deciding).toMatchObject({ value: 0.05, threshold: "≤ 1e-3 at every c" });
   });
   it("does not hold when even ε = 0 differs", () => {
-    expect(
-      judgeScaleInvariance({ ...base, adamExact: [1e-3, 0, 1e-16], adamEps: [0.05, 0, 1e-8] }).verdict,
-    ).toBe("does not hold");
+    const j = judgeScaleInvariance({ ...base, adamExact: [1e-3, 0, 1e-16], adamEps: [0.05, 0, 1e-8] });
+    expect(j.verdict).toBe("does not hold");
+    expect(j.deciding).toMatchObject({ value: 1e-3, threshold: "≤ 1e-9" });
   });
   it("treats a diverged SGD as a change", () => {
     expect(

@@ -19,15 +19,20 @@ describe("judgeSilent", () => {
     adamwExpectedFactor: 0.9995,
   };
   it("does not hold when Adam + L2 drives the silent weight to zero", () => {
-    expect(judgeSilent({ ...base, adamL2Final: 1e-20, adamL2StepsToTarget: 200 }).verdict).toBe(
-      "does not hold",
-    );
+    const j = judgeSilent({ ...base, adamL2Final: 1e-20, adamL2StepsToTarget: 200 });
+    expect(j.verdict).toBe("does not hold");
+    expect(j.deciding).toMatchObject({ value: 1e-20, threshold: "> 0.01 (not regularized to zero)" });
   });
   it("holds when Adam + L2 leaves it and AdamW shrinks it by 1 − lr·λ", () => {
-    expect(judgeSilent({ ...base, adamL2Final: 1, adamL2StepsToTarget: null }).verdict).toBe("holds");
+    const j = judgeSilent({ ...base, adamL2Final: 1, adamL2StepsToTarget: null });
+    expect(j.verdict).toBe("holds");
+    expect(j.deciding?.value).toBe(1);
   });
   it("does not hold when AdamW's factor is off", () => {
     const m = { ...base, adamwFactor: 0.999, adamL2Final: 1, adamL2StepsToTarget: null };
-    expect(judgeSilent(m).verdict).toBe("does not hold");
+    const j = judgeSilent(m);
+    expect(j.verdict).toBe("does not hold");
+    expect(j.deciding?.value).toBeCloseTo(0.999 / 0.9995 - 1, 12);
+    expect(j.deciding?.threshold).toBe("|·| < 1e-9");
   });
 });

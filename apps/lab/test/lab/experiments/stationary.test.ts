@@ -35,7 +35,11 @@ describe("judgeStationary", () => {
     ]),
   });
   it("holds when shapes differ and AdamW's centre is off", () => {
-    expect(judgeStationary(base(-0.09, 3.2)).verdict).toBe("holds");
+    const j = judgeStationary(base(-0.09, 3.2));
+    expect(j.verdict).toBe("holds");
+    // SGD's and Adam's centres: offset 0.001, SE 0.002 at each of two lrs → z = 0.001·√2/0.002.
+    expect(j.deciding?.value).toBeCloseTo(Math.SQRT1_2, 9);
+    expect(j.deciding?.threshold).toMatch(/^≤ 4/);
   });
   it("holds only for the shape when every cloud is centred", () => {
     expect(judgeStationary(base(0, 3.2)).verdict).toBe(
@@ -48,6 +52,8 @@ describe("judgeStationary", () => {
     );
   });
   it("does not hold when the clouds are not stationary", () => {
-    expect(judgeStationary(base(-0.09, 3.2, 2)).verdict).toBe("does not hold");
+    const j = judgeStationary(base(-0.09, 3.2, 2));
+    expect(j.verdict).toBe("does not hold");
+    expect(j.deciding).toMatchObject({ value: 2, threshold: "≤ 1.35 (a stationary cloud)" });
   });
 });

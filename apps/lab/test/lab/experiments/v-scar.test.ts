@@ -23,8 +23,16 @@ describe("judgeVScar", () => {
   it("holds only when the spike is big enough if the 100× scar is long but shallow", () => {
     const j = judgeVScar({ cells: [cell(100, 0.24, 3700), cell(1000, 0.025, 8000)] });
     expect(j.verdict).toBe("holds only when the spike is ≥ 1000× the typical gradient");
+    expect(j.deciding).toMatchObject({ value: 0.24, threshold: "≤ 0.1 (with ≥ 100 steps below 90 %)" });
   });
   it("does not hold when the scar is short", () => {
-    expect(judgeVScar({ cells: [cell(100, 0.24, 40)] }).verdict).toBe("does not hold");
+    const j = judgeVScar({ cells: [cell(100, 0.24, 40)] });
+    expect(j.verdict).toBe("does not hold");
+    expect(j.deciding).toMatchObject({ value: 40, threshold: "≥ 100" });
+  });
+  it("counts a scar that outlasts the run as long", () => {
+    const j = judgeVScar({ cells: [cell(100, 0.05, null)] });
+    expect(j.verdict).toBe("holds");
+    expect(j.deciding?.value).toBe(0.05);
   });
 });

@@ -28,15 +28,19 @@ describe("judgeVanishing", () => {
     expect(judgeVanishing(base).verdict).toBe("holds");
   });
   it("holds only relative to SGD when Adam narrows but leaves > 1 decade", () => {
-    expect(judgeVanishing({ ...base, adamSpread: 2 }).verdict).toMatch(/^holds only when compared with SGD/);
+    const j = judgeVanishing({ ...base, adamSpread: 2 });
+    expect(j.verdict).toMatch(/^holds only when compared with SGD/);
+    expect(j.deciding).toMatchObject({ value: 2, threshold: "≤ 1, and ≤ half SGD's spread" });
+    // The same quantity in every branch where the gradients vanish, so seeds can be averaged.
+    expect(judgeVanishing(base).deciding?.label).toBe(j.deciding?.label);
   });
   it("does not hold when Adam spreads like SGD", () => {
     expect(judgeVanishing({ ...base, adamSpread: 4 }).verdict).toBe("does not hold");
   });
   it("says the setup does not test the claim when gradients do not vanish", () => {
-    expect(judgeVanishing({ ...base, gradSpread: 0.5 }).verdict).toBe(
-      "holds only when the gradients actually vanish",
-    );
+    const j = judgeVanishing({ ...base, gradSpread: 0.5 });
+    expect(j.verdict).toBe("holds only when the gradients actually vanish");
+    expect(j.deciding).toMatchObject({ value: 0.5, threshold: "≥ 1 for the setup to test the claim" });
   });
   it("names ε when the first layer's gradients are near it", () => {
     expect(judgeVanishing({ ...base, adamFirstRms: 5e-9 }).reason).toContain("ε");

@@ -39,6 +39,9 @@ describe("judgeWarmup", () => {
     ]);
     expect(j.verdict).toBe("holds");
     expect(j.reason).toContain("init scale 1");
+    // 3 unstable → 1 for each optimizer: 2/3 removed at worst.
+    expect(j.deciding?.value).toBeCloseTo(2 / 3, 12);
+    expect(j.deciding?.threshold).toBe("≥ 0.5 for every optimizer");
   });
   it("holds only for the optimizer it helps", () => {
     const j = judgeWarmup([
@@ -50,6 +53,8 @@ describe("judgeWarmup", () => {
       arm("AdamW", true, 1, [true, true]),
     ]);
     expect(j.verdict).toBe("holds only when the optimizer is Adam");
+    // AdamW: 3 → 3, nothing removed.
+    expect(j.deciding?.value).toBe(0);
   });
   it("does not hold when nothing was unstable to begin with", () => {
     const calm = (o: string, w: boolean) => arm(o, w, 0.1, [false, false]);
