@@ -65,7 +65,7 @@ export interface TuningGrid {
   axis: string;
   values: number[];
   best: number;
-  /** Values that score exactly as well as the best (ties are broken toward the first). */
+  /** Values that score as well as the best within the test's resolution (`gridOf`'s tolerance). */
   tied?: number[];
   /** Every value failed (diverged or never arrived): no best to place, nothing to widen. */
   allFailed?: boolean;
@@ -85,21 +85,24 @@ export function onEdge(g: TuningGrid): boolean {
 
 /**
  * A tuning grid from each value's score (higher is better; −∞ for a value that failed), the best as
- * the experiment picked it.
+ * the experiment picked it. Values within `tolerance` of the top score count as tied with it: where
+ * an interior value is as good within what the test resolves, the optimum is a plateau reaching into
+ * the grid, and a wider grid could not gain more than the tolerance.
  */
 export function gridOf(
   optimizer: string,
   axis: string,
   scored: readonly { value: number; score: number }[],
   best: number,
+  tolerance = 0,
 ): TuningGrid {
-  const top = Math.max(...scored.map((s) => s.score));
+  const top = Math.max(...scored.map((s) => s.score)) - tolerance;
   return {
     optimizer,
     axis,
     values: scored.map((s) => s.value),
     best,
-    tied: scored.filter((s) => s.score === top).map((s) => s.value),
+    tied: scored.filter((s) => s.score >= top).map((s) => s.value),
     ...(scored.every((s) => s.score === -Infinity) ? { allFailed: true } : {}),
   };
 }

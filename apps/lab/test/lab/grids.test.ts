@@ -15,6 +15,12 @@ describe("tuning grids", () => {
     expect(g.tied).toEqual([1, 10]);
     expect(onEdge(g)).toBe(false);
   });
+  it("within the test's resolution (tolerance) an interior value ties the best", () => {
+    expect(onEdge(gridOf("A", "lr", scored([0.88, 0.904, 0.905]), 100))).toBe(true);
+    const g = gridOf("A", "lr", scored([0.88, 0.904, 0.905]), 100, 0.01);
+    expect(g.tied).toEqual([10, 100]);
+    expect(onEdge(g)).toBe(false);
+  });
   it("a grid where every value failed has no best to place", () => {
     const g = gridOf("A", "lr", scored([-Infinity, -Infinity]), 1);
     expect(g.allFailed).toBe(true);

@@ -317,6 +317,7 @@ export const experiment: Experiment = {
           "lr",
           lrs.map((lr, l) => ({ value: lr, score: acc[name][summaries[name].bestCell.wd]![l]! })),
           lrs[summaries[name].bestCell.lr]!,
+          TOLERANCE,
         ),
       ),
       seeds,

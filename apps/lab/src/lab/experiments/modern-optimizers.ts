@@ -355,6 +355,7 @@ export const experiment: Experiment = {
           "lr",
           row.map((cell) => ({ value: sig(cell.lr, 4), score: mean(cell.val) })),
           sig(s.lr, 4),
+          TOLERANCE,
         );
       }),
       seeds,

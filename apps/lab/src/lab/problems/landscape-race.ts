@@ -177,11 +177,15 @@ export function geometricGrid(lo: number, hi: number, ratio: number): number[] {
   return out;
 }
 
-/** The lr grid `bestLr` searched, as the report's tuning grid (fewer mean steps is better; a failed lr scores −∞). */
+/**
+ * The lr grid `bestLr` searched, as the report's tuning grid (fewer mean steps is better; a failed lr
+ * scores −∞). Within 5 % of the best mean steps counts as as good: the difference one start placed
+ * otherwise makes.
+ */
 export function raceGrid(optimizer: string, b: BestLr): TuningGrid | undefined {
-  if (b.lr === null) return undefined;
+  if (b.lr === null || b.steps === null) return undefined;
   const scored = [...b.trials]
     .sort((x, y) => x.lr - y.lr)
     .map((t) => ({ value: t.lr, score: t.steps === null ? -Infinity : -t.steps }));
-  return gridOf(optimizer, "lr", scored, b.lr);
+  return gridOf(optimizer, "lr", scored, b.lr, 0.05 * b.steps);
 }
