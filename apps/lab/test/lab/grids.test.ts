@@ -31,11 +31,19 @@ describe("tuning grids", () => {
     const results = JSON.parse(
       readFileSync(new URL("../../docs/lab/results.json", import.meta.url), "utf8"),
     ) as LabResults;
+    // One known exception, reported in the Lab's README and issue #16: RMSprop on the axis-aligned
+    // ravines is fastest at the top of its 35-value lr grid (2⁻¹² … 32). Its sign-like steps make
+    // huge lrs land near the minimum by chance (lr 128 arrived in 4 steps from one start, 256 and up
+    // diverged): widening only finds such flukes. RMSprop is a contrast arm there, not the claim's.
+    const known = (id: string, optimizer: string) =>
+      id === "ravine" && optimizer.startsWith("Ravine") && optimizer.endsWith(" 0°: RMSprop");
     const edges = Object.entries(results.claims).flatMap(([id, c]) =>
       (c.grids ?? [])
-        .filter(onEdge)
+        .filter((g) => onEdge(g) && !known(id, g.optimizer))
         .map((g) => `${id}: ${g.optimizer} at ${g.best} of ${g.values.join(", ")}`),
     );
+    const exceptions = (results.claims.ravine?.grids ?? []).filter((g) => onEdge(g));
+    expect(exceptions.length).toBeLessThanOrEqual(3); // the three aligned ravines, no more
     expect(edges).toEqual([]);
   });
 });
