@@ -19,14 +19,23 @@ import {
   type SpecOf,
   type StepState,
 } from "./kind.js";
-import { ELEMENT, LOOP_COMMON, loopCommon, WASM_AVERAGE, WASM_FLAGS, WASM_SCALARS } from "./shared.js";
+import {
+  type BetaScalars,
+  ELEMENT,
+  LOOP_BETAS,
+  LOOP_COMMON,
+  loopBetas,
+  loopCommon,
+  WASM_AVERAGE,
+  WASM_BETAS,
+  WASM_FLAGS,
+  WASM_SCALARS,
+} from "./shared.js";
 
 // Bound once: see ELEMENT.
 const { input, st } = ELEMENT;
 
-export interface ScheduleFreeAdamwScalars extends Scalars {
-  b1: number;
-  b2: number;
+export interface ScheduleFreeAdamwScalars extends Scalars, BetaScalars {
   eps: number;
   /** c_k, the weight of z in the average x (0 while the weights sum to 0). */
   ck: number;
@@ -101,7 +110,7 @@ function hyperparams(spec: SpecOf<"scheduleFreeAdamw">): [string, Hyper][] {
 
 // ---- JS ----
 
-const K = { ...LOOP_COMMON, b1: 0, c1: 1, b2: 0, c2: 1, eps: 0, ck: 0, dk: 1, first: false, atZ: false };
+const K = { ...LOOP_COMMON, ...LOOP_BETAS, eps: 0, ck: 0, dk: 1, first: false, atZ: false };
 
 // biome-ignore format: one line per argument group
 function scheduleFreeAt(p: FloatArray, sq: FloatArray, z: FloatArray, x: FloatArray, j: number, gj: number, pj: number,
@@ -157,10 +166,7 @@ export const scheduleFreeAdamw = {
     run(p, g, b, from, to, s) {
       const k = K;
       loopCommon(k, s);
-      k.b1 = s.b1;
-      k.c1 = 1 - s.b1;
-      k.b2 = s.b2;
-      k.c2 = 1 - s.b2;
+      loopBetas(k, s);
       k.eps = s.eps;
       k.ck = s.ck;
       k.dk = 1 - s.ck;
@@ -173,10 +179,7 @@ export const scheduleFreeAdamw = {
   wasm: {
     params: [
       ...WASM_SCALARS,
-      f32("b1", (s) => s.b1),
-      f32("c1", (s) => 1 - s.b1),
-      f32("b2", (s) => s.b2),
-      f32("c2", (s) => 1 - s.b2),
+      ...WASM_BETAS,
       f32("eps", (s) => s.eps),
       f32("ck", (s) => s.ck),
       f32("dk", (s) => 1 - s.ck),
