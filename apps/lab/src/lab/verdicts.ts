@@ -1,8 +1,11 @@
 /**
  * Verdicts over seeds. Each experiment runs once per seed (3 in quick mode, 5 with `--full`, one
  * when it is deterministic); its verdict is the class a strict majority of the runs reach, said as
- * "in k of n seeds". A claim whose runs disagree is marked seed-sensitive; with no majority it is
- * inconclusive. The figures and numbers shown are those of the first run in the majority.
+ * "in k of n seeds". A claim whose runs point different ways (one seed finds it holding, with or
+ * without a condition, another finds it failing or cannot tell) is marked seed-sensitive; with no
+ * majority it is inconclusive. Seeds that differ only between "holds" and "holds only when" agree
+ * on the claim's direction and show as "k of n". The figures and numbers shown are those of the
+ * first run in the majority.
  */
 import type { Deciding, ExperimentResult, Mode, Verdict } from "./experiment.ts";
 
@@ -13,6 +16,17 @@ export function classOf(verdict: string): VerdictClass | "error" {
   if (verdict === "holds" || verdict === "does not hold" || verdict === "inconclusive") return verdict;
   if (verdict.startsWith("holds only when")) return "holds only when";
   return "error";
+}
+
+/**
+ * Which way a verdict points: for the claim (holds, with or without a condition), against it, or
+ * neither (the test could not tell, or the run failed).
+ */
+export function directionOf(verdict: string): "for" | "against" | "unresolved" | "error" {
+  const c = classOf(verdict);
+  if (c === "holds" || c === "holds only when") return "for";
+  if (c === "does not hold") return "against";
+  return c === "inconclusive" ? "unresolved" : "error";
 }
 
 /** Independent runs per claim: the texts' claims are judged on ≥ 3 seeds (quick) and ≥ 5 (full). */
@@ -45,7 +59,7 @@ export interface Aggregate {
   result: ExperimentResult;
   /** k runs of n reached the verdict's class. */
   agreement: { k: number; n: number };
-  /** Some run reached another class than the verdict's. */
+  /** The runs point different ways: see `directionOf`. */
   seedSensitive: boolean;
   runs: RunSummary[];
 }
@@ -109,6 +123,7 @@ export function aggregate(runs: readonly Run[]): Aggregate {
         .map((r) => r.result.judgement.verdict),
     ),
   ];
+  const sensitive = new Set(runs.map((r) => directionOf(r.result.judgement.verdict))).size > 1;
   const base = lead.result;
   let verdict: Verdict;
   let reason: string;
@@ -121,7 +136,7 @@ export function aggregate(runs: readonly Run[]): Aggregate {
       top === "holds only when" && conditions.length > 1
         ? ` The condition varies with the seed: ${conditions.map((c) => `"${c.slice("holds only when ".length)}"`).join(", ")}.`
         : "";
-    reason = `In ${k} of ${n} seeds${others.length ? ` (seed-sensitive: ${others.join("; ")})` : ""}. Seed ${lead.seed}: ${base.judgement.reason}${varied}`;
+    reason = `In ${k} of ${n} seeds${others.length ? ` (${sensitive ? "seed-sensitive" : "otherwise"}: ${others.join("; ")})` : ""}. Seed ${lead.seed}: ${base.judgement.reason}${varied}`;
   } else {
     verdict = "inconclusive";
     reason = `The seeds disagree: ${runs.map((r) => `seed ${r.seed} ${r.result.judgement.verdict}${deciding ? ` (${fmtDeciding(r)})` : ""}`).join("; ")} — no verdict reached by a majority of ${n}. Seed ${lead.seed}: ${base.judgement.reason}`;
@@ -144,7 +159,7 @@ export function aggregate(runs: readonly Run[]): Aggregate {
       seeds,
     },
     agreement: { k: majority ? k : Math.max(...counts.values()), n },
-    seedSensitive: n > 1 && k < n,
+    seedSensitive: sensitive,
     runs: summary,
   };
 }

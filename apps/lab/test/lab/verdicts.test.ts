@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ExperimentResult, Verdict } from "../../src/lab/experiment.ts";
-import { aggregate, classOf, RUNS, runSeed } from "../../src/lab/verdicts.ts";
+import { aggregate, classOf, directionOf, RUNS, runSeed } from "../../src/lab/verdicts.ts";
 
 const run = (seed: number, verdict: Verdict, value?: number, label = "R²") => ({
   seed,
@@ -52,6 +52,25 @@ describe("verdicts over seeds", () => {
     expect(a.result.judgement.reason).toMatch(/seed-sensitive: seed 0: does not hold \(R² 0\.88\)/);
     expect(a.result.judgement.reason).toMatch(/The condition varies with the seed: "x", "y"/);
     expect(a.runs.map((r) => r.verdict)).toEqual(["does not hold", "holds only when x", "holds only when y"]);
+  });
+
+  it("seeds that differ only between holds and holds only when: k of n, same direction, not seed-sensitive", () => {
+    const a = aggregate([
+      run(0, "holds only when x", 0.93),
+      run(1, "holds", 0.95),
+      run(2, "holds only when x", 0.92),
+    ]);
+    expect(a.result.judgement.verdict).toBe("holds only when x");
+    expect(a.agreement).toEqual({ k: 2, n: 3 });
+    expect(a.seedSensitive).toBe(false);
+    expect(a.result.judgement.reason).toMatch(/^In 2 of 3 seeds \(otherwise: seed 1: holds \(R² 0\.95\)\)/);
+    expect(directionOf("holds only when x")).toBe("for");
+    expect(directionOf("does not hold")).toBe("against");
+    expect(directionOf("inconclusive")).toBe("unresolved");
+    // inconclusive beside does not hold: the seeds do not agree on the evidence
+    expect(
+      aggregate([run(0, "inconclusive"), run(1, "does not hold"), run(2, "inconclusive")]).seedSensitive,
+    ).toBe(true);
   });
 
   it("no majority: inconclusive, every seed's verdict listed", () => {

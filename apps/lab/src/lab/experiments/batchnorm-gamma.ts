@@ -64,7 +64,8 @@ export function judgeGamma(m: GammaMeasurements): ExperimentResult["judgement"] 
     value: finite(Math.max(0, ...adaptive.map((n) => Math.abs(m.slopes[n]!)))),
     threshold: "≤ 0.25 for each",
   };
-  if (m.slopes.SGD! < 0.5) {
+  // Written so a NaN slope fails too.
+  if (!(m.slopes.SGD! >= 0.5)) {
     return {
       verdict: "does not hold",
       reason: `${nums}: SGD's step does not follow γ (slope < 0.5).`,

@@ -140,7 +140,7 @@ export async function renderReport(records: readonly LabRecord[], results: LabRe
 <title>momenta Lab report</title><style>${CSS}</style></head>
 <body>
 <h1>The momenta Lab</h1>
-<p class="meta">Every claim of docs/CLAIMS.md (what the seed texts say about Adam, AdamW and their companions), and the further experiments the Lab adds, put to a measured test. Mode: <strong>${escapeHtml(results.mode)}</strong>, seed ${results.seed}: each claim is run at several seeds and its verdict is the one a majority of them reach ("in k of n seeds"; a claim whose seeds disagree is marked seed-sensitive, one with no majority is inconclusive). Reproduce with <code>${escapeHtml(results.command)}</code>.</p>
+<p class="meta">Every claim of docs/CLAIMS.md (what the seed texts say about Adam, AdamW and their companions), and the further experiments the Lab adds, put to a measured test. Mode: <strong>${escapeHtml(results.mode)}</strong>, seed ${results.seed}: each claim is run at several seeds and its verdict is the one a majority of them reach ("in k of n seeds"; a claim whose seeds point different ways — one finds it holding, another failing or unresolved — is marked seed-sensitive, one with no majority is inconclusive). Reproduce with <code>${escapeHtml(results.command)}</code>.</p>
 <p>${escapeHtml(countLine(records))}: ${escapeHtml(summary)}.</p>
 <p class="meta">Verdicts are decided by code from the measurements, with the thresholds stated in each experiment's source (apps/lab/src/lab/experiments/&lt;id&gt;.ts). A claim that does not hold is a finding, reported with its numbers.</p>
 <table><thead><tr><th>Claim</th><th>Verdict</th><th>Key number</th></tr></thead><tbody>

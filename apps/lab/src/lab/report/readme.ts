@@ -23,9 +23,12 @@ function tally(results: LabResults): string {
   return `${holds} hold, ${partly} hold only under a condition, ${fails} do not hold, ${inconclusive} inconclusive${errors ? `, ${errors} failed to run` : ""} (${sensitive} seed-sensitive)`;
 }
 
-/** The verdict, with "(k of n seeds)" when the seeds disagreed. */
+/** The verdict, with "(k of n seeds)" when the seeds disagreed, and "seed-sensitive" when they point different ways. */
 function verdictCell(c: ClaimResult): string {
-  const seeds = c.seedSensitive && c.agreement ? ` (${c.agreement.k} of ${c.agreement.n} seeds)` : "";
+  const split = c.agreement && c.agreement.k < c.agreement.n;
+  const seeds = split
+    ? ` (${c.agreement!.k} of ${c.agreement!.n} seeds${c.seedSensitive ? ", seed-sensitive" : ""})`
+    : "";
   return `**${cell(c.verdict)}**${seeds}`;
 }
 

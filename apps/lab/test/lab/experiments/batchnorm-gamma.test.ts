@@ -34,6 +34,11 @@ describe("judgeGamma", () => {
     expect(j.verdict).toBe("does not hold");
     expect(j.deciding?.value).toBe(0.2);
   });
+  it("does not hold when SGD's slope is not finite (a step was 0 or NaN)", () => {
+    const j = judgeGamma({ slopes: { SGD: Number.NaN, RMSprop: 0, Adam: 0 } });
+    expect(j.verdict).toBe("does not hold");
+    expect(j.deciding?.value).toBe(99);
+  });
   it("does not hold when no adaptive optimizer cancels γ", () => {
     expect(judgeGamma({ slopes: { SGD: 1, RMSprop: 0.7, Adam: 0.8 } }).verdict).toBe("does not hold");
   });

@@ -57,6 +57,7 @@ describe("the README's Lab section", () => {
       ...results,
       claims: {
         "v-scar": { ...c, agreement: { k: 2, n: 3 }, seedSensitive: true },
+        ravine: { ...c, title: "Ravine", agreement: { k: 2, n: 3 }, seedSensitive: false },
         sgdr: {
           ...c,
           title: "SGDR",
@@ -68,11 +69,15 @@ describe("the README's Lab section", () => {
     };
     const s = readmeSection(many);
     expect(s).toContain("each claim run at 3 seeds");
-    expect(s).toContain("| **holds only when β2 \\| 0.99** (2 of 3 seeds) |");
+    expect(s).toContain("| **holds only when β2 \\| 0.99** (2 of 3 seeds, seed-sensitive) |");
+    // the seeds split between holds and holds only when: k of n, not seed-sensitive
+    expect(s).toContain("`ravine` | **holds only when β2 \\| 0.99** (2 of 3 seeds) |");
     expect(s).toContain("1 inconclusive (2 seed-sensitive)");
     const [decided, open] = s.split("Inconclusive —");
     expect(decided).not.toContain("`sgdr`");
-    expect(open).toContain("| [SGDR](docs/CLAIMS.md) `sgdr` | **inconclusive** (1 of 3 seeds) |");
+    expect(open).toContain(
+      "| [SGDR](docs/CLAIMS.md) `sgdr` | **inconclusive** (1 of 3 seeds, seed-sensitive) |",
+    );
   });
 
   it("says how the verdict classes hold up at other base seeds", () => {
