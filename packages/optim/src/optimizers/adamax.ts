@@ -1,35 +1,40 @@
-import type { Hyper } from "../hyper.js";
-import { checkBetas } from "../transforms/scale-by-adam.js";
 import { scaleByAdamax } from "../transforms/scale-by-adamax.js";
-import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
-import { describe } from "./fusion.js";
+import { alias, ascent, common, decay } from "./common.js";
+import { betas, declareOptimizer, num, type OptionsOf } from "./declaration.js";
+
+const options = {
+  ...common(2e-3, 0),
+  /** (β1, β2): decay rates of the gradient's running average and of the infinity norm, each in [0, 1); β1 may follow a schedule. Default [0.9, 0.999]. */
+  betas: betas(0.9, 0.999),
+  /** Added to |g| in the infinity norm, for numerical stability; ≥ 0. Default 1e-8. */
+  eps: num(1e-8, "[0, inf)"),
+};
 
 /** Options of `adamax`: `torch.optim.Adamax`'s. */
-export interface AdamaxOptions extends CommonOptions {
-  /** (β1, β2): decay rates of the gradient's running average and of the infinity norm, each in [0, 1); β1 may follow a schedule. Default [0.9, 0.999]. */
-  betas?: readonly [Hyper, number];
-  /** Added to |g| in the infinity norm, for numerical stability; ≥ 0. Default 1e-8. */
-  eps?: number;
-}
+export type AdamaxOptions = OptionsOf<typeof options>;
 
 /** `torch.optim.Adamax`: `g ← ±g + λp` (L2), Adamax's preconditioner, `p ← p − lr·x`. Defaults: lr 2e-3, betas [0.9, 0.999], eps 1e-8. */
-export function adamax(options: AdamaxOptions = {}): Optimizer {
-  const owner = "adamax";
-  const c = commonOptions(owner, options, ["betas", "eps"], { lr: 2e-3, weightDecay: 0 });
-  const tx = alias(owner, c.lr, [
-    ...ascent(c.maximize),
-    ...decay(owner, c.weightDecay, c.mask),
-    scaleByAdamax({ betas: options.betas, eps: options.eps, owner }),
-  ]);
-  const [beta1, beta2] = checkBetas(owner, options.betas);
-  return describe(tx, {
+export const adamax = declareOptimizer({
+  name: "adamax",
+  title: "Adamax",
+  reference: { pytorch: "torch.optim.Adamax", optax: "optax.adamax" },
+  options,
+  build: (o) =>
+    alias("adamax", o.lr, [
+      ...ascent(o.maximize),
+      ...decay("adamax", o.weightDecay, o.mask),
+      scaleByAdamax({ betas: o.betas, eps: o.eps, owner: "adamax" }),
+    ]),
+  fusion: (o) => ({
     kind: "adamax",
-    owner,
-    ...c,
-    beta1,
-    beta2,
-    eps: options.eps ?? 1e-8,
-    l2: c.weightDecay,
+    owner: "adamax",
+    lr: o.lr,
+    maximize: o.maximize,
+    mask: o.mask,
+    beta1: o.betas[0],
+    beta2: o.betas[1],
+    eps: o.eps,
+    l2: o.weightDecay,
     decoupled: 0,
-  });
-}
+  }),
+});

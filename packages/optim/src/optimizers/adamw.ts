@@ -1,13 +1,12 @@
 import { scaleByAdam } from "../transforms/scale-by-adam.js";
-import { ADAM_OPTIONS, type AdamOptions, adamNumbers } from "./adam.js";
-import { commonOptions, type DecayWith, decoupled, type Optimizer } from "./common.js";
-import { describe } from "./fusion.js";
+import { adamOptions } from "./adam.js";
+import { decayWith, decoupled } from "./common.js";
+import { declareOptimizer, type OptionsOf } from "./declaration.js";
+
+const options = { ...adamOptions(1e-3, 0.01), ...decayWith() };
 
 /** Options of `adamw`: Adam's, and how the decoupled decay is scaled. */
-export interface AdamwOptions extends AdamOptions {
-  /** "lr" (default, PyTorch): p ← p·(1 − lr_t·λ); "multiplier" (the AdamW paper): p ← p·(1 − η_t·λ). */
-  decayWith?: DecayWith;
-}
+export type AdamwOptions = OptionsOf<typeof options>;
 
 /**
  * `torch.optim.AdamW`: Adam's preconditioner, then decoupled weight decay,
@@ -15,18 +14,32 @@ export interface AdamwOptions extends AdamOptions {
  * never enters the moments, so every weight shrinks at the same relative rate whatever its
  * gradient history. `decayWith: "multiplier"` gives the paper's η_t·λ instead. Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0.01.
  */
-export function adamw(options: AdamwOptions = {}): Optimizer {
-  const owner = "adamw";
-  const c = commonOptions(owner, options, [...ADAM_OPTIONS, "decayWith"], { lr: 1e-3, weightDecay: 0.01 });
-  const pre = scaleByAdam({ betas: options.betas, eps: options.eps, amsgrad: options.amsgrad, owner });
-  const tx = decoupled(owner, c, [pre], options.decayWith);
-  if (options.decayWith === "multiplier") return tx;
-  return describe(tx, {
-    kind: "adam",
-    owner,
-    ...c,
-    ...adamNumbers(owner, options),
-    l2: 0,
-    decoupled: c.weightDecay,
-  });
-}
+export const adamw = declareOptimizer({
+  name: "adamw",
+  title: "AdamW",
+  reference: { pytorch: "torch.optim.AdamW", optax: "optax.adamw" },
+  options,
+  build: (o) =>
+    decoupled(
+      "adamw",
+      o,
+      [scaleByAdam({ betas: o.betas, eps: o.eps, amsgrad: o.amsgrad, owner: "adamw" })],
+      o.decayWith,
+    ),
+  fusion: (o) =>
+    o.decayWith === "multiplier"
+      ? undefined
+      : {
+          kind: "adam",
+          owner: "adamw",
+          lr: o.lr,
+          maximize: o.maximize,
+          mask: o.mask,
+          beta1: o.betas[0],
+          beta2: o.betas[1],
+          eps: o.eps,
+          amsgrad: o.amsgrad,
+          l2: 0,
+          decoupled: o.weightDecay,
+        },
+});

@@ -1,18 +1,11 @@
 /** Small pieces every optimizer alias shares: option checks and the optional links of a chain. */
-import {
-  checkBoolean,
-  checkHyper,
-  checkMask,
-  checkOptions,
-  type Hyper,
-  showValue,
-  valueAt,
-} from "../hyper.js";
+import { type Hyper, showValue, valueAt } from "../hyper.js";
 import { type AnyTransformation, chain, type GradientTransformation } from "../transform.js";
 import { addDecayedWeights } from "../transforms/add-decayed-weights.js";
 import { scale } from "../transforms/scale.js";
 import { scaleByLearningRate } from "../transforms/scale-by-learning-rate.js";
 import type { Mask } from "../tree.js";
+import { bool, choice, mask, num, type OptionsOf, type Resolved } from "./declaration.js";
 
 /** The state of an optimizer alias: one entry per link of its chain. */
 export type OptimizerState = unknown[];
@@ -20,52 +13,36 @@ export type OptimizerState = unknown[];
 /** What an optimizer alias (`adamw`, `sgd`…) returns: a gradient transformation, the chain its doc describes. */
 export type Optimizer = GradientTransformation<OptimizerState>;
 
-/** The options every optimizer alias takes; their defaults are PyTorch's, and differ per optimizer. */
-export interface CommonOptions {
-  /**
-   * Learning rate, ≥ 0: a number, or a schedule of the update count (e.g. `warmupCosineDecay(…)`).
-   * Default: 1e-3 (adam, adamw, sgd, sgdw, radam, lamb, muon), 2e-3 (adamax, nadam), 1e-2 (rmsprop,
-   * adagrad, adafactor), 1 (adadelta), 1e-4 (lion), 2.5e-3 (scheduleFreeAdamw).
-   */
-  lr?: Hyper;
-  /**
-   * Weight decay λ, ≥ 0 (a number or a schedule). As L2 in the gradient (adam, sgd, rmsprop…) or
-   * decoupled, `p ← p − lr·λ·p` (adamw, sgdw, lion, muon…): each optimizer's doc says which.
-   * Default 0 (adamw 0.01, muon 0.1).
-   */
-  weightDecay?: Hyper;
-  /** Maximize the objective instead of minimizing it: the gradient is negated first. Default false. */
-  maximize?: boolean;
-  /** Which leaves weight decay applies to: a predicate or a tree of booleans (e.g. `excludeBiasAndNorm`). Default: all. */
-  mask?: Mask;
-}
-
 /**
- * Validates the options object (see `checkOptions`: unknown names and nulls are refused, except the
- * `nullable` names) and the fields every alias has.
+ * The options every optimizer takes, declared (see `declaration.ts`); lr's and weightDecay's
+ * defaults differ per optimizer and are read at run time from `<optimizer>.defaults`.
  */
-export function commonOptions(
-  owner: string,
-  options: object | undefined,
-  allowed: readonly string[],
-  defaults: { lr: number; weightDecay: number },
-  nullable: readonly string[] = [],
-): { lr: Hyper; weightDecay: Hyper; maximize: boolean; mask: Mask | undefined } {
-  const o = checkOptions(
-    owner,
-    options,
-    ["lr", "weightDecay", "maximize", "mask", ...allowed],
-    nullable,
-  ) as CommonOptions;
-  const mask = o.mask;
-  checkMask(owner, "mask", mask);
+export function common(lr: number, weightDecay: number) {
   return {
-    lr: checkHyper(owner, "lr", o.lr ?? defaults.lr, "[0, inf)"),
-    weightDecay: checkHyper(owner, "weightDecay", o.weightDecay ?? defaults.weightDecay, "[0, inf)"),
-    maximize: checkBoolean(owner, "maximize", o.maximize ?? false),
-    mask,
+    /**
+     * Learning rate, ≥ 0: a number, or a schedule of the update count (e.g. `warmupCosineDecay(…)`).
+     * Default: PyTorch's for the optimizer (`adamw.defaults.lr`…) — 1e-3 for most; 2e-3 adamax and nadam,
+     * 1e-2 rmsprop, adagrad and adafactor, 1 adadelta, 1e-4 lion, 2.5e-3 scheduleFreeAdamw.
+     */
+    lr: num(lr, "[0, inf)", { schedulable: true }),
+    /**
+     * Weight decay λ, ≥ 0 (a number or a schedule). As L2 in the gradient (adam, sgd, rmsprop…) or
+     * decoupled, `p ← p − lr·λ·p` (adamw, sgdw, lion, muon…): each optimizer's doc says which.
+     * Default 0 (adamw 0.01, muon 0.1).
+     */
+    weightDecay: num(weightDecay, "[0, inf)", { schedulable: true }),
+    /** Maximize the objective instead of minimizing it: the gradient is negated first. Default false. */
+    maximize: bool(false),
+    /** Which leaves weight decay applies to: a predicate or a tree of booleans (e.g. `excludeBiasAndNorm`). Default: all. */
+    mask: mask(),
   };
 }
+
+/** The options every optimizer alias takes (their defaults are PyTorch's, and differ per optimizer). */
+export type CommonOptions = OptionsOf<ReturnType<typeof common>>;
+
+/** The common options after checking. */
+export type Common = Resolved<ReturnType<typeof common>>;
 
 /** True when a hyperparameter can be non-zero at some step (a schedule, or a non-zero constant). */
 export function active(h: Hyper): boolean {
@@ -93,6 +70,14 @@ export function alias(owner: string, lr: Hyper, links: AnyTransformation[]): Opt
  */
 export type DecayWith = "lr" | "multiplier";
 
+/** The `decayWith` option of the optimizers with decoupled decay. */
+export function decayWith() {
+  return {
+    /** "lr" (default, PyTorch): p ← p·(1 − lr_t·λ); "multiplier" (the AdamW paper): p ← p·(1 − η_t·λ), η_t = lr_t / base lr. */
+    decayWith: choice<DecayWith>(["lr", "multiplier"], "lr"),
+  };
+}
+
 /**
  * An alias whose decay is decoupled: `[±] → preconditioner → +λp → −lr`, or, with
  * `decayWith: "multiplier"`, `[±] → preconditioner → ×α → +λp → −η_t` with α the base lr.
@@ -101,13 +86,10 @@ export function decoupled(
   owner: string,
   c: { lr: Hyper; weightDecay: Hyper; maximize: boolean; mask: Mask | undefined },
   pre: AnyTransformation[],
-  decayWith: unknown = "lr",
+  decayWith: DecayWith = "lr",
 ): Optimizer {
   if (decayWith === "lr")
     return alias(owner, c.lr, [...ascent(c.maximize), ...pre, ...decay(owner, c.weightDecay, c.mask)]);
-  if (decayWith !== "multiplier") {
-    throw new RangeError(`${owner}: decayWith must be "lr" or "multiplier", got ${showValue(decayWith)}`);
-  }
   const lr = c.lr;
   const base = typeof lr === "number" ? lr : (lr as { base?: unknown }).base;
   if (typeof base !== "number" || !(base > 0) || !Number.isFinite(base)) {
@@ -125,25 +107,29 @@ export function decoupled(
   ]);
 }
 
-/** Options of the optimizers whose decay may be L2 or decoupled (PyTorch's NAdam, RAdam). */
-export interface EitherDecayOptions {
-  /** Decay as AdamW does (`p ← p − lr·λ·p`) instead of L2 in the gradient (NAdamW, RAdamW). Default false. */
-  decoupledWeightDecay?: boolean;
-  /** With decoupled decay: "lr" (default) or "multiplier" (see `adamw`). */
-  decayWith?: DecayWith;
+/** The options of the optimizers whose decay may be L2 or decoupled (PyTorch's NAdam, RAdam). */
+export function eitherDecayOptions() {
+  return {
+    /** Decay as AdamW does (`p ← p − lr·λ·p`) instead of L2 in the gradient (NAdamW, RAdamW). Default false. */
+    decoupledWeightDecay: bool(false),
+    ...decayWith(),
+  };
 }
 
-/** `[±] → +λp → preconditioner → −lr` (L2), or the decoupled chain when `decoupledWeightDecay`. */
+export type EitherDecayOptions = OptionsOf<ReturnType<typeof eitherDecayOptions>>;
+
+/**
+ * `[±] → +λp → preconditioner → −lr` (L2), or the decoupled chain when `decoupledWeightDecay`.
+ * `given` is the options as the user wrote them: `decayWith` without decoupled decay is refused.
+ */
 export function eitherDecay(
   owner: string,
-  c: { lr: Hyper; weightDecay: Hyper; maximize: boolean; mask: Mask | undefined },
+  c: Common & Resolved<ReturnType<typeof eitherDecayOptions>>,
   pre: AnyTransformation,
-  options: EitherDecayOptions,
+  given: EitherDecayOptions | undefined,
 ): Optimizer {
-  if (checkBoolean(owner, "decoupledWeightDecay", options.decoupledWeightDecay ?? false)) {
-    return decoupled(owner, c, [pre], options.decayWith);
-  }
-  if (options.decayWith !== undefined) {
+  if (c.decoupledWeightDecay) return decoupled(owner, c, [pre], c.decayWith);
+  if (given?.decayWith !== undefined) {
     throw new RangeError(`${owner}: decayWith applies to decoupled decay; set decoupledWeightDecay: true`);
   }
   return alias(owner, c.lr, [...ascent(c.maximize), ...decay(owner, c.weightDecay, c.mask), pre]);

@@ -1,18 +1,20 @@
-import { checkBoolean, type Hyper } from "../hyper.js";
-import { checkBetas, scaleByAdam } from "../transforms/scale-by-adam.js";
+import { scaleByAdam } from "../transforms/scale-by-adam.js";
 import { scaleByTrustRatio } from "../transforms/scale-by-trust-ratio.js";
-import { alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
-import { describe } from "./fusion.js";
+import { alias, ascent, common, decay } from "./common.js";
+import { betas, bool, declareOptimizer, num, type OptionsOf } from "./declaration.js";
+
+const options = {
+  ...common(1e-3, 0),
+  /** (β1, β2): decay rates of the running averages of the gradient and of its square, each in [0, 1); β1 may follow a schedule. Default [0.9, 0.999]. */
+  betas: betas(0.9, 0.999),
+  /** Added to the denominator of Adam's direction for numerical stability, ≥ 0. Default 1e-6. */
+  eps: num(1e-6, "[0, inf)"),
+  /** Divide the moments by 1 − βᵗ as Adam does (default true). */
+  biasCorrection: bool(true),
+};
 
 /** Options of `lamb`: Optax's `lamb`'s. */
-export interface LambOptions extends CommonOptions {
-  /** (β1, β2): decay rates of the running averages of the gradient and of its square, each in [0, 1); β1 may follow a schedule. Default [0.9, 0.999]. */
-  betas?: readonly [Hyper, number];
-  /** Added to the denominator of Adam's direction for numerical stability, ≥ 0. Default 1e-6. */
-  eps?: number;
-  /** Divide the moments by 1 − βᵗ as Adam does (default true). */
-  biasCorrection?: boolean;
-}
+export type LambOptions = OptionsOf<typeof options>;
 
 /**
  * LAMB (You et al. 2020, "Large Batch Optimization for Deep Learning", Algorithm 2), as Optax's
@@ -22,27 +24,29 @@ export interface LambOptions extends CommonOptions {
  * eps 1e-6, weightDecay 0, biasCorrection true. `mask` limits the decay; the trust ratio applies to
  * every leaf. Put `clipByGlobalNorm` in front for the global gradient clipping NVIDIA's version adds.
  */
-export function lamb(options: LambOptions = {}): Optimizer {
-  const owner = "lamb";
-  const c = commonOptions(owner, options, ["betas", "eps", "biasCorrection"], { lr: 1e-3, weightDecay: 0 });
-  const biasCorrection = checkBoolean(owner, "biasCorrection", options.biasCorrection ?? true);
-  const moments = { betas: options.betas, eps: options.eps ?? 1e-6, owner };
-  const tx = alias(owner, c.lr, [
-    ...ascent(c.maximize),
-    scaleByAdam({ ...moments, biasCorrection }),
-    ...decay(owner, c.weightDecay, c.mask),
-    scaleByTrustRatio({ owner }),
-  ]);
-  const [beta1, beta2] = checkBetas(owner, options.betas);
-  return describe(tx, {
+export const lamb = declareOptimizer({
+  name: "lamb",
+  title: "LAMB",
+  reference: { optax: "optax.lamb" },
+  options,
+  build: (o) =>
+    alias("lamb", o.lr, [
+      ...ascent(o.maximize),
+      scaleByAdam({ betas: o.betas, eps: o.eps, biasCorrection: o.biasCorrection, owner: "lamb" }),
+      ...decay("lamb", o.weightDecay, o.mask),
+      scaleByTrustRatio({ owner: "lamb" }),
+    ]),
+  fusion: (o) => ({
     kind: "lamb",
-    owner,
-    ...c,
-    beta1,
-    beta2,
-    eps: moments.eps,
-    biasCorrection,
+    owner: "lamb",
+    lr: o.lr,
+    maximize: o.maximize,
+    mask: o.mask,
+    beta1: o.betas[0],
+    beta2: o.betas[1],
+    eps: o.eps,
+    biasCorrection: o.biasCorrection,
     l2: 0,
-    decoupled: c.weightDecay,
-  });
-}
+    decoupled: o.weightDecay,
+  }),
+});

@@ -1,14 +1,15 @@
-import type { Hyper } from "../hyper.js";
-import { checkBetas } from "../transforms/scale-by-adam.js";
 import { scaleByLion } from "../transforms/scale-by-lion.js";
-import { type CommonOptions, commonOptions, decoupled, type Optimizer } from "./common.js";
-import { describe } from "./fusion.js";
+import { common, decoupled } from "./common.js";
+import { betas, declareOptimizer, type OptionsOf } from "./declaration.js";
+
+const options = {
+  ...common(1e-4, 0),
+  /** (β1, β2): β1 interpolates the sign's input (may follow a schedule), β2 is the momentum's decay; both in [0, 1). Default [0.9, 0.99]. */
+  betas: betas(0.9, 0.99),
+};
 
 /** Options of `lion`: the authors' PyTorch code's. */
-export interface LionOptions extends CommonOptions {
-  /** (β1, β2): β1 interpolates the sign's input (may follow a schedule), β2 is the momentum's decay; both in [0, 1). Default [0.9, 0.99]. */
-  betas?: readonly [Hyper, number];
-}
+export type LionOptions = OptionsOf<typeof options>;
 
 /**
  * Lion (Chen et al. 2023): `c ← β1·m + (1−β1)·g`, `p ← p − lr_t·(sign(c) + λ_t·p)`,
@@ -18,18 +19,21 @@ export interface LionOptions extends CommonOptions {
  * step is exactly ±lr (0 where c is exactly 0), so lr is typically 3–10× smaller than AdamW's and λ
  * as many times larger. One buffer per parameter.
  */
-export function lion(options: LionOptions = {}): Optimizer {
-  const owner = "lion";
-  const c = commonOptions(owner, options, ["betas"], { lr: 1e-4, weightDecay: 0 });
-  const betas = options.betas === undefined ? ([0.9, 0.99] as const) : checkBetas(owner, options.betas);
-  const tx = decoupled(owner, c, [scaleByLion({ betas, owner })]);
-  return describe(tx, {
+export const lion = declareOptimizer({
+  name: "lion",
+  title: "Lion",
+  reference: { optax: "optax.lion", code: "google/automl lion_pytorch.py" },
+  options,
+  build: (o) => decoupled("lion", o, [scaleByLion({ betas: o.betas, owner: "lion" })]),
+  fusion: (o) => ({
     kind: "lion",
-    owner,
-    ...c,
-    beta1: betas[0],
-    beta2: betas[1],
+    owner: "lion",
+    lr: o.lr,
+    maximize: o.maximize,
+    mask: o.mask,
+    beta1: o.betas[0],
+    beta2: o.betas[1],
     l2: 0,
-    decoupled: c.weightDecay,
-  });
-}
+    decoupled: o.weightDecay,
+  }),
+});

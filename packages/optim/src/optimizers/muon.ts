@@ -1,48 +1,53 @@
-import { checkMask, checkOptions, type Hyper } from "../hyper.js";
 import type { GradientTransformation } from "../transform.js";
+import { NS_COEFFICIENTS } from "../transforms/orthogonalize.js";
 import { type MuonAdjustLr, scaleByMuon } from "../transforms/scale-by-muon.js";
 import { isLeaf, type Leaf, leafShape, type Mask, showPath } from "../tree.js";
 import { type PartitionState, partition } from "../wrappers/partition.js";
-import { ADAM_OPTIONS } from "./adam.js";
 import { type AdamwOptions, adamw } from "./adamw.js";
-import { type CommonOptions, commonOptions, decoupled } from "./common.js";
+import { common, decoupled } from "./common.js";
+import {
+  bool,
+  choice,
+  declareOptimizer,
+  mask,
+  num,
+  type OptionsOf,
+  optionsOf,
+  tuple,
+} from "./declaration.js";
 
-/** Options of `muon`: `torch.optim.Muon`'s, which matrix leaves it trains, and the AdamW for the rest. */
-export interface MuonOptions extends CommonOptions {
+const options = {
+  ...common(1e-3, 0.1),
   /** Momentum μ in [0, 1] (may follow a schedule). Default 0.95. */
-  momentum?: Hyper;
+  momentum: num(0.95, "[0, 1]", { schedulable: true }),
   /** Orthogonalize the Nesterov look-ahead `(1−μ)g + μB` instead of the buffer B. Default true. */
-  nesterov?: boolean;
+  nesterov: bool(true),
   /** (a, b, c) of the quintic Newton–Schulz step. Default [3.4445, −4.775, 2.0315] (`NS_COEFFICIENTS`). */
-  nsCoefficients?: readonly [number, number, number];
+  nsCoefficients: tuple<readonly [number, number, number]>("three numbers [a, b, c]", [
+    num(NS_COEFFICIENTS[0], "(-inf, inf)"),
+    num(NS_COEFFICIENTS[1], "(-inf, inf)"),
+    num(NS_COEFFICIENTS[2], "(-inf, inf)"),
+  ]),
   /** Floor (> 0) on the norm the momentum is divided by before Newton–Schulz. Default 1e-7. */
-  eps?: number;
+  eps: num(1e-7, "(0, inf)"),
   /** Newton–Schulz iterations, an integer in [0, 100). Default 5. */
-  nsSteps?: number;
+  nsSteps: num(5, "[0, 100)", { integer: true }),
   /**
    * How the step is scaled by the matrix shape [A, B]: null or "original" (Keller Jordan's
    * √max(1, A/B)), or "match_rms_adamw" (Moonshot's 0.2·√max(A, B), reusing AdamW's lr). Default null.
    */
-  adjustLrFn?: MuonAdjustLr | null;
+  adjustLrFn: choice<MuonAdjustLr | null>(["original", "match_rms_adamw", null], null),
   /** Which leaves Muon trains: a predicate or a tree of booleans (default: leaves whose shape has 2 dims). */
-  muonMask?: Mask;
+  muonMask: mask(),
   /**
    * Options of the `adamw` that trains every other leaf. AdamW's own defaults apply (weightDecay
    * 0.01, betas [0.9, 0.999], eps 1e-8), except `lr`, `maximize` and `mask`, which default to muon's.
    */
-  adamw?: AdamwOptions;
-}
+  adamw: optionsOf<AdamwOptions>(() => adamw.declaration),
+};
 
-const MUON_OPTIONS = [
-  "momentum",
-  "nesterov",
-  "nsCoefficients",
-  "eps",
-  "nsSteps",
-  "adjustLrFn",
-  "muonMask",
-  "adamw",
-] as const;
+/** Options of `muon`: `torch.optim.Muon`'s, which matrix leaves it trains, and the AdamW for the rest. */
+export type MuonOptions = OptionsOf<typeof options>;
 
 /** A mask as a function of the leaf's full path, so that it works inside `partition` (which regroups leaves). */
 function byPath(
@@ -76,56 +81,48 @@ function byPath(
  * Defaults (PyTorch's): lr 1e-3, weightDecay 0.1, momentum 0.95, nesterov true, nsCoefficients
  * [3.4445, −4.775, 2.0315], eps 1e-7, nsSteps 5, adjustLrFn null ("original").
  */
-export function muon(options: MuonOptions = {}): GradientTransformation<PartitionState> {
-  const owner = "muon";
-  const c = commonOptions(owner, options, MUON_OPTIONS, { lr: 1e-3, weightDecay: 0.1 }, ["adjustLrFn"]);
-  checkMask(owner, "muonMask", options.muonMask);
-  const selected = byPath(owner, "muonMask", options.muonMask);
-  const isMuon = (path: string, leaf: Leaf): boolean => {
-    if (!selected) return leafShape(leaf).length === 2;
-    const v = selected(path, leaf);
-    if (typeof v !== "boolean")
-      throw new TypeError(`${owner}: muonMask gave a non-boolean for ${showPath(path)}`);
-    return v;
-  };
-  const given = options.adamw;
-  if (given !== undefined && (typeof given !== "object" || Array.isArray(given))) {
-    throw new TypeError(`${owner}: adamw must be an options object for adamw(...)`);
-  }
-  const a = checkOptions(`${owner}: adamw`, given, [
-    "lr",
-    "weightDecay",
-    "maximize",
-    "mask",
-    ...ADAM_OPTIONS,
-    "decayWith",
-  ]);
-  const mask = byPath(owner, "mask", c.mask);
-  const pre = scaleByMuon({
-    momentum: options.momentum,
-    nesterov: options.nesterov,
-    nsCoefficients: options.nsCoefficients,
-    eps: options.eps,
-    nsSteps: options.nsSteps,
-    adjustLrFn: options.adjustLrFn,
-    owner,
-  });
-  const muonPart = decoupled(owner, { ...c, mask }, [pre]);
-  let adamwPart: GradientTransformation;
-  try {
-    adamwPart = adamw({
-      lr: c.lr,
-      maximize: c.maximize,
-      ...a,
-      mask: byPath(owner, "adamw.mask", a.mask ?? c.mask),
+export const muon = declareOptimizer({
+  name: "muon",
+  title: "Muon",
+  reference: { pytorch: "torch.optim.Muon", optax: "optax.contrib.muon" },
+  options,
+  build: (o): GradientTransformation<PartitionState> => {
+    const owner = "muon";
+    const selected = byPath(owner, "muonMask", o.muonMask);
+    const isMuon = (path: string, leaf: Leaf): boolean => {
+      if (!selected) return leafShape(leaf).length === 2;
+      const v = selected(path, leaf);
+      if (typeof v !== "boolean")
+        throw new TypeError(`${owner}: muonMask gave a non-boolean for ${showPath(path)}`);
+      return v;
+    };
+    const pre = scaleByMuon({
+      momentum: o.momentum,
+      nesterov: o.nesterov,
+      nsCoefficients: o.nsCoefficients,
+      eps: o.eps,
+      nsSteps: o.nsSteps,
+      adjustLrFn: o.adjustLrFn,
+      owner,
     });
-  } catch (e) {
-    // "adamw: eps = -1 is outside…" → "muon: adamw: eps = -1 is outside…": the error names muon's option
-    if (e instanceof RangeError) throw new RangeError(`${owner}: ${e.message}`);
-    if (e instanceof TypeError) throw new TypeError(`${owner}: ${e.message}`);
-    throw e;
-  }
-  return partition({ muon: muonPart, adamw: adamwPart }, (path, leaf) =>
-    isMuon(path, leaf) ? "muon" : "adamw",
-  );
-}
+    const muonPart = decoupled(owner, { ...o, mask: byPath(owner, "mask", o.mask) }, [pre]);
+    const a = o.adamw ?? {};
+    let adamwPart: GradientTransformation;
+    try {
+      adamwPart = adamw({
+        lr: o.lr,
+        maximize: o.maximize,
+        ...a,
+        mask: byPath(owner, "adamw.mask", a.mask ?? o.mask),
+      });
+    } catch (e) {
+      // "adamw: eps = -1 is outside…" → "muon: adamw: eps = -1 is outside…": the error names muon's option
+      if (e instanceof RangeError) throw new RangeError(`${owner}: ${e.message}`);
+      if (e instanceof TypeError) throw new TypeError(`${owner}: ${e.message}`);
+      throw e;
+    }
+    return partition({ muon: muonPart, adamw: adamwPart }, (path, leaf) =>
+      isMuon(path, leaf) ? "muon" : "adamw",
+    );
+  },
+});

@@ -1,51 +1,51 @@
-import { checkHyper, type Hyper } from "../hyper.js";
 import { scaleByRms } from "../transforms/scale-by-rms.js";
 import { trace } from "../transforms/trace.js";
-import { active, alias, ascent, type CommonOptions, commonOptions, decay, type Optimizer } from "./common.js";
-import { describe } from "./fusion.js";
+import { active, alias, ascent, common, decay } from "./common.js";
+import { bool, declareOptimizer, num, type OptionsOf } from "./declaration.js";
+
+const options = {
+  ...common(0.01, 0),
+  /** Smoothing constant α of the running average of squared gradients, in [0, 1]. Default 0.99. */
+  alpha: num(0.99, "[0, 1]"),
+  /** Added to the denominator √s for numerical stability, ≥ 0. Default 1e-8. */
+  eps: num(1e-8, "[0, inf)"),
+  /** Momentum factor in [0, 1] (a number or a schedule); 0 keeps no momentum buffer. Default 0. */
+  momentum: num(0, "[0, 1]", { schedulable: true }),
+  /** Normalize by the gradient's estimated variance (s − mean²) instead of its second moment. Default false. */
+  centered: bool(false),
+};
 
 /** Options of `rmsprop`: `torch.optim.RMSprop`'s. */
-export interface RmspropOptions extends CommonOptions {
-  /** Smoothing constant α of the running average of squared gradients, in [0, 1]. Default 0.99. */
-  alpha?: number;
-  /** Added to the denominator √s for numerical stability, ≥ 0. Default 1e-8. */
-  eps?: number;
-  /** Momentum factor in [0, 1] (a number or a schedule); 0 keeps no momentum buffer. Default 0. */
-  momentum?: Hyper;
-  /** Normalize by the gradient's estimated variance (s − mean²) instead of its second moment. Default false. */
-  centered?: boolean;
-}
+export type RmspropOptions = OptionsOf<typeof options>;
 
 /**
  * `torch.optim.RMSprop`: `g ← ±g + λp`, `s ← αs + (1−α)g²` (centered: minus the squared running
  * mean), `x = g/(√s + ε)`, optional momentum `b ← μb + x`, `p ← p − lr·(b or x)`.
  * Defaults: lr 0.01, alpha 0.99, eps 1e-8.
  */
-export function rmsprop(options: RmspropOptions = {}): Optimizer {
-  const owner = "rmsprop";
-  const c = commonOptions(owner, options, ["alpha", "eps", "momentum", "centered"], {
-    lr: 0.01,
-    weightDecay: 0,
-  });
-  const momentum = checkHyper(owner, "momentum", options.momentum ?? 0, "[0, 1]");
-  const tx = alias(owner, c.lr, [
-    ...ascent(c.maximize),
-    ...decay(owner, c.weightDecay, c.mask),
-    scaleByRms({ alpha: options.alpha, eps: options.eps, centered: options.centered, owner }),
-    ...(active(momentum) ? [trace({ momentum, owner })] : []),
-  ]);
-  const numbers = {
-    alpha: options.alpha ?? 0.99,
-    eps: options.eps ?? 1e-8,
-    centered: options.centered ?? false,
-  };
-  return describe(tx, {
+export const rmsprop = declareOptimizer({
+  name: "rmsprop",
+  title: "RMSprop",
+  reference: { pytorch: "torch.optim.RMSprop", optax: "optax.rmsprop" },
+  options,
+  build: (o) =>
+    alias("rmsprop", o.lr, [
+      ...ascent(o.maximize),
+      ...decay("rmsprop", o.weightDecay, o.mask),
+      scaleByRms({ alpha: o.alpha, eps: o.eps, centered: o.centered, owner: "rmsprop" }),
+      ...(active(o.momentum) ? [trace({ momentum: o.momentum, owner: "rmsprop" })] : []),
+    ]),
+  fusion: (o) => ({
     kind: "rmsprop",
-    owner,
-    ...c,
-    ...numbers,
-    momentum,
-    l2: c.weightDecay,
+    owner: "rmsprop",
+    lr: o.lr,
+    maximize: o.maximize,
+    mask: o.mask,
+    alpha: o.alpha,
+    eps: o.eps,
+    centered: o.centered,
+    momentum: o.momentum,
+    l2: o.weightDecay,
     decoupled: 0,
-  });
-}
+  }),
+});

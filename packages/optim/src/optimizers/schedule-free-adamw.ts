@@ -1,30 +1,42 @@
-import { checkBoolean, checkInteger, checkNumber, type Hyper, valueAt } from "../hyper.js";
+import { type Hyper, valueAt } from "../hyper.js";
 import { chain, type GradientTransformation } from "../transform.js";
-import { checkBetas } from "../transforms/scale-by-adam.js";
 import { scaleByLearningRate } from "../transforms/scale-by-learning-rate.js";
 import { scaleByRms } from "../transforms/scale-by-rms.js";
 import { type ScheduleFreeState, scheduleFree } from "../wrappers/schedule-free.js";
-import { ascent, type CommonOptions, commonOptions, decay } from "./common.js";
-import type { FusionSpec } from "./fusion.js";
+import { ascent, common, decay } from "./common.js";
+import { betas, bool, declareOptimizer, num, type OptionsOf, type Resolved } from "./declaration.js";
 
-/** Options of `scheduleFreeAdamw`: those of the reference `AdamWScheduleFreeReference`. */
-export interface ScheduleFreeAdamwOptions extends CommonOptions {
+/** γ_k: the lr with the linear warmup and the β2 bias correction √(1 − β2^(k+1)) folded in. */
+function gammaOf(o: Resolved<typeof options>): Hyper {
+  const { lr, warmupSteps: warmup } = o;
+  const b2 = o.betas[1];
+  return (k: number) =>
+    valueAt("scheduleFreeAdamw", "lr", lr, k, "[0, inf)") *
+    (k < warmup ? (k + 1) / warmup : 1) *
+    Math.sqrt(1 - b2 ** (k + 1));
+}
+
+const options = {
+  ...common(0.0025, 0),
   /**
    * β1 of the interpolation y = (1−β1)z + β1x (may follow a schedule) and β2 of the second moment,
    * each in [0, 1). Default [0.9, 0.999].
    */
-  betas?: readonly [Hyper, number];
+  betas: betas(0.9, 0.999),
   /** Added to the denominator √v for numerical stability, ≥ 0. Default 1e-8. */
-  eps?: number;
+  eps: num(1e-8, "[0, inf)"),
   /** Linear warmup of the lr over this many updates (an integer ≥ 0): factor (k+1)/warmupSteps for k < warmupSteps. Default 0. */
-  warmupSteps?: number;
+  warmupSteps: num(0, "[0, inf)", { integer: true }),
   /** Polynomial weighting (k+1)^r in the average, r ≥ 0. Default 0. */
-  r?: number;
+  r: num(0, "[0, inf)"),
   /** Power (≥ 0) of the largest lr so far in the averaging weights (0: no lr weighting). Default 2. */
-  weightLrPower?: number;
+  weightLrPower: num(2, "[0, inf)"),
   /** Apply the weight decay at z instead of y (the reference's `decay_at_z`). Default false. */
-  decayAtZ?: boolean;
-}
+  decayAtZ: bool(false),
+};
+
+/** Options of `scheduleFreeAdamw`: those of the reference `AdamWScheduleFreeReference`. */
+export type ScheduleFreeAdamwOptions = OptionsOf<typeof options>;
 
 /**
  * Schedule-Free AdamW (Defazio et al. 2024), following facebookresearch/schedule_free's
@@ -39,54 +51,46 @@ export interface ScheduleFreeAdamwOptions extends CommonOptions {
  * Defaults (the reference's): lr 0.0025, betas [0.9, 0.999], eps 1e-8, weightDecay 0, warmupSteps 0,
  * r 0, weightLrPower 2, decayAtZ false.
  */
-export function scheduleFreeAdamw(
-  options: ScheduleFreeAdamwOptions = {},
-): GradientTransformation<ScheduleFreeState> {
-  const owner = "scheduleFreeAdamw";
-  const c = commonOptions(owner, options, ["betas", "eps", "warmupSteps", "r", "weightLrPower", "decayAtZ"], {
-    lr: 0.0025,
-    weightDecay: 0,
-  });
-  const [b1, b2] = checkBetas(owner, options.betas);
-  const eps = checkNumber(owner, "eps", options.eps ?? 1e-8, "[0, inf)");
-  const warmup = checkInteger(owner, "warmupSteps", options.warmupSteps ?? 0, "[0, inf)");
-  const decayAtZ = checkBoolean(owner, "decayAtZ", options.decayAtZ ?? false);
-  const lr = c.lr;
-  const gamma = (k: number) =>
-    valueAt(owner, "lr", lr, k, "[0, inf)") *
-    (k < warmup ? (k + 1) / warmup : 1) *
-    Math.sqrt(1 - b2 ** (k + 1));
-  const inner = chain(
-    ...ascent(c.maximize),
-    scaleByRms({ alpha: b2, eps, owner }),
-    ...decay(owner, c.weightDecay, c.mask),
-    scaleByLearningRate(gamma, owner),
-  );
-  const tx = scheduleFree(inner, {
-    lr: gamma,
-    beta1: b1,
-    r: options.r,
-    weightLrPower: options.weightLrPower,
-    innerParams: decayAtZ ? "z" : "y",
-    owner,
-  });
-  // What the fused kernels run (kernels/kinds/schedule-free-adamw.ts), from the values checked above
-  // and by scheduleFree (r, weightLrPower).
-  const fusion: FusionSpec = {
+export const scheduleFreeAdamw = declareOptimizer({
+  name: "scheduleFreeAdamw",
+  title: "Schedule-Free AdamW",
+  reference: {
+    optax: "optax.contrib.schedule_free_adamw",
+    code: "facebookresearch/schedule_free AdamWScheduleFreeReference",
+  },
+  options,
+  build: (o): GradientTransformation<ScheduleFreeState> => {
+    const owner = "scheduleFreeAdamw";
+    const inner = chain(
+      ...ascent(o.maximize),
+      scaleByRms({ alpha: o.betas[1], eps: o.eps, owner }),
+      ...decay(owner, o.weightDecay, o.mask),
+      scaleByLearningRate(gammaOf(o), owner),
+    );
+    return scheduleFree(inner, {
+      lr: gammaOf(o),
+      beta1: o.betas[0],
+      r: o.r,
+      weightLrPower: o.weightLrPower,
+      innerParams: o.decayAtZ ? "z" : "y",
+      owner,
+    });
+  },
+  // What the fused kernels run (kernels/kinds/schedule-free-adamw.ts).
+  fusion: (o) => ({
     kind: "scheduleFreeAdamw",
-    owner,
-    lr,
-    maximize: c.maximize,
+    owner: "scheduleFreeAdamw",
+    lr: o.lr,
+    maximize: o.maximize,
     l2: 0,
-    decoupled: c.weightDecay,
-    mask: c.mask,
-    beta1: b1,
-    beta2: b2,
-    eps,
-    warmupSteps: warmup,
-    r: options.r ?? 0,
-    weightLrPower: options.weightLrPower ?? 2,
-    decayAtZ,
-  };
-  return Object.assign(tx, { fusion });
-}
+    decoupled: o.weightDecay,
+    mask: o.mask,
+    beta1: o.betas[0],
+    beta2: o.betas[1],
+    eps: o.eps,
+    warmupSteps: o.warmupSteps,
+    r: o.r,
+    weightLrPower: o.weightLrPower,
+    decayAtZ: o.decayAtZ,
+  }),
+});
