@@ -62,6 +62,19 @@ export type {
   Optimizer,
   OptimizerState,
 } from "./optimizers/common.js";
+export {
+  type DeclaredOptimizer,
+  declarationOf,
+  declareOptimizer,
+  type NumberOption,
+  type OptimizerDeclaration,
+  type Option,
+  type OptionSpec,
+  type OptionsOf,
+  option,
+  type Resolved,
+  type TupleOption,
+} from "./optimizers/declaration.js";
 export { type LambOptions, lamb } from "./optimizers/lamb.js";
 export { type LionOptions, lion } from "./optimizers/lion.js";
 export { type MuonOptions, muon } from "./optimizers/muon.js";

@@ -1,5 +1,5 @@
 import { scaleByAdam } from "../transforms/scale-by-adam.js";
-import { alias, ascent, common, decay, type Optimizer } from "./common.js";
+import { alias, ascent, common, decay } from "./common.js";
 import { betas, bool, declareOptimizer, num, type OptionsOf } from "./declaration.js";
 
 /** Adam's options (and, with decoupled decay, AdamW's): `torch.optim.Adam`'s. */

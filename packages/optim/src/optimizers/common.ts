@@ -120,16 +120,15 @@ export type EitherDecayOptions = OptionsOf<ReturnType<typeof eitherDecayOptions>
 
 /**
  * `[±] → +λp → preconditioner → −lr` (L2), or the decoupled chain when `decoupledWeightDecay`.
- * `given` is the options as the user wrote them: `decayWith` without decoupled decay is refused.
+ * `decayWith: "multiplier"` without decoupled decay is refused (it would mean nothing).
  */
 export function eitherDecay(
   owner: string,
   c: Common & Resolved<ReturnType<typeof eitherDecayOptions>>,
   pre: AnyTransformation,
-  given: EitherDecayOptions | undefined,
 ): Optimizer {
   if (c.decoupledWeightDecay) return decoupled(owner, c, [pre], c.decayWith);
-  if (given?.decayWith !== undefined) {
+  if (c.decayWith !== "lr") {
     throw new RangeError(`${owner}: decayWith applies to decoupled decay; set decoupledWeightDecay: true`);
   }
   return alias(owner, c.lr, [...ascent(c.maximize), ...decay(owner, c.weightDecay, c.mask), pre]);

@@ -72,11 +72,8 @@ export interface OptimizerDeclaration<O = Record<string, Option<unknown>>, R = A
   /** The counterparts it matches: `torch.optim.AdamW`, `optax.adamw`, or the paper's reference code. */
   reference: { pytorch?: string; optax?: string; code?: string };
   options: O;
-  /**
-   * The chain, from checked options with defaults filled in; `given` is the options as written, for
-   * the cross-option rules that depend on whether an option was given at all.
-   */
-  build(options: Resolved<O>, given: OptionsOf<O> | undefined): R;
+  /** The chain, from checked options with defaults filled in (cross-option rules are checked here). */
+  build(options: Resolved<O>): R;
   /** What the fused kernels run, from the same options; undefined when they do not fuse this configuration. */
   fusion?(options: Resolved<O>): FusionSpec | undefined;
 }
@@ -86,6 +83,8 @@ export type DeclaredOptimizer<O, R> = ((options?: OptionsOf<O>) => R) & {
   readonly declaration: OptimizerDeclaration<O, R>;
   /** Every option's default (PyTorch's `optimizer.defaults`); masks and nested options have none. */
   readonly defaults: Readonly<Resolved<O>>;
+  /** The options a schedule may stand for, `betas[0]` for a tuple's item (what `injectHyperparams` drives). */
+  readonly schedulable: readonly string[];
 };
 
 // ── Option builders ────────────────────────────────────────────────────────────────────────────
@@ -156,6 +155,18 @@ export function betas(b1: number, b2: number): Option<readonly [Hyper, number]> 
     num(b2, "[0, 1)"),
   ]);
 }
+
+/** The option builders, for declaring an optimizer of your own with `declareOptimizer`. */
+export const option = {
+  number: num,
+  boolean: bool,
+  choice,
+  tuple,
+  nullable,
+  mask,
+  betas,
+  options: optionsOf,
+};
 
 // ── Checking ──────────────────────────────────────────────────────────────────────────────────
 
@@ -243,7 +254,7 @@ export function declareOptimizer<O extends Record<string, Option<unknown>>, R ex
 ): DeclaredOptimizer<O, R> {
   const create = (options?: OptionsOf<O>): R => {
     const resolved = resolveOptions(d, options);
-    const tx = d.build(resolved, options);
+    const tx = d.build(resolved);
     const spec = d.fusion?.(resolved);
     return spec ? Object.assign(tx, { fusion: spec }) : tx;
   };
@@ -253,7 +264,8 @@ export function declareOptimizer<O extends Record<string, Option<unknown>>, R ex
     ),
   ) as Readonly<Resolved<O>>;
   Object.defineProperty(create, "name", { value: d.name });
-  return Object.assign(create, { declaration: d, defaults });
+  const schedulable = Object.freeze(schedulableNames(d));
+  return Object.assign(create, { declaration: d, defaults, schedulable });
 }
 
 /** The declaration of an optimizer constructor, if it is one `declareOptimizer` made. */
@@ -273,7 +285,9 @@ export function schedulableNames(d: Pick<OptimizerDeclaration, "options">): stri
   const out: string[] = [];
   for (const [name, spec] of Object.entries(d.options as Record<string, OptionSpec>)) {
     if (spec.type === "number" && spec.schedulable) out.push(name);
-    if (spec.type === "tuple") spec.items.forEach((it, i) => it.schedulable && out.push(`${name}[${i}]`));
+    if (spec.type === "tuple") {
+      for (const [i, it] of spec.items.entries()) if (it.schedulable) out.push(`${name}[${i}]`);
+    }
   }
   return out;
 }

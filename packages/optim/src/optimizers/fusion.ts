@@ -1,11 +1,10 @@
 /**
- * What an optimizer alias computes, stated once more as data, so that the fused kernels can run it in
- * one pass. Every field is the alias's own resolved option; a `0` decay means the link is absent.
+ * What an optimizer alias computes, in the form the fused kernels run in one pass: each
+ * declaration's `fusion` maps its resolved options to it (a `0` decay means the link is absent).
  * The kernels are tested equal to the chain itself, which stays the definition.
  */
 import type { Hyper } from "../hyper.js";
 import type { Mask } from "../tree.js";
-import type { Optimizer } from "./common.js";
 
 interface Common {
   /** The alias's name, for error messages. */
@@ -51,9 +50,4 @@ export function eitherDecays(
 ): { l2: Hyper; decoupled: Hyper } | undefined {
   if (!options.decoupledWeightDecay) return { l2: weightDecay, decoupled: 0 };
   return options.decayWith === "multiplier" ? undefined : { l2: 0, decoupled: weightDecay };
-}
-
-/** Attaches the description to an alias's chain. */
-export function describe(tx: Optimizer, spec: FusionSpec): Optimizer {
-  return Object.assign(tx, { fusion: spec });
 }

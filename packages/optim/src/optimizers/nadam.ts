@@ -26,12 +26,11 @@ export const nadam = declareOptimizer({
   title: "NAdam",
   reference: { pytorch: "torch.optim.NAdam", optax: "optax.nadam" },
   options,
-  build: (o, given) =>
+  build: (o) =>
     eitherDecay(
       "nadam",
       o,
       scaleByNadam({ betas: o.betas, eps: o.eps, momentumDecay: o.momentumDecay, owner: "nadam" }),
-      given,
     ),
   fusion: (o) => {
     const decays = eitherDecays(o.weightDecay, o);

@@ -21,8 +21,7 @@ export const radam = declareOptimizer({
   title: "RAdam",
   reference: { pytorch: "torch.optim.RAdam", optax: "optax.radam" },
   options,
-  build: (o, given) =>
-    eitherDecay("radam", o, scaleByRadam({ betas: o.betas, eps: o.eps, owner: "radam" }), given),
+  build: (o) => eitherDecay("radam", o, scaleByRadam({ betas: o.betas, eps: o.eps, owner: "radam" })),
   fusion: (o) => {
     const decays = eitherDecays(o.weightDecay, o);
     if (!decays) return undefined;

@@ -4,8 +4,16 @@ import type { Tree } from "../tree.js";
 import type { WrapperFusion } from "./fusion.js";
 import { checkInner, type Wrapped } from "./inner.js";
 
-/** The hyperparameters PyTorch schedulers drive: they may change every step without rebuilding anything. */
-const LIVE = new Set(["lr", "weightDecay", "momentum", "betas[0]"]);
+/**
+ * The hyperparameters that may change every step without rebuilding anything: those a declared
+ * optimizer marks schedulable (its constructor's `schedulable`, from `optimizers/declaration.ts`),
+ * or, for any other factory, the ones PyTorch schedulers drive.
+ */
+function liveNames(factory: unknown): ReadonlySet<string> {
+  const declared = (factory as { schedulable?: unknown }).schedulable;
+  if (Array.isArray(declared)) return new Set(declared as string[]);
+  return new Set(["lr", "weightDecay", "momentum", "betas[0]"]);
+}
 
 /** State of `injectHyperparams`: the live values, saved with the wrapped state. */
 export interface InjectState<S = unknown> extends Wrapped<S> {
@@ -31,8 +39,8 @@ type NoInference<T> = [T][T extends unknown ? 0 : never];
  * gives `opt.hyperparams.lr` — the value the next update will use, for logging — and lets you set any
  * numeric hyperparameter mid-run (`opt.hyperparams.lr = 3e-4`). A set value is validated by the
  * optimizer's own checks, replaces its schedule from then on, and is saved in `stateDict()`.
- * Numeric options are the top-level numbers, the entries of `betas`, and the schedules given for
- * lr, weightDecay, momentum or betas[0].
+ * Numeric options are the top-level numbers and the entries of `betas`; a schedule may be given
+ * for the options the optimizer declares schedulable (lr, weightDecay, momentum, betas[0]…).
  */
 export function injectHyperparams<O extends object>(
   factory: (options: O) => AnyTransformation,
@@ -50,13 +58,14 @@ export function injectHyperparams<O extends object>(
     );
   }
   const given = { ...(options as Options) };
+  const schedulable = liveNames(factory);
   // name → where it lives in the options, and its original number or schedule
   const entries: { name: string; key: string; index?: number; value: number | ((c: number) => number) }[] =
     [];
   // Numbers anywhere at the top level (or in an array such as betas); functions only where a schedule
   // may stand — a `mask` function is not a hyperparameter.
   const wanted = (name: string, x: unknown) =>
-    typeof x === "number" || (typeof x === "function" && LIVE.has(name));
+    typeof x === "number" || (typeof x === "function" && schedulable.has(name));
   for (const [key, v] of Object.entries(given)) {
     if (wanted(key, v)) entries.push({ name: key, key, value: v as number });
     else if (Array.isArray(v)) {
@@ -79,7 +88,7 @@ export function injectHyperparams<O extends object>(
   // A live entry reads the value in force from `current`, set just before each inner update; a live
   // entry that starts at a constant 0 stays 0 (so sgd without momentum keeps no momentum buffer).
   let current: Record<string, number> = {};
-  const isLive = (e: (typeof entries)[number]) => LIVE.has(e.name) && e.value !== 0;
+  const isLive = (e: (typeof entries)[number]) => schedulable.has(e.name) && e.value !== 0;
   // Keep a schedule's base (for decayWith: "multiplier"); a constant is its own base.
   const live = (e: (typeof entries)[number]) =>
     Object.assign(() => current[e.name]!, {
@@ -172,7 +181,7 @@ export function injectHyperparams<O extends object>(
           enumerable: true,
           get: () => inForce(e, state),
           set: (v: unknown) => {
-            if (LIVE.has(e.name) && e.value === 0 && v !== 0) {
+            if (schedulable.has(e.name) && e.value === 0 && v !== 0) {
               throw new RangeError(
                 `${owner}: ${e.name} was 0 when the optimizer was built, so it keeps no state for it; build it with a non-zero ${e.name} (or a schedule) to change it later`,
               );

@@ -129,23 +129,10 @@ const cycle = (r: unknown) => {
   if (momentum !== undefined) schedule(momentum);
   stepTwice(m.sgd({ lr: lr as m.Schedule, ...(momentum ? { momentum: momentum as m.Schedule } : {}) }));
 };
-const OPTIMIZER_FNS: Record<string, (o: unknown) => m.AnyTransformation> = {
-  adadelta: m.adadelta,
-  adafactor: m.adafactor,
-  adagrad: m.adagrad,
-  adam: m.adam,
-  adamax: m.adamax,
-  adamw: m.adamw,
-  lamb: m.lamb,
-  lion: m.lion,
-  muon: m.muon,
-  nadam: m.nadam,
-  radam: m.radam,
-  rmsprop: m.rmsprop,
-  scheduleFreeAdamw: m.scheduleFreeAdamw,
-  sgd: m.sgd,
-  sgdw: m.sgdw,
-} as Record<string, (o: unknown) => m.AnyTransformation>;
+/** Every declared optimizer of the public API (a new one is fuzzed without an edit here). */
+const OPTIMIZER_FNS = Object.fromEntries(
+  Object.entries(m).filter(([, f]) => m.declarationOf(f) !== undefined),
+) as Record<string, (o: unknown) => m.AnyTransformation>;
 const OPTIMIZERS = Object.keys(OPTIMIZER_FNS);
 const factories = Object.values(OPTIMIZER_FNS);
 /** A wrapper of one transform, with options. */
@@ -163,7 +150,10 @@ const FUZZED: Record<string, Entry> = {
       name,
       {
         ...transformOptions(OPTIMIZER_FNS[name]!),
-        nullable: name === "muon" ? ["adjustLrFn"] : [],
+        // the options whose declared choices include null
+        nullable: Object.entries(m.declarationOf(OPTIMIZER_FNS[name])!.options)
+          .filter(([, spec]) => spec.type === "choice" && spec.values.includes(null))
+          .map(([k]) => k),
       },
     ]),
   ),
@@ -579,6 +569,9 @@ const EXEMPT: Record<string, string> = {
     ]),
   ),
   excludeBiasAndNorm: "a mask, (path, leaf) => boolean, not a constructor",
+  declareOptimizer:
+    "takes a declaration written in code; the constructors it makes are fuzzed above (every declared optimizer), and declaration.test.ts declares one",
+  declarationOf: "reads a constructor's declaration, no options",
 };
 
 // ---- running one input --------------------------------------------------------------------------------
