@@ -10,27 +10,39 @@
  * longer on resume (`--resume … --epochs N`) stretches such a schedule to its new length.
  */
 
-import { inInterval } from "momenta-optim";
+import * as momenta from "momenta-optim";
+import {
+  declarationOf,
+  inInterval,
+  type NumberOption,
+  type OptimizerDeclaration,
+  type OptionSpec,
+} from "momenta-optim";
 import { z } from "zod";
 import { ConfigError, type KeysAt, renderIssues, type Sources, valueAt } from "./errors.ts";
 
-export const OPTIMIZERS = [
-  "sgd",
-  "sgdw",
-  "adam",
-  "adamw",
-  "adamax",
-  "adagrad",
-  "adadelta",
-  "rmsprop",
-  "nadam",
-  "radam",
-  "lion",
-  "lamb",
-  "adafactor",
-  "muon",
-] as const;
-export type OptimizerName = (typeof OPTIMIZERS)[number];
+/** The optimizers momenta declares (see `declareOptimizer`), by their exported names. */
+type Declared = {
+  [K in keyof typeof momenta]: (typeof momenta)[K] extends { declaration: unknown } ? K : never;
+}[keyof typeof momenta];
+
+/** Declared optimizers the CLI leaves out on purpose, each with its reason. */
+export const NOT_IN_CLI = {
+  scheduleFreeAdamw:
+    "its model is evaluated at the averaged params x (scheduleFreeEval), which the CLI's TF.js training loop does not switch to",
+} as const satisfies Partial<Record<Declared, string>>;
+
+export type OptimizerName = Exclude<Declared, keyof typeof NOT_IN_CLI>;
+
+/** Every declared optimizer of momenta's public API but those in NOT_IN_CLI: a new one needs no edit here. */
+export const OPTIMIZER_DECLARATIONS = Object.fromEntries(
+  Object.entries(momenta).flatMap(([name, f]) => {
+    const d = declarationOf(f);
+    return d && !Object.hasOwn(NOT_IN_CLI, name) ? [[name, d]] : [];
+  }),
+) as Record<OptimizerName, OptimizerDeclaration>;
+
+export const OPTIMIZERS = Object.keys(OPTIMIZER_DECLARATIONS) as OptimizerName[];
 
 export const SCHEDULES = [
   "none",
@@ -58,23 +70,10 @@ export const BACKENDS = ["wasm", "cpu"] as const;
 /** The `mnist` package ships this many digits. */
 export const MAX_DIGITS = 10_000;
 
-/** momenta's default lr for each optimizer (PyTorch's), written into the resolved config. */
-export const DEFAULT_LR: Record<OptimizerName, number> = {
-  sgd: 1e-3,
-  sgdw: 1e-3,
-  adam: 1e-3,
-  adamw: 1e-3,
-  adamax: 2e-3,
-  adagrad: 1e-2,
-  adadelta: 1,
-  rmsprop: 1e-2,
-  nadam: 2e-3,
-  radam: 1e-3,
-  lion: 1e-4,
-  lamb: 1e-3,
-  adafactor: 1e-2,
-  muon: 1e-3,
-};
+/** momenta's default lr for each optimizer (PyTorch's, from its declaration), written into the resolved config. */
+export const DEFAULT_LR = Object.fromEntries(
+  OPTIMIZERS.map((name) => [name, (OPTIMIZER_DECLARATIONS[name].options.lr as NumberOption).default]),
+) as Record<OptimizerName, number>;
 
 // ── Value rules, each with the message shown when a value breaks it ──────────────────────────────
 
@@ -101,64 +100,76 @@ const eps = () => num("[0, inf)");
 const decayWith = () => z.enum(["lr", "multiplier"]);
 const steps = (interval = "[0, inf)") => int(interval);
 
-// ── Optimizers: momenta's option names; all optional (momenta's defaults apply) ─────────────────
+// ── Optimizers: each one's options, read from its declaration; all optional (its defaults apply) ──
 
-const sgdOptions = { momentum: num("[0, 1]"), dampening: num("[0, 1]"), nesterov: bool() };
-const OPTIMIZER_OPTIONS: Record<OptimizerName, z.ZodRawShape> = {
-  sgd: sgdOptions,
-  sgdw: sgdOptions,
-  adam: { betas: betas(), eps: eps(), amsgrad: bool() },
-  adamw: { betas: betas(), eps: eps(), amsgrad: bool(), decayWith: decayWith() },
-  adamax: { betas: betas(), eps: eps() },
-  adagrad: { lrDecay: num("[0, inf)"), initialAccumulatorValue: num("[0, inf)"), eps: eps() },
-  adadelta: { rho: num("[0, 1]"), eps: eps() },
-  rmsprop: { alpha: num("[0, 1]"), eps: eps(), momentum: num("[0, 1]"), centered: bool() },
-  nadam: {
-    betas: betas(),
-    eps: eps(),
-    momentumDecay: num("[0, inf)"),
-    decoupledWeightDecay: bool(),
-    decayWith: decayWith(),
-  },
-  radam: { betas: betas(), eps: eps(), decoupledWeightDecay: bool(), decayWith: decayWith() },
-  lion: { betas: betas() },
-  lamb: { betas: betas(), eps: eps(), biasCorrection: bool() },
-  adafactor: {
-    beta2Decay: num("(-inf, 0]"),
-    eps: z.tuple([num("[0, inf)").nullable(), num("[0, inf)")], {
-      error: "expected two values [eps1 or null, eps2], e.g. null,0.001",
-    }),
-    d: num("[1, inf)"),
-  },
-  muon: {
-    momentum: num("[0, 1]"),
-    nesterov: bool(),
-    nsCoefficients: z.tuple([num("(-inf, inf)"), num("(-inf, inf)"), num("(-inf, inf)")], {
-      error: "expected three numbers, e.g. 3.4445,-4.775,2.0315",
-    }),
-    eps: num("(0, inf)"),
-    nsSteps: int("[0, 100)"),
-    adjustLrFn: z.enum(["original", "match_rms_adamw"]).nullable(),
-    adamw: z
-      .strictObject({
-        lr: num("(0, inf)"),
-        weightDecay: num("[0, inf)"),
-        betas: betas(),
-        eps: eps(),
-        amsgrad: bool(),
-      })
-      .partial(),
-  },
+/**
+ * Where the CLI's options differ from the library's, on purpose (null: not offered). A config is
+ * data: masks are named choices, never code, and no option takes a schedule (the lr's is the
+ * `schedule` section).
+ */
+const CLI_OPTIONS: Record<string, z.ZodType | null> = {
+  // lr 0 trains nothing: refused here; the library allows it (a schedule may pass through 0)
+  lr: num("(0, inf)"),
+  // training minimizes the loss
+  maximize: null,
+  mask: z.enum(DECAY_MASKS),
+  // which leaves muon trains: its default, the 2-D weights
+  muonMask: null,
 };
-const COMMON_OPTIONS = ["lr", "weightDecay", "mask"] as const;
+
+/** A declared option as a zod schema: its range, its choices, its tuple's items. */
+function zodOf(spec: OptionSpec): z.ZodType {
+  switch (spec.type) {
+    case "number":
+      return spec.integer ? int(spec.range) : num(spec.range);
+    case "boolean":
+      return bool();
+    case "choice": {
+      const named = z.enum(spec.values.filter((v) => v !== null) as [string, ...string[]]);
+      return spec.values.includes(null) ? named.nullable() : named;
+    }
+    case "tuple":
+      return z.tuple(
+        spec.items.map((it) => {
+          const n = it.integer ? int(it.range) : num(it.range);
+          return it.nullable ? n.nullable() : n;
+        }) as unknown as [z.ZodType, ...z.ZodType[]],
+        { error: `expected ${spec.shape}, e.g. ${spec.default.join(",")}` },
+      );
+    case "mask":
+      return z.enum(DECAY_MASKS);
+    case "options":
+      // nested options (muon's adamw) take numbers and choices only: its lr and mask are muon's
+      return z.strictObject(optionShape(spec.of(), true)).partial();
+  }
+}
+
+/** The options an optimizer's section holds, from its declaration and CLI_OPTIONS. */
+function optionShape(d: OptimizerDeclaration, nested = false): z.ZodRawShape {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, spec] of Object.entries(d.options as Record<string, OptionSpec>)) {
+    if (nested && spec.type === "mask") continue;
+    const override = Object.hasOwn(CLI_OPTIONS, key) ? CLI_OPTIONS[key] : undefined;
+    if (override === null) continue;
+    shape[key] = override ?? zodOf(spec);
+  }
+  return shape;
+}
+
+const OPTIMIZER_OPTIONS = Object.fromEntries(
+  OPTIMIZERS.map((name) => [name, optionShape(OPTIMIZER_DECLARATIONS[name])]),
+) as Record<OptimizerName, z.ZodRawShape>;
 
 /** The keys an optimizer's section may hold (for messages). */
 export function optimizerKeys(name: OptimizerName): string[] {
-  return ["name", ...COMMON_OPTIONS, ...Object.keys(OPTIMIZER_OPTIONS[name])];
+  return ["name", ...Object.keys(OPTIMIZER_OPTIONS[name])];
 }
 
-/** The keys of muon's nested `adamw` section. */
-export const MUON_ADAMW_KEYS = ["lr", "weightDecay", "betas", "eps", "amsgrad"];
+/** The keys of a nested options section (muon's `adamw`), for messages. */
+function nestedKeys(name: OptimizerName, key: string): string[] {
+  const spec = (OPTIMIZER_DECLARATIONS[name].options as Record<string, OptionSpec>)[key];
+  return spec?.type === "options" ? Object.keys(optionShape(spec.of(), true)) : [];
+}
 
 // ── Schedules: momenta's option names, less the base value (lr / peak / maxLr: optimizer.lr) ────
 
@@ -213,13 +224,7 @@ type Members = [z.ZodObject, z.ZodObject, ...z.ZodObject[]];
 const optimizerSchema = z.discriminatedUnion(
   "name",
   OPTIMIZERS.map((name) =>
-    z.strictObject({
-      name: z.literal(name),
-      lr: num("(0, inf)").optional(),
-      weightDecay: num("[0, inf)").optional(),
-      mask: z.enum(DECAY_MASKS).optional(),
-      ...z.object(OPTIMIZER_OPTIONS[name]).partial().shape,
-    }),
+    z.strictObject({ name: z.literal(name), ...z.object(OPTIMIZER_OPTIONS[name]).partial().shape }),
   ) as unknown as Members,
 );
 
@@ -404,6 +409,13 @@ const keysAt: KeysAt = (path, input) => {
   const given = (section: string) => valueAt(input, [section, "name"]) !== undefined;
   const optimizer = given("optimizer") ? String(valueAt(input, ["optimizer", "name"])) : DEFAULT_OPTIMIZER;
   const schedule = given("schedule") ? String(valueAt(input, ["schedule", "name"])) : DEFAULT_SCHEDULE;
+  if (path.length === 2 && path[0] === "optimizer") {
+    const key = String(path[1]);
+    return {
+      what: `${optimizer}'s ${key}`,
+      keys: Object.hasOwn(OPTIMIZER_OPTIONS, optimizer) ? nestedKeys(optimizer as OptimizerName, key) : [],
+    };
+  }
   switch (at) {
     case "":
       return { what: "the config", keys: TOP_KEYS };
@@ -423,8 +435,6 @@ const keysAt: KeysAt = (path, input) => {
             "optimizer",
           ),
       };
-    case "optimizer.adamw":
-      return { what: "muon's adamw", keys: MUON_ADAMW_KEYS };
     case "schedule":
       return {
         what: `schedule ${schedule}`,

@@ -3,14 +3,9 @@
  * its own checks apply), its lr as the chosen schedule, weight decay with the chosen mask, and
  * `clipByGlobalNorm` in front when clipping is on. Plain chains, so momenta's fused kernels run them.
  */
+import * as momenta from "momenta-optim";
 import {
   type AnyTransformation,
-  adadelta,
-  adafactor,
-  adagrad,
-  adam,
-  adamax,
-  adamw,
   chain,
   clipByGlobalNorm,
   constantLr,
@@ -18,24 +13,17 @@ import {
   excludeBiasAndNorm,
   exponentialLr,
   type Hyper,
-  lamb,
   linearLr,
-  lion,
   multiStepLr,
-  muon,
-  nadam,
   oneCycleLr,
   polynomialLr,
-  radam,
-  rmsprop,
-  sgd,
-  sgdw,
   stepLr,
   warmupCosineDecay,
   warmupStableDecay,
 } from "momenta-optim";
 import {
   type Config,
+  OPTIMIZERS,
   type OptimizerConfig,
   type OptimizerName,
   resolveSchedule,
@@ -43,23 +31,10 @@ import {
 } from "./config.ts";
 import { ConfigError, type Sources } from "./errors.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: each constructor checks its own options
-const FACTORIES: Record<OptimizerName, (options: any) => AnyTransformation> = {
-  sgd,
-  sgdw,
-  adam,
-  adamw,
-  adamax,
-  adagrad,
-  adadelta,
-  rmsprop,
-  nadam,
-  radam,
-  lion,
-  lamb,
-  adafactor,
-  muon,
-};
+/** Each optimizer's constructor, from momenta's exports (each checks its own options). */
+const FACTORIES = Object.fromEntries(
+  OPTIMIZERS.map((name) => [name, momenta[name] as (options: object) => AnyTransformation]),
+) as Record<OptimizerName, (options: object) => AnyTransformation>;
 
 /** The lr as a constant or as the configured schedule, whose base value is `lr`. */
 export function buildSchedule(schedule: ScheduleConfig, lr: number): Hyper {

@@ -64,7 +64,9 @@ describe("momenta (a real process)", () => {
     expect(bad.stderr).toBe("error: --lr: expected a number > 0, got 'abc'\n");
     const help = cli("train", "--help");
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain("Optimizers: sgd, sgdw, adam, adamw");
+    expect(help.stdout).toContain(
+      "Optimizers: adadelta, adafactor, adagrad, adam, adamax, adamw, lamb, lion, muon, nadam, radam, rmsprop, sgd, sgdw",
+    );
     expect(help.stdout).toContain("--compare <recipes>");
   });
 

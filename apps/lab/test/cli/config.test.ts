@@ -3,7 +3,15 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as m from "momenta-optim";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LR, OPTIMIZERS, parseConfig, resolveSchedule, SCHEDULES } from "../../src/cli/config.ts";
+import {
+  DEFAULT_LR,
+  NOT_IN_CLI,
+  OPTIMIZERS,
+  optimizerKeys,
+  parseConfig,
+  resolveSchedule,
+  SCHEDULES,
+} from "../../src/cli/config.ts";
 import { configInput } from "../../src/cli/flags.ts";
 import { main } from "../../src/cli/main.ts";
 import { buildTransform } from "../../src/cli/optimizer.ts";
@@ -40,7 +48,9 @@ describe("momenta train: flags and config validation", () => {
     expect((await run("--betas", "0.9,1")).stderr).toBe(
       "error: --betas[1]: expected a number in [0, 1), got '1'\n",
     );
-    expect((await run("--betas", "0.9")).stderr).toMatch(/^error: --betas: expected two numbers in \[0, 1\)/);
+    expect((await run("--betas", "0.9")).stderr).toMatch(
+      /^error: --betas: expected a pair \[beta1, beta2\], e.g. 0.9,0.999, got .0.9.$/m,
+    );
   });
 
   it("every problem is reported at once, each where it was typed", async () => {
@@ -189,6 +199,38 @@ describe("momenta train: flags and config validation", () => {
     expect(r.stderr).toContain("--lr");
   });
 
+  it("the optimizers and their options come from momenta's declarations: every declared optimizer and option is offered but the stated exceptions", () => {
+    const declared = Object.entries(m).flatMap(([name, f]) => {
+      const d = m.declarationOf(f);
+      return d ? [{ name, d }] : [];
+    });
+    expect(declared.length).toBeGreaterThanOrEqual(15);
+    for (const { name, d } of declared) {
+      if (Object.hasOwn(NOT_IN_CLI, name)) {
+        expect(OPTIMIZERS as string[]).not.toContain(name);
+        continue;
+      }
+      expect(OPTIMIZERS as string[]).toContain(name);
+      const n = name as (typeof OPTIMIZERS)[number];
+      expect(DEFAULT_LR[n]).toBe(
+        (m as unknown as Record<string, { defaults: { lr: number } }>)[name]!.defaults.lr,
+      );
+      // every declared option but the CLI's stated differences (maximize: training minimizes; muonMask)
+      const offered = Object.keys(d.options).filter((k) => k !== "maximize" && k !== "muonMask");
+      expect(optimizerKeys(n)).toEqual(["name", ...offered]);
+      // the defaults, written out in a config, are accepted and build the same optimizer
+      const defaults = Object.fromEntries(
+        Object.entries((m as unknown as Record<string, { defaults: object }>)[name]!.defaults).filter(
+          ([k, v]) => v !== undefined && offered.includes(k),
+        ),
+      );
+      expect(
+        () => parseConfig({ optimizer: { name, ...defaults } }, { flags: new Map() }),
+        name,
+      ).not.toThrow();
+    }
+  });
+
   it("every optimizer and schedule builds; DEFAULT_LR is momenta's default lr for each optimizer", () => {
     for (const name of OPTIMIZERS) {
       const config = parseConfig({ optimizer: { name } }, { flags: new Map() });
@@ -222,7 +264,7 @@ describe("momenta train: flags and config validation", () => {
       const r = await run("--opt", "momentum=0.9");
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(
-        `error: --opt momentum: unknown option 'momentum' for adamw ${ADAMW_KEYS}; ${NO_OPTIMIZER}: momentum is an option of sgd, sgdw, rmsprop, muon ${HOW("optimizer")}\n`,
+        `error: --opt momentum: unknown option 'momentum' for adamw ${ADAMW_KEYS}; ${NO_OPTIMIZER}: momentum is an option of muon, rmsprop, sgd, sgdw ${HOW("optimizer")}\n`,
       );
       expect((await run("--opt", "foo=1")).stderr).toBe(
         `error: --opt foo: unknown option 'foo' for adamw ${ADAMW_KEYS}; ${NO_OPTIMIZER} ${HOW("optimizer")}\n`,
@@ -233,11 +275,11 @@ describe("momenta train: flags and config validation", () => {
       const r = await run("--momentum", "0.9");
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(
-        `error: --momentum: unknown option 'momentum' for adamw ${ADAMW_KEYS}; ${NO_OPTIMIZER}: momentum is an option of sgd, sgdw, rmsprop, muon ${HOW("optimizer")}\n`,
+        `error: --momentum: unknown option 'momentum' for adamw ${ADAMW_KEYS}; ${NO_OPTIMIZER}: momentum is an option of muon, rmsprop, sgd, sgdw ${HOW("optimizer")}\n`,
       );
       // with an optimizer named, the hint only says who has the option
       expect((await run("--optimizer", "adam", "--momentum", "0.9")).stderr).toBe(
-        "error: --momentum: unknown option 'momentum' for adam (allowed: name, lr, weightDecay, mask, betas, eps, amsgrad); momentum is an option of sgd, sgdw, rmsprop, muon\n",
+        "error: --momentum: unknown option 'momentum' for adam (allowed: name, lr, weightDecay, mask, betas, eps, amsgrad); momentum is an option of muon, rmsprop, sgd, sgdw\n",
       );
     });
 
@@ -255,7 +297,7 @@ describe("momenta train: flags and config validation", () => {
       const r = await run("--config", file);
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(
-        `error: ${file}: optimizer: unknown key 'momentum' for adamw ${ADAMW_KEYS}; ${NO_OPTIMIZER}: momentum is an option of sgd, sgdw, rmsprop, muon ${HOW("optimizer")}\n`,
+        `error: ${file}: optimizer: unknown key 'momentum' for adamw ${ADAMW_KEYS}; ${NO_OPTIMIZER}: momentum is an option of muon, rmsprop, sgd, sgdw ${HOW("optimizer")}\n`,
       );
       writeFileSync(file, JSON.stringify({ schedule: { gamma: 0.1 } }));
       expect((await run("--config", file)).stderr).toBe(
