@@ -94,10 +94,6 @@ const int = (interval: string) => {
   return z.int({ error }).refine((v) => inInterval(v, interval), { error });
 };
 const bool = () => z.boolean({ error: "expected true or false" });
-const betas = () =>
-  z.tuple([num("[0, 1)"), num("[0, 1)")], { error: "expected two numbers in [0, 1), e.g. 0.9,0.999" });
-const eps = () => num("[0, inf)");
-const decayWith = () => z.enum(["lr", "multiplier"]);
 const steps = (interval = "[0, inf)") => int(interval);
 
 // ── Optimizers: each one's options, read from its declaration; all optional (its defaults apply) ──
