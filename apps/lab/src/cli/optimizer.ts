@@ -33,7 +33,7 @@ import { ConfigError, type Sources } from "./errors.ts";
 
 /** Each optimizer's constructor, from momenta's exports (each checks its own options). */
 const FACTORIES = Object.fromEntries(
-  OPTIMIZERS.map((name) => [name, momenta[name] as (options: object) => AnyTransformation]),
+  Object.entries(momenta).filter(([name]) => (OPTIMIZERS as string[]).includes(name)),
 ) as Record<OptimizerName, (options: object) => AnyTransformation>;
 
 /** The lr as a constant or as the configured schedule, whose base value is `lr`. */
