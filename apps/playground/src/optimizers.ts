@@ -1,27 +1,21 @@
 /**
- * The racers: every optimizer the library has, each built by the library's own constructor. Nothing
- * here computes an update — a kind only maps the editable hyperparameters to constructor options.
+ * The racers: every optimizer the library declares (see `declareOptimizer`), each built by the
+ * library's own constructor, its controls read from its declaration — names, defaults, ranges,
+ * integers, choices. What the Playground adds is staging: a one-line note on what to watch, an lr
+ * that suits a 2-D landscape, slider bounds where a range is unbounded, which options a racer
+ * shows, and a few variants (Momentum, Nesterov, Adam + L2) built on a declared optimizer. An
+ * optimizer the library adds races here without an edit (with its title and reference as its note).
+ * Nothing here computes an update.
  */
+import * as momenta from "momenta-optim";
 import {
   type AnyTransformation,
-  adadelta,
-  adafactor,
-  adagrad,
-  adam,
-  adamax,
-  adamw,
+  declarationOf,
   type Hyper,
-  lamb,
-  lion,
-  muon,
-  nadam,
-  radam,
-  rmsprop,
-  scheduleFreeAdamw,
-  sgd,
-  sgdw,
+  type OptimizerDeclaration,
+  type OptionSpec,
 } from "momenta-optim";
-import { bool, fmt, num, type Spec, type Values } from "./spec.ts";
+import { fmt, type Spec, type Values } from "./spec.ts";
 
 /** What the inspector may derive from the state: Adam's bias-corrected moments, RMSprop's or Adagrad's accumulator. */
 export type Internals = "adam" | "rmsprop" | "adagrad" | "none";
@@ -44,344 +38,345 @@ export interface OptimizerKind {
   build(options: Record<string, unknown>): AnyTransformation;
 }
 
-const lr = (d: number): Spec => ({
-  key: "lr",
-  label: "lr",
-  type: "number",
-  min: 1e-6,
-  max: 10,
-  default: d,
-  log: true,
-});
-const beta1 = (d = 0.9): Spec => ({
-  key: "beta1",
-  label: "β1",
-  type: "number",
-  min: 0,
-  max: 0.9999,
-  default: d,
-  step: 0.01,
-});
-const beta2 = (d = 0.999): Spec => ({
-  key: "beta2",
-  label: "β2",
-  type: "number",
-  min: 0,
-  max: 0.99999,
-  default: d,
-  step: 0.001,
-});
-const eps = (d = 1e-8): Spec => ({
-  key: "eps",
-  label: "ε",
-  type: "number",
-  min: 0,
-  max: 1,
-  default: d,
-  log: true,
-});
-const wd = (d: number, hint: string): Spec => ({
-  key: "weightDecay",
-  label: "weight decay λ",
-  type: "number",
-  min: 0,
-  max: 10,
-  default: d,
-  step: 0.01,
-  hint,
-});
-const momentum = (d: number): Spec => ({
-  key: "momentum",
-  label: "momentum",
-  type: "number",
-  min: 0,
-  max: 0.999,
-  default: d,
-  step: 0.01,
-});
-const betas = (hp: Values) => [num(hp, "beta1"), num(hp, "beta2")] as const;
+/** How a racer is staged on top of its declared optimizer. */
+interface Staging {
+  /** The racer's id in links (default: the optimizer's name). */
+  id?: string;
+  /** Shown name (default: the declaration's title). */
+  name?: string;
+  note: string;
+  /** The lr the racer starts with: 2-D landscapes want larger steps than networks. */
+  lr: number;
+  /** The options shown as controls, in order (default: every option the Playground can show). */
+  show?: readonly string[];
+  /** Values given to the constructor without a control. */
+  fixed?: Record<string, unknown>;
+  /** Defaults of the shown controls that differ from the library's (a variant's momentum). */
+  defaults?: Record<string, number | boolean>;
+  internals?: Internals;
+  matrix?: boolean;
+  /** Per option, a hint under its control. */
+  hints?: Record<string, string>;
+  /** A racer's own lower slider bounds, where a rule across options narrows one (Nesterov needs momentum > 0). */
+  minima?: Record<string, number>;
+}
 
 const L2 = "L2: λp enters the gradient, so the moments see it";
 const DECOUPLED = "decoupled: p ← p·(1 − lr·λ), outside the moments";
 
+/** Each declared optimizer's racer(s), in the order the menu lists them. */
+const STAGING: Record<string, Staging[]> = {
+  sgd: [
+    {
+      note: "p ← p − lr·g: steps proportional to the slope; zig-zags across ravines.",
+      lr: 0.01,
+      show: ["lr"],
+    },
+    {
+      id: "momentum",
+      name: "Momentum",
+      note: "A heavy ball: velocity accumulates along the valley floor and cancels across it.",
+      lr: 0.01,
+      show: ["lr", "momentum", "dampening"],
+      defaults: { momentum: 0.9 },
+    },
+    {
+      id: "nesterov",
+      name: "Nesterov",
+      note: "Momentum that looks ahead: the correction arrives one step earlier.",
+      lr: 0.01,
+      show: ["lr", "momentum"],
+      defaults: { momentum: 0.9 },
+      fixed: { nesterov: true },
+      minima: { momentum: 0.01 },
+    },
+  ],
+  adagrad: [
+    {
+      note: "Divides by the root of all squared gradients so far: the brake only ever tightens.",
+      lr: 0.5,
+      show: ["lr", "initialAccumulatorValue", "eps"],
+      internals: "adagrad",
+    },
+  ],
+  rmsprop: [
+    {
+      note: "A per-direction brake from a moving average of g²: it forgets, unlike Adagrad.",
+      lr: 0.01,
+      show: ["lr", "alpha", "eps", "momentum", "centered"],
+      internals: "rmsprop",
+    },
+  ],
+  adam: [
+    {
+      note: "Momentum divided by a per-direction brake √v̂: steps of about lr whatever the slope.",
+      lr: 0.05,
+      show: ["lr", "betas", "eps", "amsgrad"],
+      internals: "adam",
+    },
+    {
+      id: "adamL2",
+      name: "Adam + L2",
+      note: "Adam with weight decay in the gradient: the brake divides the decay too.",
+      lr: 0.05,
+      show: ["lr", "betas", "eps", "weightDecay"],
+      defaults: { weightDecay: 0.1 },
+      internals: "adam",
+      hints: { weightDecay: L2 },
+    },
+  ],
+  adamw: [
+    {
+      note: "Adam with decoupled decay: every weight shrinks by lr·λ per step, brake or not.",
+      lr: 0.05,
+      show: ["lr", "betas", "eps", "weightDecay"],
+      defaults: { weightDecay: 0.1 },
+      internals: "adam",
+      hints: { weightDecay: DECOUPLED },
+    },
+  ],
+  nadam: [{ note: "Adam with Nesterov momentum.", lr: 0.05, show: ["lr", "betas", "eps"] }],
+  radam: [
+    {
+      note: "Adam that starts as SGD-with-momentum until v̂ is trustworthy.",
+      lr: 0.05,
+      show: ["lr", "betas", "eps"],
+    },
+  ],
+  adamax: [
+    {
+      note: "Adam with an infinity-norm brake: the largest recent |g| per direction.",
+      lr: 0.05,
+      show: ["lr", "betas", "eps"],
+    },
+  ],
+  adadelta: [
+    { note: "Units-matched steps: the ratio of two running RMSs.", lr: 1, show: ["lr", "rho", "eps"] },
+  ],
+  sgdw: [
+    {
+      note: "SGD with momentum and decoupled weight decay.",
+      lr: 0.01,
+      show: ["lr", "momentum", "weightDecay"],
+      defaults: { momentum: 0.9, weightDecay: 0.1 },
+      hints: { weightDecay: DECOUPLED },
+    },
+  ],
+  lion: [
+    {
+      note: "Every coordinate moves by exactly ±lr: the sign of an interpolated momentum.",
+      lr: 0.01,
+      show: ["lr", "betas", "weightDecay"],
+      hints: { weightDecay: DECOUPLED },
+    },
+  ],
+  lamb: [
+    {
+      note: "Adam's step rescaled to lr·‖p‖: a relative step, small near the origin.",
+      lr: 0.05,
+      show: ["lr", "betas", "eps", "weightDecay"],
+      hints: { weightDecay: "inside the trust ratio" },
+    },
+  ],
+  adafactor: [
+    {
+      note: "A relative step min(lr, 1/√t) × RMS(p), with a β2 that grows with t.",
+      lr: 0.05,
+      show: ["lr", "beta2Decay", "d"],
+    },
+  ],
+  muon: [
+    {
+      note: "Orthogonalized momentum; on a 1×2 matrix that is a normalized direction.",
+      lr: 0.05,
+      show: ["lr", "momentum", "nesterov", "weightDecay"],
+      defaults: { weightDecay: 0 },
+      matrix: true,
+      hints: { weightDecay: DECOUPLED },
+    },
+  ],
+  scheduleFreeAdamw: [
+    {
+      id: "scheduleFree",
+      name: "Schedule-free AdamW",
+      note: "Gradients at y, an interpolation of the fast z and the average x: no decay schedule.",
+      lr: 0.05,
+      show: ["lr", "betas", "eps", "warmupSteps", "weightDecay"],
+      hints: { weightDecay: DECOUPLED },
+    },
+  ],
+};
+
+/** Labels and slider bounds the declarations leave to the page (the ranges themselves are declared). */
+const LABELS: Record<string, string> = {
+  lr: "lr",
+  eps: "ε",
+  weightDecay: "weight decay λ",
+  alpha: "α",
+  rho: "ρ",
+  beta2Decay: "β2 decay",
+  d: "clip d",
+  amsgrad: "AMSGrad",
+  nesterov: "Nesterov",
+  initialAccumulatorValue: "initial accumulator",
+  warmupSteps: "warmup steps",
+  "betas[0]": "β1",
+  "betas[1]": "β2",
+};
+/** Control keys of tuple items: betas' are β1 and β2 (the links' names). */
+const ITEM_KEYS: Record<string, readonly string[]> = { betas: ["beta1", "beta2"] };
+/** Bounds of a slider where the declared range is unbounded or too wide to drag across. */
+const BOUNDS: Record<string, { min: number; max: number; log?: boolean; step?: number }> = {
+  lr: { min: 1e-6, max: 10, log: true },
+  eps: { min: 0, max: 1, log: true },
+  weightDecay: { min: 0, max: 10, step: 0.01 },
+  momentum: { min: 0, max: 0.999, step: 0.01 },
+  dampening: { min: 0, max: 1, step: 0.1 },
+  alpha: { min: 0, max: 0.9999, step: 0.01 },
+  rho: { min: 0, max: 0.9999, step: 0.01 },
+  "betas[0]": { min: 0, max: 0.9999, step: 0.01 },
+  "betas[1]": { min: 0, max: 0.99999, step: 0.001 },
+  initialAccumulatorValue: { min: 0, max: 100, step: 0.1 },
+  beta2Decay: { min: -1, max: 0, step: 0.1 },
+  d: { min: 1, max: 100, step: 0.1 },
+  warmupSteps: { min: 0, max: 1000, step: 1 },
+};
+/** Options a 2-D race has no use for: it minimizes, decays every leaf, and has no nested optimizers. */
+const NOT_SHOWN = new Set(["maximize", "mask", "muonMask", "adamw"]);
+
+/** A number control: the declared range, narrowed to the page's slider bounds where it has some. */
+function numberSpec(key: string, name: string, range: string, dflt: number, integer: boolean): Spec {
+  const m = /^([[(])\s*(-?inf|[-+0-9.e]+)\s*,\s*(-?inf|[-+0-9.e]+)\s*([\])])$/.exec(range);
+  if (!m) throw new Error(`${name}: bad range ${range}`);
+  const lo = m[2] === "-inf" ? -Infinity : Number(m[2]);
+  const hi = m[3] === "inf" ? Infinity : Number(m[3]);
+  const b = BOUNDS[name];
+  const span = 10 * Math.max(1, Math.abs(dflt));
+  // inside the range: an open end is approached, never reached
+  let min = Math.max(b?.min ?? -span, lo);
+  let max = Math.min(b?.max ?? span, hi);
+  if (min === lo && m[1] === "(") min = lo + 1e-4 * (max - lo);
+  if (max === hi && m[4] === ")") max = hi - 1e-4 * (hi - min);
+  return {
+    key,
+    label: LABELS[name] ?? name,
+    type: "number",
+    min,
+    max,
+    default: dflt,
+    ...(b?.log ? { log: true } : { step: b?.step ?? (integer ? 1 : 0.01) }),
+    ...(integer ? { int: true } : {}),
+  };
+}
+
+/** The controls for one declared option (a tuple gives one per item; options with no control give none). */
+function controlsOf(name: string, spec: OptionSpec): Spec[] {
+  switch (spec.type) {
+    case "number":
+      return [numberSpec(name, name, spec.range, spec.default, spec.integer)];
+    case "boolean":
+      return [{ key: name, label: LABELS[name] ?? name, type: "bool", default: spec.default }];
+    case "choice": {
+      // a null choice means "the documented fallback", which a select cannot hold: left at its default
+      if (spec.values.includes(null)) return [];
+      return [
+        {
+          key: name,
+          label: LABELS[name] ?? name,
+          type: "choice",
+          options: spec.values as string[],
+          default: spec.default as string,
+        },
+      ];
+    }
+    case "tuple":
+      return spec.items.flatMap((it, i) =>
+        it.nullable
+          ? []
+          : [
+              numberSpec(
+                ITEM_KEYS[name]?.[i] ?? `${name}${i + 1}`,
+                `${name}[${i}]`,
+                it.range,
+                spec.default[i] as number,
+                it.integer,
+              ),
+            ],
+      );
+    default:
+      return [];
+  }
+}
+
+/** Where the declaration's fused form puts weight decay (none if the optimizer has no fused form). */
+function decayKind(d: OptimizerDeclaration, f: unknown): OptimizerKind["decay"] {
+  const defaults = (f as { defaults: Record<string, unknown> }).defaults;
+  const spec = d.fusion?.({ ...defaults, weightDecay: 1 } as never);
+  if (!spec) return "decoupled";
+  return spec.l2 !== 0 ? "l2" : "decoupled";
+}
+
+function kindOf(name: string, f: unknown, d: OptimizerDeclaration, st: Staging): OptimizerKind {
+  const specs = d.options as Record<string, OptionSpec>;
+  const shown = (st.show ?? Object.keys(specs).filter((k) => !NOT_SHOWN.has(k))).filter((k) => k in specs);
+  const hp = shown.flatMap((k) =>
+    controlsOf(k, specs[k]!).map((c) => {
+      const dflt = k === "lr" ? st.lr : st.defaults?.[c.key];
+      const hint = st.hints?.[k];
+      const min = st.minima?.[c.key];
+      return {
+        ...c,
+        ...(dflt !== undefined ? { default: dflt } : {}),
+        ...(hint ? { hint } : {}),
+        ...(min !== undefined ? { min } : {}),
+      } as Spec;
+    }),
+  );
+  const decay = shown.includes("weightDecay") ? decayKind(d, f) : "none";
+  return {
+    id: st.id ?? name,
+    name: st.name ?? d.title,
+    fn: name,
+    note: st.note,
+    hp,
+    internals: st.internals ?? "none",
+    decay,
+    ...(st.matrix ? { matrix: true } : {}),
+    options(values, lr) {
+      const o: Record<string, unknown> = { lr };
+      for (const k of shown) {
+        const spec = specs[k]!;
+        if (k === "lr") continue;
+        if (spec.type === "tuple") {
+          o[k] = spec.items.map((it, i) =>
+            it.nullable ? spec.default[i] : values[ITEM_KEYS[k]?.[i] ?? `${k}${i + 1}`],
+          );
+        } else if (hp.some((c) => c.key === k)) o[k] = values[k];
+      }
+      return { ...o, ...st.fixed };
+    },
+    build: (options) => (f as (o: object) => AnyTransformation)(options),
+  };
+}
+
+/** The declared optimizers of the library's public API, by name. */
+const DECLARED = Object.entries(momenta).flatMap(([name, f]) => {
+  const d = declarationOf(f);
+  return d ? [{ name, f, d }] : [];
+});
+
 export const OPTIMIZERS: readonly OptimizerKind[] = [
-  {
-    id: "sgd",
-    name: "SGD",
-    fn: "sgd",
-    note: "p ← p − lr·g: steps proportional to the slope; zig-zags across ravines.",
-    hp: [lr(0.01)],
-    internals: "none",
-    decay: "none",
-    options: (_hp, lr) => ({ lr }),
-    build: (o) => sgd(o),
-  },
-  {
-    id: "momentum",
-    name: "Momentum",
-    fn: "sgd",
-    note: "A heavy ball: velocity accumulates along the valley floor and cancels across it.",
-    hp: [
-      lr(0.01),
-      momentum(0.9),
-      { key: "dampening", label: "dampening", type: "number", min: 0, max: 1, default: 0, step: 0.1 },
-    ],
-    internals: "none",
-    decay: "none",
-    options: (hp, lr) => ({ lr, momentum: num(hp, "momentum"), dampening: num(hp, "dampening") }),
-    build: (o) => sgd(o),
-  },
-  {
-    id: "nesterov",
-    name: "Nesterov",
-    fn: "sgd",
-    note: "Momentum that looks ahead: the correction arrives one step earlier.",
-    hp: [lr(0.01), momentum(0.9)],
-    internals: "none",
-    decay: "none",
-    options: (hp, lr) => ({ lr, momentum: num(hp, "momentum"), nesterov: true }),
-    build: (o) => sgd(o),
-  },
-  {
-    id: "adagrad",
-    name: "Adagrad",
-    fn: "adagrad",
-    note: "Divides by the root of all squared gradients so far: the brake only ever tightens.",
-    hp: [
-      lr(0.5),
-      {
-        key: "initialAccumulatorValue",
-        label: "initial accumulator",
-        type: "number",
-        min: 0,
-        max: 100,
-        default: 0,
-        step: 0.1,
-      },
-      eps(1e-10),
-    ],
-    internals: "adagrad",
-    decay: "none",
-    options: (hp, lr) => ({
-      lr,
-      initialAccumulatorValue: num(hp, "initialAccumulatorValue"),
-      eps: num(hp, "eps"),
+  // the staged ones in their order, then any declared optimizer not staged yet
+  ...Object.keys(STAGING).flatMap((name) => {
+    const x = DECLARED.find((e) => e.name === name);
+    return x ? STAGING[name]!.map((st) => kindOf(x.name, x.f, x.d, st)) : [];
+  }),
+  ...DECLARED.filter((x) => !(x.name in STAGING)).map((x) =>
+    kindOf(x.name, x.f, x.d, {
+      note: `${x.d.title} (${Object.values(x.d.reference).join("; ")}).`,
+      lr: 0.05,
     }),
-    build: (o) => adagrad(o),
-  },
-  {
-    id: "rmsprop",
-    name: "RMSprop",
-    fn: "rmsprop",
-    note: "A per-direction brake from a moving average of g²: it forgets, unlike Adagrad.",
-    hp: [
-      lr(0.01),
-      { key: "alpha", label: "α", type: "number", min: 0, max: 0.9999, default: 0.99, step: 0.01 },
-      eps(),
-      momentum(0),
-      { key: "centered", label: "centered", type: "bool", default: false },
-    ],
-    internals: "rmsprop",
-    decay: "none",
-    options: (hp, lr) => ({
-      lr,
-      alpha: num(hp, "alpha"),
-      eps: num(hp, "eps"),
-      momentum: num(hp, "momentum"),
-      centered: bool(hp, "centered"),
-    }),
-    build: (o) => rmsprop(o),
-  },
-  {
-    id: "adam",
-    name: "Adam",
-    fn: "adam",
-    note: "Momentum divided by a per-direction brake √v̂: steps of about lr whatever the slope.",
-    hp: [
-      lr(0.05),
-      beta1(),
-      beta2(),
-      eps(),
-      { key: "amsgrad", label: "AMSGrad", type: "bool", default: false },
-    ],
-    internals: "adam",
-    decay: "none",
-    options: (hp, lr) => ({ lr, betas: betas(hp), eps: num(hp, "eps"), amsgrad: bool(hp, "amsgrad") }),
-    build: (o) => adam(o),
-  },
-  {
-    id: "adamL2",
-    name: "Adam + L2",
-    fn: "adam",
-    note: "Adam with weight decay in the gradient: the brake divides the decay too.",
-    hp: [lr(0.05), beta1(), beta2(), eps(), wd(0.1, L2)],
-    internals: "adam",
-    decay: "l2",
-    options: (hp, lr) => ({ lr, betas: betas(hp), eps: num(hp, "eps"), weightDecay: num(hp, "weightDecay") }),
-    build: (o) => adam(o),
-  },
-  {
-    id: "adamw",
-    name: "AdamW",
-    fn: "adamw",
-    note: "Adam with decoupled decay: every weight shrinks by lr·λ per step, brake or not.",
-    hp: [lr(0.05), beta1(), beta2(), eps(), wd(0.1, DECOUPLED)],
-    internals: "adam",
-    decay: "decoupled",
-    options: (hp, lr) => ({ lr, betas: betas(hp), eps: num(hp, "eps"), weightDecay: num(hp, "weightDecay") }),
-    build: (o) => adamw(o),
-  },
-  {
-    id: "nadam",
-    name: "NAdam",
-    fn: "nadam",
-    note: "Adam with Nesterov momentum.",
-    hp: [lr(0.05), beta1(), beta2(), eps()],
-    internals: "none",
-    decay: "none",
-    options: (hp, lr) => ({ lr, betas: betas(hp), eps: num(hp, "eps") }),
-    build: (o) => nadam(o),
-  },
-  {
-    id: "radam",
-    name: "RAdam",
-    fn: "radam",
-    note: "Adam that starts as SGD-with-momentum until v̂ is trustworthy.",
-    hp: [lr(0.05), beta1(), beta2(), eps()],
-    internals: "none",
-    decay: "none",
-    options: (hp, lr) => ({ lr, betas: betas(hp), eps: num(hp, "eps") }),
-    build: (o) => radam(o),
-  },
-  {
-    id: "adamax",
-    name: "Adamax",
-    fn: "adamax",
-    note: "Adam with an infinity-norm brake: the largest recent |g| per direction.",
-    hp: [lr(0.05), beta1(), beta2(), eps()],
-    internals: "none",
-    decay: "none",
-    options: (hp, lr) => ({ lr, betas: betas(hp), eps: num(hp, "eps") }),
-    build: (o) => adamax(o),
-  },
-  {
-    id: "adadelta",
-    name: "Adadelta",
-    fn: "adadelta",
-    note: "Units-matched steps: the ratio of two running RMSs.",
-    hp: [
-      lr(1),
-      { key: "rho", label: "ρ", type: "number", min: 0, max: 0.9999, default: 0.9, step: 0.01 },
-      eps(1e-6),
-    ],
-    internals: "none",
-    decay: "none",
-    options: (hp, lr) => ({ lr, rho: num(hp, "rho"), eps: num(hp, "eps") }),
-    build: (o) => adadelta(o),
-  },
-  {
-    id: "sgdw",
-    name: "SGDW",
-    fn: "sgdw",
-    note: "SGD with momentum and decoupled weight decay.",
-    hp: [lr(0.01), momentum(0.9), wd(0.1, DECOUPLED)],
-    internals: "none",
-    decay: "decoupled",
-    options: (hp, lr) => ({ lr, momentum: num(hp, "momentum"), weightDecay: num(hp, "weightDecay") }),
-    build: (o) => sgdw(o),
-  },
-  {
-    id: "lion",
-    name: "Lion",
-    fn: "lion",
-    note: "Every coordinate moves by exactly ±lr: the sign of an interpolated momentum.",
-    hp: [lr(0.01), beta1(0.9), beta2(0.99), wd(0, DECOUPLED)],
-    internals: "none",
-    decay: "decoupled",
-    options: (hp, lr) => ({ lr, betas: betas(hp), weightDecay: num(hp, "weightDecay") }),
-    build: (o) => lion(o),
-  },
-  {
-    id: "lamb",
-    name: "LAMB",
-    fn: "lamb",
-    note: "Adam's step rescaled to lr·‖p‖: a relative step, small near the origin.",
-    hp: [lr(0.05), beta1(), beta2(), eps(1e-6), wd(0, "inside the trust ratio")],
-    internals: "none",
-    decay: "decoupled",
-    options: (hp, lr) => ({ lr, betas: betas(hp), eps: num(hp, "eps"), weightDecay: num(hp, "weightDecay") }),
-    build: (o) => lamb(o),
-  },
-  {
-    id: "adafactor",
-    name: "Adafactor",
-    fn: "adafactor",
-    note: "A relative step min(lr, 1/√t) × RMS(p), with a β2 that grows with t.",
-    hp: [
-      lr(0.05),
-      { key: "beta2Decay", label: "β2 decay", type: "number", min: -1, max: 0, default: -0.8, step: 0.1 },
-      { key: "d", label: "clip d", type: "number", min: 0.01, max: 100, default: 1, step: 0.1 },
-    ],
-    internals: "none",
-    decay: "none",
-    options: (hp, lr) => ({ lr, beta2Decay: num(hp, "beta2Decay"), d: num(hp, "d") }),
-    build: (o) => adafactor(o),
-  },
-  {
-    id: "muon",
-    name: "Muon",
-    fn: "muon",
-    note: "Orthogonalized momentum; on a 1×2 matrix that is a normalized direction.",
-    hp: [
-      lr(0.05),
-      momentum(0.95),
-      { key: "nesterov", label: "Nesterov", type: "bool", default: true },
-      wd(0, DECOUPLED),
-    ],
-    internals: "none",
-    decay: "decoupled",
-    matrix: true,
-    options: (hp, lr) => ({
-      lr,
-      momentum: num(hp, "momentum"),
-      nesterov: bool(hp, "nesterov"),
-      weightDecay: num(hp, "weightDecay"),
-    }),
-    build: (o) => muon(o),
-  },
-  {
-    id: "scheduleFree",
-    name: "Schedule-free AdamW",
-    fn: "scheduleFreeAdamw",
-    note: "Gradients at y, an interpolation of the fast z and the average x: no decay schedule.",
-    hp: [
-      lr(0.05),
-      beta1(),
-      beta2(),
-      eps(),
-      {
-        key: "warmupSteps",
-        label: "warmup steps",
-        type: "number",
-        min: 0,
-        max: 1000,
-        default: 0,
-        step: 1,
-        int: true,
-      },
-      wd(0, DECOUPLED),
-    ],
-    internals: "none",
-    decay: "decoupled",
-    options: (hp, lr) => ({
-      lr,
-      betas: betas(hp),
-      eps: num(hp, "eps"),
-      warmupSteps: num(hp, "warmupSteps"),
-      weightDecay: num(hp, "weightDecay"),
-    }),
-    build: (o) => scheduleFreeAdamw(o),
-  },
+  ),
 ];
 
 export function optimizerKind(id: string): OptimizerKind {

@@ -1,4 +1,5 @@
 /** The Playground's setup: URL schema, presets, and that every racer builds and steps (in Node, no browser). */
+import * as momenta from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { buildRacer } from "../src/build.ts";
 import { makeLandscape } from "../src/landscapes.ts";
@@ -48,6 +49,28 @@ describe("Playground setup", () => {
     for (const c of cases) expect(bad(c).ok, JSON.stringify(c)).toBe(false);
     expect(decodeFragment("#not json", "ravine").ok).toBe(false);
     expect(decodeFragment(`#${"x".repeat(20_000)}`, "ravine").ok).toBe(false);
+  });
+
+  it("races every optimizer the library declares, its controls inside the declared ranges", () => {
+    for (const [name, f] of Object.entries(momenta)) {
+      const d = momenta.declarationOf(f);
+      if (!d) continue;
+      const kinds = OPTIMIZERS.filter((k) => k.fn === name);
+      expect(kinds.length, name).toBeGreaterThan(0);
+      for (const k of kinds) {
+        for (const c of k.hp) {
+          const declared = (d.options as Record<string, momenta.OptionSpec>)[c.key];
+          if (c.type !== "number" || declared?.type !== "number") continue;
+          for (const v of [c.min, c.max, c.default])
+            expect(momenta.inInterval(v, declared.range), `${k.id}.${c.key} ${v}`).toBe(true);
+        }
+        // its controls at their extremes build (the constructor's own checks accept them)
+        for (const pick of ["min", "max"] as const) {
+          const hp = Object.fromEntries(k.hp.map((c) => [c.key, c.type === "number" ? c[pick] : c.default]));
+          expect(() => k.build(k.options(hp, 0.1)), `${k.id} at ${pick}`).not.toThrow();
+        }
+      }
+    }
   });
 
   it("builds every optimizer under every schedule and races it", () => {
