@@ -3,6 +3,14 @@ import { type Arena, allocate, canShareMemory, createArena } from "./kernels/are
 import { type Fused, fuse, type KernelName, type Stage, stageBlock, wasmBuffers } from "./kernels/fused.js";
 import { type Layout, layoutOf, mirror } from "./kernels/layout.js";
 import type { ThreadPool } from "./kernels/wasm-kernels.js";
+import {
+  type HookHandle,
+  Hooks,
+  type LoadStateDictPreHook,
+  type StateDictPostHook,
+  type StepPostHook,
+  type StepPreHook,
+} from "./optimizer-hooks.js";
 import { restore, type Snapshot, snapshot } from "./snapshot.js";
 import {
   copyStateInto,
@@ -132,6 +140,14 @@ export interface OptimizerHandle<S> {
    * the recorded hyperparameters differ from this optimizer's (kept; `strict: true` refuses instead).
    */
   loadStateDict(dict: unknown, options?: LoadStateDictOptions): LoadReport;
+  /** Calls `hook(opt, grads)` before each step; it may return gradients to use instead. */
+  registerStepPreHook(hook: StepPreHook<OptimizerHandle<S>>): HookHandle;
+  /** Calls `hook(opt)` after each completed step. */
+  registerStepPostHook(hook: StepPostHook<OptimizerHandle<S>>): HookHandle;
+  /** Calls `hook(opt, dict)` on each state dict `stateDict()` returns; it may return a replacement. */
+  registerStateDictPostHook(hook: StateDictPostHook<OptimizerHandle<S>, StateDict>): HookHandle;
+  /** Calls `hook(opt, dict)` on what `loadStateDict` is given, before it is read; it may return a replacement. */
+  registerLoadStateDictPreHook(hook: LoadStateDictPreHook<OptimizerHandle<S>>): HookHandle;
   /**
    * Releases the optimizer's buffers: its own arena (plain float32 params on the WASM kernel) becomes
    * garbage even while this handle is kept, and the gradient buffer and state it placed after params
@@ -248,7 +264,11 @@ export function createOptimizer<S>(
   };
   let count = 0;
   let failure: Error | undefined;
-  return {
+  const stepPre = new Hooks<StepPreHook<OptimizerHandle<S>>>();
+  const stepPost = new Hooks<StepPostHook<OptimizerHandle<S>>>();
+  const dictPost = new Hooks<StateDictPostHook<OptimizerHandle<S>, StateDict>>();
+  const loadPre = new Hooks<LoadStateDictPreHook<OptimizerHandle<S>>>();
+  const handle: OptimizerHandle<S> = {
     params,
     get state() {
       return alive().state;
@@ -263,9 +283,11 @@ export function createOptimizer<S>(
     get stepCount() {
       return count;
     },
-    step(grads) {
+    step(given) {
       const { state, workTree, workLeaves, fused } = alive();
       if (failure) throw failure;
+      let grads = given;
+      for (const hook of stepPre.all) grads = (hook(handle, grads) as Tree | undefined) ?? grads;
       checkBoundLeaves(params, paths, paramLeaves);
       // The optimizer's own buffer, untouched in structure, needs neither checks nor a copy.
       const own = grads === workTree;
@@ -315,10 +337,11 @@ export function createOptimizer<S>(
         }
       }
       count += 1;
+      for (const hook of stepPost.all) hook(handle);
     },
     stateDict() {
       const { state } = alive();
-      return {
+      let dict: StateDict = {
         format: "momenta.optimizer",
         version: STATE_DICT_VERSION,
         step: count,
@@ -326,9 +349,13 @@ export function createOptimizer<S>(
         hyperparams: encodeConfig(tx.config?.(state) ?? {}),
         state: encodeState(state),
       };
+      for (const hook of dictPost.all) dict = (hook(handle, dict) as StateDict | undefined) ?? dict;
+      return dict;
     },
-    loadStateDict(dict, options = {}) {
+    loadStateDict(given, options = {}) {
       const { state } = alive();
+      let dict = given;
+      for (const hook of loadPre.all) dict = hook(handle, dict) ?? dict;
       const d = dict as Partial<StateDict> | null;
       const fail = (msg: string): never => {
         throw new TypeError(`loadStateDict: ${msg}`);
@@ -390,6 +417,10 @@ export function createOptimizer<S>(
       failure = undefined;
       return { differences, compared: saved !== undefined };
     },
+    registerStepPreHook: (hook) => stepPre.register("registerStepPreHook", hook),
+    registerStepPostHook: (hook) => stepPost.register("registerStepPostHook", hook),
+    registerStateDictPostHook: (hook) => dictPost.register("registerStateDictPostHook", hook),
+    registerLoadStateDictPreHook: (hook) => loadPre.register("registerLoadStateDictPreHook", hook),
     dispose() {
       if (live === undefined) return;
       const { release } = live;
@@ -404,6 +435,7 @@ export function createOptimizer<S>(
       }
     },
   };
+  return handle;
 }
 
 /**

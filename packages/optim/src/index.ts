@@ -36,6 +36,13 @@ export {
   createOptimizer,
   type OptimizerHandle,
 } from "./create-optimizer.js";
+export type {
+  HookHandle,
+  LoadStateDictPreHook,
+  StateDictPostHook,
+  StepPostHook,
+  StepPreHook,
+} from "./optimizer-hooks.js";
 export {
   type AnyTransformation,
   applyUpdates,
@@ -179,6 +186,7 @@ export {
   clipByGlobalNorm,
 } from "./clipping/clip-by-global-norm.js";
 export { clipByValue } from "./clipping/clip-by-value.js";
+export { type GlobalNormOptions, globalNorm } from "./clipping/global-norm.js";
 
 // Weight decay: the decay link itself, the usual mask, and keeping the decay when the lr changes.
 

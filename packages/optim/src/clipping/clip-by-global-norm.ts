@@ -1,7 +1,7 @@
 import { checkBoolean, checkNumber, checkOptions } from "../hyper.js";
 import type { GradientTransformation } from "../transform.js";
 import { leavesOf, type Tree } from "../tree.js";
-import { checkNormType, globalNorm } from "./norms.js";
+import { checkNormType, leavesNorm } from "./norms.js";
 
 /** Options of `clipByGlobalNorm`: `clip_grad_norm_`'s. */
 export interface ClipByGlobalNormOptions {
@@ -38,7 +38,7 @@ export function clipByGlobalNorm(
     init: () => ({ totalNorm: 0 }),
     update(updates: Tree, state) {
       const us = leavesOf(updates);
-      const norm = globalNorm(us, p);
+      const norm = leavesNorm(us, p);
       if (strict && !Number.isFinite(norm)) {
         throw new RangeError(
           `${owner}: the total ${p}-norm of the gradients is ${norm}; nothing was changed`,

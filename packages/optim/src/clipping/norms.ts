@@ -21,12 +21,20 @@ export function pNorm(a: ArrayLike<number>, p: number, from = 0, to = a.length):
     for (let j = from; j < to; j++) s += Math.abs(a[j]!);
     return s;
   }
-  for (let j = from; j < to; j++) s += Math.abs(a[j]!) ** p;
+  let largest = 0;
+  for (let j = from; j < to; j++) {
+    const x = Math.abs(a[j]!);
+    s += x ** p;
+    if (x > largest) largest = x;
+  }
+  // A p so small that 1/p overflows: each non-zero |x|^p rounds to 1, and the limit is |x| for a
+  // single non-zero entry (where 1^∞ would give NaN) and ∞ for several.
+  if (s === 1 && !Number.isFinite(1 / p)) return largest;
   return s ** (1 / p);
 }
 
 /** torch's total norm: the p-norm of the per-leaf p-norms. */
-export function globalNorm(leaves: readonly FloatArray[], p: number): number {
+export function leavesNorm(leaves: readonly FloatArray[], p: number): number {
   return pNorm(
     leaves.map((l) => pNorm(l, p)),
     p,

@@ -7,7 +7,7 @@
  * advances exactly as the reference would, so `stateDict()`, resume, schedules and masks behave the
  * same whichever kernel runs.
  */
-import { globalNorm } from "../clipping/norms.js";
+import { leavesNorm } from "../clipping/norms.js";
 import type { AnyTransformation } from "../transform.js";
 import { type FloatArray, flatten, resolveMask, showPath, type Tree } from "../tree.js";
 import type { AccumulateState } from "../wrappers/accumulate-gradients.js";
@@ -324,7 +324,7 @@ export function fuse(
     const leavesAt = (depth: number) => (inside(depth) ? mean! : raw);
     const norm2At = (depth: number) => {
       const at = inside(depth);
-      norms[at] ??= at === 0 && kernel === "wasm" ? wasmNorm(grads) : globalNorm(leavesAt(depth), 2);
+      norms[at] ??= at === 0 && kernel === "wasm" ? wasmNorm(grads) : leavesNorm(leavesAt(depth), 2);
       return norms[at]!;
     };
     stop = "core";
@@ -362,7 +362,7 @@ export function fuse(
     }
     if (stop === "core" && p.clip) {
       const depth = layers.length;
-      const norm = p.clip.normType === 2 ? norm2At(depth) : globalNorm(leavesAt(depth), p.clip.normType);
+      const norm = p.clip.normType === 2 ? norm2At(depth) : leavesNorm(leavesAt(depth), p.clip.normType);
       if (p.clip.strict && !Number.isFinite(norm)) {
         throw new RangeError(
           `clipByGlobalNorm: the total ${p.clip.normType}-norm of the gradients is ${norm}; nothing was changed`,

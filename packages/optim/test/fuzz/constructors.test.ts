@@ -183,6 +183,15 @@ const FUZZED: Record<string, Entry> = {
     base: { momentum: 0.9 },
     probe: (o) => m.trace(withDefaults(o, { momentum: 0.9 }) as never),
   },
+  globalNorm: {
+    call: (p, o) =>
+      m.globalNorm({ w: Float64Array.from([3, -4]), b: Float32Array.from([12]) }, p as number, o as never),
+    args: (o) => fc.tuple(numberArg, o),
+    probe: (o) => m.globalNorm({ w: Float64Array.from([3, -4]) }, 2, o as never),
+    exercise: (norm) => {
+      if (typeof norm !== "number" || !(norm > 0)) throw new Error(`globalNorm gave ${String(norm)}`);
+    },
+  },
   scale: {
     call: (x) => m.scale(x as number),
     args: () => fc.tuple(numberArg),
