@@ -15,10 +15,12 @@ export interface HookHandle {
  * Called before each step with the optimizer and the gradients; may return other gradients (a tree
  * shaped like the params) to step from instead. Throwing here changes nothing.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing is a block without `return`
 export type StepPreHook<O> = (optimizer: O, grads: Tree) => Tree | undefined | void;
 /** Called after each completed step (the step and its count stand even if this throws). */
 export type StepPostHook<O> = (optimizer: O) => void;
 /** Called with the snapshot `stateDict()` built; may return a replacement (e.g. with fields of your own). */
+// biome-ignore lint/suspicious/noConfusingVoidType: as StepPreHook
 export type StateDictPostHook<O, D> = (optimizer: O, stateDict: D) => D | undefined | void;
 /**
  * Called with what `loadStateDict` was given, before it is read; may return a replacement (e.g.

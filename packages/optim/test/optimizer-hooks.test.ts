@@ -52,7 +52,9 @@ describe.each(["reference", "js", "wasm"] as const)(
         h.remove();
       });
       let other = 0;
-      opt.registerStepPostHook(() => void (other += 1));
+      opt.registerStepPostHook(() => {
+        other += 1;
+      });
       opt.step(grads());
       opt.step(grads());
       h.remove();
