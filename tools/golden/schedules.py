@@ -88,6 +88,9 @@ SCHEDULER_CLASS = {
     "oneCycleLr": LS.OneCycleLR,
     "sequentialLr": LS.SequentialLR,
     "reduceLrOnPlateau": LS.ReduceLROnPlateau,
+    "multiplicativeLr": LS.MultiplicativeLR,
+    "chainedScheduler": LS.ChainedScheduler,
+    "swaLr": torch.optim.swa_utils.SWALR,
 }
 
 # Schedulers that set the optimizer's lr themselves (options carry no `lr`).
@@ -127,6 +130,9 @@ SCHED_OPTION_TO_TORCH = {
     "cooldown": "cooldown",
     "minLr": "min_lr",
     "eps": "eps",
+    "swaLr": "swa_lr",
+    "annealEpochs": "anneal_epochs",
+    "annealStrategy": "anneal_strategy",
 }
 
 # lambdaLr: JSON names for the lambdas (exact Python definitions; see README).
@@ -134,6 +140,10 @@ LR_LAMBDAS = {
     "exp095": lambda e: 0.95 ** e,
     "inverse": lambda e: 1 / (1 + 0.1 * e),
     "warmup10": lambda e: min(1.0, (e + 1) / 10),
+    # multiplicativeLr: factors applied to the previous lr
+    "times099": lambda e: 0.99,
+    "halveEvery50": lambda e: 0.5 if e % 50 == 0 else 1.0,
+    "slowing": lambda e: 1 - 0.5 / (e + 1),
 }
 
 
@@ -188,6 +198,11 @@ def build_scheduler(schedule, options, opt, emulate_beta1=False):
         assert options.get("lr") == group.get("initial_lr", group["lr"]), (schedule, options)
     if schedule == "lambdaLr":
         return LS.LambdaLR(opt, lr_lambda=LR_LAMBDAS[options["lrLambda"]])
+    if schedule == "multiplicativeLr":
+        return LS.MultiplicativeLR(opt, lr_lambda=LR_LAMBDAS[options["lrLambda"]])
+    if schedule == "chainedScheduler":
+        children = [build_scheduler(c["schedule"], c["options"], opt) for c in options["schedules"]]
+        return LS.ChainedScheduler(children)
     if schedule == "sequentialLr":
         children = [build_scheduler(c["schedule"], c["options"], opt) for c in options["schedules"]]
         return LS.SequentialLR(opt, schedulers=children, milestones=list(options["milestones"]))
@@ -319,6 +334,36 @@ SCHEDULE_CONFIGS = [
           {"schedule": "cosineAnnealingWarmRestarts", "options": {"lr": LR, "t0": 40, "tMult": 1, "etaMin": 0.0}},
       ],
       "milestones": [30]}, "adam", None),
+
+    ("times099", "multiplicativeLr", {"lr": LR, "lrLambda": "times099"}, "sgd", None),
+    ("halve-every-50", "multiplicativeLr", {"lr": LR, "lrLambda": "halveEvery50"}, "sgd", None),
+    ("slowing", "multiplicativeLr", {"lr": LR, "lrLambda": "slowing"}, "adam", None),
+
+    # PyTorch's own example: a warm-up factor and an exponential decay at once.
+    ("constant-exp", "chainedScheduler",
+     {"lr": LR,
+      "schedules": [
+          {"schedule": "constantLr", "options": {"lr": LR, "factor": 0.1, "totalIters": 10}},
+          {"schedule": "exponentialLr", "options": {"lr": LR, "gamma": 0.99}},
+      ]}, "sgd", None),
+    ("linear-step", "chainedScheduler",
+     {"lr": LR,
+      "schedules": [
+          {"schedule": "linearLr", "options": {"lr": LR, "startFactor": 0.2, "endFactor": 1.0, "totalIters": 25}},
+          {"schedule": "stepLr", "options": {"lr": LR, "stepSize": 40, "gamma": 0.5}},
+      ]}, "sgd", None),
+    ("multistep-multiplicative-exp", "chainedScheduler",
+     {"lr": LR,
+      "schedules": [
+          {"schedule": "multiStepLr", "options": {"lr": LR, "milestones": [60, 120, 250], "gamma": 0.3}},
+          {"schedule": "multiplicativeLr", "options": {"lr": LR, "lrLambda": "slowing"}},
+          {"schedule": "exponentialLr", "options": {"lr": LR, "gamma": 0.995}},
+      ]}, "adam", None),
+
+    ("cos-10", "swaLr", {"lr": LR, "swaLr": 0.05, "annealEpochs": 10, "annealStrategy": "cos"}, "sgd", None),
+    ("linear-37", "swaLr", {"lr": LR, "swaLr": 0.01, "annealEpochs": 37, "annealStrategy": "linear"}, "sgd", None),
+    ("up-cos-5", "swaLr", {"lr": LR, "swaLr": 0.3, "annealEpochs": 5, "annealStrategy": "cos"}, "adam", None),
+    ("no-anneal", "swaLr", {"lr": LR, "swaLr": 0.02, "annealEpochs": 0, "annealStrategy": "linear"}, "sgd", None),
 
     ("min-rel", "reduceLrOnPlateau",
      {"lr": LR, "mode": "min", "factor": 0.5, "patience": 5, "threshold": 1e-4, "thresholdMode": "rel",

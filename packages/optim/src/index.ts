@@ -145,6 +145,7 @@ export { type TraceOptions, type TraceState, trace } from "./transforms/trace.js
 
 export type { Hyper, Schedule } from "./hyper.js";
 export type { BaseSchedule } from "./schedules/base.js";
+export { chainedScheduler } from "./schedules/chained-scheduler.js";
 export { type ConstantLrOptions, constantLr } from "./schedules/constant-lr.js";
 export { type CosineAnnealingLrOptions, cosineAnnealingLr } from "./schedules/cosine-annealing-lr.js";
 export {
@@ -162,6 +163,7 @@ export { join } from "./schedules/join.js";
 export { type LambdaLrOptions, lambdaLr } from "./schedules/lambda-lr.js";
 export { type LinearLrOptions, linearLr } from "./schedules/linear-lr.js";
 export { type MultiStepLrOptions, multiStepLr } from "./schedules/multi-step-lr.js";
+export { type MultiplicativeLrOptions, multiplicativeLr } from "./schedules/multiplicative-lr.js";
 export { type OneCycleLrOptions, type OneCycleSchedules, oneCycleLr } from "./schedules/one-cycle-lr.js";
 export { type PolynomialLrOptions, polynomialLr } from "./schedules/polynomial-lr.js";
 export {
@@ -172,6 +174,7 @@ export {
 } from "./schedules/reduce-lr-on-plateau.js";
 export { sequentialLr } from "./schedules/sequential-lr.js";
 export { type StepLrOptions, stepLr } from "./schedules/step-lr.js";
+export { type SwaLrOptions, swaLr } from "./schedules/swa-lr.js";
 export { type WarmupCosineDecayOptions, warmupCosineDecay } from "./schedules/warmup-cosine-decay.js";
 export { type WarmupStableDecayOptions, warmupStableDecay } from "./schedules/warmup-stable-decay.js";
 
@@ -203,6 +206,7 @@ export {
   type Averaging,
   averagedParams,
   ema,
+  type PolyakOptions,
   polyak,
 } from "./wrappers/average-params.js";
 export { freeze } from "./wrappers/freeze.js";

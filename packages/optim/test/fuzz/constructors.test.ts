@@ -247,11 +247,7 @@ const FUZZED: Record<string, Entry> = {
     exercise: (tx) => stepTwice(tx),
   },
   ema: wrapper((tx, o) => m.ema(tx as m.AnyTransformation, o as never)),
-  polyak: {
-    call: (tx) => m.polyak(tx as m.AnyTransformation),
-    args: () => fc.tuple(transformArg),
-    exercise: (tx) => stepTwice(tx),
-  },
+  polyak: wrapper((tx, o) => m.polyak(tx as m.AnyTransformation, o as never)),
   lookahead: wrapper((tx, o) => m.lookahead(tx as m.AnyTransformation, o as never)),
   skipNonFinite: wrapper((tx, o) => m.skipNonFinite(tx as m.AnyTransformation, o as never)),
   scheduleFree: {
@@ -352,6 +348,8 @@ const FUZZED: Record<string, Entry> = {
   cyclicLr: scheduleEntry((o) => m.cyclicLr(o as never), { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 3 }, cycle),
   exponentialLr: scheduleEntry((o) => m.exponentialLr(o as never), { lr: 0.1, gamma: 0.9 }),
   lambdaLr: scheduleEntry((o) => m.lambdaLr(o as never), { lr: 0.1, lrLambda: (c: number) => 1 / (1 + c) }),
+  multiplicativeLr: scheduleEntry((o) => m.multiplicativeLr(o as never), { lr: 0.1, lrLambda: () => 0.99 }),
+  swaLr: scheduleEntry((o) => m.swaLr(o as never), { lr: 0.1, swaLr: 0.01 }),
   linearLr: scheduleEntry((o) => m.linearLr(o as never), { lr: 0.1 }),
   multiStepLr: scheduleEntry((o) => m.multiStepLr(o as never), { lr: 0.1, milestones: [2, 5] }),
   oneCycleLr: scheduleEntry((o) => m.oneCycleLr(o as never), { maxLr: 0.1, totalSteps: 200 }, cycle),
@@ -386,6 +384,11 @@ const FUZZED: Record<string, Entry> = {
   join: {
     call: (s, b) => m.join(s as m.Schedule[], b as number[]),
     args: () => fc.tuple(schedulesArg, boundariesArg),
+    exercise: (s) => schedule(s, false),
+  },
+  chainedScheduler: {
+    call: (s) => m.chainedScheduler(s as m.Schedule[]),
+    args: () => fc.tuple(schedulesArg),
     exercise: (s) => schedule(s, false),
   },
   sequentialLr: {

@@ -38,6 +38,9 @@ describe(`schedules match torch ${fixture.torch}`, () => {
       "oneCycleLr",
       "sequentialLr",
       "reduceLrOnPlateau",
+      "multiplicativeLr",
+      "chainedScheduler",
+      "swaLr",
     ]) {
       expect(bySchedule.get(name)?.length ?? 0, name).toBeGreaterThanOrEqual(3);
     }
@@ -54,6 +57,8 @@ describe(`schedules match torch ${fixture.torch}`, () => {
           if (s.plateau) s.plateau.step(c.metrics![k]!);
         }
         expect(maxRelError(lr, c.lr)).toBeLessThanOrEqual(1e-12);
+        // the factors applied in PyTorch's order: every value to the last bit
+        if (schedule === "multiplicativeLr") expect(lr).toEqual(c.lr);
         if (c.momentum) {
           expect(momentum.length).toBe(c.momentum.length);
           expect(maxRelError(momentum, c.momentum)).toBeLessThanOrEqual(1e-12);

@@ -6,6 +6,9 @@ export const LAMBDAS: Record<string, m.Schedule> = {
   exp095: (e) => 0.95 ** e,
   inverse: (e) => 1 / (1 + 0.1 * e),
   warmup10: (e) => Math.min(1, (e + 1) / 10),
+  times099: () => 0.99,
+  halveEvery50: (e) => (e % 50 === 0 ? 0.5 : 1),
+  slowing: (e) => 1 - 0.5 / (e + 1),
 };
 
 export interface ScheduleSpec {
@@ -42,6 +45,12 @@ export function buildSchedule(spec: ScheduleSpec): {
       return m.cyclicLr(o as never);
     case "oneCycleLr":
       return m.oneCycleLr(o as never);
+    case "multiplicativeLr":
+      return { lr: m.multiplicativeLr({ lr: o.lr as number, lrLambda: LAMBDAS[o.lrLambda as string]! }) };
+    case "chainedScheduler":
+      return { lr: m.chainedScheduler((o.schedules as ScheduleSpec[]).map((c) => buildSchedule(c).lr)) };
+    case "swaLr":
+      return { lr: m.swaLr(o as never) };
     case "sequentialLr": {
       const children = (o.schedules as ScheduleSpec[]).map((c) => buildSchedule(c).lr);
       return { lr: m.sequentialLr(children, o.milestones as number[]) };
