@@ -56,12 +56,16 @@ export {
 
 // Optimizers: the torch.optim (and Optax) aliases, each a chain of building blocks, and their options.
 
+export { type AdabeliefOptions, adabelief } from "./optimizers/adabelief.js";
 export { type AdadeltaOptions, adadelta } from "./optimizers/adadelta.js";
 export { type AdafactorOptions, adafactor } from "./optimizers/adafactor.js";
 export { type AdagradOptions, adagrad } from "./optimizers/adagrad.js";
 export { type AdamOptions, adam } from "./optimizers/adam.js";
 export { type AdamaxOptions, adamax } from "./optimizers/adamax.js";
 export { type AdamwOptions, adamw } from "./optimizers/adamw.js";
+export { type AdanOptions, adan } from "./optimizers/adan.js";
+export { type AdemamixOptions, ademamix } from "./optimizers/ademamix.js";
+export { type AdoptOptions, adopt } from "./optimizers/adopt.js";
 export type {
   CommonOptions,
   DecayWith,
@@ -83,6 +87,7 @@ export {
   type TupleOption,
 } from "./optimizers/declaration.js";
 export { type LambOptions, lamb } from "./optimizers/lamb.js";
+export { type LarsOptions, lars } from "./optimizers/lars.js";
 export { type LionOptions, lion } from "./optimizers/lion.js";
 export { type MuonOptions, muon } from "./optimizers/muon.js";
 export { type NadamOptions, nadam } from "./optimizers/nadam.js";
@@ -91,6 +96,7 @@ export { type RmspropOptions, rmsprop } from "./optimizers/rmsprop.js";
 export { type ScheduleFreeAdamwOptions, scheduleFreeAdamw } from "./optimizers/schedule-free-adamw.js";
 export { type SgdOptions, sgd } from "./optimizers/sgd.js";
 export { type SgdwOptions, sgdw } from "./optimizers/sgdw.js";
+export { type YogiOptions, yogi } from "./optimizers/yogi.js";
 
 // Building blocks: the preconditioners, momenta and scalings the optimizers are chained from.
 
@@ -111,6 +117,22 @@ export {
   type ScaleByAdamaxState,
   scaleByAdamax,
 } from "./transforms/scale-by-adamax.js";
+export { type ScaleByAdanOptions, type ScaleByAdanState, scaleByAdan } from "./transforms/scale-by-adan.js";
+export {
+  type ScaleByAdemamixOptions,
+  type ScaleByAdemamixState,
+  scaleByAdemamix,
+} from "./transforms/scale-by-ademamix.js";
+export {
+  type ScaleByAdoptOptions,
+  type ScaleByAdoptState,
+  scaleByAdopt,
+} from "./transforms/scale-by-adopt.js";
+export {
+  type ScaleByBeliefOptions,
+  type ScaleByBeliefState,
+  scaleByBelief,
+} from "./transforms/scale-by-belief.js";
 export {
   type ScaleByFactoredRmsOptions,
   type ScaleByFactoredRmsState,
@@ -139,6 +161,7 @@ export { type ScaleByRmsOptions, type ScaleByRmsState, scaleByRms } from "./tran
 export { type ScaleByRssOptions, type ScaleByRssState, scaleByRss } from "./transforms/scale-by-rss.js";
 export { scaleBySchedule } from "./transforms/scale-by-schedule.js";
 export { scaleByTrustRatio } from "./transforms/scale-by-trust-ratio.js";
+export { type ScaleByYogiOptions, type ScaleByYogiState, scaleByYogi } from "./transforms/scale-by-yogi.js";
 export { type TraceOptions, type TraceState, trace } from "./transforms/trace.js";
 
 // Schedules: hyperparameters as functions of the update count, after torch.optim.lr_scheduler and Optax.

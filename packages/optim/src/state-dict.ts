@@ -101,6 +101,7 @@ export const NON_NEGATIVE_KEYS: ReadonlySet<string> = new Set([
   "expAvgSq",
   "maxExpAvgSq",
   "squareAvg",
+  "expAvgVar",
   "accDelta",
   "expInf",
   "sum",

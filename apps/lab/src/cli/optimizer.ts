@@ -23,6 +23,7 @@ import {
 } from "momenta-optim";
 import {
   type Config,
+  OPTIMIZER_DECLARATIONS,
   OPTIMIZERS,
   type OptimizerConfig,
   type OptimizerName,
@@ -77,13 +78,16 @@ export interface Built {
 
 /** Builds the transform; momenta's constructors throw (RangeError / TypeError) on a bad option. */
 export function buildTransform(config: Config): Built {
-  const { name, mask, ...options } = config.optimizer;
+  const { name, ...given } = config.optimizer;
   const lr = buildSchedule(resolveSchedule(config), config.optimizer.lr);
-  const tx = FACTORIES[name]({
-    ...options,
-    lr,
-    ...(mask === "excludeBiasAndNorm" ? { mask: excludeBiasAndNorm } : {}),
-  });
+  // masks are named choices in a config: "all" is the default, "excludeBiasAndNorm" the function
+  const specs = OPTIMIZER_DECLARATIONS[name].options as Record<string, { type: string }>;
+  const options: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(given)) {
+    if (specs[key]?.type !== "mask") options[key] = value;
+    else if (value === "excludeBiasAndNorm") options[key] = excludeBiasAndNorm;
+  }
+  const tx = FACTORIES[name]({ ...options, lr });
   return {
     tx: config.clip === null ? tx : chain(clipByGlobalNorm(config.clip), tx),
     lrAt: (count) => (typeof lr === "number" ? lr : lr(count)),

@@ -264,7 +264,7 @@ describe("momenta train: flags and config validation", () => {
       const r = await run("--opt", "momentum=0.9");
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(
-        `error: --opt momentum: unknown option 'momentum' for adamw ${ADAMW_KEYS}; ${NO_OPTIMIZER}: momentum is an option of muon, rmsprop, sgd, sgdw ${HOW("optimizer")}\n`,
+        `error: --opt momentum: unknown option 'momentum' for adamw ${ADAMW_KEYS}; ${NO_OPTIMIZER}: momentum is an option of lars, muon, rmsprop, sgd, sgdw ${HOW("optimizer")}\n`,
       );
       expect((await run("--opt", "foo=1")).stderr).toBe(
         `error: --opt foo: unknown option 'foo' for adamw ${ADAMW_KEYS}; ${NO_OPTIMIZER} ${HOW("optimizer")}\n`,
@@ -275,11 +275,11 @@ describe("momenta train: flags and config validation", () => {
       const r = await run("--momentum", "0.9");
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(
-        `error: --momentum: unknown option 'momentum' for adamw ${ADAMW_KEYS}; ${NO_OPTIMIZER}: momentum is an option of muon, rmsprop, sgd, sgdw ${HOW("optimizer")}\n`,
+        `error: --momentum: unknown option 'momentum' for adamw ${ADAMW_KEYS}; ${NO_OPTIMIZER}: momentum is an option of lars, muon, rmsprop, sgd, sgdw ${HOW("optimizer")}\n`,
       );
       // with an optimizer named, the hint only says who has the option
       expect((await run("--optimizer", "adam", "--momentum", "0.9")).stderr).toBe(
-        "error: --momentum: unknown option 'momentum' for adam (allowed: name, lr, weightDecay, mask, betas, eps, amsgrad); momentum is an option of muon, rmsprop, sgd, sgdw\n",
+        "error: --momentum: unknown option 'momentum' for adam (allowed: name, lr, weightDecay, mask, betas, eps, amsgrad); momentum is an option of lars, muon, rmsprop, sgd, sgdw\n",
       );
     });
 
@@ -297,7 +297,7 @@ describe("momenta train: flags and config validation", () => {
       const r = await run("--config", file);
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(
-        `error: ${file}: optimizer: unknown key 'momentum' for adamw ${ADAMW_KEYS}; ${NO_OPTIMIZER}: momentum is an option of muon, rmsprop, sgd, sgdw ${HOW("optimizer")}\n`,
+        `error: ${file}: optimizer: unknown key 'momentum' for adamw ${ADAMW_KEYS}; ${NO_OPTIMIZER}: momentum is an option of lars, muon, rmsprop, sgd, sgdw ${HOW("optimizer")}\n`,
       );
       writeFileSync(file, JSON.stringify({ schedule: { gamma: 0.1 } }));
       expect((await run("--config", file)).stderr).toBe(

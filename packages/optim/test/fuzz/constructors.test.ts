@@ -166,6 +166,11 @@ const FUZZED: Record<string, Entry> = {
   // building blocks
   scaleByAdadelta: transformOptions((o) => m.scaleByAdadelta(o as never)),
   scaleByAdam: transformOptions((o) => m.scaleByAdam(o as never)),
+  scaleByAdan: transformOptions((o) => m.scaleByAdan(o as never)),
+  scaleByAdemamix: transformOptions((o) => m.scaleByAdemamix(o as never)),
+  scaleByAdopt: transformOptions((o) => m.scaleByAdopt(o as never)),
+  scaleByBelief: transformOptions((o) => m.scaleByBelief(o as never)),
+  scaleByYogi: transformOptions((o) => m.scaleByYogi(o as never)),
   scaleByAdamax: transformOptions((o) => m.scaleByAdamax(o as never)),
   scaleByFactoredRms: { ...transformOptions((o) => m.scaleByFactoredRms(o as never)), nullable: ["eps"] },
   scaleByLion: transformOptions((o) => m.scaleByLion(o as never)),

@@ -50,6 +50,12 @@ describe("optimizer declarations", () => {
   it("the public API's optimizers are all declared, each under its own name, with a counterpart", () => {
     expect(declared.map((x) => x.exported).sort()).toEqual(
       [
+        "adabelief",
+        "adan",
+        "ademamix",
+        "adopt",
+        "lars",
+        "yogi",
         "adadelta",
         "adafactor",
         "adagrad",
