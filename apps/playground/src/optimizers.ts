@@ -57,8 +57,11 @@ interface Staging {
   matrix?: boolean;
   /** Per option, a hint under its control. */
   hints?: Record<string, string>;
-  /** A racer's own lower slider bounds, where a rule across options narrows one (Nesterov needs momentum > 0). */
-  minima?: Record<string, number>;
+  /**
+   * A racer's own slider bounds: where a rule across options narrows one (Nesterov needs momentum
+   * > 0), or where an option's name means another range (AdEMAMix's α is a weight, RMSprop's a rate).
+   */
+  bounds?: Record<string, { min?: number; max?: number; step?: number }>;
 }
 
 const L2 = "L2: λp enters the gradient, so the moments see it";
@@ -88,7 +91,7 @@ const STAGING: Record<string, Staging[]> = {
       show: ["lr", "momentum"],
       defaults: { momentum: 0.9 },
       fixed: { nesterov: true },
-      minima: { momentum: 0.01 },
+      bounds: { momentum: { min: 0.01 } },
     },
   ],
   adagrad: [
@@ -195,6 +198,50 @@ const STAGING: Record<string, Staging[]> = {
       hints: { weightDecay: DECOUPLED },
     },
   ],
+  yogi: [
+    {
+      note: "Adam whose v moves toward g² by a bounded step: a burst cannot silence it for long.",
+      lr: 0.05,
+      show: ["lr", "betas", "eps", "initialAccumulatorValue"],
+    },
+  ],
+  adabelief: [
+    {
+      note: "Divides by the spread of g around its average: big steps where the slope is predictable.",
+      lr: 0.05,
+      show: ["lr", "betas", "eps", "nesterov"],
+    },
+  ],
+  adan: [
+    {
+      note: "Nesterov momentum from the change of the gradient between steps.",
+      lr: 0.05,
+      show: ["lr", "betas", "eps"],
+    },
+  ],
+  adopt: [
+    {
+      note: "Normalizes by the past gradients' v, then takes momentum; the first step only measures.",
+      lr: 0.05,
+      show: ["lr", "betas", "eps", "useClipping"],
+    },
+  ],
+  ademamix: [
+    {
+      note: "Adam plus α × a slow average of the gradient: old gradients keep pushing.",
+      lr: 0.05,
+      show: ["lr", "betas", "alpha", "eps"],
+      bounds: { alpha: { min: 0, max: 20, step: 0.5 } },
+    },
+  ],
+  lars: [
+    {
+      note: "Each step is lr·η·‖p‖ long whatever the gradient's size: a relative step, then momentum.",
+      lr: 5,
+      show: ["lr", "trustCoefficient", "momentum", "nesterov", "weightDecay"],
+      hints: { weightDecay: "enters the trust ratio" },
+    },
+  ],
   scheduleFreeAdamw: [
     {
       id: "scheduleFree",
@@ -222,9 +269,12 @@ const LABELS: Record<string, string> = {
   warmupSteps: "warmup steps",
   "betas[0]": "β1",
   "betas[1]": "β2",
+  "betas[2]": "β3",
+  trustCoefficient: "trust coefficient η",
+  useClipping: "clip",
 };
 /** Control keys of tuple items: betas' are β1 and β2 (the links' names). */
-const ITEM_KEYS: Record<string, readonly string[]> = { betas: ["beta1", "beta2"] };
+const ITEM_KEYS: Record<string, readonly string[]> = { betas: ["beta1", "beta2", "beta3"] };
 /** Bounds of a slider where the declared range is unbounded or too wide to drag across. */
 const BOUNDS: Record<string, { min: number; max: number; log?: boolean; step?: number }> = {
   lr: { min: 1e-6, max: 10, log: true },
@@ -240,6 +290,8 @@ const BOUNDS: Record<string, { min: number; max: number; log?: boolean; step?: n
   beta2Decay: { min: -1, max: 0, step: 0.1 },
   d: { min: 1, max: 100, step: 0.1 },
   warmupSteps: { min: 0, max: 1000, step: 1 },
+  "betas[2]": { min: 0, max: 0.99999, step: 0.001 },
+  trustCoefficient: { min: 1e-4, max: 1, log: true },
 };
 /** Options a 2-D race has no use for: it minimizes, decays every leaf, and has no nested optimizers. */
 const NOT_SHOWN = new Set(["maximize", "mask", "muonMask", "adamw"]);
@@ -323,12 +375,11 @@ function kindOf(name: string, f: unknown, d: OptimizerDeclaration, st: Staging):
     controlsOf(k, specs[k]!).map((c) => {
       const dflt = k === "lr" ? st.lr : st.defaults?.[c.key];
       const hint = st.hints?.[k];
-      const min = st.minima?.[c.key];
       return {
         ...c,
         ...(dflt !== undefined ? { default: dflt } : {}),
         ...(hint ? { hint } : {}),
-        ...(min !== undefined ? { min } : {}),
+        ...st.bounds?.[c.key],
       } as Spec;
     }),
   );
