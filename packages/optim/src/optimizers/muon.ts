@@ -1,6 +1,6 @@
 import type { GradientTransformation } from "../transform.js";
 import { NS_COEFFICIENTS } from "../transforms/orthogonalize.js";
-import { type MuonAdjustLr, scaleByMuon } from "../transforms/scale-by-muon.js";
+import { type MuonAdjustLr, type MuonOutputAxis, scaleByMuon } from "../transforms/scale-by-muon.js";
 import { isLeaf, type Leaf, leafShape, type Mask, showPath } from "../tree.js";
 import { type PartitionState, partition } from "../wrappers/partition.js";
 import { type AdamwOptions, adamw } from "./adamw.js";
@@ -37,7 +37,13 @@ const options = {
    * √max(1, A/B)), or "match_rms_adamw" (Moonshot's 0.2·√max(A, B), reusing AdamW's lr). Default null.
    */
   adjustLrFn: choice<MuonAdjustLr | null>(["original", "match_rms_adamw", null], null),
-  /** Which leaves Muon trains: a predicate or a tree of booleans (default: leaves whose shape has 2 dims). */
+  /**
+   * Where each weight keeps its output dimension: "first" (PyTorch's `[out, in, kh, kw]`, the
+   * default) or "last" (TF.js's `[in, out]`, `[kh, kw, in, out]`); a leaf of more than 2 dims is
+   * flattened around it into a matrix. Default "first".
+   */
+  outputAxis: choice<MuonOutputAxis>(["first", "last"], "first"),
+  /** Which leaves Muon trains: a predicate or a tree of booleans (default: leaves whose shape has 2 or more dims). */
   muonMask: mask(),
   /**
    * Options of the `adamw` that trains every other leaf. AdamW's own defaults apply (weightDecay
@@ -73,13 +79,15 @@ function byPath(
  * `B ← μB + (1−μ)g`, `B̃ = (1−μ)g + μB` (Nesterov) or `B`, `O = NS₅(B̃)`,
  * `p ← p·(1 − lr_t·λ_t) − lr_t·ratio·O` with ratio `√max(1, A/B)` for a [A, B] weight
  * (`adjustLrFn: "match_rms_adamw"`: `0.2·√max(A, B)`) — and, like Optax's `contrib.muon`, AdamW for
- * every other leaf: through `partition`, the leaves `muonMask` selects (default: shape of 2 dims)
+ * every other leaf: through `partition`, the leaves `muonMask` selects (default: 2 or more dims)
  * train with `scaleByMuon → +λp → −lr`, all others with `adamw({ lr, maximize, mask, ...adamw })`.
- * PyTorch refuses non-matrix params outright, and so does `scaleByMuon` if `muonMask` selects one.
- * Give matrices as `{ data, shape }`; a plain typed array is 1-D and goes to AdamW. Embeddings and
- * output heads are 2-D but usually belong to AdamW: say so with `muonMask`.
+ * A leaf of more than 2 dims (a convolution's filters) is orthogonalized as the matrix its
+ * `outputAxis` gives (`[out, in·kh·kw]` for PyTorch's layout, the default; pass `outputAxis: "last"`
+ * for TF.js's `[kh, kw, in, out]`) — PyTorch refuses such params, Keller Jordan's Muon and Optax
+ * flatten them. Give weights as `{ data, shape }`; a plain typed array is 1-D and goes to AdamW.
+ * Embeddings and output heads are 2-D but usually belong to AdamW: say so with `muonMask`.
  * Defaults (PyTorch's): lr 1e-3, weightDecay 0.1, momentum 0.95, nesterov true, nsCoefficients
- * [3.4445, −4.775, 2.0315], eps 1e-7, nsSteps 5, adjustLrFn null ("original").
+ * [3.4445, −4.775, 2.0315], eps 1e-7, nsSteps 5, adjustLrFn null ("original"), outputAxis "first".
  */
 export const muon = declareOptimizer({
   name: "muon",
@@ -90,7 +98,7 @@ export const muon = declareOptimizer({
     const owner = "muon";
     const selected = byPath(owner, "muonMask", o.muonMask);
     const isMuon = (path: string, leaf: Leaf): boolean => {
-      if (!selected) return leafShape(leaf).length === 2;
+      if (!selected) return leafShape(leaf).length >= 2;
       const v = selected(path, leaf);
       if (typeof v !== "boolean")
         throw new TypeError(`${owner}: muonMask gave a non-boolean for ${showPath(path)}`);
@@ -103,6 +111,7 @@ export const muon = declareOptimizer({
       eps: o.eps,
       nsSteps: o.nsSteps,
       adjustLrFn: o.adjustLrFn,
+      outputAxis: o.outputAxis,
       owner,
     });
     const muonPart = decoupled(owner, { ...o, mask: byPath(owner, "mask", o.mask) }, [pre]);

@@ -35,8 +35,33 @@ export interface ScaleByMuonOptions {
    * (Moonshot), which lets Muon reuse AdamW's lr and weight decay.
    */
   adjustLrFn?: MuonAdjustLr | null;
+  /**
+   * Where a weight keeps its output dimension, which decides how a leaf of more than 2 dims is seen as
+   * a matrix: "first" (PyTorch's `[out, in, kh, kw]`, the default: the trailing dims are flattened,
+   * `[out, in·kh·kw]`, as Keller Jordan's Muon does for convolutions) or "last" (TF.js's `[in, out]`
+   * and `[kh, kw, in, out]`: the leading dims are flattened). The orthogonal factor is the same either
+   * way round (NS(Gᵀ) = NS(G)ᵀ); the step's scale uses [A, B] = [out, in].
+   */
+  outputAxis?: MuonOutputAxis;
   /** Name used in error messages (the optimizer aliases pass theirs). Default "scaleByMuon". */
   owner?: string;
+}
+
+/** Where a weight keeps its output dimension: PyTorch's layout ("first") or TF.js's ("last"). */
+export type MuonOutputAxis = "first" | "last";
+
+/**
+ * A leaf of ≥ 2 dims as Muon's matrix: its rows and columns as stored (row-major), and [A, B] =
+ * [out, in] for the step's scale.
+ */
+export function muonMatrix(shape: readonly number[], outputAxis: MuonOutputAxis) {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (outputAxis === "first") {
+    const out = shape[0]!;
+    return { rows: out, cols: out === 0 ? 0 : size / out, A: out, B: out === 0 ? 0 : size / out };
+  }
+  const out = shape[shape.length - 1]!;
+  return { rows: out === 0 ? 0 : size / out, cols: out, A: out, B: out === 0 ? 0 : size / out };
 }
 
 /** State of `scaleByMuon`. */
@@ -68,7 +93,11 @@ function muonOptions(owner: string, o: ScaleByMuonOptions) {
       `${owner}: adjustLrFn must be "original", "match_rms_adamw" or null, got ${showValue(adjustLrFn)}`,
     );
   }
+  const outputAxis = o.outputAxis ?? "first";
+  if (outputAxis !== "first" && outputAxis !== "last")
+    throw new RangeError(`${owner}: outputAxis must be "first" or "last", got ${showValue(outputAxis)}`);
   return {
+    outputAxis,
     momentum,
     nesterov,
     coefficients: [...coefficients] as [number, number, number],
@@ -78,37 +107,38 @@ function muonOptions(owner: string, o: ScaleByMuonOptions) {
   };
 }
 
-/** The factor Muon multiplies a [A, B] matrix's step by. */
-function muonLrRatio(adjustLrFn: MuonAdjustLr | null, shape: readonly number[]): number {
-  const [A, B] = shape as [number, number];
+/** The factor Muon multiplies a step by, for a weight of [A, B] = [out, in]. */
+function muonLrRatio(adjustLrFn: MuonAdjustLr | null, A: number, B: number): number {
   return adjustLrFn === "match_rms_adamw" ? 0.2 * Math.sqrt(Math.max(A, B)) : Math.sqrt(Math.max(1, A / B));
 }
 
 /**
- * Muon's direction for 2-D leaves, as `torch.optim.Muon` (PyTorch 2.9) computes it:
+ * Muon's direction, as `torch.optim.Muon` (PyTorch 2.9) computes it for matrices:
  * `B ← lerp(B, g, 1 − μ)` (= μB + (1−μ)g; PyTorch's docs write μB + g, which differs by the factor
  * 1 − μ that the normalization below removes), `B̃ = lerp(g, B, μ)` with Nesterov else `B`,
- * `O = NS⁽ᵃᵇᶜ⁾ₖ(B̃; ε)` (see `newtonSchulz`), output `ratio(shape)·O`. Follow it with
+ * `O = NS⁽ᵃᵇᶜ⁾ₖ(B̃; ε)` (see `newtonSchulz`), output `ratio(A, B)·O`. Follow it with
  * `addDecayedWeights(λ)` and `scaleByLearningRate(lr)` for PyTorch's
- * `p ← p·(1 − lr·λ) − lr·ratio·O`. Every leaf must be a `{ data, shape }` matrix of 2 dims — like
- * PyTorch, it refuses others (conv filters, vectors) at init; the `muon` alias routes them to AdamW.
+ * `p ← p·(1 − lr·λ) − lr·ratio·O`. Every leaf must be a `{ data, shape }` of 2 or more dims:
+ * one of more dims (a convolution's filters) is seen as the matrix `outputAxis` says — PyTorch
+ * refuses them; Keller Jordan's Muon and Optax's `contrib.muon` flatten them the same way. Vectors
+ * are refused at init; the `muon` alias routes them to AdamW.
  */
 export function scaleByMuon(options: ScaleByMuonOptions = {}): GradientTransformation<ScaleByMuonState> {
   const owner = ownerOption(options, "scaleByMuon");
   checkOptions(
     owner,
     options,
-    ["momentum", "nesterov", "nsCoefficients", "eps", "nsSteps", "adjustLrFn", "owner"],
+    ["momentum", "nesterov", "nsCoefficients", "eps", "nsSteps", "adjustLrFn", "outputAxis", "owner"],
     ["adjustLrFn"],
   );
   const o = muonOptions(owner, options);
   const check = (params: Tree | undefined, count?: number) => {
     const { shapes, paths } = shapesOf(owner, params, count);
     shapes.forEach((s, i) => {
-      if (s.length !== 2) {
+      if (s.length < 2) {
         throw new TypeError(
-          `${owner}: leaf ${showPath(paths[i]!)} has shape ${showShape(s)}; Muon orthogonalizes only 2-D leaves ` +
-            "(give matrices as { data, shape: [rows, cols] }; train other leaves with AdamW, as the muon alias does)",
+          `${owner}: leaf ${showPath(paths[i]!)} has shape ${showShape(s)}; Muon orthogonalizes only leaves of 2 or more dims ` +
+            "(give them as { data, shape }; train other leaves with AdamW, as the muon alias does)",
         );
       }
     });
@@ -126,7 +156,7 @@ export function scaleByMuon(options: ScaleByMuonOptions = {}): GradientTransform
       for (let i = 0; i < us.length; i++) {
         const u = us[i]!;
         const buf = state.momentumBuffer[i]!;
-        const [rows, cols] = shapes[i] as [number, number];
+        const { rows, cols, A, B } = muonMatrix(shapes[i]!, o.outputAxis);
         for (let j = 0; j < u.length; j++) {
           const g = u[j]!;
           buf[j] = lerp(buf[j]!, g, 1 - mu);
@@ -138,7 +168,7 @@ export function scaleByMuon(options: ScaleByMuonOptions = {}): GradientTransform
           steps: o.nsSteps,
           eps: o.eps,
         });
-        const ratio = muonLrRatio(o.adjustLrFn, shapes[i]!);
+        const ratio = muonLrRatio(o.adjustLrFn, A, B);
         for (let j = 0; j < u.length; j++) u[j] = ratio * ortho[j]!;
       }
       state.count += 1;

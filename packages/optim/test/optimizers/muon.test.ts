@@ -321,16 +321,52 @@ describe("muon: non-matrix leaves go to AdamW", () => {
     createOptimizer(muon({ mask: () => false, adamw: { mask: () => true } }), own).step(zero);
     expect(Array.from(own.bias)).toEqual([1, 1].map((x) => expect.closeTo(x * (1 - 1e-3 * 0.01), 14)));
   });
-  it("like PyTorch, scaleByMuon refuses a leaf that is not 2-D (and so does muon when muonMask selects one)", () => {
+  it("scaleByMuon refuses a vector leaf (and so does muon when muonMask selects one)", () => {
     const params = { b: Float64Array.from([1, 2]) };
     expect(() => createOptimizer(scaleByMuon(), params)).toThrow(
-      /scaleByMuon: leaf 'b' has shape \[2\]; Muon orthogonalizes only 2-D leaves/,
+      /scaleByMuon: leaf 'b' has shape \[2\]; Muon orthogonalizes only leaves of 2 or more dims/,
     );
-    const conv = { k: { data: new Float64Array(8), shape: [2, 2, 2] } };
-    expect(() => createOptimizer(muon({ muonMask: () => true }), conv)).toThrow(
-      /muon: leaf 'k' has shape \[2, 2, 2\]/,
+    expect(() => createOptimizer(muon({ muonMask: () => true }), params)).toThrow(
+      /muon: leaf 'b' has shape \[2\]/,
     );
-    expect(() => createOptimizer(muon(), conv)).not.toThrow(); // default: to AdamW
+    expect(() => createOptimizer(muon(), params)).not.toThrow(); // default: to AdamW
+    expect(() => muon({ outputAxis: "middle" as never })).toThrow(
+      'muon: outputAxis must be "first" or "last"',
+    );
+  });
+  it("N-D leaves (convolutions) are the matrix their output axis gives: PyTorch's [out, in, kh, kw] flattened to [out, in·kh·kw]", () => {
+    // a [2, 3, 2, 2] filter bank steps exactly as the same numbers given as a [2, 12] matrix
+    const data = Float64Array.from({ length: 24 }, (_, i) => Math.sin(i + 1));
+    const grad = Float64Array.from({ length: 24 }, (_, i) => Math.cos(3 * i));
+    const conv = { k: { data: data.slice(), shape: [2, 3, 2, 2] } };
+    const flat = { k: { data: data.slice(), shape: [2, 12] } };
+    const a = createOptimizer(muon({ lr: 0.05, weightDecay: 0 }), conv);
+    const b = createOptimizer(muon({ lr: 0.05, weightDecay: 0 }), flat);
+    for (let t = 0; t < 3; t++) {
+      a.step({ k: { data: grad, shape: [2, 3, 2, 2] } });
+      b.step({ k: { data: grad, shape: [2, 12] } });
+    }
+    expect(Array.from(conv.k.data)).toEqual(Array.from(flat.k.data));
+    expect(Array.from(conv.k.data)).not.toEqual(Array.from(data));
+  });
+  it('outputAxis "last" (TF.js\'s [kh, kw, in, out]) steps as the transposed PyTorch layout does', () => {
+    // PyTorch layout W[o][i] (2 × 6) and the TF.js layout of the same weight, K[i][o] (6 × 2)
+    const O = 2;
+    const I = 6;
+    const w = Float64Array.from({ length: O * I }, (_, j) => Math.sin(j + 0.5));
+    const g = Float64Array.from({ length: O * I }, (_, j) => Math.cos(2 * j));
+    const t = (x: Float64Array) =>
+      Float64Array.from({ length: O * I }, (_, j) => x[(j % O) * I + Math.floor(j / O)]!);
+    const torchLayout = { w: { data: w.slice(), shape: [O, I] } };
+    const tfjsLayout = { w: { data: t(w), shape: [1, 2, 3, O] } }; // [kh, kw, in, out], in·kh·kw = 6
+    const a = createOptimizer(muon({ lr: 0.05, weightDecay: 0.1 }), torchLayout);
+    const b = createOptimizer(muon({ lr: 0.05, weightDecay: 0.1, outputAxis: "last" }), tfjsLayout);
+    for (let k = 0; k < 3; k++) {
+      a.step({ w: { data: g, shape: [O, I] } });
+      b.step({ w: { data: t(g), shape: [1, 2, 3, O] } });
+    }
+    const back = t(torchLayout.w.data);
+    for (let j = 0; j < O * I; j++) expect(tfjsLayout.w.data[j]).toBeCloseTo(back[j]!, 12);
   });
   it("a zero gradient gives a zero update (the norm is floored by eps), and only decay acts", () => {
     const params = { w: { data: Float64Array.from([1, 2, 3, 4, 5, 6]), shape: [2, 3] } };
