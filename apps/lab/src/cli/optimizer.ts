@@ -37,6 +37,9 @@ const FACTORIES = Object.fromEntries(
   Object.entries(momenta).filter(([name]) => (OPTIMIZERS as string[]).includes(name)),
 ) as Record<OptimizerName, (options: object) => AnyTransformation>;
 
+/** Defaults the TF.js models this CLI trains need: their weights keep the output axis last ([in, out]). */
+const TFJS_DEFAULTS: Record<string, unknown> = { outputAxis: "last" };
+
 /** The lr as a constant or as the configured schedule, whose base value is `lr`. */
 export function buildSchedule(schedule: ScheduleConfig, lr: number): Hyper {
   const { name, ...options } = schedule;
@@ -83,6 +86,7 @@ export function buildTransform(config: Config): Built {
   // masks are named choices in a config: "all" is the default, "excludeBiasAndNorm" the function
   const specs = OPTIMIZER_DECLARATIONS[name].options as Record<string, { type: string }>;
   const options: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(TFJS_DEFAULTS)) if (key in specs) options[key] = value;
   for (const [key, value] of Object.entries(given)) {
     if (specs[key]?.type !== "mask") options[key] = value;
     else if (value === "excludeBiasAndNorm") options[key] = excludeBiasAndNorm;

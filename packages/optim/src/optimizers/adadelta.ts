@@ -1,6 +1,7 @@
 import { scaleByAdadelta } from "../transforms/scale-by-adadelta.js";
 import { alias, ascent, common, decay } from "./common.js";
 import { declareOptimizer, num, type OptionsOf } from "./declaration.js";
+import { fusionBase } from "./fusion.js";
 
 const options = {
   ...common(1, 0),
@@ -27,10 +28,7 @@ export const adadelta = declareOptimizer({
     ]),
   fusion: (o) => ({
     kind: "adadelta",
-    owner: "adadelta",
-    lr: o.lr,
-    maximize: o.maximize,
-    mask: o.mask,
+    ...fusionBase("adadelta", o),
     rho: o.rho,
     eps: o.eps,
     l2: o.weightDecay,

@@ -1,6 +1,7 @@
 import { scaleByAdam } from "../transforms/scale-by-adam.js";
 import { alias, ascent, common, decay } from "./common.js";
 import { betas, bool, declareOptimizer, num, type OptionsOf } from "./declaration.js";
+import { betaPair, fusionBase } from "./fusion.js";
 
 /** Adam's options (and, with decoupled decay, AdamW's): `torch.optim.Adam`'s. */
 export function adamOptions(lr: number, weightDecay: number) {
@@ -36,12 +37,8 @@ export const adam = declareOptimizer({
     ]),
   fusion: (o) => ({
     kind: "adam",
-    owner: "adam",
-    lr: o.lr,
-    maximize: o.maximize,
-    mask: o.mask,
-    beta1: o.betas[0],
-    beta2: o.betas[1],
+    ...fusionBase("adam", o),
+    ...betaPair(o),
     eps: o.eps,
     amsgrad: o.amsgrad,
     l2: o.weightDecay,

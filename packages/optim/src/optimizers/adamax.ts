@@ -1,6 +1,7 @@
 import { scaleByAdamax } from "../transforms/scale-by-adamax.js";
 import { alias, ascent, common, decay } from "./common.js";
 import { betas, declareOptimizer, num, type OptionsOf } from "./declaration.js";
+import { betaPair, fusionBase } from "./fusion.js";
 
 const options = {
   ...common(2e-3, 0),
@@ -27,12 +28,8 @@ export const adamax = declareOptimizer({
     ]),
   fusion: (o) => ({
     kind: "adamax",
-    owner: "adamax",
-    lr: o.lr,
-    maximize: o.maximize,
-    mask: o.mask,
-    beta1: o.betas[0],
-    beta2: o.betas[1],
+    ...fusionBase("adamax", o),
+    ...betaPair(o),
     eps: o.eps,
     l2: o.weightDecay,
     decoupled: 0,

@@ -2,6 +2,7 @@ import { scaleByAdam } from "../transforms/scale-by-adam.js";
 import { adamOptions } from "./adam.js";
 import { decayWith, decoupled } from "./common.js";
 import { declareOptimizer, type OptionsOf } from "./declaration.js";
+import { betaPair, fusionBase } from "./fusion.js";
 
 const options = { ...adamOptions(1e-3, 0.01), ...decayWith() };
 
@@ -31,12 +32,8 @@ export const adamw = declareOptimizer({
       ? undefined
       : {
           kind: "adam",
-          owner: "adamw",
-          lr: o.lr,
-          maximize: o.maximize,
-          mask: o.mask,
-          beta1: o.betas[0],
-          beta2: o.betas[1],
+          ...fusionBase("adamw", o),
+          ...betaPair(o),
           eps: o.eps,
           amsgrad: o.amsgrad,
           l2: 0,

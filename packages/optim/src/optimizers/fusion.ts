@@ -51,3 +51,16 @@ export function eitherDecays(
   if (!options.decoupledWeightDecay) return { l2: weightDecay, decoupled: 0 };
   return options.decayWith === "multiplier" ? undefined : { l2: 0, decoupled: weightDecay };
 }
+
+/** The fields every fusion spec takes from the resolved common options. */
+export function fusionBase(
+  owner: string,
+  o: { lr: Hyper; maximize: boolean; mask: Mask | undefined },
+): { owner: string; lr: Hyper; maximize: boolean; mask: Mask | undefined } {
+  return { owner, lr: o.lr, maximize: o.maximize, mask: o.mask };
+}
+
+/** β1 and β2 of a `betas` pair, as the fusion specs name them. */
+export function betaPair(o: { betas: readonly [Hyper, number] }): { beta1: Hyper; beta2: number } {
+  return { beta1: o.betas[0], beta2: o.betas[1] };
+}

@@ -2,6 +2,7 @@ import { scaleByAdam } from "../transforms/scale-by-adam.js";
 import { scaleByTrustRatio } from "../transforms/scale-by-trust-ratio.js";
 import { alias, ascent, common, decay } from "./common.js";
 import { betas, bool, declareOptimizer, num, type OptionsOf } from "./declaration.js";
+import { betaPair, fusionBase } from "./fusion.js";
 
 const options = {
   ...common(1e-3, 0),
@@ -38,12 +39,8 @@ export const lamb = declareOptimizer({
     ]),
   fusion: (o) => ({
     kind: "lamb",
-    owner: "lamb",
-    lr: o.lr,
-    maximize: o.maximize,
-    mask: o.mask,
-    beta1: o.betas[0],
-    beta2: o.betas[1],
+    ...fusionBase("lamb", o),
+    ...betaPair(o),
     eps: o.eps,
     biasCorrection: o.biasCorrection,
     l2: 0,

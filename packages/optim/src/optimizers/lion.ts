@@ -1,6 +1,7 @@
 import { scaleByLion } from "../transforms/scale-by-lion.js";
 import { common, decoupled } from "./common.js";
 import { betas, declareOptimizer, type OptionsOf } from "./declaration.js";
+import { betaPair, fusionBase } from "./fusion.js";
 
 const options = {
   ...common(1e-4, 0),
@@ -27,12 +28,8 @@ export const lion = declareOptimizer({
   build: (o) => decoupled("lion", o, [scaleByLion({ betas: o.betas, owner: "lion" })]),
   fusion: (o) => ({
     kind: "lion",
-    owner: "lion",
-    lr: o.lr,
-    maximize: o.maximize,
-    mask: o.mask,
-    beta1: o.betas[0],
-    beta2: o.betas[1],
+    ...fusionBase("lion", o),
+    ...betaPair(o),
     l2: 0,
     decoupled: o.weightDecay,
   }),

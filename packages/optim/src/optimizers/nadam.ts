@@ -1,7 +1,7 @@
 import { scaleByNadam } from "../transforms/scale-by-nadam.js";
 import { common, eitherDecay, eitherDecayOptions } from "./common.js";
 import { betas, declareOptimizer, num, type OptionsOf } from "./declaration.js";
-import { eitherDecays } from "./fusion.js";
+import { betaPair, eitherDecays, fusionBase } from "./fusion.js";
 
 const options = {
   ...common(2e-3, 0),
@@ -37,12 +37,8 @@ export const nadam = declareOptimizer({
     if (!decays) return undefined;
     return {
       kind: "nadam",
-      owner: "nadam",
-      lr: o.lr,
-      maximize: o.maximize,
-      mask: o.mask,
-      beta1: o.betas[0],
-      beta2: o.betas[1],
+      ...fusionBase("nadam", o),
+      ...betaPair(o),
       eps: o.eps,
       momentumDecay: o.momentumDecay,
       ...decays,

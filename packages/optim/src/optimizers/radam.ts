@@ -1,7 +1,7 @@
 import { scaleByRadam } from "../transforms/scale-by-radam.js";
 import { common, eitherDecay, eitherDecayOptions } from "./common.js";
 import { betas, declareOptimizer, num, type OptionsOf } from "./declaration.js";
-import { eitherDecays } from "./fusion.js";
+import { betaPair, eitherDecays, fusionBase } from "./fusion.js";
 
 const options = {
   ...common(1e-3, 0),
@@ -27,12 +27,8 @@ export const radam = declareOptimizer({
     if (!decays) return undefined;
     return {
       kind: "radam",
-      owner: "radam",
-      lr: o.lr,
-      maximize: o.maximize,
-      mask: o.mask,
-      beta1: o.betas[0],
-      beta2: o.betas[1],
+      ...fusionBase("radam", o),
+      ...betaPair(o),
       eps: o.eps,
       ...decays,
     };

@@ -2,6 +2,7 @@ import { scaleByRms } from "../transforms/scale-by-rms.js";
 import { trace } from "../transforms/trace.js";
 import { active, alias, ascent, common, decay } from "./common.js";
 import { bool, declareOptimizer, num, type OptionsOf } from "./declaration.js";
+import { fusionBase } from "./fusion.js";
 
 const options = {
   ...common(0.01, 0),
@@ -37,10 +38,7 @@ export const rmsprop = declareOptimizer({
     ]),
   fusion: (o) => ({
     kind: "rmsprop",
-    owner: "rmsprop",
-    lr: o.lr,
-    maximize: o.maximize,
-    mask: o.mask,
+    ...fusionBase("rmsprop", o),
     alpha: o.alpha,
     eps: o.eps,
     centered: o.centered,

@@ -5,6 +5,7 @@ import { scaleByRms } from "../transforms/scale-by-rms.js";
 import { type ScheduleFreeState, scheduleFree } from "../wrappers/schedule-free.js";
 import { ascent, common, decay } from "./common.js";
 import { betas, bool, declareOptimizer, num, type OptionsOf, type Resolved } from "./declaration.js";
+import { betaPair } from "./fusion.js";
 
 /** γ_k: the lr with the linear warmup and the β2 bias correction √(1 − β2^(k+1)) folded in. */
 function gammaOf(o: Resolved<typeof options>): Hyper {
@@ -85,8 +86,7 @@ export const scheduleFreeAdamw = declareOptimizer({
     l2: 0,
     decoupled: o.weightDecay,
     mask: o.mask,
-    beta1: o.betas[0],
-    beta2: o.betas[1],
+    ...betaPair(o),
     eps: o.eps,
     warmupSteps: o.warmupSteps,
     r: o.r,
