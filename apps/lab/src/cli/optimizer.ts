@@ -38,7 +38,7 @@ const FACTORIES = Object.fromEntries(
 ) as Record<OptimizerName, (options: object) => AnyTransformation>;
 
 /** Defaults the TF.js models this CLI trains need: their weights keep the output axis last ([in, out]). */
-const TFJS_DEFAULTS: Record<string, unknown> = { outputAxis: "last" };
+export const TFJS_DEFAULTS: Record<string, unknown> = { outputAxis: "last" };
 
 /** The lr as a constant or as the configured schedule, whose base value is `lr`. */
 export function buildSchedule(schedule: ScheduleConfig, lr: number): Hyper {

@@ -14,7 +14,7 @@ import {
 } from "../../src/cli/config.ts";
 import { configInput } from "../../src/cli/flags.ts";
 import { main } from "../../src/cli/main.ts";
-import { buildTransform } from "../../src/cli/optimizer.ts";
+import { buildTransform, TFJS_DEFAULTS } from "../../src/cli/optimizer.ts";
 import { capture, tempDir } from "./io.ts";
 
 async function run(...argv: string[]) {
@@ -244,7 +244,10 @@ describe("momenta train: flags and config validation", () => {
         return Array.from(params.w.data);
       };
       const factory = (m as unknown as Record<string, (o?: object) => m.AnyTransformation>)[name]!;
-      expect(step(buildTransform(config).tx), name).toEqual(step(factory()));
+      // the library's defaults, but those the CLI's TF.js models need (muon's outputAxis "last")
+      const declared = m.declarationOf(factory)!.options;
+      const tfjs = Object.fromEntries(Object.entries(TFJS_DEFAULTS).filter(([k]) => k in declared));
+      expect(step(buildTransform(config).tx), name).toEqual(step(factory(tfjs)));
     }
     for (const name of SCHEDULES) {
       const options =
