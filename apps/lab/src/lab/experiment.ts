@@ -145,8 +145,8 @@ export interface Experiment {
    */
   cost: number;
   /**
-   * The same for `--full` (one seed). Estimated as 6× the quick cost until a --full run measures it
-   * (the Lab prints measured beside declared).
+   * The same for `--full` (one seed): set from the --full run of session 6 (measured ÷ runs, on a
+   * machine shared with other work, so an upper estimate; the Lab prints measured beside declared).
    */
   fullCost: number;
   /**
