@@ -40,7 +40,7 @@ interface Manifest {
  */
 export const LAYERS: readonly (readonly string[])[] = [
   ["tree.ts", "base64.ts", "rng.ts", "hyper.ts"],
-  ["transform.ts", "state-dict.ts", "snapshot.ts"],
+  ["transform.ts", "state-dict.ts", "snapshot.ts", "optimizer-hooks.ts"],
   ["transforms", "optimizers", "schedules", "clipping", "wrappers", "decay", "recipes"],
   ["kernels", "create-optimizer.ts"],
   ["diagnostics", "tfjs", "node"],

@@ -74,9 +74,13 @@ export type {
   OptimizerState,
 } from "./optimizers/common.js";
 export {
+  type BooleanOption,
+  type ChoiceOption,
   type DeclaredOptimizer,
   declarationOf,
   declareOptimizer,
+  type MaskOption,
+  type NestedOption,
   type NumberOption,
   type OptimizerDeclaration,
   type Option,
@@ -84,6 +88,7 @@ export {
   type OptionsOf,
   option,
   type Resolved,
+  type TupleItem,
   type TupleOption,
 } from "./optimizers/declaration.js";
 export { type LambOptions, lamb } from "./optimizers/lamb.js";
@@ -142,6 +147,7 @@ export { type CountState, scaleByLearningRate } from "./transforms/scale-by-lear
 export { type ScaleByLionOptions, type ScaleByLionState, scaleByLion } from "./transforms/scale-by-lion.js";
 export {
   type MuonAdjustLr,
+  type MuonOutputAxis,
   type ScaleByMuonOptions,
   type ScaleByMuonState,
   scaleByMuon,

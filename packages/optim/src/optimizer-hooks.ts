@@ -8,6 +8,7 @@ import type { Tree } from "./tree.js";
 
 /** What `register…Hook` returns. */
 export interface HookHandle {
+  /** Unregisters the hook (once; later calls do nothing). */
   remove(): void;
 }
 

@@ -116,6 +116,7 @@ export function eitherDecayOptions() {
   };
 }
 
+/** Options of the optimizers whose decay may be L2 or decoupled (nadam, radam). */
 export type EitherDecayOptions = OptionsOf<ReturnType<typeof eitherDecayOptions>>;
 
 /**

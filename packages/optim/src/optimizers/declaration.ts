@@ -24,33 +24,82 @@ import type { FusionSpec } from "./fusion.js";
 
 /** A number option: its range, and whether a schedule of the update count may stand for it. */
 export interface NumberOption {
+  /** The kind of option. */
   type: "number";
+  /** Its default. */
   default: number;
+  /** The values allowed, written as an interval: `[0, inf)`, `(0, 1]`… */
   range: Interval;
+  /** Whole numbers only. */
   integer: boolean;
+  /** A schedule of the update count may stand for it (checked against `range` when read). */
   schedulable: boolean;
 }
 
 /** A tuple of numbers such as `betas`; an item may be schedulable, or nullable (null: a documented fallback). */
 export interface TupleOption {
+  /** The kind of option. */
   type: "tuple";
   /** How messages describe it: "a pair [beta1, beta2]". */
   shape: string;
+  /** Its default, item by item (null for a nullable item). */
   default: readonly (number | null)[];
-  items: readonly (NumberOption & { nullable: boolean })[];
+  /** Each item as a number option. */
+  items: readonly TupleItem[];
 }
 
+/** An item of a tuple option. */
+export interface TupleItem extends NumberOption {
+  /** null may stand for it (a documented fallback). */
+  nullable: boolean;
+}
+
+/** One option of an optimizer, as data. */
 export type OptionSpec =
   | NumberOption
   | TupleOption
-  | { type: "boolean"; default: boolean }
-  | { type: "choice"; values: readonly (string | null)[]; default: string | null }
-  | { type: "mask" }
-  /** The options of another declared optimizer, nested (muon's `adamw`). */
-  | { type: "options"; of: () => OptimizerDeclaration };
+  | BooleanOption
+  | ChoiceOption
+  | MaskOption
+  | NestedOption;
+
+/** A boolean option. */
+export interface BooleanOption {
+  /** The kind of option. */
+  type: "boolean";
+  /** Its default. */
+  default: boolean;
+}
+
+/** An option that takes one of a few values (null among them when null has a documented meaning). */
+export interface ChoiceOption {
+  /** The kind of option. */
+  type: "choice";
+  /** The values allowed. */
+  values: readonly (string | null)[];
+  /** Its default. */
+  default: string | null;
+}
+
+/** Which leaves something applies to: a predicate `(path, leaf) => boolean` or a tree of booleans. */
+export interface MaskOption {
+  /** The kind of option. */
+  type: "mask";
+}
+
+/** The options of another declared optimizer, nested (muon's `adamw`). */
+export interface NestedOption {
+  /** The kind of option. */
+  type: "options";
+  /** The nested optimizer's declaration. */
+  of: () => OptimizerDeclaration;
+}
 
 /** An option's spec, carrying (as a type only) the value the user may give. */
-export type Option<T> = OptionSpec & { readonly __value?: T };
+export type Option<T> = OptionSpec & {
+  /** Never set: the type of the value the option takes, for `OptionsOf`. */
+  readonly __value?: T;
+};
 
 /** The options object an optimizer takes, derived from its declared options (doc comments carry over). */
 export type OptionsOf<O> = { -readonly [K in keyof O]?: O[K] extends Option<infer T> ? T : never };
@@ -58,19 +107,28 @@ export type OptionsOf<O> = { -readonly [K in keyof O]?: O[K] extends Option<infe
 /** The options after checking, every default filled in (a mask or nested options may stay undefined). */
 export type Resolved<O> = {
   -readonly [K in keyof O]: O[K] extends Option<infer T>
-    ? O[K] extends { type: "mask" | "options" }
+    ? O[K] extends MaskOption | NestedOption
       ? T | undefined
       : T
     : never;
 };
 
+/** An optimizer, declared once (see `declareOptimizer`). */
 export interface OptimizerDeclaration<O = Record<string, Option<unknown>>, R = AnyTransformation> {
   /** The constructor's name (`adamw`), used in messages, the CLI and the Playground. */
   name: string;
   /** How people write it ("AdamW"). */
   title: string;
   /** The counterparts it matches: `torch.optim.AdamW`, `optax.adamw`, or the paper's reference code. */
-  reference: { pytorch?: string; optax?: string; code?: string };
+  reference: {
+    /** The `torch.optim` class it matches. */
+    pytorch?: string;
+    /** The Optax function it matches. */
+    optax?: string;
+    /** The reference code it follows otherwise (repository and file). */
+    code?: string;
+  };
+  /** Its options, each built with `option.*`; their doc comments are what editors show. */
   options: O;
   /** The chain, from checked options with defaults filled in (cross-option rules are checked here). */
   build(options: Resolved<O>): R;
@@ -80,6 +138,7 @@ export interface OptimizerDeclaration<O = Record<string, Option<unknown>>, R = A
 
 /** What `declareOptimizer` returns: the constructor, with its declaration and defaults readable at run time. */
 export type DeclaredOptimizer<O, R> = ((options?: OptionsOf<O>) => R) & {
+  /** What it was made from. */
   readonly declaration: OptimizerDeclaration<O, R>;
   /** Every option's default (PyTorch's `optimizer.defaults`); masks and nested options have none. */
   readonly defaults: Readonly<Resolved<O>>;
@@ -158,13 +217,21 @@ export function betas(b1: number, b2: number): Option<readonly [Hyper, number]> 
 
 /** The option builders, for declaring an optimizer of your own with `declareOptimizer`. */
 export const option = {
+  /** A number in a range; `{ schedulable: true }` lets a schedule stand for it, `{ integer: true }` wants whole numbers. */
   number: num,
+  /** A boolean. */
   boolean: bool,
+  /** One of a few values. */
   choice,
+  /** A tuple of number options (`tuple("a pair [a, b]", [option.number(…), …])`). */
   tuple,
+  /** A tuple item that may be null. */
   nullable,
+  /** A mask: which leaves something applies to. */
   mask,
+  /** Adam's (β1, β2) pair, β1 schedulable. */
   betas,
+  /** Another declared optimizer's options, nested. */
   options: optionsOf,
 };
 

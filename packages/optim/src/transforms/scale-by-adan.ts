@@ -16,6 +16,7 @@ export interface ScaleByAdanOptions {
 
 /** State of `scaleByAdan`: the count, three moments and the previous gradient. */
 export interface ScaleByAdanState {
+  /** Updates applied so far. */
   count: number;
   /** m: the gradient's average. */
   expAvg: FloatArray[];

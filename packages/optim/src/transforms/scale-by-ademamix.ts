@@ -30,11 +30,13 @@ export interface ScaleByAdemamixOptions {
 
 /** State of `scaleByAdemamix`: the count, the fast and slow first moments and the second moment. */
 export interface ScaleByAdemamixState {
+  /** Updates applied so far. */
   count: number;
   /** m1: the fast average (β1), bias-corrected when used. */
   expAvgFast: FloatArray[];
   /** m2: the slow average (β3), used as is. */
   expAvgSlow: FloatArray[];
+  /** Second moment v. */
   expAvgSq: FloatArray[];
 }
 

@@ -27,8 +27,11 @@ export interface ScaleByAdoptOptions {
 
 /** State of `scaleByAdopt`: the count and the two moments. */
 export interface ScaleByAdoptState {
+  /** Updates applied so far. */
   count: number;
+  /** The momentum of the normalized gradient. */
   expAvg: FloatArray[];
+  /** Second moment v of the raw gradient. */
   expAvgSq: FloatArray[];
 }
 

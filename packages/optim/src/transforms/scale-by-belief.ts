@@ -27,8 +27,11 @@ export interface ScaleByBeliefOptions {
 
 /** State of `scaleByBelief`: the count, the first moment and the "belief" (variance around it). */
 export interface ScaleByBeliefState {
+  /** Updates applied so far. */
   count: number;
+  /** First moment m. */
   expAvg: FloatArray[];
+  /** The belief s: the running average of (u − m)², plus εroot each update. */
   expAvgVar: FloatArray[];
 }
 

@@ -19,8 +19,11 @@ export interface ScaleByYogiOptions {
 
 /** State of `scaleByYogi`: the count and the two moments. */
 export interface ScaleByYogiState {
+  /** Updates applied so far. */
   count: number;
+  /** First moment m. */
   expAvg: FloatArray[];
+  /** Second moment v, moved toward u² additively. */
   expAvgSq: FloatArray[];
 }
 
