@@ -178,7 +178,7 @@ export const experiment: Experiment = {
     return {
       setup:
         `Multi-basin landscape (5 wells). ${sz.starts} uniform random starts (seed ${startSeed}), ${sz.steps} Adam ` +
-        `steps per run (PyTorch defaults). Schedules at peak η ∈ {${PEAKS.join(", ")}} (each at its best η): constant η, ` +
+        `steps per run (PyTorch defaults). Schedules at peak η ∈ {${PEAKS.join(", ")}} (each at its best η; a grid whose best sat on its edge widened beyond it, one value at a time, up to 3): constant η, ` +
         `cosine η→0 over ${sz.steps} steps, triangular cyclicLr η/10…η with stepSizeUp ${Math.round(sz.steps / 10)} ` +
         `(5 cycles, ending low). Without noise and with gradient noise σ = ${SIGMA} (seeds ${noiseSeed}+i per start, ` +
         `shared by all arms). Success = final iterate in the global basin and within ${SETTLE} of its minimum (${ctx.mode} mode).`,

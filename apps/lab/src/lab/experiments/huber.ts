@@ -15,6 +15,7 @@ import type { Experiment, ExperimentResult, Judgement, Mode } from "../experimen
 import { gridOf, seedsFor, type TuningGrid } from "../experiment.ts";
 import { bootstrapCi, mean, sig } from "../measure/stats.ts";
 import { bars } from "../plot/index.ts";
+import { nextNice } from "../problems/basin-hopping.ts";
 import { type OutlierRegression, outlierRegression, type RegressionLoss } from "../problems/huber.ts";
 import { distance } from "../problems/least-squares.ts";
 import { ridgeClosedForm } from "../problems/ridge.ts";
@@ -179,11 +180,9 @@ export const experiment: Experiment = {
       const errors: Record<string, number[]> = {};
       chosenLr[regime.name] = {};
       for (const c of COMBOS) {
-        const lrs = c.opt === "SGD" ? sz.sgdLrs : sz.adamLrs;
         // Per lr: the runs over seeds; keep the lr with the lowest mean final training objective.
-        let best: { lr: number; objective: number; errors: number[] } | null = null;
-        const scored: { value: number; score: number }[] = [];
-        for (const lr of lrs) {
+        const tried = new Map<number, { objective: number; errors: number[] }>();
+        const at = (lr: number) => {
           const runs = problems.map((p, i) =>
             trainOne(
               p,
@@ -193,14 +192,33 @@ export const experiment: Experiment = {
               seeds[i]! ^ 0x9e3779b9,
             ),
           );
-          const objective = mean(runs.map((r) => r.objective));
-          scored.push({ value: lr, score: Number.isFinite(objective) ? -objective : -Infinity });
-          if (best === null || objective < best.objective)
-            best = { lr, objective, errors: runs.map((r) => (Number.isFinite(r.error) ? r.error : 1e6)) };
+          tried.set(lr, {
+            objective: mean(runs.map((r) => r.objective)),
+            errors: runs.map((r) => (Number.isFinite(r.error) ? r.error : 1e6)),
+          });
+        };
+        for (const lr of c.opt === "SGD" ? sz.sgdLrs : sz.adamLrs) at(lr);
+        // A best on the grid's edge is widened beyond it (1–3–10 steps), up to twice.
+        const bestOf = () => {
+          let b: number | null = null;
+          for (const [lr, t] of [...tried].sort((x, y) => x[0] - y[0]))
+            if (b === null || t.objective < tried.get(b)!.objective) b = lr;
+          return b!;
+        };
+        for (let w = 0; w < 2 && tried.size > 1; w++) {
+          const lrs = [...tried.keys()].sort((a, b) => a - b);
+          const b = bestOf();
+          if (b !== lrs[0] && b !== lrs.at(-1)) break;
+          at(nextNice(b, b === lrs[0] ? -1 : 1));
         }
-        errors[c.name] = best!.errors;
-        chosenLr[regime.name]![c.name] = best!.lr;
-        tuning.push(gridOf(`${regime.name}: ${c.name}`, "lr", scored, best!.lr));
+        const lr = bestOf();
+        const best = { lr, ...tried.get(lr)! };
+        const scored = [...tried]
+          .sort((x, y) => x[0] - y[0])
+          .map(([value, t]) => ({ value, score: Number.isFinite(t.objective) ? -t.objective : -Infinity }));
+        errors[c.name] = best.errors;
+        chosenLr[regime.name]![c.name] = best.lr;
+        tuning.push(gridOf(`${regime.name}: ${c.name}`, "lr", scored, best.lr));
         ctx.progress(++done / total, `${regime.name} ${c.name}`);
       }
       results.push({ regime: regime.name, errors });
@@ -228,7 +246,7 @@ export const experiment: Experiment = {
         `Linear regression (${ctx.mode} mode): n = ${sz.n}, d = ${sz.d}, w_true ~ N(0, I), label noise σ = 1, 10 % of labels shifted by ` +
         `+U(20, 50)σ. Feature regimes: isotropic (scales 1) and ill-scaled (log-spaced 0.1 … 10). MSE or Huber (δ = ${DELTA}σ) × ` +
         `SGD (lr ∈ {${sz.sgdLrs.join(", ")}}) or Adam (lr ∈ {${sz.adamLrs.join(", ")}}, betas (0.9, 0.999)); minibatches of ${BATCH}, ` +
-        `${sz.steps} steps from w = 0; each combination's lr chosen by its own mean final training objective over seeds. ${sz.seeds} seeds.`,
+        `${sz.steps} steps from w = 0; each combination's lr chosen by its own mean final training objective over seeds (a grid whose best sat on its edge widened beyond it, one 1–3–10 step at a time, up to twice). ${sz.seeds} seeds.`,
       metrics: {
         summary: summary.map((s) => ({
           regime: s.regime,

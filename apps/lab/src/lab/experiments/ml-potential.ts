@@ -133,9 +133,10 @@ export function summarize(cells: readonly CellMeasurement[]): ConfigSummary[] {
  * training from collapsing, so each must be indispensable. Adam + clipping, at its best lr of the
  * grid, must train (diverging in at most STABLE_RATE of runs, median test force RMSE ≤
  * LEARNED_FRACTION of the force scale), and removing either one must fail by the same rule: Adam
- * without clipping, and SGD (momentum) with clipping. One removal that still trains credits the other
- * ingredient alone ("holds only when"); both still training is evidence against the claim ("does not
- * hold") when the wall is a hazard (plain SGD fails), and no test of it when even plain SGD trains
+ * without clipping, and SGD (momentum) with clipping. A removal that still trains is evidence against
+ * "both indispensable" ("does not hold", naming the ingredient that alone was needed, if one was), so
+ * the verdict follows the deciding quantity (the better ablation's error over the target, > 1 to
+ * hold) — when the wall is a hazard at all: if even plain SGD trains, the test cannot tell
  * ("inconclusive").
  */
 export function judgeMlPotential(cells: readonly CellMeasurement[], forceScale: number): Judgement {
@@ -183,10 +184,8 @@ export function judgeMlPotential(cells: readonly CellMeasurement[], forceScale: 
   }
   if (noClip || noAdam) {
     return {
-      verdict: noAdam
-        ? "holds only when the credit goes to Adam: clipping is not needed"
-        : "holds only when the credit goes to clipping: SGD with clipping trains as well",
-      reason: `Adam + clipping trained; ${noAdam ? "Adam without clipping trained as well, SGD with clipping did not" : "SGD with clipping trained as well, Adam without clipping did not"}, so only one ingredient is indispensable. ${numbers}.`,
+      verdict: "does not hold",
+      reason: `Adam + clipping trained, but only one ingredient is indispensable: ${noAdam ? "Adam without clipping trained as well (SGD with clipping did not), so clipping is not needed" : "SGD with clipping trained as well (Adam without clipping did not), so Adam's adaptive step is not needed"}. ${numbers}.`,
       deciding,
     };
   }

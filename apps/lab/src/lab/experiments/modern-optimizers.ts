@@ -7,7 +7,14 @@
 
 import type { AnyTransformation } from "momenta-optim";
 import { adafactor, adamw, lamb, lion, muon, scheduleFreeAdamw } from "momenta-optim";
-import { type Experiment, type ExperimentResult, gridOf, type Mode, seedsFor } from "../experiment.ts";
+import {
+  type Experiment,
+  type ExperimentResult,
+  gridOf,
+  type Mode,
+  onEdge,
+  seedsFor,
+} from "../experiment.ts";
 import { mean, seedBand, sig } from "../measure/stats.ts";
 import { bars, lines } from "../plot/index.ts";
 import { evaluate, Mlp, trainMlp } from "../problems/mlp.ts";
@@ -72,6 +79,8 @@ const BATCH = 64;
  * digits (≈ 0.95 pp); differences below it are not resolved by this test set.
  */
 const TOLERANCE = 0.01;
+/** Times an lr axis is widened beyond an edge its best sits on. */
+const MAX_WIDENINGS = 2;
 
 /** Decay the weight matrices only (not the biases), for every optimizer. */
 const weightsOnly = (path: string) => /\/w\d+$/.test(path);
@@ -212,61 +221,82 @@ export const experiment: Experiment = {
       diverged: number;
     };
     const grids: Record<string, Cell[]> = {};
-    const total = CANDIDATES.length * size.lrFactors.length * size.wdFactors.length * seeds.length;
+    // Progress counts the planned grid; a widened one adds its cells to the total as they come.
+    let total = CANDIDATES.length * size.lrFactors.length * size.wdFactors.length * seeds.length;
     let done = 0;
+    const runCell = (c: Candidate, lr: number, wd: number): Cell => {
+      const cell: Cell = { lr, wd, val: [], test: [], losses: [], diverged: 0 };
+      for (const seed of seeds) {
+        const net = new Mlp({ sizes: [PIXELS, size.hidden, CLASSES], activation: "relu", seed });
+        try {
+          const r = trainMlp(net, c.make(cell.lr, cell.wd), train, {
+            epochs: size.epochs,
+            batchSize: BATCH,
+            seed: seed + 7,
+          });
+          if (r.diverged) cell.diverged++;
+          cell.val.push(r.diverged ? 0 : evaluate(net, val, r.evalValues).accuracy);
+          cell.test.push(r.diverged ? 0 : evaluate(net, test, r.evalValues).accuracy);
+          cell.losses.push(r.losses.map((l) => (Number.isFinite(l) ? l : 10)));
+        } finally {
+          net.dispose();
+        }
+        ctx.progress(++done / total, `${c.name} lr ${sig(cell.lr, 2)}`);
+      }
+      return cell;
+    };
+    /** The cell with the best mean validation accuracy (the first on ties). */
+    const pick = (cells: readonly Cell[]) => {
+      let best = cells[0]!;
+      for (const cell of cells) if (mean(cell.val) > mean(best.val)) best = cell;
+      return best;
+    };
     try {
       for (const c of CANDIDATES) {
-        grids[c.name] = [];
-        for (const wf of size.wdFactors) {
-          for (const lf of size.lrFactors) {
-            const cell: Cell = { lr: c.lr * lf, wd: c.wd * wf, val: [], test: [], losses: [], diverged: 0 };
-            for (const seed of seeds) {
-              const net = new Mlp({ sizes: [PIXELS, size.hidden, CLASSES], activation: "relu", seed });
-              try {
-                const r = trainMlp(net, c.make(cell.lr, cell.wd), train, {
-                  epochs: size.epochs,
-                  batchSize: BATCH,
-                  seed: seed + 7,
-                });
-                if (r.diverged) cell.diverged++;
-                cell.val.push(r.diverged ? 0 : evaluate(net, val, r.evalValues).accuracy);
-                cell.test.push(r.diverged ? 0 : evaluate(net, test, r.evalValues).accuracy);
-                cell.losses.push(r.losses.map((l) => (Number.isFinite(l) ? l : 10)));
-              } finally {
-                net.dispose();
-              }
-              ctx.progress(++done / total, `${c.name} lr ${sig(cell.lr, 2)}`);
-            }
-            grids[c.name]!.push(cell);
-          }
+        const cells: Cell[] = [];
+        for (const wf of size.wdFactors)
+          for (const lf of size.lrFactors) cells.push(runCell(c, c.lr * lf, c.wd * wf));
+        // A best lr on the edge of the grid (no other lr at its λ within TOLERANCE) is not a fair
+        // pick: widen the lr axis beyond that edge, half a decade at a time, up to twice.
+        for (let w = 0; w < MAX_WIDENINGS && size.lrFactors.length > 1; w++) {
+          const s = pick(cells);
+          const lrs = [...new Set(cells.map((cell) => cell.lr))].sort((a, b) => a - b);
+          const row = cells.filter((cell) => cell.wd === s.wd);
+          const ties = row.filter((cell) => mean(cell.val) >= mean(s.val) - TOLERANCE).length;
+          const edge = s.lr === lrs[0] ? -1 : s.lr === lrs.at(-1) ? 1 : 0;
+          if (edge === 0 || ties > 1) break;
+          const lr = edge === 1 ? lrs.at(-1)! * R10 : lrs[0]! / R10;
+          total += size.wdFactors.length * seeds.length;
+          for (const wf of size.wdFactors) cells.push(runCell(c, lr, c.wd * wf));
         }
+        grids[c.name] = cells.sort((a, b) => a.wd - b.wd || a.lr - b.lr);
       }
     } finally {
       disposeDigits(train, val, test);
     }
-    const selected = Object.fromEntries(
-      CANDIDATES.map((c) => {
-        const cells = grids[c.name]!;
-        let best = cells[0]!;
-        for (const cell of cells) if (mean(cell.val) > mean(best.val)) best = cell;
-        return [c.name, best];
-      }),
-    );
+    const selected = Object.fromEntries(CANDIDATES.map((c) => [c.name, pick(grids[c.name]!)]));
     const best = Object.fromEntries(CANDIDATES.map((c) => [c.name, mean(selected[c.name]!.test)]));
     const judgement = judgeModern({ best });
-    const lrEdge = (c: Candidate) => {
-      const f = selected[c.name]!.lr / c.lr;
-      const lo = Math.min(...size.lrFactors);
-      const hi = Math.max(...size.lrFactors);
-      return size.lrFactors.length > 1 && (Math.abs(f / lo - 1) < 1e-9 || Math.abs(f / hi - 1) < 1e-9);
+    /** Each optimizer's lr axis at its selected decay, scored by validation accuracy (how it was picked). */
+    const lrGrid = (c: Candidate) => {
+      const s = selected[c.name]!;
+      const row = grids[c.name]!.filter((cell) => cell.wd === s.wd);
+      return gridOf(
+        `${c.name} (λ ${sig(s.wd, 3)})`,
+        "lr",
+        row.map((cell) => ({ value: sig(cell.lr, 4), score: mean(cell.val) })),
+        sig(s.lr, 4),
+        TOLERANCE,
+      );
     };
+    const lrEdge = (c: Candidate) => onEdge(lrGrid(c));
     const edges = CANDIDATES.filter(lrEdge).map((c) => c.name);
     const reason = edges.length
       ? `${judgement.reason} Best lr at the edge of its grid for ${edges.join(", ")}: a larger budget might move them.`
       : judgement.reason;
     const steps = Math.ceil(size.train / BATCH) * size.epochs;
     return {
-      setup: `${ctx.mode} mode on TF.js's ${backend} backend: MLP 784 → ${size.hidden} ReLU → 10 (Glorot-uniform, seeded), cross-entropy, ${size.train} MNIST training digits, ${size.val} validation digits (to pick each optimizer's cell), ${size.test} test digits; ${size.epochs} epoch${size.epochs > 1 ? "s" : ""} of minibatches of ${BATCH} (${steps} steps), constant lr, decay on weight matrices only. Equal budget: each optimizer gets lr = its customary lr × {${size.lrFactors.map((f) => sig(f, 3)).join(", ")}} and λ = its customary λ × {${size.wdFactors.join(", ")}} (${size.lrFactors.length * size.wdFactors.length} cells × ${seeds.length} seed${seeds.length > 1 ? "s" : ""}). Customary values: ${CANDIDATES.map((c) => `${c.name}: ${c.note}`).join("; ")}.`,
+      setup: `${ctx.mode} mode on TF.js's ${backend} backend: MLP 784 → ${size.hidden} ReLU → 10 (Glorot-uniform, seeded), cross-entropy, ${size.train} MNIST training digits, ${size.val} validation digits (to pick each optimizer's cell), ${size.test} test digits; ${size.epochs} epoch${size.epochs > 1 ? "s" : ""} of minibatches of ${BATCH} (${steps} steps), constant lr, decay on weight matrices only. Equal budget: each optimizer gets lr = its customary lr × {${size.lrFactors.map((f) => sig(f, 3)).join(", ")}} and λ = its customary λ × {${size.wdFactors.join(", ")}} (${size.lrFactors.length * size.wdFactors.length} cells × ${seeds.length} seed${seeds.length > 1 ? "s" : ""}; an lr axis whose best sat on its edge widened beyond it by √10, up to ${MAX_WIDENINGS} times). Customary values: ${CANDIDATES.map((c) => `${c.name}: ${c.note}`).join("; ")}.`,
       metrics: {
         selected: Object.fromEntries(
           CANDIDATES.map((c) => {
@@ -346,18 +376,7 @@ export const experiment: Experiment = {
           }),
         },
       ],
-      // Each optimizer's lr axis at its selected decay, scored by validation accuracy (how it was picked).
-      grids: CANDIDATES.map((c) => {
-        const s = selected[c.name]!;
-        const row = grids[c.name]!.filter((cell) => cell.wd === s.wd);
-        return gridOf(
-          `${c.name} (λ ${sig(s.wd, 3)})`,
-          "lr",
-          row.map((cell) => ({ value: sig(cell.lr, 4), score: mean(cell.val) })),
-          sig(s.lr, 4),
-          TOLERANCE,
-        );
-      }),
+      grids: CANDIDATES.map(lrGrid),
       seeds,
     };
   },

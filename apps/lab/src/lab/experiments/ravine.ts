@@ -16,7 +16,7 @@ import { adam, rmsprop, sgd } from "momenta-optim";
 import type { Deciding, Experiment, ExperimentResult, Judgement, TuningGrid } from "../experiment.ts";
 import { loglogSlope, mean, sig } from "../measure/stats.ts";
 import { landscapeMap, lines } from "../plot/index.ts";
-import { bestLr, geometricGrid, raceGrid } from "../problems/landscape-race.ts";
+import { bestLrInterior, geometricGrid, raceGrid } from "../problems/landscape-race.ts";
 
 const OPTIMIZERS: { name: string; make(lr: number): GradientTransformation<unknown[]> }[] = [
   { name: "GD", make: (lr) => sgd({ lr }) },
@@ -254,7 +254,7 @@ export const experiment: Experiment = {
     for (const p of problems) {
       const min = p.landscape.minima[0]!.point;
       for (const o of OPTIMIZERS) {
-        const best = bestLr(p.landscape, o.make, lrs, p.starts, {
+        const { best } = bestLrInterior(p.landscape, o.make, lrs, sz.lrRatio, p.starts, {
           maxSteps: sz.maxSteps,
           done: (_x, _y, f) => f <= TARGET,
           hold: HOLD,
@@ -362,7 +362,7 @@ export const experiment: Experiment = {
         `Ravines f = ½(u²/κ + v²) (steep curvature 1, floor 1/κ) with κ ∈ {${sz.conditions.join(", ")}} at angles ` +
         `{${sz.angles.map((a) => `${sig((a * 180) / Math.PI, 3)}°`).join(", ")}}, and Rosenbrock (a = 1, b = 100). ` +
         `Optimizers GD, SGD momentum 0.9, RMSprop (α 0.99), Adam (PyTorch defaults), each at its best lr from ` +
-        `${lrs.length} values ${sig(lrs[0]!, 3)}…${sig(lrs.at(-1)!, 3)} (ratio ${sig(sz.lrRatio, 3)}), best = fewest mean steps until ` +
+        `${lrs.length} values ${sig(lrs[0]!, 3)}…${sig(lrs.at(-1)!, 3)} (ratio ${sig(sz.lrRatio, 3)}; where the best sat on an edge, 4 more values beyond it, up to 3 times), best = fewest mean steps until ` +
         `f ≤ ${TARGET} for good (${HOLD} more steps) over ${sz.starts} start(s), at most ${sz.maxSteps} steps (${ctx.mode} mode). Deterministic: no noise, no seeds.`,
       metrics: {
         cells: cells.map((c) => ({

@@ -228,7 +228,7 @@ export const experiment: Experiment = {
         `${sz.starts} uniform random starts (seed ${startSeed}), ${sz.steps} steps per run. Schedules at peak lr η: ` +
         `constant η, cosine η→0 over ${sz.steps} steps, SGDR t0 = ${Math.round(sz.steps / 5)} (tMult 1). Optimizers: ` +
         `AdamW (λ 0.01) with η ∈ {${OPTIMIZERS[0]!.peaks.join(", ")}}, SGD momentum 0.9 with η ∈ ` +
-        `{${OPTIMIZERS[1]!.peaks.join(", ")}}; each (optimizer, schedule) at its best η. Without noise and with ` +
+        `{${OPTIMIZERS[1]!.peaks.join(", ")}}; each (optimizer, schedule) at its best η (a grid whose best sat on its edge widened beyond it, one value at a time, up to 3). Without noise and with ` +
         `Gaussian gradient noise σ = ${SIGMA} (noise seeds ${noiseSeed}+i per start, shared by all arms). ` +
         `Success = final iterate in the global basin (gradient-flow catchment) and within ${SETTLE} of its minimum (${ctx.mode} mode).`,
       metrics: {

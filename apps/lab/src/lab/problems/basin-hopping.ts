@@ -154,23 +154,51 @@ export interface PeakSearch {
   byPeak: { peak: number; share: number }[];
 }
 
-/** Runs `hop` at every peak lr of the grid (a fresh optimizer per start from `make(peak)`); keeps the best. */
+/**
+ * Runs `hop` at every peak lr of the grid (a fresh optimizer per start from `make(peak)`); keeps the
+ * best. A grid whose best lies on its edge (no other peak as good) is widened beyond that edge, one
+ * value of the 1–3–10 sequence at a time, up to `maxWidenings` times: the best must be interior for
+ * the comparison to be fair. The runs are deterministic, so each peak is run once.
+ */
 export function bestPeak<S>(
   landscape: Landscape,
   peaks: readonly number[],
   make: (peak: number) => GradientTransformation<S>,
   starts: readonly (readonly [number, number])[],
   o: HopOptions,
+  maxWidenings = 3,
 ): PeakSearch {
-  let best: { peak: number; out: HopOutcome } | null = null;
-  const byPeak: { peak: number; share: number }[] = [];
-  for (const peak of peaks) {
-    const out = hop(landscape, () => make(peak), starts, o);
-    const sh = mean(out.success);
-    byPeak.push({ peak, share: sig(sh, 4) });
-    if (!best || sh > mean(best.out.success)) best = { peak, out };
+  const runs = new Map<number, HopOutcome>();
+  let grid = [...peaks].sort((a, b) => a - b);
+  for (let w = 0; ; w++) {
+    let best: { peak: number; out: HopOutcome } | null = null;
+    const byPeak: { peak: number; share: number }[] = [];
+    for (const peak of grid) {
+      let out = runs.get(peak);
+      if (!out) {
+        out = hop(landscape, () => make(peak), starts, o);
+        runs.set(peak, out);
+      }
+      const sh = mean(out.success);
+      byPeak.push({ peak, share: sig(sh, 4) });
+      if (!best || sh > mean(best.out.success)) best = { peak, out };
+    }
+    const top = mean(best!.out.success);
+    const ties = grid.filter((p) => mean(runs.get(p)!.success) === top).length;
+    const low = best!.peak === grid[0];
+    const high = best!.peak === grid.at(-1);
+    if (w === maxWidenings || ties > 1 || !(low || high)) return { ...best!, byPeak };
+    grid = low ? [nextNice(grid[0]!, -1), ...grid] : [...grid, nextNice(grid.at(-1)!, 1)];
   }
-  return { ...best!, byPeak };
+}
+
+/** The neighbour of v in the sequence …, 0.1, 0.3, 1, 3, 10, … (1–3–10, as the grids are spaced). */
+export function nextNice(v: number, dir: 1 | -1): number {
+  const e = Math.floor(Math.log10(v) + 1e-9);
+  const m = v / 10 ** e;
+  const lower = m < 2;
+  const next = dir === 1 ? (lower ? 3 * 10 ** e : 10 ** (e + 1)) : lower ? 3 * 10 ** (e - 1) : 10 ** e;
+  return Number(next.toPrecision(6));
 }
 
 /** A periodic schedule (restarts, cycles) against the two baselines at one noise level. */

@@ -9,7 +9,7 @@
 import type { Landscape } from "@momenta/landscapes";
 import { makeRunner } from "@momenta/landscapes";
 import type { GradientTransformation } from "momenta-optim";
-import { gridOf, type TuningGrid } from "../experiment.ts";
+import { gridOf, onEdge, type TuningGrid } from "../experiment.ts";
 
 export interface RaceOptions {
   start: readonly [number, number];
@@ -123,11 +123,15 @@ export interface BestLr {
   trials: LrTrial[];
 }
 
+/** Within this fraction of the best mean steps an lr counts as tied with it (see `raceGrid`). */
+const TIE = 0.05;
+
 /**
  * The grid's fastest lr, judged by the mean steps over several starts (one lucky start cannot pick
  * an lr). Runs the grid from the largest lr down and stops a trial once its total steps exceed the
- * best total so far (a slower lr cannot win, so finishing it would only cost time); ties go to the
- * larger lr. With `record`, the winner's runs are repeated with their paths kept.
+ * best total so far by more than TIE (a slower lr cannot win or tie, so finishing it would only cost
+ * time; one within TIE is finished, so the report sees the tie); ties go to the larger lr. With
+ * `record`, the winner's runs are repeated with their paths kept.
  */
 export function bestLr<S>(
   landscape: Landscape,
@@ -145,7 +149,7 @@ export function bestLr<S>(
     let diverged = false;
     const results: RaceResult[] = [];
     for (const start of starts) {
-      const budget = Math.min(o.maxSteps, best ? best.total - 1 - total : o.maxSteps);
+      const budget = Math.min(o.maxSteps, best ? Math.floor(best.total * (1 + TIE)) - total : o.maxSteps);
       if (budget < 1) {
         ok = false;
         break;
@@ -160,7 +164,7 @@ export function bestLr<S>(
       total += r.steps;
     }
     trials.push({ lr, steps: ok ? total / starts.length : null, diverged });
-    if (ok) best = { lr, total, results };
+    if (ok && (!best || total < best.total)) best = { lr, total, results };
   }
   if (!best) return { lr: null, steps: null, results: [], trials };
   const lr = best.lr;
@@ -187,5 +191,32 @@ export function raceGrid(optimizer: string, b: BestLr): TuningGrid | undefined {
   const scored = [...b.trials]
     .sort((x, y) => x.lr - y.lr)
     .map((t) => ({ value: t.lr, score: t.steps === null ? -Infinity : -t.steps }));
-  return gridOf(optimizer, "lr", scored, b.lr, 0.05 * b.steps);
+  return gridOf(optimizer, "lr", scored, b.lr, TIE * b.steps);
+}
+
+/**
+ * `bestLr` on a grid widened until its best is interior: while the best sits on an edge of the grid
+ * (no interior lr tied with it), `step` more values are added beyond that edge, up to `maxWidenings`
+ * times. Returns the search on the grid finally used (a best still on the edge is reported as such).
+ */
+export function bestLrInterior<S>(
+  landscape: Landscape,
+  make: (lr: number) => GradientTransformation<S>,
+  lrs: readonly number[],
+  ratio: number,
+  starts: readonly (readonly [number, number])[],
+  o: Omit<RaceOptions, "start">,
+  { step = 4, maxWidenings = 3 }: { step?: number; maxWidenings?: number } = {},
+): { best: BestLr; lrs: number[] } {
+  let grid = [...lrs].sort((a, b) => a - b);
+  for (let w = 0; ; w++) {
+    const best = bestLr(landscape, make, grid, starts, o);
+    const g = raceGrid("", best);
+    if (w === maxWidenings || g === undefined || !onEdge(g)) return { best, lrs: grid };
+    const extra = Array.from({ length: step }, (_, i) => ratio ** (i + 1));
+    grid =
+      best.lr === grid[0]
+        ? [...extra.map((f) => Number((grid[0]! / f).toPrecision(6))).reverse(), ...grid]
+        : [...grid, ...extra.map((f) => Number((grid.at(-1)! * f).toPrecision(6)))];
+  }
 }

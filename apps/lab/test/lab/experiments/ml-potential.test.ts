@@ -66,16 +66,16 @@ describe("judgeMlPotential", () => {
     expect(j.verdict).toBe("holds");
     expect(j.deciding?.value).toBe(4); // the ablations stall at RMSE 100, 4× the target 25
   });
-  it("holds only when one ingredient gets the credit, if the other's removal still trains", () => {
+  it("does not hold when one removal still trains, and names the ingredient that alone was needed", () => {
     const toAdam = [
       ...good("Adam + clip", true, true),
       ...good("Adam", true, false),
       ...bad("SGD + clip", false, true),
       ...bad("SGD", false, false),
     ];
-    expect(judgeMlPotential(toAdam, 100).verdict).toBe(
-      "holds only when the credit goes to Adam: clipping is not needed",
-    );
+    const a = judgeMlPotential(toAdam, 100);
+    expect(a.verdict).toBe("does not hold");
+    expect(a.reason).toContain("clipping is not needed");
     const toClip = [
       ...good("Adam + clip", true, true),
       ...bad("Adam", true, false),
@@ -83,7 +83,8 @@ describe("judgeMlPotential", () => {
       ...bad("SGD", false, false),
     ];
     const j = judgeMlPotential(toClip, 100);
-    expect(j.verdict).toBe("holds only when the credit goes to clipping: SGD with clipping trains as well");
+    expect(j.verdict).toBe("does not hold");
+    expect(j.reason).toContain("Adam's adaptive step is not needed");
     expect(j.deciding?.value).toBeCloseTo(0.44); // SGD + clip: median 11 against the target 25
   });
   it("does not hold when each ingredient alone suffices against a real hazard", () => {
