@@ -173,6 +173,22 @@ def lars(o):
                       momentum=o.get("momentum", 0.9), nesterov=o.get("nesterov", False))
 
 
+def prodigy(o):
+    """Optax's own contrib.prodigy (its lr and decay inside); maximize negates the gradient first."""
+    tx = contrib.prodigy(learning_rate=o.get("lr", 1.0), betas=tuple(o.get("betas", [0.9, 0.999])),
+                         beta3=o.get("beta3"), eps=o.get("eps", 1e-8), estim_lr0=o.get("d0", 1e-6),
+                         estim_lr_coef=o.get("dCoef", 1.0), weight_decay=o.get("weightDecay", 0.0),
+                         safeguard_warmup=o.get("safeguardWarmup", False))
+    return optax.chain(optax.scale(-1.0), tx) if o.get("maximize") else tx
+
+
+def dadapt_adamw(o):
+    tx = contrib.dadapt_adamw(learning_rate=o.get("lr", 1.0), betas=tuple(o.get("betas", [0.9, 0.999])),
+                              eps=o.get("eps", 1e-8), estim_lr0=o.get("d0", 1e-6),
+                              weight_decay=o.get("weightDecay", 0.0))
+    return optax.chain(optax.scale(-1.0), tx) if o.get("maximize") else tx
+
+
 # name -> (builder, [(config name, momenta options)])
 CONFIGS = {
     "yogi": (yogi, [
@@ -199,6 +215,19 @@ CONFIGS = {
         ("defaults", {"lr": 0.01}),
         ("alpha-decay", {"lr": 0.005, "alpha": 8.0, "betas": [0.9, 0.99, 0.999], "weightDecay": 0.1}),
         ("maximize-eps", {"lr": 0.01, "eps": 1e-6, "epsRoot": 1e-10, "maximize": True}),
+    ]),
+    "prodigy": (prodigy, [
+        ("defaults", {}),
+        ("decay-beta3-coef", {"lr": 0.5, "betas": [0.8, 0.99], "beta3": 0.9, "dCoef": 0.5, "weightDecay": 0.05,
+                              "d0": 1e-4}),
+        ("safeguard-eps", {"safeguardWarmup": True, "eps": 1e-6, "d0": 1e-3}),
+        ("maximize", {"maximize": True, "lr": 0.02, "d0": 0.1}),
+    ]),
+    "dadaptAdamw": (dadapt_adamw, [
+        ("defaults", {}),
+        ("decay-betas", {"lr": 0.5, "betas": [0.8, 0.99], "weightDecay": 0.05, "d0": 1e-4}),
+        ("eps-d0", {"eps": 1e-6, "d0": 1e-3}),
+        ("maximize", {"maximize": True, "lr": 0.02, "d0": 0.1}),
     ]),
     "lars": (lars, [
         ("defaults", {"lr": 1.0}),
@@ -238,7 +267,13 @@ def dump(path, obj):
 
 
 def main():
+    only = sys.argv[1:]  # optional: the optimizers to regenerate (default: all)
+    unknown = [n for n in only if n not in CONFIGS]
+    if unknown:
+        raise SystemExit("unknown optimizer(s) %s; known: %s" % (", ".join(unknown), ", ".join(CONFIGS)))
     for name, (builder, configs) in CONFIGS.items():
+        if only and name not in only:
+            continue
         out = []
         for config_name, options in configs:
             for dtype in ("float64", "float32"):

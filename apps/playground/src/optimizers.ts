@@ -234,6 +234,20 @@ const STAGING: Record<string, Staging[]> = {
       bounds: { alpha: { min: 0, max: 20, step: 0.5 } },
     },
   ],
+  prodigy: [
+    {
+      note: "No lr to tune: the step D grows from 1e-6 to an estimate of the distance to the minimum.",
+      lr: 1,
+      show: ["lr", "betas", "d0", "dCoef"],
+    },
+  ],
+  dadaptAdamw: [
+    {
+      note: "D-Adaptation: Adam whose step size is estimated from the gradients; lr is a multiplier.",
+      lr: 1,
+      show: ["lr", "betas", "d0"],
+    },
+  ],
   lars: [
     {
       note: "Each step is lr·η·‖p‖ long whatever the gradient's size: a relative step, then momentum.",
@@ -261,6 +275,8 @@ const LABELS: Record<string, string> = {
   weightDecay: "weight decay λ",
   alpha: "α",
   rho: "ρ",
+  d0: "D₀ (initial step estimate)",
+  dCoef: "D multiplier",
   beta2Decay: "β2 decay",
   d: "clip d",
   amsgrad: "AMSGrad",
@@ -292,6 +308,8 @@ const BOUNDS: Record<string, { min: number; max: number; log?: boolean; step?: n
   warmupSteps: { min: 0, max: 1000, step: 1 },
   "betas[2]": { min: 0, max: 0.99999, step: 0.001 },
   trustCoefficient: { min: 1e-4, max: 1, log: true },
+  d0: { min: 1e-8, max: 1, log: true },
+  dCoef: { min: 0.1, max: 10, log: true },
 };
 /** Options a 2-D race has no use for: it minimizes, decays every leaf, and has no nested optimizers. */
 const NOT_SHOWN = new Set(["maximize", "mask", "muonMask", "adamw"]);
@@ -325,6 +343,8 @@ function numberSpec(key: string, name: string, range: string, dflt: number, inte
 function controlsOf(name: string, spec: OptionSpec): Spec[] {
   switch (spec.type) {
     case "number":
+      // null means "the documented fallback", which a slider cannot hold: left at its default
+      if (spec.nullable) return [];
       return [numberSpec(name, name, spec.range, spec.default, spec.integer)];
     case "boolean":
       return [{ key: name, label: LABELS[name] ?? name, type: "bool", default: spec.default }];

@@ -110,10 +110,9 @@ export function checkKeys(owner: string, options: object | undefined, allowed: r
   }
   for (const k of Object.keys(options)) {
     if (!allowed.includes(k)) {
-      const near = suggestName(k, allowed);
-      throw new TypeError(
-        `${owner}: unknown option '${k}'${near ? ` (did you mean '${near}'?)` : ""} (allowed: ${allowed.join(", ")})`,
-      );
+      const near = suggestNames(k, allowed);
+      const guess = near.length > 0 ? ` (did you mean ${near.map((n) => `'${n}'`).join(" or ")}?)` : "";
+      throw new TypeError(`${owner}: unknown option '${k}'${guess} (allowed: ${allowed.join(", ")})`);
     }
   }
 }
@@ -140,20 +139,21 @@ export function checkOptions<T extends object>(
 }
 
 /** The allowed name a mistyped option most likely meant, if any (see `checkKeys`). */
-function suggestName(key: string, allowed: readonly string[]): string | undefined {
+function suggestNames(key: string, allowed: readonly string[]): string[] {
   const camel = key.replace(/_+([A-Za-z0-9])/g, (_, c: string) => c.toUpperCase());
   const fold = (s: string) => s.replace(/_/g, "").toLowerCase();
   const same = allowed.find((a) => a === camel) ?? allowed.find((a) => fold(a) === fold(key));
-  if (same !== undefined) return same;
-  let best: string | undefined;
+  if (same !== undefined) return [same];
+  // every name within two edits, and fewer than half the letters (so "x" does not suggest "d"), at
+  // the smallest distance: "beta" is as near "betas" as "beta3", and either may be meant
+  let best: string[] = [];
   let bestDistance = 3;
   for (const a of allowed) {
     const d = editDistance(camel.toLowerCase(), a.toLowerCase());
-    // within two edits, and fewer than half the letters (so "x" does not suggest "d")
-    if (d < bestDistance && d < Math.max(camel.length, a.length) / 2) {
-      best = a;
-      bestDistance = d;
-    }
+    if (d > bestDistance || d >= Math.max(camel.length, a.length) / 2) continue;
+    if (d < bestDistance) best = [];
+    best.push(a);
+    bestDistance = d;
   }
   return best;
 }

@@ -73,6 +73,7 @@ export type {
   Optimizer,
   OptimizerState,
 } from "./optimizers/common.js";
+export { type DadaptAdamwOptions, dadaptAdamw } from "./optimizers/dadapt-adamw.js";
 export {
   type BooleanOption,
   type ChoiceOption,
@@ -96,6 +97,7 @@ export { type LarsOptions, lars } from "./optimizers/lars.js";
 export { type LionOptions, lion } from "./optimizers/lion.js";
 export { type MuonOptions, muon } from "./optimizers/muon.js";
 export { type NadamOptions, nadam } from "./optimizers/nadam.js";
+export { type ProdigyOptions, prodigy } from "./optimizers/prodigy.js";
 export { type RadamOptions, radam } from "./optimizers/radam.js";
 export { type RmspropOptions, rmsprop } from "./optimizers/rmsprop.js";
 export { type ScheduleFreeAdamwOptions, scheduleFreeAdamw } from "./optimizers/schedule-free-adamw.js";
@@ -139,6 +141,11 @@ export {
   scaleByBelief,
 } from "./transforms/scale-by-belief.js";
 export {
+  type ScaleByDadaptAdamwOptions,
+  type ScaleByDadaptAdamwState,
+  scaleByDadaptAdamw,
+} from "./transforms/scale-by-dadapt-adamw.js";
+export {
   type ScaleByFactoredRmsOptions,
   type ScaleByFactoredRmsState,
   scaleByFactoredRms,
@@ -158,6 +165,11 @@ export {
   scaleByNadam,
 } from "./transforms/scale-by-nadam.js";
 export { scaleByParamBlockRms } from "./transforms/scale-by-param-block-rms.js";
+export {
+  type ScaleByProdigyOptions,
+  type ScaleByProdigyState,
+  scaleByProdigy,
+} from "./transforms/scale-by-prodigy.js";
 export {
   type ScaleByRadamOptions,
   type ScaleByRadamState,

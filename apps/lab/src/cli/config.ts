@@ -116,8 +116,10 @@ const CLI_OPTIONS: Record<string, z.ZodType | null> = {
 /** A declared option as a zod schema: its range, its choices, its tuple's items. */
 function zodOf(spec: OptionSpec): z.ZodType {
   switch (spec.type) {
-    case "number":
-      return spec.integer ? int(spec.range) : num(spec.range);
+    case "number": {
+      const n = spec.integer ? int(spec.range) : num(spec.range);
+      return spec.nullable ? n.nullable() : n;
+    }
     case "boolean":
       return bool();
     case "choice": {

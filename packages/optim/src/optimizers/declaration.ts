@@ -34,6 +34,8 @@ export interface NumberOption {
   integer: boolean;
   /** A schedule of the update count may stand for it (checked against `range` when read). */
   schedulable: boolean;
+  /** null may stand for it (a documented fallback); a nullable option's own default is null. */
+  nullable?: boolean;
 }
 
 /** A tuple of numbers such as `betas`; an item may be schedulable, or nullable (null: a documented fallback). */
@@ -193,9 +195,9 @@ export function tuple<T extends readonly unknown[]>(
   return { type: "tuple", shape, items: specs, default: specs.map((s) => (s.nullable ? null : s.default)) };
 }
 
-/** A tuple item that may be null (its default). */
+/** A number (or tuple item) that may be null, its default: null stands for a documented fallback. */
 export function nullable(o: Option<number>): Option<number | null> {
-  return Object.assign({}, o, { nullable: true }) as Option<number | null>;
+  return Object.assign({}, o, { nullable: true, default: null }) as unknown as Option<number | null>;
 }
 
 export function mask(): Option<Mask> {
@@ -249,6 +251,7 @@ function checkTuple(owner: string, name: string, spec: TupleOption, value: unkno
 function checkOne(owner: string, name: string, spec: OptionSpec, value: unknown): unknown {
   switch (spec.type) {
     case "number":
+      if (spec.nullable && value === null) return null;
       if (spec.schedulable) return checkHyper(owner, name, value, spec.range);
       return spec.integer
         ? checkInteger(owner, name, value, spec.range)
@@ -296,7 +299,7 @@ export function resolveOptions<O>(d: OptimizerDeclaration<O, unknown>, options: 
   const specs = d.options as Record<string, OptionSpec>;
   const nullableNames = Object.keys(specs).filter((k) => {
     const s = specs[k]!;
-    return s.type === "choice" && s.values.includes(null);
+    return (s.type === "choice" && s.values.includes(null)) || (s.type === "number" && s.nullable === true);
   });
   const given = checkOptions(
     d.name,

@@ -150,9 +150,13 @@ const FUZZED: Record<string, Entry> = {
       name,
       {
         ...transformOptions(OPTIMIZER_FNS[name]!),
-        // the options whose declared choices include null
+        // the options whose declared choices include null, and the nullable numbers
         nullable: Object.entries(m.declarationOf(OPTIMIZER_FNS[name])!.options)
-          .filter(([, spec]) => spec.type === "choice" && spec.values.includes(null))
+          .filter(
+            ([, spec]) =>
+              (spec.type === "choice" && spec.values.includes(null)) ||
+              (spec.type === "number" && spec.nullable),
+          )
           .map(([k]) => k),
       },
     ]),
@@ -169,6 +173,8 @@ const FUZZED: Record<string, Entry> = {
   scaleByAdan: transformOptions((o) => m.scaleByAdan(o as never)),
   scaleByAdemamix: transformOptions((o) => m.scaleByAdemamix(o as never)),
   scaleByAdopt: transformOptions((o) => m.scaleByAdopt(o as never)),
+  scaleByDadaptAdamw: transformOptions((o) => m.scaleByDadaptAdamw(o as never)),
+  scaleByProdigy: { ...transformOptions((o) => m.scaleByProdigy(o as never)) },
   scaleByBelief: transformOptions((o) => m.scaleByBelief(o as never)),
   scaleByYogi: transformOptions((o) => m.scaleByYogi(o as never)),
   scaleByAdamax: transformOptions((o) => m.scaleByAdamax(o as never)),
@@ -755,7 +761,9 @@ describe("every public constructor is strict and fails cleanly", () => {
         for (const given of tries) {
           const { error } = await settle(() => entry.probe!(objectOf([[given, 1]])));
           const message = (error as Error | undefined)?.message ?? "";
-          if (!message.startsWith(`${name}: unknown option '${given}' (did you mean '${key}'?)`))
+          // the suggestion names the key (beside any other name as near: "'betas' or 'beta3'")
+          const guess = message.match(/^(.*?): unknown option '(.*?)' \(did you mean (.*?)\?\)/);
+          if (!(guess?.[1] === name && guess[2] === given && guess[3]!.split(" or ").includes(`'${key}'`)))
             wrong.push(`${name}({ ${given} }): ${message || "no error"}`);
         }
       }

@@ -61,6 +61,8 @@ describe("invalid hyperparameters throw at construction, naming argument, value 
     );
     expect(() => m.adamw({ weigth_decay: 0.1 } as never)).toThrow(/did you mean 'weightDecay'\?/);
     expect(() => m.adam({ amsGrad: true } as never)).toThrow(/did you mean 'amsgrad'\?/);
+    // names as near as each other are all suggested
+    expect(() => m.prodigy({ beta: 0.9 } as never)).toThrow(/did you mean 'betas' or 'beta3'\?/);
     expect(() => m.sgd(5 as never)).toThrow(/sgd: options must be an object, got 5/);
     expect(() => m.sgd([] as never)).toThrow(/sgd: options must be an object, got \[\]/);
     expect(() => m.sgd(null as never)).toThrow(/sgd: options must be an object, got null/);
