@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Golden fixtures from Optax (JAX on CPU) for the optimizers PyTorch lacks.
+"""Golden fixtures from Optax (JAX on CPU) for the optimizers PyTorch lacks, and from Keras 3 (its JAX
+backend) for FTRL, which Optax lacks too.
 
 Replays the shared problem of ``generate.py`` (read back from
 ``packages/optim/test/golden/fixtures/problem.json``: the same leaves, a, c,
 init and noise; the gradient ``a * (p - c) + noise[t]``, op by op in the run's
 dtype) with Optax's own optimizers and writes, for each, its parameter
-trajectories in float64 and float32 to ``fixtures/optax-<name>.json``:
+trajectories in float64 and float32 to ``fixtures/optax-<name>.json`` (``keras-<name>.json``):
 
-  {optimizer, optax, jax, configs: [{name, dtype, options, trajectory}]}
+  {optimizer, optax (keras), jax, configs: [{name, dtype, options, trajectory}]}
 
 ``options`` are momenta's (camelCase); ``trajectory`` is (STEPS+1) x N values
 in the run's dtype, base64 of little-endian bytes, as in the torch fixtures.
@@ -34,7 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 OUT_DIR = os.path.join(ROOT, "packages", "optim", "test", "golden", "fixtures")
 VENV = os.path.join(HERE, ".venv")
-PINS = ["jax==0.10.2", "jaxlib==0.10.2", "optax==0.2.8"]
+PINS = ["jax==0.10.2", "jaxlib==0.10.2", "optax==0.2.8", "keras==3.15.1"]
 
 
 def ensure_optax():
@@ -42,6 +43,7 @@ def ensure_optax():
     try:
         import optax  # noqa: F401
         import jax  # noqa: F401
+        import keras  # noqa: F401
         return
     except ImportError:
         pass
@@ -56,6 +58,8 @@ def ensure_optax():
     os.execv(python, [python, os.path.abspath(__file__), *sys.argv[1:]])
 
 
+# Keras 3 on the JAX backend (for FTRL, which Optax lacks); set before keras is first imported
+os.environ["KERAS_BACKEND"] = "jax"
 ensure_optax()
 
 import jax  # noqa: E402
@@ -65,6 +69,7 @@ jax.config.update("jax_platforms", "cpu")
 
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
+import keras  # noqa: E402
 import optax  # noqa: E402
 from optax import contrib  # noqa: E402
 
@@ -237,6 +242,52 @@ CONFIGS = {
 }
 
 
+def keras_ftrl(o):
+    return keras.optimizers.Ftrl(
+        learning_rate=o.get("lr", 1e-3), learning_rate_power=o.get("lrPower", -0.5),
+        initial_accumulator_value=o.get("initialAccumulatorValue", 0.1),
+        l1_regularization_strength=o.get("l1RegularizationStrength", 0.0),
+        l2_regularization_strength=o.get("l2RegularizationStrength", 0.0),
+        l2_shrinkage_regularization_strength=o.get("l2ShrinkageRegularizationStrength", 0.0),
+        beta=o.get("beta", 0.0))
+
+
+# Keras optimizers: name -> (builder, [(config name, momenta options)]); run by run_keras
+KERAS_CONFIGS = {
+    "ftrl": (keras_ftrl, [
+        ("defaults", {"lr": 0.1}),
+        ("l1-l2", {"lr": 0.2, "l1RegularizationStrength": 0.05, "l2RegularizationStrength": 0.1}),
+        ("power-shrinkage-beta", {"lr": 0.1, "lrPower": -0.7, "initialAccumulatorValue": 0.5,
+                                  "l2ShrinkageRegularizationStrength": 0.05, "beta": 0.3}),
+        ("power-zero", {"lr": 0.05, "lrPower": 0.0, "l1RegularizationStrength": 0.01}),
+    ]),
+}
+
+
+def run_keras(builder, options, dtype):
+    """The same problem through a Keras optimizer: one keras.Variable per leaf, apply_gradients per step."""
+    assert not options.get("maximize")
+    keras.config.set_floatx(dtype)
+    jdt = jnp.float64 if dtype == "float64" else jnp.float32
+    a, c = tree_of(A, jdt), tree_of(C, jdt)
+    leaves = jax.tree_util.tree_leaves(tree_of(INIT, jdt))
+    variables = [keras.Variable(np.asarray(x), dtype=dtype) for x in leaves]
+    opt = builder(options)
+    traj = [np.concatenate([np.asarray(v.value).reshape(-1) for v in variables])]
+    for t in range(STEPS):
+        noise = jax.tree_util.tree_leaves(tree_of(NOISE[t], jdt))
+        grads = [ai * (jnp.asarray(v.value) - ci) + ni for ai, v, ci, ni in
+                 zip(jax.tree_util.tree_leaves(a), variables, jax.tree_util.tree_leaves(c), noise)]
+        opt.apply_gradients(list(zip(grads, variables)))
+        for v in variables:
+            assert v.value.dtype == jdt, (v.value.dtype, jdt)
+        traj.append(np.concatenate([np.asarray(v.value).reshape(-1) for v in variables]))
+    out = np.stack(traj)
+    assert np.isfinite(out).all(), "non-finite values"
+    assert np.abs(out).max() < 100, "diverged"
+    return out
+
+
 def run(builder, options, dtype):
     jdt = jnp.float64 if dtype == "float64" else jnp.float32
     a, c = tree_of(A, jdt), tree_of(C, jdt)
@@ -268,21 +319,26 @@ def dump(path, obj):
 
 def main():
     only = sys.argv[1:]  # optional: the optimizers to regenerate (default: all)
-    unknown = [n for n in only if n not in CONFIGS]
+    known = {**CONFIGS, **KERAS_CONFIGS}
+    unknown = [n for n in only if n not in known]
     if unknown:
-        raise SystemExit("unknown optimizer(s) %s; known: %s" % (", ".join(unknown), ", ".join(CONFIGS)))
-    for name, (builder, configs) in CONFIGS.items():
+        raise SystemExit("unknown optimizer(s) %s; known: %s" % (", ".join(unknown), ", ".join(known)))
+    for name, (builder, configs) in known.items():
         if only and name not in only:
             continue
+        runner = run_keras if name in KERAS_CONFIGS else run
         out = []
         for config_name, options in configs:
             for dtype in ("float64", "float32"):
-                traj = run(builder, options, dtype)
+                traj = runner(builder, options, dtype)
                 out.append({"name": config_name, "dtype": dtype, "options": options, "trajectory": b64(traj, dtype)})
                 print("%-10s %-16s %s  final |p| max %.6g" % (name, config_name, dtype, np.abs(traj[-1]).max()))
-        size = dump(os.path.join(OUT_DIR, "optax-%s.json" % name),
-                    {"optimizer": name, "optax": optax.__version__, "jax": jax.__version__, "configs": out})
-        print("  optax-%s.json: %d bytes" % (name, size))
+        if name in KERAS_CONFIGS:
+            file, ref = "keras-%s.json" % name, {"keras": keras.__version__}
+        else:
+            file, ref = "optax-%s.json" % name, {"optax": optax.__version__}
+        size = dump(os.path.join(OUT_DIR, file), {"optimizer": name, **ref, "jax": jax.__version__, "configs": out})
+        print("  %s: %d bytes" % (file, size))
 
 
 if __name__ == "__main__":

@@ -248,6 +248,19 @@ const STAGING: Record<string, Staging[]> = {
       show: ["lr", "betas", "d0"],
     },
   ],
+  ftrl: [
+    {
+      note: "Follow the regularized leader: params recomputed from a running sum; L1 snaps coordinates to 0.",
+      lr: 0.5,
+      show: [
+        "lr",
+        "lrPower",
+        "initialAccumulatorValue",
+        "l1RegularizationStrength",
+        "l2RegularizationStrength",
+      ],
+    },
+  ],
   lars: [
     {
       note: "Each step is lr·η·‖p‖ long whatever the gradient's size: a relative step, then momentum.",
@@ -276,6 +289,9 @@ const LABELS: Record<string, string> = {
   alpha: "α",
   rho: "ρ",
   d0: "D₀ (initial step estimate)",
+  lrPower: "lr power",
+  l1RegularizationStrength: "L1 λ1",
+  l2RegularizationStrength: "L2 λ2",
   dCoef: "D multiplier",
   beta2Decay: "β2 decay",
   d: "clip d",
@@ -309,6 +325,9 @@ const BOUNDS: Record<string, { min: number; max: number; log?: boolean; step?: n
   "betas[2]": { min: 0, max: 0.99999, step: 0.001 },
   trustCoefficient: { min: 1e-4, max: 1, log: true },
   d0: { min: 1e-8, max: 1, log: true },
+  lrPower: { min: -1, max: 0, step: 0.05 },
+  l1RegularizationStrength: { min: 0, max: 10, step: 0.01 },
+  l2RegularizationStrength: { min: 0, max: 10, step: 0.01 },
   dCoef: { min: 0.1, max: 10, log: true },
 };
 /** Options a 2-D race has no use for: it minimizes, decays every leaf, and has no nested optimizers. */

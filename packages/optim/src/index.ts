@@ -92,6 +92,7 @@ export {
   type TupleItem,
   type TupleOption,
 } from "./optimizers/declaration.js";
+export { type FtrlOptions, ftrl } from "./optimizers/ftrl.js";
 export { type LambOptions, lamb } from "./optimizers/lamb.js";
 export { type LarsOptions, lars } from "./optimizers/lars.js";
 export { type LionOptions, lion } from "./optimizers/lion.js";
@@ -150,6 +151,7 @@ export {
   type ScaleByFactoredRmsState,
   scaleByFactoredRms,
 } from "./transforms/scale-by-factored-rms.js";
+export { type ScaleByFtrlOptions, type ScaleByFtrlState, scaleByFtrl } from "./transforms/scale-by-ftrl.js";
 export { type CountState, scaleByLearningRate } from "./transforms/scale-by-learning-rate.js";
 export { type ScaleByLionOptions, type ScaleByLionState, scaleByLion } from "./transforms/scale-by-lion.js";
 export {

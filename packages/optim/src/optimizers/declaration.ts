@@ -127,6 +127,8 @@ export interface OptimizerDeclaration<O = Record<string, Option<unknown>>, R = A
     pytorch?: string;
     /** The Optax function it matches. */
     optax?: string;
+    /** The Keras optimizer it matches. */
+    keras?: string;
     /** The reference code it follows otherwise (repository and file). */
     code?: string;
   };

@@ -174,6 +174,7 @@ const FUZZED: Record<string, Entry> = {
   scaleByAdemamix: transformOptions((o) => m.scaleByAdemamix(o as never)),
   scaleByAdopt: transformOptions((o) => m.scaleByAdopt(o as never)),
   scaleByDadaptAdamw: transformOptions((o) => m.scaleByDadaptAdamw(o as never)),
+  scaleByFtrl: transformOptions((o) => m.scaleByFtrl(o as never)),
   scaleByProdigy: { ...transformOptions((o) => m.scaleByProdigy(o as never)) },
   scaleByBelief: transformOptions((o) => m.scaleByBelief(o as never)),
   scaleByYogi: transformOptions((o) => m.scaleByYogi(o as never)),

@@ -1,6 +1,6 @@
 /**
  * The optimizers PyTorch lacks, against Optax (tools/golden/optax_golden.py: Optax's own transforms on
- * the torch fixtures' problem, eager JAX on CPU). float64 trajectories to 1e-12 over 200 steps (they
+ * the torch fixtures' problem, eager JAX on CPU), and FTRL against Keras 3 on its JAX backend. float64 trajectories to 1e-12 over 200 steps (they
  * agree to ≤ 6e-16; ≤ 5e-14 for prodigy and dadaptAdamw, whose D estimate sums over all leaves in
  * another order than XLA's); float32 ones to 2e-5 (≤ 6.1e-6 measured: Optax rounds every op to
  * float32, momenta what it stores; the golden rule allows 2e-3).
@@ -11,20 +11,26 @@ import { describe, expect, it } from "vitest";
 import { loadProblem, makeArray, replayTrajectory } from "./fixtures.ts";
 
 const problem = loadProblem();
-const NAMES = ["yogi", "adabelief", "adan", "adopt", "ademamix", "lars", "prodigy", "dadaptAdamw"];
+/** Fixture files by optimizer: Optax's, and Keras's for FTRL (Optax has none). */
+const FILES: [string, string][] = [
+  ...["yogi", "adabelief", "adan", "adopt", "ademamix", "lars", "prodigy", "dadaptAdamw"].map(
+    (n): [string, string] => [n, `optax-${n}.json`],
+  ),
+  ["ftrl", "keras-ftrl.json"],
+];
 
 interface Fixture {
   optimizer: string;
-  optax: string;
+  optax?: string;
+  keras?: string;
   jax: string;
   configs: { name: string; dtype: m.Dtype; options: Record<string, unknown>; trajectory: string }[];
 }
 
-for (const name of NAMES) {
-  const fixture = JSON.parse(
-    readFileSync(new URL(`./fixtures/optax-${name}.json`, import.meta.url), "utf8"),
-  ) as Fixture;
-  describe(`${name} matches optax ${fixture.optax} (jax ${fixture.jax})`, () => {
+for (const [name, file] of FILES) {
+  const fixture = JSON.parse(readFileSync(new URL(`./fixtures/${file}`, import.meta.url), "utf8")) as Fixture;
+  const reference = fixture.optax ? `optax ${fixture.optax}` : `keras ${fixture.keras}`;
+  describe(`${name} matches ${reference} (jax ${fixture.jax})`, () => {
     it("has ≥ 3 configurations, each in float64 and float32", () => {
       expect(fixture.configs.length).toBeGreaterThanOrEqual(6);
     });
