@@ -248,6 +248,14 @@ const STAGING: Record<string, Staging[]> = {
       show: ["lr", "betas", "d0"],
     },
   ],
+  soap: [
+    {
+      note: "Adam in the eigenbasis of Shampoo's preconditioner: rotated ravines look axis-aligned to it.",
+      lr: 0.05,
+      show: ["lr", "betas", "preconditionFrequency"],
+      fixed: { precondition1d: true },
+    },
+  ],
   ftrl: [
     {
       note: "Follow the regularized leader: params recomputed from a running sum; L1 snaps coordinates to 0.",
@@ -290,6 +298,7 @@ const LABELS: Record<string, string> = {
   rho: "ρ",
   d0: "D₀ (initial step estimate)",
   lrPower: "lr power",
+  preconditionFrequency: "basis refresh every",
   l1RegularizationStrength: "L1 λ1",
   l2RegularizationStrength: "L2 λ2",
   dCoef: "D multiplier",
@@ -326,6 +335,7 @@ const BOUNDS: Record<string, { min: number; max: number; log?: boolean; step?: n
   trustCoefficient: { min: 1e-4, max: 1, log: true },
   d0: { min: 1e-8, max: 1, log: true },
   lrPower: { min: -1, max: 0, step: 0.05 },
+  preconditionFrequency: { min: 1, max: 100, step: 1 },
   l1RegularizationStrength: { min: 0, max: 10, step: 0.01 },
   l2RegularizationStrength: { min: 0, max: 10, step: 0.01 },
   dCoef: { min: 0.1, max: 10, log: true },

@@ -104,6 +104,7 @@ export { type RmspropOptions, rmsprop } from "./optimizers/rmsprop.js";
 export { type ScheduleFreeAdamwOptions, scheduleFreeAdamw } from "./optimizers/schedule-free-adamw.js";
 export { type SgdOptions, sgd } from "./optimizers/sgd.js";
 export { type SgdwOptions, sgdw } from "./optimizers/sgdw.js";
+export { type SoapOptions, soap } from "./optimizers/soap.js";
 export { type YogiOptions, yogi } from "./optimizers/yogi.js";
 
 // Building blocks: the preconditioners, momenta and scalings the optimizers are chained from.
@@ -180,6 +181,12 @@ export {
 export { type ScaleByRmsOptions, type ScaleByRmsState, scaleByRms } from "./transforms/scale-by-rms.js";
 export { type ScaleByRssOptions, type ScaleByRssState, scaleByRss } from "./transforms/scale-by-rss.js";
 export { scaleBySchedule } from "./transforms/scale-by-schedule.js";
+export {
+  type ScaleBySoapOptions,
+  type ScaleBySoapState,
+  type SoapLeafState,
+  scaleBySoap,
+} from "./transforms/scale-by-soap.js";
 export { scaleByTrustRatio } from "./transforms/scale-by-trust-ratio.js";
 export { type ScaleByYogiOptions, type ScaleByYogiState, scaleByYogi } from "./transforms/scale-by-yogi.js";
 export { type TraceOptions, type TraceState, trace } from "./transforms/trace.js";

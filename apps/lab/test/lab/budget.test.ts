@@ -1,4 +1,7 @@
-/** The Lab's time budget, from what each experiment declares a run costs (the runner prints measured beside it). */
+/**
+ * The Lab's time budget, from what each experiment declares a run costs (the runner prints measured
+ * beside it; the declared costs are a quiet run's measured ones, per run).
+ */
 import { describe, expect, it } from "vitest";
 import { EXPERIMENT_IDS, loadExperiment } from "../../src/lab/registry.ts";
 import { RUNS } from "../../src/lab/verdicts.ts";
@@ -14,5 +17,13 @@ describe("the Lab's budget", () => {
     }
     // both cores busy: wall time is half the core-seconds
     expect(coreSeconds / 2).toBeLessThanOrEqual(600);
+  });
+  it("--full fits 90 minutes, counting every seed's run", async () => {
+    let coreSeconds = 0;
+    for (const id of EXPERIMENT_IDS) {
+      const e = await loadExperiment(id);
+      coreSeconds += e.fullCost * (e.deterministic ? 1 : RUNS.full);
+    }
+    expect(coreSeconds / 2).toBeLessThanOrEqual(90 * 60);
   });
 });

@@ -175,6 +175,7 @@ const FUZZED: Record<string, Entry> = {
   scaleByAdopt: transformOptions((o) => m.scaleByAdopt(o as never)),
   scaleByDadaptAdamw: transformOptions((o) => m.scaleByDadaptAdamw(o as never)),
   scaleByFtrl: transformOptions((o) => m.scaleByFtrl(o as never)),
+  scaleBySoap: { ...transformOptions((o) => m.scaleBySoap(o as never)), nullable: ["shampooBeta"] },
   scaleByProdigy: { ...transformOptions((o) => m.scaleByProdigy(o as never)) },
   scaleByBelief: transformOptions((o) => m.scaleByBelief(o as never)),
   scaleByYogi: transformOptions((o) => m.scaleByYogi(o as never)),

@@ -58,6 +58,7 @@ describe("optimizer declarations", () => {
         "ftrl",
         "lars",
         "prodigy",
+        "soap",
         "yogi",
         "adadelta",
         "adafactor",
