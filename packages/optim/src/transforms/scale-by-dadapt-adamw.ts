@@ -1,51 +1,22 @@
-import {
-  checkHyper,
-  checkMask,
-  checkNumber,
-  checkOptions,
-  type Hyper,
-  hyperAt,
-  ownerOption,
-  valueAt,
-} from "../hyper.js";
+import { checkOptions, ownerOption } from "../hyper.js";
 import { buffersLike, type GradientTransformation, paramLeaves, updateLeaves } from "../transform.js";
-import type { FloatArray, Mask, Tree } from "../tree.js";
+import type { Tree } from "../tree.js";
 import { maskFor } from "./add-decayed-weights.js";
-import { checkBetas } from "./scale-by-adam.js";
+import {
+  checkDistanceEstimate,
+  DISTANCE_ESTIMATE_OPTIONS,
+  type DistanceEstimateOptions,
+  type DistanceEstimateState,
+} from "./distance-estimate.js";
 
 /** Options of `scaleByDadaptAdamw`: Optax's `contrib.dadapt_adamw`'s, named as the authors' PyTorch `DAdaptAdam`. */
-export interface ScaleByDadaptAdamwOptions {
-  /** The schedule multiplier of the step (and of the D estimate), ≥ 0; 1 or a schedule that peaks at 1. Default 1. */
-  lr?: Hyper;
-  /** (β1, β2) of the underlying Adam, each in [0, 1). Default [0.9, 0.999]. */
-  betas?: readonly [number, number];
-  /** Added to √v, ≥ 0. Default 1e-8. */
-  eps?: number;
-  /** Initial (under-)estimate D₀ of the distance to the solution, > 0. Default 1e-6. */
-  d0?: number;
-  /** Decoupled weight decay λ, ≥ 0 (a number or a schedule): the step adds −lr·D·λ·p. Default 0. */
-  weightDecay?: Hyper;
-  /** Leaves the decay applies to. Default: all. */
-  mask?: Mask;
-  /** Name used in error messages. Default "scaleByDadaptAdamw". */
-  owner?: string;
-}
+export interface ScaleByDadaptAdamwOptions extends DistanceEstimateOptions {}
 
-/** State of `scaleByDadaptAdamw`. */
-export interface ScaleByDadaptAdamwState {
-  /** Updates applied so far. */
-  count: number;
-  /** First moment of the step-scaled gradient η·g (the step itself, before dividing by √v). */
-  expAvg: FloatArray[];
-  /** Second moment of the raw gradient. */
-  expAvgSq: FloatArray[];
-  /** s: the running sum of step-scaled gradients whose l1 norm is the estimate's denominator. */
-  s: FloatArray[];
-  /** The current estimate D of the distance to the solution (never decreases). */
-  d: number;
-  /** The estimate's numerator: the running sum of η·⟨g, s / (√v + ε)⟩. */
-  dNumerator: number;
-}
+/**
+ * State of `scaleByDadaptAdamw`: m is the first moment of η·g (the step before dividing by √v), v the
+ * second moment of the raw gradient, and the numerator the running sum of η·⟨g, s / (√v + ε)⟩.
+ */
+export interface ScaleByDadaptAdamwState extends DistanceEstimateState {}
 
 /**
  * D-Adaptation for AdamW (Defazio & Mishchenko 2023, "Learning-Rate-Free Learning by D-Adaptation",
@@ -66,28 +37,11 @@ export function scaleByDadaptAdamw(
   options: ScaleByDadaptAdamwOptions = {},
 ): GradientTransformation<ScaleByDadaptAdamwState> {
   const owner = ownerOption(options, "scaleByDadaptAdamw");
-  checkOptions(owner, options, ["lr", "betas", "eps", "d0", "weightDecay", "mask", "owner"]);
-  const lr = checkHyper(owner, "lr", options.lr ?? 1, "[0, inf)");
-  const betas = checkBetas(owner, options.betas ?? [0.9, 0.999]);
-  // the bias correction and the D estimate assume constant betas
-  const b1 = checkNumber(owner, "betas[0]", betas[0], "[0, 1)");
-  const b2 = betas[1];
+  checkOptions(owner, options, [...DISTANCE_ESTIMATE_OPTIONS]);
+  const { b1, b2, eps, d0, mask, config, stepOf } = checkDistanceEstimate(owner, options);
   const sb2 = Math.sqrt(b2);
-  const eps = checkNumber(owner, "eps", options.eps ?? 1e-8, "[0, inf)");
-  const d0 = checkNumber(owner, "d0", options.d0 ?? 1e-6, "(0, inf)");
-  const weightDecay = checkHyper(owner, "weightDecay", options.weightDecay ?? 0, "[0, inf)");
-  const { mask } = options;
-  checkMask(owner, "mask", mask);
   return {
-    config: (state) => ({
-      lr: hyperAt(lr, state.count),
-      "betas[0]": b1,
-      "betas[1]": b2,
-      eps,
-      d0,
-      weightDecay: hyperAt(weightDecay, state.count),
-      d: state.d,
-    }),
+    config,
     init: (params) => ({
       count: 0,
       expAvg: buffersLike(params),
@@ -100,12 +54,7 @@ export function scaleByDadaptAdamw(
       const us = updateLeaves(owner, updates, state.expAvg);
       const ps = paramLeaves(owner, params, us.length);
       const on = maskFor(owner, mask, params!);
-      // every check before the first write
-      const sched = valueAt(owner, "lr", lr, state.count, "[0, inf)");
-      const wd = valueAt(owner, "weightDecay", weightDecay, state.count, "[0, inf)");
-      const k = state.count + 1;
-      const bc = Math.sqrt(1 - b2 ** k) / (1 - b1 ** k);
-      const dlr = state.d * sched * bc;
+      const { wd, dlr } = stepOf(state); // every check before the first write
       let dot = 0;
       let sNorm = 0;
       for (let i = 0; i < us.length; i++) {
@@ -137,7 +86,7 @@ export function scaleByDadaptAdamw(
         const lam = on[i] ? wd : 0;
         for (let j = 0; j < u.length; j++) u[j] = -lam * dlr * p[j]! - m[j]! / (Math.sqrt(v[j]!) + eps);
       }
-      state.count = k;
+      state.count += 1;
       return updates;
     },
   };

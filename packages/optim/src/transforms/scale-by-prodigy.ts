@@ -1,59 +1,31 @@
-import {
-  checkBoolean,
-  checkHyper,
-  checkMask,
-  checkNumber,
-  checkOptions,
-  type Hyper,
-  hyperAt,
-  ownerOption,
-  valueAt,
-} from "../hyper.js";
+import { checkBoolean, checkNumber, checkOptions, ownerOption } from "../hyper.js";
 import { buffersLike, type GradientTransformation, paramLeaves, updateLeaves } from "../transform.js";
-import { type FloatArray, leavesOf, type Mask, type Tree } from "../tree.js";
+import { type FloatArray, leavesOf, type Tree } from "../tree.js";
 import { maskFor } from "./add-decayed-weights.js";
-import { checkBetas } from "./scale-by-adam.js";
+import {
+  checkDistanceEstimate,
+  DISTANCE_ESTIMATE_OPTIONS,
+  type DistanceEstimateOptions,
+  type DistanceEstimateState,
+} from "./distance-estimate.js";
 
 /** Options of `scaleByProdigy`: Optax's `contrib.prodigy`'s, named as the authors' PyTorch `Prodigy`. */
-export interface ScaleByProdigyOptions {
-  /** The schedule multiplier of the step (and of the D estimate), ≥ 0; 1 or a schedule that peaks at 1. Default 1. */
-  lr?: Hyper;
-  /** (β1, β2) of the underlying Adam, each in [0, 1). Default [0.9, 0.999]. */
-  betas?: readonly [number, number];
+export interface ScaleByProdigyOptions extends DistanceEstimateOptions {
   /** Decay of the D estimate's running sums, in [0, 1). Default √β2. */
   beta3?: number;
-  /** Added to √v (scaled by the current D), ≥ 0. Default 1e-8. */
-  eps?: number;
-  /** Initial (under-)estimate D₀ of the distance to the solution, > 0. Default 1e-6. */
-  d0?: number;
   /** Multiplier of every new D estimate, > 0. Default 1. */
   dCoef?: number;
-  /** Decoupled weight decay λ, ≥ 0 (a number or a schedule): the step adds −lr·D·λ·p. Default 0. */
-  weightDecay?: Hyper;
-  /** Leaves the decay applies to. Default: all. */
-  mask?: Mask;
   /** Leave lr out of the D estimate's sum of gradients (the authors' fix for warmup). Default false. */
   safeguardWarmup?: boolean;
-  /** Name used in error messages. Default "scaleByProdigy". */
-  owner?: string;
 }
 
-/** State of `scaleByProdigy`. */
-export interface ScaleByProdigyState {
-  /** Updates applied so far. */
-  count: number;
-  /** First moment of the D-scaled gradient D·g. */
-  expAvg: FloatArray[];
-  /** Second moment of D·g. */
-  expAvgSq: FloatArray[];
-  /** s: the weighted running sum of D-scaled gradients whose l1 norm is the estimate's denominator. */
-  s: FloatArray[];
+/**
+ * State of `scaleByProdigy`: m and v are the moments of the D-scaled gradient D·g, the numerator the
+ * weighted running sum of ⟨g, x₀ − x⟩.
+ */
+export interface ScaleByProdigyState extends DistanceEstimateState {
   /** The params at the first update (x₀), the origin of the distance D estimates. */
   p0: FloatArray[];
-  /** The current estimate D of the distance to the solution (never decreases). */
-  d: number;
-  /** The estimate's numerator: the weighted running sum of ⟨g, x₀ − x⟩. */
-  dNumerator: number;
 }
 
 /**
@@ -76,44 +48,13 @@ export function scaleByProdigy(
   options: ScaleByProdigyOptions = {},
 ): GradientTransformation<ScaleByProdigyState> {
   const owner = ownerOption(options, "scaleByProdigy");
-  checkOptions(owner, options, [
-    "lr",
-    "betas",
-    "beta3",
-    "eps",
-    "d0",
-    "dCoef",
-    "weightDecay",
-    "mask",
-    "safeguardWarmup",
-    "owner",
-  ]);
-  const lr = checkHyper(owner, "lr", options.lr ?? 1, "[0, inf)");
-  const betas = checkBetas(owner, options.betas ?? [0.9, 0.999]);
-  // the bias correction and the D estimate assume constant betas
-  const b1 = checkNumber(owner, "betas[0]", betas[0], "[0, 1)");
-  const b2 = betas[1];
+  checkOptions(owner, options, [...DISTANCE_ESTIMATE_OPTIONS, "beta3", "dCoef", "safeguardWarmup"]);
+  const { b1, b2, eps, d0, mask, config, stepOf } = checkDistanceEstimate(owner, options);
   const b3 = checkNumber(owner, "beta3", options.beta3 ?? Math.sqrt(b2), "[0, 1)");
-  const eps = checkNumber(owner, "eps", options.eps ?? 1e-8, "[0, inf)");
-  const d0 = checkNumber(owner, "d0", options.d0 ?? 1e-6, "(0, inf)");
   const dCoef = checkNumber(owner, "dCoef", options.dCoef ?? 1, "(0, inf)");
-  const weightDecay = checkHyper(owner, "weightDecay", options.weightDecay ?? 0, "[0, inf)");
-  const { mask } = options;
-  checkMask(owner, "mask", mask);
   const safeguard = checkBoolean(owner, "safeguardWarmup", options.safeguardWarmup ?? false);
   return {
-    config: (state) => ({
-      lr: hyperAt(lr, state.count),
-      "betas[0]": b1,
-      "betas[1]": b2,
-      beta3: b3,
-      eps,
-      d0,
-      dCoef,
-      weightDecay: hyperAt(weightDecay, state.count),
-      safeguardWarmup: safeguard,
-      d: state.d,
-    }),
+    config: (state) => ({ ...config(state), beta3: b3, dCoef, safeguardWarmup: safeguard }),
     init: (params) => ({
       count: 0,
       expAvg: buffersLike(params),
@@ -127,13 +68,8 @@ export function scaleByProdigy(
       const us = updateLeaves(owner, updates, state.expAvg);
       const ps = paramLeaves(owner, params, us.length);
       const on = maskFor(owner, mask, params!);
-      // every check before the first write
-      const sched = valueAt(owner, "lr", lr, state.count, "[0, inf)");
-      const wd = valueAt(owner, "weightDecay", weightDecay, state.count, "[0, inf)");
-      const k = state.count + 1;
-      const bc = Math.sqrt(1 - b2 ** k) / (1 - b1 ** k);
+      const { wd, dlr } = stepOf(state); // every check before the first write
       const d = state.d;
-      const dlr = d * sched * bc;
       const sWeight = safeguard ? d : dlr;
       // ⟨g, x₀ − x⟩ first: it reads the params before anything moves
       let dot = 0;
@@ -173,7 +109,7 @@ export function scaleByProdigy(
         for (let j = 0; j < u.length; j++)
           u[j] = -lam * dlr * p[j]! - (dlr * m[j]!) / (Math.sqrt(v[j]!) + epsD);
       }
-      state.count = k;
+      state.count += 1;
       return updates;
     },
   };

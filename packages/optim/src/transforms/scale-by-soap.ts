@@ -281,25 +281,26 @@ export function mergedDims(shape: readonly number[], max: number): number[] {
 
 /** A float64 copy of a leaf, NHWC moved to NCHW when merging channels-last 4-D leaves. */
 function toWorking(x: FloatArray, nhwc: readonly [number, number, number, number] | null): Float64Array {
-  if (!nhwc) return Float64Array.from(x);
-  const [n, h, w, c] = nhwc;
-  const out = new Float64Array(x.length);
-  for (let a = 0; a < n; a++)
-    for (let y = 0; y < h; y++)
-      for (let z = 0; z < w; z++)
-        for (let k = 0; k < c; k++) out[((a * c + k) * h + y) * w + z] = x[((a * h + y) * w + z) * c + k]!;
-  return out;
+  return nhwc ? moveChannels(x, nhwc, true) : Float64Array.from(x);
 }
 
 /** The inverse of `toWorking`'s move. */
 function fromWorking(x: Float64Array, nhwc: readonly [number, number, number, number] | null): Float64Array {
-  if (!nhwc) return x;
-  const [n, h, w, c] = nhwc;
+  return nhwc ? moveChannels(x, nhwc, false) : x;
+}
+
+/** NHWC → NCHW (`toFirst`) or back, for a leaf of NHWC shape [n, h, w, c]. */
+function moveChannels(x: FloatArray, [n, h, w, c]: readonly number[], toFirst: boolean): Float64Array {
   const out = new Float64Array(x.length);
-  for (let a = 0; a < n; a++)
-    for (let y = 0; y < h; y++)
-      for (let z = 0; z < w; z++)
-        for (let k = 0; k < c; k++) out[((a * h + y) * w + z) * c + k] = x[((a * c + k) * h + y) * w + z]!;
+  for (let a = 0; a < n!; a++)
+    for (let y = 0; y < h!; y++)
+      for (let z = 0; z < w!; z++)
+        for (let k = 0; k < c!; k++) {
+          const last = ((a * h! + y) * w! + z) * c! + k;
+          const first = ((a * c! + k) * h! + y) * w! + z;
+          if (toFirst) out[first] = x[last]!;
+          else out[last] = x[first]!;
+        }
   return out;
 }
 
