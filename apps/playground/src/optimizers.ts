@@ -409,12 +409,10 @@ function controlsOf(name: string, spec: OptionSpec): Spec[] {
   }
 }
 
-/** Where the declaration's fused form puts weight decay (none if the optimizer has no fused form). */
-function decayKind(d: OptimizerDeclaration, f: unknown): OptimizerKind["decay"] {
-  const defaults = (f as { defaults: Record<string, unknown> }).defaults;
-  const spec = d.fusion?.({ ...defaults, weightDecay: 1 } as never);
-  if (!spec) return "decoupled";
-  return spec.l2 !== 0 ? "l2" : "decoupled";
+/** How the racer's weight decay acts, as the optimizer declares it ("either": the racer's decoupledWeightDecay). */
+function decayKind(d: OptimizerDeclaration, st: Staging): OptimizerKind["decay"] {
+  if (d.decay === "either") return st.fixed?.decoupledWeightDecay === true ? "decoupled" : "l2";
+  return d.decay ?? "none";
 }
 
 function kindOf(name: string, f: unknown, d: OptimizerDeclaration, st: Staging): OptimizerKind {
@@ -432,7 +430,7 @@ function kindOf(name: string, f: unknown, d: OptimizerDeclaration, st: Staging):
       } as Spec;
     }),
   );
-  const decay = shown.includes("weightDecay") ? decayKind(d, f) : "none";
+  const decay = shown.includes("weightDecay") ? decayKind(d, st) : "none";
   return {
     id: st.id ?? name,
     name: st.name ?? d.title,

@@ -77,6 +77,7 @@ export { type DadaptAdamwOptions, dadaptAdamw } from "./optimizers/dadapt-adamw.
 export {
   type BooleanOption,
   type ChoiceOption,
+  type DecayKind,
   type DeclaredOptimizer,
   declarationOf,
   declareOptimizer,

@@ -28,6 +28,7 @@ export type AdabeliefOptions = OptionsOf<typeof options>;
 export const adabelief = declareOptimizer({
   name: "adabelief",
   title: "AdaBelief",
+  decay: "decoupled",
   reference: { optax: "optax.adabelief", code: "juntang-zhuang/Adabelief-Optimizer" },
   options,
   build: (o) =>

@@ -18,6 +18,7 @@ export type AdadeltaOptions = OptionsOf<typeof options>;
 export const adadelta = declareOptimizer({
   name: "adadelta",
   title: "Adadelta",
+  decay: "l2",
   reference: { pytorch: "torch.optim.Adadelta", optax: "optax.adadelta" },
   options,
   build: (o) =>

@@ -41,6 +41,7 @@ export type AdafactorOptions = OptionsOf<typeof options>;
 export const adafactor = declareOptimizer({
   name: "adafactor",
   title: "Adafactor",
+  decay: "decoupled",
   reference: { pytorch: "torch.optim.Adafactor", optax: "optax.adafactor" },
   options,
   build(o) {

@@ -30,6 +30,7 @@ function decayedLr(lr: Hyper, lrDecay: number): Hyper {
 export const adagrad = declareOptimizer({
   name: "adagrad",
   title: "Adagrad",
+  decay: "l2",
   reference: { pytorch: "torch.optim.Adagrad", optax: "optax.adagrad" },
   options,
   build: (o) =>

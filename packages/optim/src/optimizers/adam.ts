@@ -27,6 +27,7 @@ export type AdamOptions = OptionsOf<ReturnType<typeof adamOptions>>;
 export const adam = declareOptimizer({
   name: "adam",
   title: "Adam",
+  decay: "l2",
   reference: { pytorch: "torch.optim.Adam", optax: "optax.adam" },
   options: adamOptions(1e-3, 0),
   build: (o) =>

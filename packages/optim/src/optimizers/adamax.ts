@@ -18,6 +18,7 @@ export type AdamaxOptions = OptionsOf<typeof options>;
 export const adamax = declareOptimizer({
   name: "adamax",
   title: "Adamax",
+  decay: "l2",
   reference: { pytorch: "torch.optim.Adamax", optax: "optax.adamax" },
   options,
   build: (o) =>

@@ -18,6 +18,7 @@ export type AdamwOptions = OptionsOf<typeof options>;
 export const adamw = declareOptimizer({
   name: "adamw",
   title: "AdamW",
+  decay: "decoupled",
   reference: { pytorch: "torch.optim.AdamW", optax: "optax.adamw" },
   options,
   build: (o) =>

@@ -30,6 +30,7 @@ export type AdanOptions = OptionsOf<typeof options>;
 export const adan = declareOptimizer({
   name: "adan",
   title: "Adan",
+  decay: "decoupled",
   reference: { optax: "optax.adan", code: "sail-sg/Adan" },
   options,
   build: (o) =>

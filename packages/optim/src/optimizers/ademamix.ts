@@ -36,6 +36,7 @@ export type AdemamixOptions = OptionsOf<typeof options>;
 export const ademamix = declareOptimizer({
   name: "ademamix",
   title: "AdEMAMix",
+  decay: "decoupled",
   reference: { optax: "optax.contrib.ademamix", code: "apple/ml-ademamix" },
   options,
   build: (o) =>

@@ -28,6 +28,7 @@ export type AdoptOptions = OptionsOf<typeof options>;
 export const adopt = declareOptimizer({
   name: "adopt",
   title: "ADOPT",
+  decay: "decoupled",
   reference: { optax: "optax.contrib.adopt", code: "iShohei220/adopt" },
   options,
   build: (o) =>

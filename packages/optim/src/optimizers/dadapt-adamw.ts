@@ -30,6 +30,7 @@ export type DadaptAdamwOptions = OptionsOf<typeof options>;
 export const dadaptAdamw = declareOptimizer({
   name: "dadaptAdamw",
   title: "D-Adapt AdamW",
+  decay: "decoupled",
   reference: { optax: "optax.contrib.dadapt_adamw", code: "facebookresearch/dadaptation" },
   options,
   build: (o) =>

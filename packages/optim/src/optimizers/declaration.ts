@@ -115,6 +115,9 @@ export type Resolved<O> = {
     : never;
 };
 
+/** How an optimizer's weight decay acts: see `OptimizerDeclaration.decay`. */
+export type DecayKind = "l2" | "decoupled" | "either";
+
 /** An optimizer, declared once (see `declareOptimizer`). */
 export interface OptimizerDeclaration<O = Record<string, Option<unknown>>, R = AnyTransformation> {
   /** The constructor's name (`adamw`), used in messages, the CLI and the Playground. */
@@ -134,6 +137,12 @@ export interface OptimizerDeclaration<O = Record<string, Option<unknown>>, R = A
   };
   /** Its options, each built with `option.*`; their doc comments are what editors show. */
   options: O;
+  /**
+   * How its `weightDecay` acts, for those that take one: "l2" (λ·p added to the gradient, before any
+   * moment or normalization sees it), "decoupled" (applied outside the preconditioner, as AdamW's),
+   * or "either" (the `decoupledWeightDecay` option chooses, default L2).
+   */
+  decay?: DecayKind;
   /** The chain, from checked options with defaults filled in (cross-option rules are checked here). */
   build(options: Resolved<O>): R;
   /** What the fused kernels run, from the same options; undefined when they do not fuse this configuration. */

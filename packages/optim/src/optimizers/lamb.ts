@@ -28,6 +28,7 @@ export type LambOptions = OptionsOf<typeof options>;
 export const lamb = declareOptimizer({
   name: "lamb",
   title: "LAMB",
+  decay: "decoupled",
   reference: { optax: "optax.lamb" },
   options,
   build: (o) =>

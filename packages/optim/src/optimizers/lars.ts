@@ -34,6 +34,7 @@ export type LarsOptions = OptionsOf<typeof options>;
 export const lars = declareOptimizer({
   name: "lars",
   title: "LARS",
+  decay: "l2",
   reference: { optax: "optax.lars" },
   options,
   build: (o) => {

@@ -23,6 +23,7 @@ export type LionOptions = OptionsOf<typeof options>;
 export const lion = declareOptimizer({
   name: "lion",
   title: "Lion",
+  decay: "decoupled",
   reference: { optax: "optax.lion", code: "google/automl lion_pytorch.py" },
   options,
   build: (o) => decoupled("lion", o, [scaleByLion({ betas: o.betas, owner: "lion" })]),

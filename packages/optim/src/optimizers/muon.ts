@@ -92,6 +92,7 @@ function byPath(
 export const muon = declareOptimizer({
   name: "muon",
   title: "Muon",
+  decay: "decoupled",
   reference: { pytorch: "torch.optim.Muon", optax: "optax.contrib.muon" },
   options,
   build: (o): GradientTransformation<PartitionState> => {

@@ -24,6 +24,7 @@ export type NadamOptions = OptionsOf<typeof options>;
 export const nadam = declareOptimizer({
   name: "nadam",
   title: "NAdam",
+  decay: "either",
   reference: { pytorch: "torch.optim.NAdam", optax: "optax.nadam" },
   options,
   build: (o) =>

@@ -37,6 +37,7 @@ export type ProdigyOptions = OptionsOf<typeof options>;
 export const prodigy = declareOptimizer({
   name: "prodigy",
   title: "Prodigy",
+  decay: "decoupled",
   reference: { optax: "optax.contrib.prodigy", code: "konstmish/prodigy" },
   options,
   build: (o) =>

@@ -19,6 +19,7 @@ export type RadamOptions = OptionsOf<typeof options>;
 export const radam = declareOptimizer({
   name: "radam",
   title: "RAdam",
+  decay: "either",
   reference: { pytorch: "torch.optim.RAdam", optax: "optax.radam" },
   options,
   build: (o) => eitherDecay("radam", o, scaleByRadam({ betas: o.betas, eps: o.eps, owner: "radam" })),

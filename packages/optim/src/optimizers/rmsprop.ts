@@ -27,6 +27,7 @@ export type RmspropOptions = OptionsOf<typeof options>;
 export const rmsprop = declareOptimizer({
   name: "rmsprop",
   title: "RMSprop",
+  decay: "l2",
   reference: { pytorch: "torch.optim.RMSprop", optax: "optax.rmsprop" },
   options,
   build: (o) =>

@@ -55,6 +55,7 @@ export type ScheduleFreeAdamwOptions = OptionsOf<typeof options>;
 export const scheduleFreeAdamw = declareOptimizer({
   name: "scheduleFreeAdamw",
   title: "Schedule-Free AdamW",
+  decay: "decoupled",
   reference: {
     optax: "optax.contrib.schedule_free_adamw",
     code: "facebookresearch/schedule_free AdamWScheduleFreeReference",

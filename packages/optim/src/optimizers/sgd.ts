@@ -56,6 +56,7 @@ export function sgdFusion(
 export const sgd = declareOptimizer({
   name: "sgd",
   title: "SGD",
+  decay: "l2",
   reference: { pytorch: "torch.optim.SGD", optax: "optax.sgd" },
   options: sgdOptions(),
   build: (o) =>

@@ -15,6 +15,7 @@ export type SgdwOptions = OptionsOf<typeof options>;
 export const sgdw = declareOptimizer({
   name: "sgdw",
   title: "SGDW",
+  decay: "decoupled",
   reference: { code: "Loshchilov & Hutter 2019, Algorithm 1 (SGDW)" },
   options,
   build: (o) => decoupled("sgdw", o, momentumLinks("sgdw", o), o.decayWith),

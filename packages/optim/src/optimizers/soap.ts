@@ -45,6 +45,7 @@ export type SoapOptions = OptionsOf<typeof options>;
 export const soap = declareOptimizer({
   name: "soap",
   title: "SOAP",
+  decay: "decoupled",
   reference: { code: "nikhilvyas/SOAP soap.py" },
   options,
   build: (o) =>

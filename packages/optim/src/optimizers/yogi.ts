@@ -25,6 +25,7 @@ export type YogiOptions = OptionsOf<typeof options>;
 export const yogi = declareOptimizer({
   name: "yogi",
   title: "Yogi",
+  decay: "decoupled",
   reference: { optax: "optax.yogi" },
   options,
   build: (o) =>

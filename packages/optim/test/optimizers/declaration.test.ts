@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as api from "../../src/index.js";
 import {
+  type AnyTransformation,
   adamw,
   applyUpdates,
   chain,
@@ -86,6 +87,53 @@ describe("optimizer declarations", () => {
       if (keys.includes("weightDecay"))
         expect(keys.slice(0, 4)).toEqual(["lr", "weightDecay", "maximize", "mask"]);
       else expect([keys[0], keys.includes("maximize")]).toEqual(["lr", true]);
+    }
+  });
+
+  it("each declares how its weight decay acts, and it does: L2 is the same run as λ·p added to the gradient", () => {
+    // L2 ⇔ for every step, (gradient g, decay λ) moves the params exactly as (g + λ·p, no decay)
+    const run = (f: (o: object) => AnyTransformation, o: object, l2: number) => {
+      // a 2-D leaf, so that muon trains it (its 1-D leaves go to AdamW)
+      const w = Float64Array.from({ length: 6 }, (_, i) => 0.5 + 0.25 * i);
+      const opt = createOptimizer(f(o), { w: { data: w, shape: [2, 3] } });
+      for (let t = 0; t < 12; t++) {
+        const g = Float64Array.from(
+          { length: 6 },
+          (_, i) => Math.sin(1 + i * 1.7 + t * 0.9) * (i + 1) + l2 * w[i]!,
+        );
+        opt.step({ w: { data: g, shape: [2, 3] } });
+      }
+      return w;
+    };
+    const gap = (a: Float64Array, b: Float64Array) => Math.max(...a.map((x, i) => Math.abs(x - b[i]!)));
+    for (const { exported, f, d } of declared) {
+      const takesDecay = "weightDecay" in d.options;
+      expect(d.decay !== undefined, exported).toBe(takesDecay);
+      if (!takesDecay) continue;
+      const defaults = (f as unknown as { defaults: { lr: number; momentum?: number } }).defaults;
+      const lr = defaults.lr;
+      // plain SGD's decoupled and L2 decay are the same step: with momentum they are not
+      const base = defaults.momentum === 0 ? { momentum: 0.9 } : {};
+      const variants: [object, boolean][] =
+        d.decay === "either"
+          ? [
+              [{}, true],
+              [{ decoupledWeightDecay: true }, false],
+            ]
+          : [[{}, d.decay === "l2"]];
+      for (const [extra, isL2] of variants) {
+        const mk = f as unknown as (o: object) => AnyTransformation;
+        const decayed = run(mk, { ...base, ...extra, lr, weightDecay: 0.3 }, 0);
+        const asGradient = run(mk, { ...base, ...extra, lr, weightDecay: 0 }, 0.3);
+        const moved = gap(decayed, run(mk, { ...base, ...extra, lr, weightDecay: 0 }, 0));
+        expect(moved, `${exported}: the decay moves the params`).toBeGreaterThan(0);
+        if (isL2)
+          expect(gap(decayed, asGradient), `${exported} ${JSON.stringify(extra)}`).toBeLessThan(1e-12);
+        else
+          expect(gap(decayed, asGradient), `${exported} ${JSON.stringify(extra)}`).toBeGreaterThan(
+            1e-3 * moved,
+          );
+      }
     }
   });
 
