@@ -317,7 +317,9 @@ export class MomentaOptimizer extends tf.Optimizer {
   private bind(names: string[], variables: tf.Variable[]): Binding {
     const fresh: Record<string, ShapedLeaf> = {};
     names.forEach((n, i) => {
-      fresh[n] = { data: new Float32Array(variables[i]!.size), shape: [...variables[i]!.shape] };
+      // the variables' values, not zeros: transforms that keep the params they start from (lookahead's
+      // slow weights, prodigy's x₀) read them in init
+      fresh[n] = { data: Float32Array.from(valuesOf(variables[i]!)), shape: [...variables[i]!.shape] };
     });
     const path = this.choosePath();
     // Packed into one arena, the known optimizers run on momenta's WASM SIMD kernels. On the ops path

@@ -51,6 +51,34 @@ describe("tfjsOptimizer", () => {
     p.dispose();
   });
 
+  it("transforms that keep the params they start from see the variables' values (lookahead, prodigy)", () => {
+    for (const [name, tx] of [
+      ["lookahead", m.lookahead(m.sgd({ lr: 0.05 }), { k: 3 })],
+      ["prodigy", m.prodigy()],
+    ] as const) {
+      const p = problem(1);
+      const opt = tfjsOptimizer(tx);
+      // the core, fed the same gradients, from the same values (w starts random, b at 0)
+      const params = {
+        b1: { data: Float32Array.from(p.b.dataSync()), shape: [3] },
+        w1: { data: Float32Array.from(p.w.dataSync()), shape: [4, 3] },
+      };
+      const core = m.createOptimizer(tx, params, { kernel: "reference" });
+      for (let t = 0; t < 9; t++) {
+        const { grads, value } = tf.variableGrads(p.loss);
+        const gw = grads.w1!.dataSync().slice() as Float32Array;
+        const gb = grads.b1!.dataSync().slice() as Float32Array;
+        opt.applyGradients(grads);
+        core.step({ b1: { data: gb, shape: [3] }, w1: { data: gw, shape: [4, 3] } });
+        tf.dispose([value, ...Object.values(grads)]);
+      }
+      expect(Array.from(p.w.dataSync()), name).toEqual(Array.from(params.w1.data));
+      expect(Array.from(p.b.dataSync()), name).toEqual(Array.from(params.b1.data));
+      opt.dispose();
+      p.dispose();
+    }
+  });
+
   it("momenta's adam is a drop-in for tf.train.adam (equal to float32 rounding)", () => {
     const a = problem(3);
     const c = problem(3, "tf_");
