@@ -322,15 +322,18 @@ function project(
     inner /= d;
     const q = qs[k]!;
     if (q.length > 0) {
+      // into the basis: out[a] = Σ_b x[b]·Q[b][a]; out of it: Σ_b x[b]·Q[a][b] = Σ_b x[b]·Qᵀ[b][a]
+      const m = back ? transpose(q, d) : q;
       const out = new Float64Array(cur.length);
+      // b outside a and i: rows of x and of Q are read in order, and each sum still adds b = 0, 1, …
       for (let o = 0; o < outer; o++) {
         const base = o * d * inner;
-        for (let a = 0; a < d; a++) {
-          for (let i = 0; i < inner; i++) {
-            let sum = 0;
-            for (let b = 0; b < d; b++)
-              sum += cur[base + b * inner + i]! * (back ? q[a * d + b]! : q[b * d + a]!);
-            out[base + a * inner + i] = sum;
+        for (let b = 0; b < d; b++) {
+          const from = base + b * inner;
+          for (let a = 0; a < d; a++) {
+            const w = m[b * d + a]!;
+            const to = base + a * inner;
+            for (let i = 0; i < inner; i++) out[to + i]! += cur[from + i]! * w;
           }
         }
       }
@@ -339,6 +342,13 @@ function project(
     outer *= d;
   }
   return cur;
+}
+
+/** The transpose of a d×d row-major matrix. */
+function transpose(q: FloatArray, d: number): Float64Array {
+  const t = new Float64Array(d * d);
+  for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) t[b * d + a] = q[a * d + b]!;
+  return t;
 }
 
 /** G_d ← lerp(G_d, the gradient's mode-d covariance, 1 − β) for each preconditioned axis (torch's lerp). */

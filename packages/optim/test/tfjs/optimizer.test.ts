@@ -63,7 +63,7 @@ describe("tfjsOptimizer", () => {
         b1: { data: Float32Array.from(p.b.dataSync()), shape: [3] },
         w1: { data: Float32Array.from(p.w.dataSync()), shape: [4, 3] },
       };
-      const core = m.createOptimizer(tx, params, { kernel: "reference" });
+      const core = m.createOptimizer(tx as m.AnyTransformation, params, { kernel: "reference" });
       for (let t = 0; t < 9; t++) {
         const { grads, value } = tf.variableGrads(p.loss);
         const gw = grads.w1!.dataSync().slice() as Float32Array;
