@@ -120,7 +120,7 @@ export const experiment: Experiment = {
     "valley floor; this explore-exploit rhythm combined with Adam's local adaptivity finds a better final solution.",
   problemIds: ["3096044"],
   cost: 13,
-  fullCost: 212,
+  fullCost: 210,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const [startSeed, noiseSeed] = seedsFor(ctx, 2) as [number, number];

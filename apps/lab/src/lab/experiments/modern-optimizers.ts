@@ -193,7 +193,7 @@ export const experiment: Experiment = {
     "The modern optimizers — Lion, LAMB, Adafactor, Muon and Schedule-Free AdamW — are drop-in replacements for AdamW: tuned with the same budget, each matches or beats it on a small MNIST MLP (issue 7).",
   problemIds: [],
   cost: 45,
-  fullCost: 236,
+  fullCost: 160,
   async run(ctx) {
     const size = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, size.seeds);

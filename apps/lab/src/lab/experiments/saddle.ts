@@ -121,7 +121,7 @@ export const experiment: Experiment = {
     "its adaptive scaling so it slides quickly down the negative-curvature direction.",
   problemIds: ["3096040"],
   cost: 1,
-  fullCost: 3.8,
+  fullCost: 4.3,
   async run(ctx): Promise<ExperimentResult> {
     const tuning: TuningGrid[] = [];
     const sz = SIZES[ctx.mode];

@@ -157,7 +157,7 @@ export const experiment: Experiment = {
     "adaptive, handles these sudden jumps in step size deftly.",
   problemIds: ["3096975"],
   cost: 24,
-  fullCost: 381,
+  fullCost: 210,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const [startSeed, noiseSeed] = seedsFor(ctx, 2) as [number, number];
