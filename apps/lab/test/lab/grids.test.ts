@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { gridOf, onEdge } from "../../src/lab/experiment.ts";
 import type { LabResults } from "../../src/lab/report/results.ts";
@@ -27,23 +27,19 @@ describe("tuning grids", () => {
     expect(onEdge(g)).toBe(false);
     expect(onEdge(gridOf("A", "lr", scored([1]), 1))).toBe(false);
   });
-  it("in the committed quick results no optimizer's best lr sits on its grid's edge", () => {
-    const results = JSON.parse(
-      readFileSync(new URL("../../docs/lab/results.json", import.meta.url), "utf8"),
-    ) as LabResults;
-    // One known exception, reported in the Lab's README and issue #16: RMSprop on the axis-aligned
-    // ravines is fastest at the top of its 35-value lr grid (2⁻¹² … 32). Its sign-like steps make
-    // huge lrs land near the minimum by chance (lr 128 arrived in 4 steps from one start, 256 and up
-    // diverged): widening only finds such flukes. RMSprop is a contrast arm there, not the claim's.
-    const known = (id: string, optimizer: string) =>
-      id === "ravine" && optimizer.startsWith("Ravine") && optimizer.endsWith(" 0°: RMSprop");
-    const edges = Object.entries(results.claims).flatMap(([id, c]) =>
-      (c.grids ?? [])
-        .filter((g) => onEdge(g) && !known(id, g.optimizer))
-        .map((g) => `${id}: ${g.optimizer} at ${g.best} of ${g.values.join(", ")}`),
-    );
-    const exceptions = (results.claims.ravine?.grids ?? []).filter((g) => onEdge(g));
-    expect(exceptions.length).toBeLessThanOrEqual(3); // the three aligned ravines, no more
-    expect(edges).toEqual([]);
+  it("in every committed result (quick at each base seed, and --full) no best sits on its grid's edge", () => {
+    const dir = new URL("../../docs/lab/", import.meta.url);
+    const files = readdirSync(dir).filter((f) => /^results(-full|-seed\d+)?\.json$/.test(f));
+    expect(files).toContain("results.json");
+    expect(files).toContain("results-full.json");
+    for (const file of files) {
+      const results = JSON.parse(readFileSync(new URL(file, dir), "utf8")) as LabResults;
+      const edges = Object.entries(results.claims).flatMap(([id, c]) =>
+        (c.grids ?? [])
+          .filter(onEdge)
+          .map((g) => `${id}: ${g.optimizer} at ${g.best} of ${g.values.join(", ")}`),
+      );
+      expect(edges, file).toEqual([]);
+    }
   });
 });

@@ -1,5 +1,7 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { ExperimentResult, Verdict } from "../../src/lab/experiment.ts";
+import type { LabResults } from "../../src/lab/report/results.ts";
 import { aggregate, classOf, directionOf, RUNS, runSeed } from "../../src/lab/verdicts.ts";
 
 const run = (seed: number, verdict: Verdict, value?: number, label = "R²") => ({
@@ -99,5 +101,25 @@ describe("verdicts over seeds", () => {
     expect(a.result.judgement).toMatchObject({ verdict: "holds only when z", reason: "r0" });
     expect(a.agreement).toEqual({ k: 1, n: 1 });
     expect(a.result.setup).toBe("s.");
+  });
+});
+
+describe("the committed quick results at base seeds 0, 1, 2", () => {
+  const dir = new URL("../../docs/lab/", import.meta.url);
+  const read = (f: string) => JSON.parse(readFileSync(new URL(f, dir), "utf8")) as LabResults;
+  it("agree in verdict class on every claim but those seed 0's report marks seed-sensitive, at most 2", () => {
+    const main = read("results.json");
+    const others = readdirSync(dir)
+      .filter((f) => /^results-seed\d+\.json$/.test(f))
+      .map(read);
+    expect(others.map((o) => o.seed).sort()).toEqual([1, 2]);
+    const marked = Object.entries(main.claims)
+      .filter(([, c]) => c.seedSensitive)
+      .map(([id]) => id);
+    expect(marked.length).toBeLessThanOrEqual(2);
+    const differ = Object.keys(main.claims).filter((id) =>
+      others.some((o) => classOf(o.claims[id]!.verdict) !== classOf(main.claims[id]!.verdict)),
+    );
+    expect(differ.filter((id) => !marked.includes(id))).toEqual([]);
   });
 });
