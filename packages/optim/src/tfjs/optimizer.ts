@@ -315,13 +315,16 @@ export class MomentaOptimizer extends tf.Optimizer {
    * here: the caller keeps it once a step has succeeded. Throws when the pending state does not fit.
    */
   private bind(names: string[], variables: tf.Variable[]): Binding {
+    const path = this.choosePath();
     const fresh: Record<string, ShapedLeaf> = {};
     names.forEach((n, i) => {
-      // the variables' values, not zeros: transforms that keep the params they start from (lookahead's
-      // slow weights, prodigy's x₀) read them in init
-      fresh[n] = { data: Float32Array.from(valuesOf(variables[i]!)), shape: [...variables[i]!.shape] };
+      // On the arrays path, the variables' values, not zeros: transforms that keep the params they
+      // start from (lookahead's slow weights, prodigy's x₀) read them in init. The ops path runs only
+      // the fused kinds, which read none, and must not read the GPU back.
+      const v = variables[i]!;
+      const data = path === "ops" ? new Float32Array(v.size) : Float32Array.from(valuesOf(v));
+      fresh[n] = { data, shape: [...v.shape] };
     });
-    const path = this.choosePath();
     // Packed into one arena, the known optimizers run on momenta's WASM SIMD kernels. On the ops path
     // the handle only keeps the state's layout, so no arena and no kernel.
     const params = path === "ops" ? fresh : (packTree(fresh) as Record<string, ShapedLeaf>);
