@@ -3,7 +3,9 @@
  * step size of an update. Internal.
  */
 import { checkHyper, checkMask, checkNumber, type Hyper, hyperAt, valueAt } from "../hyper.js";
-import type { FloatArray, Mask } from "../tree.js";
+import { buffersLike, paramLeaves, updateLeaves } from "../transform.js";
+import type { FloatArray, Mask, Tree } from "../tree.js";
+import { maskFor } from "./add-decayed-weights.js";
 import { checkBetas } from "./scale-by-adam.js";
 
 /** The options every D-estimating Adam takes. */
@@ -79,16 +81,29 @@ export function checkDistanceEstimate(owner: string, options: DistanceEstimateOp
       weightDecay: hyperAt(weightDecay, state.count),
       d: state.d,
     }),
+    /** The shared part of the state, at its start. */
+    initState: (params: Tree): DistanceEstimateState => ({
+      count: 0,
+      expAvg: buffersLike(params),
+      expAvgSq: buffersLike(params),
+      s: buffersLike(params),
+      d: d0,
+      dNumerator: 0,
+    }),
     /**
-     * This update's schedule values and step size η = D·lr(k)·√(1−β2^(k+1))/(1−β1^(k+1)), read
-     * before any write (a schedule out of range throws here).
+     * An update's leaves (checked against the state), params, decay mask, schedule values and step
+     * size η = D·lr(k)·√(1−β2^(k+1))/(1−β1^(k+1)) — all read before any write (a schedule out of
+     * range throws here).
      */
-    stepOf(state: DistanceEstimateState) {
+    begin(updates: Tree, state: DistanceEstimateState, params: Tree | undefined) {
+      const us = updateLeaves(owner, updates, state.expAvg);
+      const ps = paramLeaves(owner, params, us.length);
+      const on = maskFor(owner, options.mask, params!);
       const sched = valueAt(owner, "lr", lr, state.count, "[0, inf)");
       const wd = valueAt(owner, "weightDecay", weightDecay, state.count, "[0, inf)");
       const k = state.count + 1;
       const bc = Math.sqrt(1 - b2 ** k) / (1 - b1 ** k);
-      return { wd, dlr: state.d * sched * bc };
+      return { us, ps, on, wd, dlr: state.d * sched * bc };
     },
   };
 }

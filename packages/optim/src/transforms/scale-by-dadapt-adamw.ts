@@ -1,7 +1,6 @@
 import { checkOptions, ownerOption } from "../hyper.js";
-import { buffersLike, type GradientTransformation, paramLeaves, updateLeaves } from "../transform.js";
+import type { GradientTransformation } from "../transform.js";
 import type { Tree } from "../tree.js";
-import { maskFor } from "./add-decayed-weights.js";
 import {
   checkDistanceEstimate,
   DISTANCE_ESTIMATE_OPTIONS,
@@ -38,23 +37,13 @@ export function scaleByDadaptAdamw(
 ): GradientTransformation<ScaleByDadaptAdamwState> {
   const owner = ownerOption(options, "scaleByDadaptAdamw");
   checkOptions(owner, options, [...DISTANCE_ESTIMATE_OPTIONS]);
-  const { b1, b2, eps, d0, mask, config, stepOf } = checkDistanceEstimate(owner, options);
+  const { b1, b2, eps, config, initState, begin } = checkDistanceEstimate(owner, options);
   const sb2 = Math.sqrt(b2);
   return {
     config,
-    init: (params) => ({
-      count: 0,
-      expAvg: buffersLike(params),
-      expAvgSq: buffersLike(params),
-      s: buffersLike(params),
-      d: d0,
-      dNumerator: 0,
-    }),
+    init: initState,
     update(updates: Tree, state, params) {
-      const us = updateLeaves(owner, updates, state.expAvg);
-      const ps = paramLeaves(owner, params, us.length);
-      const on = maskFor(owner, mask, params!);
-      const { wd, dlr } = stepOf(state); // every check before the first write
+      const { us, ps, on, wd, dlr } = begin(updates, state, params); // every check before the first write
       let dot = 0;
       let sNorm = 0;
       for (let i = 0; i < us.length; i++) {

@@ -1,7 +1,6 @@
 import { checkBoolean, checkNumber, checkOptions, ownerOption } from "../hyper.js";
-import { buffersLike, type GradientTransformation, paramLeaves, updateLeaves } from "../transform.js";
+import type { GradientTransformation } from "../transform.js";
 import { type FloatArray, leavesOf, type Tree } from "../tree.js";
-import { maskFor } from "./add-decayed-weights.js";
 import {
   checkDistanceEstimate,
   DISTANCE_ESTIMATE_OPTIONS,
@@ -49,26 +48,15 @@ export function scaleByProdigy(
 ): GradientTransformation<ScaleByProdigyState> {
   const owner = ownerOption(options, "scaleByProdigy");
   checkOptions(owner, options, [...DISTANCE_ESTIMATE_OPTIONS, "beta3", "dCoef", "safeguardWarmup"]);
-  const { b1, b2, eps, d0, mask, config, stepOf } = checkDistanceEstimate(owner, options);
+  const { b1, b2, eps, d0, config, initState, begin } = checkDistanceEstimate(owner, options);
   const b3 = checkNumber(owner, "beta3", options.beta3 ?? Math.sqrt(b2), "[0, 1)");
   const dCoef = checkNumber(owner, "dCoef", options.dCoef ?? 1, "(0, inf)");
   const safeguard = checkBoolean(owner, "safeguardWarmup", options.safeguardWarmup ?? false);
   return {
     config: (state) => ({ ...config(state), beta3: b3, dCoef, safeguardWarmup: safeguard }),
-    init: (params) => ({
-      count: 0,
-      expAvg: buffersLike(params),
-      expAvgSq: buffersLike(params),
-      s: buffersLike(params),
-      p0: leavesOf(params).map((p) => p.slice()),
-      d: d0,
-      dNumerator: 0,
-    }),
+    init: (params) => ({ ...initState(params), p0: leavesOf(params).map((p) => p.slice()) }),
     update(updates: Tree, state, params) {
-      const us = updateLeaves(owner, updates, state.expAvg);
-      const ps = paramLeaves(owner, params, us.length);
-      const on = maskFor(owner, mask, params!);
-      const { wd, dlr } = stepOf(state); // every check before the first write
+      const { us, ps, on, wd, dlr } = begin(updates, state, params); // every check before the first write
       const d = state.d;
       const sWeight = safeguard ? d : dlr;
       // ⟨g, x₀ − x⟩ first: it reads the params before anything moves
