@@ -187,8 +187,9 @@ export function scaleBySoap(options: ScaleBySoapOptions = {}): GradientTransform
       const ps = paramLeaves(owner, params, us.length);
       const { shapes } = shapesOf(owner, params, us.length);
       const on = maskFor(owner, mask, params!);
+      const layouts = us.map((u, i) => layoutOf(shapes[i]!, u.length));
       for (let i = 0; i < us.length; i++) {
-        const { dims, preconditioned } = layoutOf(shapes[i]!, us[i]!.length);
+        const { dims, preconditioned } = layouts[i]!;
         const gg = state.leaves[i]!.gg;
         const same =
           dims.length === gg.length &&
@@ -207,7 +208,7 @@ export function scaleBySoap(options: ScaleBySoapOptions = {}): GradientTransform
         const u = us[i]!;
         const p = ps[i]!;
         const s = state.leaves[i]!;
-        const { dims, nhwc } = layoutOf(shapes[i]!, u.length);
+        const { dims, nhwc } = layouts[i]!;
         const g = toWorking(u, nhwc);
         if (first) {
           accumulate(s, g, dims, shampooBeta);
