@@ -324,8 +324,25 @@ function project(
     const q = qs[k]!;
     if (q.length > 0) {
       // into the basis: out[a] = Σ_b x[b]·Q[b][a]; out of it: Σ_b x[b]·Q[a][b] = Σ_b x[b]·Qᵀ[b][a]
-      const m = back ? transpose(q, d) : q;
       const out = new Float64Array(cur.length);
+      if (inner === 1) {
+        // the last axis: each out[a] is a dot product of a row of x with row a of mᵀ, both read
+        // in order (3–4× faster than the strided form below, and the same sum: b = 0, 1, …)
+        const mt = back ? q : transpose(q, d);
+        for (let o = 0; o < outer; o++) {
+          const base = o * d;
+          for (let a = 0; a < d; a++) {
+            const row = a * d;
+            let sum = 0;
+            for (let b = 0; b < d; b++) sum += cur[base + b]! * mt[row + b]!;
+            out[base + a] = sum;
+          }
+        }
+        cur = out;
+        outer *= d;
+        continue;
+      }
+      const m = back ? transpose(q, d) : q;
       // b outside a and i: rows of x and of Q are read in order, and each sum still adds b = 0, 1, …
       for (let o = 0; o < outer; o++) {
         const base = o * d * inner;
