@@ -30,7 +30,7 @@ interface Sizes {
 const SIZES: Record<"smoke" | "quick" | "full", Sizes> = {
   smoke: { starts: 24, lrs: [0.03], maxSteps: 4000 },
   quick: { starts: 200, lrs: [0.01, 0.03], maxSteps: 20000 },
-  full: { starts: 2000, lrs: [0.005, 0.01, 0.02, 0.03], maxSteps: 50000 },
+  full: { starts: 1000, lrs: [0.005, 0.01, 0.02, 0.03], maxSteps: 50000 },
 };
 
 type Basin = "sharp" | "wide" | "neither";
@@ -148,7 +148,7 @@ export const experiment: Experiment = {
     "into it — and roll on until it settles in a wider, flatter basin.",
   problemIds: ["3154068"],
   cost: 14,
-  fullCost: 280,
+  fullCost: 140,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const [seed] = seedsFor(ctx, 1) as [number];

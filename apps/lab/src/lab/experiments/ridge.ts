@@ -38,7 +38,7 @@ const SIZES: Record<Mode, Sizes> = {
   full: {
     d: 128,
     steps: 6000,
-    seeds: 6,
+    seeds: 4,
     record: 20,
     timingDs: [16, 32, 64, 128, 256, 512, 1024],
     timingMaxSteps: 6000,
@@ -187,7 +187,7 @@ export const experiment: Experiment = {
     "Ridge regression has an exact closed-form solution, but for very large datasets the direct solve is prohibitively expensive; Adam, started from a random point, solves it iteratively and walks step by step to the optimum.",
   problemIds: ["3096042"],
   cost: 5,
-  fullCost: 170,
+  fullCost: 115,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, sz.seeds);

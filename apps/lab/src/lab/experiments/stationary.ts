@@ -51,7 +51,7 @@ interface Sizes {
 const SIZES: Record<"smoke" | "quick" | "full", Sizes> = {
   smoke: { lrs: [0.1], seeds: 2, windowPerLr: 40, burnInPerLr: 5, minBurnIn: 200 },
   quick: { lrs: [0.01, 0.03, 0.1], seeds: 10, windowPerLr: 300, burnInPerLr: 10, minBurnIn: 3000 },
-  full: { lrs: [0.003, 0.01, 0.03, 0.1], seeds: 24, windowPerLr: 600, burnInPerLr: 10, minBurnIn: 3000 },
+  full: { lrs: [0.003, 0.01, 0.03, 0.1], seeds: 16, windowPerLr: 600, burnInPerLr: 10, minBurnIn: 3000 },
 };
 
 /** The exact stationary variance of SGD on ½h x² with gradient noise variance σ². */
@@ -258,7 +258,7 @@ export const experiment: Experiment = {
     "gradients and scales steps) sets the cloud's bias (distance of its centre from the minimum) and variance.",
   problemIds: ["3187396"],
   cost: 12,
-  fullCost: 140,
+  fullCost: 95,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, sz.seeds);

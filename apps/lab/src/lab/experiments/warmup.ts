@@ -67,7 +67,7 @@ const SIZES: Record<Mode, Sizes> = {
     hidden: 32,
     depth: 4,
     steps: 400,
-    seeds: 10,
+    seeds: 8,
     lrs: [0.003, 0.01, 0.03, 0.1, 0.3, 1],
     ablation: true,
   },
@@ -172,7 +172,7 @@ export const experiment: Experiment = {
     "Early in training the landscape is steep and an adaptive optimizer's moment estimates are still noisy, so an aggressive first step can throw the model into a bad region; a linear learning-rate warmup lets the moments settle and prevents these early unstable steps in high-curvature regions (AdamW benefits greatly).",
   problemIds: ["3143279"],
   cost: 17,
-  fullCost: 170,
+  fullCost: 135,
   async run(ctx): Promise<ExperimentResult> {
     const { backend } = await useBackend("wasm");
     const s = SIZES[ctx.mode];

@@ -17,6 +17,16 @@ describe("modern-optimizers (smoke)", () => {
       "Adafactor",
       "Muon",
       "Schedule-Free AdamW",
+      "Prodigy",
+      "D-Adapt AdamW",
+      "AdEMAMix",
+      "ADOPT",
+      "SOAP",
+      "Yogi",
+      "AdaBelief",
+      "Adan",
+      "LARS",
+      "FTRL",
     ]);
   }, 30000);
 });
@@ -33,6 +43,17 @@ describe("judgeModern", () => {
       value: expect.closeTo(-10, 9),
       threshold: "≥ −1 pp for every optimizer",
     });
+  });
+  it("names the shorter list: the ones that fall short when most match", () => {
+    const best = { AdamW: 0.9, A: 0.9, B: 0.91, C: 0.895, D: 0.8, E: 0.7, F: 0.9, G: 0.9 };
+    expect(judgeModern({ best }).verdict).toBe("holds only when the optimizer is neither D nor E");
+    expect(judgeModern({ best: { ...best, E: 0.9 } }).verdict).toBe("holds only when the optimizer is not D");
+    expect(judgeModern({ best: { ...best, A: 0.5 } }).verdict).toBe(
+      "holds only when the optimizer is none of A, D, E",
+    );
+    expect(judgeModern({ best: { ...best, A: 0.5, B: 0.5 } }).verdict).toBe(
+      "holds only when the optimizer is C or F or G",
+    );
   });
   it("does not hold when none matches", () => {
     expect(judgeModern({ best: { AdamW: 0.9, Lion: 0.85 } }).verdict).toBe("does not hold");
