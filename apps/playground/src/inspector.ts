@@ -15,8 +15,8 @@ type Row = [label: string, x: number | string, y: number | string, note?: string
 const show = (v: number | string) =>
   typeof v === "number" ? (Number.isFinite(v) ? fmt(Number(v.toPrecision(4))) : String(v)) : v;
 
-/** Every buffer of length 2 and every number in a state, with its path. */
-export function stateBuffers(state: unknown, path = ""): { path: string; values: number[] }[] {
+/** Every array and every number in a state, with its path: the raw dump under the table. */
+export function rawState(state: unknown, path = ""): { path: string; values: number[] }[] {
   const out: { path: string; values: number[] }[] = [];
   const walk = (node: unknown, p: string) => {
     if (node === null || node === undefined) return;
@@ -29,17 +29,6 @@ export function stateBuffers(state: unknown, path = ""): { path: string; values:
   };
   walk(state, path);
   return out;
-}
-
-/** The first object in the state with all of `keys`. */
-function find<T>(state: unknown, keys: string[]): T | undefined {
-  if (state === null || typeof state !== "object" || ArrayBuffer.isView(state)) return undefined;
-  if (keys.every((k) => k in (state as object))) return state as T;
-  for (const v of Object.values(state as object)) {
-    const f = find<T>(v, keys);
-    if (f) return f;
-  }
-  return undefined;
 }
 
 const pair = (a: ArrayLike<number> | undefined): [number, number] => [
@@ -55,23 +44,18 @@ function derived(run: Run, racer: RacerSetup): { rows: Row[]; caption: string } 
   if (t === 0) return { rows, caption: "Step once to see the state." };
   const lr = run.built.lrAt(t - 1);
   const p = [run.xs[run.length - 1]!, run.ys[run.length - 1]!];
-  const state = run.optimizer.state;
+  // the optimizer's buffers by name (the library's typed view: one array per leaf, here the one leaf)
+  const b = run.optimizer.buffers;
   let caption = "";
   if (kind.internals === "adam") {
-    const s = find<{
-      count: number;
-      expAvg: Float64Array[];
-      expAvgSq: Float64Array[];
-      maxExpAvgSq?: Float64Array[];
-    }>(state, ["count", "expAvg", "expAvgSq"]);
-    if (s) {
+    if (b.expAvg && b.expAvgSq) {
       const b1 = num(hp, "beta1");
       const b2 = num(hp, "beta2");
       const eps = num(hp, "eps");
-      const m = pair(s.expAvg[0]);
-      const v = pair((bool(hp, "amsgrad") && s.maxExpAvgSq ? s.maxExpAvgSq : s.expAvgSq)[0]);
-      const mh = m.map((x) => x / (1 - b1 ** s.count));
-      const vh = v.map((x) => x / (1 - b2 ** s.count));
+      const m = pair(b.expAvg[0]);
+      const v = pair((bool(hp, "amsgrad") && b.maxExpAvgSq ? b.maxExpAvgSq : b.expAvgSq)[0]);
+      const mh = m.map((x) => x / (1 - b1 ** t));
+      const vh = v.map((x) => x / (1 - b2 ** t));
       const eff = vh.map((x) => lr / (Math.sqrt(x) + eps));
       rows.push(["m̂ = m/(1−β1ᵗ)", mh[0]!, mh[1]!, "momentum: the smoothed gradient"]);
       rows.push(["v̂ = v/(1−β2ᵗ)", vh[0]!, vh[1]!, "the brake: smoothed g²"]);
@@ -93,10 +77,9 @@ function derived(run: Run, racer: RacerSetup): { rows: Row[]; caption: string } 
       } else caption = "A coordinate with a large v̂ takes small steps: that is the per-direction brake.";
     }
   } else if (kind.internals === "rmsprop") {
-    const s = find<{ squareAvg: Float64Array[]; gradAvg?: Float64Array[] }>(state, ["squareAvg"]);
-    if (s) {
-      const v = pair(s.squareAvg[0]);
-      const g = s.gradAvg ? pair(s.gradAvg[0]) : [0, 0];
+    if (b.squareAvg) {
+      const v = pair(b.squareAvg[0]);
+      const g = b.gradAvg ? pair(b.gradAvg[0]) : [0, 0];
       const denom = v.map((x, i) => x - g[i]! * g[i]!);
       const eff = denom.map((x) => lr / (Math.sqrt(x) + num(hp, "eps")));
       rows.push(["v (no bias correction)", v[0]!, v[1]!, "smoothed g²"]);
@@ -104,9 +87,8 @@ function derived(run: Run, racer: RacerSetup): { rows: Row[]; caption: string } 
       caption = "Without Adam's bias correction the early v is small, so the first steps are large.";
     }
   } else if (kind.internals === "adagrad") {
-    const s = find<{ sum: Float64Array[] }>(state, ["sum"]);
-    if (s) {
-      const v = pair(s.sum[0]);
+    if (b.sum) {
+      const v = pair(b.sum[0]);
       const eff = v.map((x) => lr / (Math.sqrt(x) + num(hp, "eps")));
       rows.push(["Σ g²", v[0]!, v[1]!, "never forgets"]);
       rows.push(["lr/(√Σg²+ε)", eff[0]!, eff[1]!, "effective per-coordinate lr"]);
@@ -172,7 +154,7 @@ export function renderInspector(
       ),
     ),
   );
-  const buffers = stateBuffers(run.optimizer.state).map((b) =>
+  const buffers = rawState(run.optimizer.state).map((b) =>
     h(
       "tr",
       {},

@@ -27,6 +27,8 @@ import {
   type Config,
   type GradientTransformation,
   type Hyperparams,
+  type StateBuffers,
+  stateBuffers,
 } from "./transform.js";
 import {
   assertSameStructure,
@@ -131,6 +133,12 @@ export interface OptimizerHandle<S> {
    * Throws once disposed.
    */
   readonly hyperparams: Hyperparams | undefined;
+  /**
+   * The state's per-leaf buffers by name — `stateBuffers(tx, opt.state, opt.params)`: `opt.buffers.expAvgSq[0]`
+   * is Adam's v for the first leaf. The state's own arrays, live (read them; write them only as the
+   * algorithm would). Throws once disposed.
+   */
+  readonly buffers: StateBuffers;
   /** One update from these gradients; the gradients are read, never written. */
   step(grads: Tree): void;
   /** A snapshot of the step count and state: plain data, `JSON.stringify`-safe and exact. */
@@ -275,6 +283,9 @@ export function createOptimizer<S>(
     },
     get hyperparams() {
       return alive().hyperparams;
+    },
+    get buffers() {
+      return stateBuffers(tx, alive().state, params);
     },
     kernel: fused?.kernel ?? "reference",
     get grads() {

@@ -51,7 +51,9 @@ export {
   type GradientTransformation,
   type Hyperparams,
   identity,
+  type StateBuffers,
   type StateOf,
+  stateBuffers,
 } from "./transform.js";
 
 // Optimizers: the torch.optim (and Optax) aliases, each a chain of building blocks, and their options.

@@ -49,6 +49,15 @@ export interface GradientTransformation<S = unknown> {
    */
   checkState?(state: S): void;
   /**
+   * Optional: this transform's per-leaf state buffers by name — one array per leaf of `params`, in
+   * the tree's leaf order (e.g. scaleByAdam's `{ expAvg, expAvgSq }`; an empty array for a leaf the
+   * buffer does not apply to, as in `partition`). The state's own arrays, not copies: read them, and
+   * write them only as the algorithm would. Found through chains (a name two links share is given as
+   * `name@i` for the later link, i its place) and wrappers; `stateBuffers` and
+   * `createOptimizer(...).buffers` are this view.
+   */
+  buffers?(state: S, params: Tree): StateBuffers;
+  /**
    * Optional: what this transform computes, in a form the fused kernels recognize (set by the
    * optimizer aliases and clipByGlobalNorm). Opaque to everything else.
    */
@@ -59,6 +68,35 @@ export interface GradientTransformation<S = unknown> {
 
 /** A transform's recorded settings: see `GradientTransformation.config`. */
 export type Config = Record<string, number | boolean | string>;
+
+/** A transform's state buffers by name, one array per leaf: see `GradientTransformation.buffers`. */
+export type StateBuffers = Record<string, readonly FloatArray[]>;
+
+/**
+ * The per-leaf state buffers of `tx` at `state`, by name (see `GradientTransformation.buffers`): how
+ * to read an optimizer's moments without knowing how its chain lays out its state. Empty for a
+ * stateless transform.
+ *
+ * ```ts
+ * const tx = adamw({ lr: 1e-3 });
+ * const state = tx.init(params);
+ * stateBuffers(tx, state, params).expAvgSq; // v, one array per leaf
+ * ```
+ */
+export function stateBuffers<S>(tx: GradientTransformation<S>, state: S, params: Tree): StateBuffers {
+  return tx.buffers?.(state, params) ?? {};
+}
+
+/**
+ * Merges named views in order; a name already taken is given as `name@key` (a chain link's index,
+ * a partition's label).
+ */
+export function mergeBuffers(views: readonly [key: string | number, view: StateBuffers | undefined][]): StateBuffers {
+  const merged: Record<string, readonly FloatArray[]> = {};
+  for (const [key, view] of views)
+    for (const [k, v] of Object.entries(view ?? {})) merged[k in merged ? `${k}@${key}` : k] = v;
+  return merged;
+}
 
 /** A live view of hyperparameters: reading gives the value the next update will use; writing fixes it. */
 export type Hyperparams = Record<string, number>;
@@ -113,6 +151,10 @@ export function chain<const T extends readonly AnyTransformation[]>(
       txs.forEach((tx, i) => {
         tx.checkState?.(states[i]);
       });
+    },
+    buffers(state, params) {
+      const states = state as unknown as unknown[];
+      return mergeBuffers(txs.map((tx, i) => [i, tx.buffers?.(states[i], params)]));
     },
     init: (params) => txs.map((tx) => tx.init(params)) as unknown as S,
     update(updates, state, params) {

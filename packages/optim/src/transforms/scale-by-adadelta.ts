@@ -34,6 +34,7 @@ export function scaleByAdadelta(
   return {
     config: () => ({ rho, eps }),
     init: (params) => ({ squareAvg: buffersLike(params), accDelta: buffersLike(params) }),
+    buffers: (state) => ({ squareAvg: state.squareAvg, accDelta: state.accDelta }),
     update(updates: Tree, state) {
       const us = updateLeaves(owner, updates, state.squareAvg);
       for (let i = 0; i < us.length; i++) {

@@ -37,6 +37,7 @@ export function scaleByAdamax(
   return {
     config: (state) => ({ "betas[0]": hyperAt(b1, state.count), "betas[1]": b2, eps }),
     init: (params) => ({ count: 0, expAvg: buffersLike(params), expInf: buffersLike(params) }),
+    buffers: (state) => ({ expAvg: state.expAvg, expInf: state.expInf }),
     update(updates: Tree, state) {
       const us = updateLeaves(owner, updates, state.expAvg);
       const beta1 = valueAt(owner, "betas[0]", b1, state.count, "[0, 1)");

@@ -58,6 +58,7 @@ export function scaleByAdopt(options: ScaleByAdoptOptions = {}): GradientTransfo
       useClipping: clip,
     }),
     init: (params) => ({ count: 0, expAvg: buffersLike(params), expAvgSq: buffersLike(params) }),
+    buffers: (state) => ({ expAvg: state.expAvg, expAvgSq: state.expAvgSq }),
     update(updates: Tree, state) {
       const us = updateLeaves(owner, updates, state.expAvg);
       const first = state.count === 0;

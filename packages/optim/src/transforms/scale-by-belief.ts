@@ -54,6 +54,7 @@ export function scaleByBelief(
   return {
     config: (state) => ({ "betas[0]": hyperAt(b1, state.count), "betas[1]": b2, eps, epsRoot, nesterov }),
     init: (params) => ({ count: 0, expAvg: buffersLike(params), expAvgVar: buffersLike(params) }),
+    buffers: (state) => ({ expAvg: state.expAvg, expAvgVar: state.expAvgVar }),
     update(updates: Tree, state) {
       const us = updateLeaves(owner, updates, state.expAvg);
       const beta1 = valueAt(owner, "betas[0]", b1, state.count, "[0, 1)");

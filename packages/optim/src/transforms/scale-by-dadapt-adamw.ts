@@ -42,6 +42,7 @@ export function scaleByDadaptAdamw(
   return {
     config,
     init: initState,
+    buffers: (state) => ({ expAvg: state.expAvg, expAvgSq: state.expAvgSq, s: state.s }),
     update(updates: Tree, state, params) {
       const { us, ps, on, wd, dlr } = begin(updates, state, params); // every check before the first write
       let dot = 0;

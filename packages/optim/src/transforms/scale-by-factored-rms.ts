@@ -76,6 +76,7 @@ export function scaleByFactoredRms(
       });
       return s;
     },
+    buffers: (state) => ({ rowVar: state.rowVar, colVar: state.colVar, variance: state.variance }),
     update(updates: Tree, state, params) {
       const us = leavesOf(updates);
       const { shapes, paths } = shapesOf(owner, params, us.length);

@@ -104,6 +104,7 @@ export function scaleByFtrl(options: ScaleByFtrlOptions = {}): GradientTransform
       beta,
     }),
     init: (params) => ({ count: 0, accumulator: buffersLike(params, init), linear: buffersLike(params) }),
+    buffers: (state) => ({ accumulator: state.accumulator, linear: state.linear }),
     update(updates: Tree, state, params) {
       const us = updateLeaves(owner, updates, state.accumulator);
       const ps = paramLeaves(owner, params, us.length);

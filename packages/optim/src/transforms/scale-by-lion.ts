@@ -32,6 +32,7 @@ export function scaleByLion(options: ScaleByLionOptions = {}): GradientTransform
   return {
     config: (state) => ({ "betas[0]": hyperAt(b1, state.count), "betas[1]": b2 }),
     init: (params) => ({ count: 0, expAvg: buffersLike(params) }),
+    buffers: (state) => ({ expAvg: state.expAvg }),
     update(updates: Tree, state) {
       const us = updateLeaves(owner, updates, state.expAvg);
       const beta1 = valueAt(owner, "betas[0]", b1, state.count, "[0, 1)");

@@ -149,6 +149,7 @@ export function scaleByMuon(options: ScaleByMuonOptions = {}): GradientTransform
       check(params);
       return { count: 0, momentumBuffer: buffersLike(params) };
     },
+    buffers: (state) => ({ momentumBuffer: state.momentumBuffer }),
     update(updates: Tree, state, params) {
       const us = updateLeaves(owner, updates, state.momentumBuffer);
       const shapes = check(params, us.length);

@@ -47,6 +47,7 @@ export function scaleByNadam(options: ScaleByNadamOptions = {}): GradientTransfo
       expAvg: buffersLike(params),
       expAvgSq: buffersLike(params),
     }),
+    buffers: (state) => ({ expAvg: state.expAvg, expAvgSq: state.expAvgSq }),
     update(updates: Tree, state) {
       const us = updateLeaves(owner, updates, state.expAvg);
       const beta1 = valueAt(owner, "betas[0]", b1, state.count, "[0, 1)");

@@ -55,6 +55,7 @@ export function scaleByProdigy(
   return {
     config: (state) => ({ ...config(state), beta3: b3, dCoef, safeguardWarmup: safeguard }),
     init: (params) => ({ ...initState(params), p0: leavesOf(params).map((p) => p.slice()) }),
+    buffers: (state) => ({ expAvg: state.expAvg, expAvgSq: state.expAvgSq, s: state.s, p0: state.p0 }),
     update(updates: Tree, state, params) {
       const { us, ps, on, wd, dlr } = begin(updates, state, params); // every check before the first write
       const d = state.d;

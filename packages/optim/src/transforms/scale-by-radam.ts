@@ -37,6 +37,7 @@ export function scaleByRadam(options: ScaleByRadamOptions = {}): GradientTransfo
   return {
     config: (state) => ({ "betas[0]": hyperAt(b1, state.count), "betas[1]": b2, eps }),
     init: (params) => ({ count: 0, expAvg: buffersLike(params), expAvgSq: buffersLike(params) }),
+    buffers: (state) => ({ expAvg: state.expAvg, expAvgSq: state.expAvgSq }),
     update(updates: Tree, state) {
       const us = updateLeaves(owner, updates, state.expAvg);
       const beta1 = valueAt(owner, "betas[0]", b1, state.count, "[0, 1)");

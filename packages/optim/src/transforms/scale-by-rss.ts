@@ -32,6 +32,7 @@ export function scaleByRss(options: ScaleByRssOptions = {}): GradientTransformat
   return {
     config: () => ({ initialAccumulatorValue: init, eps }),
     init: (params) => ({ sum: buffersLike(params, init) }),
+    buffers: (state) => ({ sum: state.sum }),
     update(updates: Tree, state) {
       const us = updateLeaves(owner, updates, state.sum);
       for (let i = 0; i < us.length; i++) {

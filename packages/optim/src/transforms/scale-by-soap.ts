@@ -177,6 +177,11 @@ export function scaleBySoap(options: ScaleBySoapOptions = {}): GradientTransform
         }),
       };
     },
+    // the moments in the eigenbasis (the preconditioners are per axis, not leaf-sized)
+    buffers: (state) => ({
+      expAvg: state.leaves.map((l) => l.expAvg),
+      expAvgSq: state.leaves.map((l) => l.expAvgSq),
+    }),
     update(updates: Tree, state, params) {
       const us = leavesOf(updates);
       updateLeaves(

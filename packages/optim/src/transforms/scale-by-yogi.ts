@@ -54,6 +54,7 @@ export function scaleByYogi(options: ScaleByYogiOptions = {}): GradientTransform
       initialAccumulatorValue: init,
     }),
     init: (params) => ({ count: 0, expAvg: buffersLike(params, init), expAvgSq: buffersLike(params, init) }),
+    buffers: (state) => ({ expAvg: state.expAvg, expAvgSq: state.expAvgSq }),
     update(updates: Tree, state) {
       const us = updateLeaves(owner, updates, state.expAvg);
       const beta1 = valueAt(owner, "betas[0]", b1, state.count, "[0, 1)");

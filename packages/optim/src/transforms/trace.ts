@@ -48,6 +48,7 @@ export function trace(options: TraceOptions): GradientTransformation<TraceState>
   return {
     config: (state) => ({ momentum: hyperAt(momentum, state.count), dampening, nesterov }),
     init: (params) => ({ count: 0, momentumBuffer: buffersLike(params) }),
+    buffers: (state) => ({ momentumBuffer: state.momentumBuffer }),
     update(updates: Tree, state) {
       const us = updateLeaves(owner, updates, state.momentumBuffer);
       const mu = valueAt(owner, "momentum", momentum, state.count, "[0, 1]");

@@ -33,6 +33,7 @@ export function accumulateGradients<S>(
   const fusion: WrapperFusion = { kind: "accumulate", owner, k, inner: () => inner };
   return {
     ...innerHyperparams(inner as AnyTransformation),
+    buffers: (state, params) => ({ ...inner.buffers?.(state.inner, params), acc: state.acc }),
     fusion,
     init: (params) => ({ acc: buffersLike(params), miniStep: 0, inner: inner.init(params) }),
     update(updates: Tree, state, params) {

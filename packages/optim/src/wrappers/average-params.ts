@@ -86,6 +86,10 @@ function averaging<S>(
     : { kind: "average", owner, decay, inner: () => inner };
   return {
     ...innerHyperparams(inner as AnyTransformation),
+    buffers: (state: AverageState<S>, params: Tree) => ({
+      ...inner.buffers?.(state.inner, params),
+      average: state.average,
+    }),
     ...(fusion ? { fusion } : {}),
     decay,
     debias,

@@ -158,6 +158,10 @@ export function injectHyperparams<O extends object>(
       const h = Object.fromEntries(entries.map((e) => [e.name, inForce(e, state)]));
       return { ...innerFor(h).config?.(state.inner), ...h };
     },
+    buffers(state, params) {
+      const h = Object.fromEntries(entries.map((e) => [e.name, inForce(e, state)]));
+      return innerFor(h).buffers?.(state.inner, params) ?? {};
+    },
     checkState(state) {
       const h: Record<string, number> = {};
       for (const e of entries) {

@@ -1,5 +1,12 @@
 /** The shape shared by wrappers: their own bookkeeping plus the wrapped transform's state. */
-import type { AnyTransformation, Config, GradientTransformation, Hyperparams } from "../transform.js";
+import type {
+  AnyTransformation,
+  Config,
+  GradientTransformation,
+  Hyperparams,
+  StateBuffers,
+} from "../transform.js";
+import type { Tree } from "../tree.js";
 
 /** The part every wrapper's state shares: the wrapped transform's own state, under `inner`. */
 export interface Wrapped<S = unknown> {
@@ -18,14 +25,16 @@ export function checkInner(owner: string, tx: unknown): AnyTransformation {
 
 /**
  * What a wrapper passes through from the transform it wraps: its live hyperparameters
- * (`createOptimizer(...).hyperparams`), its recorded settings and its state check.
+ * (`createOptimizer(...).hyperparams`), its recorded settings, its state check and its state
+ * buffers (a wrapper with buffers of its own lists them after these).
  */
 export function innerHyperparams<S extends Wrapped>(
   tx: AnyTransformation,
-): Pick<GradientTransformation<S>, "hyperparams" | "config" | "checkState"> {
+): Pick<GradientTransformation<S>, "hyperparams" | "config" | "checkState" | "buffers"> {
   return {
     hyperparams: (state: S): Hyperparams | undefined => tx.hyperparams?.(state.inner),
     config: (state: S): Config => tx.config?.(state.inner) ?? {},
     checkState: (state: S): void => tx.checkState?.(state.inner),
+    buffers: (state: S, params: Tree): StateBuffers => tx.buffers?.(state.inner, params) ?? {},
   };
 }

@@ -32,6 +32,7 @@ export function lookahead<S>(
   const alpha = checkNumber(owner, "alpha", options.alpha ?? 0.5, "[0, 1]");
   return {
     ...innerHyperparams(inner as AnyTransformation),
+    buffers: (state, params) => ({ ...inner.buffers?.(state.inner, params), slow: state.slow }),
     init: (params) => ({ count: 0, slow: leavesOf(params).map((d) => d.slice()), inner: inner.init(params) }),
     update(updates: Tree, state, params) {
       const ps = paramLeaves(owner, params, state.slow.length);

@@ -83,6 +83,7 @@ export function scheduleFree<S>(
   }
   return {
     ...innerHyperparams(tx as AnyTransformation),
+    buffers: (state, params) => ({ ...tx.buffers?.(state.inner, params), z: state.z, x: state.x, y: state.y }),
     init: (params) => ({
       count: 0,
       trainMode: true,

@@ -9,20 +9,12 @@
  * so the comparison after the moves is not tuned. Effective lr per coordinate = lr/(√s + ε) from the
  * state (Adagrad's sum, RMSprop's square average); its decay is a power-law fit over the run.
  */
-import {
-  adagrad,
-  createOptimizer,
-  type GradientTransformation,
-  rmsprop,
-  type ScaleByRmsState,
-  type ScaleByRssState,
-} from "momenta-optim";
+import { adagrad, createOptimizer, type GradientTransformation, rmsprop } from "momenta-optim";
 import type { Context, Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { gridOf, seedsFor } from "../experiment.ts";
 import { loglogSlope, mean, median, seedBand, sig } from "../measure/stats.ts";
 import { lines } from "../plot/index.ts";
 import { movingTarget } from "../problems/moving-target.ts";
-import { findState } from "../problems/streams.ts";
 
 const LRS = [0.003, 0.01, 0.03, 0.1, 0.3, 1];
 const SIGMA = 0.3;
@@ -112,8 +104,8 @@ function run(name: Name, lr: number, seed: number, period: number, phases: numbe
   const theta = new Float64Array(D);
   const g = new Float64Array(D);
   const opt = createOptimizer(MAKE[name].make(lr), { theta }, { kernel: "reference" });
-  const state = findState<ScaleByRssState & ScaleByRmsState>(opt.state, MAKE[name].key);
-  const buf = () => (name === "adagrad" ? state.sum : state.squareAvg)[0]!;
+  const buffer = opt.buffers[MAKE[name].key]![0]!;
+  const buf = () => buffer;
   const loss: number[] = [];
   const effLr: number[] = [];
   for (let t = 0; t < period * phases; t++) {

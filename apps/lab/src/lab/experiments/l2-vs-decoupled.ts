@@ -77,7 +77,7 @@ function runOne(kind: "l2" | "decoupled", sz: Sizes, seed: number): Run {
     opt.step({ w: g });
     for (let j = 0; j < sz.d; j++) mL2[j] = BETA1 * mL2[j]! + (1 - BETA1) * WD * before[j]!;
     if (t % sz.every !== 0) continue;
-    const { mHat, vHat } = adamMoments(opt.state);
+    const { mHat, vHat } = adamMoments(opt);
     const bc1 = 1 - BETA1 ** t;
     for (let j = 0; j < sz.d; j++) {
       // Skip weights still too close to 0 for a relative shrinkage to mean anything.

@@ -7,19 +7,13 @@
  * trajectory with the c = 1 one, relative to the length of the c = 1 path.
  */
 
-import {
-  adam,
-  createOptimizer,
-  type GradientTransformation,
-  type ScaleByAdamState,
-  sgd,
-} from "momenta-optim";
+import { adam, createOptimizer, type GradientTransformation, sgd } from "momenta-optim";
 import type { Context, Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { sig } from "../measure/stats.ts";
 import { lines } from "../plot/index.ts";
 import { seededLogistic } from "../problems/seeded-logistic.ts";
-import { findState, norm2 } from "../problems/streams.ts";
+import { norm2 } from "../problems/streams.ts";
 
 /** The brief's grid {1e-3, 1, 100, 1e4} plus two small factors, to find where ε = 1e-8 starts to matter. */
 const FACTORS = [1e-8, 1e-6, 1e-3, 1, 100, 1e4];
@@ -106,20 +100,15 @@ function run(
   const path = [w.slice()];
   const losses: number[] = [];
   let minSqrtVHat = Infinity;
-  let adamState: ScaleByAdamState | undefined;
-  try {
-    adamState = findState<ScaleByAdamState>(opt.state, "expAvgSq");
-  } catch {
-    adamState = undefined; // SGD has no second moment
-  }
+  const v = opt.buffers.expAvgSq?.[0]; // SGD has no second moment
   for (let t = 0; t < steps; t++) {
     losses.push(problem.gradient(w, g));
     for (let j = 0; j < d; j++) g[j]! *= c;
     opt.step({ w: g });
     path.push(w.slice());
-    if (adamState) {
-      const bc2 = 1 - 0.999 ** adamState.count;
-      for (const v of adamState.expAvgSq[0]!) minSqrtVHat = Math.min(minSqrtVHat, Math.sqrt(v / bc2));
+    if (v) {
+      const bc2 = 1 - 0.999 ** opt.stepCount;
+      for (const x of v) minSqrtVHat = Math.min(minSqrtVHat, Math.sqrt(x / bc2));
     }
   }
   losses.push(problem.loss(w));

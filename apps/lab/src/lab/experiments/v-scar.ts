@@ -10,19 +10,12 @@
  * back to r/0.81 (effective lr at 90 %) after ⌈ln((1/0.81 − 1)·r / (v − r + r·β2ᵗ/0.81)) / ln β2⌉ steps,
  * ≈ ln(0.2346 / ((1−β2)·S²)) / ln β2 once t ≫ 1/(1−β2).
  */
-import {
-  adam,
-  createOptimizer,
-  type ScaleByAdamState,
-  typicalGradSq,
-  updateTypicalGradSq,
-  vScarRecoverySteps,
-} from "momenta-optim";
+import { adam, createOptimizer, typicalGradSq, updateTypicalGradSq, vScarRecoverySteps } from "momenta-optim";
 import type { Context, Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { mean, seedBand, sig } from "../measure/stats.ts";
 import { bars, lines } from "../plot/index.ts";
-import { findState, gaussianStream } from "../problems/streams.ts";
+import { gaussianStream } from "../problems/streams.ts";
 
 const BETA2S = [0.9, 0.99, 0.999];
 const SPIKES = [10, 100, 1000];
@@ -110,11 +103,12 @@ function runPair(seed: number, beta2: number, spike: number, t0: number, horizon
     const opt = createOptimizer(adam({ lr: LR, betas: [0.9, beta2], eps: EPS }), params, {
       kernel: "reference",
     });
-    return { opt, state: findState<ScaleByAdamState>(opt.state, "expAvgSq") };
+    return { opt, v: opt.buffers.expAvgSq![0]! };
   };
   const spiked = make();
   const clean = make();
-  const effLr = (s: ScaleByAdamState) => LR / (Math.sqrt(s.expAvgSq[0]![0]! / (1 - beta2 ** s.count)) + EPS);
+  const effLr = (r: ReturnType<typeof make>) =>
+    LR / (Math.sqrt(r.v[0]! / (1 - beta2 ** r.opt.stepCount)) + EPS);
   const stream = gaussianStream(seed, d);
   const r = new Float64Array(d); // the detector's running E[g²] estimate, fed the spiked stream
   const ratio: number[] = [];
@@ -127,12 +121,12 @@ function runPair(seed: number, beta2: number, spike: number, t0: number, horizon
     spiked.opt.step({ w: g });
     updateTypicalGradSq(r, g, t, { window: WINDOW, factor: 10 });
     if (t === t0) {
-      const vHat = spiked.state.expAvgSq[0]![0]! / (1 - beta2 ** t);
+      const vHat = spiked.v[0]! / (1 - beta2 ** t);
       const f = 1 / RECOVER ** 2;
       theory = vScarRecoverySteps(vHat, 1, beta2, t, f);
       detector = vScarRecoverySteps(vHat, typicalGradSq(r[0]!, t, WINDOW), beta2, t, f);
     }
-    if (t >= t0) ratio.push(effLr(spiked.state) / effLr(clean.state));
+    if (t >= t0) ratio.push(effLr(spiked) / effLr(clean));
   }
   const k = ratio.findIndex((q) => q >= RECOVER);
   return { ratio, measured: k < 0 ? null : k, theory, detector };

@@ -8,14 +8,8 @@
  * from scaleByAdam's state — m, v̂ and an EMA of the true full-batch gradient with Adam's β1 (what m
  * would estimate without noise or clipping), for bias measurements.
  */
-import {
-  createOptimizer,
-  type GradientTransformation,
-  normal,
-  rng,
-  type ScaleByAdamState,
-} from "momenta-optim";
-import { findState, norm2 } from "./streams.ts";
+import { createOptimizer, type GradientTransformation, normal, rng } from "momenta-optim";
+import { norm2 } from "./streams.ts";
 
 export interface SpikyRegression {
   d: number;
@@ -108,7 +102,8 @@ export function runSpiky(
   const full = new Float64Array(d);
   const mStar = new Float64Array(d);
   const opt = createOptimizer(tx, { w }, { kernel: "reference" });
-  const adamState = findState<ScaleByAdamState>(opt.state, "expAvgSq");
+  const { expAvg, expAvgSq } = opt.buffers;
+  if (!expAvg || !expAvgSq) throw new TypeError("spiky regression: the optimizer must keep Adam's moments");
   const next = rng(o.seed);
   const spikes = new Set(o.spikes);
   const idx = new Int32Array(o.batch);
@@ -131,9 +126,9 @@ export function runSpiky(
     const before = w.slice();
     opt.step({ w: g });
     out.updateNorm[t] = norm2(w.map((x, j) => x - before[j]!));
-    const m = adamState.expAvg[0]!;
-    const v = adamState.expAvgSq[0]!;
-    const c = adamState.count;
+    const m = expAvg[0]!;
+    const v = expAvgSq[0]!;
+    const c = opt.stepCount;
     const bc1 = 1 - b1 ** c;
     const bc2 = 1 - b2 ** c;
     const vHat = Float64Array.from(v, (x) => x / bc2).sort();

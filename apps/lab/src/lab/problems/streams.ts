@@ -28,28 +28,6 @@ export function gaussianStream(seed: number, dim: number, options: StreamOptions
   };
 }
 
-/**
- * The first object inside an optimizer's state (a chain's list of states, wrappers' `inner`…) that
- * has property `key` — e.g. "expAvgSq" finds scaleByAdam's state, "sum" scaleByRss's, "squareAvg"
- * scaleByRms's. Throws when there is none, naming the key.
- */
-export function findState<T>(state: unknown, key: string): T {
-  const seen = new Set<unknown>();
-  const visit = (s: unknown): T | undefined => {
-    if (s === null || typeof s !== "object" || seen.has(s) || ArrayBuffer.isView(s)) return undefined;
-    seen.add(s);
-    if (key in (s as object)) return s as T;
-    for (const v of Array.isArray(s) ? s : Object.values(s as object)) {
-      const found = visit(v);
-      if (found) return found;
-    }
-    return undefined;
-  };
-  const found = visit(state);
-  if (!found) throw new Error(`findState: no "${key}" in this optimizer's state`);
-  return found;
-}
-
 /** The first leaf of a state's buffer list, as a plain array of numbers. */
 export function firstLeaf(buffers: readonly FloatArray[]): Float64Array {
   return Float64Array.from(buffers[0]!);
