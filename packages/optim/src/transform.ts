@@ -91,7 +91,9 @@ export function stateBuffers<S>(tx: GradientTransformation<S>, state: S, params:
  * Merges named views in order; a name already taken is given as `name@key` (a chain link's index,
  * a partition's label).
  */
-export function mergeBuffers(views: readonly [key: string | number, view: StateBuffers | undefined][]): StateBuffers {
+export function mergeBuffers(
+  views: readonly [key: string | number, view: StateBuffers | undefined][],
+): StateBuffers {
   const merged: Record<string, readonly FloatArray[]> = {};
   for (const [key, view] of views)
     for (const [k, v] of Object.entries(view ?? {})) merged[k in merged ? `${k}@${key}` : k] = v;

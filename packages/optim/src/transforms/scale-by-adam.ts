@@ -64,7 +64,11 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
       if (amsgrad) s.maxExpAvgSq = buffersLike(params);
       return s;
     },
-    buffers: (state) => ({ expAvg: state.expAvg, expAvgSq: state.expAvgSq, ...(state.maxExpAvgSq ? { maxExpAvgSq: state.maxExpAvgSq } : {}) }),
+    buffers: (state) => ({
+      expAvg: state.expAvg,
+      expAvgSq: state.expAvgSq,
+      ...(state.maxExpAvgSq ? { maxExpAvgSq: state.maxExpAvgSq } : {}),
+    }),
     update(updates: Tree, state) {
       const us = updateLeaves(owner, updates, state.expAvg);
       const beta1 = valueAt(owner, "betas[0]", b1, state.count, "[0, 1)");

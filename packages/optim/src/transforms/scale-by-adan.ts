@@ -67,7 +67,12 @@ export function scaleByAdan(options: ScaleByAdanOptions = {}): GradientTransform
       expAvgSq: buffersLike(params),
       prevGrad: buffersLike(params),
     }),
-    buffers: (state) => ({ expAvg: state.expAvg, expAvgDiff: state.expAvgDiff, expAvgSq: state.expAvgSq, prevGrad: state.prevGrad }),
+    buffers: (state) => ({
+      expAvg: state.expAvg,
+      expAvgDiff: state.expAvgDiff,
+      expAvgSq: state.expAvgSq,
+      prevGrad: state.prevGrad,
+    }),
     update(updates: Tree, state) {
       const us = updateLeaves(owner, updates, state.expAvg);
       const first = state.count === 0;

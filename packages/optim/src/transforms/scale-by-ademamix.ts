@@ -78,7 +78,11 @@ export function scaleByAdemamix(
       expAvgSlow: buffersLike(params),
       expAvgSq: buffersLike(params),
     }),
-    buffers: (state) => ({ expAvgFast: state.expAvgFast, expAvgSlow: state.expAvgSlow, expAvgSq: state.expAvgSq }),
+    buffers: (state) => ({
+      expAvgFast: state.expAvgFast,
+      expAvgSlow: state.expAvgSlow,
+      expAvgSq: state.expAvgSq,
+    }),
     update(updates: Tree, state) {
       const us = updateLeaves(owner, updates, state.expAvgFast);
       const beta3 = valueAt(owner, "betas[2]", b3, state.count, "[0, 1)");

@@ -40,7 +40,10 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformat
       if (centered) s.gradAvg = buffersLike(params);
       return s;
     },
-    buffers: (state) => ({ squareAvg: state.squareAvg, ...(state.gradAvg ? { gradAvg: state.gradAvg } : {}) }),
+    buffers: (state) => ({
+      squareAvg: state.squareAvg,
+      ...(state.gradAvg ? { gradAvg: state.gradAvg } : {}),
+    }),
     update(updates: Tree, state) {
       const us = updateLeaves(owner, updates, state.squareAvg);
       for (let i = 0; i < us.length; i++) {

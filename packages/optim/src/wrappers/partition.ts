@@ -1,6 +1,15 @@
 import { showValue } from "../hyper.js";
 import type { AnyTransformation, Config, GradientTransformation, Hyperparams } from "../transform.js";
-import { type FloatArray, flatten, isLeaf, type Leaf, leafData, leavesOf, showPath, type Tree } from "../tree.js";
+import {
+  type FloatArray,
+  flatten,
+  isLeaf,
+  type Leaf,
+  leafData,
+  leavesOf,
+  showPath,
+  type Tree,
+} from "../tree.js";
 
 /** A label per leaf: a function of (path, leaf), or a tree of labels shaped like the params (a label may stand for a subtree). */
 export type Labels = ((path: string, leaf: Leaf) => string) | LabelTree;
@@ -108,11 +117,15 @@ export function partition(
       const leaves = leavesOf(params);
       const ls = labelsFor(owner, labels, params);
       const gp = groups(params, params);
-      const views = Object.fromEntries(names.map((n) => [n, transforms[n]!.buffers?.(state[n], gp[n]!) ?? {}]));
+      const views = Object.fromEntries(
+        names.map((n) => [n, transforms[n]!.buffers?.(state[n], gp[n]!) ?? {}]),
+      );
       const out: Record<string, FloatArray[]> = {};
       for (const n of names)
         for (const k of Object.keys(views[n]!))
-          out[k] ??= leaves.map((l) => (l instanceof Float32Array ? new Float32Array(0) : new Float64Array(0)));
+          out[k] ??= leaves.map((l) =>
+            l instanceof Float32Array ? new Float32Array(0) : new Float64Array(0),
+          );
       const seen: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
       ls.forEach((n, i) => {
         const j = seen[n]!++;

@@ -83,7 +83,12 @@ export function scheduleFree<S>(
   }
   return {
     ...innerHyperparams(tx as AnyTransformation),
-    buffers: (state, params) => ({ ...tx.buffers?.(state.inner, params), z: state.z, x: state.x, y: state.y }),
+    buffers: (state, params) => ({
+      ...tx.buffers?.(state.inner, params),
+      z: state.z,
+      x: state.x,
+      y: state.y,
+    }),
     init: (params) => ({
       count: 0,
       trainMode: true,
