@@ -4,12 +4,15 @@
  * list describes, which is also the list the argument packer walks. (That a new kind or a missing
  * backend fails to compile is the type checker's part: `satisfies { [K in Kind]: … }`.)
  */
+import * as api from "momenta-optim";
 import { createArena } from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { KIND_NAMES, KINDS, WASM_KINDS, wasmArity } from "../../src/kernels/kinds/index.ts";
 import { isUnsupported } from "../../src/kernels/kinds/kind.ts";
+import { plan } from "../../src/kernels/plan.ts";
 import { KERNELS_WAT } from "../../src/kernels/wasm/kernels.wat.ts";
 import { kernelsFor } from "../../src/kernels/wasm-kernels.ts";
+import { randomTree } from "../helpers.ts";
 
 /** The kind's whole signature: pointers, n, then its parameters. */
 function signature(kind: (typeof WASM_KINDS)[number]): string[] {
@@ -69,5 +72,32 @@ describe("fused kinds registry", () => {
   it("names in a list are unique (a duplicate would not compile in the WAT, or would pack twice)", () => {
     for (const kind of WASM_KINDS)
       expect(new Set(signature(kind).map((s) => s.split(" ")[0])).size).toBe(signature(kind).length);
+  });
+});
+
+describe("what the fused kinds read", () => {
+  it("is the alias's own named state buffers (stateBuffers), for every fusible optimizer", () => {
+    const params = randomTree("float32", 9);
+    // the options that give each alias its optional buffers
+    const options: Record<string, object> = {
+      sgd: { momentum: 0.9 },
+      sgdw: { momentum: 0.9 },
+      rmsprop: { momentum: 0.9, centered: true },
+      adam: { amsgrad: true },
+      adamw: { amsgrad: true },
+    };
+    const fused: string[] = [];
+    for (const [name, f] of Object.entries(api)) {
+      if (!api.declarationOf(f)) continue;
+      const tx = (f as (o?: object) => api.AnyTransformation)(options[name] ?? {});
+      const state = tx.init(params);
+      const p = plan(tx, state);
+      if (typeof p === "string") continue;
+      fused.push(name);
+      const view = api.stateBuffers(tx, state, params);
+      expect(Object.keys(p.buffers).length, name).toBeGreaterThan(0);
+      for (const [b, list] of Object.entries(p.buffers)) expect(list, `${name}: ${b}`).toBe(view[b]);
+    }
+    expect(fused.length).toBeGreaterThanOrEqual(12);
   });
 });
