@@ -285,6 +285,12 @@ describe("README examples", () => {
     const [lion] = logsOf("lion({ lr: 1e-4, weightDecay: 1 })")[0]! as number[][];
     const lionExpected = [0.5 - 1.5e-4, -0.5 + 1.5e-4, 2 - 3e-4];
     for (let i = 0; i < 3; i++) expect(lion![i]).toBeCloseTo(lionExpected[i]!, 12);
+    const [keys, m] = logsOf("registerStepPreHook(")[2]! as [string[], ArrayLike<number>];
+    expect(keys).toEqual(["expAvg", "expAvgSq"]);
+    // m after two identical gradients (3, 4): 0.1·g, then 0.9·0.1·g + 0.1·g = 0.19·g
+    expect(Array.from(Object.values(m))).toEqual(
+      [Math.fround(0.19 * 3), Math.fround(0.19 * 4)].map((x) => expect.closeTo(x, 6)),
+    );
     const [lamb] = logsOf("lamb({")[0]! as number[][];
     expect(Math.hypot(...[3, 4, 0, 0].map((w, i) => lamb![i]! - w))).toBeCloseTo(0.05, 12);
   });
