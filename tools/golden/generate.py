@@ -254,9 +254,23 @@ CONFIGS = {
         ("decoupled-wd", {"lr": 0.01, "weightDecay": 0.1, "decoupledWeightDecay": True}, None),
         ("betas-eps-maximize", {"lr": 0.005, "betas": [0.8, 0.99], "eps": 1e-6, "maximize": True}, None),
     ],
+    "rprop": [
+        ("defaults", {}, None),
+        ("lr-etas-stepsizes", {"lr": 0.05, "etas": [0.3, 1.5], "stepSizes": [1e-3, 0.2]}, None),
+        # ascent on the quadratic runs away: the step sizes capped at 0.01 keep it within bounds
+        ("maximize", {"lr": 0.002, "stepSizes": [1e-6, 0.01], "maximize": True}, None),
+    ],
+    "asgd": [
+        ("defaults", {}, None),
+        # t0 inside the run, so the average moves after 50 updates; a fast-falling η
+        ("t0-lambd-alpha-wd", {"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 50, "weightDecay": 0.01}, None),
+        ("t0-maximize", {"lr": 0.005, "t0": 20, "maximize": True}, None),
+        ("wd-nodecay", {"lr": 0.02, "t0": 10, "weightDecay": 0.1}, ["dense.bias"]),
+    ],
 }
 
-OPTIMIZER_ORDER = ["sgd", "sgdw", "adagrad", "rmsprop", "adadelta", "adam", "adamw", "adamax", "nadam", "radam"]
+OPTIMIZER_ORDER = ["sgd", "sgdw", "adagrad", "rmsprop", "adadelta", "adam", "adamw", "adamax", "nadam", "radam",
+                   "rprop", "asgd"]
 
 TORCH_CLASS = {
     "sgd": torch.optim.SGD,
@@ -269,6 +283,8 @@ TORCH_CLASS = {
     "adamax": torch.optim.Adamax,
     "nadam": torch.optim.NAdam,
     "radam": torch.optim.RAdam,
+    "rprop": torch.optim.Rprop,
+    "asgd": torch.optim.ASGD,
 }
 
 # torch 1.13 default learning rates (needed for the manual decoupled decay).
@@ -290,6 +306,10 @@ OPTION_TO_TORCH = {
     "betas": "betas",
     "amsgrad": "amsgrad",
     "momentumDecay": "momentum_decay",
+    "etas": "etas",
+    "stepSizes": "step_sizes",
+    "lambd": "lambd",
+    "t0": "t0",
 }
 
 STATE_KEY_TO_CAMEL = {
@@ -304,6 +324,11 @@ STATE_KEY_TO_CAMEL = {
     "exp_inf": "expInf",
     "sum": "sum",
     "mu_product": "muProduct",
+    "prev": "prev",
+    "step_size": "stepSize",
+    "eta": "eta",
+    "mu": "mu",
+    "ax": "ax",
 }
 
 
@@ -327,7 +352,7 @@ def build_torch_kwargs(opt_name, options):
         if key not in OPTION_TO_TORCH:
             raise KeyError("unknown option %r" % key)
         tkey = OPTION_TO_TORCH[key]
-        kwargs[tkey] = tuple(value) if key == "betas" else value
+        kwargs[tkey] = tuple(value) if key in ("betas", "etas", "stepSizes") else value
 
     lr = options.get("lr", TORCH_DEFAULT_LR.get(opt_name))
     if opt_name == "sgdw":
@@ -356,7 +381,7 @@ def snapshot_state(opt, params, k):
                 v = v.item() if torch.is_tensor(v) else v
                 assert v == k, (v, k)
             out[camel] = k
-        elif key == "mu_product":
+        elif key in ("mu_product", "eta", "mu"):
             v0 = vals[0].item()
             for v in vals:
                 assert v.item() == v0

@@ -25,7 +25,8 @@ export function buildRacer(r: RacerSetup, s: Pick<Setup, "schedule" | "steps">):
   const base = num(hp, "lr");
   const sk = scheduleKind(s.schedule.kind);
   const sp = complete(sk.params, s.schedule.params);
-  const lr: Hyper = sk.build(base, sp, s.steps);
+  // an lr that is not schedulable (Rprop, ASGD) stays the base value under any schedule
+  const lr: Hyper = kind.lrSchedulable ? sk.build(base, sp, s.steps) : base;
   const options = kind.options(hp, lr);
   let tx = kind.build(options);
   let code = callText(kind.fn, options);

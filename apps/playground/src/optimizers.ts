@@ -33,7 +33,9 @@ export interface OptimizerKind {
   decay: "none" | "decoupled" | "l2";
   /** Muon orthogonalizes matrices: its point is a 1×2 matrix leaf. */
   matrix?: boolean;
-  /** The constructor's options (lr may be a schedule). */
+  /** Whether a schedule may stand for lr (declared; Rprop's and ASGD's lr only starts their own step sizes). */
+  lrSchedulable: boolean;
+  /** The constructor's options (lr may be a schedule when `lrSchedulable`). */
   options(hp: Values, lr: Hyper): Record<string, unknown>;
   build(options: Record<string, unknown>): AnyTransformation;
 }
@@ -440,6 +442,7 @@ function kindOf(name: string, f: unknown, d: OptimizerDeclaration, st: Staging):
     internals: st.internals ?? "none",
     decay,
     ...(st.matrix ? { matrix: true } : {}),
+    lrSchedulable: (specs.lr as { schedulable?: boolean } | undefined)?.schedulable === true,
     options(values, lr) {
       const o: Record<string, unknown> = { lr };
       for (const k of shown) {

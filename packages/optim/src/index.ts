@@ -68,6 +68,7 @@ export { type AdamwOptions, adamw } from "./optimizers/adamw.js";
 export { type AdanOptions, adan } from "./optimizers/adan.js";
 export { type AdemamixOptions, ademamix } from "./optimizers/ademamix.js";
 export { type AdoptOptions, adopt } from "./optimizers/adopt.js";
+export { type AsgdOptions, asgd } from "./optimizers/asgd.js";
 export type {
   CommonOptions,
   DecayWith,
@@ -104,6 +105,7 @@ export { type NadamOptions, nadam } from "./optimizers/nadam.js";
 export { type ProdigyOptions, prodigy } from "./optimizers/prodigy.js";
 export { type RadamOptions, radam } from "./optimizers/radam.js";
 export { type RmspropOptions, rmsprop } from "./optimizers/rmsprop.js";
+export { type RpropOptions, rprop } from "./optimizers/rprop.js";
 export { type ScheduleFreeAdamwOptions, scheduleFreeAdamw } from "./optimizers/schedule-free-adamw.js";
 export { type SgdOptions, sgd } from "./optimizers/sgd.js";
 export { type SgdwOptions, sgdw } from "./optimizers/sgdw.js";
@@ -141,6 +143,7 @@ export {
   type ScaleByAdoptState,
   scaleByAdopt,
 } from "./transforms/scale-by-adopt.js";
+export { type ScaleByAsgdOptions, type ScaleByAsgdState, scaleByAsgd } from "./transforms/scale-by-asgd.js";
 export {
   type ScaleByBeliefOptions,
   type ScaleByBeliefState,
@@ -183,6 +186,11 @@ export {
   scaleByRadam,
 } from "./transforms/scale-by-radam.js";
 export { type ScaleByRmsOptions, type ScaleByRmsState, scaleByRms } from "./transforms/scale-by-rms.js";
+export {
+  type ScaleByRpropOptions,
+  type ScaleByRpropState,
+  scaleByRprop,
+} from "./transforms/scale-by-rprop.js";
 export { type ScaleByRssOptions, type ScaleByRssState, scaleByRss } from "./transforms/scale-by-rss.js";
 export { scaleBySchedule } from "./transforms/scale-by-schedule.js";
 export {

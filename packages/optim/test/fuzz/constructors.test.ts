@@ -182,6 +182,8 @@ const FUZZED: Record<string, Entry> = {
   scaleByAdamax: transformOptions((o) => m.scaleByAdamax(o as never)),
   scaleByFactoredRms: { ...transformOptions((o) => m.scaleByFactoredRms(o as never)), nullable: ["eps"] },
   scaleByLion: transformOptions((o) => m.scaleByLion(o as never)),
+  scaleByRprop: transformOptions((o) => m.scaleByRprop(o as never)),
+  scaleByAsgd: transformOptions((o) => m.scaleByAsgd(o as never)),
   scaleByMuon: {
     ...transformOptions((o) => m.scaleByMuon(o as never), matrices),
     nullable: ["adjustLrFn"],
@@ -546,6 +548,8 @@ const EXEMPT: Record<string, string> = {
       "the state-dict codec: fuzzed through loadStateDict (load-state-dict.test.ts)",
     ]),
   ),
+  stateBuffers:
+    "reads a transform's own view of its state, no options (transform.test.ts covers every optimizer)",
   showDifference: "formats a LoadReport entry",
   formatNumber: "formats observe's output",
   formatStats: "formats observe's output",
@@ -667,7 +671,8 @@ function attempt(name: string, entry: Entry, args: unknown[], t: Tally): void {
       t.built += 1;
       return;
     }
-    if (!(e instanceof Internal) && clean(e, "any")) {
+    // at use an error names what failed — which may be the owner name the arguments gave
+    if (!(e instanceof Internal) && (clean(e, "any") || clean(e, ownersFor(name, entry, args)))) {
       if (process.env.FUZZ_DEBUG) console.log(`${name} at use: ${(e as Error).message.slice(0, 160)}`);
       t.refusedAtUse += 1;
       return;

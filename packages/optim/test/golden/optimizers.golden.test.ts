@@ -28,6 +28,8 @@ const OPTIMIZERS = [
   "adamax",
   "nadam",
   "radam",
+  "rprop",
+  "asgd",
 ] as const;
 const problem = loadProblem();
 const worst: Record<string, { trajectory64: number; trajectory32: number; step64: number; step32: number }> =
@@ -63,8 +65,9 @@ function loadTorchState(
       if (key === "count") {
         o.count = k;
         set++;
-      } else if (key === "muProduct") {
-        o.muProduct = snap.muProduct as number;
+      } else if (key === "muProduct" || key === "eta" || key === "mu") {
+        // scalar state (NAdam's μ product, ASGD's η and μ): PyTorch's value
+        o[key] = snap[key] as number;
         used.add(key);
         set++;
       } else if (Array.isArray(value) && value.every(ArrayBuffer.isView)) {

@@ -52,6 +52,8 @@ describe("optimizer declarations", () => {
     expect(declared.map((x) => x.exported).sort()).toEqual(
       [
         "adabelief",
+        "asgd",
+        "rprop",
         "adan",
         "ademamix",
         "adopt",
