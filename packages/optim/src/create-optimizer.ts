@@ -24,7 +24,10 @@ import {
 import {
   type AnyTransformation,
   applyUpdates,
+  type Closure,
+  type ClosureUpdate,
   type Config,
+  type Evaluation,
   type GradientTransformation,
   type Hyperparams,
   type StateBuffers,
@@ -141,6 +144,17 @@ export interface OptimizerHandle<S> {
   readonly buffers: StateBuffers;
   /** One update from these gradients; the gradients are read, never written. */
   step(grads: Tree): void;
+  /**
+   * One update driven by a closure that evaluates the objective at the params as they stand and
+   * returns `{ loss, grads }` (PyTorch's `step(closure)`): returns the loss of its first evaluation.
+   * Most transforms evaluate once; closure transforms (L-BFGS, SAM) write trial points into the
+   * params and evaluate again. All or nothing: if the closure or the update throws, the params and
+   * state are those of the step's start. An async closure makes the step return a promise; no other
+   * step may start before it settles.
+   */
+  step(closure: () => Evaluation): number;
+  step(closure: () => Promise<Evaluation>): Promise<number>;
+  step(closure: Closure): number | Promise<number>;
   /** A snapshot of the step count and state: plain data, `JSON.stringify`-safe and exact. */
   stateDict(): StateDict;
   /**
@@ -272,10 +286,168 @@ export function createOptimizer<S>(
   };
   let count = 0;
   let failure: Error | undefined;
+  /** An async closure step is in flight: other steps wait for it. */
+  let busy = false;
   const stepPre = new Hooks<StepPreHook<OptimizerHandle<S>>>();
   const stepPost = new Hooks<StepPostHook<OptimizerHandle<S>>>();
   const dictPost = new Hooks<StateDictPostHook<OptimizerHandle<S>, StateDict>>();
   const loadPre = new Hooks<LoadStateDictPreHook<OptimizerHandle<S>>>();
+  /** The gradient step (`step(grads)`). */
+  const gradientStep = (given: Tree): void => {
+    const { state, workTree, workLeaves, fused } = alive();
+    if (failure) throw failure;
+    let grads = given;
+    for (const hook of stepPre.all) grads = (hook(handle, grads) as Tree | undefined) ?? grads;
+    checkBoundLeaves(params, paths, paramLeaves);
+    // The optimizer's own buffer, untouched in structure, needs neither checks nor a copy.
+    const own = grads === workTree;
+    // Staged params read the caller's gradients block by block (while in cache): no copy here.
+    let staged: FloatArray[] | undefined;
+    if (!own) {
+      assertSameStructure(params, grads, { what: "gradients", dtype: true });
+      const gs = leavesOf(grads);
+      if (fused?.stagesGradients) staged = gs;
+      else for (let i = 0; i < gs.length; i++) if (gs[i] !== workLeaves[i]) workLeaves[i]!.set(gs[i]!);
+    }
+    if (fused) {
+      fused.prepare(staged); // may throw: nothing has been written yet
+      // A reporting step (observe) calls back after the update: a callback that throws undoes it.
+      const reports = fused.reports();
+      const undo = reports ? snapshot([state], live!.undo) : undefined;
+      if (undo) live!.undo = undo;
+      try {
+        fused.run(staged); // staged params: copied in, updated and copied back
+      } catch (e) {
+        failure = new Error(
+          `createOptimizer: a step failed inside the ${fused.kernel} kernel and left the state part-way; load a state dict (loadStateDict) to continue. Cause: ${(e as Error)?.message ?? String(e)}`,
+          { cause: e },
+        );
+        throw failure;
+      }
+      if (undo) {
+        try {
+          fused.report();
+        } catch (e) {
+          restore(undo);
+          fused.undoParams();
+          throw e;
+        }
+      }
+    } else {
+      // All or nothing: whatever throws (a schedule, a callback, a wrapper's check), the state —
+      // and the gradient buffer, which the chain works in, when the caller stepped from it — is
+      // put back as it was; params are written only after the whole chain has succeeded.
+      const undo = snapshot(own ? [state, workLeaves] : [state], live!.undo);
+      live!.undo = undo;
+      try {
+        applyUpdates(params, tx.update(workTree, state, params));
+      } catch (e) {
+        restore(undo);
+        throw e;
+      }
+    }
+    count += 1;
+    for (const hook of stepPost.all) hook(handle);
+  };
+
+  /**
+   * The closure step: the first evaluation's gradient steps an ordinary transform; a closure
+   * transform's generator is driven, each yield answered by the closure. Params and state are put
+   * back if anything throws, whether the closure is synchronous or not.
+   */
+  const closureStep = (closure: Closure): number | Promise<number> => {
+    if (busy) throw new Error("createOptimizer: a step with an async closure is in progress; await it first");
+    const { state, workTree, workLeaves } = alive();
+    if (failure) throw failure;
+    const evaluate = (): Evaluation | Promise<Evaluation> => {
+      const r = closure();
+      return isPromise(r) ? r.then(checkEvaluation) : checkEvaluation(r);
+    };
+    if (!tx.updateWithClosure) {
+      const first = evaluate();
+      if (!isPromise(first)) {
+        gradientStep(first.grads);
+        return first.loss;
+      }
+      busy = true;
+      return first.then(
+        (e) => {
+          busy = false;
+          gradientStep(e.grads);
+          return e.loss;
+        },
+        (e) => {
+          busy = false;
+          throw e;
+        },
+      );
+    }
+    // params too: the transform moves them to its trial points
+    const undo = snapshot([state, paramLeaves, workLeaves], live!.undo);
+    live!.undo = undo;
+    const fail = (e: unknown): never => {
+      busy = false;
+      restore(undo);
+      throw e;
+    };
+    // Runs the generator until done, or until an evaluation is a promise (then on asynchronously);
+    // gives the updates, already added to the params.
+    const drive = (gen: ClosureUpdate, next: Evaluation | undefined): undefined | Promise<undefined> => {
+      let r = next === undefined ? gen.next() : gen.next(next);
+      while (!r.done) {
+        checkBoundLeaves(params, paths, paramLeaves);
+        const e = evaluate();
+        if (isPromise(e)) {
+          busy = true;
+          return e.then((v) => drive(gen, checked(v)));
+        }
+        r = gen.next(checked(e));
+      }
+      applyUpdates(params, r.value);
+      return undefined;
+    };
+    const checked = (e: Evaluation): Evaluation => {
+      assertSameStructure(params, e.grads, { what: "gradients", dtype: true });
+      return e;
+    };
+    const start = (first: Evaluation): undefined | Promise<undefined> => {
+      let grads = first.grads;
+      for (const hook of stepPre.all) grads = (hook(handle, grads) as Tree | undefined) ?? grads;
+      checkBoundLeaves(params, paths, paramLeaves);
+      assertSameStructure(params, grads, { what: "gradients", dtype: true });
+      const gs = leavesOf(grads);
+      for (let i = 0; i < gs.length; i++) if (gs[i] !== workLeaves[i]) workLeaves[i]!.set(gs[i]!);
+      return drive(tx.updateWithClosure!(workTree, state, params, first.loss), undefined);
+    };
+    // the step is complete: count it and call the post hooks (as a gradient step does)
+    const done = (loss: number): number => {
+      busy = false;
+      count += 1;
+      for (const hook of stepPost.all) hook(handle);
+      return loss;
+    };
+    let first: Evaluation | Promise<Evaluation>;
+    let run: undefined | Promise<undefined>;
+    try {
+      first = evaluate();
+      if (!isPromise(first)) run = start(first);
+    } catch (e) {
+      return fail(e);
+    }
+    if (!isPromise(first)) {
+      if (run === undefined) return done(first.loss);
+      return run.then(() => done((first as Evaluation).loss), fail);
+    }
+    busy = true;
+    let loss = Number.NaN;
+    return first
+      .then((v) => {
+        loss = v.loss;
+        return start(v);
+      })
+      .then(() => done(loss), fail);
+  };
+
   const handle: OptimizerHandle<S> = {
     params,
     get state() {
@@ -294,62 +466,13 @@ export function createOptimizer<S>(
     get stepCount() {
       return count;
     },
-    step(given) {
-      const { state, workTree, workLeaves, fused } = alive();
-      if (failure) throw failure;
-      let grads = given;
-      for (const hook of stepPre.all) grads = (hook(handle, grads) as Tree | undefined) ?? grads;
-      checkBoundLeaves(params, paths, paramLeaves);
-      // The optimizer's own buffer, untouched in structure, needs neither checks nor a copy.
-      const own = grads === workTree;
-      // Staged params read the caller's gradients block by block (while in cache): no copy here.
-      let staged: FloatArray[] | undefined;
-      if (!own) {
-        assertSameStructure(params, grads, { what: "gradients", dtype: true });
-        const gs = leavesOf(grads);
-        if (fused?.stagesGradients) staged = gs;
-        else for (let i = 0; i < gs.length; i++) if (gs[i] !== workLeaves[i]) workLeaves[i]!.set(gs[i]!);
-      }
-      if (fused) {
-        fused.prepare(staged); // may throw: nothing has been written yet
-        // A reporting step (observe) calls back after the update: a callback that throws undoes it.
-        const reports = fused.reports();
-        const undo = reports ? snapshot([state], live!.undo) : undefined;
-        if (undo) live!.undo = undo;
-        try {
-          fused.run(staged); // staged params: copied in, updated and copied back
-        } catch (e) {
-          failure = new Error(
-            `createOptimizer: a step failed inside the ${fused.kernel} kernel and left the state part-way; load a state dict (loadStateDict) to continue. Cause: ${(e as Error)?.message ?? String(e)}`,
-            { cause: e },
-          );
-          throw failure;
-        }
-        if (undo) {
-          try {
-            fused.report();
-          } catch (e) {
-            restore(undo);
-            fused.undoParams();
-            throw e;
-          }
-        }
-      } else {
-        // All or nothing: whatever throws (a schedule, a callback, a wrapper's check), the state —
-        // and the gradient buffer, which the chain works in, when the caller stepped from it — is
-        // put back as it was; params are written only after the whole chain has succeeded.
-        const undo = snapshot(own ? [state, workLeaves] : [state], live!.undo);
-        live!.undo = undo;
-        try {
-          applyUpdates(params, tx.update(workTree, state, params));
-        } catch (e) {
-          restore(undo);
-          throw e;
-        }
-      }
-      count += 1;
-      for (const hook of stepPost.all) hook(handle);
-    },
+    step: ((given: Tree | Closure) => {
+      if (typeof given === "function") return closureStep(given);
+      if (busy)
+        throw new Error("createOptimizer: a step with an async closure is in progress; await it first");
+      gradientStep(given);
+      return undefined;
+    }) as OptimizerHandle<S>["step"],
     stateDict() {
       const { state } = alive();
       let dict: StateDict = {
@@ -590,4 +713,18 @@ function deepFreeze<T>(node: T): T {
     Object.freeze(node);
   }
   return node;
+}
+
+function isPromise<T>(x: T | Promise<T>): x is Promise<T> {
+  return x !== null && typeof x === "object" && typeof (x as { then?: unknown }).then === "function";
+}
+
+/** A closure's result, checked: `{ loss, grads }` with a number loss (the gradients are checked by the step). */
+function checkEvaluation(e: unknown): Evaluation {
+  const r = e as Partial<Evaluation> | null;
+  if (r === null || typeof r !== "object" || typeof r.loss !== "number" || r.grads === undefined)
+    throw new TypeError(
+      `createOptimizer: a closure must return { loss, grads } (loss a number, grads shaped like the params), got ${showValue(e)}`,
+    );
+  return r as Evaluation;
 }

@@ -46,8 +46,11 @@ export type {
 export {
   type AnyTransformation,
   applyUpdates,
+  type Closure,
+  type ClosureUpdate,
   type Config,
   chain,
+  type Evaluation,
   type GradientTransformation,
   type Hyperparams,
   identity,

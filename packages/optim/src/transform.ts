@@ -58,6 +58,15 @@ export interface GradientTransformation<S = unknown> {
    */
   buffers?(state: S, params: Tree): StateBuffers;
   /**
+   * Optional, for transforms that evaluate the objective during an update (L-BFGS's line search,
+   * SAM's second gradient): the update as a generator, run by `createOptimizer(...).step(closure)`.
+   * It starts from the gradient of the closure's first evaluation (in `updates`, which it may
+   * overwrite); to evaluate elsewhere it writes the trial point into `params` (the caller's own
+   * arrays) and yields, and is resumed with the loss and gradient there; it returns the updates to
+   * add to `params` as it leaves them. Its plain `update` throws, asking for a closure.
+   */
+  updateWithClosure?(updates: Tree, state: S, params: Tree, loss: number): ClosureUpdate;
+  /**
    * Optional: what this transform computes, in a form the fused kernels recognize (set by the
    * optimizer aliases and clipByGlobalNorm). Opaque to everything else.
    */
@@ -68,6 +77,21 @@ export interface GradientTransformation<S = unknown> {
 
 /** A transform's recorded settings: see `GradientTransformation.config`. */
 export type Config = Record<string, number | boolean | string>;
+
+/** What a closure returns: the loss at the params as they stand, and its gradient (shaped like them). */
+export interface Evaluation {
+  loss: number;
+  grads: Tree;
+}
+
+/** Evaluates the objective at the params as they stand: `() => ({ loss, grads })`, or a promise of it. */
+export type Closure = () => Evaluation | Promise<Evaluation>;
+
+/**
+ * A closure transform's update (`GradientTransformation.updateWithClosure`): yields for each
+ * evaluation it needs, is resumed with it, and returns the updates.
+ */
+export type ClosureUpdate = Generator<void, Tree, Evaluation>;
 
 /** A transform's state buffers by name, one array per leaf: see `GradientTransformation.buffers`. */
 export type StateBuffers = Record<string, readonly FloatArray[]>;
@@ -158,6 +182,27 @@ export function chain<const T extends readonly AnyTransformation[]>(
       const states = state as unknown as unknown[];
       return mergeBuffers(txs.map((tx, i) => [i, tx.buffers?.(states[i], params)]));
     },
+    ...(txs.some((tx) => tx.updateWithClosure)
+      ? {
+          // a closure member's evaluations come back raw: the links before it transform only the
+          // first gradient
+          *updateWithClosure(updates: Tree, state: S, params: Tree, loss: number): ClosureUpdate {
+            const states = state as unknown as unknown[];
+            if (!Array.isArray(states) || states.length !== txs.length) {
+              throw new TypeError(`chain: expected a state of ${txs.length} entries`);
+            }
+            assertSameStructure(params, updates, { what: "updates", dtype: true });
+            let u = updates;
+            for (let i = 0; i < txs.length; i++) {
+              const tx = txs[i]!;
+              u = tx.updateWithClosure
+                ? yield* tx.updateWithClosure(u, states[i], params, loss)
+                : tx.update(u, states[i], params);
+            }
+            return u;
+          },
+        }
+      : {}),
     init: (params) => txs.map((tx) => tx.init(params)) as unknown as S,
     update(updates, state, params) {
       const states = state as unknown as unknown[];
