@@ -291,6 +291,7 @@ describe("README examples", () => {
     expect(Array.from(Object.values(m))).toEqual(
       [Math.fround(0.19 * 3), Math.fround(0.19 * 4)].map((x) => expect.closeTo(x, 6)),
     );
+    expect(logsOf("lbfgs({ lineSearchFn")[0]).toEqual([true, 5]);
     const [lamb] = logsOf("lamb({")[0]! as number[][];
     expect(Math.hypot(...[3, 4, 0, 0].map((w, i) => lamb![i]! - w))).toBeCloseTo(0.05, 12);
   });

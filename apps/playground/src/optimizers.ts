@@ -279,6 +279,38 @@ const STAGING: Record<string, Staging[]> = {
       hints: { weightDecay: "enters the trust ratio" },
     },
   ],
+  rprop: [
+    {
+      note: "Signs only: each coordinate's step grows ×1.2 while its gradient keeps its sign and halves when it flips.",
+      lr: 0.05,
+      show: ["lr", "etas", "stepSizes"],
+    },
+  ],
+  asgd: [
+    {
+      note: "SGD whose step falls as lr/(1 + λ·lr·t)^α; after t0 steps it also keeps the running average of its iterates.",
+      lr: 0.05,
+      show: ["lr", "lambd", "alpha", "t0", "weightDecay"],
+      hints: { weightDecay: L2 },
+    },
+  ],
+  lbfgs: [
+    {
+      name: "L-BFGS",
+      note: "A quasi-Newton step from the last few (step, gradient change) pairs, at a fixed length lr; one iteration per step here.",
+      lr: 0.1,
+      show: ["lr", "historySize"],
+      fixed: { maxIter: 1 },
+    },
+    {
+      id: "lbfgsWolfe",
+      name: "L-BFGS + strong Wolfe",
+      note: "L-BFGS with PyTorch's strong-Wolfe line search: each step evaluates until the loss falls enough and the slope flattens.",
+      lr: 1,
+      show: ["lr", "historySize"],
+      fixed: { maxIter: 1, lineSearchFn: "strong_wolfe" },
+    },
+  ],
   scheduleFreeAdamw: [
     {
       id: "scheduleFree",

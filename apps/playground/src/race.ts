@@ -84,6 +84,18 @@ function pointRunner(
     position: data,
     lastGrad,
     step() {
+      if (built.tx.updateWithClosure) {
+        // a closure optimizer (L-BFGS) evaluates wherever its line search goes; the inspector shows
+        // the gradient at the step's start
+        let first = true;
+        optimizer.step(() => {
+          oracle(data[0]!, data[1]!, buffer);
+          if (first) lastGrad.set(buffer);
+          first = false;
+          return { loss: l.value(data[0]!, data[1]!), grads: grads as Tree };
+        });
+        return;
+      }
       oracle(data[0]!, data[1]!, buffer);
       lastGrad.set(buffer);
       optimizer.step(grads as Tree);

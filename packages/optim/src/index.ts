@@ -102,6 +102,7 @@ export {
 export { type FtrlOptions, ftrl } from "./optimizers/ftrl.js";
 export { type LambOptions, lamb } from "./optimizers/lamb.js";
 export { type LarsOptions, lars } from "./optimizers/lars.js";
+export { type LbfgsOptions, lbfgs } from "./optimizers/lbfgs.js";
 export { type LionOptions, lion } from "./optimizers/lion.js";
 export { type MuonOptions, muon } from "./optimizers/muon.js";
 export { type NadamOptions, nadam } from "./optimizers/nadam.js";
@@ -163,6 +164,12 @@ export {
   scaleByFactoredRms,
 } from "./transforms/scale-by-factored-rms.js";
 export { type ScaleByFtrlOptions, type ScaleByFtrlState, scaleByFtrl } from "./transforms/scale-by-ftrl.js";
+export {
+  type LbfgsPair,
+  type ScaleByLbfgsOptions,
+  type ScaleByLbfgsState,
+  scaleByLbfgs,
+} from "./transforms/scale-by-lbfgs.js";
 export { type CountState, scaleByLearningRate } from "./transforms/scale-by-learning-rate.js";
 export { type ScaleByLionOptions, type ScaleByLionState, scaleByLion } from "./transforms/scale-by-lion.js";
 export {

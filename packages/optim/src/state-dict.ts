@@ -87,6 +87,8 @@ export function decodeConfig(enc: unknown): Record<string, number | boolean | st
 /** State keys that count steps or events in momenta's transforms and wrappers. */
 export const COUNT_KEYS: ReadonlySet<string> = new Set([
   "count",
+  "funcEvals",
+  "nIter",
   "miniStep",
   "skipped",
   "consecutive",
@@ -112,7 +114,21 @@ export const NON_NEGATIVE_KEYS: ReadonlySet<string> = new Set([
   "totalNorm",
   "weightSum",
   "lrMax",
+  "rho",
 ]);
+
+/**
+ * State arrays whose length varies with the run, by key, and the template each entry is decoded
+ * against, made from the live object holding the array (L-BFGS's history of (s, y, ρ): vectors
+ * like its direction `d`). Their length is the transform's to bound, in its `checkState`.
+ */
+const VARIABLE_ARRAYS: Readonly<Record<string, (parent: Record<string, unknown>) => unknown>> = {
+  history: (parent) => ({ s: parent.d, y: parent.d, rho: 0 }),
+};
+
+function isVariable(parent: Record<string, unknown>, key: string): boolean {
+  return Object.hasOwn(VARIABLE_ARRAYS, key) && Array.isArray(parent[key]) && isFloatArray(parent.d);
+}
 
 /** The last key of a state path that names an object's field ("state.1.expAvgSq.0" → "expAvgSq"). */
 function keyOf(path: string): string {
@@ -210,7 +226,11 @@ export function decodeStateLike(template: unknown, enc: unknown, path = "state")
     const out: Record<string, unknown> = {};
     for (const k of keys) {
       if (!Object.hasOwn(e, k)) fail(`missing key '${k}'`);
-      out[k] = decodeStateLike(t[k], e[k], `${path}.${k}`);
+      if (isVariable(t, k)) {
+        if (!Array.isArray(e[k])) fail(`${k}: expected an array, got ${describe(e[k])}`);
+        const entry = VARIABLE_ARRAYS[k]!(t);
+        out[k] = (e[k] as unknown[]).map((x, i) => decodeStateLike(entry, x, `${path}.${k}.${i}`));
+      } else out[k] = decodeStateLike(t[k], e[k], `${path}.${k}`);
     }
     return out;
   }
@@ -230,7 +250,12 @@ export function copyStateInto(target: unknown, source: unknown): void {
     const t = target as Record<string, unknown>;
     const s = source as Record<string, unknown>;
     for (const k of Object.keys(s)) {
-      if (isFloatArray(t[k])) (t[k] as Float64Array).set(s[k] as Float64Array);
+      if (isVariable(t, k)) {
+        // a variable-length array takes the decoded entries (fresh arrays) in place of its own
+        const list = t[k] as unknown[];
+        list.length = 0;
+        list.push(...(s[k] as unknown[]));
+      } else if (isFloatArray(t[k])) (t[k] as Float64Array).set(s[k] as Float64Array);
       else if (t[k] !== null && typeof t[k] === "object") copyStateInto(t[k], s[k]);
       else t[k] = s[k];
     }

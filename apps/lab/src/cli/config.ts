@@ -28,6 +28,8 @@ type Declared = {
 
 /** Declared optimizers the CLI leaves out on purpose, each with its reason. */
 export const NOT_IN_CLI = {
+  lbfgs:
+    "it is stepped with a closure over the whole objective (full batch, several evaluations a step); momenta train steps minibatch gradients",
   scheduleFreeAdamw:
     "its model is evaluated at the averaged params x (scheduleFreeEval), which the CLI's TF.js training loop does not switch to",
 } as const satisfies Partial<Record<Declared, string>>;

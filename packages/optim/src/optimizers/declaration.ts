@@ -143,6 +143,11 @@ export interface OptimizerDeclaration<O = Record<string, Option<unknown>>, R = A
    * or "either" (the `decoupledWeightDecay` option chooses, default L2).
    */
   decay?: DecayKind;
+  /**
+   * `true` when it evaluates the objective during a step (L-BFGS): it is stepped with a closure,
+   * `step(() => ({ loss, grads }))`, never with gradients alone (minibatch trainers leave it out).
+   */
+  closure?: boolean;
   /** The chain, from checked options with defaults filled in (cross-option rules are checked here). */
   build(options: Resolved<O>): R;
   /** What the fused kernels run, from the same options; undefined when they do not fuse this configuration. */

@@ -56,9 +56,23 @@ const gradsFor = (p: m.Tree): m.Tree => m.mapTree(p, (d) => d.map((_, i) => (i %
 /** Two steps on fresh params, then the state dict must survive JSON and load back. */
 function stepTwice(tx: unknown, p: m.Tree = params()): void {
   const opt = m.createOptimizer(tx as m.AnyTransformation, p);
-  const g = gradsFor(p);
-  opt.step(g);
-  opt.step(g);
+  if ((tx as m.AnyTransformation).updateWithClosure) {
+    // a closure optimizer (L-BFGS): stepped on ½‖p‖², the gradient p itself
+    const closure = () => {
+      let loss = 0;
+      const grads = m.mapTree(p, (x) => {
+        for (const v of x) loss += 0.5 * v * v;
+        return x.slice();
+      });
+      return { loss, grads };
+    };
+    opt.step(closure);
+    opt.step(closure);
+  } else {
+    const g = gradsFor(p);
+    opt.step(g);
+    opt.step(g);
+  }
   const dict = JSON.parse(JSON.stringify(opt.stateDict()));
   try {
     opt.loadStateDict(dict);
@@ -184,6 +198,7 @@ const FUZZED: Record<string, Entry> = {
   scaleByLion: transformOptions((o) => m.scaleByLion(o as never)),
   scaleByRprop: transformOptions((o) => m.scaleByRprop(o as never)),
   scaleByAsgd: transformOptions((o) => m.scaleByAsgd(o as never)),
+  scaleByLbfgs: transformOptions((o) => m.scaleByLbfgs(o as never)),
   scaleByMuon: {
     ...transformOptions((o) => m.scaleByMuon(o as never), matrices),
     nullable: ["adjustLrFn"],

@@ -35,6 +35,22 @@ function run(tx: api.AnyTransformation, steps: number): Float64Array {
     w: { data: Float64Array.from([0.5, -1, 2, 0.25, -0.75, 1.5]), shape: [2, 3] },
     b: Float64Array.from([0.1, -0.2]),
   };
+  if (tx.updateWithClosure) {
+    // a closure optimizer (L-BFGS), on a quadratic bowl: loss ½ Σ (x − 0.3)²
+    const opt = createOptimizer(tx, params as never, { kernel: "reference" });
+    const closure = () => {
+      let loss = 0;
+      const grads = api.mapTree(params as never, (x) =>
+        x.map((v) => {
+          loss += 0.5 * (v - 0.3) ** 2;
+          return v - 0.3;
+        }),
+      );
+      return { loss, grads };
+    };
+    for (let t = 0; t < steps; t++) opt.step(closure);
+    return Float64Array.from([...params.w.data, ...params.b]);
+  }
   const state = tx.init(params);
   for (let t = 0; t < steps; t++) {
     const grads = {
@@ -53,6 +69,7 @@ describe("optimizer declarations", () => {
       [
         "adabelief",
         "asgd",
+        "lbfgs",
         "rprop",
         "adan",
         "ademamix",
@@ -84,11 +101,12 @@ describe("optimizer declarations", () => {
       expect(d.name).toBe(exported);
       expect(f.name).toBe(exported);
       expect(Object.keys(d.reference).length).toBeGreaterThan(0);
-      // the common options first (FTRL has no weight decay: its L2 terms are its own)
+      // the common options first (FTRL, Rprop and L-BFGS have no weight decay; L-BFGS, as PyTorch's,
+      // no maximize: its closure returns the loss it minimizes)
       const keys = Object.keys(d.options);
       if (keys.includes("weightDecay"))
         expect(keys.slice(0, 4)).toEqual(["lr", "weightDecay", "maximize", "mask"]);
-      else expect([keys[0], keys.includes("maximize")]).toEqual(["lr", true]);
+      else expect([keys[0], keys.includes("maximize") || exported === "lbfgs"]).toEqual(["lr", true]);
     }
   });
 

@@ -1,0 +1,288 @@
+import { checkInteger, checkNumber, checkOptions, ownerOption, showValue } from "../hyper.js";
+import type { ClosureUpdate, GradientTransformation } from "../transform.js";
+import { type FloatArray, leavesOf, type Tree } from "../tree.js";
+import { type LinePoint, strongWolfe } from "./strong-wolfe.js";
+
+/** Options of `scaleByLbfgs`. */
+export interface ScaleByLbfgsOptions {
+  /** The step length: the line search's first trial, or the fixed step without one, > 0. Default 1. */
+  lr?: number;
+  /** Iterations per step, an integer ≥ 1. Default 20. */
+  maxIter?: number;
+  /** Evaluations per step, an integer ≥ 1. Default ⌊maxIter · 5/4⌋. */
+  maxEval?: number;
+  /** A step ends when max |g| ≤ this, ≥ 0. Default 1e-7. */
+  toleranceGrad?: number;
+  /** A step ends when the loss or the params change by less than this, ≥ 0. Default 1e-9. */
+  toleranceChange?: number;
+  /** The (s, y) pairs kept, an integer ≥ 1. Default 100. */
+  historySize?: number;
+  /** `"strong_wolfe"` for the strong-Wolfe line search; left out, fixed steps of `lr`. */
+  lineSearchFn?: "strong_wolfe";
+  /** Name used in error messages (the optimizer aliases pass theirs). Default "scaleByLbfgs". */
+  owner?: string;
+}
+
+/** One curvature pair of the history: s = t·d (the step), y (the gradient's change), ρ = 1/(y·s). */
+export interface LbfgsPair {
+  s: FloatArray;
+  y: FloatArray;
+  rho: number;
+}
+
+/** State of `scaleByLbfgs`: PyTorch's LBFGS state, flat over the param tree in leaf order. */
+export interface ScaleByLbfgsState {
+  /** Steps (`step(closure)` calls) completed. */
+  count: number;
+  /** Evaluations so far, PyTorch's `func_evals`. */
+  funcEvals: number;
+  /** Iterations so far, PyTorch's `n_iter`. */
+  nIter: number;
+  /** The last direction d (zeros before the first iteration). */
+  d: FloatArray;
+  /** The last step length t. */
+  t: number;
+  /** The initial inverse-Hessian scale γ = y·s / y·y. */
+  hDiag: number;
+  /** The gradient at the start of the last iteration. */
+  prevFlatGrad: FloatArray;
+  /** The loss at the start of the last iteration. */
+  prevLoss: number;
+  /** Up to `historySize` curvature pairs, oldest first (its length varies: the state dict keeps it as it is). */
+  history: LbfgsPair[];
+}
+
+const dot = (a: FloatArray, b: FloatArray) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+};
+/** torch's `abs().max()`: NaN wins. */
+const absMax = (a: FloatArray) => {
+  let m = 0;
+  for (const x of a) m = Math.max(m, Math.abs(x));
+  return m;
+};
+
+/**
+ * L-BFGS (Nocedal 1980; Liu & Nocedal 1989) as PyTorch's `torch.optim.LBFGS` computes it, over the
+ * whole param tree flattened in leaf order. One update runs up to `maxIter` iterations: the
+ * two-loop recursion turns the gradient into a direction d from the last `historySize` pairs
+ * (s, y), scaled by γ = y·s / y·y; the params move by t·d, with t = lr (the very first iteration:
+ * min(1, 1/‖g‖₁)·lr) or from the strong-Wolfe line search. It stops early when max |g| ≤
+ * toleranceGrad, the slope g·d > −toleranceChange, max |t·d| or the loss change falls below
+ * toleranceChange, or after `maxEval` evaluations. A closure transform: it moves the params itself
+ * (its output is zero) and evaluates the objective at every iterate (`step(closure)`).
+ */
+export function scaleByLbfgs(options: ScaleByLbfgsOptions = {}): GradientTransformation<ScaleByLbfgsState> {
+  const owner = ownerOption(options, "scaleByLbfgs");
+  checkOptions(owner, options, [
+    "lr",
+    "maxIter",
+    "maxEval",
+    "toleranceGrad",
+    "toleranceChange",
+    "historySize",
+    "lineSearchFn",
+    "owner",
+  ]);
+  const lr = checkNumber(owner, "lr", options.lr ?? 1, "(0, inf)");
+  const maxIter = checkInteger(owner, "maxIter", options.maxIter ?? 20, "[1, inf)");
+  const maxEval =
+    options.maxEval === undefined
+      ? Math.floor((maxIter * 5) / 4)
+      : checkInteger(owner, "maxEval", options.maxEval, "[1, inf)");
+  const toleranceGrad = checkNumber(owner, "toleranceGrad", options.toleranceGrad ?? 1e-7, "[0, inf)");
+  const toleranceChange = checkNumber(owner, "toleranceChange", options.toleranceChange ?? 1e-9, "[0, inf)");
+  const historySize = checkInteger(owner, "historySize", options.historySize ?? 100, "[1, inf)");
+  const lineSearch = options.lineSearchFn ?? null;
+  if (lineSearch !== null && lineSearch !== "strong_wolfe")
+    throw new RangeError(
+      `${owner}: lineSearchFn must be null or "strong_wolfe", got ${showValue(lineSearch)}`,
+    );
+
+  /** The leaves as one flat vector; all leaves must share a dtype (PyTorch concatenates them). */
+  const flatten = (tree: Tree): FloatArray => {
+    const leaves = leavesOf(tree);
+    const f32 = leaves[0] instanceof Float32Array;
+    if (leaves.some((l) => l instanceof Float32Array !== f32))
+      throw new TypeError(`${owner}: every leaf must have the same dtype (L-BFGS works on one flat vector)`);
+    const n = leaves.reduce((a, l) => a + l.length, 0);
+    const out = f32 ? new Float32Array(n) : new Float64Array(n);
+    let o = 0;
+    for (const l of leaves) {
+      out.set(l, o);
+      o += l.length;
+    }
+    return out;
+  };
+  const like = (v: FloatArray, n = v.length) =>
+    v instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
+
+  return {
+    config: () => ({
+      lr,
+      maxIter,
+      maxEval,
+      toleranceGrad,
+      toleranceChange,
+      historySize,
+      lineSearchFn: lineSearch ?? "none",
+    }),
+    init(params) {
+      const flat = flatten(params);
+      return {
+        count: 0,
+        funcEvals: 0,
+        nIter: 0,
+        d: like(flat),
+        t: 0,
+        hDiag: 1,
+        prevFlatGrad: like(flat),
+        prevLoss: 0,
+        history: [],
+      };
+    },
+    buffers: () => ({}),
+    checkState(state) {
+      if (state.history.length > historySize)
+        throw new RangeError(
+          `${owner}: the state holds ${state.history.length} pairs, more than historySize ${historySize}`,
+        );
+    },
+    update() {
+      throw new TypeError(
+        `${owner}: L-BFGS evaluates the objective during its update: step it with a closure, opt.step(() => ({ loss, grads }))`,
+      );
+    },
+    *updateWithClosure(updates: Tree, state, params: Tree, firstLoss: number): ClosureUpdate {
+      const ps = leavesOf(params);
+      /** p += t·d, leaf by leaf (PyTorch's `_add_grad`). */
+      const addStep = (t: number, d: FloatArray) => {
+        let o = 0;
+        for (const p of ps) {
+          for (let j = 0; j < p.length; j++) p[j] = p[j]! + t * d[o + j]!;
+          o += p.length;
+        }
+      };
+      const setParams = (x: FloatArray[]) => {
+        ps.forEach((p, i) => {
+          p.set(x[i]!);
+        });
+      };
+      let flatGrad = flatten(updates);
+      // float32: PyTorch's scalars (dot products, ρ, γ, the first t) are float32 tensors
+      const r = flatGrad instanceof Float32Array ? Math.fround : (x: number) => x;
+      const rdot = (a: FloatArray, b: FloatArray) => r(dot(a, b));
+      let loss = firstLoss;
+      let currentEvals = 1;
+      state.funcEvals += 1;
+      let optCond = absMax(flatGrad) <= toleranceGrad;
+      if (!optCond) {
+        let { d, t, hDiag } = state;
+        const history = state.history;
+        let nIter = 0;
+        while (nIter < maxIter) {
+          nIter += 1;
+          state.nIter += 1;
+          if (state.nIter === 1) {
+            d = like(flatGrad);
+            for (let i = 0; i < d.length; i++) d[i] = -flatGrad[i]!;
+            history.length = 0;
+            hDiag = 1;
+          } else {
+            // the newest curvature pair, kept when y·s > 1e-10 (positive curvature)
+            const y = like(flatGrad);
+            const s = like(flatGrad);
+            for (let i = 0; i < y.length; i++) {
+              y[i] = flatGrad[i]! - state.prevFlatGrad[i]!;
+              s[i] = d[i]! * t;
+            }
+            const ys = rdot(y, s);
+            if (ys > 1e-10) {
+              if (history.length === historySize) history.shift();
+              history.push({ s, y, rho: r(1 / ys) });
+              hDiag = r(ys / rdot(y, y));
+            }
+            // the two-loop recursion: d = −H·g
+            const q = like(flatGrad);
+            for (let i = 0; i < q.length; i++) q[i] = -flatGrad[i]!;
+            const al = new Array<number>(history.length);
+            for (let k = history.length - 1; k >= 0; k--) {
+              const h = history[k]!;
+              al[k] = r(rdot(h.s, q) * h.rho);
+              const a = -al[k]!;
+              for (let i = 0; i < q.length; i++) q[i] = q[i]! + a * h.y[i]!;
+            }
+            const dir = like(flatGrad);
+            for (let i = 0; i < dir.length; i++) dir[i] = q[i]! * hDiag;
+            for (let k = 0; k < history.length; k++) {
+              const h = history[k]!;
+              const be = r(rdot(h.y, dir) * h.rho);
+              const a = r(al[k]! - be);
+              for (let i = 0; i < dir.length; i++) dir[i] = dir[i]! + a * h.s[i]!;
+            }
+            d = dir;
+          }
+          state.prevFlatGrad.set(flatGrad);
+          const prevLoss = loss;
+          state.prevLoss = loss;
+          if (state.nIter === 1) {
+            let sum = 0;
+            for (const x of flatGrad) sum += Math.abs(x);
+            const inverse = r(1 / r(sum));
+            t = inverse < 1 ? r(inverse * lr) : lr; // Python's min(1, 1/Σ|g|)·lr
+          } else t = lr;
+          const gtd = rdot(flatGrad, d);
+          if (gtd > -toleranceChange) break;
+
+          let lsEvals = 0;
+          if (lineSearch === "strong_wolfe") {
+            const x = ps.map((p) => p.slice());
+            const dir = d;
+            const at = function* (step: number): Generator<void, LinePoint, unknown> {
+              addStep(step, dir);
+              const e = (yield) as unknown as { loss: number; grads: Tree };
+              const grad = flatten(e.grads);
+              setParams(x);
+              return { loss: e.loss, grad };
+            };
+            const found = yield* strongWolfe(at, t, d, loss, flatGrad, gtd);
+            loss = found.loss;
+            flatGrad = found.grad;
+            t = found.t;
+            lsEvals = found.evaluations;
+            addStep(t, d);
+            optCond = absMax(flatGrad) <= toleranceGrad;
+          } else {
+            addStep(t, d);
+            if (nIter !== maxIter) {
+              const e = yield;
+              loss = e.loss;
+              flatGrad = flatten(e.grads);
+              optCond = absMax(flatGrad) <= toleranceGrad;
+              lsEvals = 1;
+            }
+          }
+          currentEvals += lsEvals;
+          state.funcEvals += lsEvals;
+
+          if (nIter === maxIter) break;
+          if (currentEvals >= maxEval) break;
+          if (optCond) break;
+          let change = 0;
+          for (const x of d) change = Math.max(change, Math.abs(x * t));
+          if (change <= toleranceChange) break;
+          if (Math.abs(loss - prevLoss) < toleranceChange) break;
+        }
+        state.d = d;
+        state.t = t;
+        state.hDiag = hDiag;
+      }
+      state.count += 1;
+      // the params are where the iterations left them
+      for (const u of leavesOf(updates)) u.fill(0);
+      return updates;
+    },
+  };
+}
