@@ -310,6 +310,40 @@ def run(builder, options, dtype):
     return out
 
 
+# SAM: Optax's contrib.sam with the normalized-SGD adversary of its docstring, sync_period 2 — two
+# Optax updates make one SAM step (the adversarial one, then the real one), both gradients taken with
+# step t's noise; momenta's `sam` does the pair in one update. name -> [(config, sam options,
+# wrapped optimizer, its options)]
+SAM_CONFIGS = [
+    ("sgd-momentum", {"rho": 0.05}, "sgd", {"lr": 0.05, "momentum": 0.9}),
+    ("adam-rho", {"rho": 0.2}, "adam", {"lr": 0.01}),
+]
+
+
+def run_sam(options, base, base_options, dtype):
+    jdt = jnp.float64 if dtype == "float64" else jnp.float32
+    a, c = tree_of(A, jdt), tree_of(C, jdt)
+    params = tree_of(INIT, jdt)
+    if base == "sgd":
+        outer = optax.sgd(base_options["lr"], momentum=base_options["momentum"])
+    else:
+        outer = optax.adam(base_options["lr"])
+    adversary = optax.chain(optax.contrib.normalize(), optax.sgd(options["rho"]))
+    tx = optax.contrib.sam(outer, adversary, sync_period=2, reset_state=True, opaque_mode=False)
+    state = tx.init(params)
+    traj = [flat(params)]
+    for t in range(STEPS):
+        noise = tree_of(NOISE[t], jdt)
+        for _ in range(2):
+            grads = jax.tree_util.tree_map(lambda ai, p, ci, ni: ai * (p - ci) + ni, a, params, c, noise)
+            updates, state = tx.update(grads, state, params)
+            params = optax.apply_updates(params, updates)
+        traj.append(flat(params))
+    out = np.stack(traj)
+    assert np.isfinite(out).all() and np.abs(out).max() < 100
+    return out
+
+
 def dump(path, obj):
     text = json.dumps(obj, indent=2, ensure_ascii=True) + "\n"
     with open(path, "w", encoding="ascii", newline="\n") as f:
@@ -319,13 +353,25 @@ def dump(path, obj):
 
 def main():
     only = sys.argv[1:]  # optional: the optimizers to regenerate (default: all)
-    known = {**CONFIGS, **KERAS_CONFIGS}
+    known = {**CONFIGS, **KERAS_CONFIGS, "sam": None}
     unknown = [n for n in only if n not in known]
     if unknown:
         raise SystemExit("unknown optimizer(s) %s; known: %s" % (", ".join(unknown), ", ".join(known)))
-    for name, (builder, configs) in known.items():
-        if only and name not in only:
+    if not only or "sam" in only:
+        out = []
+        for config_name, options, base, base_options in SAM_CONFIGS:
+            for dtype in ("float64", "float32"):
+                traj = run_sam(options, base, base_options, dtype)
+                out.append({"name": config_name, "dtype": dtype, "options": options, "optimizer": base,
+                            "optimizerOptions": base_options, "trajectory": b64(traj, dtype)})
+                print("%-10s %-16s %s  final |p| max %.6g" % ("sam", config_name, dtype, np.abs(traj[-1]).max()))
+        size = dump(os.path.join(OUT_DIR, "optax-sam.json"),
+                    {"optimizer": "sam", "optax": optax.__version__, "jax": jax.__version__, "configs": out})
+        print("  optax-sam.json: %d bytes" % size)
+    for name, entry in known.items():
+        if name == "sam" or (only and name not in only):
             continue
+        builder, configs = entry
         runner = run_keras if name in KERAS_CONFIGS else run
         out = []
         for config_name, options in configs:

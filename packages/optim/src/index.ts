@@ -291,6 +291,7 @@ export {
   type PartitionState,
   partition,
 } from "./wrappers/partition.js";
+export { type SamOptions, type SamState, sam } from "./wrappers/sam.js";
 export {
   type ScheduleFreeOptions,
   type ScheduleFreeState,

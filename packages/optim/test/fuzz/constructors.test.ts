@@ -280,6 +280,7 @@ const FUZZED: Record<string, Entry> = {
   polyak: wrapper((tx, o) => m.polyak(tx as m.AnyTransformation, o as never)),
   lookahead: wrapper((tx, o) => m.lookahead(tx as m.AnyTransformation, o as never)),
   skipNonFinite: wrapper((tx, o) => m.skipNonFinite(tx as m.AnyTransformation, o as never)),
+  sam: wrapper((tx, o) => m.sam(tx as m.AnyTransformation, o as never)),
   scheduleFree: {
     ...wrapper((tx, o) => m.scheduleFree(tx as m.AnyTransformation, o as never)),
     base: { lr: 0.1 },
