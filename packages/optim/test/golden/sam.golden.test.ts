@@ -31,7 +31,9 @@ function replay(c: Fixture["configs"][number]): number {
   const { n, steps } = problem;
   const flat = makeArray(c.dtype, problem.init);
   const params = makeParams(problem, flat);
-  const make = m[c.optimizer] as (o: object) => m.AnyTransformation;
+  const make = { sgd: m.sgd, adam: m.adam, adamw: m.adamw }[c.optimizer] as (
+    o: object,
+  ) => m.AnyTransformation;
   const opt = m.createOptimizer(m.sam(make(c.optimizerOptions), c.options), params, { kernel: "reference" });
   const g = makeArray(c.dtype, new Float64Array(n));
   const grads = makeParams(problem, g);
