@@ -29,13 +29,13 @@ export function buildRacer(r: RacerSetup, s: Pick<Setup, "schedule" | "steps">):
   const lr: Hyper = kind.lrSchedulable ? sk.build(base, sp, s.steps) : base;
   const options = kind.options(hp, lr);
   let tx = kind.build(options);
-  let code = callText(kind.fn, options);
+  let code = kind.code ? kind.code(options) : callText(kind.fn, options);
   if (typeof lr === "function") code = `const schedule = ${sk.text(base, sp, s.steps)};\n${code}`;
   if (r.clip.mode !== "off") {
     const clip = r.clip.kind === "norm" ? clipByGlobalNorm(r.clip.threshold) : clipByValue(r.clip.threshold);
     const clipCode = `${r.clip.kind === "norm" ? "clipByGlobalNorm" : "clipByValue"}(${fmt(r.clip.threshold)})`;
     tx = r.clip.mode === "before" ? chain(clip, tx) : chain(tx, clip);
-    code = code.replace(/([a-zA-Z]+\(\{[^\n]*\}\))$/, (call) =>
+    code = code.replace(/[^\n]+$/, (call) =>
       r.clip.mode === "before" ? `chain(${clipCode}, ${call})` : `chain(${call}, ${clipCode})`,
     );
   }

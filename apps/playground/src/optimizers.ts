@@ -35,6 +35,8 @@ export interface OptimizerKind {
   matrix?: boolean;
   /** Whether a schedule may stand for lr (declared; Rprop's and ASGD's lr only starts their own step sizes). */
   lrSchedulable: boolean;
+  /** The call as source text, when it is not `fn(options)` (SAM wraps one). */
+  code?(options: Record<string, unknown>): string;
   /** The constructor's options (lr may be a schedule when `lrSchedulable`). */
   options(hp: Values, lr: Hyper): Record<string, unknown>;
   build(options: Record<string, unknown>): AnyTransformation;
@@ -53,6 +55,8 @@ interface Staging {
   show?: readonly string[];
   /** Values given to the constructor without a control. */
   fixed?: Record<string, unknown>;
+  /** Wrapped in `sam(…, { rho })`, with a ρ control defaulting to this. */
+  sam?: number;
   /** Defaults of the shown controls that differ from the library's (a variant's momentum). */
   defaults?: Record<string, number | boolean>;
   internals?: Internals;
@@ -84,6 +88,15 @@ const STAGING: Record<string, Staging[]> = {
       lr: 0.01,
       show: ["lr", "momentum", "dampening"],
       defaults: { momentum: 0.9 },
+    },
+    {
+      id: "samMomentum",
+      name: "SAM (momentum)",
+      note: "Sharpness-aware: each step uses the gradient at p + ρ·g/‖g‖, the worst point nearby, so it settles where the bowl is wide.",
+      lr: 0.01,
+      show: ["lr", "momentum"],
+      defaults: { momentum: 0.9 },
+      sam: 0.1,
     },
     {
       id: "nesterov",
@@ -464,6 +477,13 @@ function kindOf(name: string, f: unknown, d: OptimizerDeclaration, st: Staging):
       } as Spec;
     }),
   );
+  if (st.sam !== undefined)
+    hp.push({
+      ...numberSpec("rho", "rho", "[0, inf)", st.sam, false),
+      label: "SAM ρ",
+      min: 0,
+      max: 1,
+    } as Spec);
   const decay = shown.includes("weightDecay") ? decayKind(d, st) : "none";
   return {
     id: st.id ?? name,
@@ -486,9 +506,22 @@ function kindOf(name: string, f: unknown, d: OptimizerDeclaration, st: Staging):
           );
         } else if (hp.some((c) => c.key === k)) o[k] = values[k];
       }
+      if (st.sam !== undefined) o.rho = values.rho;
       return { ...o, ...st.fixed };
     },
-    build: (options) => (f as (o: object) => AnyTransformation)(options),
+    ...(st.sam !== undefined
+      ? {
+          // SAM wraps the optimizer: rho is sam's option, the rest the optimizer's
+          build: (options: Record<string, unknown>) => {
+            const { rho, ...inner } = options;
+            return momenta.sam((f as (o: object) => AnyTransformation)(inner), { rho: rho as number });
+          },
+          code: (options: Record<string, unknown>) => {
+            const { rho, ...inner } = options;
+            return `sam(${callText(name, inner)}, { rho: ${fmt(rho as number)} })`;
+          },
+        }
+      : { build: (options: Record<string, unknown>) => (f as (o: object) => AnyTransformation)(options) }),
   };
 }
 

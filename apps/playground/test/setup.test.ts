@@ -93,6 +93,24 @@ describe("Playground setup", () => {
     }
   });
 
+  it("races the closure optimizers: L-BFGS (both line searches) and SAM, whose code shows the wrapper", () => {
+    for (const id of ["lbfgs", "lbfgsWolfe", "samMomentum", "rprop", "asgd"])
+      expect(OPTIMIZERS.map((k) => k.id)).toContain(id);
+    const setup = defaultSetup("rosenbrock");
+    setup.starts = [[-1.2, 1]];
+    setup.steps = 40;
+    expect(buildRacer(racer("samMomentum"), setup).code).toMatch(
+      /^sam\(sgd\(\{ lr: 0\.01, momentum: 0\.9 \}\), \{ rho: 0\.1 \}\)$/,
+    );
+    setup.racers = [racer("lbfgsWolfe"), racer("lbfgs")];
+    const race = createRace(makeLandscape("rosenbrock", {}), setup);
+    race.advance(40);
+    // one L-BFGS iteration per step with the line search reaches Rosenbrock's minimum in 40
+    const [wolfe] = race.runs;
+    expect(wolfe!.status).not.toBe("error");
+    expect(wolfe!.fs[40]!).toBeLessThan(1e-6);
+  });
+
   it("stages each preset's story", () => {
     const finals = (id: string) => {
       const p = PRESETS.find((x) => x.id === id)!;
