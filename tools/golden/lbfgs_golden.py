@@ -97,6 +97,9 @@ CONFIGS = [
     ("quadratic", "fixed-lr", {"lr": 0.5}),
     ("quadratic", "strong-wolfe-short", {"lineSearchFn": "strong_wolfe", "maxIter": 4, "maxEval": 6,
                                          "historySize": 2, "toleranceChange": 1e-12}),
+    # one iteration per step: the golden rule's "one step from the reference's state", both modes
+    ("quadratic", "one-iteration", {"lr": 0.5, "maxIter": 1}),
+    ("quadratic", "one-iteration-wolfe", {"lineSearchFn": "strong_wolfe", "maxIter": 1}),
     ("chain-rosenbrock", "strong-wolfe", {"lineSearchFn": "strong_wolfe", "historySize": 10}),
     ("chain-rosenbrock", "fixed-lr", {"lr": 0.2, "maxIter": 8}),
 ]
