@@ -89,3 +89,12 @@ export function thrown(fn: () => unknown, re: RegExp): Error {
   expect((error as Error).message).toMatch(re);
   return error as Error;
 }
+
+/** Per optimizer, the options that give it every optional state buffer (momentum, AMSGrad, centred RMSprop). */
+export const ALL_BUFFERS: Readonly<Record<string, object>> = {
+  sgd: { momentum: 0.9 },
+  sgdw: { momentum: 0.9 },
+  rmsprop: { momentum: 0.9, centered: true },
+  adam: { amsgrad: true },
+  adamw: { amsgrad: true },
+};

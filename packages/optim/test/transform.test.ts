@@ -22,7 +22,7 @@ import {
   trace,
 } from "momenta-optim";
 import { describe, expect, it } from "vitest";
-import { quadraticGrads, randomTree, snapshot } from "./helpers.ts";
+import { ALL_BUFFERS, quadraticGrads, randomTree, snapshot } from "./helpers.ts";
 
 /** Runs `steps` updates of `tx` from the same params and gradient stream; returns the final params. */
 function trajectory(tx: GradientTransformation<unknown>, seed: number, steps = 25): number[][] {
@@ -146,14 +146,7 @@ describe("stateBuffers: a state's per-leaf buffers by name", () => {
     expect(declared.length).toBeGreaterThanOrEqual(25);
     const params = randomTree("float64", 3);
     for (const [name, f] of declared) {
-      // the options that give each optimizer its buffers (momentum, AMSGrad, centred RMSprop…)
-      const options: Record<string, object> = {
-        sgd: { momentum: 0.9 },
-        sgdw: { momentum: 0.9 },
-        rmsprop: { momentum: 0.9, centered: true },
-        adam: { amsgrad: true },
-        adamw: { amsgrad: true },
-      };
+      const options = ALL_BUFFERS;
       const tx = f(options[name] ?? {});
       const state = tx.init(params);
       const view = stateBuffers(tx, state, params);

@@ -1,7 +1,7 @@
 import { checkInteger, checkNumber, checkOptions, ownerOption, showValue } from "../hyper.js";
 import type { ClosureUpdate, GradientTransformation } from "../transform.js";
 import { type FloatArray, leavesOf, type Tree } from "../tree.js";
-import { type LinePoint, strongWolfe } from "./strong-wolfe.js";
+import { dot, type LinePoint, strongWolfe } from "./strong-wolfe.js";
 
 /** Options of `scaleByLbfgs`. */
 export interface ScaleByLbfgsOptions {
@@ -52,11 +52,6 @@ export interface ScaleByLbfgsState {
   history: LbfgsPair[];
 }
 
-const dot = (a: FloatArray, b: FloatArray) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-};
 /** torch's `abs().max()`: NaN wins. */
 const absMax = (a: FloatArray) => {
   let m = 0;

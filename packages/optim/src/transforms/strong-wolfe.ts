@@ -43,11 +43,12 @@ export function cubicInterpolate(
   return (lo + hi) / 2;
 }
 
-const dot = (a: FloatArray, b: FloatArray) => {
+/** a·b, summed in order (in float64). */
+export function dot(a: FloatArray, b: FloatArray): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
-};
+}
 
 /**
  * Searches along `d` from the point where the loss is `f`, the gradient `g` and the slope

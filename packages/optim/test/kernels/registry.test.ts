@@ -12,7 +12,7 @@ import { isUnsupported } from "../../src/kernels/kinds/kind.ts";
 import { plan } from "../../src/kernels/plan.ts";
 import { KERNELS_WAT } from "../../src/kernels/wasm/kernels.wat.ts";
 import { kernelsFor } from "../../src/kernels/wasm-kernels.ts";
-import { randomTree } from "../helpers.ts";
+import { ALL_BUFFERS, randomTree } from "../helpers.ts";
 
 /** The kind's whole signature: pointers, n, then its parameters. */
 function signature(kind: (typeof WASM_KINDS)[number]): string[] {
@@ -78,14 +78,7 @@ describe("fused kinds registry", () => {
 describe("what the fused kinds read", () => {
   it("is the alias's own named state buffers (stateBuffers), for every fusible optimizer", () => {
     const params = randomTree("float32", 9);
-    // the options that give each alias its optional buffers
-    const options: Record<string, object> = {
-      sgd: { momentum: 0.9 },
-      sgdw: { momentum: 0.9 },
-      rmsprop: { momentum: 0.9, centered: true },
-      adam: { amsgrad: true },
-      adamw: { amsgrad: true },
-    };
+    const options = ALL_BUFFERS;
     const fused: string[] = [];
     for (const [name, f] of Object.entries(api)) {
       if (!api.declarationOf(f)) continue;
