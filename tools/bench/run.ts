@@ -5,13 +5,15 @@
  * (foreach=True, same thread count) and TF.js (tf.train.* on its cpu and wasm backends), all measured
  * in this one run, with the memory-stream ceiling and each column's ratio to PyTorch.
  * Then the headline figures (`headline.ts`: AdamW 1e7, plain and packed, 1 and 2 threads, the
- * recipe, float64; interleaved rounds with the ceiling probe and PyTorch).
+ * recipe, float64; interleaved rounds with the ceiling probe and PyTorch), and L-BFGS per
+ * iteration against torch.optim.LBFGS (`lbfgs.ts`).
  * Flags: --quick (1e5 and 1e6 only), --no-anchors, --no-tfjs. Writes tools/bench/results/bench.json.
  */
 import { nodeThreadPool } from "momenta-optim/node";
 import { pytorchAnchor } from "./anchors/pytorch.ts";
 import { tfjsAnchor } from "./anchors/tfjs.ts";
 import { headline, headlineLines } from "./headline.ts";
+import { lbfgsBench, lbfgsLine } from "./lbfgs.ts";
 import {
   type BenchOptimizer,
   type Column,
@@ -87,6 +89,10 @@ if (!args.has("--no-anchors")) {
 
 log("headline: interleaved rounds of (ceiling, momenta cases, PyTorch) …");
 const head = await headline({ rounds: 3, n: quick ? 1e6 : 1e7, onProgress: (l) => log(`  ${l}`) });
+log("L-BFGS: interleaved rounds of momenta and PyTorch …");
+const lbfgs = (["float32", "float64"] as const).map((dtype) =>
+  lbfgsBench({ n: quick ? 1e5 : 1e6, rounds: 3, dtype, onProgress: (l) => log(`  ${l}`) }),
+);
 
 let mlp: TfjsMlpRow[] = [];
 if (!args.has("--no-anchors") && !args.has("--no-tfjs")) {
@@ -156,6 +162,7 @@ const lines = [
       ]
     : []),
   ...headlineLines(head),
+  ...lbfgs.map(lbfgsLine),
   `took ${((Date.now() - started) / 1000).toFixed(0)} s`,
 ];
 console.log(lines.filter(Boolean).join("\n"));
@@ -169,5 +176,6 @@ writeJson(resultsPath("bench.json"), {
   tfjs,
   mlp,
   headline: head,
+  lbfgs,
   table,
 });
