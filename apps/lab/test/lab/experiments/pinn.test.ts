@@ -13,6 +13,14 @@ describe("pinn experiment (smoke)", () => {
     for (const v of Object.values(med)) expect(Number.isFinite(v)).toBe(true);
     expect(a.figures.length).toBe(3);
     expect(a.seeds.length).toBe(1);
+    // the Adam → L-BFGS recipe: L-BFGS ran past Adam's half of the 30 evaluations, within the budget
+    const recipe = a.metrics.recipe as { evaluations: number[]; medianMaxError: number };
+    for (const e of recipe.evaluations) {
+      expect(e).toBeGreaterThan(15);
+      expect(e).toBeLessThanOrEqual(30);
+    }
+    expect(Number.isFinite(recipe.medianMaxError)).toBe(true);
+    expect(a.tables?.[0]?.rows.map((r) => r[0])).toContain("Adam → L-BFGS");
   }, 30_000);
 });
 
