@@ -20,7 +20,15 @@ import { gridOf, seedsFor } from "../experiment.ts";
 import { median, quantile, seedBand, sig } from "../measure/stats.ts";
 import { lines } from "../plot/index.ts";
 import { lennardJones } from "../problems/clusters.ts";
-import { potentialErrors, potentialLoss, sampleTrimers, trimerTensors } from "../problems/potential.ts";
+import {
+  LJ_TRIMER_BOND,
+  potentialErrors,
+  potentialLoss,
+  relaxTrimer,
+  sampleTrimers,
+  trimerStarts,
+  trimerTensors,
+} from "../problems/potential.ts";
 import { minimizeStep, tanhNet } from "../problems/tanh-net.ts";
 
 const RANGE = { rLo: 0.8, rHi: 2.0 };
@@ -206,7 +214,16 @@ export function judgeMlPotential(cells: readonly CellMeasurement[], forceScale: 
 interface Run extends RunOutcome {
   losses: number[];
   energyRmse: number;
+  /**
+   * The check of the learned potential (issue 18): trimers relaxed on it with L-BFGS — per start,
+   * the largest |r − 2^(1/6)σ| of the relaxed pair distances, and the true Lennard-Jones energy
+   * there (the equilibrium's is −3ε). Empty for a diverged run.
+   */
+  relaxed: { bondError: number; ljEnergy: number }[];
 }
+
+/** Starting trimers relaxed per trained network. */
+const RELAX_STARTS = 4;
 
 export const experiment: Experiment = {
   id: "ml-potential",
@@ -215,7 +232,7 @@ export const experiment: Experiment = {
     "Fitting a neural-network potential to energies and forces is hard because the steep repulsive wall makes the loss extremely curved with exploding gradients; Adam's adaptive step (braking near the wall) together with gradient clipping keeps training from collapsing.",
   problemIds: ["2784685"],
   cost: 23,
-  fullCost: 120,
+  fullCost: 125,
   async run(ctx): Promise<ExperimentResult> {
     const { backend } = await useBackend("wasm");
     const s = SIZES[ctx.mode];
@@ -254,7 +271,17 @@ export const experiment: Experiment = {
             : potentialErrors(net, test, SCALE);
           const tail = losses.slice(-Math.max(1, Math.floor(losses.length / 20)));
           const stalled = !diverged && median(tail) > STALL_FACTOR * losses[0]!;
-          runs.push({ losses, diverged, stalled, ...err });
+          // the learned surface's minimum, found by L-BFGS from seeded starts near it
+          const relaxed = diverged
+            ? []
+            : trimerStarts(RELAX_STARTS, seed + 99).map((start) => {
+                const { distances } = relaxTrimer(net, start, SCALE);
+                return {
+                  bondError: Math.max(...distances.map((r) => Math.abs(r - LJ_TRIMER_BOND))),
+                  ljEnergy: distances.reduce((e, r) => e + pair.energy(r), 0),
+                };
+              });
+          runs.push({ losses, diverged, stalled, ...err, relaxed });
           opt.dispose();
           net.dispose();
           ctx.progress(++done / total, `${c.name} lr ${lr} seed ${seed}`);
@@ -349,13 +376,25 @@ export const experiment: Experiment = {
       }),
     });
     const adamClip = summary.find((r) => r.config === "Adam + clip")!;
+    // each configuration at its best lr: its networks' relaxed trimers, pooled over seeds and starts
+    const relaxedAtBest = summary.map((r) => {
+      const all = results.get(`${r.config}@${r.bestLr}`)!.flatMap((run) => run.relaxed);
+      const finite = (xs: number[]) => xs.map((x) => (Number.isFinite(x) ? x : Infinity));
+      return {
+        config: r.config,
+        relaxations: all.length,
+        bondError: all.length ? median(finite(all.map((x) => x.bondError))) : Number.NaN,
+        ljEnergy: all.length ? median(finite(all.map((x) => x.ljEnergy))) : Number.NaN,
+      };
+    });
     return {
       setup:
         `${ctx.mode} mode: Lennard-Jones trimers (ε = σ = 1), pair distances in [${RANGE.rLo}, ${RANGE.rHi}]σ (into the wall: φ up to ≈ 43ε, |φ′| up to ≈ 760ε/σ); ` +
         `${s.train} training and ${s.test} test configurations (seeded). Network 3-${s.hidden}-${s.hidden}-1 tanh on inverse distances, E = ${SCALE}·net, ` +
         `forces by the chain rule (forward mode in TF.js); loss = energy MSE + force MSE, full batch, ${s.steps} steps. ` +
         `Adam and SGD (momentum 0.9), each with and without clipByGlobalNorm(${CLIP}) before the optimizer; lrs ${s.lrs.join(", ")}; ${seeds.length} seeds each. ` +
-        `Diverged = loss non-finite or > ${EXPLODE_FACTOR}× its start; stalled = final loss > ${STALL_FACTOR}× its start. TF.js ${backend} backend (float32).`,
+        `Diverged = loss non-finite or > ${EXPLODE_FACTOR}× its start; stalled = final loss > ${STALL_FACTOR}× its start. TF.js ${backend} backend (float32). ` +
+        `Each trained network is also used as a potential: ${RELAX_STARTS} seeded trimers relaxed on it by L-BFGS (strong Wolfe), reported against Lennard-Jones' own minimum (a check of the model; the verdict is the training's).`,
       metrics: {
         forceScale: sig(forceScale),
         summary: summary.map((r) => ({
@@ -366,9 +405,34 @@ export const experiment: Experiment = {
           medianForceRmse: nullable(r.medianForceRmse),
         })),
         grid,
+        relaxedAtBestLr: relaxedAtBest.map((r) => ({
+          config: r.config,
+          relaxations: r.relaxations,
+          medianBondError: nullable(r.bondError),
+          medianLjEnergy: nullable(r.ljEnergy),
+        })),
         backend,
         leakedTensors: leaked,
       },
+      tables: [
+        {
+          caption: `The learned potentials as a model: ${RELAX_STARTS} seeded trimers per network relaxed on it by L-BFGS (strong Wolfe), at each optimizer's best lr — the relaxed geometry's largest pair-distance error against Lennard-Jones' equilateral minimum (2^(1/6)σ ≈ ${sig(LJ_TRIMER_BOND, 4)}σ) and its true energy (the minimum's: −3ε); medians over seeds and starts.`,
+          columns: [
+            "optimizer",
+            "best lr",
+            "relaxations",
+            "max |r − 2^(1/6)σ| (σ)",
+            "Lennard-Jones energy (ε)",
+          ],
+          rows: relaxedAtBest.map((r, i) => [
+            r.config,
+            summary[i]!.bestLr,
+            r.relaxations,
+            Number.isFinite(r.bondError) ? sig(r.bondError, 3) : "—",
+            Number.isFinite(r.ljEnergy) ? sig(r.ljEnergy, 4) : "—",
+          ]),
+        },
+      ],
       keyNumber: `Adam + clip: ${Math.round(adamClip.divergenceRate * 100)} % diverged, force RMSE ${sig(adamClip.medianForceRmse, 2)} of ${sig(forceScale, 3)} ε/σ`,
       judgement,
       figures: [

@@ -9,7 +9,7 @@
  *   L(θ) = mean_b (E_θ − E)² + w_F · mean_{b,c} (F_θ − F)²   (ε and ε/σ units, no rescaling).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { Mulberry32, normal } from "momenta-optim";
+import { createOptimizer, lbfgs, Mulberry32, normal } from "momenta-optim";
 import { clusterEnergy, type PairPotential, pairDistances } from "./clusters.ts";
 import { netGrad, type TanhNet } from "./tanh-net.ts";
 
@@ -149,5 +149,72 @@ export function potentialErrors(
       energyRmse: Math.sqrt(tf.mean(tf.squaredDifference(p.energies, data.energies)).dataSync()[0]!),
       forceRmse: Math.sqrt(tf.mean(tf.squaredDifference(p.forces, data.forces)).dataSync()[0]!),
     };
+  });
+}
+
+/** The Lennard-Jones trimer's equilibrium pair distance, 2^(1/6)σ (an equilateral triangle at −3ε). */
+export const LJ_TRIMER_BOND = 2 ** (1 / 6);
+
+/**
+ * Relaxes a trimer on the learned surface E = scale·net(1/r): L-BFGS with the strong-Wolfe line
+ * search over the nine coordinates, the forces by the chain rule as in `predict`. Returns the relaxed
+ * pair distances ((0,1), (0,2), (1,2)) and the evaluations it took; non-finite distances when the
+ * network's surface sent it astray.
+ */
+export function relaxTrimer(
+  net: TanhNet,
+  start: Float64Array,
+  scale: number,
+): { distances: [number, number, number]; evaluations: number } {
+  const pairs: [number, number][] = [
+    [0, 1],
+    [0, 2],
+    [1, 2],
+  ];
+  const p = { x: Float64Array.from(start) };
+  const opt = createOptimizer(lbfgs({ lineSearchFn: "strong_wolfe", maxIter: 100 }), p);
+  let evaluations = 0;
+  const closure = () => {
+    evaluations += 1;
+    const x = p.x;
+    const r = pairs.map(([i, j]) =>
+      Math.hypot(x[3 * i]! - x[3 * j]!, x[3 * i + 1]! - x[3 * j + 1]!, x[3 * i + 2]! - x[3 * j + 2]!),
+    );
+    const d = r.map((v) => 1 / v);
+    const [y, dy] = tf.tidy(() => {
+      const out = netGrad(net, tf.tensor2d(d, [1, 3]));
+      return [out.y.dataSync()[0]!, Array.from(out.dy.dataSync())];
+    }) as [number, number[]];
+    const grad = new Float64Array(COORDS);
+    pairs.forEach(([i, j], k) => {
+      // ∂E/∂x = scale·∂net/∂d_k · (−d_k²) · ∂r_k/∂x, with ∂r_k/∂x_i = (x_i − x_j)/r_k
+      const c = (scale * dy[k]! * -(d[k]! * d[k]!)) / r[k]!;
+      for (let a = 0; a < 3; a++) {
+        const diff = x[3 * i + a]! - x[3 * j + a]!;
+        grad[3 * i + a] = grad[3 * i + a]! + c * diff;
+        grad[3 * j + a] = grad[3 * j + a]! - c * diff;
+      }
+    });
+    return { loss: scale * y, grads: { x: grad } };
+  };
+  opt.step(closure);
+  const x = p.x;
+  const distances = pairs.map(([i, j]) =>
+    Math.hypot(x[3 * i]! - x[3 * j]!, x[3 * i + 1]! - x[3 * j + 1]!, x[3 * i + 2]! - x[3 * j + 2]!),
+  ) as [number, number, number];
+  return { distances, evaluations };
+}
+
+/**
+ * `count` seeded starting trimers near equilibrium: atom 0 at the origin, atom 1 on the x axis, atom 2
+ * in the plane, the two sides from atom 0 in [1.0, 1.4]σ and the angle between them in [50°, 70°].
+ */
+export function trimerStarts(count: number, seed: number): Float64Array[] {
+  const g = new Mulberry32(seed);
+  return Array.from({ length: count }, () => {
+    const a = 1 + 0.4 * g.next();
+    const b = 1 + 0.4 * g.next();
+    const theta = ((50 + 20 * g.next()) * Math.PI) / 180;
+    return Float64Array.from([0, 0, 0, a, 0, 0, b * Math.cos(theta), b * Math.sin(theta), 0]);
   });
 }

@@ -14,6 +14,11 @@ describe("ml-potential experiment (smoke)", () => {
       mentions: ["smoke mode", "3-6-6-1", "20 steps"],
     });
     expect(a.metrics.leakedTensors).toBe(0);
+    // each network used as a potential: trimers relaxed on it by L-BFGS, at each optimizer's best lr
+    const relaxed = a.metrics.relaxedAtBestLr as { config: string; relaxations: number }[];
+    expect(relaxed.map((r) => r.config)).toEqual(["Adam", "Adam + clip", "SGD", "SGD + clip"]);
+    expect(relaxed.some((r) => r.relaxations > 0)).toBe(true);
+    expect(a.tables?.[0]?.columns).toContain("Lennard-Jones energy (ε)");
     expect((a.metrics.summary as unknown[]).length).toBe(4);
     expect((a.metrics.grid as unknown[]).length).toBe(4);
     expect(Number.isFinite(a.metrics.forceScale)).toBe(true);
