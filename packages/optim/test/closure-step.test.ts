@@ -3,6 +3,7 @@
  * and return its loss; closure transforms (here a backtracking line search written for the test)
  * move the params to trial points and evaluate again. All or nothing, synchronous or not.
  */
+import * as api from "momenta-optim";
 import {
   adamw,
   type ClosureUpdate,
@@ -155,5 +156,27 @@ describe("step(closure)", () => {
     const opt = createOptimizer(backtracking(1), p);
     expect(() => opt.step({ w: new Float64Array(3) })).toThrow(/needs the objective/);
     expect(opt.stepCount).toBe(0);
+  });
+});
+
+describe("closure transforms inside wrappers", () => {
+  it("are refused when the wrapper is built, naming it (a wrapper's update cannot drive their evaluations)", () => {
+    for (const [owner, wrap] of [
+      ["skipNonFinite", (tx: GradientTransformation<unknown>) => api.skipNonFinite(tx)],
+      ["lookahead", (tx: GradientTransformation<unknown>) => api.lookahead(tx)],
+      ["ema", (tx: GradientTransformation<unknown>) => api.ema(tx)],
+      ["accumulateGradients", (tx: GradientTransformation<unknown>) => api.accumulateGradients(tx, 2)],
+      ["sam", (tx: GradientTransformation<unknown>) => api.sam(tx)],
+      ["partition", (tx: GradientTransformation<unknown>) => api.partition({ a: tx }, () => "a")],
+    ] as const) {
+      expect(() => wrap(api.lbfgs() as GradientTransformation<unknown>), owner).toThrow(
+        new RegExp(`^${owner}: .*closure transform`),
+      );
+      expect(() => wrap(api.sam(api.sgd()) as GradientTransformation<unknown>), owner).toThrow(
+        /closure transform/,
+      );
+    }
+    // a chain drives them
+    expect(() => chain(api.clipByGlobalNorm(1), api.sam(api.sgd()))).not.toThrow();
   });
 });

@@ -14,12 +14,20 @@ export interface Wrapped<S = unknown> {
   inner: S;
 }
 
-/** Checks that a wrapper was given a gradient transformation, naming the wrapper if not. */
+/**
+ * Checks that a wrapper was given a gradient transformation, naming the wrapper if not. Closure
+ * transforms (L-BFGS, SAM) are refused here, at construction: their update evaluates the objective
+ * itself, which a wrapper's `update` cannot drive (`sam` wraps gradient optimizers on its own terms).
+ */
 export function checkInner(owner: string, tx: unknown): AnyTransformation {
   const t = tx as Partial<AnyTransformation> | null;
   if (!t || typeof t.init !== "function" || typeof t.update !== "function") {
     throw new TypeError(`${owner}: expected a gradient transformation to wrap`);
   }
+  if (typeof t.updateWithClosure === "function")
+    throw new TypeError(
+      `${owner}: cannot wrap a closure transform (L-BFGS, SAM): it evaluates the objective during its update; step it with a closure, unwrapped or in a chain`,
+    );
   return t as AnyTransformation;
 }
 

@@ -78,6 +78,10 @@ export function partition(
     if (!t || typeof t.init !== "function" || typeof t.update !== "function") {
       throw new TypeError(`${owner}: '${n}' is not a gradient transformation`);
     }
+    if (typeof t.updateWithClosure === "function")
+      throw new TypeError(
+        `${owner}: '${n}' is a closure transform (L-BFGS, SAM): it evaluates the objective over all the params, not a group`,
+      );
   }
   const groups = (tree: Tree, params: Tree) => {
     const ls = labelsFor(owner, labels, params);

@@ -37,10 +37,6 @@ export function sam<S>(
   checkOptions(owner, options, ["rho", "adaptive"]);
   const rho = checkNumber(owner, "rho", options.rho ?? 0.05, "[0, inf)");
   const adaptive = checkBoolean(owner, "adaptive", options.adaptive ?? false);
-  if (inner.updateWithClosure)
-    throw new TypeError(
-      `${owner}: the wrapped optimizer evaluates the objective itself; sam wraps gradient optimizers`,
-    );
   const base = innerHyperparams<SamState<S>>(inner as AnyTransformation);
   return {
     ...base,
