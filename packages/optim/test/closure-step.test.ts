@@ -3,6 +3,7 @@
  * and return its loss; closure transforms (here a backtracking line search written for the test)
  * move the params to trial points and evaluate again. All or nothing, synchronous or not.
  */
+import fc from "fast-check";
 import * as api from "momenta-optim";
 import {
   adamw,
@@ -178,5 +179,67 @@ describe("closure transforms inside wrappers", () => {
     }
     // a chain drives them
     expect(() => chain(api.clipByGlobalNorm(1), api.sam(api.sgd()))).not.toThrow();
+  });
+});
+
+describe("closure steps are all or nothing (property)", () => {
+  const makers: [string, () => GradientTransformation<unknown>][] = [
+    ["lbfgs", () => api.lbfgs({ maxIter: 5 }) as GradientTransformation<unknown>],
+    [
+      "lbfgs strong_wolfe",
+      () => api.lbfgs({ maxIter: 5, lineSearchFn: "strong_wolfe" }) as GradientTransformation<unknown>,
+    ],
+    ["sam(adamw)", () => api.sam(api.adamw({ lr: 0.1 })) as GradientTransformation<unknown>],
+    [
+      "clip → sam(sgd)",
+      () =>
+        chain(
+          api.clipByGlobalNorm(1),
+          api.sam(api.sgd({ lr: 0.1, momentum: 0.9 }), { adaptive: true }),
+        ) as GradientTransformation<unknown>,
+    ],
+    ["adamw", () => api.adamw({ lr: 0.1 }) as GradientTransformation<unknown>],
+  ];
+  it("a closure failing at a random evaluation, sync or async, leaves params, state and count as they were", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...makers),
+        fc.integer({ min: 1, max: 12 }),
+        fc.boolean(),
+        fc.constantFrom("float32" as const, "float64" as const),
+        fc.integer({ min: 0, max: 3 }),
+        async ([, make], failAt, async, dtype, warm) => {
+          const F = dtype === "float32" ? Float32Array : Float64Array;
+          const p = { w: F.from([0.3, -1.2, 2]), b: F.from([0.5]) };
+          const opt = createOptimizer(make(), p);
+          const evaluate = (n?: { n: number; at: number }) => {
+            if (n && ++n.n === n.at) throw new Error("evaluation failed");
+            // f = Σ (w − 1)⁴/4 + b²: a non-quadratic bowl
+            let loss = p.b[0]! ** 2;
+            const w = new F(p.w.length);
+            p.w.forEach((x, i) => {
+              loss += (x - 1) ** 4 / 4;
+              w[i] = (x - 1) ** 3;
+            });
+            return { loss, grads: { w, b: F.from([2 * p.b[0]!]) } };
+          };
+          for (let t = 0; t < warm; t++) opt.step(() => evaluate());
+          const before = { dict: JSON.stringify(opt.stateDict()), w: Array.from(p.w), b: p.b[0] };
+          const n = { n: 0, at: failAt };
+          let threw = false;
+          try {
+            await (async ? opt.step(async () => evaluate(n)) : opt.step(() => evaluate(n)));
+          } catch (e) {
+            threw = true;
+            expect((e as Error).message).toBe("evaluation failed");
+          }
+          if (threw) {
+            expect(JSON.stringify(opt.stateDict())).toBe(before.dict);
+            expect([Array.from(p.w), p.b[0]]).toEqual([before.w, before.b]);
+          } else expect(n.n).toBeLessThan(failAt); // the step needed fewer evaluations
+        },
+      ),
+      { numRuns: 120, seed: 2026 },
+    );
   });
 });
