@@ -153,7 +153,9 @@ export interface OptimizerHandle<S> {
    * step may start before it settles.
    */
   step(closure: () => Evaluation): number;
+  /** With an async closure: a promise of the first evaluation's loss (see the synchronous form). */
   step(closure: () => Promise<Evaluation>): Promise<number>;
+  /** With a closure that may be either: the loss, or a promise of it when the closure returned one. */
   step(closure: Closure): number | Promise<number>;
   /** A snapshot of the step count and state: plain data, `JSON.stringify`-safe and exact. */
   stateDict(): StateDict;

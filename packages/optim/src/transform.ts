@@ -80,7 +80,9 @@ export type Config = Record<string, number | boolean | string>;
 
 /** What a closure returns: the loss at the params as they stand, and its gradient (shaped like them). */
 export interface Evaluation {
+  /** The objective's value at the params as they stand. */
   loss: number;
+  /** Its gradient there, shaped like the params (same leaves, dtypes and lengths). */
   grads: Tree;
 }
 

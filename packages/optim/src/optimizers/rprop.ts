@@ -7,7 +7,7 @@ import { bool, declareOptimizer, num, type OptionsOf, tuple } from "./declaratio
 const options = {
   /** The step size every coordinate starts with, > 0 (not a multiplier: Rprop adapts each step size itself). Default 0.01. */
   lr: num(0.01, "(0, inf)"),
-  /** [η−, η+]: the step size's factor when the gradient's sign flips, in (0, 1), and when it holds, > 1. Default [0.5, 1.2]. */
+  /** `[η−, η+]`: the step size's factor when the gradient's sign flips, in (0, 1), and when it holds, > 1. Default [0.5, 1.2]. */
   etas: tuple<readonly [number, number]>("a pair [etaMinus, etaPlus]", [
     num(0.5, "(0, 1)"),
     num(1.2, "(1, inf)"),

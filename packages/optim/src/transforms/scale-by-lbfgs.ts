@@ -25,8 +25,11 @@ export interface ScaleByLbfgsOptions {
 
 /** One curvature pair of the history: s = t·d (the step), y (the gradient's change), ρ = 1/(y·s). */
 export interface LbfgsPair {
+  /** The step taken, t·d (flat over the tree). */
   s: FloatArray;
+  /** The gradient's change over that step. */
   y: FloatArray;
+  /** 1 / (y·s). */
   rho: number;
 }
 

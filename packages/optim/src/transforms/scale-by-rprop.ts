@@ -6,7 +6,7 @@ import type { FloatArray, Tree } from "../tree.js";
 export interface ScaleByRpropOptions {
   /** The step size every coordinate starts with, > 0 (PyTorch's `lr`). Default 0.01. */
   lr?: number;
-  /** [η−, η+]: the step size's factor when the gradient's sign flips (0 < η− < 1) and when it holds (η+ > 1). Default [0.5, 1.2]. */
+  /** `[η−, η+]`: the step size's factor when the gradient's sign flips (0 < η− < 1) and when it holds (η+ > 1). Default [0.5, 1.2]. */
   etas?: readonly [number, number];
   /** [min, max] step size, 0 ≤ min ≤ max. Default [1e-6, 50]. */
   stepSizes?: readonly [number, number];
