@@ -1,6 +1,7 @@
 /**
- * L-BFGS per iteration: momenta's `lbfgs` (its reference chain: JavaScript loops, not yet fused)
- * against torch.optim.LBFGS on 1 thread, in interleaved rounds, on a diagonal quadratic whose
+ * L-BFGS per iteration: momenta's `lbfgs` as `createOptimizer` runs it by default (its two-loop
+ * recursion on the WASM SIMD kernels) and on its reference JavaScript loops (the same bits), against
+ * torch.optim.LBFGS on 1 thread, in interleaved rounds, on a diagonal quadratic whose
  * closure is one pass over the params (g = a·(p − c), loss from the same pass): n params in one
  * leaf, history 10 (full after the warm-up), fixed steps (no line search), 10 iterations a step.
  * An iteration is the two-loop recursion (2·10 dot products and 2·10 axpys over n), the step and the
@@ -19,8 +20,10 @@ import { median } from "./table.ts";
 export interface LbfgsBench {
   n: number;
   dtype: "float32" | "float64";
-  /** Median ms per iteration over rounds. */
+  /** Median ms per iteration over rounds: the default kernel (WASM two-loop). */
   momentaMs: number;
+  /** The same on the reference JavaScript loops (`kernel: "reference"`). */
+  referenceMs: number;
   torchMs: number | undefined;
   /** momenta's time / PyTorch's (median of per-round ratios); > 1: momenta is slower. */
   ratio: number | undefined;
@@ -60,7 +63,12 @@ function torchRound(n: number, dtype: string, steps: number): number[] | string 
 }
 
 /** ms per iteration of momenta's lbfgs, one per step. */
-function momentaRound(n: number, dtype: "float32" | "float64", steps: number): number[] {
+function momentaRound(
+  n: number,
+  dtype: "float32" | "float64",
+  steps: number,
+  kernel: "auto" | "reference",
+): number[] {
   const F = dtype === "float32" ? Float32Array : Float64Array;
   const rng = m.rng(0);
   const a = new F(n);
@@ -75,6 +83,7 @@ function momentaRound(n: number, dtype: "float32" | "float64", steps: number): n
   const opt = m.createOptimizer(
     m.lbfgs({ lr: 0.1, maxIter: ITERATIONS, historySize: HISTORY, toleranceGrad: 0, toleranceChange: 0 }),
     p,
+    { kernel },
   );
   const closure = () => {
     let loss = 0;
@@ -107,12 +116,14 @@ export function lbfgsBench(
   const dtype = opts.dtype ?? "float32";
   const rounds = opts.rounds ?? 3;
   const ours: number[] = [];
+  const loops: number[] = [];
   const theirs: number[] = [];
   const ratios: number[] = [];
   let torchMissing: string | undefined;
   for (let r = 0; r < rounds; r++) {
-    const mine = median(momentaRound(n, dtype, 3));
+    const mine = median(momentaRound(n, dtype, 3, "auto"));
     ours.push(mine);
+    loops.push(median(momentaRound(n, dtype, 3, "reference")));
     const t = torchMissing === undefined ? torchRound(n, dtype, 3) : torchMissing;
     if (typeof t === "string") torchMissing = t;
     else {
@@ -120,13 +131,14 @@ export function lbfgsBench(
       ratios.push(mine / median(t));
     }
     opts.onProgress?.(
-      `round ${r + 1}: momenta ${mine.toFixed(2)} ms/iteration${theirs.length ? `, PyTorch ${theirs.at(-1)!.toFixed(2)}` : ""}`,
+      `round ${r + 1}: momenta ${mine.toFixed(2)} ms/iteration (reference loops ${loops.at(-1)!.toFixed(2)})${theirs.length ? `, PyTorch ${theirs.at(-1)!.toFixed(2)}` : ""}`,
     );
   }
   return {
     n,
     dtype,
     momentaMs: median(ours),
+    referenceMs: median(loops),
     torchMs: theirs.length ? median(theirs) : undefined,
     ratio: ratios.length ? median(ratios) : undefined,
     ...(torchMissing ? { torchMissing } : {}),
@@ -137,8 +149,8 @@ export function lbfgsBench(
 export function lbfgsLine(b: LbfgsBench): string {
   const size = `n = ${b.n.toExponential(0).replace("e+", "e")} ${b.dtype}, history ${HISTORY}`;
   return b.torchMs === undefined
-    ? `L-BFGS (${size}): momenta ${b.momentaMs.toFixed(2)} ms/iteration; PyTorch not available (${b.torchMissing})`
-    : `L-BFGS (${size}): momenta ${b.momentaMs.toFixed(2)} ms/iteration, PyTorch (1 thread) ${b.torchMs.toFixed(2)}: ${b.ratio!.toFixed(2)}× its time`;
+    ? `L-BFGS (${size}): momenta ${b.momentaMs.toFixed(2)} ms/iteration (reference loops ${b.referenceMs.toFixed(2)}); PyTorch not available (${b.torchMissing})`
+    : `L-BFGS (${size}): momenta ${b.momentaMs.toFixed(2)} ms/iteration (reference loops ${b.referenceMs.toFixed(2)}), PyTorch (1 thread) ${b.torchMs.toFixed(2)}: ${b.ratio!.toFixed(2)}× its time`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

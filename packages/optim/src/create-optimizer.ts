@@ -2,7 +2,8 @@ import { checkBoolean, checkInteger, checkNumber, checkOptions, showValue } from
 import { type Arena, allocate, canShareMemory, createArena } from "./kernels/arena.js";
 import { type Fused, fuse, type KernelName, type Stage, stageBlock, wasmBuffers } from "./kernels/fused.js";
 import { type Layout, layoutOf, mirror } from "./kernels/layout.js";
-import type { ThreadPool } from "./kernels/wasm-kernels.js";
+import { wasmTwoLoop } from "./kernels/lbfgs-two-loop.js";
+import { type ThreadPool, wasmAvailable } from "./kernels/wasm-kernels.js";
 import {
   type HookHandle,
   Hooks,
@@ -33,6 +34,7 @@ import {
   type StateBuffers,
   stateBuffers,
 } from "./transform.js";
+import { hostsTwoLoop, withTwoLoop } from "./transforms/scale-by-lbfgs.js";
 import {
   assertSameStructure,
   type FloatArray,
@@ -49,8 +51,10 @@ export interface CreateOptimizerOptions {
    * "auto" (default): a fused kernel when the chain is one it knows — WASM SIMD for float32 params,
    * and for float64 ones where the optimizer has a float64 kernel (plain arrays are staged through an
    * arena the optimizer owns; params packed by `packTree` are updated where they are), JS for mixed
-   * trees, the other float64 ones or without WebAssembly SIMD — and the reference chain otherwise. "reference", "js" and "wasm" force one (throwing, with the reason,
-   * when it cannot run this chain on these params).
+   * trees, the other float64 ones or without WebAssembly SIMD — and the reference chain otherwise.
+   * `lbfgs` (and `scaleByLbfgs`) runs its two-loop recursion on WASM SIMD, the same bits as its
+   * JavaScript loops ("reference"). "reference", "js" and "wasm" force one (throwing, with the
+   * reason, when it cannot run this chain on these params).
    */
   kernel?: "auto" | KernelName;
   /**
@@ -197,15 +201,15 @@ export interface OptimizerHandle<S> {
  * `skipNonFinite` to guard against them).
  */
 export function createOptimizer<S>(
-  tx: GradientTransformation<S>,
+  transformation: GradientTransformation<S>,
   params: Tree,
   options: CreateOptimizerOptions = {},
 ): OptimizerHandle<S> {
   const owner = "createOptimizer";
-  const t = tx as Partial<GradientTransformation<S>> | null;
+  const t = transformation as Partial<GradientTransformation<S>> | null;
   if (t === null || typeof t !== "object" || typeof t.init !== "function" || typeof t.update !== "function") {
     throw new TypeError(
-      `${owner}: expected a gradient transformation (adamw(), chain(…)…), got ${showValue(tx)}`,
+      `${owner}: expected a gradient transformation (adamw(), chain(…)…), got ${showValue(transformation)}`,
     );
   }
   checkOptions(owner, options, ["kernel", "pool"]);
@@ -216,6 +220,8 @@ export function createOptimizer<S>(
     );
   }
   if (options.pool !== undefined) checkPool(owner, options.pool);
+  const lbfgs = twoLoopOn(transformation, choice as "auto" | KernelName, options.pool);
+  const tx = lbfgs?.tx ?? transformation;
   const paths = flatten(params).paths;
   const paramLeaves = leavesOf(params);
   checkDistinctLeaves(paths, paramLeaves);
@@ -224,7 +230,7 @@ export function createOptimizer<S>(
   // Plain float32 params the WASM kernel can run: staged through an arena of the optimizer's own
   // (the state, and scratch the blocks of params and gradients are copied into at each step).
   const staged =
-    choice === "auto" || choice === "wasm"
+    !lbfgs && (choice === "auto" || choice === "wasm")
       ? stageFor(tx, state, paramLeaves, given, options.pool)
       : undefined;
   const layout: Layout = staged ? { ...given, arena: staged.arena, base: 0 } : given;
@@ -236,7 +242,9 @@ export function createOptimizer<S>(
   // Frozen (its arrays stay writable), so `step(opt.grads)` can trust its structure without a walk.
   const workTree = deepFreeze(shapedLike(params, work.leaves));
   let fused: Fused | undefined;
-  if (choice !== "reference" && paramLeaves.length > 0) {
+  if (lbfgs) {
+    // L-BFGS's kernel is its two-loop recursion's (twoLoopOn), not a fused update.
+  } else if (choice !== "reference" && paramLeaves.length > 0) {
     const f = fuse(
       tx as AnyTransformation,
       state,
@@ -461,7 +469,7 @@ export function createOptimizer<S>(
     get buffers() {
       return stateBuffers(tx, alive().state, params);
     },
-    kernel: fused?.kernel ?? "reference",
+    kernel: fused?.kernel ?? lbfgs?.kernel ?? "reference",
     get grads() {
       return alive().workTree;
     },
@@ -579,6 +587,33 @@ export function createOptimizer<S>(
  * regions, allocated); undefined when the params are packed already, not all float32, or the WASM
  * kernel cannot run this chain — or the arena cannot be had (past 4 GiB): the JS kernel runs then.
  */
+/**
+ * An L-BFGS transform (`scaleByLbfgs`, `lbfgs`) with its two-loop recursion on the WASM SIMD kernels
+ * when the choice allows ("auto" where WebAssembly SIMD runs, "wasm"; the result is the same bits as
+ * the JavaScript loops'); `undefined` for any other transform.
+ */
+function twoLoopOn<S>(
+  tx: GradientTransformation<S>,
+  choice: "auto" | KernelName,
+  pool: ThreadPool | undefined,
+): { tx: GradientTransformation<S>; kernel: KernelName } | undefined {
+  if (!hostsTwoLoop(tx)) return undefined;
+  if (choice === "js")
+    throw new TypeError(
+      'createOptimizer: the js kernel cannot run this: L-BFGS has no fused JavaScript kernel (its own loops are the reference; kernel "auto" runs its two-loop recursion on WASM)',
+    );
+  if (pool) throw new TypeError("createOptimizer: L-BFGS runs on one thread: leave out the pool");
+  if (choice === "reference") return { tx, kernel: "reference" };
+  if (!wasmAvailable()) {
+    if (choice === "wasm")
+      throw new TypeError(
+        "createOptimizer: the wasm kernel cannot run this: WebAssembly SIMD is not available here",
+      );
+    return { tx, kernel: "reference" };
+  }
+  return { tx: tx[withTwoLoop](wasmTwoLoop()) as unknown as GradientTransformation<S>, kernel: "wasm" };
+}
+
 function stageFor(
   tx: GradientTransformation<unknown>,
   state: unknown,

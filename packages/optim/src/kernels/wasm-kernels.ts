@@ -77,6 +77,18 @@ export interface WasmKernels32 {
   sumsqBlocks(g: number, n: number, block: number, out: number): void;
   /** `ema`/`polyak`'s average: a ← d·a + c·p over [0, n) at byte offsets a and p, in float32. */
   average(a: number, p: number, n: number, d: number, c: number): void;
+  /** L-BFGS: a·b over n float32 elements at byte offsets a and b, summed in float64 as `dot` in `transforms/strong-wolfe.ts`. */
+  dot32(a: number, b: number, n: number): number;
+  /** `dot32` over float64 elements. */
+  dot64(a: number, b: number, n: number): number;
+  /** L-BFGS: x ← x + a·y over n float32 elements, computed in float64 and rounded once. */
+  axpy32(x: number, a: number, y: number, n: number): void;
+  /** `axpy32` over float64 elements. */
+  axpy64(x: number, a: number, y: number, n: number): void;
+  /** L-BFGS: out ← c·x over n float32 elements, computed in float64 and rounded once (out may be x). */
+  scale32(out: number, x: number, c: number, n: number): void;
+  /** `scale32` over float64 elements. */
+  scale64(out: number, x: number, c: number, n: number): void;
   /** The memory-bandwidth probe: AdamW's access pattern (read p, g, m, v; write p, m, v) with no arithmetic. */
   stream7(p: number, g: number, m: number, v: number, n: number): void;
 }

@@ -90,29 +90,84 @@ function axpy(x: FloatArray, a: number, y: FloatArray): void {
 }
 
 /**
- * The two-loop recursion (Nocedal 1980): d = −H·g for the inverse-Hessian model of the pairs, from
- * γ·I; `r` rounds scalars as the vectors' dtype does (PyTorch's float32 scalar tensors).
+ * a·b for the two-loop recursion, in float64, in four interleaved partial sums (element i into sum
+ * i mod 4, the n mod 4 last into sum 0), returned as (s0 + s1) + (s2 + s3): four independent add
+ * chains instead of one, and the order the WASM kernel (`dot32`/`dot64`) reproduces bit for bit.
  */
-function twoLoop(
-  g: FloatArray,
-  history: readonly LbfgsPair[],
-  hDiag: number,
-  r: (x: number) => number,
-): FloatArray {
-  const q = scaled(g, -1);
-  const al = new Array<number>(history.length);
-  for (let k = history.length - 1; k >= 0; k--) {
-    const h = history[k]!;
-    al[k] = r(r(dot(h.s, q)) * h.rho);
-    axpy(q, -al[k]!, h.y);
+export function twoLoopDot(a: FloatArray, b: FloatArray): number {
+  const n = a.length;
+  const m = n - (n % 4);
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i < m; i += 4) {
+    s0 += a[i]! * b[i]!;
+    s1 += a[i + 1]! * b[i + 1]!;
+    s2 += a[i + 2]! * b[i + 2]!;
+    s3 += a[i + 3]! * b[i + 3]!;
   }
-  const d = scaled(q, hDiag);
-  for (let k = 0; k < history.length; k++) {
-    const h = history[k]!;
-    const be = r(r(dot(h.y, d)) * h.rho);
-    axpy(d, r(al[k]! - be), h.s);
-  }
-  return d;
+  for (; i < n; i++) s0 += a[i]! * b[i]!;
+  return s0 + s1 + (s2 + s3);
+}
+
+/**
+ * Where L-BFGS's two-loop recursion runs: these JavaScript loops (`jsTwoLoop`), or the WASM
+ * kernels `createOptimizer` hands the transform (`kernels/lbfgs-two-loop.ts`), which compute the
+ * same bits.
+ */
+export interface TwoLoopKernel {
+  readonly name: "js" | "wasm";
+  /** A step starts: the history may have changed since the last (a state dict loaded, a step undone). */
+  begin(): void;
+  /**
+   * d = −H·g (Nocedal 1980) for the inverse-Hessian model of the pairs, from γ·I; `r` rounds
+   * scalars as the vectors' dtype does (PyTorch's float32 scalar tensors). Returns a new vector.
+   */
+  twoLoop(g: FloatArray, history: readonly LbfgsPair[], hDiag: number, r: (x: number) => number): FloatArray;
+}
+
+/** The two-loop recursion in JavaScript. */
+export const jsTwoLoop: TwoLoopKernel = {
+  name: "js",
+  begin() {},
+  twoLoop(g, history, hDiag, r) {
+    const q = scaled(g, -1);
+    const al = new Array<number>(history.length);
+    for (let k = history.length - 1; k >= 0; k--) {
+      const h = history[k]!;
+      al[k] = r(r(twoLoopDot(h.s, q)) * h.rho);
+      axpy(q, -al[k]!, h.y);
+    }
+    // q is not needed after this: d takes its place
+    scaleInPlace(q, hDiag);
+    const d = q;
+    for (let k = 0; k < history.length; k++) {
+      const h = history[k]!;
+      const be = r(r(twoLoopDot(h.y, d)) * h.rho);
+      axpy(d, r(al[k]! - be), h.s);
+    }
+    return d;
+  },
+};
+
+/** a ← a·t, in place (rounded to a's dtype as `scaled` rounds). */
+function scaleInPlace(a: FloatArray, t: number): void {
+  for (let i = 0; i < a.length; i++) a[i] = a[i]! * t;
+}
+
+/** The transform's hook for `createOptimizer`: the same transform, running its two-loop on `kernel`. */
+export const withTwoLoop: unique symbol = Symbol("momenta.lbfgs.withTwoLoop");
+
+/** A transform whose two-loop recursion can be handed another kernel (`scaleByLbfgs`'s). */
+export interface TwoLoopHost {
+  readonly [withTwoLoop]: (kernel: TwoLoopKernel) => GradientTransformation<ScaleByLbfgsState>;
+}
+
+/** Whether `tx` is an L-BFGS transform whose two-loop can run elsewhere. */
+export function hostsTwoLoop(tx: unknown): tx is TwoLoopHost {
+  return typeof tx === "object" && tx !== null && withTwoLoop in tx;
 }
 
 /**
@@ -126,6 +181,13 @@ function twoLoop(
  * (its output is zero) and evaluates the objective at every iterate (`step(closure)`).
  */
 export function scaleByLbfgs(options: ScaleByLbfgsOptions = {}): GradientTransformation<ScaleByLbfgsState> {
+  return build(options, jsTwoLoop);
+}
+
+function build(
+  options: ScaleByLbfgsOptions,
+  kernel: TwoLoopKernel,
+): GradientTransformation<ScaleByLbfgsState> & TwoLoopHost {
   const owner = ownerOption(options, "scaleByLbfgs");
   checkOptions(owner, options, [
     "lr",
@@ -171,6 +233,7 @@ export function scaleByLbfgs(options: ScaleByLbfgsOptions = {}): GradientTransfo
     v instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
 
   return {
+    [withTwoLoop]: (k: TwoLoopKernel) => build(options, k),
     config: () => ({
       lr,
       maxIter,
@@ -221,6 +284,7 @@ export function scaleByLbfgs(options: ScaleByLbfgsOptions = {}): GradientTransfo
           p.set(x[i]!);
         });
       };
+      kernel.begin();
       let flatGrad = flatten(updates);
       // float32: PyTorch's scalars (dot products, ρ, γ, the first t) are float32 tensors
       const r = flatGrad instanceof Float32Array ? Math.fround : (x: number) => x;
@@ -250,7 +314,7 @@ export function scaleByLbfgs(options: ScaleByLbfgsOptions = {}): GradientTransfo
               history.push({ s, y, rho: r(1 / ys) });
               hDiag = r(ys / rdot(y, y));
             }
-            d = twoLoop(flatGrad, history, hDiag, r);
+            d = kernel.twoLoop(flatGrad, history, hDiag, r);
           }
           state.prevFlatGrad.set(flatGrad);
           const prevLoss = loss;

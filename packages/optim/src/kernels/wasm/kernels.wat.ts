@@ -419,6 +419,129 @@ const helpers64 = `
   ${toFloat64(average, "average")}
   ${toFloat64(lambApply, "lambApply")}`;
 
+/**
+ * L-BFGS's vector work (its two-loop recursion: `kernels/lbfgs-two-loop.ts`), bit for bit as the
+ * JavaScript loops of `transforms/scale-by-lbfgs.ts` compute it, for any n (a scalar tail): `dot`
+ * sums products in float64 in four interleaved partial sums (element i into sum i mod 4, the tail
+ * into sum 0) and returns (s0 + s1) + (s2 + s3); `axpy` (x ← x + a·y) and `scale` (out ← c·x)
+ * compute in float64 and round once to the arrays' dtype. Suffix 32: float32 arrays; 64: float64.
+ */
+const lbfgsVectors = `
+  (func (export "dot32") (param $a i32) (param $b i32) (param $n i32) (result f64)
+    (local $i i32) (local $end i32) (local $x v128) (local $y v128) (local $acc0 v128) (local $acc1 v128) (local $s0 f64)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done
+      (loop $top
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $x ${load("a")}) (local.set $y ${load("b")})
+        (local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.mul (f64x2.promote_low_f32x4 (local.get $x)) (f64x2.promote_low_f32x4 (local.get $y)))))
+        (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.mul (f64x2.promote_low_f32x4 ${high(get("x"))}) (f64x2.promote_low_f32x4 ${high(get("y"))}))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $top)))
+    (local.set $s0 (f64x2.extract_lane 0 (local.get $acc0)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $tail
+      (loop $more
+        (br_if $tail (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $s0 (f64.add (local.get $s0) (f64.mul (f64.promote_f32 (f32.load ${at("a")})) (f64.promote_f32 (f32.load ${at("b")})))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $more)))
+    (f64.add
+      (f64.add (local.get $s0) (f64x2.extract_lane 1 (local.get $acc0)))
+      (f64.add (f64x2.extract_lane 0 (local.get $acc1)) (f64x2.extract_lane 1 (local.get $acc1)))))
+
+  (func (export "dot64") (param $a i32) (param $b i32) (param $n i32) (result f64)
+    (local $i i32) (local $end i32) (local $acc0 v128) (local $acc1 v128) (local $s0 f64)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 3)))
+    (block $done
+      (loop $top
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.mul ${load("a")} ${load("b")})))
+        (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.mul
+          (v128.load offset=16 ${at("a")}) (v128.load offset=16 ${at("b")}))))
+        (local.set $i (i32.add (local.get $i) (i32.const 32)))
+        (br $top)))
+    (local.set $s0 (f64x2.extract_lane 0 (local.get $acc0)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 3)))
+    (block $tail
+      (loop $more
+        (br_if $tail (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $s0 (f64.add (local.get $s0) (f64.mul (f64.load ${at("a")}) (f64.load ${at("b")}))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $more)))
+    (f64.add
+      (f64.add (local.get $s0) (f64x2.extract_lane 1 (local.get $acc0)))
+      (f64.add (f64x2.extract_lane 0 (local.get $acc1)) (f64x2.extract_lane 1 (local.get $acc1)))))
+
+  (func (export "axpy32") (param $x i32) (param $a f64) (param $y i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $Sa v128)
+    (local.set $Sa (f64x2.splat (local.get $a)))
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done
+      (loop $top
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        ${store(
+          "x",
+          inF64([load("x"), load("y")], ([x, y]) => `(f64x2.add ${x} (f64x2.mul (local.get $Sa) ${y}))`),
+        )}
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $top)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $tail
+      (loop $more
+        (br_if $tail (i32.ge_u (local.get $i) (local.get $end)))
+        (f32.store ${at("x")} (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load ${at("x")}))
+          (f64.mul (local.get $a) (f64.promote_f32 (f32.load ${at("y")}))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $more))))
+
+  (func (export "axpy64") (param $x i32) (param $a f64) (param $y i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $Sa v128)
+    (local.set $Sa (f64x2.splat (local.get $a)))
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
+    (block $done
+      (loop $top
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        ${store("x", `(f64x2.add ${load("x")} (f64x2.mul (local.get $Sa) ${load("y")}))`)}
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $top)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (f64.store ${at("x")} (f64.add (f64.load ${at("x")}) (f64.mul (local.get $a) (f64.load ${at("y")})))))))
+
+  (func (export "scale32") (param $out i32) (param $x i32) (param $c f64) (param $n i32)
+    (local $i i32) (local $end i32) (local $Sc v128)
+    (local.set $Sc (f64x2.splat (local.get $c)))
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done
+      (loop $top
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        ${store(
+          "out",
+          inF64([load("x")], ([x]) => `(f64x2.mul ${x} (local.get $Sc))`),
+        )}
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $top)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $tail
+      (loop $more
+        (br_if $tail (i32.ge_u (local.get $i) (local.get $end)))
+        (f32.store ${at("out")} (f32.demote_f64 (f64.mul (f64.promote_f32 (f32.load ${at("x")})) (local.get $c))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $more))))
+
+  (func (export "scale64") (param $out i32) (param $x i32) (param $c f64) (param $n i32)
+    (local $i i32) (local $end i32) (local $Sc v128)
+    (local.set $Sc (f64x2.splat (local.get $c)))
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
+    (block $done
+      (loop $top
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        ${store("out", `(f64x2.mul ${load("x")} (local.get $Sc))`)}
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $top)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (f64.store ${at("out")} (f64.mul (f64.load ${at("x")}) (local.get $c))))))`;
+
 export const KERNELS_WAT = `(module
   (memory (import "env" "memory") 1 65536 shared)
   ${(Object.keys(BODIES) as WasmKind[]).map((k) => kernel(k, BODIES[k])).join("\n")}
@@ -428,5 +551,6 @@ export const KERNELS_WAT = `(module
   ${average}
   ${lambApply}
   ${helpers64}
+  ${lbfgsVectors}
   ${stream7})
 `;
