@@ -65,7 +65,7 @@ export function wasmTwoLoop(): TwoLoopKernel {
     begin() {
       owners = [];
     },
-    twoLoop(g, history, hDiag, r) {
+    twoLoop(g, history, hDiag, r, out) {
       if (n !== g.length || f32 !== g instanceof Float32Array) {
         n = g.length;
         f32 = g instanceof Float32Array;
@@ -73,7 +73,7 @@ export function wasmTwoLoop(): TwoLoopKernel {
         memory = undefined;
         owners = [];
       }
-      if (n === 0) return jsTwoLoop.twoLoop(g, history, hDiag, r);
+      if (n === 0) return jsTwoLoop.twoLoop(g, history, hDiag, r, out);
       // Slots of pairs that left the history are free; pairs without a slot get one.
       const live = new Set(history);
       for (let i = 0; i < owners.length; i++) if (owners[i] && !live.has(owners[i]!)) owners[i] = undefined;
@@ -83,7 +83,7 @@ export function wasmTwoLoop(): TwoLoopKernel {
         if (slot === undefined || owners[slot] !== h) {
           slot = owners.indexOf(undefined);
           if (slot < 0) slot = owners.length;
-          if (!room(Math.max(owners.length, slot + 1))) return jsTwoLoop.twoLoop(g, history, hDiag, r);
+          if (!room(Math.max(owners.length, slot + 1))) return jsTwoLoop.twoLoop(g, history, hDiag, r, out);
           view((1 + 2 * slot) * stride).set(h.s);
           view((2 + 2 * slot) * stride).set(h.y);
           owners[slot] = h;
@@ -91,7 +91,7 @@ export function wasmTwoLoop(): TwoLoopKernel {
         }
         slots.push(slot);
       }
-      if (!room(owners.length)) return jsTwoLoop.twoLoop(g, history, hDiag, r);
+      if (!room(owners.length)) return jsTwoLoop.twoLoop(g, history, hDiag, r, out);
       const w = k!;
       const dot = f32 ? w.dot32 : w.dot64;
       const axpy = f32 ? w.axpy32 : w.axpy64;
@@ -111,7 +111,8 @@ export function wasmTwoLoop(): TwoLoopKernel {
         const be = r(r(dot(y(i), 0, n)) * history[i]!.rho);
         axpy(0, r(al[i]! - be), s(i), n);
       }
-      return view(0).slice();
+      out.set(view(0));
+      return out;
     },
   };
 }

@@ -77,7 +77,7 @@ export interface WasmKernels32 {
   sumsqBlocks(g: number, n: number, block: number, out: number): void;
   /** `ema`/`polyak`'s average: a ← d·a + c·p over [0, n) at byte offsets a and p, in float32. */
   average(a: number, p: number, n: number, d: number, c: number): void;
-  /** L-BFGS: a·b over n float32 elements at byte offsets a and b, summed in float64 as `dot` in `transforms/strong-wolfe.ts`. */
+  /** L-BFGS: a·b over n float32 elements at byte offsets a and b, summed in float64 as `dot` in `transforms/strong-wolfe.ts` sums it. */
   dot32(a: number, b: number, n: number): number;
   /** `dot32` over float64 elements. */
   dot64(a: number, b: number, n: number): number;

@@ -60,7 +60,11 @@ export interface ScaleByLbfgsState {
 /** torch's `(a·t).abs().max()` (t = 1: `a.abs().max()`): NaN wins. */
 function absMax(a: FloatArray, t = 1): number {
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! * t));
+  for (let i = 0; i < a.length; i++) {
+    const v = Math.abs(a[i]! * t);
+    if (v > m) m = v;
+    else if (v !== v) return Number.NaN;
+  }
   return m;
 }
 
@@ -70,16 +74,17 @@ function absSum(a: FloatArray): number {
   return s;
 }
 
-/** A new vector a·t, in a's dtype. */
-function scaled(a: FloatArray, t: number): FloatArray {
-  const out = a instanceof Float32Array ? new Float32Array(a.length) : new Float64Array(a.length);
+const like = (v: FloatArray, n = v.length) =>
+  v instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
+
+/** a·t, into `out` (a new vector in a's dtype by default; it may be a itself). */
+function scaled(a: FloatArray, t: number, out: FloatArray = like(a)): FloatArray {
   for (let i = 0; i < a.length; i++) out[i] = a[i]! * t;
   return out;
 }
 
-/** A new vector a − b, in a's dtype. */
-function difference(a: FloatArray, b: FloatArray): FloatArray {
-  const out = a instanceof Float32Array ? new Float32Array(a.length) : new Float64Array(a.length);
+/** a − b, into `out` (a new vector in a's dtype by default). */
+function difference(a: FloatArray, b: FloatArray, out: FloatArray = like(a)): FloatArray {
   for (let i = 0; i < a.length; i++) out[i] = a[i]! - b[i]!;
   return out;
 }
@@ -87,29 +92,6 @@ function difference(a: FloatArray, b: FloatArray): FloatArray {
 /** x ← x + a·y, in place. */
 function axpy(x: FloatArray, a: number, y: FloatArray): void {
   for (let i = 0; i < x.length; i++) x[i] = x[i]! + a * y[i]!;
-}
-
-/**
- * a·b for the two-loop recursion, in float64, in four interleaved partial sums (element i into sum
- * i mod 4, the n mod 4 last into sum 0), returned as (s0 + s1) + (s2 + s3): four independent add
- * chains instead of one, and the order the WASM kernel (`dot32`/`dot64`) reproduces bit for bit.
- */
-export function twoLoopDot(a: FloatArray, b: FloatArray): number {
-  const n = a.length;
-  const m = n - (n % 4);
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let i = 0;
-  for (; i < m; i += 4) {
-    s0 += a[i]! * b[i]!;
-    s1 += a[i + 1]! * b[i + 1]!;
-    s2 += a[i + 2]! * b[i + 2]!;
-    s3 += a[i + 3]! * b[i + 3]!;
-  }
-  for (; i < n; i++) s0 += a[i]! * b[i]!;
-  return s0 + s1 + (s2 + s3);
 }
 
 /**
@@ -123,39 +105,40 @@ export interface TwoLoopKernel {
   begin(): void;
   /**
    * d = −H·g (Nocedal 1980) for the inverse-Hessian model of the pairs, from γ·I; `r` rounds
-   * scalars as the vectors' dtype does (PyTorch's float32 scalar tensors). Returns a new vector.
+   * scalars as the vectors' dtype does (PyTorch's float32 scalar tensors). Writes d into `out`
+   * (g's dtype and length, not one of the history's vectors) and returns it.
    */
-  twoLoop(g: FloatArray, history: readonly LbfgsPair[], hDiag: number, r: (x: number) => number): FloatArray;
+  twoLoop(
+    g: FloatArray,
+    history: readonly LbfgsPair[],
+    hDiag: number,
+    r: (x: number) => number,
+    out: FloatArray,
+  ): FloatArray;
 }
 
 /** The two-loop recursion in JavaScript. */
 export const jsTwoLoop: TwoLoopKernel = {
   name: "js",
   begin() {},
-  twoLoop(g, history, hDiag, r) {
-    const q = scaled(g, -1);
+  twoLoop(g, history, hDiag, r, out) {
+    const q = scaled(g, -1, out);
     const al = new Array<number>(history.length);
     for (let k = history.length - 1; k >= 0; k--) {
       const h = history[k]!;
-      al[k] = r(r(twoLoopDot(h.s, q)) * h.rho);
+      al[k] = r(r(dot(h.s, q)) * h.rho);
       axpy(q, -al[k]!, h.y);
     }
     // q is not needed after this: d takes its place
-    scaleInPlace(q, hDiag);
-    const d = q;
+    const d = scaled(q, hDiag, q);
     for (let k = 0; k < history.length; k++) {
       const h = history[k]!;
-      const be = r(r(twoLoopDot(h.y, d)) * h.rho);
+      const be = r(r(dot(h.y, d)) * h.rho);
       axpy(d, r(al[k]! - be), h.s);
     }
     return d;
   },
 };
-
-/** a ← a·t, in place (rounded to a's dtype as `scaled` rounds). */
-function scaleInPlace(a: FloatArray, t: number): void {
-  for (let i = 0; i < a.length; i++) a[i] = a[i]! * t;
-}
 
 /** The transform's hook for `createOptimizer`: the same transform, running its two-loop on `kernel`. */
 export const withTwoLoop: unique symbol = Symbol("momenta.lbfgs.withTwoLoop");
@@ -214,14 +197,17 @@ function build(
       `${owner}: lineSearchFn must be null or "strong_wolfe", got ${showValue(lineSearch)}`,
     );
 
-  /** The leaves as one flat vector; all leaves must share a dtype (PyTorch concatenates them). */
-  const flatten = (tree: Tree): FloatArray => {
+  /**
+   * The leaves as one flat vector, into `into` when given (its dtype and length); all leaves must
+   * share a dtype (PyTorch concatenates them).
+   */
+  const flatten = (tree: Tree, into?: FloatArray): FloatArray => {
     const leaves = leavesOf(tree);
     const f32 = leaves[0] instanceof Float32Array;
     if (leaves.some((l) => l instanceof Float32Array !== f32))
       throw new TypeError(`${owner}: every leaf must have the same dtype (L-BFGS works on one flat vector)`);
     const n = leaves.reduce((a, l) => a + l.length, 0);
-    const out = f32 ? new Float32Array(n) : new Float64Array(n);
+    const out = into ?? (f32 ? new Float32Array(n) : new Float64Array(n));
     let o = 0;
     for (const l of leaves) {
       out.set(l, o);
@@ -229,9 +215,6 @@ function build(
     }
     return out;
   };
-  const like = (v: FloatArray, n = v.length) =>
-    v instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
-
   return {
     [withTwoLoop]: (k: TwoLoopKernel) => build(options, k),
     config: () => ({
@@ -286,6 +269,8 @@ function build(
       };
       kernel.begin();
       let flatGrad = flatten(updates);
+      // vectors for the next curvature pair: those of a pair the history dropped, or of one it refused
+      let spare: { s: FloatArray; y: FloatArray } | undefined;
       // float32: PyTorch's scalars (dot products, ρ, γ, the first t) are float32 tensors
       const r = flatGrad instanceof Float32Array ? Math.fround : (x: number) => x;
       const rdot = (a: FloatArray, b: FloatArray) => r(dot(a, b));
@@ -306,15 +291,17 @@ function build(
             hDiag = 1;
           } else {
             // the newest curvature pair, kept when y·s > 1e-10 (positive curvature)
-            const y = difference(flatGrad, state.prevFlatGrad);
-            const s = scaled(d, t);
+            const y = difference(flatGrad, state.prevFlatGrad, spare?.y);
+            const s = scaled(d, t, spare?.s);
+            spare = undefined;
             const ys = rdot(y, s);
             if (ys > 1e-10) {
-              if (history.length === historySize) history.shift();
+              if (history.length === historySize) spare = history.shift();
               history.push({ s, y, rho: r(1 / ys) });
               hDiag = r(ys / rdot(y, y));
-            }
-            d = kernel.twoLoop(flatGrad, history, hDiag, r);
+            } else spare = { s, y };
+            // the new direction takes the old one's place (s holds what the step needs of it)
+            d = kernel.twoLoop(flatGrad, history, hDiag, r, d);
           }
           state.prevFlatGrad.set(flatGrad);
           const prevLoss = loss;
@@ -349,7 +336,8 @@ function build(
             if (nIter !== maxIter) {
               const e = yield;
               loss = e.loss;
-              flatGrad = flatten(e.grads);
+              // its last value is in prevFlatGrad and the new pair already
+              flatGrad = flatten(e.grads, flatGrad);
               optCond = absMax(flatGrad) <= toleranceGrad;
               lsEvals = 1;
             }

@@ -43,11 +43,28 @@ export function cubicInterpolate(
   return (lo + hi) / 2;
 }
 
-/** a·b, summed in order (in float64). */
+/**
+ * a·b in float64, in four interleaved partial sums (element i into sum i mod 4, the n mod 4 last
+ * into sum 0), returned as (s0 + s1) + (s2 + s3): four independent add chains instead of one (a
+ * dot product is latency-bound otherwise), and the order the WASM kernels (`dot32`, `dot64`)
+ * reproduce bit for bit.
+ */
 export function dot(a: FloatArray, b: FloatArray): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
+  const n = a.length;
+  const m = n - (n % 4);
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i < m; i += 4) {
+    s0 += a[i]! * b[i]!;
+    s1 += a[i + 1]! * b[i + 1]!;
+    s2 += a[i + 2]! * b[i + 2]!;
+    s3 += a[i + 3]! * b[i + 3]!;
+  }
+  for (; i < n; i++) s0 += a[i]! * b[i]!;
+  return s0 + s1 + (s2 + s3);
 }
 
 /**

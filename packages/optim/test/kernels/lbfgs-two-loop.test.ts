@@ -43,8 +43,8 @@ describe("the WASM two-loop recursion", () => {
           const hDiag = r(0.5 + next());
           const kernel = wasmTwoLoop();
           kernel.begin();
-          const got = kernel.twoLoop(g, history, hDiag, r);
-          const want = jsTwoLoop.twoLoop(g, history, hDiag, r);
+          const got = kernel.twoLoop(g, history, hDiag, r, new F(n));
+          const want = jsTwoLoop.twoLoop(g, history, hDiag, r, new F(n));
           expect(got).toBeInstanceOf(F);
           expect(bits(got)).toEqual(bits(want));
         },
@@ -69,8 +69,9 @@ describe("the WASM two-loop recursion", () => {
         // between steps the state may change in place (a state dict loaded into the same arrays)
         if (call % 5 === 0 && call > 0) history[0]!.s.fill(0.25);
         const g = vector(F, n, next);
-        const want = jsTwoLoop.twoLoop(g, history, 0.75, r);
-        expect(bits(kernel.twoLoop(g, history, 0.75, r)), `${F.name} call ${call}`).toEqual(bits(want));
+        const want = jsTwoLoop.twoLoop(g, history, 0.75, r, new F(n));
+        const got = kernel.twoLoop(g, history, 0.75, r, new F(n).fill(9));
+        expect(bits(got), `${F.name} call ${call}`).toEqual(bits(want));
       }
     }
   });

@@ -421,10 +421,11 @@ const helpers64 = `
 
 /**
  * L-BFGS's vector work (its two-loop recursion: `kernels/lbfgs-two-loop.ts`), bit for bit as the
- * JavaScript loops of `transforms/scale-by-lbfgs.ts` compute it, for any n (a scalar tail): `dot`
- * sums products in float64 in four interleaved partial sums (element i into sum i mod 4, the tail
- * into sum 0) and returns (s0 + s1) + (s2 + s3); `axpy` (x ← x + a·y) and `scale` (out ← c·x)
- * compute in float64 and round once to the arrays' dtype. Suffix 32: float32 arrays; 64: float64.
+ * JavaScript loops compute it, for any n (a scalar tail): `dot` sums the products in float64 in four
+ * interleaved partial sums (element i into sum i mod 4, the tail into sum 0) and returns
+ * (s0 + s1) + (s2 + s3), as `dot` in `transforms/strong-wolfe.ts`; `axpy` (x ← x + a·y) and `scale`
+ * (out ← c·x) compute in float64 and round once to the arrays' dtype. Suffix 32: float32 arrays;
+ * 64: float64.
  */
 const lbfgsVectors = `
   (func (export "dot32") (param $a i32) (param $b i32) (param $n i32) (result f64)
