@@ -63,7 +63,7 @@ function absMax(a: FloatArray, t = 1): number {
   for (let i = 0; i < a.length; i++) {
     const v = Math.abs(a[i]! * t);
     if (v > m) m = v;
-    else if (v !== v) return Number.NaN;
+    else if (Number.isNaN(v)) return Number.NaN;
   }
   return m;
 }
