@@ -427,121 +427,77 @@ const helpers64 = `
  * (out ← c·x) compute in float64 and round once to the arrays' dtype. Suffix 32: float32 arrays;
  * 64: float64.
  */
-const lbfgsVectors = `
-  (func (export "dot32") (param $a i32) (param $b i32) (param $n i32) (result f64)
-    (local $i i32) (local $end i32) (local $x v128) (local $y v128) (local $acc0 v128) (local $acc1 v128) (local $s0 f64)
-    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+function lbfgsOps(f32: boolean): string {
+  const [suffix, size] = f32 ? ["32", 4] : ["64", 8];
+  const shift = f32 ? 2 : 3;
+  /** The element at byte offset base + i, as float64. */
+  const scalar = (base: string) =>
+    f32 ? `(f64.promote_f32 (f32.load ${at(base)}))` : `(f64.load ${at(base)})`;
+  /** A float64 value stored at base + i in the arrays' dtype. */
+  const put = (base: string, v: string) =>
+    f32 ? `(f32.store ${at(base)} (f32.demote_f64 ${v}))` : `(f64.store ${at(base)} ${v})`;
+  /**
+   * `body` over the first n − n mod `per` elements, `per` at a time, then `between`, then `tail`
+   * over the rest one at a time.
+   */
+  const loops = (per: number, body: string, tail: string, between = "") => `
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const ${-per})) (i32.const ${shift})))
     (block $done
       (loop $top
         (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-        (local.set $x ${load("a")}) (local.set $y ${load("b")})
+        ${body}
+        (local.set $i (i32.add (local.get $i) (i32.const ${per * size})))
+        (br $top)))
+    ${between}
+    (local.set $end (i32.shl (local.get $n) (i32.const ${shift})))
+    (block $tail
+      (loop $more
+        (br_if $tail (i32.ge_u (local.get $i) (local.get $end)))
+        ${tail}
+        (local.set $i (i32.add (local.get $i) (i32.const ${size})))
+        (br $more)))`;
+  /** Lanes (i, i+1) into $acc0 and (i+2, i+3) into $acc1. */
+  const dotBody = f32
+    ? `(local.set $x ${load("a")}) (local.set $y ${load("b")})
         (local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.mul (f64x2.promote_low_f32x4 (local.get $x)) (f64x2.promote_low_f32x4 (local.get $y)))))
-        (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.mul (f64x2.promote_low_f32x4 ${high(get("x"))}) (f64x2.promote_low_f32x4 ${high(get("y"))}))))
-        (local.set $i (i32.add (local.get $i) (i32.const 16)))
-        (br $top)))
-    (local.set $s0 (f64x2.extract_lane 0 (local.get $acc0)))
-    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
-    (block $tail
-      (loop $more
-        (br_if $tail (i32.ge_u (local.get $i) (local.get $end)))
-        (local.set $s0 (f64.add (local.get $s0) (f64.mul (f64.promote_f32 (f32.load ${at("a")})) (f64.promote_f32 (f32.load ${at("b")})))))
-        (local.set $i (i32.add (local.get $i) (i32.const 4)))
-        (br $more)))
+        (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.mul (f64x2.promote_low_f32x4 ${high(get("x"))}) (f64x2.promote_low_f32x4 ${high(get("y"))}))))`
+    : `(local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.mul ${load("a")} ${load("b")})))
+        (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.mul (v128.load offset=16 ${at("a")}) (v128.load offset=16 ${at("b")}))))`;
+  /** One vector of elements (f32: 4, f64: 2) computed in float64 by `f` and stored at `out`. */
+  const vector = (out: string, inputs: string[], f: (xs: string[]) => string) =>
+    store(out, f32 ? inF64(inputs.map(load), f) : f(inputs.map(load)));
+  const per = f32 ? 4 : 2;
+  return `
+  (func (export "dot${suffix}") (param $a i32) (param $b i32) (param $n i32) (result f64)
+    (local $i i32) (local $end i32) (local $x v128) (local $y v128) (local $acc0 v128) (local $acc1 v128) (local $s0 f64)
+    ${loops(
+      4,
+      dotBody,
+      `(local.set $s0 (f64.add (local.get $s0) (f64.mul ${scalar("a")} ${scalar("b")})))`,
+      "(local.set $s0 (f64x2.extract_lane 0 (local.get $acc0)))",
+    )}
     (f64.add
       (f64.add (local.get $s0) (f64x2.extract_lane 1 (local.get $acc0)))
       (f64.add (f64x2.extract_lane 0 (local.get $acc1)) (f64x2.extract_lane 1 (local.get $acc1)))))
 
-  (func (export "dot64") (param $a i32) (param $b i32) (param $n i32) (result f64)
-    (local $i i32) (local $end i32) (local $acc0 v128) (local $acc1 v128) (local $s0 f64)
-    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 3)))
-    (block $done
-      (loop $top
-        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-        (local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.mul ${load("a")} ${load("b")})))
-        (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.mul
-          (v128.load offset=16 ${at("a")}) (v128.load offset=16 ${at("b")}))))
-        (local.set $i (i32.add (local.get $i) (i32.const 32)))
-        (br $top)))
-    (local.set $s0 (f64x2.extract_lane 0 (local.get $acc0)))
-    (local.set $end (i32.shl (local.get $n) (i32.const 3)))
-    (block $tail
-      (loop $more
-        (br_if $tail (i32.ge_u (local.get $i) (local.get $end)))
-        (local.set $s0 (f64.add (local.get $s0) (f64.mul (f64.load ${at("a")}) (f64.load ${at("b")}))))
-        (local.set $i (i32.add (local.get $i) (i32.const 8)))
-        (br $more)))
-    (f64.add
-      (f64.add (local.get $s0) (f64x2.extract_lane 1 (local.get $acc0)))
-      (f64.add (f64x2.extract_lane 0 (local.get $acc1)) (f64x2.extract_lane 1 (local.get $acc1)))))
-
-  (func (export "axpy32") (param $x i32) (param $a f64) (param $y i32) (param $n i32)
+  (func (export "axpy${suffix}") (param $x i32) (param $a f64) (param $y i32) (param $n i32)
     (local $i i32) (local $end i32) (local $Sa v128)
     (local.set $Sa (f64x2.splat (local.get $a)))
-    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
-    (block $done
-      (loop $top
-        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-        ${store(
-          "x",
-          inF64([load("x"), load("y")], ([x, y]) => `(f64x2.add ${x} (f64x2.mul (local.get $Sa) ${y}))`),
-        )}
-        (local.set $i (i32.add (local.get $i) (i32.const 16)))
-        (br $top)))
-    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
-    (block $tail
-      (loop $more
-        (br_if $tail (i32.ge_u (local.get $i) (local.get $end)))
-        (f32.store ${at("x")} (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load ${at("x")}))
-          (f64.mul (local.get $a) (f64.promote_f32 (f32.load ${at("y")}))))))
-        (local.set $i (i32.add (local.get $i) (i32.const 4)))
-        (br $more))))
+    ${loops(
+      per,
+      vector("x", ["x", "y"], ([x, y]) => `(f64x2.add ${x} (f64x2.mul (local.get $Sa) ${y}))`),
+      put("x", `(f64.add ${scalar("x")} (f64.mul (local.get $a) ${scalar("y")}))`),
+    )})
 
-  (func (export "axpy64") (param $x i32) (param $a f64) (param $y i32) (param $n i32)
-    (local $i i32) (local $end i32) (local $Sa v128)
-    (local.set $Sa (f64x2.splat (local.get $a)))
-    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
-    (block $done
-      (loop $top
-        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-        ${store("x", `(f64x2.add ${load("x")} (f64x2.mul (local.get $Sa) ${load("y")}))`)}
-        (local.set $i (i32.add (local.get $i) (i32.const 16)))
-        (br $top)))
-    (if (i32.and (local.get $n) (i32.const 1))
-      (then (f64.store ${at("x")} (f64.add (f64.load ${at("x")}) (f64.mul (local.get $a) (f64.load ${at("y")})))))))
-
-  (func (export "scale32") (param $out i32) (param $x i32) (param $c f64) (param $n i32)
+  (func (export "scale${suffix}") (param $out i32) (param $x i32) (param $c f64) (param $n i32)
     (local $i i32) (local $end i32) (local $Sc v128)
     (local.set $Sc (f64x2.splat (local.get $c)))
-    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
-    (block $done
-      (loop $top
-        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-        ${store(
-          "out",
-          inF64([load("x")], ([x]) => `(f64x2.mul ${x} (local.get $Sc))`),
-        )}
-        (local.set $i (i32.add (local.get $i) (i32.const 16)))
-        (br $top)))
-    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
-    (block $tail
-      (loop $more
-        (br_if $tail (i32.ge_u (local.get $i) (local.get $end)))
-        (f32.store ${at("out")} (f32.demote_f64 (f64.mul (f64.promote_f32 (f32.load ${at("x")})) (local.get $c))))
-        (local.set $i (i32.add (local.get $i) (i32.const 4)))
-        (br $more))))
-
-  (func (export "scale64") (param $out i32) (param $x i32) (param $c f64) (param $n i32)
-    (local $i i32) (local $end i32) (local $Sc v128)
-    (local.set $Sc (f64x2.splat (local.get $c)))
-    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
-    (block $done
-      (loop $top
-        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-        ${store("out", `(f64x2.mul ${load("x")} (local.get $Sc))`)}
-        (local.set $i (i32.add (local.get $i) (i32.const 16)))
-        (br $top)))
-    (if (i32.and (local.get $n) (i32.const 1))
-      (then (f64.store ${at("out")} (f64.mul (f64.load ${at("x")}) (local.get $c))))))`;
+    ${loops(
+      per,
+      vector("out", ["x"], ([x]) => `(f64x2.mul ${x} (local.get $Sc))`),
+      put("out", `(f64.mul ${scalar("x")} (local.get $c))`),
+    )})`;
+}
 
 export const KERNELS_WAT = `(module
   (memory (import "env" "memory") 1 65536 shared)
@@ -552,6 +508,7 @@ export const KERNELS_WAT = `(module
   ${average}
   ${lambApply}
   ${helpers64}
-  ${lbfgsVectors}
+  ${lbfgsOps(true)}
+  ${lbfgsOps(false)}
   ${stream7})
 `;
