@@ -10,7 +10,7 @@
  * by a pair that left the history. The copy is dropped at every step's start (`begin`), so whatever
  * changed the state between steps (a state dict loaded, a failed step undone) is read afresh: 2·m
  * copies per step against 4·m passes per iteration. The memory grows with the history to
- * (2·historySize + 1)·n floats, twice the history's own; past what a memory can hold (4 GiB), the
+ * (2·historySize + 1)·n floats, as much again as the history's own; past what a memory can hold (4 GiB), the
  * JavaScript loops run instead, with the same result — as they do below `MIN_LENGTH` elements,
  * where calls cost more than loops.
  */
