@@ -39,7 +39,7 @@ interface Manifest {
  * packages/optim/src in it. A file not listed is itself a finding (every module has its place).
  */
 export const LAYERS: readonly (readonly string[])[] = [
-  ["tree.ts", "base64.ts", "rng.ts", "hyper.ts"],
+  ["tree.ts", "base64.ts", "rng.ts", "hyper.ts", "precision"],
   ["transform.ts", "state-dict.ts", "snapshot.ts", "optimizer-hooks.ts"],
   ["transforms", "optimizers", "schedules", "clipping", "wrappers", "decay", "recipes"],
   ["kernels", "create-optimizer.ts"],

@@ -1,0 +1,137 @@
+/**
+ * 8-bit block-wise quantization with a dynamic code (Dettmers, Lewis, Shleifer & Zettlemoyer 2022,
+ * "8-bit Optimizers via Block-wise Quantization"): an array is cut into blocks, each stored as one
+ * float32 scale (its largest magnitude) and one byte per element, the index of the nearest value of
+ * a fixed 256-value code for element / scale.
+ *
+ * The code is "dynamic tree" quantization: after the sign bit (signed code only), the run of leading
+ * zero bits is a decimal exponent E (the value's order of magnitude, 10⁻ᴱ), the first 1 ends it, and
+ * the bits after it split [0.1, 1]·10⁻ᴱ linearly (each byte stands for its bin's midpoint). Large
+ * values get many fraction bits and small ones few, so values 10⁻⁶ (signed) or 10⁻⁷ (unsigned) of the
+ * block's largest still have a code of their own: what Adam's second moment needs, whose entries in one block span decades
+ * (a linear 8-bit code would round everything below 1/255 of the largest to zero — and then divide
+ * by √0 + ε). The largest magnitude's code is exactly 1, so each block's largest element is stored
+ * exactly (a midpoint there would shrink it by 0.35 % every time the state is written).
+ */
+
+/** A code: its 256 values, ascending (a byte is an index into it). */
+export type Code = Float32Array;
+
+/**
+ * The magnitudes of the dynamic tree code with `bits` bits after the sign: for E leading zeros
+ * (0 ≤ E < bits), 2^(bits − 1 − E) midpoints of [0.1, 1]·10⁻ᴱ; the largest replaced by 1.
+ */
+function magnitudes(bits: number): number[] {
+  const out: number[] = [];
+  for (let e = 0; e < bits; e++) {
+    const bins = 2 ** (bits - 1 - e);
+    for (let k = 0; k < bins; k++) out.push(10 ** -e * (0.1 + (0.9 * (k + 0.5)) / bins));
+  }
+  out[bins0(bits) - 1] = 1;
+  return out;
+}
+/** How many values the top decade holds (its last is the largest magnitude). */
+const bins0 = (bits: number) => 2 ** (bits - 1);
+
+/** Sorted code values, as float32. */
+function sorted(values: number[]): Code {
+  const code = Float32Array.from(values).sort();
+  if (code.length !== 256) throw new Error(`a code must have 256 values, got ${code.length}`);
+  return code;
+}
+
+/**
+ * The signed code (for values of either sign, e.g. Adam's first moment): ±127 magnitudes, 0.55·10⁻⁶
+ * up to 1, and zero twice (+0 and −0).
+ */
+export const SIGNED_CODE: Code = sorted([0, 0, ...magnitudes(7).flatMap((m) => [m, -m])]);
+
+/** The unsigned code (for values ≥ 0, e.g. the second moment): 255 magnitudes, 0.55·10⁻⁷ up to 1, and zero. */
+export const UNSIGNED_CODE: Code = sorted([0, ...magnitudes(8)]);
+
+/** The byte of the code value nearest to `x` (ties: the one of smaller magnitude); NaN → the byte of 0. */
+export function encode(code: Code, x: number): number {
+  let lo = 0;
+  let hi = 255;
+  // the last index whose value is ≤ x
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (code[mid]! <= x) lo = mid;
+    else hi = mid - 1;
+  }
+  if (!(code[lo]! <= x)) return zeroByte(code); // NaN, or below the code's least (cannot happen for x ≥ −1)
+  if (lo === 255) return 255;
+  const below = code[lo]!;
+  const above = code[lo + 1]!;
+  const toBelow = x - below;
+  const toAbove = above - x;
+  if (toBelow < toAbove) return lo;
+  if (toAbove < toBelow) return lo + 1;
+  return Math.abs(below) <= Math.abs(above) ? lo : lo + 1;
+}
+
+const zeros = new WeakMap<Code, number>();
+/** The byte whose value is +0 (the higher of the signed code's two zeros). */
+export function zeroByte(code: Code): number {
+  let z = zeros.get(code);
+  if (z === undefined) {
+    z = code.lastIndexOf(0);
+    zeros.set(code, z);
+  }
+  return z;
+}
+
+/** Blocks of `blockSize` elements in an array of n (the last one shorter). */
+export function blockCount(n: number, blockSize: number): number {
+  return Math.ceil(n / blockSize);
+}
+
+/**
+ * Quantizes `x` block by block into `bytes` (one per element) and `scales` (one per block: the
+ * block's largest magnitude). A block whose scale is 0 stores zeros; one holding a NaN or ±∞ gets
+ * that as its scale, and its every element reads back as NaN (the state has diverged; the block
+ * says so rather than hiding it).
+ */
+export function quantize(
+  code: Code,
+  x: ArrayLike<number>,
+  blockSize: number,
+  bytes: Uint8Array,
+  scales: Float32Array,
+): void {
+  const n = x.length;
+  for (let b = 0, start = 0; start < n; b++, start += blockSize) {
+    const end = Math.min(start + blockSize, n);
+    let scale = 0;
+    for (let i = start; i < end; i++) {
+      const a = Math.abs(x[i]!);
+      if (a > scale || Number.isNaN(a)) scale = a;
+      if (Number.isNaN(a)) break;
+    }
+    scales[b] = scale;
+    if (scale === 0 || !Number.isFinite(scale)) {
+      bytes.fill(zeroByte(code), start, end);
+      continue;
+    }
+    // divide by the float32 scale the bytes will be read back with
+    const stored = scales[b]!;
+    for (let i = start; i < end; i++) bytes[i] = encode(code, x[i]! / stored);
+  }
+}
+
+/** Element i's value: code[byte]·scale of its block (NaN where the block's scale is not finite). */
+export function dequantize(
+  code: Code,
+  bytes: Uint8Array,
+  scales: Float32Array,
+  blockSize: number,
+  out: { [i: number]: number; length: number },
+): void {
+  const n = out.length;
+  for (let b = 0, start = 0; start < n; b++, start += blockSize) {
+    const end = Math.min(start + blockSize, n);
+    const scale = scales[b]!;
+    const finite = Number.isFinite(scale);
+    for (let i = start; i < end; i++) out[i] = finite ? code[bytes[i]!]! * scale : Number.NaN;
+  }
+}
