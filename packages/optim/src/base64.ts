@@ -84,3 +84,28 @@ export function base64ToFloats(text: string, dtype: Dtype): FloatArray {
   }
   return out;
 }
+
+/** The base64 of 16-bit words' little-endian bytes (bfloat16 state): exact on every platform. */
+export function wordsToBase64(a: Uint16Array): string {
+  const bytes = new Uint8Array(a.byteLength);
+  if (LITTLE_ENDIAN) bytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  else {
+    const view = new DataView(bytes.buffer);
+    for (let i = 0; i < a.length; i++) view.setUint16(i * 2, a[i]!, true);
+  }
+  return bytesToBase64(bytes);
+}
+
+/** The words `wordsToBase64` encoded; throws a TypeError on malformed input. */
+export function base64ToWords(text: string): Uint16Array {
+  const bytes = base64ToBytes(text);
+  if (bytes.length % 2 !== 0)
+    throw new TypeError(`base64: ${bytes.length} bytes is not a whole number of 16-bit words`);
+  const out = new Uint16Array(bytes.length / 2);
+  if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes);
+  else {
+    const view = new DataView(bytes.buffer);
+    for (let i = 0; i < out.length; i++) out[i] = view.getUint16(i * 2, true);
+  }
+  return out;
+}

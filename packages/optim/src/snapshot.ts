@@ -11,10 +11,13 @@
  */
 import type { FloatArray } from "./tree.js";
 
+/** The typed arrays state holds: float buffers, bfloat16 bits (Uint16Array), quantized bytes (Uint8Array). */
+type StateArray = FloatArray | Uint16Array | Uint8Array;
+
 type Entry =
   | { kind: "object"; ref: Record<string, unknown>; keys: string[]; values: unknown[] }
   | { kind: "array"; ref: unknown[]; values: unknown[] }
-  | { kind: "floats"; ref: FloatArray; copy: FloatArray };
+  | { kind: "floats"; ref: StateArray; copy: StateArray };
 
 /** What `snapshot` records; pass the previous one back in to reuse its buffers. */
 export interface Snapshot {
@@ -23,18 +26,23 @@ export interface Snapshot {
 
 /** Records `roots` (state trees, or gradient buffers) so that `restore` can put them back. */
 export function snapshot(roots: readonly unknown[], previous?: Snapshot): Snapshot {
-  const spare = new Map<FloatArray, FloatArray>();
+  const spare = new Map<StateArray, StateArray>();
   if (previous) for (const e of previous.entries) if (e.kind === "floats") spare.set(e.ref, e.copy);
   const entries: Entry[] = [];
   const seen = new Set<object>();
   const visit = (x: unknown): void => {
     if (x === null || typeof x !== "object" || seen.has(x)) return;
     seen.add(x);
-    if (x instanceof Float32Array || x instanceof Float64Array) {
+    if (
+      x instanceof Float32Array ||
+      x instanceof Float64Array ||
+      x instanceof Uint16Array ||
+      x instanceof Uint8Array
+    ) {
       let copy = spare.get(x);
-      if (!copy || copy.length !== x.length)
-        copy = x instanceof Float32Array ? new Float32Array(x.length) : new Float64Array(x.length);
-      copy.set(x);
+      if (!copy || copy.length !== x.length || copy.constructor !== x.constructor)
+        copy = new (x.constructor as new (n: number) => StateArray)(x.length);
+      (copy as Float64Array).set(x as Float64Array);
       entries.push({ kind: "floats", ref: x, copy });
       return;
     }
@@ -57,7 +65,7 @@ export function snapshot(roots: readonly unknown[], previous?: Snapshot): Snapsh
 /** Puts back everything `snap` recorded: contents, keys, lengths and the objects at each place. */
 export function restore(snap: Snapshot): void {
   for (const e of snap.entries) {
-    if (e.kind === "floats") e.ref.set(e.copy);
+    if (e.kind === "floats") (e.ref as Float64Array).set(e.copy as Float64Array);
     else if (e.kind === "array") {
       e.ref.length = e.values.length;
       for (let i = 0; i < e.values.length; i++) e.ref[i] = e.values[i];

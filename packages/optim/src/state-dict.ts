@@ -3,7 +3,8 @@
  *
  * Encoding: numbers stay numbers (NaN/±Infinity become `{ $num: "NaN" }`…), float arrays become
  * `{ $f32: base64 }` / `{ $f64: base64 }` of their little-endian bytes — exact, and ~3× smaller than
- * decimal text. Restoring checks the whole candidate against the live state (same keys, same kinds,
+ * decimal text — and compact state likewise: bfloat16 words (a Uint16Array) `{ $bf16: base64 }`,
+ * quantized bytes (a Uint8Array) `{ $u8: base64 }`. Restoring checks the whole candidate against the live state (same keys, same kinds,
  * same dtypes and lengths) and against what the state means, before copying anything in.
  *
  * One rule for values: what a run can produce, a state dict carries and `loadStateDict` reads back —
@@ -21,7 +22,7 @@
  * - A reader reads every version up to its own and refuses later ones by number; a writer writes
  *   its own. Bump `STATE_DICT_VERSION` for any change an older reader would misread or refuse, and
  *   keep reading the older versions (as `loadStateDict` reads version 1).
- * - A new buffer dtype gets its own one-key tag beside `$f32`/`$f64` (`$bf16`, `$u8` + its scale…),
+ * - A new buffer dtype gets its own one-key tag beside `$f32`/`$f64` (as `$bf16` and `$u8` did),
  *   holding the little-endian bytes in base64: exact, and an older reader refuses the tag by name.
  * - State whose size varies (L-BFGS's history of s/y pairs) is an array of entries under one key,
  *   each entry decoded against the live state's first entry; the transform's `checkState` bounds
@@ -29,9 +30,17 @@
  * - State held elsewhere (on a GPU) is read back before encoding — `stateDict` of such an optimizer
  *   is asynchronous — and encodes to the same tags, so a checkpoint moves between backends.
  */
-import { base64ToFloats, floatsToBase64 } from "./base64.js";
+import {
+  base64ToBytes,
+  base64ToFloats,
+  base64ToWords,
+  bytesToBase64,
+  floatsToBase64,
+  wordsToBase64,
+} from "./base64.js";
 import { showValue } from "./hyper.js";
-import { isFloatArray } from "./tree.js";
+import { fromBfloat16 } from "./precision/bfloat16.js";
+import { type FloatArray, isFloatArray } from "./tree.js";
 
 /**
  * The JSON-safe form of a state value: finite numbers, booleans, null, strings, arrays and plain
@@ -50,6 +59,14 @@ export type Encoded =
   | {
       /** A Float64Array: the base64 of its little-endian bytes. */
       $f64: string;
+    }
+  | {
+      /** A Uint16Array of bfloat16 bits (compact optimizer state): the base64 of its little-endian bytes. */
+      $bf16: string;
+    }
+  | {
+      /** A Uint8Array (8-bit quantized state): the base64 of its bytes. */
+      $u8: string;
     }
   | {
       /** A number JSON cannot hold. */
@@ -137,6 +154,11 @@ function keyOf(path: string): string {
   return "";
 }
 
+/** The typed arrays a state may hold: float buffers, bfloat16 bits, quantized bytes. */
+function isStateArray(x: unknown): x is FloatArray | Uint16Array | Uint8Array {
+  return isFloatArray(x) || x instanceof Uint16Array || x instanceof Uint8Array;
+}
+
 function isTag(x: unknown, tag: string): x is Record<string, string> {
   return x !== null && typeof x === "object" && !Array.isArray(x) && Object.keys(x).length === 1 && tag in x;
 }
@@ -149,6 +171,8 @@ export function encodeState(state: unknown, path = "state"): Encoded {
   }
   if (state instanceof Float32Array) return { $f32: floatsToBase64(state) };
   if (state instanceof Float64Array) return { $f64: floatsToBase64(state) };
+  if (state instanceof Uint16Array) return { $bf16: wordsToBase64(state) };
+  if (state instanceof Uint8Array) return { $u8: bytesToBase64(state) };
   if (Array.isArray(state)) return state.map((x, i) => encodeState(x, `${path}.${i}`));
   if (typeof state === "object" && !ArrayBuffer.isView(state)) {
     const out: Record<string, Encoded> = {};
@@ -188,6 +212,29 @@ export function decodeStateLike(template: unknown, enc: unknown, path = "state")
         // NaN passes: a NaN gradient leaves NaN here, and that state is what the run had.
         if (data[i]! < 0)
           fail(`element ${i} is ${data[i]}, but this accumulates squares and is never negative`);
+      }
+    }
+    return data;
+  }
+  if (template instanceof Uint16Array || template instanceof Uint8Array) {
+    const words = template instanceof Uint16Array;
+    const [tag, kind] = words ? ["$bf16", "bfloat16 array"] : ["$u8", "byte array"];
+    if (!isTag(enc, tag))
+      return fail(`expected a ${kind} of length ${template.length}, got ${describe(enc)}`);
+    let data: Uint16Array | Uint8Array;
+    try {
+      data = words ? base64ToWords(enc[tag]!) : base64ToBytes(enc[tag]!);
+    } catch (e) {
+      return fail((e as Error).message);
+    }
+    if (data.length !== template.length)
+      fail(`expected a ${kind} of length ${template.length}, got length ${data.length}`);
+    if (words && NON_NEGATIVE_KEYS.has(keyOf(path))) {
+      for (let i = 0; i < data.length; i++) {
+        if (fromBfloat16(data[i]!) < 0)
+          fail(
+            `element ${i} is ${fromBfloat16(data[i]!)}, but this accumulates squares and is never negative`,
+          );
       }
     }
     return data;
@@ -242,7 +289,7 @@ export function copyStateInto(target: unknown, source: unknown): void {
   if (Array.isArray(target)) {
     const s = source as unknown[];
     for (let i = 0; i < target.length; i++) {
-      if (isFloatArray(target[i])) (target[i] as Float64Array).set(s[i] as Float64Array);
+      if (isStateArray(target[i])) (target[i] as Float64Array).set(s[i] as Float64Array);
       else if (target[i] !== null && typeof target[i] === "object") copyStateInto(target[i], s[i]);
       else target[i] = s[i];
     }
@@ -255,7 +302,7 @@ export function copyStateInto(target: unknown, source: unknown): void {
         const list = t[k] as unknown[];
         list.length = 0;
         list.push(...(s[k] as unknown[]));
-      } else if (isFloatArray(t[k])) (t[k] as Float64Array).set(s[k] as Float64Array);
+      } else if (isStateArray(t[k])) (t[k] as Float64Array).set(s[k] as Float64Array);
       else if (t[k] !== null && typeof t[k] === "object") copyStateInto(t[k], s[k]);
       else t[k] = s[k];
     }
@@ -274,6 +321,8 @@ function describe(x: unknown): string {
   if (Array.isArray(x)) return "an array";
   if (isTag(x, "$f32")) return "a float32 array";
   if (isTag(x, "$f64")) return "a float64 array";
+  if (isTag(x, "$bf16")) return "a bfloat16 array";
+  if (isTag(x, "$u8")) return "a byte array";
   if (isTag(x, "$num")) return `{ $num: ${showValue(x.$num)} }`;
   if (typeof x === "object") return "an object";
   if (typeof x === "function") return "a function";
