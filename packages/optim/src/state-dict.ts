@@ -117,6 +117,8 @@ export const COUNT_KEYS: ReadonlySet<string> = new Set([
  * squared-gradient accumulators, infinity norms, norms and sums of weights.
  */
 export const NON_NEGATIVE_KEYS: ReadonlySet<string> = new Set([
+  // an 8-bit block's scale is its largest magnitude
+  "scales",
   "expAvgSq",
   "maxExpAvgSq",
   "squareAvg",

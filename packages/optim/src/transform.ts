@@ -247,7 +247,11 @@ export function buffersLike(params: Tree, fill = 0): FloatArray[] {
  * The update leaves, checked against a state buffer list before anything is written, so that a
  * mismatched tree leaves the state untouched.
  */
-export function updateLeaves(owner: string, updates: Tree, buffers: readonly FloatArray[]): FloatArray[] {
+export function updateLeaves(
+  owner: string,
+  updates: Tree,
+  buffers: readonly { readonly length: number }[],
+): FloatArray[] {
   const us = leavesOf(updates);
   if (us.length !== buffers.length) {
     throw new TypeError(

@@ -1,6 +1,7 @@
 import {
   checkBoolean,
   checkHyper,
+  checkInteger,
   checkNumber,
   checkOptions,
   type Hyper,
@@ -10,7 +11,16 @@ import {
   valueAt,
 } from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
-import type { FloatArray, Tree } from "../tree.js";
+import { type FloatArray, isFloatArray, type Tree } from "../tree.js";
+import {
+  checkStateDtype,
+  type MomentBuffer,
+  type MomentStore,
+  momentKey,
+  momentStore,
+  momentsLike,
+  type StateDtype,
+} from "./compact-state.js";
 
 /** Options of `scaleByAdam`. */
 export interface ScaleByAdamOptions {
@@ -22,20 +32,31 @@ export interface ScaleByAdamOptions {
   amsgrad?: boolean;
   /** Divide by 1−β1ᵗ and √(1−β2ᵗ) (default true; LAMB and NVIDIA's `bias_correction=False` turn it off). */
   biasCorrection?: boolean;
+  /**
+   * How the moments are stored: "float32", "bfloat16" (written with stochastic rounding: 2 bytes
+   * per moment) or "int8" (block-wise 8-bit dynamic code, the second moment as √v: 1 byte and a
+   * scale per 32). Default: the params' own dtype. The math runs in float64 either way.
+   */
+  stateDtype?: StateDtype;
+  /** Seed of bfloat16's stochastic rounding (the same seed, the same run), a uint32. Default 0. */
+  stateSeed?: number;
   /** Name used in error messages (the optimizer aliases pass theirs). Default "scaleByAdam". */
   owner?: string;
 }
 
-/** State of `scaleByAdam` (PyTorch's names): the step count and the two moments, one buffer per leaf. */
-export interface ScaleByAdamState {
+/**
+ * State of `scaleByAdam` (PyTorch's names): the step count and the two moments, one buffer per
+ * leaf — float arrays, or with `stateDtype` "bfloat16"/"int8" their compact form (`B`).
+ */
+export interface ScaleByAdamState<B extends MomentBuffer = FloatArray> {
   /** Updates applied so far. */
   count: number;
   /** First moment m, the running average of the updates. */
-  expAvg: FloatArray[];
+  expAvg: B[];
   /** Second moment v, the running average of their squares. */
-  expAvgSq: FloatArray[];
+  expAvgSq: B[];
   /** Only with amsgrad. */
-  maxExpAvgSq?: FloatArray[];
+  maxExpAvgSq?: B[];
 }
 
 /**
@@ -44,9 +65,28 @@ export interface ScaleByAdamState {
  * output `(m / (1−β1ᵗ)) / (√v / √(1−β2ᵗ) + ε)` — ε added after the bias correction, as PyTorch does.
  * Without bias correction the output is `m / (√v + ε)`. The bias corrections use the current β1, so a scheduled β1 behaves as PyTorch's cycled betas.
  */
-export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> {
+export function scaleByAdam(
+  options?: ScaleByAdamOptions & { stateDtype?: "float32" },
+): GradientTransformation<ScaleByAdamState>;
+export function scaleByAdam(
+  options: ScaleByAdamOptions,
+): GradientTransformation<ScaleByAdamState<MomentBuffer>>;
+export function scaleByAdam(
+  options: ScaleByAdamOptions = {},
+): GradientTransformation<ScaleByAdamState<MomentBuffer>> {
   const owner = ownerOption(options, "scaleByAdam");
-  checkOptions(owner, options, ["betas", "eps", "amsgrad", "biasCorrection", "owner"]);
+  checkOptions(owner, options, [
+    "betas",
+    "eps",
+    "amsgrad",
+    "biasCorrection",
+    "stateDtype",
+    "stateSeed",
+    "owner",
+  ]);
+  const dtype = checkStateDtype(owner, options.stateDtype);
+  const seed = checkInteger(owner, "stateSeed", options.stateSeed ?? 0, "[0, 4294967295]");
+  const stores = { m: momentStore(dtype, "signed"), v: momentStore(dtype, "square") };
   const [b1, b2] = checkBetas(owner, options.betas);
   const eps = checkNumber(owner, "eps", options.eps ?? 1e-8, "[0, inf)");
   const amsgrad = checkBoolean(owner, "amsgrad", options.amsgrad ?? false);
@@ -58,28 +98,47 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
       eps,
       amsgrad,
       biasCorrection: correct,
+      ...(dtype ? { stateDtype: dtype } : {}),
     }),
     init(params) {
-      const s: ScaleByAdamState = { count: 0, expAvg: buffersLike(params), expAvgSq: buffersLike(params) };
-      if (amsgrad) s.maxExpAvgSq = buffersLike(params);
+      const fresh = (store: MomentStore) => (dtype ? momentsLike(store, params) : buffersLike(params));
+      const s: ScaleByAdamState<MomentBuffer> = {
+        count: 0,
+        expAvg: fresh(stores.m),
+        expAvgSq: fresh(stores.v),
+      };
+      if (amsgrad) s.maxExpAvgSq = fresh(stores.v);
       return s;
     },
-    buffers: (state) => ({
-      expAvg: state.expAvg,
-      expAvgSq: state.expAvgSq,
-      ...(state.maxExpAvgSq ? { maxExpAvgSq: state.maxExpAvgSq } : {}),
-    }),
+    // compact buffers as float32 copies: what the moments hold, not where
+    buffers: (state) => {
+      const view = (store: MomentStore, bs: MomentBuffer[]) =>
+        bs.every(isFloatArray) ? bs : bs.map((b) => (isFloatArray(b) ? b : store.decode(b)));
+      return {
+        expAvg: view(stores.m, state.expAvg),
+        expAvgSq: view(stores.v, state.expAvgSq),
+        ...(state.maxExpAvgSq ? { maxExpAvgSq: view(stores.v, state.maxExpAvgSq) } : {}),
+      };
+    },
     update(updates: Tree, state) {
-      const us = updateLeaves(owner, updates, state.expAvg);
+      const us = updateLeaves(
+        owner,
+        updates,
+        state.expAvg.map((b) => ({ length: stores.m.length(b) })),
+      );
       const beta1 = valueAt(owner, "betas[0]", b1, state.count, "[0, 1)");
       const t = state.count + 1;
       const bc1 = correct ? 1 - beta1 ** t : 1;
       const bc2Sqrt = correct ? Math.sqrt(1 - b2 ** t) : 1;
       for (let i = 0; i < us.length; i++) {
         const u = us[i]!;
-        const m = state.expAvg[i]!;
-        const v = state.expAvgSq[i]!;
-        const vmax = amsgrad ? state.maxExpAvgSq![i]! : v;
+        if (!isFloatArray(state.expAvg[i])) {
+          compactStep(i, u, state, beta1, t, bc1, bc2Sqrt);
+          continue;
+        }
+        const m = state.expAvg[i] as FloatArray;
+        const v = state.expAvgSq[i] as FloatArray;
+        const vmax = amsgrad ? (state.maxExpAvgSq![i] as FloatArray) : v;
         for (let j = 0; j < u.length; j++) {
           const g = u[j]!;
           m[j] = beta1 * m[j]! + (1 - beta1) * g;
@@ -92,6 +151,47 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
       return updates;
     },
   };
+
+  /** One leaf's step on compact moments, block by block (the same math, on decoded blocks). */
+  function compactStep(
+    i: number,
+    u: FloatArray,
+    state: ScaleByAdamState<MomentBuffer>,
+    beta1: number,
+    t: number,
+    bc1: number,
+    bc2Sqrt: number,
+  ) {
+    const block = stores.m.block;
+    const [mBlock, vBlock, xBlock] = [
+      new Float64Array(block),
+      new Float64Array(block),
+      new Float64Array(block),
+    ];
+    const [km, kv, kx] = [momentKey(seed, t, i, 0), momentKey(seed, t, i, 1), momentKey(seed, t, i, 2)];
+    for (let start = 0; start < u.length; start += block) {
+      const len = Math.min(block, u.length - start);
+      const ms = len === block ? mBlock : mBlock.subarray(0, len);
+      const vs = len === block ? vBlock : vBlock.subarray(0, len);
+      stores.m.readBlock(state.expAvg[i]!, start, ms);
+      stores.v.readBlock(state.expAvgSq[i]!, start, vs);
+      for (let j = 0; j < len; j++) {
+        const g = u[start + j]!;
+        ms[j] = beta1 * ms[j]! + (1 - beta1) * g;
+        vs[j] = b2 * vs[j]! + (1 - b2) * g * g;
+      }
+      stores.m.writeBlock(state.expAvg[i]!, start, ms, km);
+      stores.v.writeBlock(state.expAvgSq[i]!, start, vs, kv);
+      let den = vs;
+      if (amsgrad) {
+        den = len === block ? xBlock : xBlock.subarray(0, len);
+        stores.v.readBlock(state.maxExpAvgSq![i]!, start, den);
+        for (let j = 0; j < len; j++) if (vs[j]! > den[j]!) den[j] = vs[j]!;
+        stores.v.writeBlock(state.maxExpAvgSq![i]!, start, den, kx);
+      }
+      for (let j = 0; j < len; j++) u[start + j] = ms[j]! / bc1 / (Math.sqrt(den[j]!) / bc2Sqrt + eps);
+    }
+  }
 }
 
 /** Validates `betas`: β1 in [0, 1) (or a schedule), β2 in [0, 1). */

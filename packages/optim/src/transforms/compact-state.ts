@@ -1,0 +1,189 @@
+/**
+ * Optimizer state kept in fewer bytes than the params (`stateDtype`): a moment buffer stored as
+ * float32 (for float64 params), as bfloat16 words written with stochastic rounding, or as 8-bit
+ * blocks of the dynamic code (`precision/`). A transform runs its element math unchanged on a block
+ * of decoded values (`readBlock`), then stores the block back (`writeBlock`), which also leaves in the
+ * block what was stored — so the step reads the state it will find next time, as with float state.
+ *
+ * 8-bit second moments are stored as √v (`root`): v spans twice the decades of the gradient, and
+ * the entries below the code's least value (0.55·10⁻⁷ of the block's largest) would become 0 beside
+ * a non-zero first moment — m/(√0 + ε) — where √v's range fits (measured with
+ * `scripts/state-precision.ts`: v stored itself diverged at every block size; √v stayed within 6 %
+ * of float32 state's loss early in the run).
+ */
+
+import { showValue } from "../hyper.js";
+import { fromBfloat16, roundingBits, roundingKey, toBfloat16 } from "../precision/bfloat16.js";
+import {
+  blockCount,
+  type Code,
+  dequantize,
+  quantize,
+  SIGNED_CODE,
+  UNSIGNED_CODE,
+} from "../precision/blockwise-int8.js";
+import { type FloatArray, leavesOf, type Tree } from "../tree.js";
+
+/** How a transform stores its moments: absent, in the params' own dtype. */
+export type StateDtype = "float32" | "bfloat16" | "int8";
+
+export const STATE_DTYPES: readonly StateDtype[] = ["float32", "bfloat16", "int8"];
+
+/** An 8-bit moment buffer: one byte of the code per element, one float32 scale per block. */
+export interface QuantizedBuffer {
+  /** One byte per element: the index of its value in the dynamic code (`precision/blockwise-int8.ts`). */
+  codes: Uint8Array;
+  /** One per block of `INT8_BLOCK` elements: the block's largest magnitude. */
+  scales: Float32Array;
+}
+
+/** A moment buffer as stored. */
+export type MomentBuffer = FloatArray | Uint16Array | QuantizedBuffer;
+
+/** Elements per 8-bit block (see `scripts/state-precision.ts`). */
+export const INT8_BLOCK = 32;
+/** Elements per block for float and bfloat16 state (any size gives the same numbers). */
+const BLOCK = 1024;
+
+/** What a moment holds: signed values (m), non-negative ones (v, stored as √v in 8 bits). */
+export type MomentKind = "signed" | "square";
+
+/** The storage of one kind of moment, per leaf. */
+export interface MomentStore {
+  readonly dtype: StateDtype | undefined;
+  readonly kind: MomentKind;
+  /** Elements per block (`readBlock`/`writeBlock` take block-aligned ranges). */
+  readonly block: number;
+  /** A fresh buffer for a leaf of `n` elements (zeros). */
+  create(n: number, like: FloatArray): MomentBuffer;
+  /** Length in elements. */
+  length(b: MomentBuffer): number;
+  /** Decodes [start, start + out.length) into `out`. */
+  readBlock(b: MomentBuffer, start: number, out: Float64Array): void;
+  /**
+   * Stores `values` at [start, start + values.length) and overwrites `values` with what was stored,
+   * decoded. `key` draws bfloat16's rounding bits (`roundingKey`).
+   */
+  writeBlock(b: MomentBuffer, start: number, values: Float64Array, key: number): void;
+  /** The decoded values of a whole buffer, as float32 (a copy). */
+  decode(b: MomentBuffer): Float32Array;
+}
+
+/** Checks a `stateDtype` option. */
+export function checkStateDtype(owner: string, dtype: unknown): StateDtype | undefined {
+  if (dtype === undefined || (STATE_DTYPES as readonly unknown[]).includes(dtype))
+    return dtype as StateDtype | undefined;
+  throw new RangeError(
+    `${owner}: stateDtype must be "float32", "bfloat16" or "int8", got ${showValue(dtype)}`,
+  );
+}
+
+/** The store for `kind` moments in `dtype` (undefined: the params' dtype). */
+export function momentStore(dtype: StateDtype | undefined, kind: MomentKind): MomentStore {
+  if (dtype === "bfloat16") return bfloat16Store(kind);
+  if (dtype === "int8") return int8Store(kind);
+  return floatStore(dtype, kind);
+}
+
+/** The key of one buffer's rounding at one step: seed, step, and the buffer's (leaf, moment) stream. */
+export function momentKey(seed: number, step: number, leaf: number, moment: number): number {
+  return roundingKey(seed, step, leaf * 4 + moment);
+}
+
+function floatStore(dtype: "float32" | undefined, kind: MomentKind): MomentStore {
+  return {
+    dtype,
+    kind,
+    block: BLOCK,
+    create: (n, like) =>
+      dtype === "float32" || like instanceof Float32Array ? new Float32Array(n) : new Float64Array(n),
+    length: (b) => (b as FloatArray).length,
+    readBlock(b, start, out) {
+      const f = b as FloatArray;
+      for (let i = 0; i < out.length; i++) out[i] = f[start + i]!;
+    },
+    writeBlock(b, start, values) {
+      const f = b as FloatArray;
+      for (let i = 0; i < values.length; i++) {
+        f[start + i] = values[i]!;
+        values[i] = f[start + i]!;
+      }
+    },
+    decode: (b) => Float32Array.from(b as FloatArray),
+  };
+}
+
+function bfloat16Store(kind: MomentKind): MomentStore {
+  return {
+    dtype: "bfloat16",
+    kind,
+    block: BLOCK,
+    create: (n) => new Uint16Array(n),
+    length: (b) => (b as Uint16Array).length,
+    readBlock(b, start, out) {
+      const w = b as Uint16Array;
+      for (let i = 0; i < out.length; i++) out[i] = fromBfloat16(w[start + i]!);
+    },
+    writeBlock(b, start, values, key) {
+      const w = b as Uint16Array;
+      for (let i = 0; i < values.length; i++) {
+        const h = toBfloat16(values[i]!, roundingBits(key, start + i));
+        w[start + i] = h;
+        values[i] = fromBfloat16(h);
+      }
+    },
+    decode: (b) => Float32Array.from(b as Uint16Array, fromBfloat16),
+  };
+}
+
+function int8Store(kind: MomentKind): MomentStore {
+  const code: Code = kind === "signed" ? SIGNED_CODE : UNSIGNED_CODE;
+  const root = kind === "square";
+  const scratch = new Float32Array(INT8_BLOCK);
+  const read = (q: QuantizedBuffer, start: number, out: { [i: number]: number; length: number }) => {
+    const n = out.length;
+    const tmp = n === INT8_BLOCK ? scratch : new Float32Array(n);
+    dequantize(
+      code,
+      q.codes.subarray(start, start + n),
+      q.scales.subarray(start / INT8_BLOCK),
+      INT8_BLOCK,
+      tmp,
+    );
+    for (let i = 0; i < n; i++) out[i] = root ? tmp[i]! * tmp[i]! : tmp[i]!;
+  };
+  return {
+    dtype: "int8",
+    kind,
+    block: INT8_BLOCK,
+    create: (n) => ({ codes: new Uint8Array(n), scales: new Float32Array(blockCount(n, INT8_BLOCK)) }),
+    length: (b) => (b as QuantizedBuffer).codes.length,
+    readBlock: (b, start, out) => read(b as QuantizedBuffer, start, out),
+    writeBlock(b, start, values) {
+      const q = b as QuantizedBuffer;
+      const n = values.length;
+      const tmp = n === INT8_BLOCK ? scratch : new Float32Array(n);
+      for (let i = 0; i < n; i++) tmp[i] = root ? Math.sqrt(values[i]!) : values[i]!;
+      quantize(
+        code,
+        tmp,
+        INT8_BLOCK,
+        q.codes.subarray(start, start + n),
+        q.scales.subarray(start / INT8_BLOCK),
+      );
+      read(q, start, values);
+    },
+    decode(b) {
+      const q = b as QuantizedBuffer;
+      const out = new Float32Array(q.codes.length);
+      for (let s = 0; s < out.length; s += INT8_BLOCK)
+        read(q, s, out.subarray(s, Math.min(s + INT8_BLOCK, out.length)));
+      return out;
+    },
+  };
+}
+
+/** One buffer per leaf of `params`, in `store`'s storage. */
+export function momentsLike(store: MomentStore, params: Tree): MomentBuffer[] {
+  return leavesOf(params).map((p) => store.create(p.length, p));
+}
