@@ -21,6 +21,7 @@ import {
   encodeConfig,
   encodeState,
   STATE_DICT_VERSION,
+  stateBytes,
 } from "./state-dict.js";
 import {
   type AnyTransformation,
@@ -146,6 +147,12 @@ export interface OptimizerHandle<S> {
    * algorithm would). Throws once disposed.
    */
   readonly buffers: StateBuffers;
+  /**
+   * The bytes of the algorithm's state — moments, block scales, counts (8 per number) — not the
+   * gradient buffer or staging scratch: what `stateDtype` "bfloat16" halves and "int8" quarters.
+   * Throws once disposed.
+   */
+  readonly stateBytes: number;
   /** One update from these gradients; the gradients are read, never written. */
   step(grads: Tree): void;
   /**
@@ -468,6 +475,9 @@ export function createOptimizer<S>(
     },
     get buffers() {
       return stateBuffers(tx, alive().state, params);
+    },
+    get stateBytes() {
+      return stateBytes(alive().state);
     },
     kernel: fused?.kernel ?? lbfgs?.kernel ?? "reference",
     get grads() {

@@ -286,6 +286,25 @@ export function decodeStateLike(template: unknown, enc: unknown, path = "state")
   return fail(`unsupported state value ${describe(template)}`);
 }
 
+/**
+ * The bytes a state holds: its typed arrays' (moments, bfloat16 words, 8-bit codes and their block
+ * scales, L-BFGS's history) and 8 per number (counts, scalars); an array reachable twice counts once.
+ * Not the optimizer's gradient buffer or staging scratch: those are not state.
+ */
+export function stateBytes(state: unknown): number {
+  const seen = new Set<object>();
+  let bytes = 0;
+  const visit = (x: unknown) => {
+    if (typeof x === "number") bytes += 8;
+    if (x === null || typeof x !== "object" || seen.has(x)) return;
+    seen.add(x);
+    if (ArrayBuffer.isView(x)) bytes += x.byteLength;
+    else for (const v of Array.isArray(x) ? x : Object.values(x)) visit(v);
+  };
+  visit(state);
+  return bytes;
+}
+
 /** Copies a decoded state (already checked against `target`) into `target`, in place. */
 export function copyStateInto(target: unknown, source: unknown): void {
   if (Array.isArray(target)) {

@@ -124,3 +124,21 @@ describe("compact Adam state", () => {
     );
   });
 });
+
+describe("opt.stateBytes", () => {
+  it("counts the state's bytes per param: 8 for float32 Adam, 4 in bfloat16, 2 + 8/32 in int8", () => {
+    const n = 1 << 16;
+    const perParam = (options: m.ScaleByAdamOptions) =>
+      m.createOptimizer(m.chain(m.scaleByAdam(options), m.scaleByLearningRate(0.01)), {
+        w: new Float32Array(n),
+      }).stateBytes / n;
+    // the count (8 bytes) on top
+    expect(perParam({})).toBe(8 + 8 / n);
+    expect(perParam({ stateDtype: "bfloat16" })).toBe(4 + 8 / n);
+    expect(perParam({ stateDtype: "int8" })).toBe(2 + (2 * 4) / INT8_BLOCK + 8 / n);
+    // the fused path's state (views into its arena) counts the same; its gradient buffer does not
+    const fused = m.createOptimizer(m.adamw({ lr: 0.01 }), { w: new Float32Array(n) });
+    expect(fused.kernel).not.toBe("reference");
+    expect(fused.stateBytes / n).toBeCloseTo(8, 3);
+  });
+});
