@@ -2,9 +2,9 @@
  * How much precision Adam's state needs (issue 19's design measurement, before the kernels): Adam
  * on an ill-conditioned quadratic f(x) = ½ Σ hᵢ xᵢ², with hᵢ log-uniform over 4 decades inside every
  * block, its moments stored after each step as bfloat16 (stochastic rounding) or as 8-bit blocks of
- * the dynamic code — the second moment v itself, or √v — for several block sizes. Prints the loss at
- * step T as a ratio to float32 state's (1 = no loss of quality), for T where float32 is far from
- * converged and nearer to it.
+ * the dynamic code — the second moment v itself, or √v, to nearest or stochastically — for several
+ * block sizes. Prints the loss at step T as a ratio to float32 state's (1 = no loss of quality), for
+ * T where float32 is far from converged and nearer to it.
  *
  *     npx tsx packages/optim/scripts/state-precision.ts
  */
@@ -24,7 +24,10 @@ const [B1, B2, EPS] = [0.9, 0.999, 1e-8];
 const STEPS = [100, 200, 300];
 const BLOCKS = [16, 32, 64, 128, 256];
 
-type Storage = { kind: "float32" } | { kind: "bfloat16" } | { kind: "int8"; block: number; sqrtV: boolean };
+type Storage =
+  | { kind: "float32" }
+  | { kind: "bfloat16" }
+  | { kind: "int8"; block: number; sqrtV: boolean; stochastic: boolean };
 
 /** The quadratic of one seed: curvatures h and the start x0. */
 function problem(seed: number) {
@@ -61,10 +64,12 @@ function run(p: ReturnType<typeof problem>, steps: number, storage: Storage): nu
         v[i] = fromBfloat16(toBfloat16(v[i]!, roundingBits(kv, i)));
       }
     } else if (storage.kind === "int8") {
-      quantize(SIGNED_CODE, m, block, bytes[0], scales[0]);
+      const [km, kv] = [roundingKey(0, t, 0), roundingKey(0, t, 1)];
+      const random = (key: number) => (storage.stochastic ? (i: number) => roundingBits(key, i) : undefined);
+      quantize(SIGNED_CODE, m, block, bytes[0], scales[0], random(km));
       dequantize(SIGNED_CODE, bytes[0], scales[0], block, m);
       if (storage.sqrtV) for (let i = 0; i < N; i++) root[i] = Math.sqrt(v[i]!);
-      quantize(UNSIGNED_CODE, storage.sqrtV ? root : v, block, bytes[1], scales[1]);
+      quantize(UNSIGNED_CODE, storage.sqrtV ? root : v, block, bytes[1], scales[1], random(kv));
       dequantize(UNSIGNED_CODE, bytes[1], scales[1], block, storage.sqrtV ? root : v);
       if (storage.sqrtV) for (let i = 0; i < N; i++) v[i] = root[i]! * root[i]!;
     }
@@ -81,9 +86,10 @@ for (const seed of [1, 2]) {
     const f32 = run(p, steps, { kind: "float32" });
     const cells = [`bf16 ${ratio(run(p, steps, { kind: "bfloat16" }) / f32)}`];
     for (const block of BLOCKS) {
-      const v = run(p, steps, { kind: "int8", block, sqrtV: false }) / f32;
-      const r = run(p, steps, { kind: "int8", block, sqrtV: true }) / f32;
-      cells.push(`B${block}: v ${ratio(v)} √v ${ratio(r)}`);
+      const v = run(p, steps, { kind: "int8", block, sqrtV: false, stochastic: false }) / f32;
+      const r = run(p, steps, { kind: "int8", block, sqrtV: true, stochastic: false }) / f32;
+      const sr = run(p, steps, { kind: "int8", block, sqrtV: true, stochastic: true }) / f32;
+      cells.push(`B${block}: v ${ratio(v)} √v ${ratio(r)} √v SR ${ratio(sr)}`);
     }
     console.log(
       `seed ${seed}, step ${steps} (float32 loss ${f32.toExponential(2)} of ${p.loss(p.x0).toExponential(2)}): ${cells.join(" | ")}`,

@@ -70,6 +70,27 @@ export function encode(code: Code, x: number): number {
   return Math.abs(below) <= Math.abs(above) ? lo : lo + 1;
 }
 
+/**
+ * The byte of one of the two code values around `x`, the upper with probability (x − lower) /
+ * (upper − lower) — `random16` uniform in [0, 2¹⁶) — so the value stored is right on average: an
+ * exponential average whose steps are smaller than the code's gaps still moves (to nearest, it
+ * would stay put). NaN → the byte of 0.
+ */
+export function encodeStochastic(code: Code, x: number, random16: number): number {
+  let lo = 0;
+  let hi = 255;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (code[mid]! <= x) lo = mid;
+    else hi = mid - 1;
+  }
+  if (!(code[lo]! <= x)) return zeroByte(code);
+  if (lo === 255 || code[lo] === x) return lo;
+  const below = code[lo]!;
+  // as bfloat16's rounding adds the random bits below the kept ones: 0 never rounds up
+  return random16 + ((x - below) / (code[lo + 1]! - below)) * 65536 >= 65536 ? lo + 1 : lo;
+}
+
 const zeros = new WeakMap<Code, number>();
 /** The byte whose value is +0 (the higher of the signed code's two zeros). */
 export function zeroByte(code: Code): number {
@@ -88,9 +109,10 @@ export function blockCount(n: number, blockSize: number): number {
 
 /**
  * Quantizes `x` block by block into `bytes` (one per element) and `scales` (one per block: the
- * block's largest magnitude). A block whose scale is 0 stores zeros; one holding a NaN or ±∞ gets
- * that as its scale, and its every element reads back as NaN (the state has diverged; the block
- * says so rather than hiding it).
+ * block's largest magnitude), each element to the nearest code value — or, given `random16(i)`
+ * (uniform in [0, 2¹⁶) for element i), stochastically between its two neighbours. A block whose
+ * scale is 0 stores zeros; one holding a NaN or ±∞ gets that as its scale, and its every element
+ * reads back as NaN (the state has diverged; the block says so rather than hiding it).
  */
 export function quantize(
   code: Code,
@@ -98,6 +120,7 @@ export function quantize(
   blockSize: number,
   bytes: Uint8Array,
   scales: Float32Array,
+  random16?: (i: number) => number,
 ): void {
   const n = x.length;
   for (let b = 0, start = 0; start < n; b++, start += blockSize) {
@@ -115,7 +138,9 @@ export function quantize(
     }
     // divide by the float32 scale the bytes will be read back with
     const stored = scales[b]!;
-    for (let i = start; i < end; i++) bytes[i] = encode(code, x[i]! / stored);
+    if (random16)
+      for (let i = start; i < end; i++) bytes[i] = encodeStochastic(code, x[i]! / stored, random16(i));
+    else for (let i = start; i < end; i++) bytes[i] = encode(code, x[i]! / stored);
   }
 }
 

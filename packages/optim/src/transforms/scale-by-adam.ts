@@ -1,7 +1,6 @@
 import {
   checkBoolean,
   checkHyper,
-  checkInteger,
   checkNumber,
   checkOptions,
   type Hyper,
@@ -13,11 +12,11 @@ import {
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
 import { type FloatArray, isFloatArray, type Tree } from "../tree.js";
 import {
-  checkStateDtype,
+  blockwise,
+  compactOptions,
+  decodedView,
   type MomentBuffer,
   type MomentStore,
-  momentKey,
-  momentStore,
   momentsLike,
   type StateDtype,
 } from "./compact-state.js";
@@ -84,9 +83,9 @@ export function scaleByAdam(
     "stateSeed",
     "owner",
   ]);
-  const dtype = checkStateDtype(owner, options.stateDtype);
-  const seed = checkInteger(owner, "stateSeed", options.stateSeed ?? 0, "[0, 4294967295]");
-  const stores = { m: momentStore(dtype, "signed"), v: momentStore(dtype, "square") };
+  const compact = compactOptions(owner, options);
+  const dtype = compact.dtype;
+  const stores = { m: compact.store("signed"), v: compact.store("square") };
   const [b1, b2] = checkBetas(owner, options.betas);
   const eps = checkNumber(owner, "eps", options.eps ?? 1e-8, "[0, inf)");
   const amsgrad = checkBoolean(owner, "amsgrad", options.amsgrad ?? false);
@@ -111,15 +110,11 @@ export function scaleByAdam(
       return s;
     },
     // compact buffers as float32 copies: what the moments hold, not where
-    buffers: (state) => {
-      const view = (store: MomentStore, bs: MomentBuffer[]) =>
-        bs.every(isFloatArray) ? bs : bs.map((b) => (isFloatArray(b) ? b : store.decode(b)));
-      return {
-        expAvg: view(stores.m, state.expAvg),
-        expAvgSq: view(stores.v, state.expAvgSq),
-        ...(state.maxExpAvgSq ? { maxExpAvgSq: view(stores.v, state.maxExpAvgSq) } : {}),
-      };
-    },
+    buffers: (state) => ({
+      expAvg: decodedView(stores.m, state.expAvg),
+      expAvgSq: decodedView(stores.v, state.expAvgSq),
+      ...(state.maxExpAvgSq ? { maxExpAvgSq: decodedView(stores.v, state.maxExpAvgSq) } : {}),
+    }),
     update(updates: Tree, state) {
       const us = updateLeaves(
         owner,
@@ -162,35 +157,27 @@ export function scaleByAdam(
     bc1: number,
     bc2Sqrt: number,
   ) {
-    const block = stores.m.block;
-    const [mBlock, vBlock, xBlock] = [
-      new Float64Array(block),
-      new Float64Array(block),
-      new Float64Array(block),
-    ];
-    const [km, kv, kx] = [momentKey(seed, t, i, 0), momentKey(seed, t, i, 1), momentKey(seed, t, i, 2)];
-    for (let start = 0; start < u.length; start += block) {
-      const len = Math.min(block, u.length - start);
-      const ms = len === block ? mBlock : mBlock.subarray(0, len);
-      const vs = len === block ? vBlock : vBlock.subarray(0, len);
-      stores.m.readBlock(state.expAvg[i]!, start, ms);
-      stores.v.readBlock(state.expAvgSq[i]!, start, vs);
-      for (let j = 0; j < len; j++) {
-        const g = u[start + j]!;
-        ms[j] = beta1 * ms[j]! + (1 - beta1) * g;
-        vs[j] = b2 * vs[j]! + (1 - b2) * g * g;
-      }
-      stores.m.writeBlock(state.expAvg[i]!, start, ms, km);
-      stores.v.writeBlock(state.expAvgSq[i]!, start, vs, kv);
-      let den = vs;
-      if (amsgrad) {
-        den = len === block ? xBlock : xBlock.subarray(0, len);
-        stores.v.readBlock(state.maxExpAvgSq![i]!, start, den);
-        for (let j = 0; j < len; j++) if (vs[j]! > den[j]!) den[j] = vs[j]!;
-        stores.v.writeBlock(state.maxExpAvgSq![i]!, start, den, kx);
-      }
-      for (let j = 0; j < len; j++) u[start + j] = ms[j]! / bc1 / (Math.sqrt(den[j]!) / bc2Sqrt + eps);
-    }
+    const buffers = [state.expAvg[i]!, state.expAvgSq[i]!, ...(amsgrad ? [state.maxExpAvgSq![i]!] : [])];
+    const used = amsgrad ? [stores.m, stores.v, stores.v] : [stores.m, stores.v];
+    blockwise(
+      used,
+      buffers,
+      { seed: compact.seed, step: t, leaf: i },
+      u.length,
+      (start, [ms, vs, xs]) => {
+        for (let j = 0; j < ms!.length; j++) {
+          const g = u[start + j]!;
+          ms![j] = beta1 * ms![j]! + (1 - beta1) * g;
+          vs![j] = b2 * vs![j]! + (1 - b2) * g * g;
+          if (amsgrad && vs![j]! > xs![j]!) xs![j] = vs![j]!;
+        }
+      },
+      (start, [ms, vs, xs]) => {
+        const den = amsgrad ? xs! : vs!;
+        for (let j = 0; j < ms!.length; j++)
+          u[start + j] = ms![j]! / bc1 / (Math.sqrt(den[j]!) / bc2Sqrt + eps);
+      },
+    );
   }
 }
 

@@ -1,22 +1,37 @@
 import { checkOptions, type Hyper, hyperAt, ownerOption, valueAt } from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
-import type { FloatArray, Tree } from "../tree.js";
+import { type FloatArray, isFloatArray, type Tree } from "../tree.js";
+import {
+  blockwise,
+  compactOptions,
+  decodedView,
+  type MomentBuffer,
+  momentsLike,
+  type StateDtype,
+} from "./compact-state.js";
 import { checkBetas } from "./scale-by-adam.js";
 
 /** Options of `scaleByLion`. */
 export interface ScaleByLionOptions {
   /** β1 (interpolation for the sign; may follow a schedule) and β2 (the momentum's decay), each in [0, 1). Default [0.9, 0.99]. */
   betas?: readonly [Hyper, number];
+  /**
+   * How the state is stored: "float32", "bfloat16" (stochastic rounding, 2 bytes) or "int8"
+   * (block-wise 8-bit dynamic code). Default: the params' own dtype. The math runs in float64.
+   */
+  stateDtype?: StateDtype;
+  /** Seed of bfloat16's stochastic rounding, a uint32. Default 0. */
+  stateSeed?: number;
   /** Name used in error messages (the optimizer aliases pass theirs). Default "scaleByLion". */
   owner?: string;
 }
 
-/** State of `scaleByLion`. */
-export interface ScaleByLionState {
+/** State of `scaleByLion` (`B`: the buffers' storage, see `stateDtype`). */
+export interface ScaleByLionState<B extends MomentBuffer = FloatArray> {
   /** Updates applied so far. */
   count: number;
   /** The momentum m. */
-  expAvg: FloatArray[];
+  expAvg: B[];
 }
 
 /**
@@ -25,20 +40,57 @@ export interface ScaleByLionState {
  * Every output entry is +1, −1 or (where c is exactly 0) 0; the momentum is updated after the sign
  * is taken, with β2, so the step interpolates with a different β than the memory keeps.
  */
-export function scaleByLion(options: ScaleByLionOptions = {}): GradientTransformation<ScaleByLionState> {
+export function scaleByLion(
+  options?: ScaleByLionOptions & { stateDtype?: "float32" },
+): GradientTransformation<ScaleByLionState>;
+export function scaleByLion(
+  options: ScaleByLionOptions,
+): GradientTransformation<ScaleByLionState<MomentBuffer>>;
+export function scaleByLion(
+  options: ScaleByLionOptions = {},
+): GradientTransformation<ScaleByLionState<MomentBuffer>> {
   const owner = ownerOption(options, "scaleByLion");
-  checkOptions(owner, options, ["betas", "owner"]);
+  checkOptions(owner, options, ["betas", "stateDtype", "stateSeed", "owner"]);
   const [b1, b2] = options.betas === undefined ? [0.9, 0.99] : checkBetas(owner, options.betas);
+  const compact = compactOptions(owner, options);
+  const store = compact.store("signed");
   return {
-    config: (state) => ({ "betas[0]": hyperAt(b1, state.count), "betas[1]": b2 }),
-    init: (params) => ({ count: 0, expAvg: buffersLike(params) }),
-    buffers: (state) => ({ expAvg: state.expAvg }),
+    config: (state) => ({
+      "betas[0]": hyperAt(b1, state.count),
+      "betas[1]": b2,
+      ...(compact.dtype ? { stateDtype: compact.dtype } : {}),
+    }),
+    init: (params) => ({
+      count: 0,
+      expAvg: compact.dtype ? momentsLike(store, params) : buffersLike(params),
+    }),
+    buffers: (state) => ({ expAvg: decodedView(store, state.expAvg) }),
     update(updates: Tree, state) {
-      const us = updateLeaves(owner, updates, state.expAvg);
+      const us = updateLeaves(
+        owner,
+        updates,
+        state.expAvg.map((b) => ({ length: store.length(b) })),
+      );
       const beta1 = valueAt(owner, "betas[0]", b1, state.count, "[0, 1)");
       for (let i = 0; i < us.length; i++) {
         const u = us[i]!;
         const m = state.expAvg[i]!;
+        if (!isFloatArray(m)) {
+          blockwise(
+            [store],
+            [m],
+            { seed: compact.seed, step: state.count + 1, leaf: i },
+            u.length,
+            (start, [ms]) => {
+              for (let j = 0; j < ms!.length; j++) {
+                const g = u[start + j]!;
+                u[start + j] = Math.sign(beta1 * ms![j]! + (1 - beta1) * g);
+                ms![j] = b2 * ms![j]! + (1 - b2) * g;
+              }
+            },
+          );
+          continue;
+        }
         for (let j = 0; j < u.length; j++) {
           const g = u[j]!;
           const c = beta1 * m[j]! + (1 - beta1) * g;

@@ -9,7 +9,15 @@ import {
   valueAt,
 } from "../hyper.js";
 import { buffersLike, type GradientTransformation, updateLeaves } from "../transform.js";
-import type { FloatArray, Tree } from "../tree.js";
+import { type FloatArray, isFloatArray, type Tree } from "../tree.js";
+import {
+  blockwise,
+  compactOptions,
+  decodedView,
+  type MomentBuffer,
+  momentsLike,
+  type StateDtype,
+} from "./compact-state.js";
 
 /** Options of `trace`. */
 export interface TraceOptions {
@@ -19,16 +27,23 @@ export interface TraceOptions {
   dampening?: number;
   /** Output the Nesterov look-ahead `u + μ·b` instead of the buffer b. Default false. */
   nesterov?: boolean;
+  /**
+   * How the state is stored: "float32", "bfloat16" (stochastic rounding, 2 bytes) or "int8"
+   * (block-wise 8-bit dynamic code). Default: the params' own dtype. The math runs in float64.
+   */
+  stateDtype?: StateDtype;
+  /** Seed of bfloat16's stochastic rounding, a uint32. Default 0. */
+  stateSeed?: number;
   /** Name used in error messages (the optimizer aliases pass theirs). Default "trace". */
   owner?: string;
 }
 
-/** State of `trace`. */
-export interface TraceState {
+/** State of `trace` (`B`: the buffers' storage, see `stateDtype`). */
+export interface TraceState<B extends MomentBuffer = FloatArray> {
   /** Updates applied so far. */
   count: number;
   /** The momentum buffer b, one per leaf. */
-  momentumBuffer: FloatArray[];
+  momentumBuffer: B[];
 }
 
 /**
@@ -37,26 +52,61 @@ export interface TraceState {
  * output `u + μ_t·b` with Nesterov, else `b`.
  * (Starting from `b = u` rather than zero is why PyTorch's first step ignores dampening.)
  */
-export function trace(options: TraceOptions): GradientTransformation<TraceState> {
+export function trace(options: TraceOptions & { stateDtype?: "float32" }): GradientTransformation<TraceState>;
+export function trace(options: TraceOptions): GradientTransformation<TraceState<MomentBuffer>>;
+export function trace(options: TraceOptions): GradientTransformation<TraceState<MomentBuffer>> {
   const owner = ownerOption(options, "trace");
   if (options === undefined) throw new TypeError(`${owner}: an options object with momentum is required`);
-  checkOptions(owner, options, ["momentum", "dampening", "nesterov", "owner"]);
+  checkOptions(owner, options, ["momentum", "dampening", "nesterov", "stateDtype", "stateSeed", "owner"]);
   if (options.momentum === undefined) throw new TypeError(`${owner}: option 'momentum' is required`);
   const momentum = checkHyper(owner, "momentum", options.momentum, "[0, 1]");
   const dampening = checkNumber(owner, "dampening", options.dampening ?? 0, "[0, 1]");
   const nesterov = checkBoolean(owner, "nesterov", options.nesterov ?? false);
+  const compact = compactOptions(owner, options);
+  const store = compact.store("signed");
   return {
-    config: (state) => ({ momentum: hyperAt(momentum, state.count), dampening, nesterov }),
-    init: (params) => ({ count: 0, momentumBuffer: buffersLike(params) }),
-    buffers: (state) => ({ momentumBuffer: state.momentumBuffer }),
+    config: (state) => ({
+      momentum: hyperAt(momentum, state.count),
+      dampening,
+      nesterov,
+      ...(compact.dtype ? { stateDtype: compact.dtype } : {}),
+    }),
+    init: (params) => ({
+      count: 0,
+      momentumBuffer: compact.dtype ? momentsLike(store, params) : buffersLike(params),
+    }),
+    buffers: (state) => ({ momentumBuffer: decodedView(store, state.momentumBuffer) }),
     update(updates: Tree, state) {
-      const us = updateLeaves(owner, updates, state.momentumBuffer);
+      const us = updateLeaves(
+        owner,
+        updates,
+        state.momentumBuffer.map((b) => ({ length: store.length(b) })),
+      );
       const mu = valueAt(owner, "momentum", momentum, state.count, "[0, 1]");
       const first = state.count === 0;
       const keep = 1 - dampening;
       for (let i = 0; i < us.length; i++) {
         const u = us[i]!;
         const b = state.momentumBuffer[i]!;
+        if (!isFloatArray(b)) {
+          blockwise(
+            [store],
+            [b],
+            { seed: compact.seed, step: state.count + 1, leaf: i },
+            u.length,
+            (start, [bs]) => {
+              for (let j = 0; j < bs!.length; j++) {
+                const g = u[start + j]!;
+                bs![j] = first ? g : mu * bs![j]! + keep * g;
+              }
+            },
+            (start, [bs]) => {
+              for (let j = 0; j < bs!.length; j++)
+                u[start + j] = nesterov ? u[start + j]! + mu * bs![j]! : bs![j]!;
+            },
+          );
+          continue;
+        }
         for (let j = 0; j < u.length; j++) {
           const g = u[j]!;
           const bj = first ? g : mu * b[j]! + keep * g;

@@ -10,6 +10,7 @@ import {
   blockCount,
   dequantize,
   encode,
+  encodeStochastic,
   quantize,
   SIGNED_CODE,
   UNSIGNED_CODE,
@@ -45,6 +46,29 @@ describe("the dynamic codes", () => {
         expect(Math.abs(code[byte]! - v)).toBe(best);
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe("stochastic encoding", () => {
+  it("lands on one of the two neighbours, and is right on average over all draws (fast-check)", () => {
+    fc.assert(
+      fc.property(fc.double({ min: -1, max: 1, noNaN: true }), (x) => {
+        const below = Array.from(SIGNED_CODE).findLastIndex((c) => c <= x);
+        const lo = SIGNED_CODE[below]!;
+        const hi = SIGNED_CODE[Math.min(below + 1, 255)]!;
+        expect(lo).toBeLessThanOrEqual(x);
+        expect(hi).toBeGreaterThanOrEqual(x);
+        let sum = 0;
+        for (let r = 0; r < 0x10000; r += 16) {
+          const byte = encodeStochastic(SIGNED_CODE, x, r);
+          expect([below, Math.min(below + 1, 255)]).toContain(byte);
+          sum += SIGNED_CODE[byte]!;
+        }
+        // 4,096 evenly spaced draws: the mean is within one draw's share of the gap
+        expect(Math.abs(sum / 4096 - x)).toBeLessThanOrEqual((hi - lo) / 4096 + 1e-12);
+      }),
+      { numRuns: 300 },
     );
   });
 });
