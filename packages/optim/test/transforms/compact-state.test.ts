@@ -32,7 +32,13 @@ const TRANSFORMS: [string, (o: Compact) => m.AnyTransformation, number][] = [
   ["scaleByLion", (o) => m.scaleByLion(o), 0.01],
   ["trace", (o) => m.trace({ momentum: 0.9, ...o }), 0.002],
   ["scaleByRss", (o) => m.scaleByRss({ initialAccumulatorValue: 0.1, ...o }), 0.1],
+  ["scaleByRms", (o) => m.scaleByRms(o), 0.003],
+  // centered: in bfloat16 only (int8 is refused, below)
+  ["scaleByRms (centered)", (o) => m.scaleByRms({ centered: true, ...o }), 0.003],
 ];
+/** The dtypes each transform takes. */
+const dtypesOf = (name: string) =>
+  name.includes("centered") ? (["bfloat16"] as const) : (["bfloat16", "int8"] as const);
 
 function train(options: m.ScaleByAdamOptions, steps: number, seed = 1, which = 0) {
   const q = quadratic(seed);
@@ -61,7 +67,7 @@ describe("compact Adam state", () => {
       const ref = train({}, steps, 1, which).loss;
       expect(ref, `${name} at lr ${lr} trains`).toBeLessThan(start / 3);
       expect(ref, `${name} is far from its minimum, 0`).toBeGreaterThan(1);
-      for (const stateDtype of ["bfloat16", "int8"] as const) {
+      for (const stateDtype of dtypesOf(name)) {
         const r = train({ stateDtype }, steps, 1, which).loss;
         expect(Math.abs(r / ref - 1), `${name} ${stateDtype}: ${r} vs ${ref}`).toBeLessThan(0.1);
       }
@@ -89,6 +95,8 @@ describe("compact Adam state", () => {
       ["int8", 2],
       ["bfloat16", 3],
       ["int8", 3],
+      ["int8", 4],
+      ["bfloat16", 5],
     ] as const) {
       const options = which === 0 ? { stateDtype, amsgrad: true } : { stateDtype };
       const a = train(options, 7, 1, which);
@@ -140,6 +148,9 @@ describe("compact Adam state", () => {
     expect(view.expAvg![0]![2]).toBeCloseTo(0.2, 7);
     expect(view.expAvgSq![0]![2]).toBeCloseTo(0.004, 7);
     expect(Math.abs(view.expAvg![0]![0]! / 0.05 - 1)).toBeLessThan(0.02);
+    expect(() => m.scaleByRms({ centered: true, stateDtype: "int8" })).toThrow(
+      /scaleByRms: centered with stateDtype "int8" is not supported: s − a²/,
+    );
     expect(() => m.scaleByAdam({ stateDtype: "float16" as "int8" })).toThrow(
       /scaleByAdam: stateDtype must be "float32", "bfloat16" or "int8", got "float16"/,
     );
