@@ -14,6 +14,7 @@ import {
 } from "./optimizer-hooks.js";
 import { restore, type Snapshot, snapshot } from "./snapshot.js";
 import {
+  type Conversion,
   copyStateInto,
   decodeConfig,
   decodeStateLike,
@@ -95,6 +96,13 @@ export interface LoadStateDictOptions {
    * them), instead of loading it and reporting them. Default false.
    */
   strict?: boolean;
+  /**
+   * Convert moment buffers saved in another storage than this optimizer's `stateDtype` (a float32
+   * state dict into a bfloat16 or int8 optimizer, or back) instead of refusing them: values are
+   * decoded and stored as this optimizer stores them (to nearest), and listed in the report's
+   * `converted`. Default false: a different storage is an error.
+   */
+  convertState?: boolean;
 }
 
 /** One hyperparameter that differs between a state dict and the optimizer loading it. */
@@ -117,6 +125,8 @@ export interface LoadReport {
   differences: HyperparamDifference[];
   /** False for a version-1 state dict, which records no hyperparameters: nothing was compared. */
   compared: boolean;
+  /** With `convertState`: the buffers stored differently from how they were saved. */
+  converted: Conversion[];
 }
 
 /** The object most users hold: params, a transform, its state, and a step counter. */
@@ -514,8 +524,10 @@ export function createOptimizer<S>(
       const fail = (msg: string): never => {
         throw new TypeError(`loadStateDict: ${msg}`);
       };
-      checkOptions("loadStateDict", options, ["strict"]);
+      checkOptions("loadStateDict", options, ["strict", "convertState"]);
       const strict = checkBoolean("loadStateDict", "strict", options.strict ?? false);
+      const convert = checkBoolean("loadStateDict", "convertState", options.convertState ?? false);
+      const converted: Conversion[] = [];
       if (d === null || typeof d !== "object" || Array.isArray(d))
         return fail("expected a state dict object");
       if (d.format !== "momenta.optimizer")
@@ -555,7 +567,7 @@ export function createOptimizer<S>(
       let decoded: unknown;
       let differences: HyperparamDifference[] = [];
       try {
-        decoded = decodeStateLike(state, d.state);
+        decoded = decodeStateLike(state, d.state, "state", convert ? converted : undefined);
         tx.checkState?.(decoded as S);
         if (saved) differences = compareConfigs(saved, tx.config?.(decoded as S) ?? {});
       } catch (e) {
@@ -569,7 +581,7 @@ export function createOptimizer<S>(
       copyStateInto(state, decoded);
       count = step;
       failure = undefined;
-      return { differences, compared: saved !== undefined };
+      return { differences, compared: saved !== undefined, converted };
     },
     registerStepPreHook: (hook) => stepPre.register("registerStepPreHook", hook),
     registerStepPostHook: (hook) => stepPost.register("registerStepPostHook", hook),

@@ -318,7 +318,14 @@ export {
   type StateDict,
   showDifference,
 } from "./create-optimizer.js";
-export { COUNT_KEYS, type Encoded, NON_NEGATIVE_KEYS, STATE_DICT_VERSION } from "./state-dict.js";
+export {
+  COUNT_KEYS,
+  type Conversion,
+  type Encoded,
+  NON_NEGATIVE_KEYS,
+  STATE_DICT_VERSION,
+  type StateStorage,
+} from "./state-dict.js";
 
 // Diagnostics: what an optimizer is doing (observe and its statistics) and the loss surface's curvature.
 

@@ -39,7 +39,15 @@ import {
   wordsToBase64,
 } from "./base64.js";
 import { showValue } from "./hyper.js";
-import { fromBfloat16 } from "./precision/bfloat16.js";
+import { fromBfloat16, toBfloat16Nearest } from "./precision/bfloat16.js";
+import {
+  blockCount,
+  dequantize,
+  INT8_BLOCK,
+  quantize,
+  SIGNED_CODE,
+  UNSIGNED_CODE,
+} from "./precision/blockwise-int8.js";
 import { type FloatArray, isFloatArray } from "./tree.js";
 
 /**
@@ -188,11 +196,131 @@ export function encodeState(state: unknown, path = "state"): Encoded {
   throw new TypeError(`${path}: cannot save a ${typeof state} in a state dict`);
 }
 
-/** Decodes, checking the candidate against `template` (the live state); throws naming the first problem. */
-export function decodeStateLike(template: unknown, enc: unknown, path = "state"): unknown {
+/** How a moment buffer is stored, live or in a state dict: float32/64, bfloat16 words, 8-bit blocks. */
+export type StateStorage = "float32" | "float64" | "bfloat16" | "int8";
+
+function liveStorage(x: unknown): StateStorage | undefined {
+  if (x instanceof Float32Array) return "float32";
+  if (x instanceof Float64Array) return "float64";
+  if (x instanceof Uint16Array) return "bfloat16";
+  if (isQuantized(x)) return "int8";
+  return undefined;
+}
+
+function isQuantized(x: unknown): x is { codes: Uint8Array; scales: Float32Array } {
+  if (x === null || typeof x !== "object" || Array.isArray(x)) return false;
+  const o = x as Record<string, unknown>;
+  return Object.keys(o).length === 2 && o.codes instanceof Uint8Array && o.scales instanceof Float32Array;
+}
+
+function encodedStorage(x: unknown): StateStorage | undefined {
+  if (isTag(x, "$f32")) return "float32";
+  if (isTag(x, "$f64")) return "float64";
+  if (isTag(x, "$bf16")) return "bfloat16";
+  if (x !== null && typeof x === "object" && !Array.isArray(x)) {
+    const o = x as Record<string, unknown>;
+    if (Object.keys(o).length === 2 && isTag(o.codes, "$u8") && isTag(o.scales, "$f32")) return "int8";
+  }
+  return undefined;
+}
+
+/**
+ * A saved moment buffer in another storage than the live one, converted to the live one: decoded
+ * to its values (8-bit second moments hold √v: squared back), then stored as the live buffer stores
+ * — float exactly or rounded to nearest, bfloat16 rounded to nearest, 8-bit to the nearest code.
+ */
+function convertMoment(
+  template: unknown,
+  enc: unknown,
+  path: string,
+  from: StateStorage,
+  to: StateStorage,
+): unknown {
+  const square = NON_NEGATIVE_KEYS.has(keyOf(path));
+  let values: Float64Array;
+  if (from === "int8") {
+    const e = enc as { codes: unknown; scales: unknown };
+    const codes = decodeStateLike(new Uint8Array(lengthOf(template)), e.codes, `${path}.codes`) as Uint8Array;
+    const scales = decodeStateLike(
+      new Float32Array(blockCount(codes.length, INT8_BLOCK)),
+      e.scales,
+      `${path}.scales`,
+    ) as Float32Array;
+    values = new Float64Array(codes.length);
+    dequantize(square ? UNSIGNED_CODE : SIGNED_CODE, codes, scales, INT8_BLOCK, values);
+    if (square) for (let i = 0; i < values.length; i++) values[i] = values[i]! ** 2;
+  } else {
+    const like =
+      from === "bfloat16"
+        ? new Uint16Array(lengthOf(template))
+        : from === "float32"
+          ? new Float32Array(lengthOf(template))
+          : new Float64Array(lengthOf(template));
+    const data = decodeStateLike(like, enc, path) as FloatArray | Uint16Array;
+    values = Float64Array.from(
+      data as ArrayLike<number>,
+      data instanceof Uint16Array ? fromBfloat16 : (x) => x,
+    );
+  }
+  if (to === "float32") return Float32Array.from(values);
+  if (to === "float64") return values;
+  if (to === "bfloat16") return Uint16Array.from(values, toBfloat16Nearest);
+  const codes = new Uint8Array(values.length);
+  const scales = new Float32Array(blockCount(values.length, INT8_BLOCK));
+  quantize(
+    square ? UNSIGNED_CODE : SIGNED_CODE,
+    square ? values.map(Math.sqrt) : values,
+    INT8_BLOCK,
+    codes,
+    scales,
+  );
+  return { codes, scales };
+}
+
+function lengthOf(buffer: unknown): number {
+  return isQuantized(buffer) ? buffer.codes.length : (buffer as ArrayLike<number>).length;
+}
+
+/** A buffer `loadStateDict` stored differently from how it was saved (with `convertState`). */
+export interface Conversion {
+  /** Where in the state, e.g. "state.0.expAvg.1". */
+  path: string;
+  /** As saved. */
+  from: StateStorage;
+  /** As loaded. */
+  to: StateStorage;
+}
+
+/**
+ * Decodes, checking the candidate against `template` (the live state); throws naming the first
+ * problem. Given `conversions`, a moment buffer saved in another storage than the live one's
+ * (float32 state loaded into a bfloat16 optimizer, …) is converted and listed there instead of
+ * refused.
+ */
+export function decodeStateLike(
+  template: unknown,
+  enc: unknown,
+  path = "state",
+  conversions?: Conversion[],
+): unknown {
   const fail = (msg: string): never => {
     throw new TypeError(`${path}: ${msg}`);
   };
+  const to = liveStorage(template);
+  const from = encodedStorage(enc);
+  if (to && from && to !== from) {
+    if (conversions) {
+      const converted = convertMoment(template, enc, path, from, to);
+      if (lengthOf(converted) !== lengthOf(template))
+        fail(`expected ${lengthOf(template)} elements, got ${lengthOf(converted)}`);
+      conversions.push({ path, from, to });
+      return converted;
+    }
+    if ([to, from].some((x) => x === "bfloat16" || x === "int8"))
+      fail(
+        `saved as ${from}, but this optimizer stores ${to} (stateDtype): load with { convertState: true } to convert`,
+      );
+  }
   if (isFloatArray(template)) {
     const tag = template instanceof Float32Array ? "$f32" : "$f64";
     const dtype = template instanceof Float32Array ? "float32" : "float64";
@@ -263,7 +391,7 @@ export function decodeStateLike(template: unknown, enc: unknown, path = "state")
     if (!Array.isArray(enc)) fail(`expected an array, got ${describe(enc)}`);
     const a = enc as unknown[];
     if (a.length !== template.length) fail(`expected ${template.length} entries, got ${a.length}`);
-    return template.map((t, i) => decodeStateLike(t, a[i], `${path}.${i}`));
+    return template.map((t, i) => decodeStateLike(t, a[i], `${path}.${i}`, conversions));
   }
   if (typeof template === "object") {
     if (enc === null || typeof enc !== "object" || Array.isArray(enc))
@@ -278,8 +406,10 @@ export function decodeStateLike(template: unknown, enc: unknown, path = "state")
       if (isVariable(t, k)) {
         if (!Array.isArray(e[k])) fail(`${k}: expected an array, got ${describe(e[k])}`);
         const entry = VARIABLE_ARRAYS[k]!(t);
-        out[k] = (e[k] as unknown[]).map((x, i) => decodeStateLike(entry, x, `${path}.${k}.${i}`));
-      } else out[k] = decodeStateLike(t[k], e[k], `${path}.${k}`);
+        out[k] = (e[k] as unknown[]).map((x, i) =>
+          decodeStateLike(entry, x, `${path}.${k}.${i}`, conversions),
+        );
+      } else out[k] = decodeStateLike(t[k], e[k], `${path}.${k}`, conversions);
     }
     return out;
   }

@@ -43,7 +43,7 @@ describe("compact arrays in state dicts", () => {
       return () => decodeStateLike(live, s);
     };
     expect(bad((s) => ((s.expAvg as unknown[])[0] = encodeState(new Float32Array(2))))).toThrow(
-      /state\.expAvg\.0: expected a bfloat16 array of length 2, got a float32 array/,
+      /state\.expAvg\.0: saved as float32, but this optimizer stores bfloat16 \(stateDtype\): load with \{ convertState: true \} to convert/,
     );
     expect(bad((s) => ((s.expAvg as unknown[])[0] = encodeState(new Uint16Array(3))))).toThrow(
       /expected a bfloat16 array of length 2, got length 3/,

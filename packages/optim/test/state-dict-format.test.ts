@@ -96,11 +96,12 @@ describe("hyperparameters in the state dict", () => {
         { name: "eps", saved: 1e-8, current: 1e-6 },
         { name: "lr", saved: schedule(1e-3)(3), current: schedule(3e-4)(3) },
       ],
+      converted: [],
     });
     expect(b.stepCount).toBe(3);
     // The same optimizer: nothing to report, and strict loads.
     const c = createOptimizer(adamw({ lr: schedule(1e-3) }), params());
-    expect(c.loadStateDict(saved, { strict: true })).toEqual({ compared: true, differences: [] });
+    expect(c.loadStateDict(saved, { strict: true })).toEqual({ compared: true, differences: [], converted: [] });
   });
 
   it("an option of loadStateDict it does not know is refused", () => {
@@ -132,7 +133,7 @@ describe("hyperparameters in the state dict", () => {
     a.step(grads(1));
     const { hyperparams: _, ...v1 } = { ...a.stateDict(), version: 1 };
     const b = createOptimizer(adam({ lr: 0.1 }), params());
-    expect(b.loadStateDict(v1)).toEqual({ compared: false, differences: [] });
+    expect(b.loadStateDict(v1)).toEqual({ compared: false, differences: [], converted: [] });
     expect(b.stepCount).toBe(1);
   });
 });

@@ -22,6 +22,7 @@ import {
   blockCount,
   type Code,
   dequantize,
+  INT8_BLOCK,
   quantize,
   SIGNED_CODE,
   UNSIGNED_CODE,
@@ -41,16 +42,11 @@ export interface QuantizedBuffer {
   scales: Float32Array;
 }
 
+export { INT8_BLOCK };
+
 /** A moment buffer as stored. */
 export type MomentBuffer = FloatArray | Uint16Array | QuantizedBuffer;
 
-/**
- * Elements per 8-bit block: 256, 2.03 bytes per moment with its scale. Measured on Adam over a
- * quadratic with 4 decades of curvature per block (`scripts/state-precision.ts`): with stochastic
- * rounding the loss ratio to float32 state hardly depends on the block (16 to 256: 1.00 at step 100,
- * 1.01–1.06 at 200), where to nearest it grew with it (0.97–1.02 at 32, 1.24–1.43 at 128–256).
- */
-export const INT8_BLOCK = 256;
 /** Elements per block for float and bfloat16 state (any size gives the same numbers). */
 const BLOCK = 1024;
 

@@ -760,7 +760,7 @@ describe("tfjsOptimizer: saved weights carry state dict version 2, and version 1
     const weights = weightList(2, wordsOf(v1));
     await again.setWeights(weights);
     tf.dispose(weights.map((w) => w.tensor));
-    expect(again.loadReport).toEqual({ differences: [], compared: false });
+    expect(again.loadReport).toEqual({ differences: [], compared: false, converted: [] });
     expect(dictOf((await savedData(again)).words)).toEqual(dict); // rewritten as version 2
     opt.dispose();
     again.dispose();

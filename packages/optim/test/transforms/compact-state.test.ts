@@ -174,3 +174,47 @@ describe("opt.stateBytes", () => {
     expect(fused.stateBytes / n).toBeCloseTo(8, 3);
   });
 });
+
+describe("loadStateDict with convertState", () => {
+  it("loads a float32-state checkpoint into bfloat16 and int8 optimizers (and back), saying so; without it, refuses", () => {
+    const a = train({}, 20);
+    const saved = JSON.parse(JSON.stringify(a.opt.stateDict())) as m.StateDict;
+    const floatView = m.stateBuffers(m.scaleByAdam(), a.opt.state[0] as m.ScaleByAdamState, a.p);
+    for (const stateDtype of ["bfloat16", "int8"] as const) {
+      const b = train({ stateDtype }, 0);
+      expect(() => b.opt.loadStateDict(saved)).toThrow(
+        new RegExp(
+          `state\\.0\\.expAvg\\.0: saved as float32, but this optimizer stores ${stateDtype} \\(stateDtype\\): load with \\{ convertState: true \\}`,
+        ),
+      );
+      const report = b.opt.loadStateDict(saved, { convertState: true });
+      expect(report.converted.map((c) => `${c.path}: ${c.from} → ${c.to}`)).toEqual([
+        `state.0.expAvg.0: float32 → ${stateDtype}`,
+        `state.0.expAvgSq.0: float32 → ${stateDtype}`,
+      ]);
+      expect(report.differences.map((d) => d.name)).toContain("stateDtype");
+      // the moments are the saved ones, to the new storage's precision
+      const view = b.opt.buffers;
+      for (const name of ["expAvg", "expAvgSq"] as const) {
+        const want = floatView[name]![0]!;
+        const got = view[name]![0]!;
+        const largest = Math.max(...Array.from(want, Math.abs));
+        for (let i = 0; i < want.length; i += 97)
+          expect(Math.abs(got[i]! - want[i]!), `${stateDtype} ${name}[${i}]`).toBeLessThanOrEqual(
+            stateDtype === "bfloat16"
+              ? Math.abs(want[i]!) * 2 ** -8
+              : largest * 0.01 + Math.abs(want[i]!) * 0.1,
+          );
+      }
+      // and back: a compact checkpoint into a float32 optimizer
+      const back = train({}, 0);
+      const r = back.opt.loadStateDict(JSON.parse(JSON.stringify(b.opt.stateDict())), { convertState: true });
+      expect(r.converted.map((c) => c.to)).toEqual(["float32", "float32"]);
+      expect(
+        Array.from(
+          m.stateBuffers(m.scaleByAdam(), back.opt.state[0] as m.ScaleByAdamState, back.p).expAvg![0]!,
+        ),
+      ).toEqual(Array.from(view.expAvg![0]!));
+    }
+  });
+});
