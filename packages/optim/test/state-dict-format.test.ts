@@ -101,7 +101,11 @@ describe("hyperparameters in the state dict", () => {
     expect(b.stepCount).toBe(3);
     // The same optimizer: nothing to report, and strict loads.
     const c = createOptimizer(adamw({ lr: schedule(1e-3) }), params());
-    expect(c.loadStateDict(saved, { strict: true })).toEqual({ compared: true, differences: [], converted: [] });
+    expect(c.loadStateDict(saved, { strict: true })).toEqual({
+      compared: true,
+      differences: [],
+      converted: [],
+    });
   });
 
   it("an option of loadStateDict it does not know is refused", () => {
