@@ -148,7 +148,7 @@ export const experiment: Experiment = {
     "into it — and roll on until it settles in a wider, flatter basin.",
   problemIds: ["3154068"],
   cost: 14,
-  fullCost: 160,
+  fullCost: 120,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const [seed] = seedsFor(ctx, 1) as [number];

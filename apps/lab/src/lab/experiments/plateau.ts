@@ -134,7 +134,7 @@ export const experiment: Experiment = {
     "accelerates and crosses the plateau where plain gradient descent gets stuck.",
   problemIds: ["1370847", "3154068"],
   cost: 8.5,
-  fullCost: 66,
+  fullCost: 91,
   async run(ctx): Promise<ExperimentResult> {
     const tuning: TuningGrid[] = [];
     const sz = SIZES[ctx.mode];
