@@ -157,7 +157,7 @@ export const experiment: Experiment = {
     "can launch the optimizer out of a suboptimal valley into a more promising region, and AdamW, stable and " +
     "adaptive, handles these sudden jumps in step size deftly.",
   problemIds: ["3096975"],
-  cost: 24,
+  cost: 32,
   fullCost: 120,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
