@@ -118,7 +118,12 @@ export { type YogiOptions, yogi } from "./optimizers/yogi.js";
 
 // Building blocks: the preconditioners, momenta and scalings the optimizers are chained from.
 
-export type { MomentBuffer, QuantizedBuffer, StateDtype } from "./transforms/compact-state.js";
+export type {
+  CompactStateOptions,
+  MomentBuffer,
+  QuantizedBuffer,
+  StateDtype,
+} from "./transforms/compact-state.js";
 export type { DistanceEstimateOptions, DistanceEstimateState } from "./transforms/distance-estimate.js";
 export {
   type NewtonSchulzOptions,

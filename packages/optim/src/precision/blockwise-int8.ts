@@ -59,15 +59,8 @@ export const UNSIGNED_CODE: Code = sorted([0, ...magnitudes(8)]);
 
 /** The byte of the code value nearest to `x` (ties: the one of smaller magnitude); NaN → the byte of 0. */
 export function encode(code: Code, x: number): number {
-  let lo = 0;
-  let hi = 255;
-  // the last index whose value is ≤ x
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (code[mid]! <= x) lo = mid;
-    else hi = mid - 1;
-  }
-  if (!(code[lo]! <= x)) return zeroByte(code); // NaN, or below the code's least (cannot happen for x ≥ −1)
+  const lo = lastAtMost(code, x);
+  if (lo < 0) return zeroByte(code);
   if (lo === 255) return 255;
   const below = code[lo]!;
   const above = code[lo + 1]!;
@@ -85,6 +78,16 @@ export function encode(code: Code, x: number): number {
  * would stay put). NaN → the byte of 0.
  */
 export function encodeStochastic(code: Code, x: number, random16: number): number {
+  const lo = lastAtMost(code, x);
+  if (lo < 0) return zeroByte(code);
+  if (lo === 255 || code[lo] === x) return lo;
+  const below = code[lo]!;
+  // as bfloat16's rounding adds the random bits below the kept ones: 0 never rounds up
+  return random16 + ((x - below) / (code[lo + 1]! - below)) * 65536 >= 65536 ? lo + 1 : lo;
+}
+
+/** The last byte whose value is ≤ x, by bisection; −1 for NaN (or below the code's least: not for x ≥ −1). */
+function lastAtMost(code: Code, x: number): number {
   let lo = 0;
   let hi = 255;
   while (lo < hi) {
@@ -92,11 +95,7 @@ export function encodeStochastic(code: Code, x: number, random16: number): numbe
     if (code[mid]! <= x) lo = mid;
     else hi = mid - 1;
   }
-  if (!(code[lo]! <= x)) return zeroByte(code);
-  if (lo === 255 || code[lo] === x) return lo;
-  const below = code[lo]!;
-  // as bfloat16's rounding adds the random bits below the kept ones: 0 never rounds up
-  return random16 + ((x - below) / (code[lo + 1]! - below)) * 65536 >= 65536 ? lo + 1 : lo;
+  return code[lo]! <= x ? lo : -1;
 }
 
 const zeros = new WeakMap<Code, number>();

@@ -34,6 +34,17 @@ export type StateDtype = "float32" | "bfloat16" | "int8";
 
 export const STATE_DTYPES: readonly StateDtype[] = ["float32", "bfloat16", "int8"];
 
+/** The storage options every moment transform takes. */
+export interface CompactStateOptions {
+  /**
+   * How the state is stored: "float32", "bfloat16" (stochastic rounding, 2 bytes) or "int8"
+   * (block-wise 8-bit dynamic code). Default: the params' own dtype. The math runs in float64.
+   */
+  stateDtype?: StateDtype;
+  /** Seed of the stochastic rounding (the same seed, the same run), a uint32. Default 0. */
+  stateSeed?: number;
+}
+
 /** An 8-bit moment buffer: one byte of the code per element, one float32 scale per block. */
 export interface QuantizedBuffer {
   /** One byte per element: the index of its value in the dynamic code (`precision/blockwise-int8.ts`). */
@@ -211,10 +222,7 @@ export interface CompactOptions {
 }
 
 /** Reads `stateDtype` and `stateSeed` from a transform's options. */
-export function compactOptions(
-  owner: string,
-  options: { stateDtype?: StateDtype; stateSeed?: number },
-): CompactOptions {
+export function compactOptions(owner: string, options: CompactStateOptions): CompactOptions {
   const dtype = checkStateDtype(owner, options.stateDtype);
   const seed = options.stateSeed ?? 0;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)

@@ -13,16 +13,16 @@ import { buffersLike, type GradientTransformation, updateLeaves } from "../trans
 import { type FloatArray, isFloatArray, type Tree } from "../tree.js";
 import {
   blockwise,
+  type CompactStateOptions,
   compactOptions,
   decodedView,
   type MomentBuffer,
   type MomentStore,
   momentsLike,
-  type StateDtype,
 } from "./compact-state.js";
 
 /** Options of `scaleByAdam`. */
-export interface ScaleByAdamOptions {
+export interface ScaleByAdamOptions extends CompactStateOptions {
   /** (β1, β2), each in [0, 1); β1 may follow a schedule (e.g. cycled momentum). Default [0.9, 0.999]. */
   betas?: readonly [Hyper, number];
   /** Added to the denominator after the bias correction, as PyTorch does; ≥ 0. Default 1e-8. */
@@ -31,14 +31,6 @@ export interface ScaleByAdamOptions {
   amsgrad?: boolean;
   /** Divide by 1−β1ᵗ and √(1−β2ᵗ) (default true; LAMB and NVIDIA's `bias_correction=False` turn it off). */
   biasCorrection?: boolean;
-  /**
-   * How the moments are stored: "float32", "bfloat16" (written with stochastic rounding: 2 bytes
-   * per moment) or "int8" (block-wise 8-bit dynamic code, the second moment as √v: 1 byte and a
-   * scale per 32). Default: the params' own dtype. The math runs in float64 either way.
-   */
-  stateDtype?: StateDtype;
-  /** Seed of bfloat16's stochastic rounding (the same seed, the same run), a uint32. Default 0. */
-  stateSeed?: number;
   /** Name used in error messages (the optimizer aliases pass theirs). Default "scaleByAdam". */
   owner?: string;
 }

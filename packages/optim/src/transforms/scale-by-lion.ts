@@ -3,25 +3,18 @@ import { buffersLike, type GradientTransformation, updateLeaves } from "../trans
 import { type FloatArray, isFloatArray, type Tree } from "../tree.js";
 import {
   blockwise,
+  type CompactStateOptions,
   compactOptions,
   decodedView,
   type MomentBuffer,
   momentsLike,
-  type StateDtype,
 } from "./compact-state.js";
 import { checkBetas } from "./scale-by-adam.js";
 
 /** Options of `scaleByLion`. */
-export interface ScaleByLionOptions {
+export interface ScaleByLionOptions extends CompactStateOptions {
   /** β1 (interpolation for the sign; may follow a schedule) and β2 (the momentum's decay), each in [0, 1). Default [0.9, 0.99]. */
   betas?: readonly [Hyper, number];
-  /**
-   * How the state is stored: "float32", "bfloat16" (stochastic rounding, 2 bytes) or "int8"
-   * (block-wise 8-bit dynamic code). Default: the params' own dtype. The math runs in float64.
-   */
-  stateDtype?: StateDtype;
-  /** Seed of bfloat16's stochastic rounding, a uint32. Default 0. */
-  stateSeed?: number;
   /** Name used in error messages (the optimizer aliases pass theirs). Default "scaleByLion". */
   owner?: string;
 }

@@ -3,28 +3,21 @@ import { buffersLike, type GradientTransformation, updateLeaves } from "../trans
 import { type FloatArray, isFloatArray, type Tree } from "../tree.js";
 import {
   blockwise,
+  type CompactStateOptions,
   compactOptions,
   decodedView,
   type MomentBuffer,
   momentsLike,
-  type StateDtype,
 } from "./compact-state.js";
 
 /** Options of `scaleByRms`. */
-export interface ScaleByRmsOptions {
+export interface ScaleByRmsOptions extends CompactStateOptions {
   /** Smoothing constant α of the running averages, in [0, 1]. Default 0.99. */
   alpha?: number;
   /** Added to the denominator √s, ≥ 0. Default 1e-8. */
   eps?: number;
   /** Divide by the estimated standard deviation √(s − a²) instead of the RMS. Default false. */
   centered?: boolean;
-  /**
-   * How the state is stored: "float32", "bfloat16" (stochastic rounding, 2 bytes) or "int8"
-   * (block-wise 8-bit dynamic code). Default: the params' own dtype. The math runs in float64.
-   */
-  stateDtype?: StateDtype;
-  /** Seed of bfloat16's stochastic rounding, a uint32. Default 0. */
-  stateSeed?: number;
   /** Name used in error messages (the optimizer aliases pass theirs). Default "scaleByRms". */
   owner?: string;
 }

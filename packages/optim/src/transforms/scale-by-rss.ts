@@ -3,26 +3,19 @@ import { buffersLike, type GradientTransformation, updateLeaves } from "../trans
 import { type FloatArray, isFloatArray, type Tree } from "../tree.js";
 import {
   blockwise,
+  type CompactStateOptions,
   compactOptions,
   decodedView,
   type MomentBuffer,
   momentsLike,
-  type StateDtype,
 } from "./compact-state.js";
 
 /** Options of `scaleByRss`. */
-export interface ScaleByRssOptions {
+export interface ScaleByRssOptions extends CompactStateOptions {
   /** Starting value of the sum of squares, ≥ 0. Default 0. */
   initialAccumulatorValue?: number;
   /** Added to the denominator √s, ≥ 0. Default 1e-10. */
   eps?: number;
-  /**
-   * How the state is stored: "float32", "bfloat16" (stochastic rounding, 2 bytes) or "int8"
-   * (block-wise 8-bit dynamic code). Default: the params' own dtype. The math runs in float64.
-   */
-  stateDtype?: StateDtype;
-  /** Seed of bfloat16's stochastic rounding, a uint32. Default 0. */
-  stateSeed?: number;
   /** Name used in error messages (the optimizer aliases pass theirs). Default "scaleByRss". */
   owner?: string;
 }

@@ -12,28 +12,21 @@ import { buffersLike, type GradientTransformation, updateLeaves } from "../trans
 import { type FloatArray, isFloatArray, type Tree } from "../tree.js";
 import {
   blockwise,
+  type CompactStateOptions,
   compactOptions,
   decodedView,
   type MomentBuffer,
   momentsLike,
-  type StateDtype,
 } from "./compact-state.js";
 
 /** Options of `trace`. */
-export interface TraceOptions {
+export interface TraceOptions extends CompactStateOptions {
   /** Momentum factor μ in [0, 1] (a number or a schedule). Required. */
   momentum: Hyper;
   /** Dampening of the momentum, in [0, 1] (the first update ignores it). Default 0. */
   dampening?: number;
   /** Output the Nesterov look-ahead `u + μ·b` instead of the buffer b. Default false. */
   nesterov?: boolean;
-  /**
-   * How the state is stored: "float32", "bfloat16" (stochastic rounding, 2 bytes) or "int8"
-   * (block-wise 8-bit dynamic code). Default: the params' own dtype. The math runs in float64.
-   */
-  stateDtype?: StateDtype;
-  /** Seed of bfloat16's stochastic rounding, a uint32. Default 0. */
-  stateSeed?: number;
   /** Name used in error messages (the optimizer aliases pass theirs). Default "trace". */
   owner?: string;
 }
