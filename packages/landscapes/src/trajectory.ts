@@ -51,7 +51,8 @@ function checkStart(owner: string, start: unknown): [number, number] {
 
 /**
  * Step by step: binds `tx` to params `{ p: [x, y] }` with `createOptimizer` and feeds it the
- * landscape's (optionally noisy) gradient, so a UI can draw each step and inspect the state.
+ * landscape's (optionally noisy) gradient — through a closure for closure transforms, which may ask
+ * for several per step — so a UI can draw each step and inspect the state.
  * Non-finite points are not screened: a diverging optimizer shows as NaN or ∞, as it would in training.
  */
 export function makeRunner<S>(
@@ -75,8 +76,16 @@ export function makeRunner<S>(
       return [p[0]!, p[1]!, landscape.value(p[0]!, p[1]!)];
     },
     step() {
-      oracle(p[0]!, p[1]!, grads.p);
-      optimizer.step(grads);
+      if (tx.updateWithClosure) {
+        // a closure transform (L-BFGS, SAM) evaluates the gradient wherever it puts the point
+        optimizer.step(() => {
+          oracle(p[0]!, p[1]!, grads.p);
+          return { loss: landscape.value(p[0]!, p[1]!), grads };
+        });
+      } else {
+        oracle(p[0]!, p[1]!, grads.p);
+        optimizer.step(grads);
+      }
       return [p[0]!, p[1]!, landscape.value(p[0]!, p[1]!)];
     },
   };

@@ -1,5 +1,5 @@
 import { makeRunner, noisyGradient, ravine, rosenbrock, saddle, trajectory } from "@momenta/landscapes";
-import { adam, chain, sgd } from "momenta-optim";
+import { adam, chain, lbfgs, sam, sgd } from "momenta-optim";
 import { describe, expect, it } from "vitest";
 
 describe("trajectory", () => {
@@ -88,5 +88,32 @@ describe("makeRunner", () => {
     expect(runner.optimizer.params).toBe(runner.params);
     expect(runner.current).toEqual([t.xs[20], t.ys[20], t.values[20]]);
     expect(runner.optimizer.state).toBeDefined();
+  });
+
+  it("drives closure transforms: SAM takes its second gradient where it perturbed the point", () => {
+    const l = rosenbrock();
+    const lr = 1e-3;
+    const rho = 0.05;
+    const runner = makeRunner(l, sam(sgd({ lr }), { rho }), { start: l.start });
+    // SAM by hand: w ← w − lr·∇f(w + ρ·g/‖g‖), g = ∇f(w) (the wrapper adds 1e-12 to the norm).
+    let [x, y] = l.start;
+    const g = new Float64Array(2);
+    for (let i = 0; i < 50; i++) {
+      l.gradient(x, y, g);
+      const s = rho / (Math.hypot(g[0]!, g[1]!) + 1e-12);
+      l.gradient(x + s * g[0]!, y + s * g[1]!, g);
+      x -= lr * g[0]!;
+      y -= lr * g[1]!;
+      const [rx, ry] = runner.step();
+      expect(rx).toBeCloseTo(x, 13);
+      expect(ry).toBeCloseTo(y, 13);
+    }
+  });
+
+  it("drives L-BFGS's line search, which evaluates several points a step", () => {
+    const l = rosenbrock();
+    const runner = makeRunner(l, lbfgs({ lineSearchFn: "strong_wolfe" }), { start: l.start });
+    for (let i = 0; i < 20; i++) runner.step();
+    expect(runner.current[2]).toBeLessThan(1e-8);
   });
 });

@@ -9,28 +9,41 @@
  * is lr/(1 − β): at a fixed lr (what raising `momentum` in PyTorch does: more inertia and a longer
  * stride) and at a matched effective lr (lr·(1 − β) fed to the optimizer: inertia alone). Both lrs are
  * stable in the sharp basin even for GD (lr·47 < 2), so no start is thrown out by instability alone.
+ *
+ * The flatness reference: SAM (`sam(sgd({ lr }), { rho })`, the optimizer built to seek flat minima),
+ * from the same starts at the same lrs, ρ on the sharp basin's scale (its width is 0.15). It is
+ * reported beside momentum, not judged: the claim is about momentum, and SAM shows how far an
+ * optimizer that looks for flatness on purpose moves the same starts.
  */
 
 import { makeRunner, sharpWide } from "@momenta/landscapes";
-import { sgd } from "momenta-optim";
+import { type AnyTransformation, sam, sgd } from "momenta-optim";
 import type { Experiment, ExperimentResult, Judgement } from "../experiment.ts";
 import { seedsFor } from "../experiment.ts";
 import { bootstrapCi, mean, sig } from "../measure/stats.ts";
-import { landscapeMap, lines } from "../plot/index.ts";
+import { bars, landscapeMap, lines } from "../plot/index.ts";
 import { uniformStarts } from "../problems/basin-hopping.ts";
 
 const BETAS = [0, 0.5, 0.9, 0.99];
+/**
+ * SAM's radii: the sharp basin's width and twice it (measured on 100 starts: ρ 0.05 moved none of
+ * them, 0.15–0.3 a third to two thirds of those GD leaves in the sharp basin; from ρ 0.5 SAM stalls
+ * on the sharp basin's rim, at a point its perturbed gradient balances, for one start in eight).
+ */
+const RHOS = [0.15, 0.3];
 
 interface Sizes {
   starts: number;
   lrs: number[];
+  /** The lrs SAM runs at (a SAM run costs two gradients a step and settles later: 3–6 GD runs). */
+  samLrs: number[];
   maxSteps: number;
 }
 
 const SIZES: Record<"smoke" | "quick" | "full", Sizes> = {
-  smoke: { starts: 24, lrs: [0.03], maxSteps: 4000 },
-  quick: { starts: 200, lrs: [0.01, 0.03], maxSteps: 20000 },
-  full: { starts: 1000, lrs: [0.005, 0.01, 0.02, 0.03], maxSteps: 50000 },
+  smoke: { starts: 24, lrs: [0.03], samLrs: [0.03], maxSteps: 4000 },
+  quick: { starts: 200, lrs: [0.01, 0.03], samLrs: [0.01, 0.03], maxSteps: 20000 },
+  full: { starts: 1000, lrs: [0.005, 0.01, 0.02, 0.03], samLrs: [0.01, 0.03], maxSteps: 50000 },
 };
 
 type Basin = "sharp" | "wide" | "neither";
@@ -48,6 +61,16 @@ export interface FlatMinimaArm {
 
 export interface FlatMinimaMeasurements {
   arms: FlatMinimaArm[];
+}
+
+/** SAM from the same starts (the flatness reference, reported beside the momentum arms). */
+export interface SamArm {
+  lr: number;
+  rho: number;
+  /** 1 when start i ended in the wide basin (paired with GD at the same lr). */
+  wide: number[];
+  sharp: number;
+  neither: number;
 }
 
 // Thresholds, each with its reason.
@@ -163,16 +186,25 @@ export const experiment: Experiment = {
         : Math.hypot(x - wideMin[0], y - wideMin[1]) < 0.3
           ? "wide"
           : "neither";
-    /** Runs until the iterate has not moved by 1e-6 for 20 steps (settled) or maxSteps. */
-    const settle = (lr: number, beta: number, start: readonly [number, number], record = false) => {
-      const r = makeRunner(L, sgd({ lr, momentum: beta }), { start });
+    /**
+     * Runs until the iterate has not moved by 1e-6 for 20 steps (settled) or maxSteps. SAM never
+     * settles on a point: its ascent has length ρ however small the gradient, so near a minimum it
+     * ends on a two-step cycle around it — for SAM, returning within 1e-6 of the point two steps
+     * back counts as not moving too.
+     */
+    const settle = (tx: AnyTransformation, start: readonly [number, number], record = false) => {
+      const r = makeRunner(L, tx, { start });
+      const cycles = tx.updateWithClosure !== undefined;
       let [x, y] = start;
+      let [px, py] = [Number.NaN, Number.NaN];
       let quiet = 0;
       const xs = [x];
       const ys = [y];
       for (let t = 0; t < sz.maxSteps && quiet <= 20; t++) {
         const [nx, ny] = r.step();
-        quiet = Math.hypot(nx - x, ny - y) < 1e-6 ? quiet + 1 : 0;
+        const still = Math.hypot(nx - x, ny - y) < 1e-6 || (cycles && Math.hypot(nx - px, ny - py) < 1e-6);
+        quiet = still ? quiet + 1 : 0;
+        [px, py] = [x, y];
         x = nx;
         y = ny;
         if (record) {
@@ -182,13 +214,14 @@ export const experiment: Experiment = {
       }
       return { basin: classify(x, y), xs, ys };
     };
+    const heavyBall = (lr: number, beta: number) => sgd({ lr, momentum: beta });
     const arms: FlatMinimaArm[] = [];
-    const total = 2 * sz.lrs.length * BETAS.length;
+    const total = 2 * sz.lrs.length * BETAS.length + sz.samLrs.length * RHOS.length;
     for (const variant of ["fixed", "matched"] as const) {
       for (const lr of sz.lrs) {
         for (const beta of BETAS) {
           const stepLr = variant === "fixed" ? lr : lr * (1 - beta);
-          const ends = starts.map((s) => settle(stepLr, beta, s).basin);
+          const ends = starts.map((s) => settle(heavyBall(stepLr, beta), s).basin);
           arms.push({
             variant,
             lr,
@@ -201,6 +234,28 @@ export const experiment: Experiment = {
         }
       }
     }
+    const samArms: SamArm[] = [];
+    for (const lr of sz.samLrs) {
+      for (const rho of RHOS) {
+        const ends = starts.map((s) => settle(sam(sgd({ lr }), { rho }), s).basin);
+        samArms.push({
+          lr,
+          rho,
+          wide: ends.map((b) => (b === "wide" ? 1 : 0)),
+          sharp: ends.filter((b) => b === "sharp").length,
+          neither: ends.filter((b) => b === "neither").length,
+        });
+        ctx.progress((arms.length + samArms.length) / total, `SAM lr ${lr} ρ ${rho}`);
+      }
+    }
+    /** SAM's wide share over GD's at the same lr, paired over starts (95 % bootstrap). */
+    const samShift = (a: SamArm) => {
+      const gd = arms.find((b) => b.variant === "fixed" && b.lr === a.lr && b.beta === 0)!;
+      return bootstrapCi(
+        a.wide.map((w, i) => w - gd.wide[i]!),
+        { seed: 1, resamples: 1000 },
+      );
+    };
     const measurements: FlatMinimaMeasurements = { arms };
     const judgement = judgeFlatMinima(measurements);
     const allShifts = shifts(measurements);
@@ -228,7 +283,7 @@ export const experiment: Experiment = {
     if (showIdx < 0) showIdx = starts.findIndex((_, i) => gdArm.wide[i] === 0);
     if (showIdx < 0) showIdx = 0;
     const paths = BETAS.map((beta) => {
-      const r = settle(lrShow, beta, starts[showIdx]!, true);
+      const r = settle(heavyBall(lrShow, beta), starts[showIdx]!, true);
       const n = Math.min(r.xs.length, 3000);
       return { name: `β = ${beta} → ${r.basin}`, xs: r.xs.slice(0, n), ys: r.ys.slice(0, n) };
     });
@@ -244,13 +299,18 @@ export const experiment: Experiment = {
     const keyShift = keyArm("fixed");
     const keyMatched = keyArm("matched");
     const ci = (s: Shift) => `[${sig(100 * s.lo, 2)}, ${sig(100 * s.hi, 2)}]`;
+    const samKey = samArms.find((a) => a.lr === sz.samLrs.at(-1) && a.rho === RHOS.at(-1))!;
+    const gdKey = arms.find((a) => a.variant === "fixed" && a.lr === samKey.lr && a.beta === 0)!;
     return {
       setup:
         `sharpWide landscape (sharp basin curvature ≈ 47, wide ≈ 1). ${sz.starts} starts uniform over ` +
         `[${x0}, ${x1}]×[${y0}, ${y1}] (seed ${seed}), heavy-ball SGD with β ∈ {${BETAS.join(", ")}}, no noise, at ` +
         `lr ∈ {${sz.lrs.join(", ")}} both fixed (PyTorch sgd(lr, momentum = β)) and matched (sgd(lr·(1−β), ` +
         `momentum = β): the same effective lr), each run until the iterate moved < 1e-6 for 20 steps or ` +
-        `${sz.maxSteps} steps; end basin = within 0.1 of the sharp or 0.3 of the wide minimum (${ctx.mode} mode).`,
+        `${sz.maxSteps} steps; end basin = within 0.1 of the sharp or 0.3 of the wide minimum (${ctx.mode} mode). ` +
+        `Flatness reference, not judged: SAM (sam(sgd(lr), ρ)) with ρ ∈ {${RHOS.join(", ")}} at lr ∈ ` +
+        `{${sz.samLrs.join(", ")}} from the same starts, settled when it also returns within 1e-6 of the point ` +
+        `two steps back (its ascent keeps length ρ, so it ends on a two-step cycle).`,
       metrics: {
         arms: arms.map((a) => ({
           variant: a.variant,
@@ -269,10 +329,22 @@ export const experiment: Experiment = {
           hi: sig(s.hi, 3),
         })),
         gdSharpStarts: gdSharp,
+        sam: samArms.map((a) => {
+          const d = samShift(a);
+          return {
+            lr: a.lr,
+            rho: a.rho,
+            wideShare: sig(mean(a.wide), 4),
+            sharp: a.sharp,
+            neither: a.neither,
+            wideShiftOverGd: { estimate: sig(d.estimate, 3), lo: sig(d.lo, 3), hi: sig(d.hi, 3) },
+          };
+        }),
       },
       keyNumber:
         `wide share +${sig(100 * keyShift.estimate, 2)} pp ${ci(keyShift)} at β=${keyShift.beta} (fixed lr ${keyShift.lr}), ` +
-        `+${sig(100 * keyMatched.estimate, 2)} pp ${ci(keyMatched)} at matched effective lr`,
+        `+${sig(100 * keyMatched.estimate, 2)} pp ${ci(keyMatched)} at matched effective lr; ` +
+        `reference SAM ρ ${samKey.rho} (lr ${samKey.lr}) ends ${samKey.sharp} of ${sz.starts} starts in the sharp basin, GD ${gdKey.sharp}`,
       judgement,
       figures: [
         {
@@ -286,6 +358,28 @@ export const experiment: Experiment = {
             x: { label: "1/(1 − β)", log: true },
             y: { label: "share ending in the wide basin" },
             series,
+          }),
+        },
+        {
+          title: "The flatness reference: SAM from the same starts",
+          caption:
+            "Share of the starts ending in the wide basin for GD (β = 0) and for SAM at two radii ρ around the " +
+            "sharp basin's width (0.15), at the same lr. SAM's starts that end in neither basin stalled where " +
+            "its perturbed gradient balances, on the sharp basin's rim (counts in the metrics). Bars: 95 % " +
+            "bootstrap over starts.",
+          spec: bars({
+            categoryLabel: "lr",
+            y: { label: "share ending in the wide basin" },
+            bars: sz.samLrs.flatMap((lr) => {
+              const gd = arms.find((a) => a.variant === "fixed" && a.lr === lr && a.beta === 0)!;
+              return [
+                { group: "GD", wide: gd.wide },
+                ...samArms.filter((a) => a.lr === lr).map((a) => ({ group: `SAM ρ ${a.rho}`, wide: a.wide })),
+              ].map(({ group, wide }) => {
+                const c = bootstrapCi(wide, { seed: 2, resamples: 1000 });
+                return { category: String(lr), group, value: c.estimate, lo: c.lo, hi: c.hi };
+              });
+            }),
           }),
         },
         {

@@ -6,6 +6,10 @@ describe("flat-minima (smoke)", () => {
   it("runs with finite JSON-safe metrics, figures with data, and is deterministic", async () => {
     const a = await smokeCheck(experiment, "flat-minima", { mentions: ["24 starts"] });
     expect(a.metrics.arms).toHaveLength(2 * 4);
+    // SAM, the flatness reference: one lr, two radii, every start accounted for.
+    const sam = a.metrics.sam as { rho: number; wideShare: number; sharp: number; neither: number }[];
+    expect(sam.map((s) => s.rho)).toEqual([0.15, 0.3]);
+    for (const s of sam) expect(Math.round(s.wideShare * 24) + s.sharp + s.neither).toBe(24);
   }, 20000);
 });
 
