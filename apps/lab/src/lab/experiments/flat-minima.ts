@@ -42,7 +42,7 @@ interface Sizes {
 
 const SIZES: Record<"smoke" | "quick" | "full", Sizes> = {
   smoke: { starts: 24, lrs: [0.03], samLrs: [0.03], maxSteps: 4000 },
-  quick: { starts: 200, lrs: [0.01, 0.03], samLrs: [0.01, 0.03], maxSteps: 20000 },
+  quick: { starts: 200, lrs: [0.01, 0.03], samLrs: [0.03], maxSteps: 20000 },
   full: { starts: 1000, lrs: [0.005, 0.01, 0.02, 0.03], samLrs: [0.01, 0.03], maxSteps: 50000 },
 };
 

@@ -8,15 +8,19 @@
  * (`hessianTrace`, Hessian-vector products by central differences of TF.js gradients,
  * `finiteDifferenceHvp`); test accuracy is measured too. tr(H) at a fixed loss is set largely by the
  * step size, which is why each optimizer is compared at its own tuned lr, not at an arbitrary pair.
+ *
+ * The flatness reference: SAM around the same SGD (`sam(sgd(lr, momentum 0.9), { rho: 0.05 })`, the
+ * optimizer built to seek flat minima), tuned on SGD's grid and measured the same way. Reported, not
+ * judged: if SAM's minima were not flatter than SGD's by this measure, the measure would be suspect.
  */
 
 import type { AnyTransformation, Tree } from "momenta-optim";
-import { adamw, finiteDifferenceHvp, hessianTrace, sgd } from "momenta-optim";
+import { adamw, createOptimizer, finiteDifferenceHvp, hessianTrace, sam, sgd } from "momenta-optim";
 import { tfjsOptimizer } from "momenta-optim/tfjs";
 import { type Experiment, type ExperimentResult, gridOf, type Mode, seedsFor } from "../experiment.ts";
 import { mean, sig } from "../measure/stats.ts";
 import { bars, lines } from "../plot/index.ts";
-import { batchOrder, evaluate, Mlp, trainStep } from "../problems/mlp.ts";
+import { batchOrder, closureStep, evaluate, Mlp, trainStep } from "../problems/mlp.ts";
 import { CLASSES, digitTensors, disposeDigits, labBackend, mnistSplit, PIXELS } from "../problems/mnist.ts";
 
 const SIZES: Record<
@@ -32,15 +36,47 @@ const SIZES: Record<
     seeds: number;
     /** Grid points per optimizer (from the list below, centred on its customary lr). */
     grid: number;
+    /** Grid points for SAM, the reference (two gradients a step: its full grid would cost as much as SGD's and AdamW's). */
+    samGrid: number;
   }
 > = {
-  smoke: { train: 200, test: 100, hidden: 8, target: 1.5, epochs: 2, probes: 3, seeds: 1, grid: 2 },
+  smoke: {
+    train: 200,
+    test: 100,
+    hidden: 8,
+    target: 1.5,
+    epochs: 2,
+    probes: 3,
+    seeds: 1,
+    grid: 2,
+    samGrid: 2,
+  },
   // Two seeds per run: tr(H) at AdamW's larger converged lrs varies 1–5 between seeds, and one seed
   // per run let the verdict follow it.
-  quick: { train: 1000, test: 1000, hidden: 32, target: 0.1, epochs: 20, probes: 20, seeds: 2, grid: 4 },
+  quick: {
+    train: 1000,
+    test: 1000,
+    hidden: 32,
+    target: 0.1,
+    epochs: 20,
+    probes: 20,
+    seeds: 2,
+    grid: 4,
+    samGrid: 3,
+  },
   // 40 probes: at 60 the standard error was ≈ 3 % of tr(H), against SGD/AdamW ratios of 3.6–69 over
   // five seeds; the probes were a third of the full run's cost.
-  full: { train: 2000, test: 1000, hidden: 32, target: 0.03, epochs: 60, probes: 40, seeds: 1, grid: 6 },
+  full: {
+    train: 2000,
+    test: 1000,
+    hidden: 32,
+    target: 0.03,
+    epochs: 60,
+    probes: 40,
+    seeds: 1,
+    grid: 6,
+    samGrid: 4,
+  },
 };
 const BATCH = 64;
 /**
@@ -50,20 +86,41 @@ const BATCH = 64;
 const CONVERGED = 0.1;
 /** Check the full-batch training loss every this many steps (for the matched-progress point and the curve). */
 const CHECK_EVERY = 8;
-type Name = "SGD" | "AdamW";
-/** Each lr grid, half a decade apart, reaching past where training breaks down on each side. */
-const OPTIMIZERS: { name: Name; lrs: number[]; tx: (lr: number) => AnyTransformation; text: string }[] = [
+type Name = "SGD" | "AdamW" | "SAM";
+/** SAM's neighbourhood radius: Foret et al.'s and Optax's default. */
+const RHO = 0.05;
+/**
+ * Each lr grid, half a decade apart, reaching past where training breaks down on each side. SAM is
+ * the reference, on SGD's grid (`grid` picks how many of its lrs a mode runs).
+ */
+const OPTIMIZERS: {
+  name: Name;
+  lrs: number[];
+  tx: (lr: number) => AnyTransformation;
+  text: string;
+  grid: (size: (typeof SIZES)[Mode]) => number;
+}[] = [
   {
     name: "SGD",
     lrs: [0.01, 0.0316, 0.1, 0.316, 0.00316, 1],
     tx: (lr) => sgd({ lr, momentum: 0.9 }),
     text: "SGD (momentum 0.9)",
+    grid: (size) => size.grid,
   },
   {
     name: "AdamW",
     lrs: [0.00316, 0.01, 0.0316, 0.1, 0.001, 0.316],
     tx: (lr) => adamw({ lr, weightDecay: 0 }),
     text: "AdamW (λ 0)",
+    grid: (size) => size.grid,
+  },
+  {
+    name: "SAM",
+    // centred on SGD's best (0.1 in every run so far), so a 3-point grid is interior too
+    lrs: [0.0316, 0.1, 0.316, 0.01, 1, 0.00316],
+    tx: (lr) => sam(sgd({ lr, momentum: 0.9 }), { rho: RHO }),
+    text: `SAM (ρ ${RHO}) around SGD (momentum 0.9)`,
+    grid: (size) => size.samGrid,
   },
 ];
 /** The first `n` of a grid list, sorted: the list is ordered so every prefix is a contiguous grid. */
@@ -80,6 +137,8 @@ export interface FlatnessMeasurements {
   atBest?: { sgd: number[]; adamw: number[] };
   /** Per seed, tr(H) where each best run first reached the matched training loss (absent: not both reached it). */
   matched?: { sgd: number[]; adamw: number[] };
+  /** Per seed, tr(H) of SAM's flattest converged solution (the reference; not judged). */
+  samTrace?: number[];
   /** Whether every run reached the target training loss. */
   reached: boolean;
   /** Mean ‖θ‖ of the solutions (tr(H) depends on the weights' scale), reported in the reason. */
@@ -122,7 +181,11 @@ export function judgeFlatness(m: FlatnessMeasurements): ExperimentResult["judgem
     m.atBest?.sgd.every((t) => t > 0) && m.atBest.adamw.every((t) => t > 0)
       ? `; at each one's best lr (lowest final loss) SGD/AdamW = ${sig(Math.exp(mean(m.atBest.sgd.map((x, i) => Math.log(x / m.atBest!.adamw[i]!)))), 3)}`
       : "";
-  const caveat = `${atBest}${matched}${norms}${m.reached ? "" : "; not every run converged (reached the matched loss), so the losses differ"}`;
+  const sam =
+    m.samTrace?.every((t) => t > 0)
+      ? `; the reference, SAM around the same SGD: flattest converged tr(H) SAM/SGD = ${sig(Math.exp(mean(m.samTrace!.map((x, i) => Math.log(x / m.sgdTrace[i]!)))), 3)}`
+      : "";
+  const caveat = `${atBest}${matched}${norms}${sam}${m.reached ? "" : "; not every run converged (reached the matched loss), so the losses differ"}`;
   const deciding = {
     label: "flattest converged minimum, tr(H) SGD/AdamW (geometric mean over seeds)",
     value: gm,
@@ -204,7 +267,10 @@ export const experiment: Experiment = {
      */
     const trainRun = (o: (typeof OPTIMIZERS)[number], lr: number, seed: number): Sweep => {
       const net = new Mlp({ sizes: [PIXELS, size.hidden, CLASSES], activation: "relu", seed });
-      const opt = tfjsOptimizer(o.tx(lr));
+      const tx = o.tx(lr);
+      // A closure transform (SAM) steps through momenta's own optimizer on the net's values.
+      const closure = tx.updateWithClosure ? createOptimizer(tx, net.tree()) : null;
+      const opt = closure ? null : tfjsOptimizer(tx);
       try {
         const curve: { step: number; loss: number }[] = [];
         const fullLoss = () => evaluate(net, train).loss;
@@ -213,7 +279,8 @@ export const experiment: Experiment = {
         let reachedAt: number | null = null;
         let matchedValues: Float32Array[] | null = null;
         for (const idx of batchOrder(train.size, BATCH, size.epochs, seed + 7)) {
-          trainStep(net, opt, train, idx);
+          if (closure) closureStep(net, closure, train, idx);
+          else trainStep(net, opt!, train, idx);
           step++;
           if (step % CHECK_EVERY === 0) {
             const loss = fullLoss();
@@ -242,7 +309,8 @@ export const experiment: Experiment = {
           matchedValues,
         };
       } finally {
-        opt.dispose();
+        opt?.dispose();
+        closure?.dispose();
         net.dispose();
       }
     };
@@ -262,13 +330,12 @@ export const experiment: Experiment = {
         net.dispose();
       }
     };
-    const grids = Object.fromEntries(OPTIMIZERS.map((o) => [o.name, gridOfSize(o.lrs, size.grid)])) as Record<
-      Name,
-      number[]
-    >;
+    const grids = Object.fromEntries(
+      OPTIMIZERS.map((o) => [o.name, gridOfSize(o.lrs, o.grid(size))]),
+    ) as Record<Name, number[]>;
     /** Per seed: every lr's run; the best lr's, with its traces completed. */
-    const sweeps: Record<Name, Run[][]> = { SGD: [], AdamW: [] };
-    const runs: Record<Name, Run[]> = { SGD: [], AdamW: [] };
+    const sweeps: Record<Name, Run[][]> = { SGD: [], AdamW: [], SAM: [] };
+    const runs: Record<Name, Run[]> = { SGD: [], AdamW: [], SAM: [] };
     const total = seeds.length * OPTIMIZERS.reduce((n, o) => n + grids[o.name].length + 1, 0);
     let done = 0;
     try {
@@ -300,6 +367,7 @@ export const experiment: Experiment = {
     const m: FlatnessMeasurements = {
       sgdTrace: flattest("SGD"),
       adamwTrace: flattest("AdamW"),
+      samTrace: flattest("SAM"),
       atBest: { sgd: runs.SGD.map((r) => r.trace), adamw: runs.AdamW.map((r) => r.trace) },
       matched: {
         sgd: runs.SGD.filter((_, i) => bothMatched[i]).map((r) => r.matchedTrace!),
@@ -317,7 +385,7 @@ export const experiment: Experiment = {
       ),
       // tr(H) at the end of each converged run (null: not converged).
       traceByLr: sweeps[name].map((sw) => sw.map((c) => (Number.isFinite(c.trace) ? sig(c.trace, 4) : null))),
-      flattestTrace: (name === "SGD" ? m.sgdTrace : m.adamwTrace).map((t) => sig(t, 4)),
+      flattestTrace: flattest(name).map((t) => sig(t, 4)),
       bestLr: runs[name].map((r) => r.lr),
       trace: runs[name].map((r) => sig(r.trace, 4)),
       traceStderr: runs[name].map((r) => (r.stderr === null ? null : sig(r.stderr, 3))),
@@ -328,15 +396,20 @@ export const experiment: Experiment = {
       weightNorm: runs[name].map((r) => sig(r.weightNorm, 4)),
     });
     const gm = Math.exp(mean(m.sgdTrace.map((s, i) => Math.log(s / m.adamwTrace[i]!))));
+    const samOverSgd = [...m.samTrace!, ...m.sgdTrace].every((t) => t > 0)
+      ? Math.exp(mean(m.samTrace!.map((x, i) => Math.log(x / m.sgdTrace[i]!))))
+      : null;
     return {
-      setup: `${ctx.mode} mode on TF.js's ${backend} backend: MLP 784 → ${size.hidden} ReLU → 10 (Glorot-uniform, seeded), cross-entropy, ${size.train} MNIST training digits, ${size.test} test digits, minibatches of ${BATCH}. ${OPTIMIZERS.map((o) => `${o.text} with lr ∈ {${grids[o.name].join(", ")}}`).join(" and ")}, equal explicit regularization (none), from the same initial weights and batch order, ${size.epochs} epochs each; each optimizer's best lr = the lowest full-batch training loss at the end (its converged solution), where tr(H) is measured, and again where that run first reached the matched training loss ${size.target} (checked every ${CHECK_EVERY} steps). tr(H) of the full-batch training cross-entropy (no decay term) by Hutchinson with ${size.probes} Rademacher probes; H·v by central differences of TF.js gradients in float32 (ε = ∛(2⁻²³)·(1 + ‖θ‖)/‖v‖, the default of finiteDifferenceHvp; a ReLU net's Hessian is piecewise, so this is curvature smoothed over that scale). ${seeds.length} seed${seeds.length > 1 ? "s" : ""}. Note: tr(H) is not invariant to rescaling ReLU layers (W₁·α, W₂/α), so the weight norms are reported beside it.`,
+      setup: `${ctx.mode} mode on TF.js's ${backend} backend: MLP 784 → ${size.hidden} ReLU → 10 (Glorot-uniform, seeded), cross-entropy, ${size.train} MNIST training digits, ${size.test} test digits, minibatches of ${BATCH}. ${OPTIMIZERS.map((o) => `${o.text} with lr ∈ {${grids[o.name].join(", ")}}`).join(", ")} (SAM: the flatness reference, reported, not judged; it steps through momenta's own optimizer with a closure, one minibatch per step, its second gradient on the same minibatch), equal explicit regularization (none), from the same initial weights and batch order, ${size.epochs} epochs each; each optimizer's best lr = the lowest full-batch training loss at the end (its converged solution), where tr(H) is measured, and again where that run first reached the matched training loss ${size.target} (checked every ${CHECK_EVERY} steps). tr(H) of the full-batch training cross-entropy (no decay term) by Hutchinson with ${size.probes} Rademacher probes; H·v by central differences of TF.js gradients in float32 (ε = ∛(2⁻²³)·(1 + ‖θ‖)/‖v‖, the default of finiteDifferenceHvp; a ReLU net's Hessian is piecewise, so this is curvature smoothed over that scale). ${seeds.length} seed${seeds.length > 1 ? "s" : ""}. Note: tr(H) is not invariant to rescaling ReLU layers (W₁·α, W₂/α), so the weight norms are reported beside it.`,
       metrics: {
         traceRatioSgdOverAdamw: Number.isFinite(gm) ? sig(gm, 4) : null,
+        traceRatioSamOverSgd: samOverSgd === null ? null : sig(samOverSgd, 4),
         SGD: per("SGD"),
         AdamW: per("AdamW"),
+        SAM: per("SAM"),
         allReachedTarget: m.reached,
       },
-      keyNumber: `flattest converged minimum tr(H) SGD/AdamW = ${sig(gm, 3)}; at each one's best lr (SGD ${runs.SGD.map((r) => r.lr).join("/")}, AdamW ${runs.AdamW.map((r) => r.lr).join("/")}) ${sig(Math.exp(mean(runs.SGD.map((r, i) => Math.log(r.trace / runs.AdamW[i]!.trace)))), 3)}`,
+      keyNumber: `flattest converged minimum tr(H) SGD/AdamW = ${sig(gm, 3)}; at each one's best lr (SGD ${runs.SGD.map((r) => r.lr).join("/")}, AdamW ${runs.AdamW.map((r) => r.lr).join("/")}) ${sig(Math.exp(mean(runs.SGD.map((r, i) => Math.log(r.trace / runs.AdamW[i]!.trace)))), 3)}; reference SAM/SGD ${samOverSgd === null ? "— (a trace estimate ≤ 0)" : sig(samOverSgd, 3)}`,
       judgement,
       figures: [
         // (Only when some run converged: the smoke run's do not.)

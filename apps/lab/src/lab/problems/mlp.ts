@@ -16,7 +16,7 @@
  * per-leaf mask can then treat one class's output weights differently.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { AnyTransformation, ShapedLeaf } from "momenta-optim";
+import type { AnyTransformation, OptimizerHandle, ShapedLeaf } from "momenta-optim";
 import { Mulberry32, normal, scheduleFreeEvalParams } from "momenta-optim";
 import { tfjsOptimizer } from "momenta-optim/tfjs";
 import type { DigitTensors } from "./mnist.ts";
@@ -166,6 +166,33 @@ export class Mlp {
     return out;
   }
 
+  /** The loss and ∇loss at the given values, as a closure step needs them (the variables are not touched). */
+  lossAndGradientAt(
+    values: readonly Float32Array[],
+    x: tf.Tensor2D,
+    y: tf.Tensor2D,
+  ): { loss: number; grads: Float32Array[] } {
+    const { value, grads } = tf.tidy(() => {
+      const ts = values.map((v, i) => tf.tensor(v, this.variables[i]!.shape, "float32"));
+      return tf.valueAndGrads((...ps: tf.Tensor[]) => this.loss(x, y, undefined, ps))(ts);
+    });
+    const out = {
+      loss: value.dataSync()[0]!,
+      grads: grads.map((g) => (g.dataSync() as Float32Array).slice()),
+    };
+    tf.dispose([value, ...grads]);
+    return out;
+  }
+
+  /** Sets the variables to the given values, in variable order. */
+  assign(values: readonly Float32Array[]): void {
+    this.variables.forEach((v, i) => {
+      const t = tf.tensor(values[i]!, v.shape, "float32");
+      v.assign(t);
+      t.dispose();
+    });
+  }
+
   dispose(): void {
     tf.dispose(this.variables);
   }
@@ -234,6 +261,40 @@ export function trainStep(
   const loss = value.dataSync()[0]!;
   tf.dispose([xb, yb, ...(wb ? [wb] : []), value, ...Object.values(grads)]);
   return kept ? { loss, grads: kept } : { loss };
+}
+
+/**
+ * One step of a closure transform (SAM, L-BFGS) on the examples `idx` of `set`, through momenta's own
+ * optimizer: `params` holds the net's values (`net.tree()` — the optimizer's params), the closure
+ * evaluates the minibatch loss and gradient wherever the transform puts them, and the net's variables
+ * are set to the result. Returns the loss of the step's first evaluation, as PyTorch's `step` does.
+ */
+export function closureStep(
+  net: Mlp,
+  opt: OptimizerHandle<unknown>,
+  set: DigitTensors,
+  idx: Int32Array,
+): number {
+  const [xb, yb] = tf.tidy(() => {
+    const i = tf.tensor1d(idx, "int32");
+    return [tf.gather(set.x, i) as tf.Tensor2D, tf.gather(set.y, i) as tf.Tensor2D] as const;
+  });
+  const leaves = net.names.map((n) => (opt.params as Record<string, ShapedLeaf>)[n]!);
+  const values = leaves.map((l) => l.data as Float32Array);
+  const grads = net.names.map((n) => (opt.grads as Record<string, ShapedLeaf>)[n]!.data);
+  try {
+    const loss = opt.step(() => {
+      const r = net.lossAndGradientAt(values, xb, yb);
+      r.grads.forEach((g, i) => {
+        grads[i]!.set(g);
+      });
+      return { loss: r.loss, grads: opt.grads };
+    });
+    net.assign(values);
+    return loss;
+  } finally {
+    tf.dispose([xb, yb]);
+  }
 }
 
 export interface FitOptions {

@@ -12,7 +12,12 @@ describe("sgd-flatter (smoke)", () => {
     const sgd = r.metrics.SGD as { trace: number[] };
     expect(sgd.trace).toHaveLength(1);
     expect(sgd.trace[0]).toBeGreaterThan(0);
-  }, 20000);
+    // The reference: SAM on SGD's grid, measured the same way.
+    const sam = r.metrics.SAM as { lrGrid: number[]; trace: number[]; bestLr: number[] };
+    expect(sam.lrGrid).toEqual([0.0316, 0.1]);
+    expect(Number.isFinite(sam.trace[0])).toBe(true); // 3 probes: the smoke run's estimate may be < 0
+    expect(r.keyNumber).toMatch(/reference SAM\/SGD /);
+  }, 30000);
 });
 
 describe("judgeFlatness", () => {
@@ -28,6 +33,13 @@ describe("judgeFlatness", () => {
     const j = judgeFlatness({ sgdTrace: [9, 11], adamwTrace: [10, 10], reached: true });
     expect(j.verdict).toBe("inconclusive");
     expect(j.deciding?.value).toBeCloseTo(Math.sqrt(0.99));
+  });
+  it("reports SAM, the reference, without letting it decide", () => {
+    const base = { sgdTrace: [5, 6, 7], adamwTrace: [10, 9, 10], reached: true };
+    const j = judgeFlatness({ ...base, samTrace: [2.5, 3, 3.5] });
+    expect(j.verdict).toBe(judgeFlatness(base).verdict);
+    expect(j.deciding).toEqual(judgeFlatness(base).deciding);
+    expect(j.reason).toContain("flattest converged tr(H) SAM/SGD = 0.5");
   });
   it("does not hold, and says so, when AdamW is flatter", () => {
     const j = judgeFlatness({ sgdTrace: [15, 16], adamwTrace: [10, 10], reached: true });

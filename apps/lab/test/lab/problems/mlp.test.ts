@@ -2,9 +2,17 @@
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
-import { adamw, scheduleFreeAdamw } from "momenta-optim";
+import { adamw, createOptimizer, sam, scheduleFreeAdamw, sgd } from "momenta-optim";
+import { tfjsOptimizer } from "momenta-optim/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { batchOrder, evaluate, Mlp, trainMlp } from "../../../src/lab/problems/mlp.ts";
+import {
+  batchOrder,
+  closureStep,
+  evaluate,
+  Mlp,
+  trainMlp,
+  trainStep,
+} from "../../../src/lab/problems/mlp.ts";
 import {
   type DigitTensors,
   digitTensors,
@@ -88,5 +96,53 @@ describe("batchOrder", () => {
     expect([...order.slice(0, 3).flatMap((b) => Array.from(b))].sort((p, q) => p - q)).toEqual([
       0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
     ]);
+  });
+});
+
+describe("closureStep", () => {
+  const spec = { sizes: [784, 8, 10], activation: "relu" as const, seed: 3 };
+  // Not bit for bit: the wasm backend's loss over the variables and over fresh tensors of the same values
+  // differ in the last bits (2 ulps measured), so the two runs agree to float32 rounding.
+  it("steps like the TF.js adapter: SAM at ρ 0 is the SGD it wraps", () => {
+    const a = new Mlp(spec);
+    const b = new Mlp(spec);
+    const viaAdapter = tfjsOptimizer(sgd({ lr: 0.1, momentum: 0.9 }));
+    const viaClosure = createOptimizer(sam(sgd({ lr: 0.1, momentum: 0.9 }), { rho: 0 }), b.tree());
+    const before = tf.memory().numTensors;
+    for (const idx of batchOrder(train.size, 32, 2, 1)) {
+      const la = trainStep(a, viaAdapter, train, idx).loss;
+      const lb = closureStep(b, viaClosure, train, idx);
+      expect(Math.abs(lb - la)).toBeLessThan(1e-5 * la);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    const [va, vb] = [a.values(), b.values()];
+    va.forEach((v, i) => {
+      for (let j = 0; j < v.length; j++) expect(Math.abs(vb[i]![j]! - v[j]!)).toBeLessThan(1e-5);
+    });
+    viaAdapter.dispose();
+    a.dispose();
+    b.dispose();
+  });
+  it("takes SAM's second gradient where it perturbed the weights", () => {
+    const net = new Mlp(spec);
+    const values = net.values();
+    const opt = createOptimizer(sam(sgd({ lr: 0.1 }), { rho: 0.05 }), net.tree(net.values()));
+    const idx = batchOrder(train.size, 32, 1, 2)[0]!;
+    closureStep(net, opt, train, idx);
+    // by hand: w − lr·∇L(w + ρ·g/‖g‖) on the same minibatch
+    const [x, y] = tf.tidy(() => {
+      const i = tf.tensor1d(idx, "int32");
+      return [tf.gather(train.x, i) as tf.Tensor2D, tf.gather(train.y, i) as tf.Tensor2D];
+    });
+    const g = net.gradientAt(values, x, y);
+    const norm = Math.sqrt(g.reduce((s, a) => s + a.reduce((t, v) => t + v * v, 0), 0));
+    const perturbed = values.map((v, i) => v.map((w, j) => w + (0.05 / (norm + 1e-12)) * g[i]![j]!));
+    const g2 = net.gradientAt(perturbed, x, y);
+    tf.dispose([x, y]);
+    const now = net.values();
+    values.forEach((v, i) => {
+      for (let j = 0; j < v.length; j++) expect(now[i]![j]!).toBeCloseTo(v[j]! - 0.1 * g2[i]![j]!, 5);
+    });
+    net.dispose();
   });
 });
