@@ -181,10 +181,9 @@ export function judgeFlatness(m: FlatnessMeasurements): ExperimentResult["judgem
     m.atBest?.sgd.every((t) => t > 0) && m.atBest.adamw.every((t) => t > 0)
       ? `; at each one's best lr (lowest final loss) SGD/AdamW = ${sig(Math.exp(mean(m.atBest.sgd.map((x, i) => Math.log(x / m.atBest!.adamw[i]!)))), 3)}`
       : "";
-  const sam =
-    m.samTrace?.every((t) => t > 0)
-      ? `; the reference, SAM around the same SGD: flattest converged tr(H) SAM/SGD = ${sig(Math.exp(mean(m.samTrace!.map((x, i) => Math.log(x / m.sgdTrace[i]!)))), 3)}`
-      : "";
+  const sam = m.samTrace?.every((t) => t > 0)
+    ? `; the reference, SAM around the same SGD: flattest converged tr(H) SAM/SGD = ${sig(Math.exp(mean(m.samTrace!.map((x, i) => Math.log(x / m.sgdTrace[i]!)))), 3)}`
+    : "";
   const caveat = `${atBest}${matched}${norms}${sam}${m.reached ? "" : "; not every run converged (reached the matched loss), so the losses differ"}`;
   const deciding = {
     label: "flattest converged minimum, tr(H) SGD/AdamW (geometric mean over seeds)",
