@@ -98,3 +98,22 @@ export const ALL_BUFFERS: Readonly<Record<string, object>> = {
   adam: { amsgrad: true },
   adamw: { amsgrad: true },
 };
+
+/** Elements of `illConditionedQuadratic` (16 blocks of 8-bit state). */
+export const N = 4096;
+
+/**
+ * ½ Σ hᵢ xᵢ², hᵢ log-uniform over [1e-2, 1e2] (4 decades inside every block of compact state), from
+ * x ∈ [−1, 1]: where low-precision moments have to keep up with float ones.
+ */
+export function illConditionedQuadratic(seed = 1) {
+  const next = rng(seed);
+  const h = Float64Array.from({ length: N }, () => 10 ** (-2 + 4 * next()));
+  const x0 = Float32Array.from({ length: N }, () => next() * 2 - 1);
+  const loss = (x: Float32Array) => {
+    let s = 0;
+    for (let i = 0; i < N; i++) s += 0.5 * h[i]! * x[i]! ** 2;
+    return s;
+  };
+  return { h, x0, loss };
+}

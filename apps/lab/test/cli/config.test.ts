@@ -66,7 +66,7 @@ describe("momenta train: flags and config validation", () => {
     );
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split("\n")).toEqual([
-      "error: --opt weight_decay: unknown option 'weight_decay' for adam (did you mean 'weightDecay'?) (allowed: name, lr, weightDecay, mask, betas, eps, amsgrad)",
+      "error: --opt weight_decay: unknown option 'weight_decay' for adam (did you mean 'weightDecay'?) (allowed: name, lr, weightDecay, mask, betas, eps, amsgrad, stateDtype, stateSeed)",
       "error: --schedule: expected one of none, constantLr, linearLr, stepLr, multiStepLr, exponentialLr, polynomialLr, cosineAnnealingLr, oneCycleLr, warmupCosineDecay, warmupStableDecay, got 'cosine' (did you mean 'cosineAnnealingLr'?)",
       "error: --backend: expected one of wasm, cpu, got 'gpu' (did you mean 'cpu'?)",
     ]);
@@ -79,7 +79,7 @@ describe("momenta train: flags and config validation", () => {
     const r = await run("--config", file);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split("\n")).toEqual([
-      `error: ${file}: optimizer: unknown key 'learningRate' for adamw (allowed: name, lr, weightDecay, mask, betas, eps, amsgrad, decayWith)`,
+      `error: ${file}: optimizer: unknown key 'learningRate' for adamw (allowed: name, lr, weightDecay, mask, betas, eps, amsgrad, stateDtype, stateSeed, decayWith)`,
       `error: ${file}: unknown key 'epoch' for the config (did you mean 'epochs'?) (allowed: model, optimizer, schedule, clip, epochs, batchSize, seed, backend, data, out, diagnostics)`,
     ]);
     writeFileSync(file, JSON.stringify({ optimizer: { name: "sgd", momentum: 2 }, data: { train: 9000 } }));
@@ -259,7 +259,7 @@ describe("momenta train: flags and config validation", () => {
 
   describe("issue #14: options for the default optimizer or schedule, and commander's errors, get one line", () => {
     // Each of these crashed with "Cannot convert undefined or null to object" (exit 1).
-    const ADAMW_KEYS = "(allowed: name, lr, weightDecay, mask, betas, eps, amsgrad, decayWith)";
+    const ADAMW_KEYS = "(allowed: name, lr, weightDecay, mask, betas, eps, amsgrad, stateDtype, stateSeed, decayWith)";
     const NO_OPTIMIZER = `no optimizer was named, so it is adamw (the default)`;
     const HOW = (kind: string) => `(name one with --${kind}, or "name" in the config's ${kind} section)`;
 
@@ -282,7 +282,7 @@ describe("momenta train: flags and config validation", () => {
       );
       // with an optimizer named, the hint only says who has the option
       expect((await run("--optimizer", "adam", "--momentum", "0.9")).stderr).toBe(
-        "error: --momentum: unknown option 'momentum' for adam (allowed: name, lr, weightDecay, mask, betas, eps, amsgrad); momentum is an option of lars, muon, rmsprop, sgd, sgdw\n",
+        "error: --momentum: unknown option 'momentum' for adam (allowed: name, lr, weightDecay, mask, betas, eps, amsgrad, stateDtype, stateSeed); momentum is an option of lars, muon, rmsprop, sgd, sgdw\n",
       );
     });
 

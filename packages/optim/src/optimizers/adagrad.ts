@@ -1,6 +1,6 @@
 import { type Hyper, valueAt } from "../hyper.js";
 import { scaleByRss } from "../transforms/scale-by-rss.js";
-import { alias, ascent, common, decay } from "./common.js";
+import { alias, ascent, common, decay, stateStorage, storage } from "./common.js";
 import { declareOptimizer, num, type OptionsOf } from "./declaration.js";
 
 const options = {
@@ -11,6 +11,7 @@ const options = {
   initialAccumulatorValue: num(0, "[0, inf)"),
   /** Added to the denominator √s for numerical stability, ≥ 0. Default 1e-10. */
   eps: num(1e-10, "[0, inf)"),
+  ...stateStorage(),
 };
 
 /** Options of `adagrad`: `torch.optim.Adagrad`'s. */
@@ -37,7 +38,12 @@ export const adagrad = declareOptimizer({
     alias("adagrad", decayedLr(o.lr, o.lrDecay), [
       ...ascent(o.maximize),
       ...decay("adagrad", o.weightDecay, o.mask),
-      scaleByRss({ initialAccumulatorValue: o.initialAccumulatorValue, eps: o.eps, owner: "adagrad" }),
+      scaleByRss({
+        initialAccumulatorValue: o.initialAccumulatorValue,
+        eps: o.eps,
+        ...storage(o),
+        owner: "adagrad",
+      }),
     ]),
   fusion: (o) => ({
     kind: "adagrad",

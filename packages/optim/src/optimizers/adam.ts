@@ -1,5 +1,5 @@
 import { scaleByAdam } from "../transforms/scale-by-adam.js";
-import { alias, ascent, common, decay } from "./common.js";
+import { alias, ascent, common, decay, stateStorage, storage } from "./common.js";
 import { betas, bool, declareOptimizer, num, type OptionsOf } from "./declaration.js";
 import { betaPair, fusionBase } from "./fusion.js";
 
@@ -13,6 +13,7 @@ export function adamOptions(lr: number, weightDecay: number) {
     eps: num(1e-8, "[0, inf)"),
     /** Use the AMSGrad variant: divide by the largest second moment seen so far. Default false. */
     amsgrad: bool(false),
+    ...stateStorage(),
   };
 }
 
@@ -34,7 +35,7 @@ export const adam = declareOptimizer({
     alias("adam", o.lr, [
       ...ascent(o.maximize),
       ...decay("adam", o.weightDecay, o.mask),
-      scaleByAdam({ betas: o.betas, eps: o.eps, amsgrad: o.amsgrad, owner: "adam" }),
+      scaleByAdam({ betas: o.betas, eps: o.eps, amsgrad: o.amsgrad, ...storage(o), owner: "adam" }),
     ]),
   fusion: (o) => ({
     kind: "adam",

@@ -1,6 +1,6 @@
 import { scaleByAdam } from "../transforms/scale-by-adam.js";
 import { adamOptions } from "./adam.js";
-import { decayWith, decoupled } from "./common.js";
+import { decayWith, decoupled, storage } from "./common.js";
 import { declareOptimizer, type OptionsOf } from "./declaration.js";
 import { betaPair, fusionBase } from "./fusion.js";
 
@@ -25,7 +25,7 @@ export const adamw = declareOptimizer({
     decoupled(
       "adamw",
       o,
-      [scaleByAdam({ betas: o.betas, eps: o.eps, amsgrad: o.amsgrad, owner: "adamw" })],
+      [scaleByAdam({ betas: o.betas, eps: o.eps, amsgrad: o.amsgrad, ...storage(o), owner: "adamw" })],
       o.decayWith,
     ),
   fusion: (o) =>

@@ -2,6 +2,7 @@
 import { type Hyper, showValue, valueAt } from "../hyper.js";
 import { type AnyTransformation, chain, type GradientTransformation } from "../transform.js";
 import { addDecayedWeights } from "../transforms/add-decayed-weights.js";
+import type { CompactStateOptions, StateDtype } from "../transforms/compact-state.js";
 import { scale } from "../transforms/scale.js";
 import { scaleByLearningRate } from "../transforms/scale-by-learning-rate.js";
 import type { Mask } from "../tree.js";
@@ -36,6 +37,28 @@ export function common(lr: number, weightDecay: number) {
     /** Which leaves weight decay applies to: a predicate or a tree of booleans (e.g. `excludeBiasAndNorm`). Default: all. */
     mask: mask(),
   };
+}
+
+/**
+ * How an optimizer keeps its moments, for the aliases whose moment transforms take it (adam, adamw,
+ * sgd, sgdw, lion, rmsprop, adagrad, lamb): the transforms' `CompactStateOptions`, declared.
+ */
+export function stateStorage() {
+  return {
+    /**
+     * How the moments are stored: "float32", "bfloat16" (2 bytes, stochastic rounding) or "int8"
+     * (block-wise 8-bit dynamic code, 1.02 bytes). Default null: the params' own dtype. Set, it runs
+     * the reference chain, not a fused kernel.
+     */
+    stateDtype: choice([null, "float32", "bfloat16", "int8"] as const, null),
+    /** Seed of the stochastic rounding (the same seed, the same run), an integer in [0, 2³²). Default 0. */
+    stateSeed: num(0, "[0, 4294967295]", { integer: true }),
+  };
+}
+
+/** The storage options as the moment transforms take them (none: the params' dtype). */
+export function storage(o: { stateDtype: StateDtype | null; stateSeed: number }): CompactStateOptions {
+  return o.stateDtype === null ? {} : { stateDtype: o.stateDtype, stateSeed: o.stateSeed };
 }
 
 /** The options every optimizer alias takes (their defaults are PyTorch's, and differ per optimizer). */

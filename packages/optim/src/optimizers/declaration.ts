@@ -341,7 +341,9 @@ export function declareOptimizer<O extends Record<string, Option<unknown>>, R ex
   const create = (options?: OptionsOf<O>): R => {
     const resolved = resolveOptions(d, options);
     const tx = d.build(resolved);
-    const spec = d.fusion?.(resolved);
+    // The fused kernels keep moments in the params' dtype: a chosen state dtype runs the chain.
+    const compact = (resolved as { stateDtype?: unknown }).stateDtype != null;
+    const spec = compact ? undefined : d.fusion?.(resolved);
     return spec ? Object.assign(tx, { fusion: spec }) : tx;
   };
   const defaults = Object.freeze(

@@ -1,6 +1,6 @@
 import { scaleByAdam } from "../transforms/scale-by-adam.js";
 import { scaleByTrustRatio } from "../transforms/scale-by-trust-ratio.js";
-import { alias, ascent, common, decay } from "./common.js";
+import { alias, ascent, common, decay, stateStorage, storage } from "./common.js";
 import { betas, bool, declareOptimizer, num, type OptionsOf } from "./declaration.js";
 import { betaPair, fusionBase } from "./fusion.js";
 
@@ -12,6 +12,7 @@ const options = {
   eps: num(1e-6, "[0, inf)"),
   /** Divide the moments by 1 − βᵗ as Adam does (default true). */
   biasCorrection: bool(true),
+  ...stateStorage(),
 };
 
 /** Options of `lamb`: Optax's `lamb`'s. */
@@ -34,7 +35,13 @@ export const lamb = declareOptimizer({
   build: (o) =>
     alias("lamb", o.lr, [
       ...ascent(o.maximize),
-      scaleByAdam({ betas: o.betas, eps: o.eps, biasCorrection: o.biasCorrection, owner: "lamb" }),
+      scaleByAdam({
+        betas: o.betas,
+        eps: o.eps,
+        biasCorrection: o.biasCorrection,
+        ...storage(o),
+        owner: "lamb",
+      }),
       ...decay("lamb", o.weightDecay, o.mask),
       scaleByTrustRatio({ owner: "lamb" }),
     ]),

@@ -1,5 +1,5 @@
 import { scaleByLion } from "../transforms/scale-by-lion.js";
-import { common, decoupled } from "./common.js";
+import { common, decoupled, stateStorage, storage } from "./common.js";
 import { betas, declareOptimizer, type OptionsOf } from "./declaration.js";
 import { betaPair, fusionBase } from "./fusion.js";
 
@@ -7,6 +7,7 @@ const options = {
   ...common(1e-4, 0),
   /** (β1, β2): β1 interpolates the sign's input (may follow a schedule), β2 is the momentum's decay; both in [0, 1). Default [0.9, 0.99]. */
   betas: betas(0.9, 0.99),
+  ...stateStorage(),
 };
 
 /** Options of `lion`: the authors' PyTorch code's. */
@@ -26,7 +27,7 @@ export const lion = declareOptimizer({
   decay: "decoupled",
   reference: { optax: "optax.lion", code: "google/automl lion_pytorch.py" },
   options,
-  build: (o) => decoupled("lion", o, [scaleByLion({ betas: o.betas, owner: "lion" })]),
+  build: (o) => decoupled("lion", o, [scaleByLion({ betas: o.betas, ...storage(o), owner: "lion" })]),
   fusion: (o) => ({
     kind: "lion",
     ...fusionBase("lion", o),

@@ -1,6 +1,6 @@
 import { scaleByRms } from "../transforms/scale-by-rms.js";
 import { trace } from "../transforms/trace.js";
-import { active, alias, ascent, common, decay } from "./common.js";
+import { active, alias, ascent, common, decay, stateStorage, storage } from "./common.js";
 import { bool, declareOptimizer, num, type OptionsOf } from "./declaration.js";
 import { fusionBase } from "./fusion.js";
 
@@ -14,6 +14,7 @@ const options = {
   momentum: num(0, "[0, 1]", { schedulable: true }),
   /** Normalize by the gradient's estimated variance (s − mean²) instead of its second moment. Default false. */
   centered: bool(false),
+  ...stateStorage(),
 };
 
 /** Options of `rmsprop`: `torch.optim.RMSprop`'s. */
@@ -34,8 +35,8 @@ export const rmsprop = declareOptimizer({
     alias("rmsprop", o.lr, [
       ...ascent(o.maximize),
       ...decay("rmsprop", o.weightDecay, o.mask),
-      scaleByRms({ alpha: o.alpha, eps: o.eps, centered: o.centered, owner: "rmsprop" }),
-      ...(active(o.momentum) ? [trace({ momentum: o.momentum, owner: "rmsprop" })] : []),
+      scaleByRms({ alpha: o.alpha, eps: o.eps, centered: o.centered, ...storage(o), owner: "rmsprop" }),
+      ...(active(o.momentum) ? [trace({ momentum: o.momentum, ...storage(o), owner: "rmsprop" })] : []),
     ]),
   fusion: (o) => ({
     kind: "rmsprop",

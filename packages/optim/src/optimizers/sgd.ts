@@ -1,5 +1,5 @@
 import { trace } from "../transforms/trace.js";
-import { active, alias, ascent, type Common, common, decay } from "./common.js";
+import { active, alias, ascent, type Common, common, decay, stateStorage, storage } from "./common.js";
 import { bool, declareOptimizer, num, type OptionsOf, type Resolved } from "./declaration.js";
 
 /** SGD's options (and SGDW's): `torch.optim.SGD`'s. */
@@ -12,6 +12,7 @@ export function sgdOptions() {
     dampening: num(0, "[0, 1]"),
     /** Nesterov momentum; needs momentum > 0 and dampening 0. Default false. */
     nesterov: bool(false),
+    ...stateStorage(),
   };
 }
 
@@ -26,7 +27,7 @@ export function momentumLinks(owner: string, o: Resolved<ReturnType<typeof sgdOp
     );
   }
   return active(o.momentum)
-    ? [trace({ momentum: o.momentum, dampening: o.dampening, nesterov: o.nesterov, owner })]
+    ? [trace({ momentum: o.momentum, dampening: o.dampening, nesterov: o.nesterov, ...storage(o), owner })]
     : [];
 }
 

@@ -166,6 +166,8 @@ describe("optimizer declarations", () => {
       betas: [0.9, 0.999],
       eps: 1e-8,
       amsgrad: false,
+      stateDtype: null,
+      stateSeed: 0,
       decayWith: "lr",
     });
     expect(Object.isFrozen(adamw.defaults)).toBe(true);

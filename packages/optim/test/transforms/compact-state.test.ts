@@ -8,22 +8,7 @@
 import * as m from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { INT8_BLOCK, type MomentBuffer } from "../../src/transforms/compact-state.ts";
-import { rng } from "../helpers.ts";
-
-const N = 4096;
-
-/** ½ Σ hᵢ xᵢ², hᵢ log-uniform over [1e-2, 1e2] (4 decades in every block), from x ∈ [−1, 1]. */
-function quadratic(seed = 1) {
-  const next = rng(seed);
-  const h = Float64Array.from({ length: N }, () => 10 ** (-2 + 4 * next()));
-  const x0 = Float32Array.from({ length: N }, () => next() * 2 - 1);
-  const loss = (x: Float32Array) => {
-    let s = 0;
-    for (let i = 0; i < N; i++) s += 0.5 * h[i]! * x[i]! ** 2;
-    return s;
-  };
-  return { h, x0, loss };
-}
+import { N, illConditionedQuadratic as quadratic } from "../helpers.ts";
 
 type Compact = { stateDtype?: m.StateDtype; stateSeed?: number };
 /** Each transform with compact state, at an lr that trains the quadratic. */
