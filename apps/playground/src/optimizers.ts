@@ -86,7 +86,7 @@ const STAGING: Record<string, Staging[]> = {
       name: "Momentum",
       note: "A heavy ball: velocity accumulates along the valley floor and cancels across it.",
       lr: 0.01,
-      show: ["lr", "momentum", "dampening"],
+      show: ["lr", "momentum", "dampening", "stateDtype"],
       defaults: { momentum: 0.9 },
     },
     {
@@ -113,7 +113,7 @@ const STAGING: Record<string, Staging[]> = {
     {
       note: "Divides by the root of all squared gradients so far: the brake only ever tightens.",
       lr: 0.5,
-      show: ["lr", "initialAccumulatorValue", "eps"],
+      show: ["lr", "initialAccumulatorValue", "eps", "stateDtype"],
       internals: "adagrad",
     },
   ],
@@ -121,7 +121,7 @@ const STAGING: Record<string, Staging[]> = {
     {
       note: "A per-direction brake from a moving average of g²: it forgets, unlike Adagrad.",
       lr: 0.01,
-      show: ["lr", "alpha", "eps", "momentum", "centered"],
+      show: ["lr", "alpha", "eps", "momentum", "centered", "stateDtype"],
       internals: "rmsprop",
     },
   ],
@@ -129,7 +129,7 @@ const STAGING: Record<string, Staging[]> = {
     {
       note: "Momentum divided by a per-direction brake √v̂: steps of about lr whatever the slope.",
       lr: 0.05,
-      show: ["lr", "betas", "eps", "amsgrad"],
+      show: ["lr", "betas", "eps", "amsgrad", "stateDtype"],
       internals: "adam",
     },
     {
@@ -147,7 +147,7 @@ const STAGING: Record<string, Staging[]> = {
     {
       note: "Adam with decoupled decay: every weight shrinks by lr·λ per step, brake or not.",
       lr: 0.05,
-      show: ["lr", "betas", "eps", "weightDecay"],
+      show: ["lr", "betas", "eps", "weightDecay", "stateDtype"],
       defaults: { weightDecay: 0.1 },
       internals: "adam",
       hints: { weightDecay: DECOUPLED },
@@ -184,7 +184,7 @@ const STAGING: Record<string, Staging[]> = {
     {
       note: "Every coordinate moves by exactly ±lr: the sign of an interpolated momentum.",
       lr: 0.01,
-      show: ["lr", "betas", "weightDecay"],
+      show: ["lr", "betas", "weightDecay", "stateDtype"],
       hints: { weightDecay: DECOUPLED },
     },
   ],
@@ -192,7 +192,7 @@ const STAGING: Record<string, Staging[]> = {
     {
       note: "Adam's step rescaled to lr·‖p‖: a relative step, small near the origin.",
       lr: 0.05,
-      show: ["lr", "betas", "eps", "weightDecay"],
+      show: ["lr", "betas", "eps", "weightDecay", "stateDtype"],
       hints: { weightDecay: "inside the trust ratio" },
     },
   ],
@@ -337,7 +337,11 @@ const STAGING: Record<string, Staging[]> = {
 };
 
 /** Labels and slider bounds the declarations leave to the page (the ranges themselves are declared). */
+/** How a select shows a choice's null (its documented fallback: stateDtype's is the params' dtype). */
+const NULL_CHOICE = "default";
+
 const LABELS: Record<string, string> = {
+  stateDtype: "state stored as",
   lr: "lr",
   eps: "ε",
   weightDecay: "weight decay λ",
@@ -388,7 +392,8 @@ const BOUNDS: Record<string, { min: number; max: number; log?: boolean; step?: n
   dCoef: { min: 0.1, max: 10, log: true },
 };
 /** Options a 2-D race has no use for: it minimizes, decays every leaf, and has no nested optimizers. */
-const NOT_SHOWN = new Set(["maximize", "mask", "muonMask", "adamw"]);
+// stateSeed seeds compact state's rounding, which stateDtype (null by default: no select) turns on
+const NOT_SHOWN = new Set(["maximize", "mask", "muonMask", "adamw", "stateSeed"]);
 
 /** A number control: the declared range, narrowed to the page's slider bounds where it has some. */
 function numberSpec(key: string, name: string, range: string, dflt: number, integer: boolean): Spec {
@@ -424,19 +429,17 @@ function controlsOf(name: string, spec: OptionSpec): Spec[] {
       return [numberSpec(name, name, spec.range, spec.default, spec.integer)];
     case "boolean":
       return [{ key: name, label: LABELS[name] ?? name, type: "bool", default: spec.default }];
-    case "choice": {
-      // a null choice means "the documented fallback", which a select cannot hold: left at its default
-      if (spec.values.includes(null)) return [];
+    case "choice":
+      // null, "the documented fallback", shows as NULL_CHOICE (`options` turns it back)
       return [
         {
           key: name,
           label: LABELS[name] ?? name,
           type: "choice",
-          options: spec.values as string[],
-          default: spec.default as string,
+          options: spec.values.map((v) => v ?? NULL_CHOICE),
+          default: spec.default ?? NULL_CHOICE,
         },
       ];
-    }
     case "tuple":
       return spec.items.flatMap((it, i) =>
         it.nullable
@@ -504,6 +507,8 @@ function kindOf(name: string, f: unknown, d: OptimizerDeclaration, st: Staging):
           o[k] = spec.items.map((it, i) =>
             it.nullable ? spec.default[i] : values[ITEM_KEYS[k]?.[i] ?? `${k}${i + 1}`],
           );
+        } else if (spec.type === "choice" && values[k] === NULL_CHOICE) {
+          // the fallback: left out, as a user would write it
         } else if (hp.some((c) => c.key === k)) o[k] = values[k];
       }
       if (st.sam !== undefined) o.rho = values.rho;
@@ -560,7 +565,9 @@ export function callText(fn: string, options: Record<string, unknown>): string {
         ? fmt(v)
         : Array.isArray(v)
           ? `[${v.map(show).join(", ")}]`
-          : String(v);
+          : typeof v === "string"
+            ? JSON.stringify(v)
+            : String(v);
   const parts = Object.entries(options).map(([k, v]) => `${k}: ${show(v)}`);
   return `${fn}({ ${parts.join(", ")} })`;
 }

@@ -93,6 +93,37 @@ describe("Playground setup", () => {
     }
   });
 
+  it("offers every declared choice, null as its fallback: Adam with bfloat16 or 8-bit state races", () => {
+    const adam = OPTIMIZERS.find((k) => k.id === "adam")!;
+    const control = adam.hp.find((c) => c.key === "stateDtype");
+    expect(control).toMatchObject({
+      type: "choice",
+      options: ["default", "float32", "bfloat16", "int8"],
+      default: "default",
+    });
+    const setup = defaultSetup("rosenbrock");
+    setup.starts = [[-1.2, 1]];
+    setup.steps = 50;
+    // "default" is left out of the call, as a user would write it
+    expect(buildRacer(racer("adam"), setup).code).not.toMatch(/stateDtype/);
+    setup.racers = (["default", "float32", "bfloat16", "int8"] as const).map((stateDtype) => ({
+      ...racer("adam"),
+      hp: { ...racer("adam").hp, stateDtype },
+    }));
+    expect(buildRacer(setup.racers[3]!, setup).code).toMatch(/stateDtype: "int8"/);
+    const race = createRace(makeLandscape("rosenbrock", {}), setup);
+    expect(race.errors.size).toBe(0);
+    race.advance(50);
+    const ends = race.runs.map((r) => {
+      expect(r.status).not.toBe("error");
+      return [r.xs[50]!, r.ys[50]!];
+    });
+    // float32 moments on the landscape's float64 point move it a little differently; all stay close
+    for (const e of ends.slice(1))
+      expect(Math.hypot(e[0]! - ends[0]![0]!, e[1]! - ends[0]![1]!)).toBeLessThan(0.05);
+    expect(ends[3]).not.toEqual(ends[0]);
+  });
+
   it("races the closure optimizers: L-BFGS (both line searches) and SAM, whose code shows the wrapper", () => {
     for (const id of ["lbfgs", "lbfgsWolfe", "samMomentum", "rprop", "asgd"])
       expect(OPTIMIZERS.map((k) => k.id)).toContain(id);
