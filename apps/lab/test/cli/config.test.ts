@@ -259,7 +259,8 @@ describe("momenta train: flags and config validation", () => {
 
   describe("issue #14: options for the default optimizer or schedule, and commander's errors, get one line", () => {
     // Each of these crashed with "Cannot convert undefined or null to object" (exit 1).
-    const ADAMW_KEYS = "(allowed: name, lr, weightDecay, mask, betas, eps, amsgrad, stateDtype, stateSeed, decayWith)";
+    const ADAMW_KEYS =
+      "(allowed: name, lr, weightDecay, mask, betas, eps, amsgrad, stateDtype, stateSeed, decayWith)";
     const NO_OPTIMIZER = `no optimizer was named, so it is adamw (the default)`;
     const HOW = (kind: string) => `(name one with --${kind}, or "name" in the config's ${kind} section)`;
 
