@@ -137,6 +137,41 @@ describe("tfjsOptimizer", () => {
     a.dispose();
   });
 
+  it("compact state (bfloat16, int8) trains as the core does and resumes bit for bit from getWeights", async () => {
+    for (const stateDtype of ["bfloat16", "int8"] as const) {
+      const make = () => tfjsOptimizer(m.adamw({ lr: 0.05, stateDtype, stateSeed: 3 }));
+      const a = problem(9, stateDtype);
+      const opt = make();
+      const core = m.createOptimizer(m.adamw({ lr: 0.05, stateDtype, stateSeed: 3 }), {
+        b: new Float32Array(a.b.dataSync()),
+        w: new Float32Array(a.w.dataSync()),
+      });
+      for (let t = 0; t < 6; t++) {
+        const { grads, value } = tf.variableGrads(a.loss);
+        const g = { b: grads[a.b.name]!.dataSync().slice(), w: grads[a.w.name]!.dataSync().slice() };
+        opt.applyGradients(grads);
+        core.step(g as m.Tree);
+        tf.dispose([value, ...Object.values(grads)]);
+      }
+      expect(Array.from(a.w.dataSync())).toEqual(Array.from((core.params as { w: Float32Array }).w));
+      expect(opt.momenta!.stateBytes).toBe(core.stateBytes);
+      const saved = await opt.getWeights();
+      const snapshot = { w: a.w.dataSync().slice(), b: a.b.dataSync().slice() };
+      for (let t = 0; t < 6; t++) tf.dispose(opt.minimize(a.loss, true) ?? []);
+      const straight = a.w.dataSync().slice();
+      a.w.assign(tf.tensor(snapshot.w, [4, 3]));
+      a.b.assign(tf.tensor(snapshot.b, [3]));
+      const again = make();
+      await again.setWeights(saved);
+      for (let t = 0; t < 6; t++) tf.dispose(again.minimize(a.loss, true) ?? []);
+      expect(Array.from(a.w.dataSync()), stateDtype).toEqual(Array.from(straight));
+      tf.dispose(saved.map((s) => s.tensor));
+      opt.dispose();
+      again.dispose();
+      a.dispose();
+    }
+  });
+
   it("repeated getWeights (every save) leaves no tensors behind: the optimizer owns and frees them", async () => {
     const p = problem(13);
     const opt = tfjsOptimizer(m.adam({ lr: 0.01 }));
