@@ -37,13 +37,32 @@ interface Sizes {
   lrs: number[];
   /** The lrs SAM runs at (a SAM run costs two gradients a step and settles later: 3–6 GD runs). */
   samLrs: number[];
+  /** SAM runs from the first this many starts (paired with GD's runs from the same starts). */
+  samStarts: number;
   maxSteps: number;
+  /** SAM's step cap: a start it stalls on (on the sharp basin's rim) never settles. */
+  samMaxSteps: number;
 }
 
 const SIZES: Record<"smoke" | "quick" | "full", Sizes> = {
-  smoke: { starts: 24, lrs: [0.03], samLrs: [0.03], maxSteps: 4000 },
-  quick: { starts: 200, lrs: [0.01, 0.03], samLrs: [0.03], maxSteps: 20000 },
-  full: { starts: 1000, lrs: [0.005, 0.01, 0.02, 0.03], samLrs: [0.01, 0.03], maxSteps: 50000 },
+  smoke: { starts: 24, lrs: [0.03], samLrs: [0.03], samStarts: 24, maxSteps: 4000, samMaxSteps: 4000 },
+  quick: {
+    starts: 200,
+    lrs: [0.01, 0.03],
+    samLrs: [0.03],
+    samStarts: 200,
+    maxSteps: 20000,
+    samMaxSteps: 20000,
+  },
+  // SAM from 500 starts: at 1,000 with 50,000-step caps its two arms would cost more than the 32 others.
+  full: {
+    starts: 1000,
+    lrs: [0.005, 0.01, 0.02, 0.03],
+    samLrs: [0.03],
+    samStarts: 500,
+    maxSteps: 50000,
+    samMaxSteps: 20000,
+  },
 };
 
 type Basin = "sharp" | "wide" | "neither";
@@ -192,7 +211,12 @@ export const experiment: Experiment = {
      * ends on a two-step cycle around it — for SAM, returning within 1e-6 of the point two steps
      * back counts as not moving too.
      */
-    const settle = (tx: AnyTransformation, start: readonly [number, number], record = false) => {
+    const settle = (
+      tx: AnyTransformation,
+      start: readonly [number, number],
+      record = false,
+      maxSteps = sz.maxSteps,
+    ) => {
       const r = makeRunner(L, tx, { start });
       const cycles = tx.updateWithClosure !== undefined;
       let [x, y] = start;
@@ -200,7 +224,7 @@ export const experiment: Experiment = {
       let quiet = 0;
       const xs = [x];
       const ys = [y];
-      for (let t = 0; t < sz.maxSteps && quiet <= 20; t++) {
+      for (let t = 0; t < maxSteps && quiet <= 20; t++) {
         const [nx, ny] = r.step();
         const still = Math.hypot(nx - x, ny - y) < 1e-6 || (cycles && Math.hypot(nx - px, ny - py) < 1e-6);
         quiet = still ? quiet + 1 : 0;
@@ -216,12 +240,15 @@ export const experiment: Experiment = {
     };
     const heavyBall = (lr: number, beta: number) => sgd({ lr, momentum: beta });
     const arms: FlatMinimaArm[] = [];
+    /** Each arm's end basin per start, by the arm's index (for SAM's comparison on its subset of starts). */
+    const endsOf = new Map<number, Basin[]>();
     const total = 2 * sz.lrs.length * BETAS.length + sz.samLrs.length * RHOS.length;
     for (const variant of ["fixed", "matched"] as const) {
       for (const lr of sz.lrs) {
         for (const beta of BETAS) {
           const stepLr = variant === "fixed" ? lr : lr * (1 - beta);
           const ends = starts.map((s) => settle(heavyBall(stepLr, beta), s).basin);
+          endsOf.set(arms.length, ends);
           arms.push({
             variant,
             lr,
@@ -237,7 +264,9 @@ export const experiment: Experiment = {
     const samArms: SamArm[] = [];
     for (const lr of sz.samLrs) {
       for (const rho of RHOS) {
-        const ends = starts.map((s) => settle(sam(sgd({ lr }), { rho }), s).basin);
+        const ends = starts
+          .slice(0, sz.samStarts)
+          .map((s) => settle(sam(sgd({ lr }), { rho }), s, false, sz.samMaxSteps).basin);
         samArms.push({
           lr,
           rho,
@@ -309,7 +338,7 @@ export const experiment: Experiment = {
         `momentum = β): the same effective lr), each run until the iterate moved < 1e-6 for 20 steps or ` +
         `${sz.maxSteps} steps; end basin = within 0.1 of the sharp or 0.3 of the wide minimum (${ctx.mode} mode). ` +
         `Flatness reference, not judged: SAM (sam(sgd(lr), ρ)) with ρ ∈ {${RHOS.join(", ")}} at lr ∈ ` +
-        `{${sz.samLrs.join(", ")}} from the same starts, settled when it also returns within 1e-6 of the point ` +
+        `{${sz.samLrs.join(", ")}} from the first ${sz.samStarts} starts (at most ${sz.samMaxSteps} steps), settled when it also returns within 1e-6 of the point ` +
         `two steps back (its ascent keeps length ρ, so it ends on a two-step cycle).`,
       metrics: {
         arms: arms.map((a) => ({
@@ -344,7 +373,12 @@ export const experiment: Experiment = {
       keyNumber:
         `wide share +${sig(100 * keyShift.estimate, 2)} pp ${ci(keyShift)} at β=${keyShift.beta} (fixed lr ${keyShift.lr}), ` +
         `+${sig(100 * keyMatched.estimate, 2)} pp ${ci(keyMatched)} at matched effective lr; ` +
-        `reference SAM ρ ${samKey.rho} (lr ${samKey.lr}) ends ${samKey.sharp} of ${sz.starts} starts in the sharp basin, GD ${gdKey.sharp}`,
+        `reference SAM ρ ${samKey.rho} (lr ${samKey.lr}): wide share ${sig(100 * mean(samKey.wide), 3)} % vs GD's ${sig(100 * mean(gdKey.wide.slice(0, sz.samStarts)), 3)} % from the same ${sz.samStarts} starts, ${samKey.sharp} vs ${
+          endsOf
+            .get(arms.indexOf(gdKey))!
+            .slice(0, sz.samStarts)
+            .filter((b) => b === "sharp").length
+        } in the sharp basin`,
       judgement,
       figures: [
         {
@@ -363,7 +397,7 @@ export const experiment: Experiment = {
         {
           title: "The flatness reference: SAM from the same starts",
           caption:
-            "Share of the starts ending in the wide basin for GD (β = 0) and for SAM at two radii ρ around the " +
+            `Share of the starts (the first ${sz.samStarts}) ending in the wide basin for GD (β = 0) and for SAM at two radii ρ around the ` +
             "sharp basin's width (0.15), at the same lr. SAM's starts that end in neither basin stalled where " +
             "its perturbed gradient balances, on the sharp basin's rim (counts in the metrics). Bars: 95 % " +
             "bootstrap over starts.",
@@ -373,7 +407,7 @@ export const experiment: Experiment = {
             bars: sz.samLrs.flatMap((lr) => {
               const gd = arms.find((a) => a.variant === "fixed" && a.lr === lr && a.beta === 0)!;
               return [
-                { group: "GD", wide: gd.wide },
+                { group: "GD", wide: gd.wide.slice(0, sz.samStarts) },
                 ...samArms.filter((a) => a.lr === lr).map((a) => ({ group: `SAM ρ ${a.rho}`, wide: a.wide })),
               ].map(({ group, wide }) => {
                 const c = bootstrapCi(wide, { seed: 2, resamples: 1000 });
