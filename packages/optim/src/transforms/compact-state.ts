@@ -202,6 +202,19 @@ function int8Store(kind: MomentKind): MomentStore {
   };
 }
 
+/**
+ * The buffers as `updateLeaves` checks them, by length in elements: the list itself unless it holds
+ * 8-bit buffers (a step on float state allocates nothing for this).
+ */
+export function sized(buffers: readonly MomentBuffer[]): readonly { readonly length: number }[] {
+  for (const b of buffers) if (!ArrayBuffer.isView(b)) return buffers.map((q) => ({ length: lengthOf(q) }));
+  return buffers as readonly (FloatArray | Uint16Array)[];
+}
+
+function lengthOf(b: MomentBuffer): number {
+  return ArrayBuffer.isView(b) ? b.length : b.codes.length;
+}
+
 /** One buffer per leaf of `params`, in `store`'s storage, holding `fill` (stored as any value is). */
 export function momentsLike(store: MomentStore, params: Tree, fill = 0): MomentBuffer[] {
   return leavesOf(params).map((p) => {

@@ -19,6 +19,7 @@ import {
   type MomentBuffer,
   type MomentStore,
   momentsLike,
+  sized,
 } from "./compact-state.js";
 
 /** Options of `scaleByAdam`. */
@@ -108,11 +109,7 @@ export function scaleByAdam(
       ...(state.maxExpAvgSq ? { maxExpAvgSq: decodedView(stores.v, state.maxExpAvgSq) } : {}),
     }),
     update(updates: Tree, state) {
-      const us = updateLeaves(
-        owner,
-        updates,
-        state.expAvg.map((b) => ({ length: stores.m.length(b) })),
-      );
+      const us = updateLeaves(owner, updates, sized(state.expAvg));
       const beta1 = valueAt(owner, "betas[0]", b1, state.count, "[0, 1)");
       const t = state.count + 1;
       const bc1 = correct ? 1 - beta1 ** t : 1;

@@ -8,6 +8,7 @@ import {
   decodedView,
   type MomentBuffer,
   momentsLike,
+  sized,
 } from "./compact-state.js";
 import { checkBetas } from "./scale-by-adam.js";
 
@@ -59,11 +60,7 @@ export function scaleByLion(
     }),
     buffers: (state) => ({ expAvg: decodedView(store, state.expAvg) }),
     update(updates: Tree, state) {
-      const us = updateLeaves(
-        owner,
-        updates,
-        state.expAvg.map((b) => ({ length: store.length(b) })),
-      );
+      const us = updateLeaves(owner, updates, sized(state.expAvg));
       const beta1 = valueAt(owner, "betas[0]", b1, state.count, "[0, 1)");
       for (let i = 0; i < us.length; i++) {
         const u = us[i]!;

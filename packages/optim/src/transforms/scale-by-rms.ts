@@ -8,6 +8,7 @@ import {
   decodedView,
   type MomentBuffer,
   momentsLike,
+  sized,
 } from "./compact-state.js";
 
 /** Options of `scaleByRms`. */
@@ -70,11 +71,7 @@ export function scaleByRms(
       ...(state.gradAvg ? { gradAvg: decodedView(stores.a, state.gradAvg) } : {}),
     }),
     update(updates: Tree, state) {
-      const us = updateLeaves(
-        owner,
-        updates,
-        state.squareAvg.map((b) => ({ length: stores.s.length(b) })),
-      );
+      const us = updateLeaves(owner, updates, sized(state.squareAvg));
       for (let i = 0; i < us.length; i++) {
         const u = us[i]!;
         if (!isFloatArray(state.squareAvg[i])) {

@@ -8,6 +8,7 @@ import {
   decodedView,
   type MomentBuffer,
   momentsLike,
+  sized,
 } from "./compact-state.js";
 
 /** Options of `scaleByRss`. */
@@ -59,11 +60,7 @@ export function scaleByRss(
         : { sum: buffersLike(params, init) },
     buffers: (state) => ({ sum: decodedView(store, state.sum) }),
     update(updates: Tree, state) {
-      const us = updateLeaves(
-        owner,
-        updates,
-        state.sum.map((b) => ({ length: store.length(b) })),
-      );
+      const us = updateLeaves(owner, updates, sized(state.sum));
       for (let i = 0; i < us.length; i++) {
         const u = us[i]!;
         const s = state.sum[i]!;

@@ -17,6 +17,7 @@ import {
   decodedView,
   type MomentBuffer,
   momentsLike,
+  sized,
 } from "./compact-state.js";
 
 /** Options of `trace`. */
@@ -70,11 +71,7 @@ export function trace(options: TraceOptions): GradientTransformation<TraceState<
     }),
     buffers: (state) => ({ momentumBuffer: decodedView(store, state.momentumBuffer) }),
     update(updates: Tree, state) {
-      const us = updateLeaves(
-        owner,
-        updates,
-        state.momentumBuffer.map((b) => ({ length: store.length(b) })),
-      );
+      const us = updateLeaves(owner, updates, sized(state.momentumBuffer));
       const mu = valueAt(owner, "momentum", momentum, state.count, "[0, 1]");
       const first = state.count === 0;
       const keep = 1 - dampening;
