@@ -36,7 +36,10 @@ const SIZES: Record<
     seeds: number;
     /** Grid points per optimizer (from the list below, centred on its customary lr). */
     grid: number;
-    /** Grid points for SAM, the reference (two gradients a step: its full grid would cost as much as SGD's and AdamW's). */
+    /**
+     * Grid points for SAM, the reference (two gradients a step): none in quick mode, where its three
+     * lrs cost 31 s a run (40 before), past the quick budget; --full runs it.
+     */
     samGrid: number;
   }
 > = {
@@ -62,7 +65,7 @@ const SIZES: Record<
     probes: 20,
     seeds: 2,
     grid: 4,
-    samGrid: 3,
+    samGrid: 0,
   },
   // 40 probes: at 60 the standard error was ≈ 3 % of tr(H), against SGD/AdamW ratios of 3.6–69 over
   // five seeds; the probes were a third of the full run's cost.
@@ -181,9 +184,10 @@ export function judgeFlatness(m: FlatnessMeasurements): ExperimentResult["judgem
     m.atBest?.sgd.every((t) => t > 0) && m.atBest.adamw.every((t) => t > 0)
       ? `; at each one's best lr (lowest final loss) SGD/AdamW = ${sig(Math.exp(mean(m.atBest.sgd.map((x, i) => Math.log(x / m.atBest!.adamw[i]!)))), 3)}`
       : "";
-  const sam = m.samTrace?.every((t) => t > 0)
-    ? `; the reference, SAM around the same SGD: flattest converged tr(H) SAM/SGD = ${sig(Math.exp(mean(m.samTrace!.map((x, i) => Math.log(x / m.sgdTrace[i]!)))), 3)}`
-    : "";
+  const sam =
+    m.samTrace?.length && m.samTrace.every((t) => t > 0)
+      ? `; the reference, SAM around the same SGD: flattest converged tr(H) SAM/SGD = ${sig(Math.exp(mean(m.samTrace!.map((x, i) => Math.log(x / m.sgdTrace[i]!)))), 3)}`
+      : "";
   const caveat = `${atBest}${matched}${norms}${sam}${m.reached ? "" : "; not every run converged (reached the matched loss), so the losses differ"}`;
   const deciding = {
     label: "flattest converged minimum, tr(H) SGD/AdamW (geometric mean over seeds)",
@@ -335,11 +339,13 @@ export const experiment: Experiment = {
     /** Per seed: every lr's run; the best lr's, with its traces completed. */
     const sweeps: Record<Name, Run[][]> = { SGD: [], AdamW: [], SAM: [] };
     const runs: Record<Name, Run[]> = { SGD: [], AdamW: [], SAM: [] };
-    const total = seeds.length * OPTIMIZERS.reduce((n, o) => n + grids[o.name].length + 1, 0);
+    /** The optimizers this mode runs (SAM only where its grid is not empty). */
+    const present = OPTIMIZERS.filter((o) => grids[o.name].length > 0);
+    const total = seeds.length * present.reduce((n, o) => n + grids[o.name].length + 1, 0);
     let done = 0;
     try {
       for (const seed of seeds) {
-        for (const o of OPTIMIZERS) {
+        for (const o of present) {
           const sweep = grids[o.name].map((lr) => {
             const r = trainRun(o, lr, seed);
             ctx.progress(++done / total, `seed ${seed}: ${o.name} lr ${lr}`);
@@ -366,7 +372,7 @@ export const experiment: Experiment = {
     const m: FlatnessMeasurements = {
       sgdTrace: flattest("SGD"),
       adamwTrace: flattest("AdamW"),
-      samTrace: flattest("SAM"),
+      ...(grids.SAM.length > 0 ? { samTrace: flattest("SAM") } : {}),
       atBest: { sgd: runs.SGD.map((r) => r.trace), adamw: runs.AdamW.map((r) => r.trace) },
       matched: {
         sgd: runs.SGD.filter((_, i) => bothMatched[i]).map((r) => r.matchedTrace!),
@@ -395,20 +401,21 @@ export const experiment: Experiment = {
       weightNorm: runs[name].map((r) => sig(r.weightNorm, 4)),
     });
     const gm = Math.exp(mean(m.sgdTrace.map((s, i) => Math.log(s / m.adamwTrace[i]!))));
-    const samOverSgd = [...m.samTrace!, ...m.sgdTrace].every((t) => t > 0)
-      ? Math.exp(mean(m.samTrace!.map((x, i) => Math.log(x / m.sgdTrace[i]!))))
-      : null;
+    const samOverSgd =
+      m.samTrace && [...m.samTrace, ...m.sgdTrace].every((t) => t > 0)
+        ? Math.exp(mean(m.samTrace.map((x, i) => Math.log(x / m.sgdTrace[i]!))))
+        : null;
     return {
-      setup: `${ctx.mode} mode on TF.js's ${backend} backend: MLP 784 → ${size.hidden} ReLU → 10 (Glorot-uniform, seeded), cross-entropy, ${size.train} MNIST training digits, ${size.test} test digits, minibatches of ${BATCH}. ${OPTIMIZERS.map((o) => `${o.text} with lr ∈ {${grids[o.name].join(", ")}}`).join(", ")} (SAM: the flatness reference, reported, not judged; it steps through momenta's own optimizer with a closure, one minibatch per step, its second gradient on the same minibatch), equal explicit regularization (none), from the same initial weights and batch order, ${size.epochs} epochs each; each optimizer's best lr = the lowest full-batch training loss at the end (its converged solution), where tr(H) is measured, and again where that run first reached the matched training loss ${size.target} (checked every ${CHECK_EVERY} steps). tr(H) of the full-batch training cross-entropy (no decay term) by Hutchinson with ${size.probes} Rademacher probes; H·v by central differences of TF.js gradients in float32 (ε = ∛(2⁻²³)·(1 + ‖θ‖)/‖v‖, the default of finiteDifferenceHvp; a ReLU net's Hessian is piecewise, so this is curvature smoothed over that scale). ${seeds.length} seed${seeds.length > 1 ? "s" : ""}. Note: tr(H) is not invariant to rescaling ReLU layers (W₁·α, W₂/α), so the weight norms are reported beside it.`,
+      setup: `${ctx.mode} mode on TF.js's ${backend} backend: MLP 784 → ${size.hidden} ReLU → 10 (Glorot-uniform, seeded), cross-entropy, ${size.train} MNIST training digits, ${size.test} test digits, minibatches of ${BATCH}. ${present.map((o) => `${o.text} with lr ∈ {${grids[o.name].join(", ")}}`).join(", ")}${grids.SAM.length > 0 ? " (SAM: the flatness reference, reported, not judged; it steps through momenta's own optimizer with a closure, one minibatch per step, its second gradient on the same minibatch)" : " (SAM, the flatness reference, runs in --full only)"}, equal explicit regularization (none), from the same initial weights and batch order, ${size.epochs} epochs each; each optimizer's best lr = the lowest full-batch training loss at the end (its converged solution), where tr(H) is measured, and again where that run first reached the matched training loss ${size.target} (checked every ${CHECK_EVERY} steps). tr(H) of the full-batch training cross-entropy (no decay term) by Hutchinson with ${size.probes} Rademacher probes; H·v by central differences of TF.js gradients in float32 (ε = ∛(2⁻²³)·(1 + ‖θ‖)/‖v‖, the default of finiteDifferenceHvp; a ReLU net's Hessian is piecewise, so this is curvature smoothed over that scale). ${seeds.length} seed${seeds.length > 1 ? "s" : ""}. Note: tr(H) is not invariant to rescaling ReLU layers (W₁·α, W₂/α), so the weight norms are reported beside it.`,
       metrics: {
         traceRatioSgdOverAdamw: Number.isFinite(gm) ? sig(gm, 4) : null,
-        traceRatioSamOverSgd: samOverSgd === null ? null : sig(samOverSgd, 4),
+        ...(m.samTrace ? { traceRatioSamOverSgd: samOverSgd === null ? null : sig(samOverSgd, 4) } : {}),
         SGD: per("SGD"),
         AdamW: per("AdamW"),
-        SAM: per("SAM"),
+        ...(m.samTrace ? { SAM: per("SAM") } : {}),
         allReachedTarget: m.reached,
       },
-      keyNumber: `flattest converged minimum tr(H) SGD/AdamW = ${sig(gm, 3)}; at each one's best lr (SGD ${runs.SGD.map((r) => r.lr).join("/")}, AdamW ${runs.AdamW.map((r) => r.lr).join("/")}) ${sig(Math.exp(mean(runs.SGD.map((r, i) => Math.log(r.trace / runs.AdamW[i]!.trace)))), 3)}; reference SAM/SGD ${samOverSgd === null ? "— (a trace estimate ≤ 0)" : sig(samOverSgd, 3)}`,
+      keyNumber: `flattest converged minimum tr(H) SGD/AdamW = ${sig(gm, 3)}; at each one's best lr (SGD ${runs.SGD.map((r) => r.lr).join("/")}, AdamW ${runs.AdamW.map((r) => r.lr).join("/")}) ${sig(Math.exp(mean(runs.SGD.map((r, i) => Math.log(r.trace / runs.AdamW[i]!.trace)))), 3)}${m.samTrace ? `; reference SAM/SGD ${samOverSgd === null ? "— (a trace estimate ≤ 0)" : sig(samOverSgd, 3)}` : ""}`,
       judgement,
       figures: [
         // (Only when some run converged: the smoke run's do not.)
@@ -421,7 +428,7 @@ export const experiment: Experiment = {
                 spec: lines({
                   x: { label: "lr", log: true },
                   y: { label: "tr(H) of the training loss", log: true },
-                  series: OPTIMIZERS.flatMap((o) =>
+                  series: present.flatMap((o) =>
                     sweeps[o.name].map((sw, i) => {
                       const ok = sw.filter((c) => Number.isFinite(c.trace) && c.trace > 0);
                       return {
@@ -443,7 +450,7 @@ export const experiment: Experiment = {
             categoryLabel: "seed",
             y: { label: "tr(H) of the training loss" },
             bars: seeds.flatMap((seed, i) =>
-              OPTIMIZERS.map((o) => {
+              present.map((o) => {
                 const r = runs[o.name][i]!;
                 const e = 2 * (r.stderr ?? 0);
                 return {
@@ -463,7 +470,7 @@ export const experiment: Experiment = {
           spec: lines({
             x: { label: "step" },
             y: { label: "full-batch training loss", log: true },
-            series: OPTIMIZERS.flatMap((o) =>
+            series: present.flatMap((o) =>
               runs[o.name].map((r, i) => ({
                 name: `${o.name} seed ${seeds[i]}`,
                 x: r.curve.map((c) => c.step),
@@ -479,14 +486,14 @@ export const experiment: Experiment = {
           spec: bars({
             categoryLabel: "optimizer",
             y: { label: "test accuracy" },
-            bars: OPTIMIZERS.map((o) => {
+            bars: present.map((o) => {
               const a = runs[o.name].map((r) => r.testAccuracy);
               return { category: o.name, value: mean(a), lo: Math.min(...a), hi: Math.max(...a) };
             }),
           }),
         },
       ],
-      grids: OPTIMIZERS.flatMap((o) =>
+      grids: present.flatMap((o) =>
         sweeps[o.name].map((sw, i) =>
           gridOf(
             seeds.length > 1 ? `${o.text}, seed ${seeds[i]}` : o.text,
