@@ -138,7 +138,7 @@ export const experiment: Experiment = {
   claim:
     "Adagrad accumulates all past squared gradients and never forgets, so its learning rate shrinks relentlessly toward zero; RMSprop's forgetting factor (an exponential moving average) lets it adapt to recent history instead.",
   problemIds: ["3095397"],
-  cost: 2.0,
+  cost: 1.6,
   fullCost: 16,
   async run(ctx: Context): Promise<ExperimentResult> {
     const sizes = {

@@ -183,7 +183,7 @@ export const experiment: Experiment = {
   claim:
     "On a simple quadratic AdamW does not converge to the minimum but to a smaller value whose size is roughly inversely proportional to the weight decay λ; the final weight size is set by λ, not by the learning rate.",
   problemIds: ["495517"],
-  cost: 2.2,
+  cost: 2.1,
   fullCost: 22,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];

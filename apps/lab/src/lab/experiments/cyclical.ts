@@ -120,7 +120,7 @@ export const experiment: Experiment = {
     "large the model jumps out of sharp local minima or saddle points, when it is small it converges finely to the " +
     "valley floor; this explore-exploit rhythm combined with Adam's local adaptivity finds a better final solution.",
   problemIds: ["3096044"],
-  cost: 17,
+  cost: 14,
   fullCost: 110,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];

@@ -189,7 +189,7 @@ export const experiment: Experiment = {
     "High momentum can make the optimizer rush past a narrow valley — it is too fast to make the sharp turn " +
     "into it — and roll on until it settles in a wider, flatter basin.",
   problemIds: ["3154068"],
-  cost: 13,
+  cost: 23,
   fullCost: 120,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];

@@ -132,7 +132,7 @@ export const experiment: Experiment = {
   claim:
     "Uniform weight decay, even AdamW's decoupled kind, shrinks the weights that recognise a minority class disproportionately, because their data gradients are weaker; reweighting the loss or class-conditional regularization fixes it.",
   problemIds: ["3169479"],
-  cost: 18,
+  cost: 14,
   fullCost: 28,
   async run(ctx) {
     const size = SIZES[ctx.mode];

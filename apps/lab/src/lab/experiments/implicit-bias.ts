@@ -145,7 +145,7 @@ export const experiment: Experiment = {
   claim:
     "On problems with infinitely many solutions (underdetermined least squares), plain gradient descent has an implicit bias towards the simplest solution, the one of minimum norm; Adam, because of its per-coordinate rescaling, loses this property.",
   problemIds: ["2152286", "3145418"],
-  cost: 2.3,
+  cost: 1.8,
   fullCost: 51,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];

@@ -145,7 +145,7 @@ export const experiment: Experiment = {
   claim:
     "With L2 added to the loss, Adam's division by √v̂ also scales the decay term λθ, so weights with a large gradient history are decayed less; AdamW's decoupled decay applies the same uniform shrinkage to all weights, independent of their gradient history.",
   problemIds: ["2152239", "3141373", "3096561"],
-  cost: 0.6,
+  cost: 0.53,
   fullCost: 9.3,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];

@@ -251,7 +251,7 @@ export const experiment: Experiment = {
   claim:
     "AdamW's refined mechanism (weight decay decoupled from the adaptive step) makes it a robust, indispensable tool for hard scientific-computing problems such as training physics-informed neural networks.",
   problemIds: ["000"],
-  cost: 19,
+  cost: 16,
   fullCost: 100,
   async run(ctx): Promise<ExperimentResult> {
     const { backend } = await useBackend("wasm");

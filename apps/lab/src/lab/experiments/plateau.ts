@@ -133,7 +133,7 @@ export const experiment: Experiment = {
     "almost vanishes and gradient descent crawls; momentum accumulates the small but persistent gradients, " +
     "accelerates and crosses the plateau where plain gradient descent gets stuck.",
   problemIds: ["1370847", "3154068"],
-  cost: 11,
+  cost: 10,
   fullCost: 91,
   async run(ctx): Promise<ExperimentResult> {
     const tuning: TuningGrid[] = [];

@@ -212,7 +212,7 @@ export const experiment: Experiment = {
     "toward the bottom, while Adam's adaptive denominator √v̂ shortens its steps across the steep walls and " +
     "lengthens them along the flat floor, so it moves smoothly and quickly along the ravine.",
   problemIds: ["3095815", "2152287"],
-  cost: 29,
+  cost: 28,
   fullCost: 230,
   deterministic: true,
   async run(ctx): Promise<ExperimentResult> {

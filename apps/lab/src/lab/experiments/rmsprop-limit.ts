@@ -117,7 +117,7 @@ export const experiment: Experiment = {
   title: "Adam with β1 = 0 is RMSprop",
   claim: "Setting Adam's momentum hyperparameter β1 to zero essentially gives the RMSprop algorithm.",
   problemIds: ["2152279"],
-  cost: 0.57,
+  cost: 0.43,
   fullCost: 9.9,
   async run(ctx: Context): Promise<ExperimentResult> {
     const sizes = {

@@ -120,7 +120,7 @@ export const experiment: Experiment = {
     "effectively: its momentum carries it past, and small random perturbations at the saddle are amplified by " +
     "its adaptive scaling so it slides quickly down the negative-curvature direction.",
   problemIds: ["3096040"],
-  cost: 1.0,
+  cost: 1,
   fullCost: 5.7,
   async run(ctx): Promise<ExperimentResult> {
     const tuning: TuningGrid[] = [];

@@ -135,7 +135,7 @@ export const experiment: Experiment = {
   claim:
     "Adam's update m̂/√v̂ is a dimensionless ratio: multiplying the loss by a constant (e.g. dollars → cents, ×100) leaves the update unchanged; that is why v̂ enters through a square root.",
   problemIds: ["2152272", "3194490"],
-  cost: 0.6,
+  cost: 0.7,
   fullCost: 16,
   async run(ctx: Context): Promise<ExperimentResult> {
     const sizes = {

@@ -126,7 +126,7 @@ export const experiment: Experiment = {
   claim:
     "A parameter whose loss gradient is always zero is never updated, hence never regularized, by standard Adam (with L2 in the loss); AdamW still pushes it toward zero steadily at every step.",
   problemIds: ["3096558"],
-  cost: 1.0,
+  cost: 0.93,
   fullCost: 11,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];

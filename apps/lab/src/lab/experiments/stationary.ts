@@ -257,7 +257,7 @@ export const experiment: Experiment = {
     "cloud, a stationary distribution, around the minimum, and the optimizer's design (how it averages " +
     "gradients and scales steps) sets the cloud's bias (distance of its centre from the minimum) and variance.",
   problemIds: ["3187396"],
-  cost: 14,
+  cost: 12,
   fullCost: 110,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];

@@ -102,7 +102,7 @@ export const experiment: Experiment = {
   claim:
     "Adam is largely immune to layer-wise gradient scale: when the early layers of a deep network get exponentially smaller gradients, the scale cancels between Adam's numerator and denominator, so those layers still learn while SGD's crawl.",
   problemIds: ["3194490"],
-  cost: 3.6,
+  cost: 4.4,
   fullCost: 16,
   async run(ctx) {
     const size = SIZES[ctx.mode];
