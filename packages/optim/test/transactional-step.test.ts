@@ -114,6 +114,22 @@ const RECIPES: Recipe[] = [
     sites: ["ema-tail"],
     build: (f) => chain(ema(lion({ lr: 1e-3 }), { decay: 0.9 }), bomb(f, "ema-tail")),
   },
+  // compact state: the undo must put back the 16-bit words, the 8-bit codes and their block scales
+  {
+    name: "adamw with int8 state, lr schedule",
+    sites: ["int8-lr"],
+    build: (f) => adamw({ lr: nanSchedule(f, "int8-lr", 1e-2), stateDtype: "int8", amsgrad: true }),
+  },
+  {
+    name: "sgd momentum with bfloat16 state then a failing link",
+    sites: ["bf16-tail"],
+    build: (f) => chain(sgd({ lr: 0.05, momentum: 0.9, stateDtype: "bfloat16" }), bomb(f, "bf16-tail")),
+  },
+  {
+    name: "lion with int8 state, weight-decay schedule",
+    sites: ["lion-wd"],
+    build: (f) => lion({ lr: 1e-3, weightDecay: nanSchedule(f, "lion-wd", 0.1), stateDtype: "int8" }),
+  },
   {
     name: "lookahead(sgd momentum) with a failing link inside",
     sites: ["inner"],

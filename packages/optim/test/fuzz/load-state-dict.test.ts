@@ -40,6 +40,12 @@ const RECIPES: Record<string, () => m.AnyTransformation> = {
   "ema(rmsprop centered)": () => m.ema(m.rmsprop({ centered: true, momentum: 0.9 })),
   "partition: adagrad | lion": () => m.partition({ a: m.adagrad(), l: m.lion() }, { w: "a", b: "l" }),
   "partition: adadelta | lamb": () => m.partition({ d: m.adadelta(), l: m.lamb() }, { w: "l", b: "d" }),
+  "adamw, bfloat16 state": () => m.adamw({ stateDtype: "bfloat16", amsgrad: true }),
+  "partition: lion int8 | rmsprop bfloat16": () =>
+    m.partition(
+      { l: m.lion({ stateDtype: "int8" }), r: m.rmsprop({ momentum: 0.9, stateDtype: "bfloat16" }) },
+      { w: "l", b: "r" },
+    ),
 };
 
 // ---- mutations -------------------------------------------------------------------------------------------
