@@ -12,6 +12,7 @@
 import { nodeThreadPool } from "momenta-optim/node";
 import { pytorchAnchor } from "./anchors/pytorch.ts";
 import { tfjsAnchor } from "./anchors/tfjs.ts";
+import { compactStateBench, compactStateLine } from "./compact-state.ts";
 import { headline, headlineLines } from "./headline.ts";
 import { lbfgsBench, lbfgsLine } from "./lbfgs.ts";
 import {
@@ -94,6 +95,10 @@ const lbfgs = (["float32", "float64"] as const).map((dtype) =>
   lbfgsBench({ n: quick ? 1e5 : 1e6, rounds: 3, dtype, onProgress: (l) => log(`  ${l}`) }),
 );
 
+const compactN = quick ? 1e6 : 1e7;
+log(`AdamW with bfloat16 and 8-bit state at ${compactN.toExponential(0)} …`);
+const compact = compactStateBench({ n: compactN, rounds: 3, onProgress: (l) => log(`  ${l}`) });
+
 let mlp: TfjsMlpRow[] = [];
 if (!args.has("--no-anchors") && !args.has("--no-tfjs")) {
   log(`TF.js MLP (${MLP_PARAMS} params) …`);
@@ -163,6 +168,7 @@ const lines = [
     : []),
   ...headlineLines(head),
   ...lbfgs.map(lbfgsLine),
+  compactStateLine(compactN, compact),
   `took ${((Date.now() - started) / 1000).toFixed(0)} s`,
 ];
 console.log(lines.filter(Boolean).join("\n"));
@@ -177,5 +183,6 @@ writeJson(resultsPath("bench.json"), {
   mlp,
   headline: head,
   lbfgs,
+  compactState: { n: compactN, rows: compact },
   table,
 });

@@ -1,0 +1,85 @@
+/**
+ * AdamW's step with compact state (`stateDtype`) against float32 state, on one float32 leaf of n
+ * params, in interleaved rounds: float32 state runs the fused kernel `createOptimizer` picks (WASM
+ * SIMD where it runs); "bfloat16" and "int8" run the reference chain (the fused kernels keep moments
+ * in the params' dtype), decoding and re-encoding each block of 1,024 (bfloat16, with a counter-hash
+ * draw per element for the stochastic rounding) or 256 (int8: the dynamic code's bisection per
+ * element, the block's absmax first). Figures: M params/s (median over rounds), state bytes per
+ * param, and each one's time / float32's.
+ *
+ *     npx tsx --conditions=momenta-source tools/bench/compact-state.ts [--n 1e7] [--rounds 3]
+ *
+ * `npm run bench` runs it too and records it in bench.json.
+ */
+import * as m from "momenta-optim";
+import { median } from "./table.ts";
+
+export interface CompactStateRow {
+  stateDtype: "float32" | "bfloat16" | "int8";
+  kernel: string;
+  /** Median M params/s over rounds. */
+  mparams: number;
+  bytesPerParam: number;
+  /** This dtype's time per step / float32 state's (median of per-round ratios). */
+  vsFloat32: number;
+}
+
+const DTYPES = ["float32", "bfloat16", "int8"] as const;
+
+export function compactStateBench(o: {
+  n: number;
+  rounds: number;
+  onProgress?: (line: string) => void;
+}): CompactStateRow[] {
+  const { n, rounds } = o;
+  const setups = DTYPES.map((stateDtype) => {
+    const params = { w: new Float32Array(n).fill(0.5) };
+    const opt = m.createOptimizer(
+      m.adamw({ lr: 1e-3, ...(stateDtype === "float32" ? {} : { stateDtype }) }),
+      params,
+    );
+    const g = opt.grads as { w: Float32Array };
+    for (let i = 0; i < n; i++) g.w[i] = Math.sin(i) * 1e-2;
+    return { stateDtype, opt };
+  });
+  // Steps per timing: enough for ~0.3 s of the slowest at this size.
+  const steps = Math.max(1, Math.round(3e6 / n));
+  const seconds: number[][] = DTYPES.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    setups.forEach(({ opt }, k) => {
+      opt.step(opt.grads); // warm
+      const t0 = performance.now();
+      for (let s = 0; s < steps; s++) opt.step(opt.grads);
+      seconds[k]!.push((performance.now() - t0) / 1000 / steps);
+    });
+    o.onProgress?.(
+      `round ${r + 1}/${rounds}: ${setups.map((s, k) => `${s.stateDtype} ${(n / seconds[k]!.at(-1)! / 1e6).toFixed(0)} M/s`).join(", ")}`,
+    );
+  }
+  return setups.map(({ stateDtype, opt }, k) => ({
+    stateDtype,
+    kernel: opt.kernel,
+    mparams: n / median(seconds[k]!) / 1e6,
+    bytesPerParam: opt.stateBytes / n,
+    vsFloat32: median(seconds[k]!.map((s, r) => s / seconds[0]![r]!)),
+  }));
+}
+
+export function compactStateLine(n: number, rows: CompactStateRow[]): string {
+  return `AdamW with compact state at ${n.toExponential(0)} (M params/s; bytes of state per param; time vs float32 state): ${rows
+    .map(
+      (r) =>
+        `${r.stateDtype} (${r.kernel}) ${r.mparams.toFixed(1)}, ${r.bytesPerParam.toFixed(2)} B, ${r.vsFloat32.toFixed(1)}×`,
+    )
+    .join("; ")}`;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const arg = (name: string, dflt: number) => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+  };
+  const n = arg("--n", 1e7);
+  const rows = compactStateBench({ n, rounds: arg("--rounds", 3), onProgress: (l) => console.error(l) });
+  console.log(compactStateLine(n, rows));
+}
