@@ -22,6 +22,25 @@ function problem(seed: number, prefix = "") {
   return { w, b, loss, dispose };
 }
 
+/**
+ * Saves `opt` (already stepped on `a`) with getWeights, takes 6 more steps, then restores the params
+ * and a fresh optimizer from the saved weights and redoes them: the same weights, bit for bit.
+ */
+async function resumesExactly(a: ReturnType<typeof problem>, opt: tf.Optimizer, make: () => tf.Optimizer) {
+  const saved = await opt.getWeights();
+  const snapshot = { w: a.w.dataSync().slice(), b: a.b.dataSync().slice() };
+  for (let t = 0; t < 6; t++) tf.dispose(opt.minimize(a.loss, true) ?? []);
+  const straight = a.w.dataSync().slice();
+  a.w.assign(tf.tensor(snapshot.w, [4, 3]));
+  a.b.assign(tf.tensor(snapshot.b, [3]));
+  const again = make();
+  await again.setWeights(saved);
+  for (let t = 0; t < 6; t++) tf.dispose(again.minimize(a.loss, true) ?? []);
+  expect(Array.from(a.w.dataSync())).toEqual(Array.from(straight));
+  tf.dispose(saved.map((s) => s.tensor));
+  return again;
+}
+
 describe("tfjsOptimizer", () => {
   it("trains exactly as the core optimizer does (same kernel, same float32 arithmetic)", () => {
     const p = problem(1);
@@ -119,19 +138,8 @@ describe("tfjsOptimizer", () => {
     const a = problem(7);
     const opt = make();
     for (let t = 0; t < 6; t++) tf.dispose(opt.minimize(a.loss, true) ?? []);
-    const saved = await opt.getWeights();
-    const snapshot = { w: a.w.dataSync().slice(), b: a.b.dataSync().slice() };
-    for (let t = 0; t < 6; t++) tf.dispose(opt.minimize(a.loss, true) ?? []);
-    const straight = a.w.dataSync().slice();
-    // restore the params and a fresh optimizer from the saved weights, then redo the 6 steps
-    a.w.assign(tf.tensor(snapshot.w, [4, 3]));
-    a.b.assign(tf.tensor(snapshot.b, [3]));
-    const again = make();
-    await again.setWeights(saved);
-    expect(again.iterations).toBe(6);
-    for (let t = 0; t < 6; t++) tf.dispose(again.minimize(a.loss, true) ?? []);
-    expect(Array.from(a.w.dataSync())).toEqual(Array.from(straight));
-    tf.dispose(saved.map((s) => s.tensor));
+    const again = await resumesExactly(a, opt, make);
+    expect(again.iterations).toBe(12);
     opt.dispose();
     again.dispose();
     a.dispose();
@@ -155,17 +163,7 @@ describe("tfjsOptimizer", () => {
       }
       expect(Array.from(a.w.dataSync())).toEqual(Array.from((core.params as { w: Float32Array }).w));
       expect(opt.momenta!.stateBytes).toBe(core.stateBytes);
-      const saved = await opt.getWeights();
-      const snapshot = { w: a.w.dataSync().slice(), b: a.b.dataSync().slice() };
-      for (let t = 0; t < 6; t++) tf.dispose(opt.minimize(a.loss, true) ?? []);
-      const straight = a.w.dataSync().slice();
-      a.w.assign(tf.tensor(snapshot.w, [4, 3]));
-      a.b.assign(tf.tensor(snapshot.b, [3]));
-      const again = make();
-      await again.setWeights(saved);
-      for (let t = 0; t < 6; t++) tf.dispose(again.minimize(a.loss, true) ?? []);
-      expect(Array.from(a.w.dataSync()), stateDtype).toEqual(Array.from(straight));
-      tf.dispose(saved.map((s) => s.tensor));
+      const again = await resumesExactly(a, opt, make);
       opt.dispose();
       again.dispose();
       a.dispose();
