@@ -2,7 +2,7 @@
  * Finding the pieces of an optimizer `observe` reads, without changing them: the optimizer alias's
  * own description (`tx.fusion`, set by adam, adamw, sgd, sgdw, rmsprop, adagrad, lion), the
  * `clipByGlobalNorm` links of a chain (their `fusion` and their `totalNorm` state), and an Adam-family
- * state (an object with `expAvgSq` buffers and a `count`).
+ * state (an object with `expAvgSq` buffers and a `count`; compact ones, `stateDtype`, decoded).
  *
  * The transform is walked through `parts` (chains) alongside its state; the state alone is searched
  * for the Adam-family buffers, through any wrapper's `inner`. Wrappers do not expose the transform
@@ -13,6 +13,7 @@ import { valueAt } from "../hyper.js";
 import { isKind, kindOf } from "../kernels/kinds/index.js";
 import type { FusionSpec } from "../optimizers/fusion.js";
 import type { AnyTransformation } from "../transform.js";
+import { type MomentBuffer, momentStore } from "../transforms/compact-state.js";
 import { type FloatArray, isFloatArray, type Mask } from "../tree.js";
 
 /** The fields of an alias's fusion description that observe reads (see `optimizers/fusion.ts`). */
@@ -74,7 +75,26 @@ export function introspect(tx: AnyTransformation, state: unknown): Found {
   return found;
 }
 
-/** The first object holding `expAvgSq` buffers and a `count`, depth first. */
+/** A second-moment buffer as stored: float, bfloat16 words, or 8-bit codes with block scales. */
+function isMomentBuffer(b: unknown): b is MomentBuffer {
+  return (
+    isFloatArray(b) ||
+    b instanceof Uint16Array ||
+    (isObject(b) && b.codes instanceof Uint8Array && b.scales instanceof Float32Array)
+  );
+}
+
+/** Second moments as float32 copies (compact state: `stateDtype`). */
+function decoded(list: readonly MomentBuffer[]): FloatArray[] {
+  return list.map((b) =>
+    isFloatArray(b) ? b : momentStore(b instanceof Uint16Array ? "bfloat16" : "int8", "square").decode(b),
+  );
+}
+
+/**
+ * The first object holding `expAvgSq` buffers and a `count`, depth first: the live object, or for
+ * compact state a view that decodes the buffers each time they are read.
+ */
 export function findAdamState(state: unknown): AdamFound | undefined {
   const seen = new Set<unknown>();
   const rec = (s: unknown): AdamFound | undefined => {
@@ -84,9 +104,23 @@ export function findAdamState(state: unknown): AdamFound | undefined {
       !Array.isArray(s) &&
       typeof s.count === "number" &&
       Array.isArray(s.expAvgSq) &&
-      s.expAvgSq.every(isFloatArray)
+      s.expAvgSq.every(isMomentBuffer)
     ) {
-      return { state: s as unknown as AdamFound["state"] };
+      if (s.expAvgSq.every(isFloatArray)) return { state: s as unknown as AdamFound["state"] };
+      const live = s as { count: number; expAvgSq: MomentBuffer[]; maxExpAvgSq?: MomentBuffer[] };
+      return {
+        state: {
+          get count() {
+            return live.count;
+          },
+          get expAvgSq() {
+            return decoded(live.expAvgSq);
+          },
+          get maxExpAvgSq() {
+            return live.maxExpAvgSq && decoded(live.maxExpAvgSq);
+          },
+        },
+      };
     }
     for (const v of Array.isArray(s) ? s : Object.values(s)) {
       const r = rec(v);

@@ -41,6 +41,9 @@ export function fusibleParts(
   const first = parts?.length === 2 ? (parts[0]!.fusion as ClipSpec | undefined) : undefined;
   const clip = first?.kind === "clip-global-norm" ? first : undefined;
   const alias = clip ? parts![1]! : tx;
+  const compact = (alias.fusion as FusionSpec | undefined)?.stateDtype;
+  if (compact !== undefined)
+    return `${(alias.fusion as FusionSpec).owner} keeps its moments as ${compact} (stateDtype), and the fused kernels keep them in the params' dtype: the reference chain runs it`;
   if (!isKind((alias.fusion as FusionSpec | undefined)?.kind)) {
     return "it is not an optimizer alias that momenta fuses (sgd, sgdw, adam, adamw, adamax, nadam, radam, adadelta, lamb, rmsprop, adagrad, lion, scheduleFreeAdamw), optionally after clipByGlobalNorm, optionally inside skipNonFinite, injectHyperparams, ema, polyak or accumulateGradients";
   }

@@ -341,10 +341,11 @@ export function declareOptimizer<O extends Record<string, Option<unknown>>, R ex
   const create = (options?: OptionsOf<O>): R => {
     const resolved = resolveOptions(d, options);
     const tx = d.build(resolved);
-    // The fused kernels keep moments in the params' dtype: a chosen state dtype runs the chain.
-    const compact = (resolved as { stateDtype?: unknown }).stateDtype != null;
-    const spec = compact ? undefined : d.fusion?.(resolved);
-    return spec ? Object.assign(tx, { fusion: spec }) : tx;
+    const spec = d.fusion?.(resolved);
+    // A chosen state dtype is recorded in the spec: the kernels refuse it (see `fusibleParts`).
+    const stateDtype = (resolved as { stateDtype?: FusionSpec["stateDtype"] | null }).stateDtype;
+    if (!spec) return tx;
+    return Object.assign(tx, { fusion: stateDtype != null ? { ...spec, stateDtype } : spec });
   };
   const defaults = Object.freeze(
     Object.fromEntries(

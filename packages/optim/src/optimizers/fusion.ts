@@ -16,6 +16,11 @@ interface Common {
   /** Decoupled decay: added after the preconditioner, scaled by lr. */
   decoupled: Hyper;
   mask: Mask | undefined;
+  /**
+   * Set when the alias stores its moments compactly (`stateDtype`): the spec still describes it (what
+   * `observe` reads), but the fused kernels, which keep moments in the params' dtype, refuse it.
+   */
+  stateDtype?: "float32" | "bfloat16" | "int8";
 }
 
 export type FusionSpec =

@@ -60,14 +60,40 @@ describe("stateDtype on the optimizers", () => {
     });
 
   it("runs the reference chain when a dtype is chosen, the fused kernel otherwise", () => {
-    expect(m.adamw().fusion).toBeDefined();
+    const params = () => ({ w: new Float32Array(64) });
+    expect(m.createOptimizer(m.adamw(), params()).kernel).not.toBe("reference");
     for (const stateDtype of ["float32", "bfloat16", "int8"] as const) {
-      expect(m.adamw({ stateDtype }).fusion).toBeUndefined();
+      // the alias still describes itself (observe reads it); the kernels refuse it
+      expect(m.adamw({ stateDtype }).fusion).toMatchObject({ kind: "adam", stateDtype });
+      expect(m.createOptimizer(m.adamw({ stateDtype }), params()).kernel).toBe("reference");
+      expect(() => m.createOptimizer(m.adamw({ stateDtype }), params(), { kernel: "wasm" })).toThrow(
+        `adamw keeps its moments as ${stateDtype} (stateDtype)`,
+      );
     }
     // float32 state for float64 params: the moments are Float32Arrays
     const opt = m.createOptimizer(m.adam({ stateDtype: "float32" }), { w: new Float64Array(8) });
     expect(opt.buffers.expAvg![0]).toBeInstanceOf(Float32Array);
     expect(opt.stateBytes).toBe(2 * 8 * 4 + 8);
+  });
+
+  it("observe reads compact state: the effective lr and the decay as with float state", () => {
+    const report = (stateDtype?: m.StateDtype) => {
+      const seen: m.OptimizerStats[] = [];
+      const opt = m.createOptimizer(
+        m.observe(m.adamw({ lr: 1e-2, stateDtype }), (s) => seen.push(s), { every: 1 }),
+        { w: new Float32Array(512).fill(1) },
+      );
+      const g = { w: Float32Array.from({ length: 512 }, (_, i) => Math.sin(i)) };
+      for (let t = 0; t < 3; t++) opt.step(g);
+      return seen.at(-1)!;
+    };
+    const float = report();
+    for (const stateDtype of ["bfloat16", "int8"] as const) {
+      const r = report(stateDtype);
+      expect(r.effectiveLr, stateDtype).not.toBeNull();
+      expect(r.decay, stateDtype).not.toBeNull();
+      expect(r.effectiveLr!.p50 / float.effectiveLr!.p50).toBeCloseTo(1, 2);
+    }
   });
 
   it("is seeded: the same stateSeed gives the same run, another seed another", () => {
