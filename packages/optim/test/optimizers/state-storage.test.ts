@@ -103,6 +103,30 @@ describe("stateDtype on the optimizers", () => {
     expect(dict(7)).not.toBe(dict(8));
   });
 
+  it("a float32-state checkpoint loads into a bfloat16 AdamW only when asked to convert, and says so", () => {
+    const params = () => ({ w: Float32Array.from({ length: 300 }, (_, i) => Math.cos(i)) });
+    const g = { w: Float32Array.from({ length: 300 }, (_, i) => Math.sin(i)) };
+    const float = m.createOptimizer(m.adamw({ lr: 1e-2 }), params());
+    for (let t = 0; t < 3; t++) float.step(g);
+    const compact = m.createOptimizer(m.adamw({ lr: 1e-2, stateDtype: "bfloat16" }), params());
+    const before = JSON.stringify(compact.stateDict());
+    expect(() => compact.loadStateDict(float.stateDict())).toThrow(
+      "loadStateDict: state.0.expAvg.0: saved as float32, but this optimizer stores bfloat16 (stateDtype): load with { convertState: true } to convert",
+    );
+    expect(JSON.stringify(compact.stateDict())).toBe(before);
+    const report = compact.loadStateDict(float.stateDict(), { convertState: true });
+    expect(report.converted).toEqual([
+      { path: "state.0.expAvg.0", from: "float32", to: "bfloat16" },
+      { path: "state.0.expAvgSq.0", from: "float32", to: "bfloat16" },
+    ]);
+    expect(report.differences).toEqual([{ name: "stateDtype", current: "bfloat16" }]);
+    expect(compact.stepCount).toBe(3);
+    // the moments as loaded: float32's, to bfloat16's 3 significant digits
+    const [m0, f0] = [compact.buffers.expAvg![0]!, float.buffers.expAvg![0]!];
+    for (let i = 0; i < f0.length; i++)
+      expect(Math.abs(m0[i]! - f0[i]!)).toBeLessThanOrEqual(2 ** -8 * Math.abs(f0[i]!));
+  });
+
   it("is checked like any option, and declared once", () => {
     expect(() => m.adamw({ stateDtype: "float16" as "int8" })).toThrow(
       /^adamw: stateDtype must be null, "float32", "bfloat16" or "int8", got "float16"$/,
