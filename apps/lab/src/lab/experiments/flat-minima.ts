@@ -262,11 +262,14 @@ export const experiment: Experiment = {
       }
     }
     const samArms: SamArm[] = [];
+    /** Each SAM arm's end basin per start (for the figure). */
+    const samEnds: Basin[][] = [];
     for (const lr of sz.samLrs) {
       for (const rho of RHOS) {
         const ends = starts
           .slice(0, sz.samStarts)
           .map((s) => settle(sam(sgd({ lr }), { rho }), s, false, sz.samMaxSteps).basin);
+        samEnds.push(ends);
         samArms.push({
           lr,
           rho,
@@ -395,25 +398,39 @@ export const experiment: Experiment = {
           }),
         },
         {
-          title: "The flatness reference: SAM from the same starts",
+          title: "The flatness reference: where SAM's starts end",
           caption:
-            `Share of the starts (the first ${sz.samStarts}) ending in the wide basin for GD (β = 0) and for SAM at two radii ρ around the ` +
-            "sharp basin's width (0.15), at the same lr. SAM's starts that end in neither basin stalled where " +
-            "its perturbed gradient balances, on the sharp basin's rim (counts in the metrics). Bars: 95 % " +
-            "bootstrap over starts.",
+            `The first ${sz.samStarts} starts at lr ${sz.samLrs.at(-1)}: where GD (β = 0) and SAM, at two radii ρ around the sharp ` +
+            "basin's width (0.15), end. SAM keeps starts out of the sharp minimum, but those it keeps out mostly " +
+            "stall on the sharp basin's rim — a point where its perturbed gradient balances, not a minimum of the " +
+            "loss — rather than reach the wide basin. Bars: 95 % bootstrap over starts.",
           spec: bars({
-            categoryLabel: "lr",
-            y: { label: "share ending in the wide basin" },
-            bars: sz.samLrs.flatMap((lr) => {
-              const gd = arms.find((a) => a.variant === "fixed" && a.lr === lr && a.beta === 0)!;
-              return [
-                { group: "GD", wide: gd.wide.slice(0, sz.samStarts) },
-                ...samArms.filter((a) => a.lr === lr).map((a) => ({ group: `SAM ρ ${a.rho}`, wide: a.wide })),
-              ].map(({ group, wide }) => {
-                const c = bootstrapCi(wide, { seed: 2, resamples: 1000 });
-                return { category: String(lr), group, value: c.estimate, lo: c.lo, hi: c.hi };
-              });
-            }),
+            categoryLabel: "where the start ends",
+            y: { label: "share of the starts" },
+            bars: (() => {
+              const lr = sz.samLrs.at(-1)!;
+              const gd = arms.findIndex((a) => a.variant === "fixed" && a.lr === lr && a.beta === 0);
+              const runs: [string, Basin[]][] = [
+                ["GD", endsOf.get(gd)!.slice(0, sz.samStarts)],
+                ...samArms.flatMap((a, k): [string, Basin[]][] =>
+                  a.lr === lr ? [[`SAM ρ ${a.rho}`, samEnds[k]!]] : [],
+                ),
+              ];
+              const where: [Basin, string][] = [
+                ["wide", "wide basin"],
+                ["sharp", "sharp basin"],
+                ["neither", "neither (stalled)"],
+              ];
+              return where.flatMap(([basin, category]) =>
+                runs.map(([group, ends]) => {
+                  const c = bootstrapCi(
+                    ends.map((b) => (b === basin ? 1 : 0)),
+                    { seed: 2, resamples: 1000 },
+                  );
+                  return { category, group, value: c.estimate, lo: c.lo, hi: c.hi };
+                }),
+              );
+            })(),
           }),
         },
         {
