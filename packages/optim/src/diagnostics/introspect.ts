@@ -13,7 +13,7 @@ import { valueAt } from "../hyper.js";
 import { isKind, kindOf } from "../kernels/kinds/index.js";
 import type { FusionSpec } from "../optimizers/fusion.js";
 import type { AnyTransformation } from "../transform.js";
-import { type MomentBuffer, momentStore } from "../transforms/compact-state.js";
+import { decodedView, type MomentBuffer, momentStore } from "../transforms/compact-state.js";
 import { type FloatArray, isFloatArray, type Mask } from "../tree.js";
 
 /** The fields of an alias's fusion description that observe reads (see `optimizers/fusion.ts`). */
@@ -84,11 +84,10 @@ function isMomentBuffer(b: unknown): b is MomentBuffer {
   );
 }
 
-/** Second moments as float32 copies (compact state: `stateDtype`). */
+/** Second moments as float32 copies (compact state: `stateDtype`), by their store's own decoding. */
 function decoded(list: readonly MomentBuffer[]): FloatArray[] {
-  return list.map((b) =>
-    isFloatArray(b) ? b : momentStore(b instanceof Uint16Array ? "bfloat16" : "int8", "square").decode(b),
-  );
+  const dtype = list.some((b) => b instanceof Uint16Array) ? "bfloat16" : "int8";
+  return [...decodedView(momentStore(dtype, "square"), list)];
 }
 
 /**

@@ -4,6 +4,7 @@
  * The kernels are tested equal to the chain itself, which stays the definition.
  */
 import type { Hyper } from "../hyper.js";
+import type { StateDtype } from "../transforms/compact-state.js";
 import type { Mask } from "../tree.js";
 
 interface Common {
@@ -20,7 +21,7 @@ interface Common {
    * Set when the alias stores its moments compactly (`stateDtype`): the spec still describes it (what
    * `observe` reads), but the fused kernels, which keep moments in the params' dtype, refuse it.
    */
-  stateDtype?: "float32" | "bfloat16" | "int8";
+  stateDtype?: StateDtype;
 }
 
 export type FusionSpec =
