@@ -139,7 +139,7 @@ export const experiment: Experiment = {
     "Adagrad accumulates all past squared gradients and never forgets, so its learning rate shrinks relentlessly toward zero; RMSprop's forgetting factor (an exponential moving average) lets it adapt to recent history instead.",
   problemIds: ["3095397"],
   cost: 1.6,
-  fullCost: 16,
+  fullCost: 15,
   async run(ctx: Context): Promise<ExperimentResult> {
     const sizes = {
       smoke: { seeds: 1, period: 100, phases: 3 },

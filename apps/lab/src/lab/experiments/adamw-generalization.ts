@@ -188,7 +188,7 @@ export const experiment: Experiment = {
     "AdamW generalizes better than Adam with L2 regularization, and its good (learning rate, weight decay) region is wider and more separable: the best decay depends less on the learning rate.",
   problemIds: ["3135733", "3141373"],
   cost: 38,
-  fullCost: 170,
+  fullCost: 141,
   async run(ctx) {
     const size = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, size.seeds);

@@ -184,7 +184,7 @@ export const experiment: Experiment = {
     "On a simple quadratic AdamW does not converge to the minimum but to a smaller value whose size is roughly inversely proportional to the weight decay λ; the final weight size is set by λ, not by the learning rate.",
   problemIds: ["495517"],
   cost: 2.1,
-  fullCost: 22,
+  fullCost: 20.3,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const [seed] = seedsFor(ctx, 1) as [number];

@@ -100,7 +100,7 @@ export const experiment: Experiment = {
     "BatchNorm's scale γ directly rescales the gradients of the weights before it, so for a fixed-learning-rate optimizer it changes the effective step size; adaptive methods such as RMSprop and Adam detect the scaling in v_t and normalize it away.",
   problemIds: ["3170841"],
   cost: 6.9,
-  fullCost: 38,
+  fullCost: 37.2,
   async run(ctx) {
     const size = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, size.seeds);

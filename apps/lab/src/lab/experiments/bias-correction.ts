@@ -141,7 +141,7 @@ export const experiment: Experiment = {
     "Because Adam's moment estimates start at zero, they are biased toward zero in the first steps; dividing by a factor that starts small and quickly approaches 1 (bias correction) counteracts this.",
   problemIds: ["2152238"],
   cost: 0.1,
-  fullCost: 0.48,
+  fullCost: 0.7,
   async run(ctx: Context): Promise<ExperimentResult> {
     const sizes = { smoke: { seeds: 4, d: 4 }, quick: { seeds: 50, d: 16 }, full: { seeds: 400, d: 16 } }[
       ctx.mode

@@ -133,7 +133,7 @@ export const experiment: Experiment = {
     "Even for AdamW, which already normalizes by a gradient-variance estimate, clipping is not redundant: clipping the raw gradient before it enters the moment estimates keeps a single pathological huge gradient from corrupting the optimizer's long-term memory of the landscape.",
   problemIds: ["3131451"],
   cost: 0.47,
-  fullCost: 3.8,
+  fullCost: 3.48,
   async run(ctx: Context): Promise<ExperimentResult> {
     const sizes = SPIKY_SIZES[ctx.mode];
     const seeds = seedsFor(ctx, sizes.seeds);

@@ -99,7 +99,7 @@ export const experiment: Experiment = {
     "Clipping the raw gradient before computing the moments biases the momentum estimate but stops exploding gradients from contaminating it at the source; clipping the final update after the moments keeps the moment estimates unbiased but may not fully prevent instability.",
   problemIds: ["3096133"],
   cost: 0.67,
-  fullCost: 7.7,
+  fullCost: 6.14,
   async run(ctx: Context): Promise<ExperimentResult> {
     const sizes = SPIKY_SIZES[ctx.mode];
     const seeds = seedsFor(ctx, sizes.seeds);

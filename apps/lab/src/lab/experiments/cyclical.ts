@@ -121,7 +121,7 @@ export const experiment: Experiment = {
     "valley floor; this explore-exploit rhythm combined with Adam's local adaptivity finds a better final solution.",
   problemIds: ["3096044"],
   cost: 14,
-  fullCost: 110,
+  fullCost: 71.2,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const [startSeed, noiseSeed] = seedsFor(ctx, 2) as [number, number];

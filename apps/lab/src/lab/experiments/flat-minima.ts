@@ -190,7 +190,7 @@ export const experiment: Experiment = {
     "into it — and roll on until it settles in a wider, flatter basin.",
   problemIds: ["3154068"],
   cost: 23,
-  fullCost: 160,
+  fullCost: 176,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const [seed] = seedsFor(ctx, 1) as [number];

@@ -165,7 +165,7 @@ export const experiment: Experiment = {
     "Under heavy outliers the Huber loss and Adam form a strong combination: Huber damps the huge gradients of outliers at the data level, Adam adaptively rescales the (possibly still large) gradients at the optimization level, and together they train stably and efficiently on noisy data.",
   problemIds: ["3096058"],
   cost: 7.8,
-  fullCost: 72,
+  fullCost: 81.8,
   async run(ctx): Promise<ExperimentResult> {
     const tuning: TuningGrid[] = [];
     const sz = SIZES[ctx.mode];

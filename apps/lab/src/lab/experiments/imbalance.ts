@@ -133,7 +133,7 @@ export const experiment: Experiment = {
     "Uniform weight decay, even AdamW's decoupled kind, shrinks the weights that recognise a minority class disproportionately, because their data gradients are weaker; reweighting the loss or class-conditional regularization fixes it.",
   problemIds: ["3169479"],
   cost: 14,
-  fullCost: 28,
+  fullCost: 31,
   async run(ctx) {
     const size = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, size.seeds);

@@ -146,7 +146,7 @@ export const experiment: Experiment = {
     "On problems with infinitely many solutions (underdetermined least squares), plain gradient descent has an implicit bias towards the simplest solution, the one of minimum norm; Adam, because of its per-coordinate rescaling, loses this property.",
   problemIds: ["2152286", "3145418"],
   cost: 1.8,
-  fullCost: 51,
+  fullCost: 47.1,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, sz.seeds);

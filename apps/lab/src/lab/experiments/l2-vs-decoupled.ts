@@ -146,7 +146,7 @@ export const experiment: Experiment = {
     "With L2 added to the loss, Adam's division by √v̂ also scales the decay term λθ, so weights with a large gradient history are decayed less; AdamW's decoupled decay applies the same uniform shrinkage to all weights, independent of their gradient history.",
   problemIds: ["2152239", "3141373", "3096561"],
   cost: 0.53,
-  fullCost: 9.3,
+  fullCost: 8.24,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, sz.seeds);

@@ -212,7 +212,7 @@ export const experiment: Experiment = {
     "With decoupled weight decay the regularization pressure per step is proportional to the product of learning rate and decay, η·λ: if you halve the learning rate you should double the weight decay to keep the same regularization.",
   problemIds: ["3135392", "3145418"],
   cost: 27,
-  fullCost: 120,
+  fullCost: 106,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, sz.seeds);

@@ -232,7 +232,7 @@ export const experiment: Experiment = {
     "Fitting a neural-network potential to energies and forces is hard because the steep repulsive wall makes the loss extremely curved with exploding gradients; Adam's adaptive step (braking near the wall) together with gradient clipping keeps training from collapsing.",
   problemIds: ["2784685"],
   cost: 13,
-  fullCost: 130,
+  fullCost: 107,
   async run(ctx): Promise<ExperimentResult> {
     const { backend } = await useBackend("wasm");
     const s = SIZES[ctx.mode];

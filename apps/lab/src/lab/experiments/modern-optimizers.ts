@@ -322,7 +322,7 @@ export const experiment: Experiment = {
     "The modern optimizers — Lion, LAMB, Adafactor, Muon and Schedule-Free AdamW (issue 7), and the long tail of issue 17: Prodigy, D-Adapt AdamW, AdEMAMix, ADOPT, SOAP, Yogi, AdaBelief, Adan, LARS and FTRL — are drop-in replacements for AdamW: tuned with the same budget, each matches or beats it on a small MNIST MLP.",
   problemIds: [],
   cost: 86,
-  fullCost: 190,
+  fullCost: 256,
   async run(ctx) {
     const size = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, size.seeds);

@@ -129,7 +129,7 @@ export const experiment: Experiment = {
     "An Adam optimizer that trained for a long time on a simple slope carries large momentum; switched to a new task and placed at the bottom of a U-shaped valley, it can be thrown completely out of the minimum to the other side, possibly stopping at a local maximum — while a simple optimizer would stay put.",
   problemIds: ["495552"],
   cost: 0.6,
-  fullCost: 2.7,
+  fullCost: 2.5,
   deterministic: true,
   async run(ctx: Context): Promise<ExperimentResult> {
     const sizes = {

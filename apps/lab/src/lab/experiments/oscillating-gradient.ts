@@ -118,7 +118,7 @@ export const experiment: Experiment = {
     "For a parameter whose gradient oscillates violently (+10, −10, +10, …), the momentum m_t averages out to nearly zero while the squared gradient is always 100: v_t sees a persistently large magnitude and reports the landscape there as active or unstable, so Adam takes small steps on it.",
   problemIds: ["2152257"],
   cost: 0.033,
-  fullCost: 0.04,
+  fullCost: 0.06,
   async run(ctx: Context): Promise<ExperimentResult> {
     const steps = { smoke: 300, quick: 3000, full: 20000 }[ctx.mode];
     const window = Math.floor(steps / 3);

@@ -252,7 +252,7 @@ export const experiment: Experiment = {
     "AdamW's refined mechanism (weight decay decoupled from the adaptive step) makes it a robust, indispensable tool for hard scientific-computing problems such as training physics-informed neural networks.",
   problemIds: ["000"],
   cost: 16,
-  fullCost: 100,
+  fullCost: 107,
   async run(ctx): Promise<ExperimentResult> {
     const { backend } = await useBackend("wasm");
     const s = SIZES[ctx.mode];

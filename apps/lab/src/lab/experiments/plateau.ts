@@ -134,7 +134,7 @@ export const experiment: Experiment = {
     "accelerates and crosses the plateau where plain gradient descent gets stuck.",
   problemIds: ["1370847", "3154068"],
   cost: 10,
-  fullCost: 91,
+  fullCost: 93.8,
   async run(ctx): Promise<ExperimentResult> {
     const tuning: TuningGrid[] = [];
     const sz = SIZES[ctx.mode];

@@ -213,7 +213,7 @@ export const experiment: Experiment = {
     "lengthens them along the flat floor, so it moves smoothly and quickly along the ravine.",
   problemIds: ["3095815", "2152287"],
   cost: 28,
-  fullCost: 230,
+  fullCost: 444,
   deterministic: true,
   async run(ctx): Promise<ExperimentResult> {
     const tuning: TuningGrid[] = [];

@@ -189,7 +189,7 @@ export const experiment: Experiment = {
     "Ridge regression has an exact closed-form solution, but for very large datasets the direct solve is prohibitively expensive; Adam, started from a random point, solves it iteratively and walks step by step to the optimum.",
   problemIds: ["3096042"],
   cost: 3.4,
-  fullCost: 56,
+  fullCost: 75.1,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, sz.seeds);

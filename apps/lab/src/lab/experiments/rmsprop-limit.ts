@@ -118,7 +118,7 @@ export const experiment: Experiment = {
   claim: "Setting Adam's momentum hyperparameter β1 to zero essentially gives the RMSprop algorithm.",
   problemIds: ["2152279"],
   cost: 0.43,
-  fullCost: 9.9,
+  fullCost: 12.2,
   async run(ctx: Context): Promise<ExperimentResult> {
     const sizes = {
       smoke: { seeds: 1, steps: 40, n: 40, d: 4, streamSteps: 50 },

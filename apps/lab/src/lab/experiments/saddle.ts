@@ -121,7 +121,7 @@ export const experiment: Experiment = {
     "its adaptive scaling so it slides quickly down the negative-curvature direction.",
   problemIds: ["3096040"],
   cost: 1,
-  fullCost: 5.7,
+  fullCost: 5.76,
   async run(ctx): Promise<ExperimentResult> {
     const tuning: TuningGrid[] = [];
     const sz = SIZES[ctx.mode];

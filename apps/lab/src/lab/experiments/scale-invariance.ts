@@ -136,7 +136,7 @@ export const experiment: Experiment = {
     "Adam's update m̂/√v̂ is a dimensionless ratio: multiplying the loss by a constant (e.g. dollars → cents, ×100) leaves the update unchanged; that is why v̂ enters through a square root.",
   problemIds: ["2152272", "3194490"],
   cost: 0.7,
-  fullCost: 16,
+  fullCost: 14.9,
   async run(ctx: Context): Promise<ExperimentResult> {
     const sizes = {
       smoke: { seeds: 1, steps: 40, n: 40, d: 4 },

@@ -228,7 +228,7 @@ export const experiment: Experiment = {
     "Even when both reach equally low training loss, SGD tends to settle in flatter, wider minima than AdamW, as measured by the trace of the Hessian at the solution — a proposed reason it often generalizes better.",
   problemIds: ["3169319", "3135733"],
   cost: 44,
-  fullCost: 260,
+  fullCost: 256,
   async run(ctx) {
     const size = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, size.seeds);

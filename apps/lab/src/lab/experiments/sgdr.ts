@@ -158,7 +158,7 @@ export const experiment: Experiment = {
     "adaptive, handles these sudden jumps in step size deftly.",
   problemIds: ["3096975"],
   cost: 32,
-  fullCost: 120,
+  fullCost: 95.9,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const [startSeed, noiseSeed] = seedsFor(ctx, 2) as [number, number];

@@ -127,7 +127,7 @@ export const experiment: Experiment = {
     "A parameter whose loss gradient is always zero is never updated, hence never regularized, by standard Adam (with L2 in the loss); AdamW still pushes it toward zero steadily at every step.",
   problemIds: ["3096558"],
   cost: 0.93,
-  fullCost: 11,
+  fullCost: 10.7,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const [seed] = seedsFor(ctx, 1) as [number];

@@ -258,7 +258,7 @@ export const experiment: Experiment = {
     "gradients and scales steps) sets the cloud's bias (distance of its centre from the minimum) and variance.",
   problemIds: ["3187396"],
   cost: 12,
-  fullCost: 110,
+  fullCost: 109,
   async run(ctx): Promise<ExperimentResult> {
     const sz = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, sz.seeds);

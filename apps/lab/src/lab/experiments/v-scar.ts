@@ -139,7 +139,7 @@ export const experiment: Experiment = {
     "A rare, huge gradient makes Adam's second moment v_t balloon; with β2 close to 1 (e.g. 0.999) this 'scar' fades slowly, so the parameter's effective learning rate stays extremely suppressed — learning almost stops — for hundreds or thousands of steps.",
   problemIds: ["3096062"],
   cost: 2.2,
-  fullCost: 11,
+  fullCost: 10.3,
   async run(ctx: Context): Promise<ExperimentResult> {
     const sizes = {
       smoke: { seeds: 1, t0: 200, horizon: 300 },

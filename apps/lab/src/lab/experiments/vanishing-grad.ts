@@ -103,7 +103,7 @@ export const experiment: Experiment = {
     "Adam is largely immune to layer-wise gradient scale: when the early layers of a deep network get exponentially smaller gradients, the scale cancels between Adam's numerator and denominator, so those layers still learn while SGD's crawl.",
   problemIds: ["3194490"],
   cost: 4.4,
-  fullCost: 16,
+  fullCost: 14.7,
   async run(ctx) {
     const size = SIZES[ctx.mode];
     const seeds = seedsFor(ctx, size.seeds);

@@ -172,7 +172,7 @@ export const experiment: Experiment = {
     "Early in training the landscape is steep and an adaptive optimizer's moment estimates are still noisy, so an aggressive first step can throw the model into a bad region; a linear learning-rate warmup lets the moments settle and prevents these early unstable steps in high-curvature regions (AdamW benefits greatly).",
   problemIds: ["3143279"],
   cost: 12,
-  fullCost: 120,
+  fullCost: 140,
   async run(ctx): Promise<ExperimentResult> {
     const { backend } = await useBackend("wasm");
     const s = SIZES[ctx.mode];
