@@ -1,11 +1,11 @@
 /**
  * AdamW's step with compact state (`stateDtype`) against float32 state, on one float32 leaf of n
- * params, in interleaved rounds: float32 state runs the fused kernel `createOptimizer` picks (WASM
- * SIMD where it runs); "bfloat16" and "int8" run the reference chain (the fused kernels keep moments
- * in the params' dtype), decoding and re-encoding each block of 1,024 (bfloat16, with a counter-hash
- * draw per element for the stochastic rounding) or 256 (int8: the dynamic code's bisection per
- * element, the block's absmax first). Figures: M params/s (median over rounds), state bytes per
- * param, and each one's time / float32's.
+ * params, in interleaved rounds, each on the kernel `createOptimizer` picks: float32 and bfloat16
+ * state on the fused WASM SIMD kernels (bfloat16: the moments' bits loaded and stored 4 at a time,
+ * computed in float64 lanes, with two counter-hash draws per element for the stochastic rounding);
+ * "int8" on the reference chain, which decodes and re-encodes each block of 256 (the dynamic code's
+ * bisection per element, the block's absmax first). Figures: M params/s (median over rounds), state
+ * bytes per param, and each one's time / float32's.
  *
  *     npx tsx --conditions=momenta-source tools/bench/compact-state.ts [--n 1e7] [--rounds 3]
  *

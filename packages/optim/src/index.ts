@@ -384,6 +384,7 @@ export {
 } from "./kernels/arena.js";
 export type { KernelName } from "./kernels/fused.js";
 export {
+  type Bfloat16KernelName,
   type Float64KernelName,
   kernelModule,
   kernelsFor,

@@ -93,8 +93,23 @@ export function paddedLength(length: number, width: number): number {
 /** A zero-filled array of `length` in the arena, 16-byte aligned and padded. */
 export function allocate(arena: Arena, length: number, dtype: "float32" | "float64" = "float32"): FloatArray {
   const width = dtype === "float32" ? 4 : 8;
+  const offset = reserve(arena, paddedLength(length, width) * width);
+  const buffer = arena.memory.buffer;
+  return dtype === "float32"
+    ? new Float32Array(buffer, offset, length)
+    : new Float64Array(buffer, offset, length);
+}
+
+/** A zero-filled `Uint16Array` of `length` in the arena (bfloat16 bits), 16-byte aligned and padded. */
+export function allocateWords(arena: Arena, length: number): Uint16Array {
+  const offset = reserve(arena, paddedLength(length, 2) * 2);
+  return new Uint16Array(arena.memory.buffer, offset, length);
+}
+
+/** Reserves `bytes` at the arena's next 16-byte boundary (growing a shared memory): their offset. */
+function reserve(arena: Arena, bytes: number): number {
   const offset = Math.ceil(arena.top / 16) * 16;
-  const end = offset + paddedLength(length, width) * width;
+  const end = offset + bytes;
   const have = arena.memory.buffer.byteLength;
   if (end > have) {
     if (!arena.shared) {
@@ -107,11 +122,8 @@ export function allocate(arena: Arena, length: number, dtype: "float32" | "float
     arena.memory.grow(pages);
   }
   arena.top = end;
-  const buffer = arena.memory.buffer;
-  byBuffer.set(buffer, arena);
-  return dtype === "float32"
-    ? new Float32Array(buffer, offset, length)
-    : new Float64Array(buffer, offset, length);
+  byBuffer.set(arena.memory.buffer, arena);
+  return offset;
 }
 
 /** The arena an array lives in, if any. */

@@ -14,11 +14,26 @@ import type { AccumulateState } from "../wrappers/accumulate-gradients.js";
 import type { AverageState } from "../wrappers/average-params.js";
 import type { SkipState } from "../wrappers/skip-non-finite.js";
 import { allocate, paddedLength } from "./arena.js";
-import { WASM_KINDS, WASM_KINDS64, type WasmKind, type WasmKind64 } from "./kinds/index.js";
-import { isUnsupported } from "./kinds/kind.js";
-import { type Layout, mirror, spanOf } from "./layout.js";
-import { type Layer, type Plan, peel, plan, resolveStep } from "./plan.js";
 import {
+  WASM_KINDS,
+  WASM_KINDS64,
+  type WasmKind,
+  type WasmKind64,
+  type WasmKindBf16,
+} from "./kinds/index.js";
+import {
+  type Bfloat16Kernels,
+  type BufferSpec,
+  type Buffers,
+  isUnsupported,
+  type JsKernel,
+  type Scalars,
+  type WordBuffers,
+} from "./kinds/kind.js";
+import { type Layout, mirror, mirrorWords, spanOf } from "./layout.js";
+import { type Layer, type Plan, peel, plan, resolveStep, roundingKeys } from "./plan.js";
+import {
+  type Bfloat16KernelName,
   type Float64KernelName,
   kernelsFor,
   type ThreadPool,
@@ -31,6 +46,7 @@ import {
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Holds<T extends true> = T;
 export type Float64NamesMatch = Holds<Same<`${WasmKind64}64`, Float64KernelName>>;
+export type Bfloat16NamesMatch = Holds<Same<`${WasmKindBf16}Bf16`, Bfloat16KernelName>>;
 
 /** Which code runs an optimizer's updates: the transform chain itself, or the fused JS or WASM SIMD kernels. */
 export type KernelName = "reference" | "js" | "wasm";
@@ -94,11 +110,21 @@ export function wasmBuffers(
   if (typeof p === "string") return undefined;
   const kinds: readonly string[] = dtype === "float64" ? WASM_KINDS64 : WASM_KINDS;
   if (!kinds.includes(p.spec.kind) || isUnsupported(p.kind.wasm)) return undefined;
+  if (p.spec.stateDtype !== undefined && (dtype !== "float32" || !wordsWasm(p))) return undefined;
   if (p.clip && p.clip.normType !== 2) return undefined;
   // A leafwise kind (LAMB) needs a whole leaf in the arena at once: packed params only.
   if (p.kind.leafwise) return undefined;
   if (!wasmAvailable()) return undefined;
   return Object.keys(p.buffers).length + Object.keys(layerBuffers(peeled.layers)).length;
+}
+
+/**
+ * Whether the plan's state storage has a WASM kernel: float state, or bfloat16 moments where the
+ * kind declares one (float32 params only).
+ */
+function wordsWasm(p: Plan): boolean {
+  const words = p.kind.bfloat16;
+  return p.bfloat16 === undefined || (!isUnsupported(words) && !isUnsupported(words.wasm));
 }
 
 /** The wrappers' own buffers (an average's, an accumulator's), by a name of their own. */
@@ -198,24 +224,35 @@ export function fuse(
   if (typeof planned === "string") return planned;
   let p: Plan = planned;
   const { spec, kind: mod } = p;
-  const wasmKind = WASM_KINDS.find((k): k is WasmKind => k === spec.kind);
+  // `stateDtype` "float32" is the params' own storage only for float32 params
+  if (spec.stateDtype === "float32" && layout.dtype !== "float32")
+    return `${spec.owner} keeps its moments as float32 (stateDtype) for ${layout.dtype} params, and the fused kernels keep them in the params' dtype: the reference chain runs it`;
+  // Moments stored as bfloat16: the kind's bfloat16 kernels (plan checked it has them), one leaf per
+  // call (the rounding is keyed by leaf).
+  const words = p.bfloat16 !== undefined ? (mod.bfloat16 as Bfloat16Kernels<Scalars, BufferSpec>) : undefined;
+  const wasmKind =
+    words && isUnsupported(words.wasm) ? undefined : WASM_KINDS.find((k): k is WasmKind => k === spec.kind);
   // float32 params, or float64 ones where the kind has a float64 kernel (f64x2 lanes)
   const f64 = layout.dtype === "float64";
-  const dtypeOk = layout.dtype === "float32" || (f64 && WASM_KINDS64.some((k) => k === wasmKind));
+  const dtypeOk = layout.dtype === "float32" || (f64 && !words && WASM_KINDS64.some((k) => k === wasmKind));
   const wasmOk = layout.arena !== undefined && dtypeOk && wasmAvailable();
   const clip2 = !p.clip || p.clip.normType === 2;
   if (choice === "wasm" && (!wasmOk || wasmKind === undefined || !clip2)) {
     return !dtypeOk && wasmKind !== undefined
       ? layout.dtype === "mixed"
         ? "the wasm kernels need one dtype for all params (float32 or float64)"
-        : `the wasm kernels do not run ${spec.owner} on float64: ${(mod.wasm as { float64: { unsupported: string } }).float64.unsupported}`
-      : wasmKind === undefined || isUnsupported(mod.wasm)
-        ? `the wasm kernels do not run ${spec.owner}${isUnsupported(mod.wasm) ? `: ${mod.wasm.unsupported}` : ""}`
-        : !clip2
-          ? "the wasm kernels fold only 2-norm clipping"
-          : !wasmAvailable()
-            ? "this runtime has no WebAssembly SIMD with shared memory"
-            : "the wasm kernels need params packed into one arena by packTree";
+        : words
+          ? `the wasm kernels run ${spec.owner}'s bfloat16 moments for float32 params only`
+          : `the wasm kernels do not run ${spec.owner} on float64: ${(mod.wasm as { float64: { unsupported: string } }).float64.unsupported}`
+      : words && isUnsupported(words.wasm)
+        ? `the wasm kernels do not run ${spec.owner} with bfloat16 moments: ${words.wasm.unsupported}`
+        : wasmKind === undefined || isUnsupported(mod.wasm)
+          ? `the wasm kernels do not run ${spec.owner}${isUnsupported(mod.wasm) ? `: ${mod.wasm.unsupported}` : ""}`
+          : !clip2
+            ? "the wasm kernels fold only 2-norm clipping"
+            : !wasmAvailable()
+              ? "this runtime has no WebAssembly SIMD with shared memory"
+              : "the wasm kernels need params packed into one arena by packTree";
   }
   if (pool && !layout.arena?.shared) return "threads need params packed into a shared arena";
   if (stage && (choice === "js" || !wasmOk || !clip2 || wasmKind === undefined))
@@ -223,7 +260,7 @@ export function fuse(
   const kernel = choice === "js" || !wasmOk || !clip2 || wasmKind === undefined ? "js" : "wasm";
   if (pool && kernel !== "wasm") return "threads need the wasm kernels";
   const js = mod.js;
-  if (kernel === "js" && isUnsupported(js))
+  if (kernel === "js" && !words && isUnsupported(js))
     return `the js kernels do not run ${spec.owner}: ${js.unsupported}`;
   const accIndex = layers.findIndex((l) => l.fusion.kind === "accumulate");
   if (accIndex >= 0 && p.clip && p.clip.normType !== 2)
@@ -246,12 +283,14 @@ export function fuse(
     if (wanted > free)
       return `the params' arena has ${free} bytes free and this optimizer's state needs ${wanted} (pack the params into createArena({ bytes }) with room for it)`;
   }
-  const flats: Record<string, FloatArray | undefined> = {};
+  const flats: Record<string, FloatArray | Uint16Array | undefined> = {};
   for (const [name, list] of [...Object.entries(p.buffers), ...Object.entries(extra)]) {
-    const m = mirror(layout, layout.arena);
-    list.forEach((b, i) => {
-      m.leaves[i]!.set(b);
-      list[i] = m.leaves[i]!;
+    // the alias's bfloat16 moments keep their bits, 2 bytes an element, in the same layout
+    const m = words && name in p.buffers ? mirrorWords(layout, layout.arena) : mirror(layout, layout.arena);
+    const into = list as (FloatArray | Uint16Array)[];
+    into.forEach((b, i) => {
+      m.leaves[i]!.set(b as never);
+      into[i] = m.leaves[i]!;
     });
     flats[name] = m.flat;
   }
@@ -378,25 +417,38 @@ export function fuse(
   interface Item {
     p: FloatArray;
     g: FloatArray;
-    b: Record<string, FloatArray | undefined>;
+    b: Record<string, FloatArray | Uint16Array | undefined>;
     lo: number;
     hi: number;
     decayed: boolean;
+    /** The leaf of a one-leaf item (−1 for a run of several). */
+    leaf: number;
   }
-  const everyBuffer = { ...p.buffers, ...extra };
+  const everyBuffer: Record<string, (FloatArray | Uint16Array)[]> = { ...p.buffers, ...extra };
   const items: Item[] = [];
   for (const [from, to, on] of groups) {
-    if (spans && mod.leafwise) {
-      // One item per leaf, without its padding (the kind needs each leaf's norms).
+    if ((spans || stage) && (mod.leafwise || words)) {
+      // One item per leaf, without its padding (the kind needs each leaf's norms, or keys its
+      // rounding by leaf). Staged, the WASM passes read only the bounds.
       for (let i = from; i < to; i++) {
+        if (layout.lengths[i] === 0) continue; // nothing to update (and no chunk to hand a pool)
         const lo = layout.offsets[i]!;
-        items.push({ p: spans.p, g: spans.g, b: flats, lo, hi: lo + layout.lengths[i]!, decayed: on });
+        const [pp, gg] = spans ? [spans.p, spans.g] : [work.flat!, work.flat!];
+        items.push({ p: pp, g: gg, b: flats, lo, hi: lo + layout.lengths[i]!, decayed: on, leaf: i });
       }
     } else if (spans || stage) {
       // Staged: the WASM passes read only the bounds (the blocks go through the scratch).
       const lo = layout.offsets[from]!;
       const hi = to < layout.offsets.length ? layout.offsets[to]! : layout.total;
-      items.push({ p: spans?.p ?? work.flat!, g: spans?.g ?? work.flat!, b: flats, lo, hi, decayed: on });
+      items.push({
+        p: spans?.p ?? work.flat!,
+        g: spans?.g ?? work.flat!,
+        b: flats,
+        lo,
+        hi,
+        decayed: on,
+        leaf: -1,
+      });
     } else {
       for (let i = from; i < to; i++) {
         const b = Object.fromEntries(Object.entries(everyBuffer).map(([k, list]) => [k, list[i]]));
@@ -407,6 +459,7 @@ export function fuse(
           lo: 0,
           hi: paramLeaves[i]!.length,
           decayed: on,
+          leaf: i,
         });
       }
     }
@@ -427,14 +480,26 @@ export function fuse(
   }
 
   function stepJs(core: boolean): void {
-    if (isUnsupported(js)) throw new Error("unreachable: the js kernel was checked at setup");
+    if (!words && isUnsupported(js)) throw new Error("unreachable: the js kernel was checked at setup");
     for (const it of items) {
       if (core) {
         scalars.l2 = it.decayed ? decays.l2 : 0;
         scalars.wd = it.decayed ? decays.wd : 0;
-        js.run(it.p, it.g, it.b, it.lo, it.hi, scalars);
+        if (words) {
+          scalars.rounding.first = 0;
+          roundingKeys(p, it.leaf, scalars.rounding.keys);
+          words.js.run(it.p, it.g, it.b as WordBuffers<BufferSpec>, it.lo, it.hi, scalars);
+        } else
+          (js as JsKernel<Scalars, BufferSpec>).run(
+            it.p,
+            it.g,
+            it.b as Buffers<BufferSpec>,
+            it.lo,
+            it.hi,
+            scalars,
+          );
       }
-      for (const a of averages) averageJs(it.b[a.name]!, it.p, it.lo, it.hi, a.d);
+      for (const a of averages) averageJs(it.b[a.name] as FloatArray, it.p, it.lo, it.hi, a.d);
     }
   }
 
@@ -444,13 +509,15 @@ export function fuse(
   /** Bytes per element, and the names of the kernels for this dtype. */
   const W = f64 ? 8 : 4;
   const names = {
-    update: (f64 ? `${wasmKind}64` : wasmKind) as keyof WasmKernels,
+    update: (f64 ? `${wasmKind}64` : words ? `${wasmKind}Bf16` : wasmKind) as keyof WasmKernels,
     sumsq: f64 ? "sumsq64" : "sumsq",
     sumsqBlocks: f64 ? "sumsqBlocks64" : "sumsqBlocks",
     average: f64 ? "average64" : "average",
     lambApply: f64 ? "lambApply64" : "lambApply",
   } as const;
   const byteOf = (name: string) => flats[name]?.byteOffset ?? 0;
+  /** Bytes per element of a buffer: bfloat16 moments 2, the rest as the params. */
+  const widthOf = (name: string) => flats[name]?.BYTES_PER_ELEMENT ?? W;
 
   /** [lo, hi) cut into `parts` pieces (default: one per thread) on 4-element boundaries. */
   function split(lo: number, hi: number, parts = threads): [number, number][] {
@@ -569,6 +636,9 @@ export function fuse(
     averageCalls: number[][][];
     /** Staged: the block's scratch copies. */
     staging: Staging | undefined;
+    /** bfloat16 moments: the pass's leaf, and the span offset of that leaf's first element. */
+    leaf: number;
+    origin: number;
   }
   const block = stageBlock(pool);
   const stagesGradients = stage !== undefined && accIndex < 0;
@@ -581,10 +651,11 @@ export function fuse(
   const wasmRuns: Pass[] = [];
   if (kernel === "wasm") {
     for (const leafItem of items) {
-      // A leafwise kind's items end at the leaf's last element; the kernels run to its padding.
-      const it = mod.leafwise
-        ? { ...leafItem, hi: leafItem.lo + paddedLength(leafItem.hi - leafItem.lo, W) }
-        : leafItem;
+      // A one-leaf item ends at the leaf's last element; the kernels run to its padding.
+      const it =
+        mod.leafwise || words
+          ? { ...leafItem, hi: leafItem.lo + paddedLength(leafItem.hi - leafItem.lo, W) }
+          : leafItem;
       const cut: [number, number][] =
         stage || averageNames.length > 1 ? blocks(it.lo, it.hi, block) : [[it.lo, it.hi]];
       for (const [a, b] of cut) {
@@ -604,6 +675,8 @@ export function fuse(
           calls: chunks.map((c) => c.args),
           averageCalls: averageNames.map(() => chunks.map(() => [] as number[])),
           staging: stage ? stagingOf(a, b, pipelined ? wasmRuns.length % 2 : 0) : undefined,
+          leaf: it.leaf,
+          origin: it.lo,
         });
       }
     }
@@ -653,16 +726,23 @@ export function fuse(
   // ones never read), n, then the kind's parameters in the order of its list — the list the WAT's
   // `(param …)` is generated from.
   const bufferNames = Object.keys(mod.buffers);
-  const wasmParams = isUnsupported(mod.wasm) ? [] : mod.wasm.params;
+  const wasmOf = words ? words.wasm : mod.wasm;
+  const wasmParams = isUnsupported(wasmOf) ? [] : wasmOf.params;
 
-  /** Writes the kernel's arguments for elements [lo, hi) into `a` (reused every step). */
-  function writeArgs(a: number[], lo: number, hi: number, s: Staging | undefined): void {
+  /**
+   * Writes the kernel's arguments for elements [lo, hi) of pass `run` into `a` (reused every step);
+   * bfloat16 moments: the keys of the run's leaf are in the scalars already.
+   */
+  function writeArgs(a: number[], lo: number, hi: number, run: Pass): void {
+    const s = run.staging;
     const at = (byte: number) => byte + lo * W;
     a.length = 0;
     a.push(at(pBase(s)), at(gBase(s)));
-    for (let i = 0; i < bufferNames.length; i++) a.push(at(byteOf(bufferNames[i]!)));
+    for (let i = 0; i < bufferNames.length; i++)
+      a.push(byteOf(bufferNames[i]!) + lo * widthOf(bufferNames[i]!));
     a.push(hi - lo);
     scalars.average.at = scalars.average.on ? byteOf(folded) + lo * W : 0;
+    scalars.rounding.first = lo - run.origin;
     for (let i = 0; i < wasmParams.length; i++) a.push(wasmParams[i]!.value(scalars));
   }
 
@@ -717,9 +797,10 @@ export function fuse(
       const run = wasmRuns[i]!;
       scalars.l2 = run.decayed ? decays.l2 : 0;
       scalars.wd = run.decayed ? decays.wd : 0;
-      for (const c of run.chunks) writeArgs(c.args, c.lo, c.hi, run.staging);
+      if (words) roundingKeys(p, run.leaf, scalars.rounding.keys);
+      for (const c of run.chunks) writeArgs(c.args, c.lo, c.hi, run);
       const own = run.own;
-      if (own) writeArgs(own.args, own.lo, own.hi, run.staging);
+      if (own) writeArgs(own.args, own.lo, own.hi, run);
       pool!.runAlongside!(memory!, name, run.calls, () => {
         if (own) fn.apply(null, own.args);
         if (i > 0) finish(wasmRuns[i - 1]!);
@@ -782,7 +863,8 @@ export function fuse(
       const s = run.staging;
       if (s) stageIn(s, core ? (grads ?? work.leaves) : undefined, true);
       if (core) {
-        for (const c of run.chunks) writeArgs(c.args, c.lo, c.hi, s);
+        if (words) roundingKeys(p, run.leaf, scalars.rounding.keys);
+        for (const c of run.chunks) writeArgs(c.args, c.lo, c.hi, run);
         if (pool) pool.run(memory!, name, run.calls);
         else for (const c of run.chunks) fn.apply(null, c.args);
         if (mod.leafwise) applyLeaf(run);

@@ -5,7 +5,7 @@
  * of a leaf in the leaf's own dtype (a tree may mix float32 and float64 leaves).
  */
 import type { FloatArray } from "../tree.js";
-import { type Arena, allocate, arenaOf, paddedLength } from "./arena.js";
+import { type Arena, allocate, allocateWords, arenaOf, paddedLength } from "./arena.js";
 
 export interface Layout {
   /** Element offset of each leaf from the first, padding included. */
@@ -74,6 +74,20 @@ export function mirror(
     : layout.dtype === "float32"
       ? new Float32Array(layout.total)
       : new Float64Array(layout.total);
+  return { flat, leaves: layout.offsets.map((o, i) => flat.subarray(o, o + layout.lengths[i]!)) };
+}
+
+/**
+ * As `mirror`, for bfloat16 bits: a zeroed `Uint16Array` region with the layout's element offsets
+ * (2 bytes an element), or one array per leaf for mixed dtypes.
+ */
+export function mirrorWords(
+  layout: Layout,
+  arena: Arena | undefined,
+): { flat: Uint16Array | undefined; leaves: Uint16Array[] } {
+  if (layout.dtype === "mixed")
+    return { flat: undefined, leaves: layout.lengths.map((n) => new Uint16Array(n)) };
+  const flat = arena ? allocateWords(arena, layout.total) : new Uint16Array(layout.total);
   return { flat, leaves: layout.offsets.map((o, i) => flat.subarray(o, o + layout.lengths[i]!)) };
 }
 

@@ -9,10 +9,11 @@
 import { valueAt } from "../hyper.js";
 import type { FusionSpec } from "../optimizers/fusion.js";
 import type { AnyTransformation } from "../transform.js";
+import { momentKey } from "../transforms/compact-state.js";
 import type { FloatArray } from "../tree.js";
 import { isWrapperFusion, type WrapperFusion } from "../wrappers/fusion.js";
 import { isKind, kindOf } from "./kinds/index.js";
-import type { AnyKind, Scalars } from "./kinds/kind.js";
+import { type AnyKind, isUnsupported, type Scalars } from "./kinds/kind.js";
 
 export interface ClipSpec {
   kind: "clip-global-norm";
@@ -31,6 +32,11 @@ export interface Plan {
   buffers: Record<string, FloatArray[]>;
   /** The step `resolveStep` hands the kind: the count it read and the state object each buffer was found in. */
   at: { count: number; holders: Record<string, { count: number } | undefined> };
+  /**
+   * Moments stored as bfloat16 (`stateDtype`): the rounding's seed (the buffers hold their bits).
+   * `stateDtype` "float32" is the params' own storage for float32 params (the fused step checks them).
+   */
+  bfloat16: { seed: number } | undefined;
 }
 
 /** The alias and the clip in front of it, or why the chain is not fusible. */
@@ -41,9 +47,6 @@ export function fusibleParts(
   const first = parts?.length === 2 ? (parts[0]!.fusion as ClipSpec | undefined) : undefined;
   const clip = first?.kind === "clip-global-norm" ? first : undefined;
   const alias = clip ? parts![1]! : tx;
-  const compact = (alias.fusion as FusionSpec | undefined)?.stateDtype;
-  if (compact !== undefined)
-    return `${(alias.fusion as FusionSpec).owner} keeps its moments as ${compact} (stateDtype), and the fused kernels keep them in the params' dtype: the reference chain runs it`;
   if (!isKind((alias.fusion as FusionSpec | undefined)?.kind)) {
     return "it is not an optimizer alias that momenta fuses (sgd, sgdw, adam, adamw, adamax, nadam, radam, adadelta, lamb, rmsprop, adagrad, lion, scheduleFreeAdamw), optionally after clipByGlobalNorm, optionally inside skipNonFinite, injectHyperparams, ema, polyak or accumulateGradients";
   }
@@ -100,6 +103,8 @@ export function plan(tx: AnyTransformation, state: unknown): Plan | string {
   if (typeof parts === "string") return parts;
   const spec = parts.alias.fusion as FusionSpec;
   const kind = kindOf(spec.kind);
+  const why = storageUnfused(spec, kind);
+  if (why !== undefined) return why;
   const aliasState = stateObjects(parts.clip ? (state as unknown[])[1] : state);
   const clip = parts.clip ? { ...parts.clip, state: (state as { totalNorm: number }[])[0]! } : undefined;
   const counts: { count: number }[] = [];
@@ -118,7 +123,28 @@ export function plan(tx: AnyTransformation, state: unknown): Plan | string {
   for (const [name, presence] of Object.entries(kind.buffers)) {
     if (presence === "always" && !buffers[name]) return `the ${spec.owner} state has no ${name} buffers`;
   }
-  return { spec, kind, clip, counts, buffers, at: { count: 0, holders } };
+  const bfloat16 = spec.stateDtype === "bfloat16" ? { seed: spec.stateSeed ?? 0 } : undefined;
+  return { spec, kind, clip, counts, buffers, at: { count: 0, holders }, bfloat16 };
+}
+
+/** Why the kernels leave this spec's state storage to the chain, or undefined when they run it. */
+function storageUnfused(spec: FusionSpec, kind: AnyKind): string | undefined {
+  const dtype = spec.stateDtype;
+  if (dtype === "int8")
+    return `${spec.owner} keeps its moments in 8 bits (stateDtype "int8"): the fused kernels do not run the block-wise code, the reference chain does`;
+  if (dtype === "bfloat16" && isUnsupported(kind.bfloat16))
+    return `${spec.owner} keeps its moments as bfloat16 (stateDtype), and ${kind.bfloat16.unsupported}`;
+  return undefined;
+}
+
+/**
+ * The rounding keys of a bfloat16-state step for one leaf, into `keys`: buffer k of the kind's list
+ * keyed as the transform keys moment k (`momentKey`), at the step its state is about to take.
+ */
+export function roundingKeys(p: Plan, leaf: number, keys: number[]): void {
+  const names = Object.keys(p.kind.buffers);
+  const step = (p.at.holders[names[0]!]?.count ?? 0) + 1;
+  for (let k = 0; k < keys.length; k++) keys[k] = momentKey(p.bfloat16!.seed, step, leaf, k);
 }
 
 /**

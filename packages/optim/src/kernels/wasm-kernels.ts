@@ -20,6 +20,14 @@ export type Float64KernelName =
   | "rmsprop64";
 
 /**
+ * The update kernels of bfloat16 moments, `<kind>Bf16` for every kind whose module declares one
+ * (`bfloat16.wasm`; checked against the registry in `kernels/fused.ts`): float32 params and
+ * gradient, the moments' bits at 2 bytes an element; the kind's pointers and `n`, then its bfloat16
+ * parameter list.
+ */
+export type Bfloat16KernelName = "adamBf16";
+
+/**
  * The WebAssembly SIMD kernels, instantiated on one memory (see `kernelsFor`). Pointers are byte
  * offsets into that memory and `n` counts elements (float32: a multiple of 4; float64, the `…64`
  * kernels: of 2 — arenas pad every leaf to 16 bytes). The update kernels take the offsets of params,
@@ -31,6 +39,9 @@ export type Float64KernelName =
 export type WasmKernels = WasmKernels32 & {
   /** The float64 kernels: the same arguments as the kind's, over float64 elements. */
   readonly [K in Float64KernelName]: (...args: number[]) => void;
+} & {
+  /** The bfloat16-moment kernels (see `Bfloat16KernelName`). */
+  readonly [K in Bfloat16KernelName]: (...args: number[]) => void;
 } & {
   /** Σ g² over [g, g + 8n) of float64 elements, as `sumsq`. */
   sumsq64(g: number, n: number): number;

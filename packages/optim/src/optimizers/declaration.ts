@@ -342,10 +342,16 @@ export function declareOptimizer<O extends Record<string, Option<unknown>>, R ex
     const resolved = resolveOptions(d, options);
     const tx = d.build(resolved);
     const spec = d.fusion?.(resolved);
-    // A chosen state dtype is recorded in the spec: the kernels refuse it (see `fusibleParts`).
-    const stateDtype = (resolved as { stateDtype?: FusionSpec["stateDtype"] | null }).stateDtype;
+    // A chosen state dtype (and its rounding seed) is recorded in the spec: the kernels run the
+    // storages their kind declares, and leave the others to the chain (see `plan`).
+    const { stateDtype, stateSeed } = resolved as {
+      stateDtype?: FusionSpec["stateDtype"] | null;
+      stateSeed?: number;
+    };
     if (!spec) return tx;
-    return Object.assign(tx, { fusion: stateDtype != null ? { ...spec, stateDtype } : spec });
+    return Object.assign(tx, {
+      fusion: stateDtype != null ? { ...spec, stateDtype, stateSeed: stateSeed ?? 0 } : spec,
+    });
   };
   const defaults = Object.freeze(
     Object.fromEntries(

@@ -18,10 +18,12 @@ interface Common {
   decoupled: Hyper;
   mask: Mask | undefined;
   /**
-   * Set when the alias stores its moments compactly (`stateDtype`): the spec still describes it (what
-   * `observe` reads), but the fused kernels, which keep moments in the params' dtype, refuse it.
+   * Set when the alias stores its moments compactly (`stateDtype`): the fused kernels run the
+   * storages their kind declares (bfloat16 for Adam/AdamW) and leave the others to the chain.
    */
   stateDtype?: StateDtype;
+  /** The seed of the compact state's stochastic rounding (`stateSeed`), with `stateDtype`. */
+  stateSeed?: number;
 }
 
 export type FusionSpec =

@@ -23,6 +23,9 @@ export function opsUnfusible(tx: AnyTransformation): string | undefined {
   const parts = fusibleParts(tx);
   if (typeof parts === "string") return parts;
   const spec = parts.alias.fusion as FusionSpec;
+  // the ops keep every moment as a tensor of the variable's dtype
+  if (spec.stateDtype !== undefined)
+    return `${spec.owner} keeps its moments as ${spec.stateDtype} (stateDtype), and the ops keep them as float32 tensors: the reference chain runs it`;
   const ops = opsKernelOf(spec.kind);
   return isUnsupported(ops) ? `the ops path does not run ${spec.owner}: ${ops.unsupported}` : undefined;
 }

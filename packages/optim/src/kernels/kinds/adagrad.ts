@@ -108,4 +108,7 @@ export const adagrad = {
     params: [...WASM_SCALARS, f32("eps", (s) => s.eps), ...WASM_FLAGS, ...WASM_AVERAGE],
     float64: true,
   },
+  bfloat16: {
+    unsupported: "a sum of squares stored as bfloat16 is not fused yet: the reference chain runs it",
+  },
 } satisfies FusedKind<"adagrad", AdagradScalars, typeof BUFFERS>;

@@ -3,15 +3,18 @@
  * kind — its buffers, per-step scalars, JS loops and WASM parameters (see `kind.ts`).
  */
 import type { Hyper } from "../../hyper.js";
+import { fromBfloat16, roundingBits, toBfloat16 } from "../../precision/bfloat16.js";
 import type { FloatArray } from "../../tree.js";
 import {
   commonScalars,
   type FusedKind,
   f32,
+  f64,
   flag,
   type Scalars,
   type SpecOf,
   type StepState,
+  type WordBuffers,
 } from "./kind.js";
 import {
   type AdamScalarsBase,
@@ -24,6 +27,7 @@ import {
   WASM_AVERAGE,
   WASM_BETAS,
   WASM_FLAGS,
+  WASM_ROUNDING,
   WASM_SCALARS,
 } from "./shared.js";
 
@@ -131,6 +135,51 @@ const adamSimple64: AdamLoop = (p, g, m, v, vmax, from, to, k) => {
   for (let j = from; j < to; j++) adamAt(p, m, v, vmax, j, g[j]!, p[j]!, m[j]!, v[j]!, 1, false, l2, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps, false, false);
 };
 
+// ---- JS, moments stored as bfloat16 ----
+
+/**
+ * Adam over [from, to) with bfloat16 moments, as the chain's `blockwise` step computes each element:
+ * the moments from their decoded values in float64, each stored with its stochastic rounding (the
+ * element's index in its leaf is `first + j − from`), the update from what was stored. AMSGrad's
+ * maximum compares the unrounded v and is rounded with a key of its own (a stored value rounds to
+ * itself). The scalars are read into locals first, as the float loops do; `f32` is the params' dtype.
+ */
+function adamWords(
+  p: FloatArray,
+  g: FloatArray,
+  b: WordBuffers<typeof BUFFERS>,
+  from: number,
+  to: number,
+  first: number,
+  keys: readonly number[],
+  f32: boolean,
+): void {
+  const { coef, negate, l2, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps, amsgrad } = K;
+  const m = b.expAvg;
+  const v = b.expAvgSq;
+  const x = b.maxExpAvgSq ?? b.expAvgSq;
+  const keyM = keys[0]!;
+  const keyV = keys[1]!;
+  const keyX = keys[2]!;
+  for (let j = from; j < to; j++) {
+    const idx = first + j - from;
+    const pj = p[j]!;
+    const u = input(g[j]!, pj, coef, negate, l2, f32);
+    const mh = toBfloat16(b1 * fromBfloat16(m[j]!) + c1 * u, roundingBits(keyM, idx));
+    m[j] = mh;
+    const vRaw = b2 * fromBfloat16(v[j]!) + c2 * u * u;
+    let vh = toBfloat16(vRaw, roundingBits(keyV, idx));
+    v[j] = vh;
+    if (amsgrad) {
+      const old = fromBfloat16(x[j]!);
+      vh = toBfloat16(vRaw > old ? vRaw : old, roundingBits(keyX, idx));
+      x[j] = vh;
+    }
+    const upd = st(fromBfloat16(mh) / bc1 / (Math.sqrt(fromBfloat16(vh)) / bc2Sqrt + eps), f32);
+    apply(p, j, pj, upd, wd, step, f32);
+  }
+}
+
 export const adam = {
   kind: "adam",
   buffers: BUFFERS,
@@ -163,5 +212,33 @@ export const adam = {
       ...WASM_AVERAGE,
     ],
     float64: true,
+  },
+  bfloat16: {
+    js: {
+      run(p, g, b, from, to, s) {
+        const k = K;
+        loopCommon(k, s);
+        loopAdam(k, s);
+        k.amsgrad = s.amsgrad && b.maxExpAvgSq !== undefined;
+        adamWords(p, g, b, from, to, s.rounding.first, s.rounding.keys, p instanceof Float32Array);
+      },
+    },
+    wasm: {
+      // the moments' betas in float64, as the chain computes them (the stored bits are the chain's)
+      params: [
+        ...WASM_SCALARS,
+        f64("b1", (s) => s.b1),
+        f64("c1", (s) => 1 - s.b1),
+        f64("b2", (s) => s.b2),
+        f64("c2", (s) => 1 - s.b2),
+        f32("ibc1", (s) => 1 / s.bc1),
+        f32("ibc2s", (s) => 1 / s.bc2Sqrt),
+        f32("eps", (s) => s.eps),
+        flag("amsgrad", (s) => s.amsgrad),
+        ...WASM_FLAGS,
+        ...WASM_AVERAGE,
+        ...WASM_ROUNDING,
+      ],
+    },
   },
 } satisfies FusedKind<"adam", AdamScalars, typeof BUFFERS>;

@@ -107,4 +107,5 @@ export const adamax = {
     ],
     float64: true,
   },
+  bfloat16: { unsupported: "adamax has no stateDtype" },
 } satisfies FusedKind<"adamax", AdamaxScalars, typeof BUFFERS>;

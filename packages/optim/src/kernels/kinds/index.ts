@@ -60,6 +60,11 @@ export type WasmKind64 = {
   [K in WasmKind]: (typeof KINDS)[K]["wasm"] extends { float64: true } ? K : never;
 }[WasmKind];
 
+/** The kinds with a WASM kernel for bfloat16 moments (exported as `<kind>Bf16`). */
+export type WasmKindBf16 = {
+  [K in Kind]: (typeof KINDS)[K]["bfloat16"] extends { wasm: { params: unknown } } ? K : never;
+}[Kind];
+
 /** Every kind, in the registry's order. */
 export const KIND_NAMES = Object.keys(KINDS) as Kind[];
 
@@ -72,10 +77,21 @@ export const WASM_KINDS64 = WASM_KINDS.filter((k): k is WasmKind64 => {
   return !isUnsupported(w) && w.float64 === true;
 });
 
-/** The arguments a kind's WASM kernel takes: params, gradient, one pointer per buffer, n, then its parameters. */
-export function wasmArity(kind: WasmKind): number {
+/** The kinds with a bfloat16-moment WASM kernel, in the registry's order. */
+export const WASM_KINDS_BF16 = KIND_NAMES.filter((k): k is WasmKindBf16 => {
+  const w = KINDS[k].bfloat16;
+  return !isUnsupported(w) && !isUnsupported(w.wasm);
+});
+
+/**
+ * The arguments a kind's WASM kernel takes (its bfloat16-moment kernel's with `bfloat16`): params,
+ * gradient, one pointer per buffer, n, then its parameters.
+ */
+export function wasmArity(kind: Kind, bfloat16 = false): number {
   const mod = kindOf(kind);
-  return isUnsupported(mod.wasm) ? 0 : 3 + Object.keys(mod.buffers).length + mod.wasm.params.length;
+  const words = mod.bfloat16;
+  const wasm = bfloat16 ? (isUnsupported(words) ? words : words.wasm) : mod.wasm;
+  return isUnsupported(wasm) ? 0 : 3 + Object.keys(mod.buffers).length + wasm.params.length;
 }
 
 /** Whether `kind` is one the registry knows (an alias's `fusion.kind` read from outside). */

@@ -47,11 +47,26 @@ export interface Scalars {
    * caller.
    */
   average: { on: boolean; at: number; d: number; c: number };
+  /**
+   * Moments stored as bfloat16 (`stateDtype`): the index within its leaf of the first element a call
+   * runs, and the rounding key of each buffer of the kind's `buffers`, in their order
+   * (`momentKey(seed, step, leaf, k)`, as the transform's `blockwise` draws them). Set per call by
+   * the dispatcher; unused on float state.
+   */
+  rounding: { first: number; keys: number[] };
 }
 
 /** Fresh common scalars (a kind's `scalars()` spreads them). */
 export function commonScalars(): Scalars {
-  return { coef: 1, negate: false, l2: 0, wd: 0, lr: 0, average: { on: false, at: 0, d: 0, c: 0 } };
+  return {
+    coef: 1,
+    negate: false,
+    l2: 0,
+    wd: 0,
+    lr: 0,
+    average: { on: false, at: 0, d: 0, c: 0 },
+    rounding: { first: 0, keys: [0, 0, 0, 0] },
+  };
 }
 
 /**
@@ -82,13 +97,23 @@ export interface JsKernel<S extends Scalars, D extends BufferSpec> {
 /** One parameter of a WASM kernel after its pointers and `n`: its name in the WAT, its type, its value. */
 export interface WasmParam<S extends Scalars> {
   readonly name: string;
-  readonly type: "f32" | "i32";
+  readonly type: "f32" | "f64" | "i32";
   value(s: S): number;
 }
 
 /** An f32 parameter (splatted to a vector `$S<name>` before the loop). */
 export function f32<S extends Scalars>(name: string, value: (s: S) => number): WasmParam<S> {
   return { name, type: "f32", value };
+}
+
+/** An f64 parameter (splatted to an f64x2 vector `$S<name>` before the loop). */
+export function f64<S extends Scalars>(name: string, value: (s: S) => number): WasmParam<S> {
+  return { name, type: "f64", value };
+}
+
+/** An i32 parameter (an index, a key: passed as is, a uint32 wrapping to the same bits). */
+export function int32<S extends Scalars>(name: string, value: (s: S) => number): WasmParam<S> {
+  return { name, type: "i32", value };
 }
 
 /** An i32 flag (true → 1). */
@@ -109,6 +134,24 @@ export interface WasmKernel<S extends Scalars> {
    * from the same body): `true`, or why not.
    */
   readonly float64: true | Unsupported;
+}
+
+/** One work item's buffers when the moments are stored as bfloat16 (their bits, `Uint16Array`). */
+export type WordBuffers<D extends BufferSpec> = {
+  readonly [N in keyof D]: D[N] extends "always" ? Uint16Array : Uint16Array | undefined;
+};
+
+/**
+ * The fast paths of a kind whose moments are stored as bfloat16 (`stateDtype: "bfloat16"`): the same
+ * update, reading each moment's bits and writing them back with the transform's stochastic rounding
+ * (`s.rounding`: the same random bits for the same element, step and seed). The JS loop is
+ * bit-identical to the reference chain; the WASM kernel (float32 params only, exported as
+ * `<kind>Bf16`, moments at 2 bytes an element) computes the moments as the chain does, in float64
+ * lanes, so it stores the same bits, and the update in float32, as the kind's own kernel.
+ */
+export interface Bfloat16Kernels<S extends Scalars, D extends BufferSpec> {
+  readonly js: { run(p: FloatArray, g: FloatArray, b: WordBuffers<D>, from: number, to: number, s: S): void };
+  readonly wasm: { readonly params: readonly WasmParam<S>[] } | Unsupported;
 }
 
 /** One fused kind: see the module comment. */
@@ -136,6 +179,8 @@ export interface FusedKind<K extends Kind, S extends Scalars, D extends BufferSp
   hyperparams(spec: SpecOf<K>): readonly (readonly [string, Hyper])[];
   readonly js: JsKernel<S, D> | Unsupported;
   readonly wasm: WasmKernel<S> | Unsupported;
+  /** Moments stored as bfloat16 (`stateDtype`): its fast paths, or why the reference chain runs it. */
+  readonly bfloat16: Bfloat16Kernels<S, D> | Unsupported;
 }
 
 /** A kind with its types erased: what the dispatchers hold. */

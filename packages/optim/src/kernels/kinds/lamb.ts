@@ -149,4 +149,5 @@ export const lamb = {
     ],
     float64: true,
   },
+  bfloat16: { unsupported: "moments stored as bfloat16 are not fused yet: the reference chain runs them" },
 } satisfies FusedKind<"lamb", LambScalars, typeof BUFFERS>;

@@ -132,4 +132,5 @@ export const radam = {
     ],
     float64: true,
   },
+  bfloat16: { unsupported: "radam has no stateDtype" },
 } satisfies FusedKind<"radam", RadamScalars, typeof BUFFERS>;

@@ -174,4 +174,5 @@ export const rmsprop = {
     ],
     float64: true,
   },
+  bfloat16: { unsupported: "averages stored as bfloat16 are not fused yet: the reference chain runs them" },
 } satisfies FusedKind<"rmsprop", RmspropScalars, typeof BUFFERS>;

@@ -125,4 +125,5 @@ export const sgd = {
     ],
     float64: true,
   },
+  bfloat16: { unsupported: "momentum stored as bfloat16 is not fused yet: the reference chain runs it" },
 } satisfies FusedKind<"sgd", SgdScalars, typeof BUFFERS>;

@@ -32,7 +32,7 @@
  */
 import { type Hyper, valueAt } from "../../hyper.js";
 import type { FloatArray } from "../../tree.js";
-import { f32, flag, type Scalars, type WasmParam } from "./kind.js";
+import { f32, flag, int32, type Scalars, type WasmParam } from "./kind.js";
 
 // ---- JS: element helpers (inlined into every loop) ----
 
@@ -237,6 +237,17 @@ export const WASM_AVERAGE: readonly WasmParam<Scalars>[] = [
   f32("ad", (s) => s.average.d),
   f32("ac", (s) => s.average.c),
   flag("hasAverage", (s) => s.average.on),
+];
+
+/**
+ * The parameters a bfloat16-state kernel ends with: the index in its leaf of the call's first
+ * element, and the rounding keys of the kind's first three buffers (`Scalars.rounding`).
+ */
+export const WASM_ROUNDING: readonly WasmParam<Scalars>[] = [
+  int32("first", (s) => s.rounding.first),
+  int32("key0", (s) => s.rounding.keys[0]!),
+  int32("key1", (s) => s.rounding.keys[1]!),
+  int32("key2", (s) => s.rounding.keys[2]!),
 ];
 
 /** Momentum's WASM parameters (SGD, RMSprop): f32 mu, keep; then flags. */

@@ -15,7 +15,7 @@
  * the argument packer (`fused.ts`) walks too. Only the bodies are written here, in a table typed by
  * the kinds with a WASM kernel: one missing fails to compile.
  */
-import { KINDS, WASM_KINDS64, type WasmKind } from "../kinds/index.js";
+import { KINDS, WASM_KINDS_BF16, WASM_KINDS64, type WasmKind, type WasmKindBf16 } from "../kinds/index.js";
 import { isUnsupported } from "../kinds/kind.js";
 
 const at = (base: string) => `(i32.add (local.get $${base}) (local.get $i))`;
@@ -44,6 +44,8 @@ interface Body {
   locals: string[];
   /** v128 constants set once before the loop: [name, `(v128.const …)`]. */
   consts?: [string, string][];
+  /** Runs before the loop, after the splats. */
+  init?: string[];
   /** Runs per 16-byte step, with $i the byte offset. */
   body: string[];
 }
@@ -66,18 +68,26 @@ function toFloat64(text: string, name: string): string {
     .replace("(i32.shl (local.get $n) (i32.const 2))", "(i32.shl (local.get $n) (i32.const 3))");
 }
 
-/** A kernel: its kind's signature, f32 parameters splatted once, then `body` per 16-byte step. */
-function kernel(name: WasmKind, { locals, consts = [], body }: Body): string {
+/**
+ * A kernel: its kind's signature (its bfloat16-moment one with `bfloat16`, exported `<kind>Bf16`),
+ * f32 and f64 parameters splatted once, then `init`, then `body` per 16-byte step.
+ */
+function kernel(name: WasmKind, { locals, consts = [], init = [], body }: Body, bfloat16 = false): string {
   const kind = KINDS[name];
-  if (isUnsupported(kind.wasm)) throw new Error(`${name} has no wasm kernel`);
-  const params = kind.wasm.params as readonly { name: string; type: "f32" | "i32" }[];
+  const words = kind.bfloat16;
+  const wasm = bfloat16 ? (isUnsupported(words) ? words : words.wasm) : kind.wasm;
+  if (isUnsupported(wasm))
+    throw new Error(`${name} has no wasm kernel${bfloat16 ? " for bfloat16 moments" : ""}`);
+  const params = wasm.params as readonly { name: string; type: "f32" | "f64" | "i32" }[];
   const pointers = ["p", "g", ...Object.keys(kind.buffers)];
-  const scalars = params.filter((p) => p.type === "f32").map((p) => p.name);
+  const scalars = params.filter((p) => p.type !== "i32");
+  const splatOf = (p: { name: string; type: string }) =>
+    p.type === "f64" ? `(local.set $S${p.name} (f64x2.splat (local.get $${p.name})))` : splat(p.name);
   return `
-  (func (export "${name}") ${pointers.map((p) => `(param $${p} i32)`).join(" ")} (param $n i32)
+  (func (export "${name}${bfloat16 ? "Bf16" : ""}") ${pointers.map((p) => `(param $${p} i32)`).join(" ")} (param $n i32)
       ${params.map((p) => `(param $${p.name} ${p.type})`).join(" ")}
-    (local $i i32) (local $end i32) ${scalars.map((s) => `(local $S${s} v128)`).join(" ")} ${[...locals, ...consts.map(([c]) => c)].map((l) => `(local $${l} v128)`).join(" ")}
-    ${[...scalars.map(splat), ...consts.map(([c, v]) => set(c, v))].join("\n    ")}
+    (local $i i32) (local $end i32) ${scalars.map((s) => `(local $S${s.name} v128)`).join(" ")} ${[...locals, ...consts.map(([c]) => c)].map((l) => `(local $${l} v128)`).join(" ")}
+    ${[...scalars.map(splatOf), ...consts.map(([c, v]) => set(c, v)), ...init].join("\n    ")}
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (block $done
       (loop $top
@@ -321,6 +331,112 @@ const BODIES = {
   },
 } satisfies { [K in WasmKind]: Body };
 
+// ---- bfloat16 moments: 4 words (8 bytes) per 16-byte step of the params ----
+
+/** The byte address of the bfloat16 word of the element at float32 byte offset $i in `base`. */
+const atWord = (base: string) => `(i32.add (local.get $${base}) (i32.shr_u (local.get $i) (i32.const 1)))`;
+/** Four bfloat16 words as the float32 vector they stand for (each the upper half of its lane). */
+const loadWords = (base: string) => `(i32x4.shl (v128.load16x4_u ${atWord(base)}) (i32.const 16))`;
+/** The low 16 bits of each lane of `bits`, stored as four words at `base`. */
+const storeWords = (base: string, bits: string) =>
+  `(v128.store64_lane 0 ${atWord(base)} (i16x8.narrow_i32x4_u ${bits} ${bits}))`;
+/** The Weyl sequence's step (`roundingBits`), and four of them: the next vector's indices. */
+const PHI = "0x9e3779b9";
+const PHI4 = "0x78dde6e4";
+
+/** $w<k> ← key<k> + (first + lane)·φ: the Weyl states of buffer k's four lanes at the call's first element. */
+const weyl = (k: number) =>
+  set(
+    `w${k}`,
+    `(i32x4.add (i32x4.splat (local.get $key${k})) (i32x4.mul (i32x4.add (i32x4.splat (local.get $first)) (v128.const i32x4 0 1 2 3)) ${i32s(PHI)}))`,
+  );
+
+/**
+ * The float32 vector in $b stored to bfloat16 bits in $r with stochastic rounding, as `toBfloat16`
+ * with `roundingBits`: the 16 random bits are murmur3's finalizer of the Weyl state $w<k> (its top
+ * 16 bits do not need the last xor), added below the kept bits. Only lanes at or above the largest
+ * finite bfloat16 need more (checked once per vector, rarely true): ±∞ keep their bits, a NaN stays
+ * a quiet NaN, and a finite value rounded up into the all-ones exponent keeps its truncation. Then
+ * $w<k> steps to the next four elements.
+ */
+function roundWords(k: number): string[] {
+  const w = `w${k}`;
+  const eq = (x: string, mask: string) => `(i32x4.eq (v128.and ${x} ${i32s(mask)}) ${i32s(mask)})`;
+  return [
+    set("h", `(i32x4.mul (v128.xor ${get(w)} (i32x4.shr_u ${get(w)} (i32.const 16))) ${i32s("0x85ebca6b")})`),
+    set(
+      "h",
+      `(i32x4.shr_u (i32x4.mul (v128.xor ${get("h")} (i32x4.shr_u ${get("h")} (i32.const 13))) ${i32s("0xc2b2ae35")}) (i32.const 16))`,
+    ),
+    set("r", `(i32x4.shr_u (i32x4.add ${get("b")} ${get("h")}) (i32.const 16))`),
+    `(if (v128.any_true (i32x4.ge_s (v128.and ${get("b")} ${i32s("0x7fffffff")}) ${i32s("0x7f7f0000")})) (then`,
+    `  ${set("t", `(i32x4.shr_u ${get("b")} (i32.const 16))`)}`,
+    `  ${set("r", `(v128.bitselect ${get("t")} ${get("r")} ${eq(get("r"), "0x7f80")})`)}`,
+    `  ${set(
+      "r",
+      `(v128.bitselect (v128.bitselect ${get("t")} (v128.or ${get("t")} ${i32s("0x40")}) (i32x4.eq (v128.and ${get("b")} ${i32s("0x7fffff")}) ${i32s("0")})) ${get("r")} ${eq(get("b"), "0x7f800000")})`,
+    )}))`,
+    set(w, `(i32x4.add ${get(w)} ${i32s(PHI4)})`),
+  ];
+}
+
+/** The locals every bfloat16 body uses for its rounding. */
+const WORD_LOCALS = ["b", "h", "t", "r", "w0", "w1", "w2"];
+
+/**
+ * The bfloat16-moment bodies. The moments are computed in float64 lanes from their decoded values,
+ * as the chain computes them (`b1`… are f64 parameters), so the bits stored are the chain's for the
+ * same input; the update is computed in float32 from what was stored, as the kind's own kernel.
+ */
+const BODIES_BF16 = {
+  adam: {
+    locals: ["pp", "u", "mm", "vv", "x", ...WORD_LOCALS],
+    init: [weyl(0), weyl(1), weyl(2)],
+    body: [
+      ...pre,
+      set("x", loadWords("expAvg")),
+      set(
+        "b",
+        inF64(
+          [get("x"), get("u")],
+          ([m, u]) => `(f64x2.add (f64x2.mul ${get("Sb1")} ${m}) (f64x2.mul ${get("Sc1")} ${u}))`,
+        ),
+      ),
+      ...roundWords(0),
+      storeWords("expAvg", get("r")),
+      set("mm", `(i32x4.shl ${get("r")} (i32.const 16))`),
+      set("x", loadWords("expAvgSq")),
+      set(
+        "b",
+        inF64(
+          [get("x"), get("u")],
+          ([v, u]) =>
+            `(f64x2.add (f64x2.mul ${get("Sb2")} ${v}) (f64x2.mul (f64x2.mul ${get("Sc2")} ${u}) ${u}))`,
+        ),
+      ),
+      // the unrounded v: AMSGrad's maximum compares it (a NaN v keeps the old maximum)
+      set("vv", get("b")),
+      ...roundWords(1),
+      storeWords("expAvgSq", get("r")),
+      `(if ${get("amsgrad")} (then`,
+      `  ${set("x", loadWords("maxExpAvgSq"))}`,
+      `  ${set("b", `(v128.bitselect ${get("vv")} ${get("x")} (f32x4.gt ${get("vv")} ${get("x")}))`)}`,
+      ...roundWords(2).map((l) => `  ${l}`),
+      `  ${storeWords("maxExpAvgSq", get("r"))}))`,
+      // the denominator's v as stored (AMSGrad's maximum when on)
+      set("vv", `(i32x4.shl ${get("r")} (i32.const 16))`),
+      set(
+        "u",
+        mul(
+          `(f32x4.div ${get("mm")} ${add(mul(`(f32x4.sqrt ${get("vv")})`, get("Sibc2s")), get("Seps"))})`,
+          get("Sibc1"),
+        ),
+      ),
+      ...post,
+    ],
+  },
+} satisfies { [K in WasmKindBf16]: Body };
+
 /** LAMB's second pass: p ← p + (x·ratio, when scaled, else x)·(−lr), x the direction in g. */
 const lambApply = `
   (func (export "lambApply") (param $p i32) (param $g i32) (param $n i32) (param $ratio f32) (param $nlr f32) (param $scaled i32)
@@ -503,6 +619,7 @@ export const KERNELS_WAT = `(module
   (memory (import "env" "memory") 1 65536 shared)
   ${(Object.keys(BODIES) as WasmKind[]).map((k) => kernel(k, BODIES[k])).join("\n")}
   ${WASM_KINDS64.map((k) => toFloat64(kernel(k, k === "rmsprop" ? rmspropBody(false) : BODIES[k]), k)).join("\n")}
+  ${WASM_KINDS_BF16.map((k) => kernel(k, BODIES_BF16[k], true)).join("\n")}
   ${sumsq}
   ${sumsqBlocks}
   ${average}
