@@ -8,7 +8,7 @@
 import * as m from "momenta-optim";
 import { nodeThreadPool } from "momenta-optim/node";
 import { describe, expect, it } from "vitest";
-import { rng } from "../helpers.ts";
+import { randomArray, rng } from "../helpers.ts";
 
 type Make = () => m.GradientTransformation<unknown>;
 const bf16 = { stateDtype: "bfloat16", stateSeed: 11 } as const;
@@ -45,11 +45,7 @@ const CONFIGS: [string, Make][] = [
 /** Leaves of awkward sizes: empty, 1, 3, 4k+1, a matrix, many small ones, one of several blocks. */
 function tree(dtype: m.Dtype, seed: number): m.Tree {
   const next = rng(seed);
-  const arr = (n: number) => {
-    const a = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-    for (let i = 0; i < n; i++) a[i] = next() * 2 - 1;
-    return a;
-  };
+  const arr = (n: number) => randomArray(dtype, n, next);
   return {
     a: arr(1),
     b: arr(3),
@@ -59,6 +55,16 @@ function tree(dtype: m.Dtype, seed: number): m.Tree {
     many: Array.from({ length: 12 }, (_, i) => arr(1 + (i % 6))),
     big: arr(40_003),
   };
+}
+
+/** Step t: gradients near the params with noise, 50× at step 7, written into the optimizer's buffer. */
+function step(opt: m.OptimizerHandle<unknown>, params: m.Tree, next: () => number, t: number): void {
+  const ps = m.leavesOf(params);
+  m.leavesOf(opt.grads).forEach((leaf, i) => {
+    for (let j = 0; j < leaf.length; j++)
+      leaf[j] = ps[i]![j]! - 0.3 + 0.2 * (next() * 2 - 1) * (t === 7 ? 50 : 1);
+  });
+  opt.step(opt.grads);
 }
 
 interface Run {
@@ -77,15 +83,7 @@ function run(
   const params = packed ? m.packTree(tree(dtype, 1)) : tree(dtype, 1);
   const opt = m.createOptimizer(make(), params, { kernel, pool });
   const next = rng(2);
-  for (let t = 0; t < steps; t++) {
-    const g = m.leavesOf(opt.grads);
-    const ps = m.leavesOf(params);
-    g.forEach((leaf, i) => {
-      for (let j = 0; j < leaf.length; j++)
-        leaf[j] = ps[i]![j]! - 0.3 + 0.2 * (next() * 2 - 1) * (t === 7 ? 50 : 1);
-    });
-    opt.step(opt.grads);
-  }
+  for (let t = 0; t < steps; t++) step(opt, params, next, t);
   return { params: m.leavesOf(params).map((a) => Array.from(a)), opt };
 }
 
@@ -200,13 +198,7 @@ describe("bfloat16 moments: the WASM kernel", () => {
           opt = m.createOptimizer(make(), params, { kernel });
           opt.loadStateDict(saved);
         }
-        const g = m.leavesOf(opt.grads);
-        const ps = m.leavesOf(params);
-        g.forEach((leaf, i) => {
-          for (let j = 0; j < leaf.length; j++)
-            leaf[j] = ps[i]![j]! - 0.3 + 0.2 * (next() * 2 - 1) * (t === 7 ? 50 : 1);
-        });
-        opt.step(opt.grads);
+        step(opt, params, next, t);
       }
       expect(m.leavesOf(params).map((a) => Array.from(a))).toEqual(straight.params);
       expect(words(opt)).toEqual(words(straight.opt));

@@ -8,7 +8,7 @@ import fc from "fast-check";
 import * as m from "momenta-optim";
 import { nodeThreadPool } from "momenta-optim/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rng } from "../helpers.ts";
+import { randomArray, rng } from "../helpers.ts";
 
 type Make = () => m.GradientTransformation<unknown>;
 const warmupCosine = m.warmupCosineDecay({ peak: 0.02, warmupSteps: 5, decaySteps: 40, end: 0.001 });
@@ -61,11 +61,7 @@ const CONFIGS: [string, Make][] = [
 
 function tree(dtype: m.Dtype, seed: number): m.Tree {
   const next = rng(seed);
-  const arr = (n: number) => {
-    const a = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-    for (let i = 0; i < n; i++) a[i] = next() * 2 - 1;
-    return a;
-  };
+  const arr = (n: number) => randomArray(dtype, n, next);
   return { a: arr(1), b: arr(7), w: { data: arr(15), shape: [3, 5] }, many: [arr(2), arr(5), arr(33)] };
 }
 

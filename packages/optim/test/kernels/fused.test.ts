@@ -4,7 +4,7 @@
  */
 import * as m from "momenta-optim";
 import { describe, expect, it } from "vitest";
-import { rng } from "../helpers.ts";
+import { randomArray, rng } from "../helpers.ts";
 
 type Make = () => m.GradientTransformation<unknown>;
 const cosine = (c: number) => 0.02 * (0.5 + 0.5 * Math.cos(c / 7));
@@ -106,11 +106,7 @@ const CONFIGS: [string, Make][] = [
 /** Leaves of awkward sizes: empty, 1, 3, 4k+1, a matrix, and many small ones. */
 function tree(dtype: m.Dtype, seed: number): m.Tree {
   const next = rng(seed);
-  const arr = (n: number) => {
-    const a = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-    for (let i = 0; i < n; i++) a[i] = next() * 2 - 1;
-    return a;
-  };
+  const arr = (n: number) => randomArray(dtype, n, next);
   return {
     a: arr(1),
     b: arr(3),

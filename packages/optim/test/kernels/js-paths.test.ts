@@ -8,7 +8,7 @@
  */
 import * as m from "momenta-optim";
 import { describe, expect, it } from "vitest";
-import { rng } from "../helpers.ts";
+import { randomArray, rng } from "../helpers.ts";
 
 type Make = () => m.GradientTransformation<unknown>;
 const clip = (tx: m.GradientTransformation<unknown>, maxNorm = 0.5) =>
@@ -65,11 +65,7 @@ const CONFIGS: [string, Make][] = [
 /** Long leaves of odd lengths, so a step runs thousands of iterations per kernel call. */
 function tree(dtype: m.Dtype, seed: number): m.Tree {
   const next = rng(seed);
-  const arr = (n: number) => {
-    const a = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-    for (let i = 0; i < n; i++) a[i] = next() * 2 - 1;
-    return a;
-  };
+  const arr = (n: number) => randomArray(dtype, n, next);
   return { a: arr(2049), b: arr(3), c: arr(1531) };
 }
 

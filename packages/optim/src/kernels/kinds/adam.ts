@@ -14,6 +14,7 @@ import {
   type Scalars,
   type SpecOf,
   type StepState,
+  type WasmParam,
   type WordBuffers,
 } from "./kind.js";
 import {
@@ -180,6 +181,16 @@ function adamWords(
   }
 }
 
+/** The WASM parameters after the betas, in both kernels: the bias corrections' inverses, ε, the flags. */
+const WASM_ADAM: readonly WasmParam<AdamScalars>[] = [
+  f32("ibc1", (s) => 1 / s.bc1),
+  f32("ibc2s", (s) => 1 / s.bc2Sqrt),
+  f32("eps", (s) => s.eps),
+  flag("amsgrad", (s) => s.amsgrad),
+  ...WASM_FLAGS,
+  ...WASM_AVERAGE,
+];
+
 export const adam = {
   kind: "adam",
   buffers: BUFFERS,
@@ -201,16 +212,7 @@ export const adam = {
     },
   },
   wasm: {
-    params: [
-      ...WASM_SCALARS,
-      ...WASM_BETAS,
-      f32("ibc1", (s) => 1 / s.bc1),
-      f32("ibc2s", (s) => 1 / s.bc2Sqrt),
-      f32("eps", (s) => s.eps),
-      flag("amsgrad", (s) => s.amsgrad),
-      ...WASM_FLAGS,
-      ...WASM_AVERAGE,
-    ],
+    params: [...WASM_SCALARS, ...WASM_BETAS, ...WASM_ADAM],
     float64: true,
   },
   bfloat16: {
@@ -231,12 +233,7 @@ export const adam = {
         f64("c1", (s) => 1 - s.b1),
         f64("b2", (s) => s.b2),
         f64("c2", (s) => 1 - s.b2),
-        f32("ibc1", (s) => 1 / s.bc1),
-        f32("ibc2s", (s) => 1 / s.bc2Sqrt),
-        f32("eps", (s) => s.eps),
-        flag("amsgrad", (s) => s.amsgrad),
-        ...WASM_FLAGS,
-        ...WASM_AVERAGE,
+        ...WASM_ADAM,
         ...WASM_ROUNDING,
       ],
     },

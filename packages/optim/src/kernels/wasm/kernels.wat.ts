@@ -176,6 +176,12 @@ function rmspropBody(guarded: boolean): Body {
   };
 }
 
+/** Adam's direction from m and v ($mm, $vv): (m / (√v·(1/bc2) + ε))·(1/bc1) — an infinite v gives 0, as in float64, not (m/bc1 = ∞)/∞. */
+const adamDirection = mul(
+  `(f32x4.div ${get("mm")} ${add(mul(`(f32x4.sqrt ${get("vv")})`, get("Sibc2s")), get("Seps"))})`,
+  get("Sibc1"),
+);
+
 const BODIES = {
   adam: {
     locals: ["pp", "u", "mm", "vv", "x"],
@@ -184,14 +190,7 @@ const BODIES = {
       ...moments,
       // max as the reference takes it (v > max ? v : max): a NaN v keeps the old maximum
       `(if ${get("amsgrad")} (then ${set("x", load("maxExpAvgSq"))} ${set("vv", `(v128.bitselect ${get("vv")} ${get("x")} (f32x4.gt ${get("vv")} ${get("x")}))`)} ${store("maxExpAvgSq", get("vv"))}))`,
-      // (m / denominator)·(1/bc1): an infinite v gives 0, as in float64, not (m/bc1 = ∞)/∞
-      set(
-        "u",
-        mul(
-          `(f32x4.div ${get("mm")} ${add(mul(`(f32x4.sqrt ${get("vv")})`, get("Sibc2s")), get("Seps"))})`,
-          get("Sibc1"),
-        ),
-      ),
+      set("u", adamDirection),
       ...post,
     ],
   },
@@ -292,13 +291,7 @@ const BODIES = {
     body: [
       ...pre,
       ...moments,
-      set(
-        "u",
-        mul(
-          `(f32x4.div ${get("mm")} ${add(mul(`(f32x4.sqrt ${get("vv")})`, get("Sibc2s")), get("Seps"))})`,
-          get("Sibc1"),
-        ),
-      ),
+      set("u", adamDirection),
       `(if ${get("hasWd")} (then ${set("u", add(get("u"), mul(get("Swd"), get("pp"))))}))`,
       store("g", get("u")),
     ],
@@ -425,13 +418,7 @@ const BODIES_BF16 = {
       `  ${storeWords("maxExpAvgSq", get("r"))}))`,
       // the denominator's v as stored (AMSGrad's maximum when on)
       set("vv", `(i32x4.shl ${get("r")} (i32.const 16))`),
-      set(
-        "u",
-        mul(
-          `(f32x4.div ${get("mm")} ${add(mul(`(f32x4.sqrt ${get("vv")})`, get("Sibc2s")), get("Seps"))})`,
-          get("Sibc1"),
-        ),
-      ),
+      set("u", adamDirection),
       ...post,
     ],
   },
