@@ -17,6 +17,35 @@ export function randomArray(dtype: Dtype, n: number, next: () => number, scale =
   return a;
 }
 
+/**
+ * Leaves of awkward sizes for the kernel tests: empty, 1, 3, 4k+1, a matrix, `many` small ones, and
+ * optionally one of `big` elements (several staging blocks).
+ */
+export function awkwardTree(dtype: Dtype, seed: number, { many = 40, big = 0 } = {}): Tree {
+  const next = rng(seed);
+  const arr = (n: number) => randomArray(dtype, n, next);
+  return {
+    a: arr(1),
+    b: arr(3),
+    empty: arr(0),
+    k: arr(9),
+    w: { data: arr(15), shape: [3, 5] },
+    many: Array.from({ length: many }, (_, i) => arr(1 + (i % 6))),
+    ...(big > 0 ? { big: arr(big) } : {}),
+  };
+}
+
+/** The largest |a − b| / max(1, |b|) over leaves of numbers. */
+export function maxRel(a: number[][], b: number[][]): number {
+  let worst = 0;
+  a.forEach((row, i) => {
+    row.forEach((x, j) => {
+      worst = Math.max(worst, Math.abs(x - b[i]![j]!) / Math.max(1, Math.abs(b[i]![j]!)));
+    });
+  });
+  return worst;
+}
+
 /** A tree with awkward sizes: a matrix, a bias, a list of vectors, a scalar. */
 export function randomTree(dtype: Dtype, seed: number, scale = 1): Tree {
   const next = rng(seed);

@@ -8,7 +8,7 @@
 import * as m from "momenta-optim";
 import { nodeThreadPool } from "momenta-optim/node";
 import { describe, expect, it } from "vitest";
-import { randomArray, rng } from "../helpers.ts";
+import { awkwardTree, maxRel, rng } from "../helpers.ts";
 
 type Make = () => m.GradientTransformation<unknown>;
 const bf16 = { stateDtype: "bfloat16", stateSeed: 11 } as const;
@@ -42,20 +42,8 @@ const CONFIGS: [string, Make][] = [
   ],
 ];
 
-/** Leaves of awkward sizes: empty, 1, 3, 4k+1, a matrix, many small ones, one of several blocks. */
-function tree(dtype: m.Dtype, seed: number): m.Tree {
-  const next = rng(seed);
-  const arr = (n: number) => randomArray(dtype, n, next);
-  return {
-    a: arr(1),
-    b: arr(3),
-    empty: arr(0),
-    k: arr(9),
-    w: { data: arr(15), shape: [3, 5] },
-    many: Array.from({ length: 12 }, (_, i) => arr(1 + (i % 6))),
-    big: arr(40_003),
-  };
-}
+/** Leaves of awkward sizes, and one of several staging blocks. */
+const tree = (dtype: m.Dtype, seed: number) => awkwardTree(dtype, seed, { many: 12, big: 40_003 });
 
 /** Step t: gradients near the params with noise, 50× at step 7, written into the optimizer's buffer. */
 function step(opt: m.OptimizerHandle<unknown>, params: m.Tree, next: () => number, t: number): void {
@@ -97,16 +85,6 @@ function words(o: m.OptimizerHandle<unknown>): number[][] {
   };
   visit(o.state);
   return out;
-}
-
-function maxRel(a: number[][], b: number[][]) {
-  let worst = 0;
-  a.forEach((row, i) => {
-    row.forEach((x, j) => {
-      worst = Math.max(worst, Math.abs(x - b[i]![j]!) / Math.max(1, Math.abs(b[i]![j]!)));
-    });
-  });
-  return worst;
 }
 
 /** The share of stored words that differ, and the largest difference in units of the last place. */

@@ -4,7 +4,7 @@
  */
 import * as m from "momenta-optim";
 import { describe, expect, it } from "vitest";
-import { randomArray, rng } from "../helpers.ts";
+import { awkwardTree, maxRel, rng } from "../helpers.ts";
 
 type Make = () => m.GradientTransformation<unknown>;
 const cosine = (c: number) => 0.02 * (0.5 + 0.5 * Math.cos(c / 7));
@@ -103,20 +103,6 @@ const CONFIGS: [string, Make][] = [
   ],
 ];
 
-/** Leaves of awkward sizes: empty, 1, 3, 4k+1, a matrix, and many small ones. */
-function tree(dtype: m.Dtype, seed: number): m.Tree {
-  const next = rng(seed);
-  const arr = (n: number) => randomArray(dtype, n, next);
-  return {
-    a: arr(1),
-    b: arr(3),
-    empty: arr(0),
-    k: arr(9),
-    w: { data: arr(15), shape: [3, 5] },
-    many: Array.from({ length: 40 }, (_, i) => arr(1 + (i % 6))),
-  };
-}
-
 function run(
   make: Make,
   dtype: m.Dtype,
@@ -125,7 +111,7 @@ function run(
   steps = 30,
   pool?: m.ThreadPool,
 ) {
-  const params = packed ? m.packTree(tree(dtype, 1)) : tree(dtype, 1);
+  const params = packed ? m.packTree(awkwardTree(dtype, 1)) : awkwardTree(dtype, 1);
   const opt = m.createOptimizer(make(), params, { kernel, pool });
   const next = rng(2);
   for (let t = 0; t < steps; t++) {
@@ -138,16 +124,6 @@ function run(
     opt.step(opt.grads);
   }
   return { params: m.leavesOf(params).map((a) => Array.from(a)), opt };
-}
-
-function maxRel(a: number[][], b: number[][]) {
-  let worst = 0;
-  a.forEach((row, i) => {
-    row.forEach((x, j) => {
-      worst = Math.max(worst, Math.abs(x - b[i]![j]!) / Math.max(1, Math.abs(b[i]![j]!)));
-    });
-  });
-  return worst;
 }
 
 describe("fused JS kernels are bit-identical to the reference chains", () => {
@@ -218,41 +194,41 @@ describe("WASM SIMD kernels agree with the reference to float32 rounding", () =>
     });
   }
   it("auto picks WASM for float32 params and float64 ones where the kind has a float64 kernel (packed or plain), JS otherwise, and the reference for chains it does not know", () => {
-    expect(m.createOptimizer(m.adamw(), m.packTree(tree("float32", 1))).kernel).toBe("wasm");
-    expect(m.createOptimizer(m.adamw(), tree("float32", 1)).kernel).toBe("wasm");
-    expect(m.createOptimizer(m.adamw(), tree("float64", 1)).kernel).toBe("wasm");
-    expect(m.createOptimizer(m.adamw(), m.packTree(tree("float64", 1))).kernel).toBe("wasm");
-    expect(m.createOptimizer(m.rmsprop(), tree("float64", 1)).kernel).toBe("wasm");
-    expect(m.createOptimizer(m.adafactor(), tree("float32", 1)).kernel).toBe("reference");
-    expect(m.createOptimizer(m.lamb(), tree("float32", 1)).kernel).toBe("js");
-    expect(m.createOptimizer(m.lamb(), m.packTree(tree("float32", 1))).kernel).toBe("wasm");
+    expect(m.createOptimizer(m.adamw(), m.packTree(awkwardTree("float32", 1))).kernel).toBe("wasm");
+    expect(m.createOptimizer(m.adamw(), awkwardTree("float32", 1)).kernel).toBe("wasm");
+    expect(m.createOptimizer(m.adamw(), awkwardTree("float64", 1)).kernel).toBe("wasm");
+    expect(m.createOptimizer(m.adamw(), m.packTree(awkwardTree("float64", 1))).kernel).toBe("wasm");
+    expect(m.createOptimizer(m.rmsprop(), awkwardTree("float64", 1)).kernel).toBe("wasm");
+    expect(m.createOptimizer(m.adafactor(), awkwardTree("float32", 1)).kernel).toBe("reference");
+    expect(m.createOptimizer(m.lamb(), awkwardTree("float32", 1)).kernel).toBe("js");
+    expect(m.createOptimizer(m.lamb(), m.packTree(awkwardTree("float32", 1))).kernel).toBe("wasm");
     expect(
       m.createOptimizer(
         m.nadam({ weightDecay: 0.1, decoupledWeightDecay: true, decayWith: "multiplier" }),
-        tree("float32", 1),
+        awkwardTree("float32", 1),
       ).kernel,
     ).toBe("reference");
-    expect(m.createOptimizer(m.adamw({ decayWith: "multiplier" }), tree("float32", 1)).kernel).toBe(
+    expect(m.createOptimizer(m.adamw({ decayWith: "multiplier" }), awkwardTree("float32", 1)).kernel).toBe(
       "reference",
     );
   });
   it("a forced kernel that cannot run says why", () => {
-    expect(() => m.createOptimizer(m.adafactor(), tree("float64", 1), { kernel: "wasm" })).toThrow(
+    expect(() => m.createOptimizer(m.adafactor(), awkwardTree("float64", 1), { kernel: "wasm" })).toThrow(
       /not an optimizer alias/,
     );
-    expect(() => m.createOptimizer(m.adafactor(), tree("float32", 1), { kernel: "js" })).toThrow(
+    expect(() => m.createOptimizer(m.adafactor(), awkwardTree("float32", 1), { kernel: "js" })).toThrow(
       /not an optimizer alias/,
     );
     expect(() =>
       m.createOptimizer(
         m.chain(m.clipByGlobalNorm(1, { normType: 1 }), m.adamw()),
-        m.packTree(tree("float32", 1)),
+        m.packTree(awkwardTree("float32", 1)),
         { kernel: "wasm" },
       ),
     ).toThrow(/only 2-norm/);
-    expect(() => m.createOptimizer(m.adamw(), tree("float32", 1), { kernel: "fast" as never })).toThrow(
-      /kernel must be/,
-    );
+    expect(() =>
+      m.createOptimizer(m.adamw(), awkwardTree("float32", 1), { kernel: "fast" as never }),
+    ).toThrow(/kernel must be/);
   });
 });
 
@@ -274,7 +250,7 @@ describe("float64 WASM kernels (f64x2) agree with the reference to float64 round
 describe("the fast paths keep state dicts, resume and errors", () => {
   it("a state saved from the wasm kernel resumes on the reference chain (and back)", () => {
     const make = () => m.adam({ lr: 0.01, amsgrad: true });
-    const a = m.packTree(tree("float32", 3));
+    const a = m.packTree(awkwardTree("float32", 3));
     const fast = m.createOptimizer(make(), a, { kernel: "wasm" });
     for (let t = 0; t < 5; t++) {
       for (const [i, g] of m.leavesOf(fast.grads).entries()) g.set(m.leavesOf(a)[i]!);
@@ -290,7 +266,7 @@ describe("the fast paths keep state dicts, resume and errors", () => {
     expect(again.stepCount).toBe(5);
   });
   it("opt.grads is a frozen structure (so step(opt.grads) needs no check) with writable arrays", () => {
-    const opt = m.createOptimizer(m.adamw(), m.packTree(tree("float32", 1)));
+    const opt = m.createOptimizer(m.adamw(), m.packTree(awkwardTree("float32", 1)));
     const g = opt.grads as { a: Float32Array };
     g.a[0] = 1;
     expect(g.a[0]).toBe(1);
@@ -299,7 +275,7 @@ describe("the fast paths keep state dicts, resume and errors", () => {
     }).toThrow(TypeError);
   });
   it("bad gradients change nothing on the fused path", () => {
-    const params = m.packTree(tree("float32", 4));
+    const params = m.packTree(awkwardTree("float32", 4));
     const opt = m.createOptimizer(m.adamw({ lr: (c) => (c < 1 ? 0.1 : -1) }), params);
     opt.step(opt.grads);
     const before = JSON.stringify(opt.stateDict());
