@@ -19,7 +19,8 @@ interface Common {
   mask: Mask | undefined;
   /**
    * Set when the alias stores its moments compactly (`stateDtype`): the fused kernels run the
-   * storages their kind declares (bfloat16 for Adam/AdamW) and leave the others to the chain.
+   * storages their kind declares (bfloat16 for Adam/AdamW, SGD/SGDW's momentum and Lion) and leave
+   * the others to the chain.
    */
   stateDtype?: StateDtype;
   /** The seed of the compact state's stochastic rounding (`stateSeed`), with `stateDtype`. */

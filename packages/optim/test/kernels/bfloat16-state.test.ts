@@ -36,6 +36,35 @@ const CONFIGS: [string, Make][] = [
     "clip → adamw amsgrad",
     () => m.chain(m.clipByGlobalNorm(0.5), m.adamw({ lr: 0.01, amsgrad: true, ...bf16 })),
   ],
+  ["sgd nesterov", () => m.sgd({ lr: 0.05, momentum: 0.9, nesterov: true, ...bf16 })],
+  [
+    "sgd momentum dampening L2",
+    () => m.sgd({ lr: 0.05, momentum: 0.9, dampening: 0.2, weightDecay: 0.01, ...bf16 }),
+  ],
+  [
+    "sgdw masked, maximize",
+    () =>
+      m.sgdw({
+        lr: 0.05,
+        momentum: 0.9,
+        weightDecay: 0.1,
+        maximize: true,
+        mask: (p) => p.startsWith("many"),
+        ...bf16,
+      }),
+  ],
+  ["sgd without momentum (no state)", () => m.sgd({ lr: 0.05, ...bf16 })],
+  [
+    "lion decoupled, scheduled β1, maximize",
+    () =>
+      m.lion({
+        lr: 0.01,
+        weightDecay: 0.1,
+        betas: [(c) => 0.9 - 0.01 * (c % 3), 0.99],
+        maximize: true,
+        ...bf16,
+      }),
+  ],
   [
     "ema(adamw)",
     () => m.ema(m.adamw({ lr: 0.01, ...bf16 }), { decay: 0.9 }) as m.GradientTransformation<unknown>,
@@ -102,7 +131,7 @@ function wordDiff(a: number[][], b: number[][]) {
       ulps = Math.max(ulps, (x ^ y) & 0x8000 ? Number.POSITIVE_INFINITY : Math.abs(x - y));
     });
   });
-  return { share: differ / all, ulps };
+  return { share: all === 0 ? 0 : differ / all, ulps };
 }
 
 describe("bfloat16 moments: the JS kernel is bit-identical to the reference chain", () => {
@@ -193,14 +222,15 @@ describe("which kernel runs compact state", () => {
     expect(m.createOptimizer(m.adamw({ stateDtype: "int8" }), params()).kernel).toBe("reference");
     expect(m.createOptimizer(m.adamw({ stateDtype: "float32" }), params()).kernel).toBe("wasm");
     expect(m.createOptimizer(m.adamw({ stateDtype: "float32" }), params("float64")).kernel).toBe("reference");
-    expect(m.createOptimizer(m.sgd({ momentum: 0.9, ...bf16 }), params()).kernel).toBe("reference");
+    expect(m.createOptimizer(m.sgd({ momentum: 0.9, ...bf16 }), params()).kernel).toBe("wasm");
+    expect(m.createOptimizer(m.rmsprop(bf16), params()).kernel).toBe("reference");
   });
   it("a forced kernel that cannot run says why", () => {
     expect(() => m.createOptimizer(m.adamw({ stateDtype: "int8" }), params(), { kernel: "wasm" })).toThrow(
       /adamw keeps its moments in 8 bits .*the reference chain does/,
     );
-    expect(() => m.createOptimizer(m.lion(bf16), params(), { kernel: "js" })).toThrow(
-      /lion keeps its moments as bfloat16 \(stateDtype\), and momentum stored as bfloat16 is not fused yet/,
+    expect(() => m.createOptimizer(m.rmsprop(bf16), params(), { kernel: "js" })).toThrow(
+      /rmsprop keeps its moments as bfloat16 \(stateDtype\), and averages stored as bfloat16 are not fused yet/,
     );
     expect(() => m.createOptimizer(m.adamw(bf16), params("float64"), { kernel: "wasm" })).toThrow(
       /bfloat16 moments for float32 params only/,

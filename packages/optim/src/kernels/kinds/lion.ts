@@ -3,8 +3,9 @@
  * per-step scalars, JS loops and WASM parameters (see `kind.ts`).
  */
 import { type Hyper, valueAt } from "../../hyper.js";
+import { fromBfloat16, roundingBits, toBfloat16 } from "../../precision/bfloat16.js";
 import type { FloatArray } from "../../tree.js";
-import { commonScalars, type FusedKind, type Scalars, type SpecOf, type StepState } from "./kind.js";
+import { commonScalars, type FusedKind, f64, type Scalars, type SpecOf, type StepState } from "./kind.js";
 import {
   ELEMENT,
   LOOP_BETAS,
@@ -14,6 +15,7 @@ import {
   WASM_AVERAGE,
   WASM_BETAS,
   WASM_FLAGS,
+  WASM_ROUNDING,
   WASM_SCALARS,
 } from "./shared.js";
 
@@ -98,6 +100,32 @@ const lionSimple64: LionLoop = (p, g, m, from, to, k) => {
   for (let j = from; j < to; j++) lionAt(p, m, j, g[j]!, p[j]!, m[j]!, 1, false, wd, step, b1, c1, b2, c2, false);
 };
 
+/**
+ * Lion over [from, to) with its momentum stored as bfloat16, as the chain's `blockwise` step: the
+ * sign from the decoded momentum in float64, the momentum stored with its stochastic rounding (the
+ * element's index in its leaf is `first + j − from`).
+ */
+function lionWords(
+  p: FloatArray,
+  g: FloatArray,
+  m: Uint16Array,
+  from: number,
+  to: number,
+  first: number,
+  key: number,
+  f32: boolean,
+): void {
+  const { coef, negate, wd, step, b1, c1, b2, c2 } = K;
+  for (let j = from; j < to; j++) {
+    const pj = p[j]!;
+    const u = input(g[j]!, pj, coef, negate, 0, f32);
+    const mj = fromBfloat16(m[j]!);
+    const c = b1 * mj + c1 * u;
+    m[j] = toBfloat16(b2 * mj + c2 * u, roundingBits(key, first + j - from));
+    apply(p, j, pj, Math.sign(c), wd, step, f32);
+  }
+}
+
 export const lion = {
   kind: "lion",
   buffers: BUFFERS,
@@ -118,5 +146,26 @@ export const lion = {
     params: [...WASM_SCALARS, ...WASM_BETAS, ...WASM_FLAGS, ...WASM_AVERAGE],
     float64: true,
   },
-  bfloat16: { unsupported: "momentum stored as bfloat16 is not fused yet: the reference chain runs it" },
+  bfloat16: {
+    js: {
+      run(p, g, b, from, to, s) {
+        loopCommon(K, s);
+        loopBetas(K, s);
+        lionWords(p, g, b.expAvg, from, to, s.rounding.first, s.rounding.keys[0]!, p instanceof Float32Array);
+      },
+    },
+    wasm: {
+      // the betas in float64, as the chain computes the momentum and its sign
+      params: [
+        ...WASM_SCALARS,
+        f64("b1", (s) => s.b1),
+        f64("c1", (s) => 1 - s.b1),
+        f64("b2", (s) => s.b2),
+        f64("c2", (s) => 1 - s.b2),
+        ...WASM_FLAGS,
+        ...WASM_AVERAGE,
+        ...WASM_ROUNDING,
+      ],
+    },
+  },
 } satisfies FusedKind<"lion", LionScalars, typeof BUFFERS>;

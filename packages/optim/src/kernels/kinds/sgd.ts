@@ -3,8 +3,9 @@
  * paths know about the kind — its buffers, per-step scalars, JS loops and WASM parameters (see `kind.ts`).
  */
 import type { Hyper } from "../../hyper.js";
+import { fromBfloat16, roundingBits, toBfloat16 } from "../../precision/bfloat16.js";
 import type { FloatArray } from "../../tree.js";
-import { commonScalars, type FusedKind, type Scalars, type SpecOf, type StepState } from "./kind.js";
+import { commonScalars, type FusedKind, f64, type Scalars, type SpecOf, type StepState } from "./kind.js";
 import {
   ELEMENT,
   LOOP_COMMON,
@@ -18,11 +19,12 @@ import {
   WASM_FLAGS,
   WASM_MOMENTUM_FLAGS,
   WASM_MOMENTUM_SCALARS,
+  WASM_ROUNDING,
   WASM_SCALARS,
 } from "./shared.js";
 
 // Bound once: see ELEMENT.
-const { apply, input, momentum } = ELEMENT;
+const { apply, input, momentum, st } = ELEMENT;
 
 export interface SgdScalars extends Scalars, MomentumScalars {}
 
@@ -98,6 +100,39 @@ const sgdSimple64: SgdLoop = (p, g, b, from, to, k) => {
   for (let j = from; j < to; j++) sgdAt(p, b, j, g[j]!, p[j]!, 1, false, l2, wd, step, true, mu, keep, false, nesterov, false);
 };
 
+/**
+ * SGD over [from, to) with its momentum stored as bfloat16, as `trace`'s `blockwise` step: the
+ * momentum from its decoded value in float64 (u itself on the first update), stored with its
+ * stochastic rounding, then the step from what was stored (Nesterov: u + μ·b). Without momentum,
+ * plain SGD.
+ */
+function sgdWords(
+  p: FloatArray,
+  g: FloatArray,
+  b: Uint16Array | undefined,
+  from: number,
+  to: number,
+  first: number,
+  key: number,
+  f32: boolean,
+): void {
+  const { coef, negate, l2, wd, step, hasMomentum, mu, keep, first: fresh, nesterov } = K;
+  for (let j = from; j < to; j++) {
+    const pj = p[j]!;
+    let u = input(g[j]!, pj, coef, negate, l2, f32);
+    if (hasMomentum) {
+      const bh = toBfloat16(
+        fresh ? u : mu * fromBfloat16(b![j]!) + keep * u,
+        roundingBits(key, first + j - from),
+      );
+      b![j] = bh;
+      const bj = fromBfloat16(bh);
+      u = nesterov ? st(u + mu * bj, f32) : bj;
+    }
+    apply(p, j, pj, u, wd, step, f32);
+  }
+}
+
 export const sgd = {
   kind: "sgd",
   buffers: BUFFERS,
@@ -125,5 +160,26 @@ export const sgd = {
     ],
     float64: true,
   },
-  bfloat16: { unsupported: "momentum stored as bfloat16 is not fused yet: the reference chain runs it" },
+  bfloat16: {
+    js: {
+      run(p, g, b, from, to, s) {
+        const mb = b.momentumBuffer;
+        loopCommon(K, s);
+        loopMomentum(K, s, mb as unknown as FloatArray | undefined);
+        sgdWords(p, g, mb, from, to, s.rounding.first, s.rounding.keys[0]!, p instanceof Float32Array);
+      },
+    },
+    wasm: {
+      // μ and 1 − dampening in float64, as the chain computes the momentum (and Nesterov's step)
+      params: [
+        ...WASM_SCALARS,
+        f64("mu", (s) => s.mu),
+        f64("keep", (s) => s.keep),
+        ...WASM_MOMENTUM_FLAGS,
+        ...WASM_FLAGS,
+        ...WASM_AVERAGE,
+        ...WASM_ROUNDING,
+      ],
+    },
+  },
 } satisfies FusedKind<"sgd", SgdScalars, typeof BUFFERS>;

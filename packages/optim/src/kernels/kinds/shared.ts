@@ -244,7 +244,7 @@ export const WASM_AVERAGE: readonly WasmParam<Scalars>[] = [
  * element, and the rounding keys of the kind's first three buffers (`Scalars.rounding`).
  */
 export const WASM_ROUNDING: readonly WasmParam<Scalars>[] = [
-  int32("first", (s) => s.rounding.first),
+  int32("index0", (s) => s.rounding.first),
   int32("key0", (s) => s.rounding.keys[0]!),
   int32("key1", (s) => s.rounding.keys[1]!),
   int32("key2", (s) => s.rounding.keys[2]!),

@@ -337,11 +337,11 @@ const storeWords = (base: string, bits: string) =>
 const PHI = "0x9e3779b9";
 const PHI4 = "0x78dde6e4";
 
-/** $w<k> ← key<k> + (first + lane)·φ: the Weyl states of buffer k's four lanes at the call's first element. */
+/** $w<k> ← key<k> + (index0 + lane)·φ: the Weyl states of buffer k's four lanes at the call's first element. */
 const weyl = (k: number) =>
   set(
     `w${k}`,
-    `(i32x4.add (i32x4.splat (local.get $key${k})) (i32x4.mul (i32x4.add (i32x4.splat (local.get $first)) (v128.const i32x4 0 1 2 3)) ${i32s(PHI)}))`,
+    `(i32x4.add (i32x4.splat (local.get $key${k})) (i32x4.mul (i32x4.add (i32x4.splat (local.get $index0)) (v128.const i32x4 0 1 2 3)) ${i32s(PHI)}))`,
   );
 
 /**
@@ -419,6 +419,61 @@ const BODIES_BF16 = {
       // the denominator's v as stored (AMSGrad's maximum when on)
       set("vv", `(i32x4.shl ${get("r")} (i32.const 16))`),
       set("u", adamDirection),
+      ...post,
+    ],
+  },
+  sgd: {
+    locals: ["pp", "u", "x", ...WORD_LOCALS],
+    init: [weyl(0)],
+    body: [
+      ...pre,
+      // b ← u on the first update, else μ·b + (1 − dampening)·u; then u ← b, or u + μ·b (Nesterov)
+      `(if ${get("hasMomentum")} (then`,
+      `  (if ${get("first")} (then ${set("b", get("u"))}) (else ${set("x", loadWords("momentumBuffer"))} ${set(
+        "b",
+        inF64(
+          [get("x"), get("u")],
+          ([b, u]) => `(f64x2.add (f64x2.mul ${get("Smu")} ${b}) (f64x2.mul ${get("Skeep")} ${u}))`,
+        ),
+      )}))`,
+      ...roundWords(0).map((l) => `  ${l}`),
+      `  ${storeWords("momentumBuffer", get("r"))}`,
+      `  ${set("x", `(i32x4.shl ${get("r")} (i32.const 16))`)}`,
+      `  (if ${get("nesterov")} (then ${set(
+        "u",
+        inF64([get("u"), get("x")], ([u, b]) => `(f64x2.add ${u} (f64x2.mul ${get("Smu")} ${b}))`),
+      )}) (else ${set("u", get("x"))}))))`,
+      ...post,
+    ],
+  },
+  lion: {
+    locals: ["pp", "u", "c", "x", ...WORD_LOCALS],
+    consts: [
+      ["Kone", "(v128.const f32x4 1 1 1 1)"],
+      ["Kzero", "(v128.const f32x4 0 0 0 0)"],
+      ["Ksign", "(v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)"],
+    ],
+    init: [weyl(0)],
+    body: [
+      ...pre,
+      set("x", loadWords("expAvg")),
+      set(
+        "c",
+        inF64(
+          [get("x"), get("u")],
+          ([m, u]) => `(f64x2.add (f64x2.mul ${get("Sb1")} ${m}) (f64x2.mul ${get("Sc1")} ${u}))`,
+        ),
+      ),
+      set(
+        "b",
+        inF64(
+          [get("x"), get("u")],
+          ([m, u]) => `(f64x2.add (f64x2.mul ${get("Sb2")} ${m}) (f64x2.mul ${get("Sc2")} ${u}))`,
+        ),
+      ),
+      ...roundWords(0),
+      storeWords("expAvg", get("r")),
+      set("u", sign(get("c"))),
       ...post,
     ],
   },
