@@ -19,7 +19,7 @@ interface Common {
   mask: Mask | undefined;
   /**
    * Set when the alias stores its moments compactly (`stateDtype`): the fused kernels run the
-   * storages their kind declares (bfloat16 for Adam/AdamW, SGD/SGDW's momentum and Lion) and leave
+   * storages their kind declares (bfloat16 for Adam/AdamW, SGD/SGDW's momentum, Lion and Adagrad) and leave
    * the others to the chain.
    */
   stateDtype?: StateDtype;

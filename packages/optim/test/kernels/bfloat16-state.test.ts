@@ -65,6 +65,11 @@ const CONFIGS: [string, Make][] = [
         ...bf16,
       }),
   ],
+  ["adagrad", () => m.adagrad({ lr: 0.1, ...bf16 })],
+  [
+    "adagrad lrDecay L2, initial accumulator",
+    () => m.adagrad({ lr: 0.1, lrDecay: 0.01, weightDecay: 0.01, initialAccumulatorValue: 0.1, ...bf16 }),
+  ],
   [
     "ema(adamw)",
     () => m.ema(m.adamw({ lr: 0.01, ...bf16 }), { decay: 0.9 }) as m.GradientTransformation<unknown>,

@@ -3,9 +3,18 @@
  * about the kind — its buffers, per-step scalars, JS loops and WASM parameters (see `kind.ts`).
  */
 import type { Hyper } from "../../hyper.js";
+import { fromBfloat16, roundingBits, toBfloat16 } from "../../precision/bfloat16.js";
 import type { FloatArray } from "../../tree.js";
 import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf } from "./kind.js";
-import { ELEMENT, LOOP_COMMON, loopCommon, WASM_AVERAGE, WASM_FLAGS, WASM_SCALARS } from "./shared.js";
+import {
+  ELEMENT,
+  LOOP_COMMON,
+  loopCommon,
+  WASM_AVERAGE,
+  WASM_FLAGS,
+  WASM_ROUNDING,
+  WASM_SCALARS,
+} from "./shared.js";
 
 // Bound once: see ELEMENT.
 const { apply, input, st } = ELEMENT;
@@ -87,6 +96,31 @@ const adagradSimple64: AdagradLoop = (p, g, sum, from, to, k) => {
   for (let j = from; j < to; j++) adagradAt(p, sum, j, g[j]!, p[j]!, sum[j]!, 1, false, l2, wd, step, eps, false);
 };
 
+/**
+ * Adagrad over [from, to) with its sum of squares stored as bfloat16, as `scaleByRss`'s `blockwise`
+ * step: the sum from its decoded value in float64, stored with its stochastic rounding (the
+ * element's index in its leaf is `first + j − from`), the step from what was stored.
+ */
+function adagradWords(
+  p: FloatArray,
+  g: FloatArray,
+  sum: Uint16Array,
+  from: number,
+  to: number,
+  first: number,
+  key: number,
+  f32: boolean,
+): void {
+  const { coef, negate, l2, wd, step, eps } = K;
+  for (let j = from; j < to; j++) {
+    const pj = p[j]!;
+    const u = input(g[j]!, pj, coef, negate, l2, f32);
+    const sh = toBfloat16(fromBfloat16(sum[j]!) + u * u, roundingBits(key, first + j - from));
+    sum[j] = sh;
+    apply(p, j, pj, st(u / (Math.sqrt(fromBfloat16(sh)) + eps), f32), wd, step, f32);
+  }
+}
+
 export const adagrad = {
   kind: "adagrad",
   buffers: BUFFERS,
@@ -109,6 +143,15 @@ export const adagrad = {
     float64: true,
   },
   bfloat16: {
-    unsupported: "a sum of squares stored as bfloat16 is not fused yet: the reference chain runs it",
+    js: {
+      run(p, g, b, from, to, s) {
+        loopCommon(K, s);
+        K.eps = s.eps;
+        adagradWords(p, g, b.sum, from, to, s.rounding.first, s.rounding.keys[0]!, p instanceof Float32Array);
+      },
+    },
+    wasm: {
+      params: [...WASM_SCALARS, f32("eps", (s) => s.eps), ...WASM_FLAGS, ...WASM_AVERAGE, ...WASM_ROUNDING],
+    },
   },
 } satisfies FusedKind<"adagrad", AdagradScalars, typeof BUFFERS>;

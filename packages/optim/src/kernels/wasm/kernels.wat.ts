@@ -477,6 +477,23 @@ const BODIES_BF16 = {
       ...post,
     ],
   },
+  adagrad: {
+    locals: ["pp", "u", "ss", "x", ...WORD_LOCALS],
+    init: [weyl(0)],
+    body: [
+      ...pre,
+      set("x", loadWords("sum")),
+      set(
+        "b",
+        inF64([get("x"), get("u")], ([s, u]) => `(f64x2.add ${s} (f64x2.mul ${u} ${u}))`),
+      ),
+      ...roundWords(0),
+      storeWords("sum", get("r")),
+      set("ss", `(i32x4.shl ${get("r")} (i32.const 16))`),
+      set("u", `(f32x4.div ${get("u")} ${add(`(f32x4.sqrt ${get("ss")})`, get("Seps"))})`),
+      ...post,
+    ],
+  },
 } satisfies { [K in WasmKindBf16]: Body };
 
 /** LAMB's second pass: p ← p + (x·ratio, when scaled, else x)·(−lr), x the direction in g. */
