@@ -14,6 +14,7 @@ import {
   WASM_FLAGS,
   WASM_ROUNDING,
   WASM_SCALARS,
+  type WordLoop,
 } from "./shared.js";
 
 // Bound once: see ELEMENT.
@@ -101,16 +102,7 @@ const adagradSimple64: AdagradLoop = (p, g, sum, from, to, k) => {
  * step: the sum from its decoded value in float64, stored with its stochastic rounding (the
  * element's index in its leaf is `first + j − from`), the step from what was stored.
  */
-function adagradWords(
-  p: FloatArray,
-  g: FloatArray,
-  sum: Uint16Array,
-  from: number,
-  to: number,
-  first: number,
-  key: number,
-  f32: boolean,
-): void {
+const adagradWords: WordLoop = (p, g, sum, from, to, first, key, f32) => {
   const { coef, negate, l2, wd, step, eps } = K;
   for (let j = from; j < to; j++) {
     const pj = p[j]!;
@@ -119,7 +111,7 @@ function adagradWords(
     sum[j] = sh;
     apply(p, j, pj, st(u / (Math.sqrt(fromBfloat16(sh)) + eps), f32), wd, step, f32);
   }
-}
+};
 
 export const adagrad = {
   kind: "adagrad",

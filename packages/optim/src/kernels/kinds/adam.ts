@@ -9,7 +9,6 @@ import {
   commonScalars,
   type FusedKind,
   f32,
-  f64,
   flag,
   type Scalars,
   type SpecOf,
@@ -27,6 +26,7 @@ import {
   resolveAdam,
   WASM_AVERAGE,
   WASM_BETAS,
+  WASM_BETAS64,
   WASM_FLAGS,
   WASM_ROUNDING,
   WASM_SCALARS,
@@ -227,15 +227,7 @@ export const adam = {
     },
     wasm: {
       // the moments' betas in float64, as the chain computes them (the stored bits are the chain's)
-      params: [
-        ...WASM_SCALARS,
-        f64("b1", (s) => s.b1),
-        f64("c1", (s) => 1 - s.b1),
-        f64("b2", (s) => s.b2),
-        f64("c2", (s) => 1 - s.b2),
-        ...WASM_ADAM,
-        ...WASM_ROUNDING,
-      ],
+      params: [...WASM_SCALARS, ...WASM_BETAS64, ...WASM_ADAM, ...WASM_ROUNDING],
     },
   },
 } satisfies FusedKind<"adam", AdamScalars, typeof BUFFERS>;

@@ -5,7 +5,7 @@
 import { type Hyper, valueAt } from "../../hyper.js";
 import { fromBfloat16, roundingBits, toBfloat16 } from "../../precision/bfloat16.js";
 import type { FloatArray } from "../../tree.js";
-import { commonScalars, type FusedKind, f64, type Scalars, type SpecOf, type StepState } from "./kind.js";
+import { commonScalars, type FusedKind, type Scalars, type SpecOf, type StepState } from "./kind.js";
 import {
   ELEMENT,
   LOOP_BETAS,
@@ -14,9 +14,11 @@ import {
   loopCommon,
   WASM_AVERAGE,
   WASM_BETAS,
+  WASM_BETAS64,
   WASM_FLAGS,
   WASM_ROUNDING,
   WASM_SCALARS,
+  type WordLoop,
 } from "./shared.js";
 
 // Bound once: see ELEMENT.
@@ -105,16 +107,7 @@ const lionSimple64: LionLoop = (p, g, m, from, to, k) => {
  * sign from the decoded momentum in float64, the momentum stored with its stochastic rounding (the
  * element's index in its leaf is `first + j − from`).
  */
-function lionWords(
-  p: FloatArray,
-  g: FloatArray,
-  m: Uint16Array,
-  from: number,
-  to: number,
-  first: number,
-  key: number,
-  f32: boolean,
-): void {
+const lionWords: WordLoop = (p, g, m, from, to, first, key, f32) => {
   const { coef, negate, wd, step, b1, c1, b2, c2 } = K;
   for (let j = from; j < to; j++) {
     const pj = p[j]!;
@@ -124,7 +117,7 @@ function lionWords(
     m[j] = toBfloat16(b2 * mj + c2 * u, roundingBits(key, first + j - from));
     apply(p, j, pj, Math.sign(c), wd, step, f32);
   }
-}
+};
 
 export const lion = {
   kind: "lion",
@@ -156,16 +149,7 @@ export const lion = {
     },
     wasm: {
       // the betas in float64, as the chain computes the momentum and its sign
-      params: [
-        ...WASM_SCALARS,
-        f64("b1", (s) => s.b1),
-        f64("c1", (s) => 1 - s.b1),
-        f64("b2", (s) => s.b2),
-        f64("c2", (s) => 1 - s.b2),
-        ...WASM_FLAGS,
-        ...WASM_AVERAGE,
-        ...WASM_ROUNDING,
-      ],
+      params: [...WASM_SCALARS, ...WASM_BETAS64, ...WASM_FLAGS, ...WASM_AVERAGE, ...WASM_ROUNDING],
     },
   },
 } satisfies FusedKind<"lion", LionScalars, typeof BUFFERS>;

@@ -106,7 +106,7 @@ const sgdSimple64: SgdLoop = (p, g, b, from, to, k) => {
  * stochastic rounding, then the step from what was stored (Nesterov: u + μ·b). Without momentum,
  * plain SGD.
  */
-function sgdWords(
+const sgdWords = (
   p: FloatArray,
   g: FloatArray,
   b: Uint16Array | undefined,
@@ -115,7 +115,7 @@ function sgdWords(
   first: number,
   key: number,
   f32: boolean,
-): void {
+): void => {
   const { coef, negate, l2, wd, step, hasMomentum, mu, keep, first: fresh, nesterov } = K;
   for (let j = from; j < to; j++) {
     const pj = p[j]!;
@@ -131,7 +131,7 @@ function sgdWords(
     }
     apply(p, j, pj, u, wd, step, f32);
   }
-}
+};
 
 export const sgd = {
   kind: "sgd",

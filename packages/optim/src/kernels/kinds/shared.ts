@@ -32,7 +32,7 @@
  */
 import { type Hyper, valueAt } from "../../hyper.js";
 import type { FloatArray } from "../../tree.js";
-import { f32, flag, int32, type Scalars, type WasmParam } from "./kind.js";
+import { f32, f64, flag, int32, type Scalars, type WasmParam } from "./kind.js";
 
 // ---- JS: element helpers (inlined into every loop) ----
 
@@ -238,6 +238,29 @@ export const WASM_AVERAGE: readonly WasmParam<Scalars>[] = [
   f32("ac", (s) => s.average.c),
   flag("hasAverage", (s) => s.average.on),
 ];
+
+/** The betas and their complements as f64 parameters (bfloat16-state kernels compute the moments in float64). */
+export const WASM_BETAS64: readonly WasmParam<Scalars & BetaScalars>[] = [
+  f64("b1", (s) => s.b1),
+  f64("c1", (s) => 1 - s.b1),
+  f64("b2", (s) => s.b2),
+  f64("c2", (s) => 1 - s.b2),
+];
+
+/**
+ * A one-buffer kind's loop over [from, to) with its buffer stored as bfloat16: the element's index
+ * in its leaf is `first + j − from`, `key` its rounding key, `f32` the params' dtype.
+ */
+export type WordLoop = (
+  p: FloatArray,
+  g: FloatArray,
+  b: Uint16Array,
+  from: number,
+  to: number,
+  first: number,
+  key: number,
+  f32: boolean,
+) => void;
 
 /**
  * The parameters a bfloat16-state kernel ends with: the index in its leaf of the call's first
