@@ -8,10 +8,12 @@
  * bytes per param, and each one's time / float32's.
  *
  *     npx tsx --conditions=momenta-source tools/bench/compact-state.ts [--n 1e7] [--rounds 3]
+ *       [--packed] (params packed by packTree: updated in place, no staging) [--threads 2]
  *
  * `npm run bench` runs it too and records it in bench.json.
  */
 import * as m from "momenta-optim";
+import { nodeThreadPool } from "momenta-optim/node";
 import { median } from "./table.ts";
 
 export interface CompactStateRow {
@@ -29,14 +31,19 @@ const DTYPES = ["float32", "bfloat16", "int8"] as const;
 export function compactStateBench(o: {
   n: number;
   rounds: number;
+  /** Params packed by `packTree` (default: plain arrays, staged — what most callers pass). */
+  packed?: boolean;
+  pool?: m.ThreadPool;
   onProgress?: (line: string) => void;
 }): CompactStateRow[] {
-  const { n, rounds } = o;
+  const { n, rounds, pool } = o;
   const setups = DTYPES.map((stateDtype) => {
-    const params = { w: new Float32Array(n).fill(0.5) };
+    const plain = { w: new Float32Array(n).fill(0.5) };
+    const params = o.packed ? m.packTree(plain, { shared: pool !== undefined }) : plain;
     const opt = m.createOptimizer(
       m.adamw({ lr: 1e-3, ...(stateDtype === "float32" ? {} : { stateDtype }) }),
       params,
+      { pool },
     );
     const g = opt.grads as { w: Float32Array };
     for (let i = 0; i < n; i++) g.w[i] = Math.sin(i) * 1e-2;
@@ -80,6 +87,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     return i >= 0 ? Number(process.argv[i + 1]) : dflt;
   };
   const n = arg("--n", 1e7);
-  const rows = compactStateBench({ n, rounds: arg("--rounds", 3), onProgress: (l) => console.error(l) });
-  console.log(compactStateLine(n, rows));
+  const threads = arg("--threads", 1);
+  const packed = process.argv.includes("--packed");
+  const pool = threads > 1 ? await nodeThreadPool(threads) : undefined;
+  try {
+    const rows = compactStateBench({
+      n,
+      rounds: arg("--rounds", 3),
+      packed,
+      pool,
+      onProgress: (l) => console.error(l),
+    });
+    console.log(`${packed ? "packed" : "plain"} params, ${threads} thread(s): ${compactStateLine(n, rows)}`);
+  } finally {
+    await pool?.close();
+  }
 }
