@@ -14,6 +14,8 @@
  * exactly (a midpoint there would shrink it by 0.35 % every time the state is written).
  */
 
+import { roundingBits } from "./bfloat16.js";
+
 /**
  * Elements per 8-bit block: 256, so 1.02 bytes per moment with its float32 scale (Adam: 2.03 per
  * param). Measured on Adam over a quadratic with 4 decades of curvature per block
@@ -59,8 +61,8 @@ export const SIGNED_CODE: Code = sorted([0, 0, ...magnitudes(7).flatMap((m) => [
 export const UNSIGNED_CODE: Code = sorted([0, ...magnitudes(8)]);
 
 /** The byte of the code value nearest to `x` (ties: the one of smaller magnitude); NaN → the byte of 0. */
-export function encode(code: Code, x: number): number {
-  const lo = lastAtMost(code, x);
+export function encode(code: Code, x: number, table?: Int16Array): number {
+  const lo = lastAtMost(code, x, table);
   if (lo < 0) return zeroByte(code);
   if (lo === 255) return 255;
   const below = code[lo]!;
@@ -78,8 +80,8 @@ export function encode(code: Code, x: number): number {
  * exponential average whose steps are smaller than the code's gaps still moves (to nearest, it
  * would stay put). NaN → the byte of 0.
  */
-export function encodeStochastic(code: Code, x: number, random16: number): number {
-  const lo = lastAtMost(code, x);
+export function encodeStochastic(code: Code, x: number, random16: number, table?: Int16Array): number {
+  const lo = lastAtMost(code, x, table);
   if (lo < 0) return zeroByte(code);
   if (lo === 255 || code[lo] === x) return lo;
   const below = code[lo]!;
@@ -87,8 +89,55 @@ export function encodeStochastic(code: Code, x: number, random16: number): numbe
   return random16 + ((x - below) / (code[lo + 1]! - below)) * 65536 >= 65536 ? lo + 1 : lo;
 }
 
-/** The last byte whose value is ≤ x, by bisection; −1 for NaN (or below the code's least: not for x ≥ −1). */
-function lastAtMost(code: Code, x: number): number {
+/**
+ * The last byte whose value is ≤ x; −1 for NaN (or below the code's least: not for x ≥ −1). A table
+ * indexed by the float32's upper 16 bits (sign, exponent, 7 fraction bits: a bucket 0.8 % wide) gives
+ * the answer for the bucket's least value, and a short scan (≤ 2 codes fall in a bucket) the rest —
+ * the same byte as bisection (`lastAtMostBisect`), 4–5× sooner, which is most of an 8-bit step.
+ */
+export function lastAtMost(code: Code, x: number, table: Int16Array = bucketsOf(code)): number {
+  if (Number.isNaN(x)) return -1;
+  f32[0] = x;
+  let lo = table[u32[0]! >>> 16]!;
+  // rounding x to float32 may have carried it into the next bucket: step back, then forward
+  while (lo >= 0 && code[lo]! > x) lo--;
+  while (lo < 255 && code[lo + 1]! <= x) lo++;
+  return lo;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+const buckets = new WeakMap<Code, Int16Array>();
+
+let signedBuckets: Int16Array | undefined;
+let unsignedBuckets: Int16Array | undefined;
+
+/** For each float32 upper-16-bit pattern, `lastAtMost` of the least float32 with those bits. */
+function bucketsOf(code: Code): Int16Array {
+  // the two codes the state uses without a map look-up (encode is called per element)
+  if (code === SIGNED_CODE) return (signedBuckets ??= buildBuckets(code));
+  if (code === UNSIGNED_CODE) return (unsignedBuckets ??= buildBuckets(code));
+  let t = buckets.get(code);
+  if (t === undefined) {
+    t = buildBuckets(code);
+    buckets.set(code, t);
+  }
+  return t;
+}
+
+function buildBuckets(code: Code): Int16Array {
+  const t = new Int16Array(65536);
+  for (let k = 0; k < 65536; k++) {
+    // positive: the pattern with zero low bits is the least; negative: the one with all ones
+    u32[0] = k & 0x8000 ? ((k << 16) | 0xffff) >>> 0 : (k << 16) >>> 0;
+    const least = f32[0]!;
+    t[k] = Number.isNaN(least) ? 255 : lastAtMostBisect(code, least);
+  }
+  return t;
+}
+
+/** `lastAtMost` by bisection: the definition the table is built from (and tested against). */
+export function lastAtMostBisect(code: Code, x: number): number {
   let lo = 0;
   let hi = 255;
   while (lo < hi) {
@@ -117,8 +166,8 @@ export function blockCount(n: number, blockSize: number): number {
 
 /**
  * Quantizes `x` block by block into `bytes` (one per element) and `scales` (one per block: the
- * block's largest magnitude), each element to the nearest code value — or, given `random16(i)`
- * (uniform in [0, 2¹⁶) for element i), stochastically between its two neighbours. A block whose
+ * block's largest magnitude), each element to the nearest code value — or, given `rounding`,
+ * stochastically between its two neighbours, element i drawing `roundingBits(key, offset + i)`. A block whose
  * scale is 0 stores zeros; one holding a NaN or ±∞ gets that as its scale, and its every element
  * reads back as NaN (the state has diverged; the block says so rather than hiding it).
  */
@@ -128,9 +177,10 @@ export function quantize(
   blockSize: number,
   bytes: Uint8Array,
   scales: Float32Array,
-  random16?: (i: number) => number,
+  rounding?: { key: number; offset: number },
 ): void {
   const n = x.length;
+  const table = bucketsOf(code);
   for (let b = 0, start = 0; start < n; b++, start += blockSize) {
     const end = Math.min(start + blockSize, n);
     let scale = 0;
@@ -146,9 +196,11 @@ export function quantize(
     }
     // divide by the float32 scale the bytes will be read back with
     const stored = scales[b]!;
-    if (random16)
-      for (let i = start; i < end; i++) bytes[i] = encodeStochastic(code, x[i]! / stored, random16(i));
-    else for (let i = start; i < end; i++) bytes[i] = encode(code, x[i]! / stored);
+    if (rounding) {
+      const { key, offset } = rounding;
+      for (let i = start; i < end; i++)
+        bytes[i] = encodeStochastic(code, x[i]! / stored, roundingBits(key, offset + i), table);
+    } else for (let i = start; i < end; i++) bytes[i] = encode(code, x[i]! / stored, table);
   }
 }
 

@@ -181,14 +181,16 @@ function int8Store(kind: MomentKind): MomentStore {
       const tmp = n === INT8_BLOCK ? scratch : new Float32Array(n);
       for (let i = 0; i < n; i++) tmp[i] = root ? Math.sqrt(values[i]!) : values[i]!;
       // stochastic rounding between the two nearest codes, as bfloat16's: a slow average still moves
-      const random = (k: number) => roundingBits(key, start + k);
       quantize(
         code,
         tmp,
         INT8_BLOCK,
         q.codes.subarray(start, start + n),
         q.scales.subarray(start / INT8_BLOCK),
-        random,
+        {
+          key,
+          offset: start,
+        },
       );
       read(q, start, values);
     },
