@@ -65,7 +65,7 @@ function run(p: ReturnType<typeof problem>, steps: number, storage: Storage): nu
       }
     } else if (storage.kind === "int8") {
       const [km, kv] = [roundingKey(0, t, 0), roundingKey(0, t, 1)];
-      const random = (key: number) => (storage.stochastic ? (i: number) => roundingBits(key, i) : undefined);
+      const random = (key: number) => (storage.stochastic ? { key, offset: 0 } : undefined);
       quantize(SIGNED_CODE, m, block, bytes[0], scales[0], random(km));
       dequantize(SIGNED_CODE, bytes[0], scales[0], block, m);
       if (storage.sqrtV) for (let i = 0; i < N; i++) root[i] = Math.sqrt(v[i]!);

@@ -115,8 +115,14 @@ let unsignedBuckets: Int16Array | undefined;
 /** For each float32 upper-16-bit pattern, `lastAtMost` of the least float32 with those bits. */
 function bucketsOf(code: Code): Int16Array {
   // the two codes the state uses without a map look-up (encode is called per element)
-  if (code === SIGNED_CODE) return (signedBuckets ??= buildBuckets(code));
-  if (code === UNSIGNED_CODE) return (unsignedBuckets ??= buildBuckets(code));
+  if (code === SIGNED_CODE) {
+    signedBuckets ??= buildBuckets(code);
+    return signedBuckets;
+  }
+  if (code === UNSIGNED_CODE) {
+    unsignedBuckets ??= buildBuckets(code);
+    return unsignedBuckets;
+  }
   let t = buckets.get(code);
   if (t === undefined) {
     t = buildBuckets(code);
