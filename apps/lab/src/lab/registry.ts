@@ -1,13 +1,17 @@
 /**
  * The Lab's experiments, one per claim of docs/CLAIMS.md (same ids, same order), plus claims found in
- * the seeds beyond that list (oscillating-gradient) and the issues' own (modern-optimizers). Each
- * lives in experiments/<id>.ts and is loaded on demand, so a worker only imports what it runs (TF.js
- * stays unloaded for the landscape experiments).
+ * the seeds beyond that list (oscillating-gradient) and the issues' own (modern-optimizers,
+ * state-precision). Each lives in experiments/<id>.ts and is loaded on demand, so a worker only
+ * imports what it runs (TF.js stays unloaded for the landscape experiments).
  */
 import type { Experiment } from "./experiment.ts";
 
 /** The experiments beyond docs/CLAIMS.md's rows: a claim found in the seeds, and the issues' own. */
-export const EXTRA_EXPERIMENTS: ReadonlySet<string> = new Set(["oscillating-gradient", "modern-optimizers"]);
+export const EXTRA_EXPERIMENTS: ReadonlySet<string> = new Set([
+  "oscillating-gradient",
+  "modern-optimizers",
+  "state-precision",
+]);
 
 export const EXPERIMENT_IDS = [
   "ravine",
@@ -42,6 +46,7 @@ export const EXPERIMENT_IDS = [
   "ml-potential",
   "pinn",
   "modern-optimizers",
+  "state-precision",
 ] as const;
 
 export type ExperimentId = (typeof EXPERIMENT_IDS)[number];
