@@ -186,28 +186,59 @@ export function quantize(
   rounding?: { key: number; offset: number },
 ): void {
   const n = x.length;
-  const table = bucketsOf(code);
   for (let b = 0, start = 0; start < n; b++, start += blockSize) {
-    const end = Math.min(start + blockSize, n);
-    let scale = 0;
-    for (let i = start; i < end; i++) {
-      const a = Math.abs(x[i]!);
-      if (a > scale || Number.isNaN(a)) scale = a;
-      if (Number.isNaN(a)) break;
-    }
-    scales[b] = scale;
-    if (scale === 0 || !Number.isFinite(scale)) {
-      bytes.fill(zeroByte(code), start, end);
-      continue;
-    }
-    // divide by the float32 scale the bytes will be read back with
-    const stored = scales[b]!;
-    if (rounding) {
-      const { key, offset } = rounding;
-      for (let i = start; i < end; i++)
-        bytes[i] = encodeStochastic(code, x[i]! / stored, roundingBits(key, offset + i), table);
-    } else for (let i = start; i < end; i++) bytes[i] = encode(code, x[i]! / stored, table);
+    const len = Math.min(blockSize, n - start);
+    quantizeBlock(
+      code,
+      x,
+      start,
+      bytes,
+      start,
+      len,
+      scales,
+      b,
+      rounding?.key,
+      (rounding?.offset ?? 0) + start,
+    );
   }
+}
+
+/**
+ * One block of `quantize`: x[xAt, xAt + n) into bytes[at, at + n) and scales[b], element k drawing
+ * `roundingBits(key, offset + k)` (no key: to nearest). Returns the scale as stored (float32). What
+ * the optimizer state's 8-bit store writes each block with, without a view or closure per block.
+ */
+export function quantizeBlock(
+  code: Code,
+  x: ArrayLike<number>,
+  xAt: number,
+  bytes: Uint8Array,
+  at: number,
+  n: number,
+  scales: Float32Array,
+  b: number,
+  key: number | undefined,
+  offset: number,
+): number {
+  let scale = 0;
+  for (let k = 0; k < n; k++) {
+    const a = Math.abs(x[xAt + k]!);
+    if (a > scale || Number.isNaN(a)) scale = a;
+    if (Number.isNaN(a)) break;
+  }
+  scales[b] = scale;
+  // divide by the float32 scale the bytes will be read back with
+  const stored = scales[b]!;
+  if (stored === 0 || !Number.isFinite(stored)) {
+    bytes.fill(zeroByte(code), at, at + n);
+    return stored;
+  }
+  const table = bucketsOf(code);
+  if (key !== undefined)
+    for (let k = 0; k < n; k++)
+      bytes[at + k] = encodeStochastic(code, x[xAt + k]! / stored, roundingBits(key, offset + k), table);
+  else for (let k = 0; k < n; k++) bytes[at + k] = encode(code, x[xAt + k]! / stored, table);
+  return stored;
 }
 
 /** Element i's value: code[byte]·scale of its block (NaN where the block's scale is not finite). */

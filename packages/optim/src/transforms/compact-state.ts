@@ -21,9 +21,8 @@ import { fromBfloat16, roundingBits, roundingKey, toBfloat16 } from "../precisio
 import {
   blockCount,
   type Code,
-  dequantize,
   INT8_BLOCK,
-  quantize,
+  quantizeBlock,
   SIGNED_CODE,
   UNSIGNED_CODE,
 } from "../precision/blockwise-int8.js";
@@ -156,17 +155,21 @@ function int8Store(kind: MomentKind): MomentStore {
   const code: Code = kind === "signed" ? SIGNED_CODE : UNSIGNED_CODE;
   const root = kind === "square";
   const scratch = new Float32Array(INT8_BLOCK);
+  const f32 = new Float32Array(1);
+  /** `dequantize` of one block (start is block-aligned) into out, v squared back from √v. */
   const read = (q: QuantizedBuffer, start: number, out: { [i: number]: number; length: number }) => {
     const n = out.length;
-    const tmp = n === INT8_BLOCK ? scratch : new Float32Array(n);
-    dequantize(
-      code,
-      q.codes.subarray(start, start + n),
-      q.scales.subarray(start / INT8_BLOCK),
-      INT8_BLOCK,
-      tmp,
-    );
-    for (let i = 0; i < n; i++) out[i] = root ? tmp[i]! * tmp[i]! : tmp[i]!;
+    const scale = q.scales[start / INT8_BLOCK]!;
+    if (!Number.isFinite(scale)) {
+      for (let i = 0; i < n; i++) out[i] = Number.NaN;
+      return;
+    }
+    const codes = q.codes;
+    for (let i = 0; i < n; i++) {
+      f32[0] = code[codes[start + i]!]! * scale; // the float32 `dequantize` stores
+      const x = f32[0]!;
+      out[i] = root ? x * x : x;
+    }
   };
   return {
     dtype: "int8",
@@ -178,20 +181,9 @@ function int8Store(kind: MomentKind): MomentStore {
     writeBlock(b, start, values, key) {
       const q = b as QuantizedBuffer;
       const n = values.length;
-      const tmp = n === INT8_BLOCK ? scratch : new Float32Array(n);
-      for (let i = 0; i < n; i++) tmp[i] = root ? Math.sqrt(values[i]!) : values[i]!;
+      for (let i = 0; i < n; i++) scratch[i] = root ? Math.sqrt(values[i]!) : values[i]!;
       // stochastic rounding between the two nearest codes, as bfloat16's: a slow average still moves
-      quantize(
-        code,
-        tmp,
-        INT8_BLOCK,
-        q.codes.subarray(start, start + n),
-        q.scales.subarray(start / INT8_BLOCK),
-        {
-          key,
-          offset: start,
-        },
-      );
+      quantizeBlock(code, scratch, 0, q.codes, start, n, q.scales, start / INT8_BLOCK, key, start);
       read(q, start, values);
     },
     decode(b) {

@@ -63,7 +63,11 @@ const FAIL_PP = 2;
 const FAIL_RATIO = 2;
 
 /** An arm's AdamW: momenta's with `stateDtype`, or the naive linear 8-bit v in the same chain. */
-export function armOptimizer(arm: Arm, o: { lr: number; weightDecay: number }, seed: number): AnyTransformation {
+export function armOptimizer(
+  arm: Arm,
+  o: { lr: number; weightDecay: number },
+  seed: number,
+): AnyTransformation {
   if (arm === "linear 8-bit v")
     return chain(scaleByAdamLinearInt8V(), addDecayedWeights(o.weightDecay), scaleByLearningRate(o.lr));
   return adamw({ ...o, ...(arm === "float32" ? {} : { stateDtype: arm, stateSeed: seed }) });
@@ -87,8 +91,7 @@ export function judgeStatePrecision(m: StatePrecisionMeasurements): Judgement {
   const worstRatio = (arm: Arm) => Math.max(...CASES.map((c) => Math.abs(m.ratio[c][arm] - 1)));
   const ok = (arm: Arm) => Math.abs(diff(arm)) <= ACC_PP && worstRatio(arm) <= LOSS_REL;
   const linearFails =
-    diff("linear 8-bit v") <= -FAIL_PP ||
-    CASES.some((c) => !(m.ratio[c]["linear 8-bit v"] < FAIL_RATIO));
+    diff("linear 8-bit v") <= -FAIL_PP || CASES.some((c) => !(m.ratio[c]["linear 8-bit v"] < FAIL_RATIO));
   const pp = (x: number) => `${x >= 0 ? "+" : ""}${sig(x, 2)} pp`;
   const ratios = (arm: Arm) => CASES.map((c) => `${c} ${sig(m.ratio[c][arm], 3)}`).join(", ");
   const nums = `test accuracy − float32 state's: bfloat16 ${pp(diff("bfloat16"))}, int8 ${pp(diff("int8"))}, linear 8-bit v ${pp(diff("linear 8-bit v"))}; loss ÷ float32's — bfloat16: ${ratios("bfloat16")}; int8: ${ratios("int8")}; linear: ${ratios("linear 8-bit v")}`;
@@ -251,7 +254,9 @@ export const experiment: Experiment = {
   claim:
     "AdamW's moments can be stored in 16 bits (bfloat16 with stochastic rounding) or 8 bits (block-wise, on a non-linear code) and train as well as float32 state; a linear 8-bit second moment cannot, because v spans many decades within a block.",
   problemIds: [],
-  cost: 9.3,
+  // measured on a slow day (the whole quick Lab 1.47× its declared costs): upper estimates. Quick:
+  // in the whole Lab's run (an --only run adds each worker's TF.js start, ~4 s); full: an --only run.
+  cost: 4.8,
   fullCost: 24.4,
   async run(ctx): Promise<ExperimentResult> {
     const { size, seeds, backend, accuracy, trainLoss, curves, quad } = await measure(ctx);

@@ -55,10 +55,9 @@ describe("judgeStatePrecision", () => {
 describe("the naive linear 8-bit v", () => {
   it("is Adam's scaling when v is one value per block, and reads v below max/510 as 0", () => {
     const g = { x: Float32Array.from({ length: 300 }, (_, i) => (i % 2 ? 0.5 : -0.5)) };
-    const u = m.chain(scaleByAdamLinearInt8V()).update(
-      { x: g.x.slice() },
-      m.chain(scaleByAdamLinearInt8V()).init(g),
-    ) as { x: Float32Array };
+    const u = m
+      .chain(scaleByAdamLinearInt8V())
+      .update({ x: g.x.slice() }, m.chain(scaleByAdamLinearInt8V()).init(g)) as { x: Float32Array };
     // first step: m̂ = g, v̂ = g² exactly on the code (every v is the block's largest): u = g/(|g| + ε)
     for (let i = 0; i < 300; i++) expect(u.x[i]).toBeCloseTo(Math.sign(g.x[i]!), 6);
     // one gradient 100× the rest: v 10⁴× theirs, below 1/510 of the block's scale → 0 → u = g/ε
