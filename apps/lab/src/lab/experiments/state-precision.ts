@@ -2,7 +2,8 @@
  * How few bits does Adam's state need (issue 19)? AdamW with its moments stored as float32, as
  * bfloat16 (stochastic rounding) and as 8 bits (block-wise, √v on a dynamic code: `stateDtype:
  * "int8"`), beside a naive 8-bit second moment on a linear code (`problems/linear-int8-adam.ts`) —
- * on an MNIST MLP (test accuracy paired with float32 state: same init, same batches) and on three
+ * on an MNIST MLP and (with --full) a small CNN (test accuracy paired with float32 state: same init,
+ * same batches), and on three
  * quadratics built to break low precision: curvatures over 4 decades inside every block (v over 8),
  * a v-scar (one gradient 1000× the rest in every block, once), and gradients 10⁻⁶ as small (v near
  * ε², where a state that loses tiny values would show it).
@@ -27,23 +28,54 @@ import {
 } from "../experiment.ts";
 import { mean, sig } from "../measure/stats.ts";
 import { bars, lines } from "../plot/index.ts";
+import { Cnn } from "../problems/cnn.ts";
 import { scaleByAdamLinearInt8V } from "../problems/linear-int8-adam.ts";
-import { evaluate, Mlp, trainMlp } from "../problems/mlp.ts";
+import { evaluate, Mlp, type Net, trainMlp } from "../problems/mlp.ts";
 import { CLASSES, digitTensors, disposeDigits, labBackend, mnistSplit, PIXELS } from "../problems/mnist.ts";
 
 export const ARMS = ["float32", "bfloat16", "int8", "linear 8-bit v"] as const;
 export type Arm = (typeof ARMS)[number];
 export const CASES = ["4 decades of curvature", "v-scar", "tiny gradients"] as const;
 export type Case = (typeof CASES)[number];
+export type NetName = "MLP" | "CNN";
 
 const SIZES: Record<
   Mode,
-  { train: number; test: number; epochs: number; hidden: number; seeds: number; n: number; steps: number }
+  {
+    train: number;
+    test: number;
+    epochs: number;
+    hidden: number;
+    /** The CNN's training digits, epochs and filters, or none (quick mode: its budget has no room). */
+    cnn?: { train: number; epochs: number; filters: number };
+    seeds: number;
+    n: number;
+    steps: number;
+  }
 > = {
-  smoke: { train: 256, test: 200, epochs: 1, hidden: 16, seeds: 1, n: 512, steps: 30 },
+  smoke: {
+    train: 256,
+    test: 200,
+    epochs: 1,
+    hidden: 16,
+    cnn: { train: 128, epochs: 1, filters: 2 },
+    seeds: 1,
+    n: 512,
+    steps: 30,
+  },
   // One MNIST seed per run: the Lab's 3 base seeds pair 3 (5 with --full). Quadratics of 16 blocks.
   quick: { train: 3000, test: 2000, epochs: 2, hidden: 64, seeds: 1, n: 4096, steps: 100 },
-  full: { train: 8000, test: 2000, epochs: 3, hidden: 64, seeds: 1, n: 4096, steps: 100 },
+  // The CNN at 4,000 digits × 2 epochs: ~4× the MLP's time a step (its convolutions).
+  full: {
+    train: 8000,
+    test: 2000,
+    epochs: 3,
+    hidden: 64,
+    cnn: { train: 4000, epochs: 2, filters: 8 },
+    seeds: 1,
+    n: 4096,
+    steps: 100,
+  },
 };
 const BATCH = 64;
 /** AdamW at PyTorch's defaults on the MNIST net. */
@@ -74,30 +106,42 @@ export function armOptimizer(
 }
 
 export interface StatePrecisionMeasurements {
-  /** Test accuracy per arm, one per MNIST seed (paired: index k is the same seed for every arm). */
-  accuracy: Record<Arm, number[]>;
+  /** Test accuracy per net run and arm, one per MNIST seed (paired: index k is one seed for every arm). */
+  accuracy: Partial<Record<NetName, Record<Arm, number[]>>>;
   /** Final loss / float32 state's final loss, per case and arm (NaN or ∞: diverged). */
   ratio: Record<Case, Record<Arm, number>>;
 }
 
 /**
  * The claim holds when bfloat16 and int8 each stay within 0.5 pp of float32 state's test accuracy
- * (mean paired difference) and within 10 % of its loss on every quadratic, and the linear 8-bit v
- * fails somewhere (≥ 2 pp, ≥ 2× the loss, or divergence): 8 bits suffice, but only on a code
- * built for v's range.
+ * (mean paired difference) on every net run and within 10 % of its loss on every quadratic, and
+ * the linear 8-bit v fails somewhere (≥ 2 pp, ≥ 2× the loss, or divergence): 8 bits suffice, but
+ * only on a code built for v's range.
  */
 export function judgeStatePrecision(m: StatePrecisionMeasurements): Judgement {
-  const diff = (arm: Arm) => mean(m.accuracy[arm].map((a, k) => 100 * (a - m.accuracy.float32[k]!)));
+  const nets = (["MLP", "CNN"] as const).filter((n) => m.accuracy[n] !== undefined);
+  const diff = (net: NetName, arm: Arm) => {
+    const acc = m.accuracy[net]!;
+    return mean(acc[arm].map((a, k) => 100 * (a - acc.float32[k]!)));
+  };
+  const worstDiff = (arm: Arm) => Math.max(...nets.map((n) => Math.abs(diff(n, arm))));
   const worstRatio = (arm: Arm) => Math.max(...CASES.map((c) => Math.abs(m.ratio[c][arm] - 1)));
-  const ok = (arm: Arm) => Math.abs(diff(arm)) <= ACC_PP && worstRatio(arm) <= LOSS_REL;
+  const ok = (arm: Arm) => worstDiff(arm) <= ACC_PP && worstRatio(arm) <= LOSS_REL;
   const linearFails =
-    diff("linear 8-bit v") <= -FAIL_PP || CASES.some((c) => !(m.ratio[c]["linear 8-bit v"] < FAIL_RATIO));
+    nets.some((n) => diff(n, "linear 8-bit v") <= -FAIL_PP) ||
+    CASES.some((c) => !(m.ratio[c]["linear 8-bit v"] < FAIL_RATIO));
   const pp = (x: number) => `${x >= 0 ? "+" : ""}${sig(x, 2)} pp`;
   const ratios = (arm: Arm) => CASES.map((c) => `${c} ${sig(m.ratio[c][arm], 3)}`).join(", ");
-  const nums = `test accuracy − float32 state's: bfloat16 ${pp(diff("bfloat16"))}, int8 ${pp(diff("int8"))}, linear 8-bit v ${pp(diff("linear 8-bit v"))}; loss ÷ float32's — bfloat16: ${ratios("bfloat16")}; int8: ${ratios("int8")}; linear: ${ratios("linear 8-bit v")}`;
+  const accs = nets
+    .map(
+      (n) =>
+        `${n} bfloat16 ${pp(diff(n, "bfloat16"))}, int8 ${pp(diff(n, "int8"))}, linear 8-bit v ${pp(diff(n, "linear 8-bit v"))}`,
+    )
+    .join("; ");
+  const nums = `test accuracy − float32 state's: ${accs}; loss ÷ float32's — bfloat16: ${ratios("bfloat16")}; int8: ${ratios("int8")}; linear: ${ratios("linear 8-bit v")}`;
   const deciding = {
     label: "largest |accuracy difference| to float32 state, bfloat16 and int8 (pp)",
-    value: Math.max(Math.abs(diff("bfloat16")), Math.abs(diff("int8"))),
+    value: Math.max(worstDiff("bfloat16"), worstDiff("int8")),
     threshold: `≤ ${ACC_PP} pp (and every quadratic's loss within ${100 * LOSS_REL} %)`,
   };
   if (!ok("bfloat16"))
@@ -194,35 +238,59 @@ async function measure(ctx: Context) {
   const size = SIZES[ctx.mode];
   const seeds = seedsFor(ctx, size.seeds);
   const backend = await labBackend();
-  const split = mnistSplit(size.train, size.test);
-  const train = digitTensors(split.train);
-  const test = digitTensors(split.test);
-  const accuracy = Object.fromEntries(ARMS.map((a) => [a, [] as number[]])) as Record<Arm, number[]>;
-  const trainLoss = Object.fromEntries(ARMS.map((a) => [a, [] as number[]])) as Record<Arm, number[]>;
+  const runs: { name: NetName; train: number; epochs: number; make: (seed: number) => Net }[] = [
+    {
+      name: "MLP",
+      train: size.train,
+      epochs: size.epochs,
+      make: (seed) => new Mlp({ sizes: [PIXELS, size.hidden, CLASSES], activation: "relu", seed }),
+    },
+    ...(size.cnn
+      ? [
+          {
+            name: "CNN" as const,
+            ...size.cnn,
+            make: (seed: number) => new Cnn({ filters: size.cnn!.filters, seed }),
+          },
+        ]
+      : []),
+  ];
+  const perArm = () => Object.fromEntries(ARMS.map((a) => [a, [] as number[]])) as Record<Arm, number[]>;
+  const accuracy: Partial<Record<NetName, Record<Arm, number[]>>> = {};
+  const trainLoss: Partial<Record<NetName, Record<Arm, number[]>>> = {};
   const curves = {} as Record<Arm, number[]>;
-  const total = seeds.length * ARMS.length + CASES.length * ARMS.length;
+  const total = (runs.length * seeds.length + CASES.length) * ARMS.length;
   let done = 0;
-  try {
-    for (const seed of seeds) {
-      for (const arm of ARMS) {
-        const net = new Mlp({ sizes: [PIXELS, size.hidden, CLASSES], activation: "relu", seed });
-        try {
-          const fit = trainMlp(net, armOptimizer(arm, MNIST, seed), train, {
-            epochs: size.epochs,
-            batchSize: BATCH,
-            seed: seed + 7,
-          });
-          accuracy[arm].push(fit.diverged ? 0 : evaluate(net, test).accuracy);
-          trainLoss[arm].push(fit.diverged ? Number.NaN : evaluate(net, train).loss);
-          if (seed === seeds[0]) curves[arm] = fit.losses;
-        } finally {
-          net.dispose();
+  for (const run of runs) {
+    const split = mnistSplit(run.train, size.test);
+    const train = digitTensors(split.train);
+    const test = digitTensors(split.test);
+    const acc = perArm();
+    const losses = perArm();
+    accuracy[run.name] = acc;
+    trainLoss[run.name] = losses;
+    try {
+      for (const seed of seeds) {
+        for (const arm of ARMS) {
+          const net = run.make(seed);
+          try {
+            const fit = trainMlp(net, armOptimizer(arm, MNIST, seed), train, {
+              epochs: run.epochs,
+              batchSize: BATCH,
+              seed: seed + 7,
+            });
+            acc[arm].push(fit.diverged ? 0 : evaluate(net, test).accuracy);
+            losses[arm].push(fit.diverged ? Number.NaN : evaluate(net, train).loss);
+            if (run.name === "MLP" && seed === seeds[0]) curves[arm] = fit.losses;
+          } finally {
+            net.dispose();
+          }
+          ctx.progress(++done / total, `MNIST ${run.name} seed ${seed} ${arm}`);
         }
-        ctx.progress(++done / total, `MNIST seed ${seed} ${arm}`);
       }
+    } finally {
+      disposeDigits(train, test);
     }
-  } finally {
-    disposeDigits(train, test);
   }
   const quadSeed = seedsFor(ctx, 1)[0]!;
   const quad = {} as Record<Case, Record<Arm, number[]>>;
@@ -270,7 +338,11 @@ export const experiment: Experiment = {
     const bytes = bytesPerParam([PIXELS, size.hidden, CLASSES]);
     const steps = curves.float32.length;
     const window = Math.max(1, Math.round(steps / 40));
-    const diffs = (arm: Arm) => accuracy[arm].map((a, k) => 100 * (a - accuracy.float32[k]!));
+    const nets = (["MLP", "CNN"] as const).filter((n) => accuracy[n] !== undefined);
+    const diffs = (net: NetName, arm: Arm) => {
+      const acc = accuracy[net]!;
+      return acc[arm].map((a, k) => 100 * (a - acc.float32[k]!));
+    };
     const finiteOr = (x: number) => (Number.isFinite(x) ? sig(x, 4) : null);
     const figures = [
       {
@@ -284,16 +356,22 @@ export const experiment: Experiment = {
       },
       {
         title: "MNIST: test accuracy",
-        caption: `Test accuracy on ${size.test} digits per state storage (mean over ${seeds.length} seed${seeds.length > 1 ? "s" : ""}; bars: their range). Within ${ACC_PP} pp of float32 is the bar for the compact states.`,
+        caption: `Test accuracy on ${size.test} digits per state storage${nets.length > 1 ? " and net" : ""} (mean over ${seeds.length} seed${seeds.length > 1 ? "s" : ""}; bars: their range; bytes of state per param on the MLP). Within ${ACC_PP} pp of float32 is the bar for the compact states.`,
         spec: bars({
           categoryLabel: "state stored as",
           y: { label: "test accuracy %" },
-          bars: ARMS.map((arm) => ({
-            category: `${arm} (${sig(bytes[arm], 3)} B/param)`,
-            value: 100 * mean(accuracy[arm]),
-            lo: 100 * Math.min(...accuracy[arm]),
-            hi: 100 * Math.max(...accuracy[arm]),
-          })),
+          bars: nets.flatMap((net) =>
+            ARMS.map((arm) => {
+              const acc = accuracy[net]![arm];
+              return {
+                category: `${arm} (${sig(bytes[arm], 3)} B/param)`,
+                ...(nets.length > 1 ? { group: net } : {}),
+                value: 100 * mean(acc),
+                lo: 100 * Math.min(...acc),
+                hi: 100 * Math.max(...acc),
+              };
+            }),
+          ),
         }),
       },
       ...CASES.map((c) => ({
@@ -316,19 +394,34 @@ export const experiment: Experiment = {
       })),
     ];
     return {
-      setup: `${ctx.mode} mode. MNIST on TF.js's ${backend} backend: MLP 784 → ${size.hidden} ReLU → 10 (Glorot, seeded), ${size.train} training and ${size.test} test digits, ${size.epochs} epoch${size.epochs > 1 ? "s" : ""} of minibatches of ${BATCH}, AdamW (lr ${MNIST.lr}, λ ${MNIST.weightDecay}, betas (0.9, 0.999), ε 1e-8) with float32, bfloat16 and int8 state (stateSeed = the seed) and with a linear 8-bit v (m float32; v block-wise, 256 per block, round(255·v/max) to nearest); ${seeds.length} seed${seeds.length > 1 ? "s" : ""} (init and batch order shared by the four). Quadratics: ${size.n} float32 params (blocks of 256), Adam lr ${QUAD_LR}, ${size.steps} steps, the loss at the end ÷ float32 state's.`,
+      setup: `${ctx.mode} mode. MNIST on TF.js's ${backend} backend: MLP 784 → ${size.hidden} ReLU → 10 (Glorot, seeded), ${size.train} training and ${size.test} test digits, ${size.epochs} epoch${size.epochs > 1 ? "s" : ""} of minibatches of ${BATCH}${size.cnn ? `; CNN conv 5×5 × ${size.cnn.filters} → ReLU → max-pool 2×2 → dense → 10 (Glorot, seeded), ${size.cnn.train} training digits, ${size.cnn.epochs} epoch${size.cnn.epochs > 1 ? "s" : ""}` : " (no CNN in quick mode: its budget has no room)"}. AdamW (lr ${MNIST.lr}, λ ${MNIST.weightDecay}, betas (0.9, 0.999), ε 1e-8) with float32, bfloat16 and int8 state (stateSeed = the seed) and with a linear 8-bit v (m float32; v block-wise, 256 per block, round(255·v/max) to nearest); ${seeds.length} seed${seeds.length > 1 ? "s" : ""} (init and batch order shared by the four). Quadratics: ${size.n} float32 params (blocks of 256), Adam lr ${QUAD_LR}, ${size.steps} steps, the loss at the end ÷ float32 state's.`,
       metrics: {
         bytesPerParam: Object.fromEntries(ARMS.map((a) => [a, sig(bytes[a], 4)])),
-        testAccuracy: Object.fromEntries(ARMS.map((a) => [a, accuracy[a].map((x) => sig(x, 4))])),
-        accuracyMinusFloat32Pp: Object.fromEntries(
-          ARMS.slice(1).map((a) => [a, diffs(a).map((x) => sig(x, 3))]),
+        testAccuracy: Object.fromEntries(
+          nets.map((n) => [
+            n,
+            Object.fromEntries(ARMS.map((a) => [a, accuracy[n]![a].map((x) => sig(x, 4))])),
+          ]),
         ),
-        trainLoss: Object.fromEntries(ARMS.map((a) => [a, trainLoss[a].map(finiteOr)])),
+        accuracyMinusFloat32Pp: Object.fromEntries(
+          nets.map((n) => [
+            n,
+            Object.fromEntries(ARMS.slice(1).map((a) => [a, diffs(n, a).map((x) => sig(x, 3))])),
+          ]),
+        ),
+        trainLoss: Object.fromEntries(
+          nets.map((n) => [n, Object.fromEntries(ARMS.map((a) => [a, trainLoss[n]![a].map(finiteOr)]))]),
+        ),
         lossRatio: Object.fromEntries(
           CASES.map((c) => [c, Object.fromEntries(ARMS.map((a) => [a, finiteOr(ratio[c][a])]))]),
         ),
       },
-      keyNumber: `accuracy − float32's: bf16 ${sig(mean(diffs("bfloat16")), 2)} pp, int8 ${sig(mean(diffs("int8")), 2)} pp, linear 8-bit v ${sig(mean(diffs("linear 8-bit v")), 2)} pp`,
+      keyNumber: `accuracy − float32's: ${nets
+        .map(
+          (n) =>
+            `${n} bf16 ${sig(mean(diffs(n, "bfloat16")), 2)} pp, int8 ${sig(mean(diffs(n, "int8")), 2)} pp, linear 8-bit v ${sig(mean(diffs(n, "linear 8-bit v")), 2)} pp`,
+        )
+        .join("; ")}`,
       judgement,
       figures,
       seeds,

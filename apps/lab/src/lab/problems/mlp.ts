@@ -20,6 +20,9 @@ import type { AnyTransformation, OptimizerHandle, ShapedLeaf } from "momenta-opt
 import { Mulberry32, normal, scheduleFreeEvalParams } from "momenta-optim";
 import { tfjsOptimizer } from "momenta-optim/tfjs";
 import type { DigitTensors } from "./mnist.ts";
+import { Net } from "./net.ts";
+
+export { Net };
 
 export type Activation = "relu" | "tanh" | "sigmoid";
 
@@ -36,29 +39,20 @@ export interface MlpSpec {
 
 let created = 0;
 
-export class Mlp {
-  readonly names: string[] = [];
-  readonly variables: tf.Variable[] = [];
-  readonly prefix: string;
+export class Mlp extends Net {
   /** Weight layers. */
   readonly depth: number;
   private readonly act: Activation;
 
   constructor(readonly spec: MlpSpec) {
+    super(`mlp${++created}`);
     const { sizes, seed } = spec;
     if (sizes.length < 2) throw new RangeError("mlp: give at least an input and an output width");
     this.depth = sizes.length - 1;
     this.act = spec.activation ?? "relu";
-    this.prefix = `mlp${++created}`;
     const g = new Mulberry32(seed);
     const gauss = normal(() => g.next());
-    const add = (name: string, values: Float32Array, shape: number[]) => {
-      const full = `${this.prefix}/${name}`;
-      this.names.push(full);
-      const initial = tf.tensor(values, shape, "float32");
-      this.variables.push(tf.variable(initial, true, full));
-      initial.dispose(); // the variable holds its own reference to the data
-    };
+    const add = (name: string, values: Float32Array, shape: number[]) => this.add(name, values, shape);
     for (let l = 1; l <= this.depth; l++) {
       const fanIn = sizes[l - 1]!;
       const fanOut = sizes[l]!;
@@ -120,87 +114,11 @@ export class Mlp {
       throw new Error("unreachable");
     });
   }
-
-  /** Mean cross-entropy, or its weighted mean with one weight per example. */
-  loss(
-    x: tf.Tensor2D,
-    y: tf.Tensor2D,
-    weights?: tf.Tensor1D,
-    values: readonly tf.Tensor[] = this.variables,
-  ): tf.Scalar {
-    return tf.tidy(() => {
-      const ce = tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(this.logits(x, values))), 1));
-      if (!weights) return tf.mean(ce) as tf.Scalar;
-      return tf.div(tf.sum(tf.mul(ce, weights)), tf.sum(weights)) as tf.Scalar;
-    });
-  }
-
-  /** The predicted class of each example. */
-  predict(x: tf.Tensor2D, values: readonly tf.Tensor[] = this.variables): Int32Array {
-    const t = tf.tidy(() => tf.argMax(this.logits(x, values), 1));
-    const out = t.dataSync() as Int32Array;
-    t.dispose();
-    return out;
-  }
-
-  /** Copies of the current values, in variable order. */
-  values(): Float32Array[] {
-    return this.variables.map((v) => (v.dataSync() as Float32Array).slice());
-  }
-
-  /** The current values as a momenta tree keyed by variable name (for the diagnostics). */
-  tree(values: readonly Float32Array[] = this.values()): Record<string, ShapedLeaf> {
-    return Object.fromEntries(
-      this.names.map((n, i) => [n, { data: values[i]!, shape: [...this.variables[i]!.shape] }]),
-    );
-  }
-
-  /** ∇loss at the given values (the variables are not touched). */
-  gradientAt(values: readonly Float32Array[], x: tf.Tensor2D, y: tf.Tensor2D): Float32Array[] {
-    const grads = tf.tidy(() => {
-      const ts = values.map((v, i) => tf.tensor(v, this.variables[i]!.shape, "float32"));
-      return tf.grads((...ps: tf.Tensor[]) => this.loss(x, y, undefined, ps))(ts);
-    });
-    const out = grads.map((g) => (g.dataSync() as Float32Array).slice());
-    tf.dispose(grads);
-    return out;
-  }
-
-  /** The loss and ∇loss at the given values, as a closure step needs them (the variables are not touched). */
-  lossAndGradientAt(
-    values: readonly Float32Array[],
-    x: tf.Tensor2D,
-    y: tf.Tensor2D,
-  ): { loss: number; grads: Float32Array[] } {
-    const { value, grads } = tf.tidy(() => {
-      const ts = values.map((v, i) => tf.tensor(v, this.variables[i]!.shape, "float32"));
-      return tf.valueAndGrads((...ps: tf.Tensor[]) => this.loss(x, y, undefined, ps))(ts);
-    });
-    const out = {
-      loss: value.dataSync()[0]!,
-      grads: grads.map((g) => (g.dataSync() as Float32Array).slice()),
-    };
-    tf.dispose([value, ...grads]);
-    return out;
-  }
-
-  /** Sets the variables to the given values, in variable order. */
-  assign(values: readonly Float32Array[]): void {
-    this.variables.forEach((v, i) => {
-      const t = tf.tensor(values[i]!, v.shape, "float32");
-      v.assign(t);
-      t.dispose();
-    });
-  }
-
-  dispose(): void {
-    tf.dispose(this.variables);
-  }
 }
 
 /** Accuracy and mean loss of the network on a set (optionally at other values than the variables'). */
 export function evaluate(
-  net: Mlp,
+  net: Net,
   set: DigitTensors,
   values?: readonly Float32Array[],
 ): { accuracy: number; loss: number; predictions: Int32Array } {
@@ -242,7 +160,7 @@ export interface StepResult {
  * the gradients come from TF.js's autodiff, the update from the momenta transform behind `opt`.
  */
 export function trainStep(
-  net: Mlp,
+  net: Net,
   opt: tf.Optimizer,
   set: DigitTensors,
   idx: Int32Array,
@@ -270,7 +188,7 @@ export function trainStep(
  * are set to the result. Returns the loss of the step's first evaluation, as PyTorch's `step` does.
  */
 export function closureStep(
-  net: Mlp,
+  net: Net,
   opt: OptimizerHandle<unknown>,
   set: DigitTensors,
   idx: Int32Array,
@@ -313,7 +231,7 @@ export interface FitOptions {
  * losses and the values to evaluate: the variables, or — for Schedule-Free AdamW — its average x.
  */
 export function trainMlp(
-  net: Mlp,
+  net: Net,
   tx: AnyTransformation,
   train: DigitTensors,
   o: FitOptions,
