@@ -325,7 +325,7 @@ export const experiment: Experiment = {
   // measured on a slow day (the whole quick Lab 1.47× its declared costs): upper estimates. Quick:
   // in the whole Lab's run (an --only run adds each worker's TF.js start, ~4 s); full: an --only run.
   cost: 4.8,
-  fullCost: 24.4,
+  fullCost: 45.6,
   async run(ctx): Promise<ExperimentResult> {
     const { size, seeds, backend, accuracy, trainLoss, curves, quad } = await measure(ctx);
     const ratio = Object.fromEntries(
