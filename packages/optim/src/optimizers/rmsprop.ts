@@ -36,7 +36,17 @@ export const rmsprop = declareOptimizer({
       ...ascent(o.maximize),
       ...decay("rmsprop", o.weightDecay, o.mask),
       scaleByRms({ alpha: o.alpha, eps: o.eps, centered: o.centered, ...storage(o), owner: "rmsprop" }),
-      ...(active(o.momentum) ? [trace({ momentum: o.momentum, ...storage(o), owner: "rmsprop" })] : []),
+      // compact state: the momentum's rounding draws a stream of its own (scaleByRms uses 0 and 1)
+      ...(active(o.momentum)
+        ? [
+            trace({
+              momentum: o.momentum,
+              ...storage(o),
+              ...(o.stateDtype ? { stateStream: 2 } : {}),
+              owner: "rmsprop",
+            }),
+          ]
+        : []),
     ]),
   fusion: (o) => ({
     kind: "rmsprop",

@@ -250,20 +250,21 @@ export function decodedView(store: MomentStore, buffers: readonly MomentBuffer[]
 /**
  * One leaf's step on compact moments, block by block: each moment's block is decoded, `body(start,
  * blocks)` runs the transform's element math on them (updating the moment blocks in place), they
- * are stored back (`writeBlock`, keyed `momentKey(seed, step, leaf, k)` for moment k: the blocks then
+ * are stored back (`writeBlock`, keyed `momentKey(seed, step, leaf, stream + k)` for moment k — stream
+ * 0 unless the transform was given one of its own: the blocks then
  * hold what was stored), and `after(start, blocks)` computes the output from the stored values.
  */
 export function blockwise(
   stores: readonly MomentStore[],
   buffers: readonly MomentBuffer[],
-  key: { seed: number; step: number; leaf: number },
+  key: { seed: number; step: number; leaf: number; stream?: number },
   n: number,
   body: (start: number, blocks: readonly Float64Array[]) => void,
   after?: (start: number, blocks: readonly Float64Array[]) => void,
 ): void {
   const block = stores[0]!.block;
   const scratch = stores.map(() => new Float64Array(block));
-  const keys = stores.map((_, k) => momentKey(key.seed, key.step, key.leaf, k));
+  const keys = stores.map((_, k) => momentKey(key.seed, key.step, key.leaf, (key.stream ?? 0) + k));
   for (let start = 0; start < n; start += block) {
     const len = Math.min(block, n - start);
     const blocks = scratch.map((b) => (len === block ? b : b.subarray(0, len)));

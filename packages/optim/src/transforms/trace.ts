@@ -30,6 +30,13 @@ export interface TraceOptions extends CompactStateOptions {
   nesterov?: boolean;
   /** Name used in error messages (the optimizer aliases pass theirs). Default "trace". */
   owner?: string;
+  /**
+   * Compact state: which of its leaf's four rounding streams the buffer draws from (0–3, default
+   * 0). An alias that runs trace beside another moment transform with the same seed gives it a
+   * stream of its own (rmsprop: 2, after its square and mean averages), so the two buffers' roundings
+   * are independent draws rather than the same ones.
+   */
+  stateStream?: number;
 }
 
 /** State of `trace` (`B`: the buffers' storage, see `stateDtype`). */
@@ -51,12 +58,23 @@ export function trace(options: TraceOptions): GradientTransformation<TraceState<
 export function trace(options: TraceOptions): GradientTransformation<TraceState<MomentBuffer>> {
   const owner = ownerOption(options, "trace");
   if (options === undefined) throw new TypeError(`${owner}: an options object with momentum is required`);
-  checkOptions(owner, options, ["momentum", "dampening", "nesterov", "stateDtype", "stateSeed", "owner"]);
+  checkOptions(owner, options, [
+    "momentum",
+    "dampening",
+    "nesterov",
+    "stateDtype",
+    "stateSeed",
+    "stateStream",
+    "owner",
+  ]);
   if (options.momentum === undefined) throw new TypeError(`${owner}: option 'momentum' is required`);
   const momentum = checkHyper(owner, "momentum", options.momentum, "[0, 1]");
   const dampening = checkNumber(owner, "dampening", options.dampening ?? 0, "[0, 1]");
   const nesterov = checkBoolean(owner, "nesterov", options.nesterov ?? false);
   const compact = compactOptions(owner, options);
+  const stream = checkNumber(owner, "stateStream", options.stateStream ?? 0, "[0, 3]");
+  if (!Number.isInteger(stream))
+    throw new RangeError(`${owner}: stateStream must be 0, 1, 2 or 3, got ${stream}`);
   const store = compact.store("signed");
   return {
     config: (state) => ({
@@ -82,7 +100,7 @@ export function trace(options: TraceOptions): GradientTransformation<TraceState<
           blockwise(
             [store],
             [b],
-            { seed: compact.seed, step: state.count + 1, leaf: i },
+            { seed: compact.seed, step: state.count + 1, leaf: i, stream },
             u.length,
             (start, [bs]) => {
               for (let j = 0; j < bs!.length; j++) {

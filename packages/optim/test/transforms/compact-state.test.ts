@@ -7,7 +7,8 @@
  */
 import * as m from "momenta-optim";
 import { describe, expect, it } from "vitest";
-import { INT8_BLOCK, type MomentBuffer } from "../../src/transforms/compact-state.ts";
+import { fromBfloat16, roundingBits, toBfloat16 } from "../../src/precision/bfloat16.ts";
+import { INT8_BLOCK, type MomentBuffer, momentKey } from "../../src/transforms/compact-state.ts";
 import { N, illConditionedQuadratic as quadratic } from "../helpers.ts";
 
 type Compact = { stateDtype?: m.StateDtype; stateSeed?: number };
@@ -200,6 +201,43 @@ describe("loadStateDict with convertState", () => {
           m.stateBuffers(m.scaleByAdam(), back.opt.state[0] as m.ScaleByAdamState, back.p).expAvg![0]!,
         ),
       ).toEqual(Array.from(view.expAvg![0]!));
+    }
+  });
+});
+
+describe("rounding streams", () => {
+  it("trace's stateStream picks the leaf's stream; rmsprop gives its momentum one apart from its average", () => {
+    const u = Float32Array.from({ length: 512 }, (_, i) => Math.sin(i) * 1.2345);
+    const bits = (stream: number) => {
+      const tx = m.trace({ momentum: 0.9, stateDtype: "bfloat16", stateSeed: 7, stateStream: stream });
+      const s = tx.init({ w: u });
+      tx.update({ w: u.slice() }, s);
+      return s.momentumBuffer[0] as Uint16Array;
+    };
+    // the first step stores b = u: each word is u rounded with its stream's draw, exactly
+    const b2 = bits(2);
+    const key = momentKey(7, 1, 0, 2);
+    for (let j = 0; j < u.length; j++) expect(b2[j]).toBe(toBfloat16(u[j]!, roundingBits(key, j)));
+    // another stream, other draws: some words round the other way
+    const b0 = bits(0);
+    expect(b0.some((w, j) => w !== b2[j])).toBe(true);
+    expect(() => m.trace({ momentum: 0.9, stateStream: 4 })).toThrow(/stateStream/);
+    expect(() => m.trace({ momentum: 0.9, stateStream: 1.5 })).toThrow(/stateStream/);
+    // rmsprop: its square average on stream 0, its momentum on 2 (first step: s = (1 − α)·g², b = g/(√s + ε))
+    const g = Float32Array.from({ length: 300 }, (_, i) => Math.cos(i) * 0.37);
+    const w = new Float32Array(300);
+    const opt = m.createOptimizer(m.rmsprop({ momentum: 0.9, stateDtype: "bfloat16", stateSeed: 7 }), { w });
+    opt.step({ w: g });
+    const [rms, tr] = opt.state as unknown as [
+      { squareAvg: Uint16Array[] },
+      { momentumBuffer: Uint16Array[] },
+    ];
+    const [k0, k2] = [momentKey(7, 1, 0, 0), momentKey(7, 1, 0, 2)];
+    for (let j = 0; j < g.length; j++) {
+      const sq = toBfloat16((1 - 0.99) * g[j]! * g[j]!, roundingBits(k0, j));
+      expect(rms.squareAvg[0]![j]).toBe(sq);
+      const u = Math.fround(g[j]! / (Math.sqrt(fromBfloat16(sq)) + 1e-8));
+      expect(tr.momentumBuffer[0]![j]).toBe(toBfloat16(u, roundingBits(k2, j)));
     }
   });
 });
