@@ -76,6 +76,19 @@ const CONFIGS: [string, Make][] = [
   ],
 ];
 
+/** Kinds whose bfloat16 state has a JS loop but no WASM kernel (the JS tests only). */
+const JS_ONLY: [string, Make][] = [
+  ["rmsprop", () => m.rmsprop({ lr: 0.003, ...bf16 })],
+  [
+    "rmsprop centered, momentum, L2, maximize",
+    () => m.rmsprop({ lr: 0.003, centered: true, momentum: 0.9, weightDecay: 0.01, maximize: true, ...bf16 }),
+  ],
+  [
+    "clip → rmsprop momentum, scheduled lr",
+    () => m.chain(m.clipByGlobalNorm(0.5), m.rmsprop({ lr: cosine, momentum: 0.5, ...bf16 })),
+  ],
+];
+
 /** Leaves of awkward sizes, and one of several staging blocks. */
 const tree = (dtype: m.Dtype, seed: number) => awkwardTree(dtype, seed, { many: 12, big: 40_003 });
 
@@ -140,7 +153,7 @@ function wordDiff(a: number[][], b: number[][]) {
 }
 
 describe("bfloat16 moments: the JS kernel is bit-identical to the reference chain", () => {
-  for (const [name, make] of CONFIGS)
+  for (const [name, make] of [...CONFIGS, ...JS_ONLY])
     for (const dtype of ["float32", "float64"] as const)
       it(`${name} (${dtype})`, () => {
         const ref = run(make, dtype, "reference", false);
@@ -228,14 +241,18 @@ describe("which kernel runs compact state", () => {
     expect(m.createOptimizer(m.adamw({ stateDtype: "float32" }), params()).kernel).toBe("wasm");
     expect(m.createOptimizer(m.adamw({ stateDtype: "float32" }), params("float64")).kernel).toBe("reference");
     expect(m.createOptimizer(m.sgd({ momentum: 0.9, ...bf16 }), params()).kernel).toBe("wasm");
-    expect(m.createOptimizer(m.rmsprop(bf16), params()).kernel).toBe("reference");
+    expect(m.createOptimizer(m.rmsprop(bf16), params()).kernel).toBe("js");
+    expect(m.createOptimizer(m.lamb(bf16), params()).kernel).toBe("reference");
   });
   it("a forced kernel that cannot run says why", () => {
     expect(() => m.createOptimizer(m.adamw({ stateDtype: "int8" }), params(), { kernel: "wasm" })).toThrow(
       /adamw keeps its moments in 8 bits .*the reference chain does/,
     );
-    expect(() => m.createOptimizer(m.rmsprop(bf16), params(), { kernel: "js" })).toThrow(
-      /rmsprop keeps its moments as bfloat16 \(stateDtype\), and averages stored as bfloat16 are not fused yet/,
+    expect(() => m.createOptimizer(m.rmsprop(bf16), params(), { kernel: "wasm" })).toThrow(
+      /the wasm kernels do not run rmsprop with bfloat16 moments: its bfloat16 averages and momentum have no WASM kernel yet/,
+    );
+    expect(() => m.createOptimizer(m.lamb(bf16), params(), { kernel: "js" })).toThrow(
+      /lamb keeps its moments as bfloat16 \(stateDtype\), and moments stored as bfloat16 are not fused yet/,
     );
     expect(() => m.createOptimizer(m.adamw(bf16), params("float64"), { kernel: "wasm" })).toThrow(
       /bfloat16 moments for float32 params only/,

@@ -3,6 +3,7 @@
  * the kind — its buffers, per-step scalars, JS loops and WASM parameters (see `kind.ts`).
  */
 import type { Hyper } from "../../hyper.js";
+import { fromBfloat16, roundingBits, toBfloat16 } from "../../precision/bfloat16.js";
 import type { FloatArray } from "../../tree.js";
 import {
   commonScalars,
@@ -12,6 +13,7 @@ import {
   type Scalars,
   type SpecOf,
   type StepState,
+  type WordBuffers,
 } from "./kind.js";
 import {
   ELEMENT,
@@ -138,6 +140,69 @@ const rmspropSimple64: RmspropLoop = (p, g, sq, avg, b, from, to, k) => {
   for (let j = from; j < to; j++) rmspropAt(p, sq, avg, b, j, g[j]!, p[j]!, sq[j]!, 1, false, l2, wd, step, alpha, ca, eps, false, false, 0, 0, false, false, false);
 };
 
+// ---- JS, averages and momentum stored as bfloat16 ----
+
+/**
+ * RMSprop over [from, to) with bfloat16 state, as the chain computes each element: scaleByRms's
+ * averages from their decoded values, each stored with its stochastic rounding (streams 0 and 1 of
+ * the leaf), the variance from what was stored (floored at 0: stored apart, s and a can round to
+ * s < a²), the scaled gradient rounded as the chain's update leaf; then trace's momentum (its own
+ * stream, 2) and its stored value as the update. The element's index in its leaf is first + j − from.
+ */
+function rmspropWords(
+  p: FloatArray,
+  g: FloatArray,
+  b: WordBuffers<typeof BUFFERS>,
+  from: number,
+  to: number,
+  first: number,
+  keys: readonly number[],
+  f32: boolean,
+): void {
+  const { coef, negate, l2, wd, step, alpha, ca, eps, centered, hasMomentum, mu, keep } = K;
+  const fresh = K.first;
+  const sq = b.squareAvg;
+  const avg = b.gradAvg;
+  const mb = b.momentumBuffer;
+  const [keyS, keyA, keyB] = [keys[0]!, keys[1]!, keys[2]!];
+  for (let j = from; j < to; j++) {
+    const idx = first + j - from;
+    const pj = p[j]!;
+    let u = input(g[j]!, pj, coef, negate, l2, f32);
+    const sh = toBfloat16(alpha * fromBfloat16(sq[j]!) + ca * u * u, roundingBits(keyS, idx));
+    sq[j] = sh;
+    let variance = fromBfloat16(sh);
+    if (centered) {
+      const ah = toBfloat16(alpha * fromBfloat16(avg![j]!) + ca * u, roundingBits(keyA, idx));
+      avg![j] = ah;
+      const a = fromBfloat16(ah);
+      variance = Math.max(variance - a * a, 0);
+    }
+    u = st(u / (Math.sqrt(variance) + eps), f32);
+    if (hasMomentum) {
+      const bh = toBfloat16(fresh ? u : mu * fromBfloat16(mb![j]!) + keep * u, roundingBits(keyB, idx));
+      mb![j] = bh;
+      u = fromBfloat16(bh);
+    }
+    apply(p, j, pj, u, wd, step, f32);
+  }
+}
+
+/** The loop scalars from the step's: RMSprop's own after the common and momentum ones. */
+function loopRmsprop(
+  k: typeof K,
+  s: RmspropScalars,
+  avg: unknown,
+  mb: FloatArray | Uint16Array | undefined,
+): void {
+  loopCommon(k, s);
+  loopMomentum(k, s, mb as FloatArray | undefined);
+  k.alpha = s.alpha;
+  k.ca = 1 - s.alpha;
+  k.eps = s.eps;
+  k.centered = s.centered && avg !== undefined;
+}
+
 export const rmsprop = {
   kind: "rmsprop",
   buffers: BUFFERS,
@@ -148,12 +213,7 @@ export const rmsprop = {
     run(p, g, b, from, to, s) {
       const k = K;
       const { squareAvg: sq, gradAvg: avg, momentumBuffer: mb } = b;
-      loopCommon(k, s);
-      loopMomentum(k, s, mb);
-      k.alpha = s.alpha;
-      k.ca = 1 - s.alpha;
-      k.eps = s.eps;
-      k.centered = s.centered && avg !== undefined;
+      loopRmsprop(k, s, avg, mb);
       const simple = k.coef === 1 && !k.negate && !k.centered && !k.hasMomentum;
       const f32 = p instanceof Float32Array;
       const loop = simple ? (f32 ? rmspropSimple32 : rmspropSimple64) : f32 ? rmsprop32 : rmsprop64;
@@ -174,5 +234,16 @@ export const rmsprop = {
     ],
     float64: true,
   },
-  bfloat16: { unsupported: "averages stored as bfloat16 are not fused yet: the reference chain runs them" },
+  bfloat16: {
+    js: {
+      run(p, g, b, from, to, s) {
+        loopRmsprop(K, s, b.gradAvg, b.momentumBuffer);
+        rmspropWords(p, g, b, from, to, s.rounding.first, s.rounding.keys, p instanceof Float32Array);
+      },
+    },
+    wasm: {
+      unsupported:
+        "its bfloat16 averages and momentum have no WASM kernel yet (the JS loop runs them, the chain's bits)",
+    },
+  },
 } satisfies FusedKind<"rmsprop", RmspropScalars, typeof BUFFERS>;
