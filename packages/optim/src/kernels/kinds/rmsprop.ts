@@ -9,6 +9,7 @@ import {
   commonScalars,
   type FusedKind,
   f32,
+  f64,
   flag,
   type Scalars,
   type SpecOf,
@@ -28,6 +29,7 @@ import {
   WASM_FLAGS,
   WASM_MOMENTUM_FLAGS,
   WASM_MOMENTUM_SCALARS,
+  WASM_ROUNDING,
   WASM_SCALARS,
 } from "./shared.js";
 
@@ -242,8 +244,21 @@ export const rmsprop = {
       },
     },
     wasm: {
-      unsupported:
-        "its bfloat16 averages and momentum have no WASM kernel yet (the JS loop runs them, the chain's bits)",
+      // α, 1 − α, ε, μ and 1 − dampening in float64: the averages, the scaled gradient and the
+      // momentum computed as the chain computes them (the bits stored are the chain's)
+      params: [
+        ...WASM_SCALARS,
+        f64("alpha", (s) => s.alpha),
+        f64("ca", (s) => 1 - s.alpha),
+        f64("eps", (s) => s.eps),
+        f64("mu", (s) => s.mu),
+        f64("keep", (s) => s.keep),
+        flag("centered", (s) => s.centered),
+        ...WASM_MOMENTUM_FLAGS,
+        ...WASM_FLAGS,
+        ...WASM_AVERAGE,
+        ...WASM_ROUNDING,
+      ],
     },
   },
 } satisfies FusedKind<"rmsprop", RmspropScalars, typeof BUFFERS>;

@@ -494,6 +494,66 @@ const BODIES_BF16 = {
       ...post,
     ],
   },
+  rmsprop: {
+    locals: ["pp", "u", "ss", "aa", "x", ...WORD_LOCALS],
+    init: [weyl(0), weyl(1), weyl(2)],
+    body: [
+      ...pre,
+      set("x", loadWords("squareAvg")),
+      set(
+        "b",
+        inF64(
+          [get("x"), get("u")],
+          ([s, u]) =>
+            `(f64x2.add (f64x2.mul ${get("Salpha")} ${s}) (f64x2.mul (f64x2.mul ${get("Sca")} ${u}) ${u}))`,
+        ),
+      ),
+      ...roundWords(0),
+      storeWords("squareAvg", get("r")),
+      set("ss", `(i32x4.shl ${get("r")} (i32.const 16))`),
+      // u ← u/(√variance + ε) in float64 from the stored averages (centered: max(s − a², 0)), rounded once
+      `(if ${get("centered")} (then`,
+      `  ${set("x", loadWords("gradAvg"))}`,
+      `  ${set(
+        "b",
+        inF64(
+          [get("x"), get("u")],
+          ([a, u]) => `(f64x2.add (f64x2.mul ${get("Salpha")} ${a}) (f64x2.mul ${get("Sca")} ${u}))`,
+        ),
+      )}`,
+      ...roundWords(1).map((l) => `  ${l}`),
+      `  ${storeWords("gradAvg", get("r"))}`,
+      `  ${set("aa", `(i32x4.shl ${get("r")} (i32.const 16))`)}`,
+      `  ${set(
+        "u",
+        inF64(
+          [get("u"), get("ss"), get("aa")],
+          ([u, s, a]) =>
+            `(f64x2.div ${u} (f64x2.add (f64x2.sqrt (f64x2.max (f64x2.sub ${s} (f64x2.mul ${a} ${a})) (v128.const f64x2 0 0))) ${get("Seps")}))`,
+        ),
+      )})`,
+      `(else ${set(
+        "u",
+        inF64(
+          [get("u"), get("ss")],
+          ([u, s]) => `(f64x2.div ${u} (f64x2.add (f64x2.sqrt ${s}) ${get("Seps")}))`,
+        ),
+      )}))`,
+      // trace's momentum on stream 2: b ← u on the first update, else μ·b + (1 − dampening)·u; u ← b
+      `(if ${get("hasMomentum")} (then`,
+      `  (if ${get("first")} (then ${set("b", get("u"))}) (else ${set("x", loadWords("momentumBuffer"))} ${set(
+        "b",
+        inF64(
+          [get("x"), get("u")],
+          ([b, u]) => `(f64x2.add (f64x2.mul ${get("Smu")} ${b}) (f64x2.mul ${get("Skeep")} ${u}))`,
+        ),
+      )}))`,
+      ...roundWords(2).map((l) => `  ${l}`),
+      `  ${storeWords("momentumBuffer", get("r"))}`,
+      `  ${set("u", `(i32x4.shl ${get("r")} (i32.const 16))`)}))`,
+      ...post,
+    ],
+  },
 } satisfies { [K in WasmKindBf16]: Body };
 
 /** LAMB's second pass: p ← p + (x·ratio, when scaled, else x)·(−lr), x the direction in g. */
