@@ -7,8 +7,17 @@
  * first pass (packed params only); the engine sums the norms and runs `lambApply`.
  */
 import type { Hyper } from "../../hyper.js";
+import { fromBfloat16, roundingBits, toBfloat16 } from "../../precision/bfloat16.js";
 import type { FloatArray } from "../../tree.js";
-import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf, type StepState } from "./kind.js";
+import {
+  commonScalars,
+  type FusedKind,
+  f32,
+  type Scalars,
+  type SpecOf,
+  type StepState,
+  type WordBuffers,
+} from "./kind.js";
 import {
   type AdamScalarsBase,
   ELEMENT,
@@ -119,6 +128,50 @@ const lamb64: Loop = (p, g, m, v, from, to, k) => {
   for (let j = from; j < to; j++) secondAt(p, g, j, scaled, pNorm / uNorm, step, false);
 };
 
+// ---- JS, moments stored as bfloat16 ----
+
+/**
+ * LAMB over one leaf [from, to) with bfloat16 moments, as the chain computes it: each moment from its
+ * decoded value, stored with its stochastic rounding (the element's index in its leaf is first + j −
+ * from), the direction from what was stored (+ λp), kept in the gradient buffer with the norms
+ * summed; then the update scaled by the trust ratio, as the float loops' second pass.
+ */
+function lambWords(
+  p: FloatArray,
+  g: FloatArray,
+  b: WordBuffers<typeof BUFFERS>,
+  from: number,
+  to: number,
+  first: number,
+  keys: readonly number[],
+  f32: boolean,
+): void {
+  const { coef, negate, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps } = K;
+  const m = b.expAvg;
+  const v = b.expAvgSq;
+  const [keyM, keyV] = [keys[0]!, keys[1]!];
+  let pSq = 0;
+  let uSq = 0;
+  for (let j = from; j < to; j++) {
+    const idx = first + j - from;
+    const pj = p[j]!;
+    const u = input(g[j]!, pj, coef, negate, 0, f32);
+    const mh = toBfloat16(b1 * fromBfloat16(m[j]!) + c1 * u, roundingBits(keyM, idx));
+    m[j] = mh;
+    const vh = toBfloat16(b2 * fromBfloat16(v[j]!) + c2 * u * u, roundingBits(keyV, idx));
+    v[j] = vh;
+    let x = st(fromBfloat16(mh) / bc1 / (Math.sqrt(fromBfloat16(vh)) / bc2Sqrt + eps), f32);
+    if (wd !== 0) x = st(x + wd * pj, f32);
+    g[j] = x;
+    pSq += pj * pj;
+    uSq += x * x;
+  }
+  const pNorm = Math.sqrt(pSq);
+  const uNorm = Math.sqrt(uSq);
+  const scaled = pNorm !== 0 && uNorm !== 0;
+  for (let j = from; j < to; j++) secondAt(p, g, j, scaled, pNorm / uNorm, step, f32);
+}
+
 export const lamb = {
   kind: "lamb",
   buffers: BUFFERS,
@@ -149,5 +202,17 @@ export const lamb = {
     ],
     float64: true,
   },
-  bfloat16: { unsupported: "moments stored as bfloat16 are not fused yet: the reference chain runs them" },
+  bfloat16: {
+    js: {
+      run(p, g, b, from, to, s) {
+        loopCommon(K, s);
+        loopAdam(K, s);
+        lambWords(p, g, b, from, to, s.rounding.first, s.rounding.keys, p instanceof Float32Array);
+      },
+    },
+    wasm: {
+      unsupported:
+        "its bfloat16 moments have no WASM kernel yet (the JS loop runs them, one leaf at a time, the chain's bits)",
+    },
+  },
 } satisfies FusedKind<"lamb", LambScalars, typeof BUFFERS>;
