@@ -14,7 +14,6 @@ import {
   type SpecOf,
   type StepState,
   type WasmParam,
-  type WordBuffers,
 } from "./kind.js";
 import {
   type AdamScalarsBase,
@@ -30,6 +29,7 @@ import {
   WASM_FLAGS,
   WASM_ROUNDING,
   WASM_SCALARS,
+  type WordsLoop,
 } from "./shared.js";
 
 // Bound once: see ELEMENT.
@@ -145,16 +145,7 @@ const adamSimple64: AdamLoop = (p, g, m, v, vmax, from, to, k) => {
  * maximum compares the unrounded v and is rounded with a key of its own (a stored value rounds to
  * itself). The scalars are read into locals first, as the float loops do; `f32` is the params' dtype.
  */
-function adamWords(
-  p: FloatArray,
-  g: FloatArray,
-  b: WordBuffers<typeof BUFFERS>,
-  from: number,
-  to: number,
-  first: number,
-  keys: readonly number[],
-  f32: boolean,
-): void {
+const adamWords: WordsLoop<typeof BUFFERS> = (p, g, b, from, to, first, keys, f32) => {
   const { coef, negate, l2, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps, amsgrad } = K;
   const m = b.expAvg;
   const v = b.expAvgSq;
@@ -179,7 +170,7 @@ function adamWords(
     const upd = st(fromBfloat16(mh) / bc1 / (Math.sqrt(fromBfloat16(vh)) / bc2Sqrt + eps), f32);
     apply(p, j, pj, upd, wd, step, f32);
   }
-}
+};
 
 /** The WASM parameters after the betas, in both kernels: the bias corrections' inverses, ε, the flags. */
 const WASM_ADAM: readonly WasmParam<AdamScalars>[] = [

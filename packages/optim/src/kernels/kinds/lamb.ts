@@ -9,15 +9,7 @@
 import type { Hyper } from "../../hyper.js";
 import { fromBfloat16, roundingBits, toBfloat16 } from "../../precision/bfloat16.js";
 import type { FloatArray } from "../../tree.js";
-import {
-  commonScalars,
-  type FusedKind,
-  f32,
-  type Scalars,
-  type SpecOf,
-  type StepState,
-  type WordBuffers,
-} from "./kind.js";
+import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf, type StepState } from "./kind.js";
 import {
   type AdamScalarsBase,
   ELEMENT,
@@ -30,6 +22,7 @@ import {
   WASM_BETAS,
   WASM_FLAGS,
   WASM_SCALARS,
+  type WordsLoop,
 } from "./shared.js";
 
 // Bound once: see ELEMENT.
@@ -136,16 +129,7 @@ const lamb64: Loop = (p, g, m, v, from, to, k) => {
  * from), the direction from what was stored (+ λp), kept in the gradient buffer with the norms
  * summed; then the update scaled by the trust ratio, as the float loops' second pass.
  */
-function lambWords(
-  p: FloatArray,
-  g: FloatArray,
-  b: WordBuffers<typeof BUFFERS>,
-  from: number,
-  to: number,
-  first: number,
-  keys: readonly number[],
-  f32: boolean,
-): void {
+const lambWords: WordsLoop<typeof BUFFERS> = (p, g, b, from, to, first, keys, f32) => {
   const { coef, negate, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps } = K;
   const m = b.expAvg;
   const v = b.expAvgSq;
@@ -170,7 +154,7 @@ function lambWords(
   const uNorm = Math.sqrt(uSq);
   const scaled = pNorm !== 0 && uNorm !== 0;
   for (let j = from; j < to; j++) secondAt(p, g, j, scaled, pNorm / uNorm, step, f32);
-}
+};
 
 export const lamb = {
   kind: "lamb",

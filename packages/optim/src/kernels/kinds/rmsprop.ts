@@ -14,7 +14,6 @@ import {
   type Scalars,
   type SpecOf,
   type StepState,
-  type WordBuffers,
 } from "./kind.js";
 import {
   ELEMENT,
@@ -31,6 +30,7 @@ import {
   WASM_MOMENTUM_SCALARS,
   WASM_ROUNDING,
   WASM_SCALARS,
+  type WordsLoop,
 } from "./shared.js";
 
 // Bound once: see ELEMENT.
@@ -151,16 +151,7 @@ const rmspropSimple64: RmspropLoop = (p, g, sq, avg, b, from, to, k) => {
  * s < a²), the scaled gradient rounded as the chain's update leaf; then trace's momentum (its own
  * stream, 2) and its stored value as the update. The element's index in its leaf is first + j − from.
  */
-function rmspropWords(
-  p: FloatArray,
-  g: FloatArray,
-  b: WordBuffers<typeof BUFFERS>,
-  from: number,
-  to: number,
-  first: number,
-  keys: readonly number[],
-  f32: boolean,
-): void {
+const rmspropWords: WordsLoop<typeof BUFFERS> = (p, g, b, from, to, first, keys, f32) => {
   const { coef, negate, l2, wd, step, alpha, ca, eps, centered, hasMomentum, mu, keep } = K;
   const fresh = K.first;
   const sq = b.squareAvg;
@@ -188,7 +179,7 @@ function rmspropWords(
     }
     apply(p, j, pj, u, wd, step, f32);
   }
-}
+};
 
 /** The loop scalars from the step's: RMSprop's own after the common and momentum ones. */
 function loopRmsprop(

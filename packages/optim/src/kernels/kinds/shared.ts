@@ -32,7 +32,16 @@
  */
 import { type Hyper, valueAt } from "../../hyper.js";
 import type { FloatArray } from "../../tree.js";
-import { f32, f64, flag, int32, type Scalars, type WasmParam } from "./kind.js";
+import {
+  type BufferSpec,
+  f32,
+  f64,
+  flag,
+  int32,
+  type Scalars,
+  type WasmParam,
+  type WordBuffers,
+} from "./kind.js";
 
 // ---- JS: element helpers (inlined into every loop) ----
 
@@ -259,6 +268,21 @@ export type WordLoop = (
   to: number,
   first: number,
   key: number,
+  f32: boolean,
+) => void;
+
+/**
+ * A several-buffer kind's loop over [from, to) with its buffers stored as bfloat16: as `WordLoop`,
+ * with buffer k's rounding key `keys[k]`.
+ */
+export type WordsLoop<D extends BufferSpec> = (
+  p: FloatArray,
+  g: FloatArray,
+  b: WordBuffers<D>,
+  from: number,
+  to: number,
+  first: number,
+  keys: readonly number[],
   f32: boolean,
 ) => void;
 

@@ -373,6 +373,22 @@ function roundWords(k: number): string[] {
   ];
 }
 
+/**
+ * $b ← d·x + c·u in float64 lanes (`square`: d·x + (c·u)·u), x the float32 vector of buffer `name`'s
+ * words (left in $x): a moment's new value as the chain computes it, to be rounded by `roundWords`.
+ */
+const decayWords = (name: string, d: string, c: string, square = false): string[] => [
+  set("x", loadWords(name)),
+  set(
+    "b",
+    inF64([get("x"), get("u")], ([x, u]) =>
+      square
+        ? `(f64x2.add (f64x2.mul ${get(d)} ${x}) (f64x2.mul (f64x2.mul ${get(c)} ${u}) ${u}))`
+        : `(f64x2.add (f64x2.mul ${get(d)} ${x}) (f64x2.mul ${get(c)} ${u}))`,
+    ),
+  ),
+];
+
 /** The locals every bfloat16 body uses for its rounding. */
 const WORD_LOCALS = ["b", "h", "t", "r", "w0", "w1", "w2"];
 
@@ -387,26 +403,11 @@ const BODIES_BF16 = {
     init: [weyl(0), weyl(1), weyl(2)],
     body: [
       ...pre,
-      set("x", loadWords("expAvg")),
-      set(
-        "b",
-        inF64(
-          [get("x"), get("u")],
-          ([m, u]) => `(f64x2.add (f64x2.mul ${get("Sb1")} ${m}) (f64x2.mul ${get("Sc1")} ${u}))`,
-        ),
-      ),
+      ...decayWords("expAvg", "Sb1", "Sc1"),
       ...roundWords(0),
       storeWords("expAvg", get("r")),
       set("mm", `(i32x4.shl ${get("r")} (i32.const 16))`),
-      set("x", loadWords("expAvgSq")),
-      set(
-        "b",
-        inF64(
-          [get("x"), get("u")],
-          ([v, u]) =>
-            `(f64x2.add (f64x2.mul ${get("Sb2")} ${v}) (f64x2.mul (f64x2.mul ${get("Sc2")} ${u}) ${u}))`,
-        ),
-      ),
+      ...decayWords("expAvgSq", "Sb2", "Sc2", true),
       // the unrounded v: AMSGrad's maximum compares it (a NaN v keeps the old maximum)
       set("vv", get("b")),
       ...roundWords(1),
@@ -429,13 +430,7 @@ const BODIES_BF16 = {
       ...pre,
       // b ← u on the first update, else μ·b + (1 − dampening)·u; then u ← b, or u + μ·b (Nesterov)
       `(if ${get("hasMomentum")} (then`,
-      `  (if ${get("first")} (then ${set("b", get("u"))}) (else ${set("x", loadWords("momentumBuffer"))} ${set(
-        "b",
-        inF64(
-          [get("x"), get("u")],
-          ([b, u]) => `(f64x2.add (f64x2.mul ${get("Smu")} ${b}) (f64x2.mul ${get("Skeep")} ${u}))`,
-        ),
-      )}))`,
+      `  (if ${get("first")} (then ${set("b", get("u"))}) (else ${decayWords("momentumBuffer", "Smu", "Skeep").join(" ")}))`,
       ...roundWords(0).map((l) => `  ${l}`),
       `  ${storeWords("momentumBuffer", get("r"))}`,
       `  ${set("x", `(i32x4.shl ${get("r")} (i32.const 16))`)}`,
@@ -499,28 +494,13 @@ const BODIES_BF16 = {
     init: [weyl(0), weyl(1), weyl(2)],
     body: [
       ...pre,
-      set("x", loadWords("squareAvg")),
-      set(
-        "b",
-        inF64(
-          [get("x"), get("u")],
-          ([s, u]) =>
-            `(f64x2.add (f64x2.mul ${get("Salpha")} ${s}) (f64x2.mul (f64x2.mul ${get("Sca")} ${u}) ${u}))`,
-        ),
-      ),
+      ...decayWords("squareAvg", "Salpha", "Sca", true),
       ...roundWords(0),
       storeWords("squareAvg", get("r")),
       set("ss", `(i32x4.shl ${get("r")} (i32.const 16))`),
       // u ← u/(√variance + ε) in float64 from the stored averages (centered: max(s − a², 0)), rounded once
       `(if ${get("centered")} (then`,
-      `  ${set("x", loadWords("gradAvg"))}`,
-      `  ${set(
-        "b",
-        inF64(
-          [get("x"), get("u")],
-          ([a, u]) => `(f64x2.add (f64x2.mul ${get("Salpha")} ${a}) (f64x2.mul ${get("Sca")} ${u}))`,
-        ),
-      )}`,
+      ...decayWords("gradAvg", "Salpha", "Sca").map((l) => `  ${l}`),
       ...roundWords(1).map((l) => `  ${l}`),
       `  ${storeWords("gradAvg", get("r"))}`,
       `  ${set("aa", `(i32x4.shl ${get("r")} (i32.const 16))`)}`,
@@ -541,13 +521,7 @@ const BODIES_BF16 = {
       )}))`,
       // trace's momentum on stream 2: b ← u on the first update, else μ·b + (1 − dampening)·u; u ← b
       `(if ${get("hasMomentum")} (then`,
-      `  (if ${get("first")} (then ${set("b", get("u"))}) (else ${set("x", loadWords("momentumBuffer"))} ${set(
-        "b",
-        inF64(
-          [get("x"), get("u")],
-          ([b, u]) => `(f64x2.add (f64x2.mul ${get("Smu")} ${b}) (f64x2.mul ${get("Skeep")} ${u}))`,
-        ),
-      )}))`,
+      `  (if ${get("first")} (then ${set("b", get("u"))}) (else ${decayWords("momentumBuffer", "Smu", "Skeep").join(" ")}))`,
       ...roundWords(2).map((l) => `  ${l}`),
       `  ${storeWords("momentumBuffer", get("r"))}`,
       `  ${set("u", `(i32x4.shl ${get("r")} (i32.const 16))`)}))`,
