@@ -25,7 +25,13 @@ export type Float64KernelName =
  * gradient, the moments' bits at 2 bytes an element; the kind's pointers and `n`, then its bfloat16
  * parameter list.
  */
-export type Bfloat16KernelName = "adamBf16" | "sgdBf16" | "lionBf16" | "adagradBf16" | "rmspropBf16";
+export type Bfloat16KernelName =
+  | "adamBf16"
+  | "sgdBf16"
+  | "lionBf16"
+  | "adagradBf16"
+  | "rmspropBf16"
+  | "lambBf16";
 
 /**
  * The WebAssembly SIMD kernels, instantiated on one memory (see `kernelsFor`). Pointers are byte

@@ -85,8 +85,8 @@ const CONFIGS: [string, Make][] = [
   ],
 ];
 
-/** Kinds whose bfloat16 state has a JS loop but no WASM kernel (the JS tests only). */
-const JS_ONLY: [string, Make][] = [
+/** LAMB: its WASM kernels take packed params only (a leaf's direction waits in the gradient buffer). */
+const PACKED_ONLY: [string, Make][] = [
   ["lamb", () => m.lamb({ lr: 0.01, ...bf16 })],
   [
     "lamb decayed, maximize, masked",
@@ -159,7 +159,7 @@ function wordDiff(a: number[][], b: number[][]) {
 }
 
 describe("bfloat16 moments: the JS kernel is bit-identical to the reference chain", () => {
-  for (const [name, make] of [...CONFIGS, ...JS_ONLY])
+  for (const [name, make] of [...CONFIGS, ...PACKED_ONLY])
     for (const dtype of ["float32", "float64"] as const)
       it(`${name} (${dtype})`, () => {
         const ref = run(make, dtype, "reference", false);
@@ -190,6 +190,22 @@ describe("bfloat16 moments: the WASM kernel", () => {
       // 20 steps (one with a 50× gradient): the params' float32 differences flip a rounding now and
       // then, moving that moment by one bfloat16 place (2⁻⁸ relative) and the update by as much; the
       // params stay within lr·steps·2⁻⁸ (measured: 1.3e-4 at most, lr 0.01)
+      const ref = run(make, "float32", "reference", false);
+      const wasm = run(make, "float32", "wasm", true);
+      expect(maxRel(wasm.params, ref.params)).toBeLessThanOrEqual(0.01 * 20 * 2 ** -8);
+      const d = wordDiff(words(wasm.opt), words(ref.opt));
+      expect(d.share).toBeLessThan(1e-3);
+      expect(d.ulps).toBeLessThanOrEqual(2);
+    });
+
+  for (const [name, make] of PACKED_ONLY)
+    it(`${name} (packed params): the chain's moments for the same input, params within float32 rounding`, () => {
+      const ref1 = run(make, "float32", "reference", false, 1);
+      const one = run(make, "float32", "wasm", true, 1);
+      expect(one.opt.kernel).toBe("wasm");
+      if (!/clip/.test(name)) expect(words(one.opt)).toEqual(words(ref1.opt));
+      else expect(wordDiff(words(one.opt), words(ref1.opt)).ulps).toBeLessThanOrEqual(1);
+      expect(maxRel(one.params, ref1.params)).toBeLessThanOrEqual(3e-7);
       const ref = run(make, "float32", "reference", false);
       const wasm = run(make, "float32", "wasm", true);
       expect(maxRel(wasm.params, ref.params)).toBeLessThanOrEqual(0.01 * 20 * 2 ** -8);
@@ -249,13 +265,14 @@ describe("which kernel runs compact state", () => {
     expect(m.createOptimizer(m.sgd({ momentum: 0.9, ...bf16 }), params()).kernel).toBe("wasm");
     expect(m.createOptimizer(m.rmsprop(bf16), params()).kernel).toBe("wasm");
     expect(m.createOptimizer(m.lamb(bf16), params()).kernel).toBe("js");
+    expect(m.createOptimizer(m.lamb(bf16), m.packTree(params())).kernel).toBe("wasm");
   });
   it("a forced kernel that cannot run says why", () => {
     expect(() => m.createOptimizer(m.adamw({ stateDtype: "int8" }), params(), { kernel: "wasm" })).toThrow(
       /adamw keeps its moments in 8 bits .*the reference chain does/,
     );
     expect(() => m.createOptimizer(m.lamb(bf16), params(), { kernel: "wasm" })).toThrow(
-      /the wasm kernels do not run lamb with bfloat16 moments: its bfloat16 moments have no WASM kernel yet/,
+      /packed into one arena/,
     );
     expect(() => m.createOptimizer(m.adamw(bf16), params("float64"), { kernel: "wasm" })).toThrow(
       /bfloat16 moments for float32 params only/,

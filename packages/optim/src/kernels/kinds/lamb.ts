@@ -20,7 +20,9 @@ import {
   resolveAdam,
   WASM_AVERAGE,
   WASM_BETAS,
+  WASM_BETAS64,
   WASM_FLAGS,
+  WASM_ROUNDING,
   WASM_SCALARS,
   type WordsLoop,
 } from "./shared.js";
@@ -194,9 +196,18 @@ export const lamb = {
         lambWords(p, g, b, from, to, s.rounding.first, s.rounding.keys, p instanceof Float32Array);
       },
     },
+    // packed params only, as the float kernel; the moments' betas in float64, as the chain computes them
     wasm: {
-      unsupported:
-        "its bfloat16 moments have no WASM kernel yet (the JS loop runs them, one leaf at a time, the chain's bits)",
+      params: [
+        ...WASM_SCALARS,
+        ...WASM_BETAS64,
+        f32("ibc1", (s) => 1 / s.bc1),
+        f32("ibc2s", (s) => 1 / s.bc2Sqrt),
+        f32("eps", (s) => s.eps),
+        ...WASM_FLAGS,
+        ...WASM_AVERAGE,
+        ...WASM_ROUNDING,
+      ],
     },
   },
 } satisfies FusedKind<"lamb", LambScalars, typeof BUFFERS>;

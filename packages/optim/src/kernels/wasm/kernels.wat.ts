@@ -528,6 +528,26 @@ const BODIES_BF16 = {
       ...post,
     ],
   },
+  // LAMB's first pass (packed params): the moments as Adam's, the direction from what was stored
+  // (+ λp) into the gradient buffer; the engine then takes the leaf's norms and runs `lambApply`
+  lamb: {
+    locals: ["pp", "u", "mm", "vv", "x", ...WORD_LOCALS],
+    init: [weyl(0), weyl(1)],
+    body: [
+      ...pre,
+      ...decayWords("expAvg", "Sb1", "Sc1"),
+      ...roundWords(0),
+      storeWords("expAvg", get("r")),
+      set("mm", `(i32x4.shl ${get("r")} (i32.const 16))`),
+      ...decayWords("expAvgSq", "Sb2", "Sc2", true),
+      ...roundWords(1),
+      storeWords("expAvgSq", get("r")),
+      set("vv", `(i32x4.shl ${get("r")} (i32.const 16))`),
+      set("u", adamDirection),
+      `(if ${get("hasWd")} (then ${set("u", add(get("u"), mul(get("Swd"), get("pp"))))}))`,
+      store("g", get("u")),
+    ],
+  },
 } satisfies { [K in WasmKindBf16]: Body };
 
 /** LAMB's second pass: p ← p + (x·ratio, when scaled, else x)·(−lr), x the direction in g. */
