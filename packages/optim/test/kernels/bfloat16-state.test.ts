@@ -174,44 +174,40 @@ describe("bfloat16 moments: the JS kernel is bit-identical to the reference chai
       });
 });
 
+/**
+ * The WASM kernel against the chain on `layouts` (packed params, plain ones staged). One step from
+ * the same state and gradient: the moments' bits are the chain's (without a clip factor or L2 term,
+ * whose float32 products may differ by an ulp), params ~1 ulp. 20 steps (one with a 50× gradient):
+ * the params' float32 differences flip a rounding now and then, moving that moment by one bfloat16
+ * place (2⁻⁸ relative) and the update by as much; the params stay within lr·steps·2⁻⁸ (measured:
+ * 1.3e-4 at most, lr 0.01).
+ */
+function checkWasm(name: string, make: Make, layouts: readonly boolean[]): void {
+  const ref1 = run(make, "float32", "reference", false, 1);
+  for (const packed of layouts) {
+    const one = run(make, "float32", "wasm", packed, 1);
+    expect(one.opt.kernel).toBe("wasm");
+    if (!/clip|L2/.test(name)) expect(words(one.opt)).toEqual(words(ref1.opt));
+    else expect(wordDiff(words(one.opt), words(ref1.opt)).ulps).toBeLessThanOrEqual(1);
+    expect(maxRel(one.params, ref1.params)).toBeLessThanOrEqual(3e-7);
+  }
+  const ref = run(make, "float32", "reference", false);
+  const wasm = run(make, "float32", "wasm", true);
+  expect(maxRel(wasm.params, ref.params)).toBeLessThanOrEqual(0.01 * 20 * 2 ** -8);
+  const d = wordDiff(words(wasm.opt), words(ref.opt));
+  expect(d.share).toBeLessThan(1e-3);
+  expect(d.ulps).toBeLessThanOrEqual(2);
+}
+
 describe("bfloat16 moments: the WASM kernel", () => {
   for (const [name, make] of CONFIGS)
     it(`${name}: the chain's bits for the same input, params within float32 rounding`, () => {
-      // one step from the same state and gradient: the moments' bits are the chain's (without a
-      // clip factor or L2 term, whose float32 products may differ by an ulp), params ~1 ulp
-      const ref1 = run(make, "float32", "reference", false, 1);
-      for (const packed of [true, false]) {
-        const one = run(make, "float32", "wasm", packed, 1);
-        expect(one.opt.kernel).toBe("wasm");
-        if (!/clip|L2/.test(name)) expect(words(one.opt)).toEqual(words(ref1.opt));
-        else expect(wordDiff(words(one.opt), words(ref1.opt)).ulps).toBeLessThanOrEqual(1);
-        expect(maxRel(one.params, ref1.params)).toBeLessThanOrEqual(3e-7);
-      }
-      // 20 steps (one with a 50× gradient): the params' float32 differences flip a rounding now and
-      // then, moving that moment by one bfloat16 place (2⁻⁸ relative) and the update by as much; the
-      // params stay within lr·steps·2⁻⁸ (measured: 1.3e-4 at most, lr 0.01)
-      const ref = run(make, "float32", "reference", false);
-      const wasm = run(make, "float32", "wasm", true);
-      expect(maxRel(wasm.params, ref.params)).toBeLessThanOrEqual(0.01 * 20 * 2 ** -8);
-      const d = wordDiff(words(wasm.opt), words(ref.opt));
-      expect(d.share).toBeLessThan(1e-3);
-      expect(d.ulps).toBeLessThanOrEqual(2);
+      checkWasm(name, make, [true, false]);
     });
 
   for (const [name, make] of PACKED_ONLY)
     it(`${name} (packed params): the chain's moments for the same input, params within float32 rounding`, () => {
-      const ref1 = run(make, "float32", "reference", false, 1);
-      const one = run(make, "float32", "wasm", true, 1);
-      expect(one.opt.kernel).toBe("wasm");
-      if (!/clip/.test(name)) expect(words(one.opt)).toEqual(words(ref1.opt));
-      else expect(wordDiff(words(one.opt), words(ref1.opt)).ulps).toBeLessThanOrEqual(1);
-      expect(maxRel(one.params, ref1.params)).toBeLessThanOrEqual(3e-7);
-      const ref = run(make, "float32", "reference", false);
-      const wasm = run(make, "float32", "wasm", true);
-      expect(maxRel(wasm.params, ref.params)).toBeLessThanOrEqual(0.01 * 20 * 2 ** -8);
-      const d = wordDiff(words(wasm.opt), words(ref.opt));
-      expect(d.share).toBeLessThan(1e-3);
-      expect(d.ulps).toBeLessThanOrEqual(2);
+      checkWasm(name, make, [true]);
     });
 
   it("staged plain params, packed params and a thread pool store the same bits", async () => {

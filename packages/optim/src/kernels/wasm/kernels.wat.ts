@@ -389,6 +389,17 @@ const decayWords = (name: string, d: string, c: string, square = false): string[
   ),
 ];
 
+/**
+ * A moment written back as bfloat16: its new value (`decayWords`), rounded with buffer k's draws,
+ * stored, and what was stored left (as float32) in `into`.
+ */
+const momentWords = (name: string, k: number, d: string, c: string, square: boolean, into: string) => [
+  ...decayWords(name, d, c, square),
+  ...roundWords(k),
+  storeWords(name, get("r")),
+  set(into, `(i32x4.shl ${get("r")} (i32.const 16))`),
+];
+
 /** The locals every bfloat16 body uses for its rounding. */
 const WORD_LOCALS = ["b", "h", "t", "r", "w0", "w1", "w2"];
 
@@ -403,10 +414,7 @@ const BODIES_BF16 = {
     init: [weyl(0), weyl(1), weyl(2)],
     body: [
       ...pre,
-      ...decayWords("expAvg", "Sb1", "Sc1"),
-      ...roundWords(0),
-      storeWords("expAvg", get("r")),
-      set("mm", `(i32x4.shl ${get("r")} (i32.const 16))`),
+      ...momentWords("expAvg", 0, "Sb1", "Sc1", false, "mm"),
       ...decayWords("expAvgSq", "Sb2", "Sc2", true),
       // the unrounded v: AMSGrad's maximum compares it (a NaN v keeps the old maximum)
       set("vv", get("b")),
@@ -494,16 +502,10 @@ const BODIES_BF16 = {
     init: [weyl(0), weyl(1), weyl(2)],
     body: [
       ...pre,
-      ...decayWords("squareAvg", "Salpha", "Sca", true),
-      ...roundWords(0),
-      storeWords("squareAvg", get("r")),
-      set("ss", `(i32x4.shl ${get("r")} (i32.const 16))`),
+      ...momentWords("squareAvg", 0, "Salpha", "Sca", true, "ss"),
       // u ← u/(√variance + ε) in float64 from the stored averages (centered: max(s − a², 0)), rounded once
       `(if ${get("centered")} (then`,
-      ...decayWords("gradAvg", "Salpha", "Sca").map((l) => `  ${l}`),
-      ...roundWords(1).map((l) => `  ${l}`),
-      `  ${storeWords("gradAvg", get("r"))}`,
-      `  ${set("aa", `(i32x4.shl ${get("r")} (i32.const 16))`)}`,
+      ...momentWords("gradAvg", 1, "Salpha", "Sca", false, "aa").map((l) => `  ${l}`),
       `  ${set(
         "u",
         inF64(
@@ -535,14 +537,8 @@ const BODIES_BF16 = {
     init: [weyl(0), weyl(1)],
     body: [
       ...pre,
-      ...decayWords("expAvg", "Sb1", "Sc1"),
-      ...roundWords(0),
-      storeWords("expAvg", get("r")),
-      set("mm", `(i32x4.shl ${get("r")} (i32.const 16))`),
-      ...decayWords("expAvgSq", "Sb2", "Sc2", true),
-      ...roundWords(1),
-      storeWords("expAvgSq", get("r")),
-      set("vv", `(i32x4.shl ${get("r")} (i32.const 16))`),
+      ...momentWords("expAvg", 0, "Sb1", "Sc1", false, "mm"),
+      ...momentWords("expAvgSq", 1, "Sb2", "Sc2", true, "vv"),
       set("u", adamDirection),
       `(if ${get("hasWd")} (then ${set("u", add(get("u"), mul(get("Swd"), get("pp"))))}))`,
       store("g", get("u")),
