@@ -9,7 +9,15 @@
 import type { Hyper } from "../../hyper.js";
 import { fromBfloat16, roundingBits, toBfloat16 } from "../../precision/bfloat16.js";
 import type { FloatArray } from "../../tree.js";
-import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf, type StepState } from "./kind.js";
+import {
+  commonScalars,
+  type FusedKind,
+  f32,
+  type Scalars,
+  type SpecOf,
+  type StepState,
+  type WasmParam,
+} from "./kind.js";
 import {
   type AdamScalarsBase,
   ELEMENT,
@@ -158,6 +166,15 @@ const lambWords: WordsLoop<typeof BUFFERS> = (p, g, b, from, to, first, keys, f3
   for (let j = from; j < to; j++) secondAt(p, g, j, scaled, pNorm / uNorm, step, f32);
 };
 
+/** The WASM parameters after the betas, in both kernels: the bias corrections' inverses, ε, the flags. */
+const WASM_LAMB: readonly WasmParam<LambScalars>[] = [
+  f32("ibc1", (s) => 1 / s.bc1),
+  f32("ibc2s", (s) => 1 / s.bc2Sqrt),
+  f32("eps", (s) => s.eps),
+  ...WASM_FLAGS,
+  ...WASM_AVERAGE,
+];
+
 export const lamb = {
   kind: "lamb",
   buffers: BUFFERS,
@@ -177,15 +194,7 @@ export const lamb = {
   // scratch): the kernel writes the direction into the gradient buffer; the engine then takes the
   // leaf's two norms and applies x·ratio·(−lr) (`lambApply`).
   wasm: {
-    params: [
-      ...WASM_SCALARS,
-      ...WASM_BETAS,
-      f32("ibc1", (s) => 1 / s.bc1),
-      f32("ibc2s", (s) => 1 / s.bc2Sqrt),
-      f32("eps", (s) => s.eps),
-      ...WASM_FLAGS,
-      ...WASM_AVERAGE,
-    ],
+    params: [...WASM_SCALARS, ...WASM_BETAS, ...WASM_LAMB],
     float64: true,
   },
   bfloat16: {
@@ -198,16 +207,7 @@ export const lamb = {
     },
     // packed params only, as the float kernel; the moments' betas in float64, as the chain computes them
     wasm: {
-      params: [
-        ...WASM_SCALARS,
-        ...WASM_BETAS64,
-        f32("ibc1", (s) => 1 / s.bc1),
-        f32("ibc2s", (s) => 1 / s.bc2Sqrt),
-        f32("eps", (s) => s.eps),
-        ...WASM_FLAGS,
-        ...WASM_AVERAGE,
-        ...WASM_ROUNDING,
-      ],
+      params: [...WASM_SCALARS, ...WASM_BETAS64, ...WASM_LAMB, ...WASM_ROUNDING],
     },
   },
 } satisfies FusedKind<"lamb", LambScalars, typeof BUFFERS>;
