@@ -3,9 +3,10 @@
  * params, in interleaved rounds, each on the kernel `createOptimizer` picks: float32 and bfloat16
  * state on the fused WASM SIMD kernels (bfloat16: the moments' bits loaded and stored 4 at a time,
  * computed in float64 lanes, with two counter-hash draws per element for the stochastic rounding);
- * "int8" on the reference chain, which decodes and re-encodes each block of 256 (the dynamic code's
- * bisection per element, the block's absmax first). Figures: M params/s (median over rounds), state
- * bytes per param, and each one's time / float32's.
+ * "int8" on its WASM kernel, scalar float64 as the chain computes, each block of 256 twice (its new
+ * values for the absmax, then each encoded — a bucket table and a scan of the code per element —
+ * read back and applied). Figures: M params/s (median over rounds), state bytes per param, and each
+ * one's time / float32's.
  *
  *     npx tsx --conditions=momenta-source tools/bench/compact-state.ts [--n 1e7] [--rounds 3]
  *       [--packed] (params packed by packTree: updated in place, no staging) [--threads 2]

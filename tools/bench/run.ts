@@ -14,6 +14,7 @@ import { pytorchAnchor } from "./anchors/pytorch.ts";
 import { tfjsAnchor } from "./anchors/tfjs.ts";
 import { compactStateBench, compactStateLine } from "./compact-state.ts";
 import { headline, headlineLines } from "./headline.ts";
+import { kernelFloorBench, kernelFloorLine } from "./kernel-floor.ts";
 import { lbfgsBench, lbfgsLine } from "./lbfgs.ts";
 import {
   type BenchOptimizer,
@@ -98,6 +99,8 @@ const lbfgs = (["float32", "float64"] as const).map((dtype) =>
 const compactN = quick ? 1e6 : 1e7;
 log(`AdamW with bfloat16 and 8-bit state at ${compactN.toExponential(0)} …`);
 const compact = compactStateBench({ n: compactN, rounds: 3, onProgress: (l) => log(`  ${l}`) });
+log("AdamW's float32 and bfloat16 kernels alone, in cache and at that size …");
+const floor = kernelFloorBench(compactN, 5);
 
 let mlp: TfjsMlpRow[] = [];
 if (!args.has("--no-anchors") && !args.has("--no-tfjs")) {
@@ -169,6 +172,7 @@ const lines = [
   ...headlineLines(head),
   ...lbfgs.map(lbfgsLine),
   compactStateLine(compactN, compact),
+  kernelFloorLine(floor),
   `took ${((Date.now() - started) / 1000).toFixed(0)} s`,
 ];
 console.log(lines.filter(Boolean).join("\n"));
@@ -183,6 +187,6 @@ writeJson(resultsPath("bench.json"), {
   mlp,
   headline: head,
   lbfgs,
-  compactState: { n: compactN, rows: compact },
+  compactState: { n: compactN, rows: compact, kernelsAlone: floor },
   table,
 });

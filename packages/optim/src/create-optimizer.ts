@@ -1,6 +1,13 @@
 import { checkBoolean, checkInteger, checkNumber, checkOptions, showValue } from "./hyper.js";
 import { type Arena, allocate, canShareMemory, createArena } from "./kernels/arena.js";
-import { type Fused, fuse, type KernelName, type Stage, stageBlock, wasmBuffers } from "./kernels/fused.js";
+import {
+  type Fused,
+  fuse,
+  type KernelName,
+  type Stage,
+  stageBlock,
+  wasmStateBytes,
+} from "./kernels/fused.js";
 import { type Layout, layoutOf, mirror } from "./kernels/layout.js";
 import { wasmTwoLoop } from "./kernels/lbfgs-two-loop.js";
 import { type ThreadPool, wasmAvailable } from "./kernels/wasm-kernels.js";
@@ -647,12 +654,12 @@ function stageFor(
   if (leaves.length === 0 || layout.arena !== undefined || dtype === "mixed") return undefined;
   // Shared only for a pool (copies to and from a shared memory are slower).
   if (pool && !canShareMemory()) return undefined;
-  const buffers = wasmBuffers(tx as AnyTransformation, state, dtype);
-  if (buffers === undefined) return undefined;
-  // The state buffers (each 16-byte aligned and padded already) and two scratch pairs; plus a page.
+  const stateBytes = wasmStateBytes(tx as AnyTransformation, state, layout);
+  if (stateBytes === undefined) return undefined;
+  // The state and two scratch pairs (each region 16-byte aligned and padded); plus a page.
   const width = dtype === "float64" ? 8 : 4;
   const block = Math.min(stageBlock(pool), Math.ceil(layout.total / 4) * 4);
-  const bytes = (buffers * layout.total + 4 * block) * width + 65536;
+  const bytes = stateBytes + 4 * (block * width + 16) + 65536;
   let arena: Arena;
   try {
     arena = createArena({ shared: pool !== undefined, bytes });

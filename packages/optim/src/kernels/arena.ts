@@ -106,6 +106,12 @@ export function allocateWords(arena: Arena, length: number): Uint16Array {
   return new Uint16Array(arena.memory.buffer, offset, length);
 }
 
+/** A zero-filled `Uint8Array` of `length` in the arena (8-bit codes), 16-byte aligned and padded. */
+export function allocateBytes(arena: Arena, length: number): Uint8Array {
+  const offset = reserve(arena, paddedLength(length, 1));
+  return new Uint8Array(arena.memory.buffer, offset, length);
+}
+
 /** Reserves `bytes` at the arena's next 16-byte boundary (growing a shared memory): their offset. */
 function reserve(arena: Arena, bytes: number): number {
   const offset = Math.ceil(arena.top / 16) * 16;

@@ -9,32 +9,37 @@
  */
 import { leavesNorm } from "../clipping/norms.js";
 import type { AnyTransformation } from "../transform.js";
+import { INT8_BLOCK, type QuantizedBuffer } from "../transforms/compact-state.js";
 import { type FloatArray, flatten, resolveMask, showPath, type Tree } from "../tree.js";
 import type { AccumulateState } from "../wrappers/accumulate-gradients.js";
 import type { AverageState } from "../wrappers/average-params.js";
 import type { SkipState } from "../wrappers/skip-non-finite.js";
 import { allocate, paddedLength } from "./arena.js";
+import { INT8_TABLES, int8Tables } from "./int8-tables.js";
 import {
   WASM_KINDS,
   WASM_KINDS64,
   type WasmKind,
   type WasmKind64,
   type WasmKindBf16,
+  type WasmKindInt8,
 } from "./kinds/index.js";
 import {
   type Bfloat16Kernels,
   type BufferSpec,
   type Buffers,
+  type Int8Kernel,
   isUnsupported,
   type JsKernel,
   type Scalars,
   type WordBuffers,
 } from "./kinds/kind.js";
-import { type Layout, mirror, mirrorWords, spanOf } from "./layout.js";
+import { type Layout, mirror, mirrorInt8, mirrorWords, spanOf } from "./layout.js";
 import { type Layer, type Plan, peel, plan, resolveStep, roundingKeys } from "./plan.js";
 import {
   type Bfloat16KernelName,
   type Float64KernelName,
+  type Int8KernelName,
   kernelsFor,
   type ThreadPool,
   type WasmKernels,
@@ -47,6 +52,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Holds<T extends true> = T;
 export type Float64NamesMatch = Holds<Same<`${WasmKind64}64`, Float64KernelName>>;
 export type Bfloat16NamesMatch = Holds<Same<`${WasmKindBf16}Bf16`, Bfloat16KernelName>>;
+export type Int8NamesMatch = Holds<Same<`${WasmKindInt8}Int8`, Int8KernelName>>;
 
 /** Which code runs an optimizer's updates: the transform chain itself, or the fused JS or WASM SIMD kernels. */
 export type KernelName = "reference" | "js" | "wasm";
@@ -95,15 +101,14 @@ function runs(mask: boolean[]): [number, number, boolean][] {
 }
 
 /**
- * How many state buffers the WASM kernel keeps for this chain on params of `dtype` — what an arena staging plain float32
- * params must hold besides them and the gradient — or undefined when it cannot run the chain (not an
- * alias it fuses, a kind without a WASM kernel, clipping other than 2-norm, no WebAssembly SIMD).
+ * The bytes the WASM kernel's state takes in an arena for this chain on params laid out as `layout`
+ * — what an arena staging plain params must hold besides the scratch — or undefined when it cannot
+ * run the chain (not an alias it fuses, a kind without a WASM kernel, clipping other than 2-norm, no
+ * WebAssembly SIMD).
  */
-export function wasmBuffers(
-  tx: AnyTransformation,
-  state: unknown,
-  dtype: "float32" | "float64" = "float32",
-): number | undefined {
+export function wasmStateBytes(tx: AnyTransformation, state: unknown, layout: Layout): number | undefined {
+  const dtype = layout.dtype;
+  if (dtype === "mixed") return undefined;
   const peeled = peel(tx, state);
   if (typeof peeled === "string") return undefined;
   const p = plan(peeled.core, peeled.coreState);
@@ -115,7 +120,22 @@ export function wasmBuffers(
   // A leafwise kind (LAMB) needs a whole leaf in the arena at once: packed params only.
   if (p.kind.leafwise) return undefined;
   if (!wasmAvailable()) return undefined;
-  return Object.keys(p.buffers).length + Object.keys(layerBuffers(peeled.layers)).length;
+  return arenaBytes(p, Object.keys(layerBuffers(peeled.layers)).length, layout);
+}
+
+/**
+ * The bytes of a fused state in an arena: the alias's buffers (float, bfloat16 words, or 8-bit codes
+ * with their block scales and the codes' tables) and `extra` float buffers of the wrappers, each
+ * region 16-byte aligned and padded.
+ */
+function arenaBytes(p: Plan, extra: number, layout: Layout): number {
+  const floats = layout.total * (layout.dtype === "float64" ? 8 : 4) + 16;
+  const count = Object.keys(p.buffers).length;
+  if (p.int8) {
+    const blocks = layout.lengths.reduce((a, n) => a + Math.ceil(n / INT8_BLOCK), 0);
+    return count * (layout.total + 16 + blocks * 4 + 16) + INT8_TABLES.bytes + 16 + extra * floats;
+  }
+  return count * (p.bfloat16 ? layout.total * 2 + 16 : floats) + extra * floats;
 }
 
 /**
@@ -230,19 +250,23 @@ export function fuse(
   // Moments stored as bfloat16: the kind's bfloat16 kernels (plan checked it has them), one leaf per
   // call (the rounding is keyed by leaf).
   const words = p.bfloat16 !== undefined ? (mod.bfloat16 as Bfloat16Kernels<Scalars, BufferSpec>) : undefined;
+  // Moments stored in 8 bits: the kind's WASM kernel (plan checked it has one), one leaf per call,
+  // each call from a block's start (a block's scale is its absmax).
+  const int8 = p.int8 !== undefined;
   const wasmKind =
     words && isUnsupported(words.wasm) ? undefined : WASM_KINDS.find((k): k is WasmKind => k === spec.kind);
   // float32 params, or float64 ones where the kind has a float64 kernel (f64x2 lanes)
   const f64 = layout.dtype === "float64";
-  const dtypeOk = layout.dtype === "float32" || (f64 && !words && WASM_KINDS64.some((k) => k === wasmKind));
+  const dtypeOk =
+    layout.dtype === "float32" || (f64 && !words && !int8 && WASM_KINDS64.some((k) => k === wasmKind));
   const wasmOk = layout.arena !== undefined && dtypeOk && wasmAvailable();
   const clip2 = !p.clip || p.clip.normType === 2;
   if (choice === "wasm" && (!wasmOk || wasmKind === undefined || !clip2)) {
     return !dtypeOk && wasmKind !== undefined
       ? layout.dtype === "mixed"
         ? "the wasm kernels need one dtype for all params (float32 or float64)"
-        : words
-          ? `the wasm kernels run ${spec.owner}'s bfloat16 moments for float32 params only`
+        : words || int8
+          ? `the wasm kernels run ${spec.owner}'s ${int8 ? "8-bit" : "bfloat16"} moments for float32 params only`
           : `the wasm kernels do not run ${spec.owner} on float64: ${(mod.wasm as { float64: { unsupported: string } }).float64.unsupported}`
       : words && isUnsupported(words.wasm)
         ? `the wasm kernels do not run ${spec.owner} with bfloat16 moments: ${words.wasm.unsupported}`
@@ -258,6 +282,8 @@ export function fuse(
   if (stage && (choice === "js" || !wasmOk || !clip2 || wasmKind === undefined))
     return "staged params need the wasm kernels";
   const kernel = choice === "js" || !wasmOk || !clip2 || wasmKind === undefined ? "js" : "wasm";
+  if (int8 && kernel !== "wasm")
+    return `${spec.owner}'s 8-bit moments have a WASM kernel only (float32 params, packed by packTree or plain arrays staged, 2-norm clipping): the reference chain is their JS path`;
   if (pool && kernel !== "wasm") return "threads need the wasm kernels";
   const js = mod.js;
   if (kernel === "js" && !words && isUnsupported(js))
@@ -273,18 +299,30 @@ export function fuse(
   const extra = layerBuffers(layers);
   const arena = stage ? undefined : layout.arena;
   if (arena && !arena.shared) {
-    const count = Object.keys(p.buffers).length + Object.keys(extra).length;
-    const width = layout.dtype === "float64" ? 8 : 4;
     const norm = kernel === "wasm" && (p.clip || layers.some((l) => l.fusion.kind === "skip-non-finite"));
     const wanted =
-      count * (layout.total * width + 16) +
+      arenaBytes(p, Object.keys(extra).length, layout) +
       (norm ? (Math.ceil(layout.total / stageBlock(pool)) + 2) * 8 + 16 : 0);
     const free = arena.memory.buffer.byteLength - Math.ceil(arena.top / 16) * 16;
     if (wanted > free)
       return `the params' arena has ${free} bytes free and this optimizer's state needs ${wanted} (pack the params into createArena({ bytes }) with room for it)`;
   }
-  const flats: Record<string, FloatArray | Uint16Array | undefined> = {};
+  const flats: Record<string, FloatArray | Uint16Array | Uint8Array | undefined> = {};
+  /** 8-bit moments' block scales: the region's byte offset, and each leaf's first block in it. */
+  const scalesOf: Record<string, { at: number; blocks: number[] }> = {};
   for (const [name, list] of [...Object.entries(p.buffers), ...Object.entries(extra)]) {
+    if (int8 && name in p.buffers) {
+      const q = mirrorInt8(layout, layout.arena!);
+      const into = list as unknown as QuantizedBuffer[];
+      into.forEach((b, i) => {
+        q.leaves[i]!.codes.set(b.codes);
+        q.leaves[i]!.scales.set(b.scales);
+        into[i] = q.leaves[i]!;
+      });
+      flats[name] = q.codes;
+      scalesOf[name] = { at: q.scales.byteOffset, blocks: q.blocks };
+      continue;
+    }
     // the alias's bfloat16 moments keep their bits, 2 bytes an element, in the same layout
     const m = words && name in p.buffers ? mirrorWords(layout, layout.arena) : mirror(layout, layout.arena);
     const into = list as (FloatArray | Uint16Array)[];
@@ -305,6 +343,7 @@ export function fuse(
   // Scalars are evaluated (and range-checked) before anything is written.
   const scalars = mod.scalars();
   scalars.negate = spec.maximize;
+  if (int8) scalars.rounding.tables = int8Tables(layout.arena!);
   const decays = { l2: 0, wd: 0 };
 
   // The step's course, decided by `prepare` and followed by `run`: the wrappers [0, reach) pass the
@@ -417,7 +456,7 @@ export function fuse(
   interface Item {
     p: FloatArray;
     g: FloatArray;
-    b: Record<string, FloatArray | Uint16Array | undefined>;
+    b: Record<string, FloatArray | Uint16Array | Uint8Array | undefined>;
     lo: number;
     hi: number;
     decayed: boolean;
@@ -427,7 +466,7 @@ export function fuse(
   const everyBuffer: Record<string, (FloatArray | Uint16Array)[]> = { ...p.buffers, ...extra };
   const items: Item[] = [];
   for (const [from, to, on] of groups) {
-    if ((spans || stage) && (mod.leafwise || words)) {
+    if ((spans || stage) && (mod.leafwise || words || int8)) {
       // One item per leaf, without its padding (the kind needs each leaf's norms, or keys its
       // rounding by leaf). Staged, the WASM passes read only the bounds.
       for (let i = from; i < to; i++) {
@@ -509,7 +548,13 @@ export function fuse(
   /** Bytes per element, and the names of the kernels for this dtype. */
   const W = f64 ? 8 : 4;
   const names = {
-    update: (f64 ? `${wasmKind}64` : words ? `${wasmKind}Bf16` : wasmKind) as keyof WasmKernels,
+    update: (f64
+      ? `${wasmKind}64`
+      : words
+        ? `${wasmKind}Bf16`
+        : int8
+          ? `${wasmKind}Int8`
+          : wasmKind) as keyof WasmKernels,
     sumsq: f64 ? "sumsq64" : "sumsq",
     sumsqBlocks: f64 ? "sumsqBlocks64" : "sumsqBlocks",
     average: f64 ? "average64" : "average",
@@ -519,11 +564,16 @@ export function fuse(
   /** Bytes per element of a buffer: bfloat16 moments 2, the rest as the params. */
   const widthOf = (name: string) => flats[name]?.BYTES_PER_ELEMENT ?? W;
 
-  /** [lo, hi) cut into `parts` pieces (default: one per thread) on 4-element boundaries. */
+  /**
+   * Where a call may start: every 4 elements (a vector), or for 8-bit moments every block of a leaf
+   * (runs start at a leaf's first element).
+   */
+  const grain = int8 ? INT8_BLOCK : 4;
+  /** [lo, hi) cut into `parts` pieces (default: one per thread) on `grain` boundaries. */
   function split(lo: number, hi: number, parts = threads): [number, number][] {
     const out: [number, number][] = [];
     const useful = pool ? Math.max(1, Math.min(parts, Math.floor((hi - lo) / pool.minPerThread))) : 1;
-    const per = Math.max(4, Math.ceil((hi - lo) / useful / 4) * 4);
+    const per = Math.max(grain, Math.ceil((hi - lo) / useful / grain) * grain);
     for (let a = lo; a < hi; a += per) out.push([a, Math.min(a + per, hi)]);
     return out;
   }
@@ -640,7 +690,8 @@ export function fuse(
     leaf: number;
     origin: number;
   }
-  const block = stageBlock(pool);
+  // 8-bit moments: whole blocks of 256 (a staged block never splits one)
+  const block = int8 ? Math.floor(stageBlock(pool) / INT8_BLOCK) * INT8_BLOCK : stageBlock(pool);
   const stagesGradients = stage !== undefined && accIndex < 0;
   // Staged on a pool that runs alongside: the workers update block k while this thread copies block
   // k − 1 out (after its averages) and block k + 1 in — the copies, which only this thread can do
@@ -653,7 +704,7 @@ export function fuse(
     for (const leafItem of items) {
       // A one-leaf item ends at the leaf's last element; the kernels run to its padding.
       const it =
-        mod.leafwise || words
+        mod.leafwise || words || int8
           ? { ...leafItem, hi: leafItem.lo + paddedLength(leafItem.hi - leafItem.lo, W) }
           : leafItem;
       const cut: [number, number][] =
@@ -661,7 +712,7 @@ export function fuse(
       for (const [a, b] of cut) {
         // Pipelined: this thread updates the block's first OWN_SHARE besides copying (balanced
         // against the workers' share: measured with tools/bench/plain.ts).
-        const mid = pipelined ? Math.min(b, a + Math.floor(((b - a) * OWN_SHARE) / 4) * 4) : a;
+        const mid = pipelined ? Math.min(b, a + Math.floor(((b - a) * OWN_SHARE) / grain) * grain) : a;
         const own = pipelined && mid > a ? { lo: a, hi: mid, args: [] as number[] } : undefined;
         const chunks = (mid < b ? split(mid, b, pipelined ? threads - 1 : threads) : []).map(([lo, hi]) => ({
           lo,
@@ -726,7 +777,7 @@ export function fuse(
   // ones never read), n, then the kind's parameters in the order of its list — the list the WAT's
   // `(param …)` is generated from.
   const bufferNames = Object.keys(mod.buffers);
-  const wasmOf = words ? words.wasm : mod.wasm;
+  const wasmOf = words ? words.wasm : int8 ? (mod.int8 as Int8Kernel<Scalars>).wasm : mod.wasm;
   const wasmParams = isUnsupported(wasmOf) ? [] : wasmOf.params;
 
   /**
@@ -738,8 +789,17 @@ export function fuse(
     const at = (byte: number) => byte + lo * W;
     a.length = 0;
     a.push(at(pBase(s)), at(gBase(s)));
-    for (let i = 0; i < bufferNames.length; i++)
-      a.push(byteOf(bufferNames[i]!) + lo * widthOf(bufferNames[i]!));
+    for (let i = 0; i < bufferNames.length; i++) {
+      const name = bufferNames[i]!;
+      if (int8) {
+        // codes at a byte an element, then the block scales from the leaf's first (lo is a block's start)
+        const sc = scalesOf[name];
+        a.push(
+          byteOf(name) + lo,
+          sc ? sc.at + (sc.blocks[run.leaf]! + (lo - run.origin) / INT8_BLOCK) * 4 : 0,
+        );
+      } else a.push(byteOf(name) + lo * widthOf(name));
+    }
     a.push(hi - lo);
     scalars.average.at = scalars.average.on ? byteOf(folded) + lo * W : 0;
     scalars.rounding.first = lo - run.origin;
@@ -752,7 +812,8 @@ export function fuse(
   let separate = 0;
   function foldAverage(core: boolean): void {
     // A leafwise kind's kernel does not write the params (lambApply does): nothing to fold into.
-    const first = core && !mod.leafwise ? averages[0] : undefined;
+    // Nor does the 8-bit kernel fold one (its p is written element by element in a second sweep).
+    const first = core && !mod.leafwise && !int8 ? averages[0] : undefined;
     scalars.average.on = first !== undefined;
     folded = first?.name ?? "";
     scalars.average.d = first?.d ?? 0;
@@ -797,7 +858,7 @@ export function fuse(
       const run = wasmRuns[i]!;
       scalars.l2 = run.decayed ? decays.l2 : 0;
       scalars.wd = run.decayed ? decays.wd : 0;
-      if (words) roundingKeys(p, run.leaf, scalars.rounding.keys);
+      if (words || int8) roundingKeys(p, run.leaf, scalars.rounding.keys);
       for (const c of run.chunks) writeArgs(c.args, c.lo, c.hi, run);
       const own = run.own;
       if (own) writeArgs(own.args, own.lo, own.hi, run);
@@ -863,7 +924,7 @@ export function fuse(
       const s = run.staging;
       if (s) stageIn(s, core ? (grads ?? work.leaves) : undefined, true);
       if (core) {
-        if (words) roundingKeys(p, run.leaf, scalars.rounding.keys);
+        if (words || int8) roundingKeys(p, run.leaf, scalars.rounding.keys);
         for (const c of run.chunks) writeArgs(c.args, c.lo, c.hi, run);
         if (pool) pool.run(memory!, name, run.calls);
         else for (const c of run.chunks) fn.apply(null, c.args);

@@ -4,8 +4,11 @@
  * sweep any run of consecutive leaves in one call. Other trees are handled leaf by leaf, each buffer
  * of a leaf in the leaf's own dtype (a tree may mix float32 and float64 leaves).
  */
+
+import type { QuantizedBuffer } from "../transforms/compact-state.js";
+import { INT8_BLOCK } from "../transforms/compact-state.js";
 import type { FloatArray } from "../tree.js";
-import { type Arena, allocate, allocateWords, arenaOf, paddedLength } from "./arena.js";
+import { type Arena, allocate, allocateBytes, allocateWords, arenaOf, paddedLength } from "./arena.js";
 
 export interface Layout {
   /** Element offset of each leaf from the first, padding included. */
@@ -89,6 +92,30 @@ export function mirrorWords(
     return { flat: undefined, leaves: layout.lengths.map((n) => new Uint16Array(n)) };
   const flat = arena ? allocateWords(arena, layout.total) : new Uint16Array(layout.total);
   return { flat, leaves: layout.offsets.map((o, i) => flat.subarray(o, o + layout.lengths[i]!)) };
+}
+
+/**
+ * For 8-bit moments, in `arena`: the codes (one byte an element, at the layout's element offsets)
+ * and the block scales (one float32 per `INT8_BLOCK` of each leaf, leaf after leaf: `blocks[i]` is
+ * leaf i's first), and per-leaf views as the state holds them.
+ */
+export function mirrorInt8(
+  layout: Layout,
+  arena: Arena,
+): { codes: Uint8Array; scales: Float32Array; blocks: number[]; leaves: QuantizedBuffer[] } {
+  const codes = allocateBytes(arena, layout.total);
+  const blocks: number[] = [];
+  let count = 0;
+  for (const n of layout.lengths) {
+    blocks.push(count);
+    count += Math.ceil(n / INT8_BLOCK);
+  }
+  const scales = allocate(arena, count, "float32") as Float32Array;
+  const leaves = layout.offsets.map((o, i) => ({
+    codes: codes.subarray(o, o + layout.lengths[i]!),
+    scales: scales.subarray(blocks[i]!, blocks[i]! + Math.ceil(layout.lengths[i]! / INT8_BLOCK)),
+  }));
+  return { codes, scales, blocks, leaves };
 }
 
 /** One view spanning all the leaves of a packed layout (padding included). */

@@ -37,6 +37,8 @@ export interface Plan {
    * `stateDtype` "float32" is the params' own storage for float32 params (the fused step checks them).
    */
   bfloat16: { seed: number } | undefined;
+  /** Moments stored in 8 bits (`stateDtype` "int8"): the rounding's seed (the buffers hold codes and scales). */
+  int8: { seed: number } | undefined;
 }
 
 /** The alias and the clip in front of it, or why the chain is not fusible. */
@@ -123,28 +125,30 @@ export function plan(tx: AnyTransformation, state: unknown): Plan | string {
   for (const [name, presence] of Object.entries(kind.buffers)) {
     if (presence === "always" && !buffers[name]) return `the ${spec.owner} state has no ${name} buffers`;
   }
-  const bfloat16 = spec.stateDtype === "bfloat16" ? { seed: spec.stateSeed ?? 0 } : undefined;
-  return { spec, kind, clip, counts, buffers, at: { count: 0, holders }, bfloat16 };
+  const seed = { seed: spec.stateSeed ?? 0 };
+  const bfloat16 = spec.stateDtype === "bfloat16" ? seed : undefined;
+  const int8 = spec.stateDtype === "int8" ? seed : undefined;
+  return { spec, kind, clip, counts, buffers, at: { count: 0, holders }, bfloat16, int8 };
 }
 
 /** Why the kernels leave this spec's state storage to the chain, or undefined when they run it. */
 function storageUnfused(spec: FusionSpec, kind: AnyKind): string | undefined {
   const dtype = spec.stateDtype;
-  if (dtype === "int8")
-    return `${spec.owner} keeps its moments in 8 bits (stateDtype "int8"): the fused kernels do not run the block-wise code, the reference chain does`;
+  if (dtype === "int8" && isUnsupported(kind.int8))
+    return `${spec.owner} keeps its moments in 8 bits (stateDtype "int8"), and ${kind.int8.unsupported}`;
   if (dtype === "bfloat16" && isUnsupported(kind.bfloat16))
     return `${spec.owner} keeps its moments as bfloat16 (stateDtype), and ${kind.bfloat16.unsupported}`;
   return undefined;
 }
 
 /**
- * The rounding keys of a bfloat16-state step for one leaf, into `keys`: buffer k of the kind's list
+ * The rounding keys of a bfloat16- or int8-state step for one leaf, into `keys`: buffer k of the kind's list
  * keyed as the transform keys moment k (`momentKey`), at the step its state is about to take.
  */
 export function roundingKeys(p: Plan, leaf: number, keys: number[]): void {
   const names = Object.keys(p.kind.buffers);
   const step = (p.at.holders[names[0]!]?.count ?? 0) + 1;
-  for (let k = 0; k < keys.length; k++) keys[k] = momentKey(p.bfloat16!.seed, step, leaf, k);
+  for (let k = 0; k < keys.length; k++) keys[k] = momentKey((p.bfloat16 ?? p.int8)!.seed, step, leaf, k);
 }
 
 /**

@@ -34,6 +34,14 @@ export type Bfloat16KernelName =
   | "lambBf16";
 
 /**
+ * The update kernels of 8-bit moments, `<kind>Int8` for every kind whose module declares one
+ * (`int8.wasm`; checked against the registry in `kernels/fused.ts`): float32 params and gradient,
+ * each moment's codes (a byte an element) and block scales (a float32 per 256), n (from a block's
+ * start within its leaf), then its parameter list, the tables' offset last.
+ */
+export type Int8KernelName = "adamInt8";
+
+/**
  * The WebAssembly SIMD kernels, instantiated on one memory (see `kernelsFor`). Pointers are byte
  * offsets into that memory and `n` counts elements (float32: a multiple of 4; float64, the `…64`
  * kernels: of 2 — arenas pad every leaf to 16 bytes). The update kernels take the offsets of params,
@@ -48,6 +56,9 @@ export type WasmKernels = WasmKernels32 & {
 } & {
   /** The bfloat16-moment kernels (see `Bfloat16KernelName`). */
   readonly [K in Bfloat16KernelName]: (...args: number[]) => void;
+} & {
+  /** The 8-bit-moment kernels (see `Int8KernelName`). */
+  readonly [K in Int8KernelName]: (...args: number[]) => void;
 } & {
   /** Σ g² over [g, g + 8n) of float64 elements, as `sumsq`. */
   sumsq64(g: number, n: number): number;

@@ -6,7 +6,13 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { checkInteger, checkNumber, checkOptions } from "../hyper.js";
-import { WASM_KINDS, WASM_KINDS_BF16, WASM_KINDS64, wasmArity } from "../kernels/kinds/index.js";
+import {
+  WASM_KINDS,
+  WASM_KINDS_BF16,
+  WASM_KINDS_INT8,
+  WASM_KINDS64,
+  wasmArity,
+} from "../kernels/kinds/index.js";
 import { kernelModule, kernelsFor, type ThreadPool, type WasmKernels } from "../kernels/wasm-kernels.js";
 
 /** The module's exports a worker may run, by index: every kind's update kernel (from the registry), then the rest. */
@@ -14,6 +20,7 @@ const NAMES: (keyof WasmKernels)[] = [
   ...WASM_KINDS,
   ...WASM_KINDS64.map((k) => `${k}64` as const),
   ...WASM_KINDS_BF16.map((k) => `${k}Bf16` as const),
+  ...WASM_KINDS_INT8.map((k) => `${k}Int8` as const),
   "sumsq",
   "sumsqBlocks",
   "average",
@@ -28,7 +35,8 @@ const NAMES: (keyof WasmKernels)[] = [
 const MAX_ARGS = Math.max(
   6,
   ...WASM_KINDS.map((k) => wasmArity(k)),
-  ...WASM_KINDS_BF16.map((k) => wasmArity(k, true)),
+  ...WASM_KINDS_BF16.map((k) => wasmArity(k, "bfloat16")),
+  ...WASM_KINDS_INT8.map((k) => wasmArity(k, "int8")),
 );
 // Control block (Int32): per worker [seq, cmd, memory id, kernel, argc, failed, answered seq]; then
 // one shared `done` counter. `failed` is 1 when the worker's last command threw; its message then waits on the

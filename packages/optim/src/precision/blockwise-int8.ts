@@ -112,8 +112,11 @@ const buckets = new WeakMap<Code, Int16Array>();
 let signedBuckets: Int16Array | undefined;
 let unsignedBuckets: Int16Array | undefined;
 
-/** For each float32 upper-16-bit pattern, `lastAtMost` of the least float32 with those bits. */
-function bucketsOf(code: Code): Int16Array {
+/**
+ * For each float32 upper-16-bit pattern, `lastAtMost` of the least float32 with those bits: the
+ * table `lastAtMost` starts from (built once per code; the WASM 8-bit kernel reads a copy).
+ */
+export function bucketsOf(code: Code): Int16Array {
   // the two codes the state uses without a map look-up (encode is called per element)
   if (code === SIGNED_CODE) {
     signedBuckets ??= buildBuckets(code);

@@ -7,7 +7,14 @@
 import * as api from "momenta-optim";
 import { createArena } from "momenta-optim";
 import { describe, expect, it } from "vitest";
-import { KIND_NAMES, KINDS, WASM_KINDS, wasmArity } from "../../src/kernels/kinds/index.ts";
+import {
+  KIND_NAMES,
+  KINDS,
+  WASM_KINDS,
+  WASM_KINDS_BF16,
+  WASM_KINDS_INT8,
+  wasmArity,
+} from "../../src/kernels/kinds/index.ts";
 import { isUnsupported } from "../../src/kernels/kinds/kind.ts";
 import { plan } from "../../src/kernels/plan.ts";
 import { KERNELS_WAT } from "../../src/kernels/wasm/kernels.wat.ts";
@@ -45,7 +52,7 @@ describe("fused kinds registry", () => {
     for (const name of KIND_NAMES) {
       const mod = KINDS[name];
       expect(mod.kind).toBe(name);
-      for (const backend of [mod.js, mod.wasm] as object[]) {
+      for (const backend of [mod.js, mod.wasm, mod.bfloat16, mod.int8] as object[]) {
         const ok = "unsupported" in backend ? typeof backend.unsupported === "string" : true;
         expect(ok, name).toBe(true);
       }
@@ -66,6 +73,29 @@ describe("fused kinds registry", () => {
     for (const kind of WASM_KINDS) {
       expect(k[kind]!.length, kind).toBe(signature(kind).length);
       expect(wasmArity(kind), kind).toBe(signature(kind).length); // what the thread pool sizes its slots by
+    }
+  });
+
+  it("the bfloat16 and 8-bit kernels: the WAT's lists, the compiled arities, the thread pool's slots", () => {
+    const k = kernelsFor(createArena().memory) as unknown as Record<string, (...a: number[]) => unknown>;
+    const storages = [
+      ["bfloat16", "Bf16", WASM_KINDS_BF16, 1],
+      ["int8", "Int8", WASM_KINDS_INT8, 2],
+    ] as const;
+    for (const [storage, suffix, kinds, perBuffer] of storages) {
+      expect(kinds.length, storage).toBeGreaterThan(0);
+      for (const kind of kinds) {
+        const backend = KINDS[kind][storage];
+        if (isUnsupported(backend) || isUnsupported(backend.wasm))
+          throw new Error(`${kind}: no ${storage} kernel`);
+        const name = `${kind}${suffix}`;
+        const head = new RegExp(`\\(func \\(export "${name}"\\)([^]*?)\\(local `).exec(KERNELS_WAT);
+        const params = [...head![1]!.matchAll(/\(param \$(\w+) (i32|f32|f64)\)/g)].map((x) => x[1]);
+        const pointers = 2 + Object.keys(KINDS[kind].buffers).length * perBuffer;
+        expect(params.slice(pointers + 1), name).toEqual(backend.wasm.params.map((p) => p.name));
+        expect(k[name]!.length, name).toBe(params.length);
+        expect(wasmArity(kind, storage), name).toBe(params.length);
+      }
     }
   });
 

@@ -59,16 +59,17 @@ describe("stateDtype on the optimizers", () => {
       }
     });
 
-  it("runs bfloat16 moments on the fused kernels, int8 ones on the reference chain", () => {
+  it("runs bfloat16 and int8 moments on the fused kernels (int8: Adam's only)", () => {
     const params = () => ({ w: new Float32Array(64) });
     expect(m.createOptimizer(m.adamw(), params()).kernel).not.toBe("reference");
     // the alias describes itself (the kernels and observe read it)
     for (const stateDtype of ["float32", "bfloat16", "int8"] as const)
       expect(m.adamw({ stateDtype }).fusion).toMatchObject({ kind: "adam", stateDtype });
     expect(m.createOptimizer(m.adamw({ stateDtype: "bfloat16" }), params()).kernel).not.toBe("reference");
-    expect(m.createOptimizer(m.adamw({ stateDtype: "int8" }), params()).kernel).toBe("reference");
-    expect(() => m.createOptimizer(m.adamw({ stateDtype: "int8" }), params(), { kernel: "wasm" })).toThrow(
-      'adamw keeps its moments in 8 bits (stateDtype "int8")',
+    expect(m.createOptimizer(m.adamw({ stateDtype: "int8" }), params()).kernel).toBe("wasm");
+    expect(m.createOptimizer(m.lion({ stateDtype: "int8" }), params()).kernel).toBe("reference");
+    expect(() => m.createOptimizer(m.lion({ stateDtype: "int8" }), params(), { kernel: "wasm" })).toThrow(
+      'lion keeps its moments in 8 bits (stateDtype "int8"), and the fused kernels run Adam\'s 8-bit moments only',
     );
     // float32 state for float64 params: the moments are Float32Arrays, on the reference chain
     const opt = m.createOptimizer(m.adam({ stateDtype: "float32" }), { w: new Float64Array(8) });

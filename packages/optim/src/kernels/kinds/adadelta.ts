@@ -98,4 +98,5 @@ export const adadelta = {
     float64: true,
   },
   bfloat16: { unsupported: "adadelta has no stateDtype" },
+  int8: { unsupported: "adadelta has no stateDtype" },
 } satisfies FusedKind<"adadelta", AdadeltaScalars, typeof BUFFERS>;

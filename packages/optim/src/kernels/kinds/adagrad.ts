@@ -8,6 +8,7 @@ import type { FloatArray } from "../../tree.js";
 import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf } from "./kind.js";
 import {
   ELEMENT,
+  INT8_ADAM_ONLY,
   LOOP_COMMON,
   loopCommon,
   WASM_AVERAGE,
@@ -146,4 +147,5 @@ export const adagrad = {
       params: [...WASM_SCALARS, f32("eps", (s) => s.eps), ...WASM_FLAGS, ...WASM_AVERAGE, ...WASM_ROUNDING],
     },
   },
+  int8: INT8_ADAM_ONLY,
 } satisfies FusedKind<"adagrad", AdagradScalars, typeof BUFFERS>;

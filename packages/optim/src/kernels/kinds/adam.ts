@@ -9,6 +9,7 @@ import {
   commonScalars,
   type FusedKind,
   f32,
+  f64,
   flag,
   type Scalars,
   type SpecOf,
@@ -27,8 +28,10 @@ import {
   WASM_BETAS,
   WASM_BETAS64,
   WASM_FLAGS,
+  WASM_INT8_TABLES,
   WASM_ROUNDING,
   WASM_SCALARS,
+  WASM_SCALARS64,
   type WordsLoop,
 } from "./shared.js";
 
@@ -182,6 +185,19 @@ const WASM_ADAM: readonly WasmParam<AdamScalars>[] = [
   ...WASM_AVERAGE,
 ];
 
+/** The 8-bit kernel's parameters: all in float64, as the chain computes (the bytes stored are the chain's). */
+const WASM_ADAM_INT8: readonly WasmParam<AdamScalars>[] = [
+  ...WASM_SCALARS64,
+  ...WASM_BETAS64,
+  f64("bc1", (s) => s.bc1),
+  f64("bc2s", (s) => s.bc2Sqrt),
+  f64("eps", (s) => s.eps),
+  flag("amsgrad", (s) => s.amsgrad),
+  ...WASM_FLAGS,
+  ...WASM_ROUNDING,
+  ...WASM_INT8_TABLES,
+];
+
 export const adam = {
   kind: "adam",
   buffers: BUFFERS,
@@ -221,4 +237,5 @@ export const adam = {
       params: [...WASM_SCALARS, ...WASM_BETAS64, ...WASM_ADAM, ...WASM_ROUNDING],
     },
   },
+  int8: { wasm: { params: WASM_ADAM_INT8 } },
 } satisfies FusedKind<"adam", AdamScalars, typeof BUFFERS>;

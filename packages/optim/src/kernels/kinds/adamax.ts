@@ -108,4 +108,5 @@ export const adamax = {
     float64: true,
   },
   bfloat16: { unsupported: "adamax has no stateDtype" },
+  int8: { unsupported: "adamax has no stateDtype" },
 } satisfies FusedKind<"adamax", AdamaxScalars, typeof BUFFERS>;

@@ -65,6 +65,11 @@ export type WasmKindBf16 = {
   [K in Kind]: (typeof KINDS)[K]["bfloat16"] extends { wasm: { params: unknown } } ? K : never;
 }[Kind];
 
+/** The kinds with a WASM kernel for 8-bit moments (exported as `<kind>Int8`). */
+export type WasmKindInt8 = {
+  [K in Kind]: (typeof KINDS)[K]["int8"] extends { wasm: { params: unknown } } ? K : never;
+}[Kind];
+
 /** Every kind, in the registry's order. */
 export const KIND_NAMES = Object.keys(KINDS) as Kind[];
 
@@ -83,15 +88,30 @@ export const WASM_KINDS_BF16 = KIND_NAMES.filter((k): k is WasmKindBf16 => {
   return !isUnsupported(w) && !isUnsupported(w.wasm);
 });
 
+/** The kinds with an 8-bit-moment WASM kernel, in the registry's order. */
+export const WASM_KINDS_INT8 = KIND_NAMES.filter((k): k is WasmKindInt8 => !isUnsupported(KINDS[k].int8));
+
 /**
- * The arguments a kind's WASM kernel takes (its bfloat16-moment kernel's with `bfloat16`): params,
- * gradient, one pointer per buffer, n, then its parameters.
+ * The arguments a kind's WASM kernel takes (its bfloat16- or 8-bit-moment kernel's with `storage`):
+ * params, gradient, one pointer per buffer (two for 8-bit moments: codes and scales), n, then its
+ * parameters.
  */
-export function wasmArity(kind: Kind, bfloat16 = false): number {
+export function wasmArity(kind: Kind, storage?: "bfloat16" | "int8"): number {
   const mod = kindOf(kind);
   const words = mod.bfloat16;
-  const wasm = bfloat16 ? (isUnsupported(words) ? words : words.wasm) : mod.wasm;
-  return isUnsupported(wasm) ? 0 : 3 + Object.keys(mod.buffers).length + wasm.params.length;
+  const bytes = mod.int8;
+  const wasm =
+    storage === "bfloat16"
+      ? isUnsupported(words)
+        ? words
+        : words.wasm
+      : storage === "int8"
+        ? isUnsupported(bytes)
+          ? bytes
+          : bytes.wasm
+        : mod.wasm;
+  const pointers = Object.keys(mod.buffers).length * (storage === "int8" ? 2 : 1);
+  return isUnsupported(wasm) ? 0 : 3 + pointers + wasm.params.length;
 }
 
 /** Whether `kind` is one the registry knows (an alias's `fusion.kind` read from outside). */

@@ -48,12 +48,13 @@ export interface Scalars {
    */
   average: { on: boolean; at: number; d: number; c: number };
   /**
-   * Moments stored as bfloat16 (`stateDtype`): the index within its leaf of the first element a call
-   * runs, and the rounding key of each buffer of the kind's `buffers`, in their order
+   * Moments stored as bfloat16 or int8 (`stateDtype`): the index within its leaf of the first element
+   * a call runs, and the rounding key of each buffer of the kind's `buffers`, in their order
    * (`momentKey(seed, step, leaf, k)`, as the transform's `blockwise` draws them). Set per call by
-   * the dispatcher; unused on float state.
+   * the dispatcher; unused on float state. int8: `tables`, the byte offset of the codes' tables in
+   * the kernel's memory.
    */
-  rounding: { first: number; keys: number[] };
+  rounding: { first: number; keys: number[]; tables: number };
 }
 
 /** Fresh common scalars (a kind's `scalars()` spreads them). */
@@ -65,7 +66,7 @@ export function commonScalars(): Scalars {
     wd: 0,
     lr: 0,
     average: { on: false, at: 0, d: 0, c: 0 },
-    rounding: { first: 0, keys: [0, 0, 0, 0] },
+    rounding: { first: 0, keys: [0, 0, 0, 0], tables: 0 },
   };
 }
 
@@ -154,6 +155,19 @@ export interface Bfloat16Kernels<S extends Scalars, D extends BufferSpec> {
   readonly wasm: { readonly params: readonly WasmParam<S>[] } | Unsupported;
 }
 
+/**
+ * The fast path of a kind whose moments are stored in 8 bits (`stateDtype: "int8"`): a WASM kernel
+ * (float32 params, exported `<kind>Int8`) that runs each 256-element block of a leaf as the chain's
+ * `blockwise` step does — the block's new moments for their absmax, then each one encoded with the
+ * chain's stochastic rounding, read back, and the update computed from what was stored — in scalar
+ * float64, so params and state are the chain's bit for bit. Its signature: params, gradient, then
+ * per buffer its codes' and its scales' pointers (`<name>Codes`, `<name>Scales`), n, then `params`.
+ * No JS loop: the JS path is the chain, whose time is the encoding a JS loop would keep.
+ */
+export interface Int8Kernel<S extends Scalars> {
+  readonly wasm: { readonly params: readonly WasmParam<S>[] };
+}
+
 /** One fused kind: see the module comment. */
 export interface FusedKind<K extends Kind, S extends Scalars, D extends BufferSpec> {
   readonly kind: K;
@@ -181,6 +195,8 @@ export interface FusedKind<K extends Kind, S extends Scalars, D extends BufferSp
   readonly wasm: WasmKernel<S> | Unsupported;
   /** Moments stored as bfloat16 (`stateDtype`): its fast paths, or why the reference chain runs it. */
   readonly bfloat16: Bfloat16Kernels<S, D> | Unsupported;
+  /** Moments stored in 8 bits (`stateDtype`): its WASM kernel, or why the reference chain runs it. */
+  readonly int8: Int8Kernel<S> | Unsupported;
 }
 
 /** A kind with its types erased: what the dispatchers hold. */

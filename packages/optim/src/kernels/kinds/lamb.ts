@@ -21,6 +21,7 @@ import {
 import {
   type AdamScalarsBase,
   ELEMENT,
+  INT8_ADAM_ONLY,
   LOOP_ADAM,
   LOOP_COMMON,
   loopAdam,
@@ -210,4 +211,5 @@ export const lamb = {
       params: [...WASM_SCALARS, ...WASM_BETAS64, ...WASM_LAMB, ...WASM_ROUNDING],
     },
   },
+  int8: INT8_ADAM_ONLY,
 } satisfies FusedKind<"lamb", LambScalars, typeof BUFFERS>;

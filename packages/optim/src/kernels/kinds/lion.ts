@@ -8,6 +8,7 @@ import type { FloatArray } from "../../tree.js";
 import { commonScalars, type FusedKind, type Scalars, type SpecOf, type StepState } from "./kind.js";
 import {
   ELEMENT,
+  INT8_ADAM_ONLY,
   LOOP_BETAS,
   LOOP_COMMON,
   loopBetas,
@@ -152,4 +153,5 @@ export const lion = {
       params: [...WASM_SCALARS, ...WASM_BETAS64, ...WASM_FLAGS, ...WASM_AVERAGE, ...WASM_ROUNDING],
     },
   },
+  int8: INT8_ADAM_ONLY,
 } satisfies FusedKind<"lion", LionScalars, typeof BUFFERS>;

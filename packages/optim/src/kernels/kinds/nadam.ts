@@ -144,4 +144,5 @@ export const nadam = {
     float64: true,
   },
   bfloat16: { unsupported: "nadam has no stateDtype" },
+  int8: { unsupported: "nadam has no stateDtype" },
 } satisfies FusedKind<"nadam", NadamScalars, typeof BUFFERS>;

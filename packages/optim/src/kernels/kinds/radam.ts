@@ -133,4 +133,5 @@ export const radam = {
     float64: true,
   },
   bfloat16: { unsupported: "radam has no stateDtype" },
+  int8: { unsupported: "radam has no stateDtype" },
 } satisfies FusedKind<"radam", RadamScalars, typeof BUFFERS>;

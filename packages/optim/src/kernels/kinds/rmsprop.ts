@@ -17,6 +17,7 @@ import {
 } from "./kind.js";
 import {
   ELEMENT,
+  INT8_ADAM_ONLY,
   LOOP_COMMON,
   LOOP_MOMENTUM,
   loopCommon,
@@ -252,4 +253,5 @@ export const rmsprop = {
       ],
     },
   },
+  int8: INT8_ADAM_ONLY,
 } satisfies FusedKind<"rmsprop", RmspropScalars, typeof BUFFERS>;

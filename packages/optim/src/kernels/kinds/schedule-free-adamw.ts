@@ -191,4 +191,5 @@ export const scheduleFreeAdamw = {
     float64: true,
   },
   bfloat16: { unsupported: "scheduleFreeAdamw has no stateDtype" },
+  int8: { unsupported: "scheduleFreeAdamw has no stateDtype" },
 } satisfies FusedKind<"scheduleFreeAdamw", ScheduleFreeAdamwScalars, typeof BUFFERS>;

@@ -8,6 +8,7 @@ import type { FloatArray } from "../../tree.js";
 import { commonScalars, type FusedKind, f64, type Scalars, type SpecOf, type StepState } from "./kind.js";
 import {
   ELEMENT,
+  INT8_ADAM_ONLY,
   LOOP_COMMON,
   LOOP_MOMENTUM,
   loopCommon,
@@ -182,4 +183,5 @@ export const sgd = {
       ],
     },
   },
+  int8: INT8_ADAM_ONLY,
 } satisfies FusedKind<"sgd", SgdScalars, typeof BUFFERS>;

@@ -230,6 +230,14 @@ export const WASM_SCALARS: readonly WasmParam<Scalars>[] = [
   f32("nlr", (s) => -s.lr),
 ];
 
+/** The common scalars as f64 parameters (the 8-bit kernels compute in float64, as the chain). */
+export const WASM_SCALARS64: readonly WasmParam<Scalars>[] = [
+  f64("coef", (s) => (s.negate ? -s.coef : s.coef)),
+  f64("l2", (s) => s.l2),
+  f64("wd", (s) => s.wd),
+  f64("nlr", (s) => -s.lr),
+];
+
 /** The flags every kernel ends with: u is scaled (clip or maximize), L2 is added, decay is added. */
 export const WASM_FLAGS: readonly WasmParam<Scalars>[] = [
   flag("scaled", (s) => s.negate || s.coef !== 1),
@@ -297,6 +305,9 @@ export const WASM_ROUNDING: readonly WasmParam<Scalars>[] = [
   int32("key2", (s) => s.rounding.keys[2]!),
 ];
 
+/** The 8-bit kernels' last parameter: the byte offset of the codes' tables in the memory (`int8-tables.ts`). */
+export const WASM_INT8_TABLES: readonly WasmParam<Scalars>[] = [int32("tables", (s) => s.rounding.tables)];
+
 /** Momentum's WASM parameters (SGD, RMSprop): f32 mu, keep; then flags. */
 export const WASM_MOMENTUM_SCALARS: readonly WasmParam<Scalars & MomentumScalars>[] = [
   f32("mu", (s) => s.mu),
@@ -307,3 +318,9 @@ export const WASM_MOMENTUM_FLAGS: readonly WasmParam<Scalars & MomentumScalars>[
   flag("first", (s) => s.first),
   flag("nesterov", (s) => s.nesterov),
 ];
+
+/** Why a kind with 8-bit moments runs on the reference chain: only Adam's have a kernel. */
+export const INT8_ADAM_ONLY = {
+  unsupported:
+    "the fused kernels run Adam's 8-bit moments only (its WASM kernel): the reference chain runs these",
+} as const;

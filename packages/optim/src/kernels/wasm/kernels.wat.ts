@@ -15,7 +15,16 @@
  * the argument packer (`fused.ts`) walks too. Only the bodies are written here, in a table typed by
  * the kinds with a WASM kernel: one missing fails to compile.
  */
-import { KINDS, WASM_KINDS_BF16, WASM_KINDS64, type WasmKind, type WasmKindBf16 } from "../kinds/index.js";
+import { INT8_TABLES, INT8_ZERO } from "../int8-tables.js";
+import {
+  KINDS,
+  WASM_KINDS_BF16,
+  WASM_KINDS_INT8,
+  WASM_KINDS64,
+  type WasmKind,
+  type WasmKindBf16,
+  type WasmKindInt8,
+} from "../kinds/index.js";
 import { isUnsupported } from "../kinds/kind.js";
 
 const at = (base: string) => `(i32.add (local.get $${base}) (local.get $i))`;
@@ -546,6 +555,223 @@ const BODIES_BF16 = {
   },
 } satisfies { [K in WasmKindBf16]: Body };
 
+// ---- 8-bit moments: scalar float64, the chain's bytes ----
+
+/** A local's value, and an i32 or f64 constant (scalar code: the 8-bit kernels have no lanes). */
+const i32c = (x: number | string) => `(i32.const ${x})`;
+const f64c = (x: string) => `(f64.const ${x})`;
+/** A float64 rounded to float32 and back: what a float32 array stores. */
+const fround = (x: string) => `(f64.promote_f32 (f32.demote_f64 ${x}))`;
+
+/**
+ * `$decode`, as `precision/` and the 8-bit store read a byte: its value float32(code·scale), squared
+ * for a √v code (`root`), NaN when the scale is not finite.
+ */
+const int8Helpers = `
+  (func $decode (param $byte i32) (param $code i32) (param $scale f32) (param $root i32) (result f64)
+    (local $y f64)
+    (if (f32.ne (f32.sub (local.get $scale) (local.get $scale)) (f32.const 0)) (then (return ${f64c("nan")})))
+    (local.set $y (f64.promote_f32 (f32.mul (f32.load (i32.add (local.get $code) (i32.shl (local.get $byte) ${i32c(2)}))) (local.get $scale))))
+    (if (result f64) (local.get $root) (then (f64.mul (local.get $y) (local.get $y))) (else (local.get $y))))`;
+
+/** One 8-bit moment: where its codes and tables are, whether it holds √v, and its rounding key. */
+interface Int8Moment {
+  name: string;
+  signed: boolean;
+  key: string;
+}
+
+/** Moment `q`'s old value at element $e (its block's old scale in $o<name>). */
+const oldValue = (q: Int8Moment) =>
+  `(call $decode (i32.load8_u (i32.add ${get(`${q.name}Codes`)} ${get("e")})) (i32.add ${get("tables")} ${i32c(q.signed ? INT8_TABLES.signedCode : INT8_TABLES.unsignedCode)}) ${get(`o${q.name}`)} ${i32c(q.signed ? 0 : 1)})`;
+
+/** What moment `q` stores of its new value in $<name>: float32 of it, or of its root (a √v code). */
+const storedOf = (q: Int8Moment) => fround(q.signed ? get(q.name) : `(f64.sqrt ${get(q.name)})`);
+
+/** $s<name> ← |stored| when larger, or NaN (as `quantizeBlock` takes a block's scale). */
+const absmax = (q: Int8Moment) => [
+  set("a", `(f64.abs ${storedOf(q)})`),
+  `(if (i32.or (f64.gt ${get("a")} ${get(`s${q.name}`)}) (f64.ne ${get("a")} ${get("a")})) (then ${set(`s${q.name}`, get("a"))}))`,
+];
+
+/**
+ * The code value at index `lo` + `next` (0 or 1), as float64. (Not a load offset: at lo = −1 the
+ * base would wrap below 0 where the tables start the memory, and wasm does not wrap an offset.)
+ */
+const codeAt = (code: string, lo: string, next = 0) =>
+  `(f64.promote_f32 (f32.load (i32.add ${code} (i32.shl ${next ? `(i32.add ${lo} ${i32c(next)})` : lo} ${i32c(2)}))))`;
+
+/**
+ * $byte ← `encodeStochastic` of $ex (= value / scale), written inline (a call per element cost more
+ * than the encoding): NaN → zero's byte; the bucket table's start for $ex's float32 upper bits, the
+ * scans back and forward (≤ 2 codes a bucket); then the upper neighbour with probability
+ * (x − below)/(above − below) against the draw in $h — `roundingBits(key, index)`, the top 16 bits of
+ * murmur3's finalizer of the Weyl state. `id` names the scans' labels.
+ */
+function encodeInline(id: string, code: string, buckets: string, zero: string, key: string): string[] {
+  const lo = get("lo");
+  return [
+    set("h", `(i32.add ${get(key)} (i32.mul (i32.add ${get("index0")} ${get("e")}) ${i32c("0x9e3779b9")}))`),
+    set("h", `(i32.mul (i32.xor ${get("h")} (i32.shr_u ${get("h")} ${i32c(16)})) ${i32c("0x85ebca6b")})`),
+    set(
+      "h",
+      `(i32.shr_u (i32.mul (i32.xor ${get("h")} (i32.shr_u ${get("h")} ${i32c(13)})) ${i32c("0xc2b2ae35")}) ${i32c(16)})`,
+    ),
+    `(if (f64.ne ${get("ex")} ${get("ex")}) (then ${set("byte", zero)}) (else`,
+    `  ${set("lo", `(i32.load16_s (i32.add ${buckets} (i32.shl (i32.shr_u (i32.reinterpret_f32 (f32.demote_f64 ${get("ex")})) ${i32c(16)}) ${i32c(1)})))`)}`,
+    `  (block $back${id} (loop $backStep${id}`,
+    `    (br_if $back${id} (i32.lt_s ${lo} ${i32c(0)}))`,
+    `    (br_if $back${id} (f64.le ${codeAt(code, lo)} ${get("ex")}))`,
+    `    ${set("lo", `(i32.sub ${lo} ${i32c(1)})`)} (br $backStep${id})))`,
+    `  (block $forward${id} (loop $forwardStep${id}`,
+    `    (br_if $forward${id} (i32.ge_s ${lo} ${i32c(255)}))`,
+    `    (br_if $forward${id} (f64.gt ${codeAt(code, lo, 1)} ${get("ex")}))`,
+    `    ${set("lo", `(i32.add ${lo} ${i32c(1)})`)} (br $forwardStep${id})))`,
+    `  (if (i32.lt_s ${lo} ${i32c(0)}) (then ${set("byte", zero)}) (else`,
+    `  (if (i32.eq ${lo} ${i32c(255)}) (then ${set("byte", lo)}) (else`,
+    `    ${set("below", codeAt(code, lo))}`,
+    `    (if (f64.eq ${get("below")} ${get("ex")}) (then ${set("byte", lo)}) (else`,
+    `      ${set(
+      "byte",
+      `(i32.add ${lo} (f64.ge (f64.add (f64.convert_i32_u ${get("h")}) (f64.mul (f64.div (f64.sub ${get("ex")} ${get("below")}) (f64.sub ${codeAt(code, lo, 1)} ${get("below")})) ${f64c("65536")})) ${f64c("65536")}))`,
+    )}))))))))`,
+  ];
+}
+
+/** Where moment `q`'s code values sit in the tables. */
+const codeOf = (q: Int8Moment) =>
+  `(i32.add ${get("tables")} ${i32c(q.signed ? INT8_TABLES.signedCode : INT8_TABLES.unsignedCode)})`;
+
+/** Moment `q`'s byte for its new value, stored (zero's byte when the block's scale is 0 or not finite). */
+const encodeMoment = (q: Int8Moment) => {
+  const scale = get(`s${q.name}`);
+  const code = codeOf(q);
+  const buckets = `(i32.add ${get("tables")} ${i32c(q.signed ? INT8_TABLES.signedBuckets : INT8_TABLES.unsignedBuckets)})`;
+  const zero = i32c(q.signed ? INT8_ZERO.signed : INT8_ZERO.unsigned);
+  const usable = `(i32.and (f64.ne ${scale} ${f64c("0")}) (f64.eq (f64.sub ${scale} ${scale}) ${f64c("0")}))`;
+  return [
+    `(if ${usable} (then`,
+    `  ${set("ex", `(f64.div ${storedOf(q)} ${scale})`)}`,
+    ...encodeInline(q.name, code, buckets, zero, q.key).map((l) => `  ${l}`),
+    `) (else ${set("byte", zero)}))`,
+    `(i32.store8 (i32.add ${get(`${q.name}Codes`)} ${get("e")}) ${get("byte")})`,
+  ];
+};
+
+/** What moment `q` reads back at element $e, from its new byte and scale, into $<name> (NaN for a scale that is not finite). */
+const readBack = (q: Int8Moment) => [
+  set(
+    q.name,
+    `(call $decode (i32.load8_u (i32.add ${get(`${q.name}Codes`)} ${get("e")})) ${codeOf(q)} (f32.demote_f64 ${get(`s${q.name}`)}) ${i32c(q.signed ? 0 : 1)})`,
+  ),
+];
+
+/** The body of an 8-bit kernel: its moments, the element's new values, and the update from what was stored. */
+interface Int8Body {
+  moments: Int8Moment[];
+  /** f64 locals besides the moments' own. */
+  locals: string[];
+  /** Element $e (byte offset $j in params and gradient): $pj, $u and each moment's new value in $<name>. */
+  values: string[];
+  /** After the moments are stored: the new p, from p and what they read back (in $<name>). */
+  update: string[];
+  /** Whether moment `name` is in this configuration (an optional buffer's flag). */
+  present?: Record<string, string>;
+}
+
+/**
+ * An 8-bit kernel (exported `<kind>Int8`, signature from its kind's module: params, gradient, each
+ * buffer's codes and scales, n, its parameters). Per block of 256 (the last of a leaf shorter): the
+ * new values once for each moment's absmax — the scale written — then again (the same inputs, the
+ * same values: no scratch, so threads share nothing) to encode, store, read back and update p.
+ */
+function int8Kernel(name: WasmKindInt8, b: Int8Body): string {
+  const kind = KINDS[name];
+  const wasm = kind.int8;
+  const params = wasm.wasm.params as readonly { name: string; type: string }[];
+  const pointers = ["p", "g", ...Object.keys(kind.buffers).flatMap((n) => [`${n}Codes`, `${n}Scales`])];
+  const on = (q: Int8Moment, text: string[]) =>
+    b.present?.[q.name] ? [`(if ${get(b.present[q.name]!)} (then ${text.join(" ")}))`] : text;
+  const scaleAt = (q: Int8Moment) => `(i32.add ${get(`${q.name}Scales`)} (i32.shl ${get("blk")} ${i32c(2)}))`;
+  const perElement = (text: string[]) => `
+      ${set("k", i32c(0))}
+      (block $elementsDone (loop $elements
+        (br_if $elementsDone (i32.ge_u ${get("k")} ${get("len")}))
+        ${set("e", `(i32.add ${get("start")} ${get("k")})`)}
+        ${set("j", `(i32.shl ${get("e")} ${i32c(2)})`)}
+        ${text.join("\n        ")}
+        ${set("k", `(i32.add ${get("k")} ${i32c(1)})`)}
+        (br $elements)))`;
+  return `
+  (func (export "${name}Int8") ${pointers.map((p) => `(param $${p} i32)`).join(" ")} (param $n i32)
+      ${params.map((p) => `(param $${p.name} ${p.type})`).join(" ")}
+    (local $start i32) (local $len i32) (local $blk i32) (local $k i32) (local $e i32) (local $j i32) (local $byte i32)
+    (local $lo i32) (local $h i32) (local $a f64) (local $ex f64) (local $below f64) ${b.moments.map((q) => `(local $${q.name} f64) (local $s${q.name} f64) (local $o${q.name} f32)`).join(" ")}
+    ${b.locals.map((l) => `(local $${l} f64)`).join(" ")}
+    (block $done (loop $blocks
+      (br_if $done (i32.ge_u ${get("start")} ${get("n")}))
+      ${set("len", `(i32.sub ${get("n")} ${get("start")})`)}
+      (if (i32.gt_u ${get("len")} ${i32c(256)}) (then ${set("len", i32c(256))}))
+      ${b.moments.flatMap((q) => on(q, [set(`o${q.name}`, `(f32.load ${scaleAt(q)})`), set(`s${q.name}`, f64c("0"))])).join("\n      ")}
+      ${perElement([...b.values, ...b.moments.flatMap((q) => on(q, absmax(q)))])}
+      ${b.moments.flatMap((q) => on(q, [`(f32.store ${scaleAt(q)} (f32.demote_f64 ${get(`s${q.name}`)}))`])).join("\n      ")}
+      ${perElement([
+        ...b.values,
+        ...b.moments.flatMap((q) => on(q, [...encodeMoment(q), ...readBack(q)])),
+        ...b.update,
+      ])}
+      ${set("start", `(i32.add ${get("start")} ${get("len")})`)}
+      ${set("blk", `(i32.add ${get("blk")} ${i32c(1)})`)}
+      (br $blocks)))
+  )`;
+}
+
+const ADAM_INT8_MOMENTS: Int8Moment[] = [
+  { name: "expAvg", signed: true, key: "key0" },
+  { name: "expAvgSq", signed: false, key: "key1" },
+  { name: "maxExpAvgSq", signed: false, key: "key2" },
+];
+
+/** The 8-bit bodies, as the chain computes (`scaleByAdam`'s `compactStep`, then the last links). */
+const BODIES_INT8 = {
+  adam: {
+    moments: ADAM_INT8_MOMENTS,
+    locals: ["pj", "u", "den"],
+    present: { maxExpAvgSq: "amsgrad" },
+    values: [
+      set("pj", `(f64.promote_f32 (f32.load (i32.add ${get("p")} ${get("j")})))`),
+      set("u", `(f64.promote_f32 (f32.load (i32.add ${get("g")} ${get("j")})))`),
+      `(if ${get("scaled")} (then ${set("u", fround(`(f64.mul ${get("u")} ${get("coef")})`))}))`,
+      `(if ${get("hasL2")} (then ${set("u", fround(`(f64.add ${get("u")} (f64.mul ${get("l2")} ${get("pj")}))`))}))`,
+      set(
+        "expAvg",
+        `(f64.add (f64.mul ${get("b1")} ${oldValue(ADAM_INT8_MOMENTS[0]!)}) (f64.mul ${get("c1")} ${get("u")}))`,
+      ),
+      set(
+        "expAvgSq",
+        `(f64.add (f64.mul ${get("b2")} ${oldValue(ADAM_INT8_MOMENTS[1]!)}) (f64.mul (f64.mul ${get("c2")} ${get("u")}) ${get("u")}))`,
+      ),
+      // AMSGrad: the maximum of the old (stored) maximum and the new, unrounded v (a NaN v keeps it)
+      `(if ${get("amsgrad")} (then ${set("maxExpAvgSq", oldValue(ADAM_INT8_MOMENTS[2]!))} (if (f64.gt ${get("expAvgSq")} ${get("maxExpAvgSq")}) (then ${set("maxExpAvgSq", get("expAvgSq"))}))))`,
+    ],
+    update: [
+      set("pj", `(f64.promote_f32 (f32.load (i32.add ${get("p")} ${get("j")})))`),
+      set(
+        "den",
+        `(if (result f64) ${get("amsgrad")} (then ${get("maxExpAvgSq")}) (else ${get("expAvgSq")}))`,
+      ),
+      set(
+        "u",
+        fround(
+          `(f64.div (f64.div ${get("expAvg")} ${get("bc1")}) (f64.add (f64.div (f64.sqrt ${get("den")}) ${get("bc2s")}) ${get("eps")}))`,
+        ),
+      ),
+      `(if ${get("hasWd")} (then ${set("u", fround(`(f64.add ${get("u")} (f64.mul ${get("wd")} ${get("pj")}))`))}))`,
+      `(f32.store (i32.add ${get("p")} ${get("j")}) (f32.demote_f64 (f64.add ${get("pj")} ${fround(`(f64.mul ${get("u")} ${get("nlr")})`)})))`,
+    ],
+  },
+} satisfies { [K in WasmKindInt8]: Int8Body };
+
 /** LAMB's second pass: p ← p + (x·ratio, when scaled, else x)·(−lr), x the direction in g. */
 const lambApply = `
   (func (export "lambApply") (param $p i32) (param $g i32) (param $n i32) (param $ratio f32) (param $nlr f32) (param $scaled i32)
@@ -729,6 +955,8 @@ export const KERNELS_WAT = `(module
   ${(Object.keys(BODIES) as WasmKind[]).map((k) => kernel(k, BODIES[k])).join("\n")}
   ${WASM_KINDS64.map((k) => toFloat64(kernel(k, k === "rmsprop" ? rmspropBody(false) : BODIES[k]), k)).join("\n")}
   ${WASM_KINDS_BF16.map((k) => kernel(k, BODIES_BF16[k], true)).join("\n")}
+  ${int8Helpers}
+  ${WASM_KINDS_INT8.map((k) => int8Kernel(k, BODIES_INT8[k])).join("\n")}
   ${sumsq}
   ${sumsqBlocks}
   ${average}
