@@ -53,6 +53,19 @@ describe("the dynamic codes", () => {
 });
 
 describe("the bucket table", () => {
+  it("puts at most two codes in a bucket (the scan after the table's start is short)", () => {
+    const u32 = new Uint32Array(1);
+    const f32 = new Float32Array(u32.buffer);
+    for (const code of [SIGNED_CODE, UNSIGNED_CODE]) {
+      const perBucket = new Map<number, number>();
+      for (const c of code) {
+        f32[0] = c;
+        const k = u32[0]! >>> 16;
+        perBucket.set(k, (perBucket.get(k) ?? 0) + 1);
+      }
+      expect(Math.max(...perBucket.values())).toBeLessThanOrEqual(2);
+    }
+  });
   it("finds the same byte as bisection, at the codes' own values, beside them and anywhere (fast-check)", () => {
     for (const code of [SIGNED_CODE, UNSIGNED_CODE]) {
       // every code value, the float64s and float32s next to it (where rounding to float32 carries
