@@ -671,8 +671,10 @@ interface Int8Body {
   moments: Int8Moment[];
   /** f64 locals besides the moments' own. */
   locals: string[];
-  /** Element $e (byte offset $j in params and gradient): $pj, $u and each moment's new value in $<name>. */
-  values: string[];
+  /** Element $e (byte offset $j in params and gradient): $pj and $u. */
+  input: string[];
+  /** Each moment's new value into $<name>, from $u (and what else it needs: AMSGrad's maximum, v's). */
+  value: Record<string, string[]>;
   /** After the moments are stored: the new p, from p and what they read back (in $<name>). */
   update: string[];
   /** Whether moment `name` is in this configuration (an optional buffer's flag). */
@@ -681,9 +683,13 @@ interface Int8Body {
 
 /**
  * An 8-bit kernel (exported `<kind>Int8`, signature from its kind's module: params, gradient, each
- * buffer's codes and scales, n, its parameters). Per block of 256 (the last of a leaf shorter): the
- * new values once for each moment's absmax — the scale written — then again (the same inputs, the
- * same values: no scratch, so threads share nothing) to encode, store, read back and update p.
+ * buffer's codes and scales, n, its parameters). Per block of 256 (the last of a leaf shorter): one
+ * sweep for the moments' new values and their absmax (the scales written), then one per moment
+ * computing its new value again (the same inputs, the same value: no scratch, so threads share
+ * nothing) to encode and store it — last moment first, as a later one's value may read an earlier
+ * one's old codes (AMSGrad's maximum reads v's) — then one reading back what was stored to update p — short loop
+ * bodies, so that the CPU overlaps one element's chain of dependent latencies (division, table
+ * look-up, scan, division) with the next one's.
  */
 function int8Kernel(name: WasmKindInt8, b: Int8Body): string {
   const kind = KINDS[name];
@@ -713,13 +719,13 @@ function int8Kernel(name: WasmKindInt8, b: Int8Body): string {
       ${set("len", `(i32.sub ${get("n")} ${get("start")})`)}
       (if (i32.gt_u ${get("len")} ${i32c(256)}) (then ${set("len", i32c(256))}))
       ${b.moments.flatMap((q) => on(q, [set(`o${q.name}`, `(f32.load ${scaleAt(q)})`), set(`s${q.name}`, f64c("0"))])).join("\n      ")}
-      ${perElement([...b.values, ...b.moments.flatMap((q) => on(q, absmax(q)))])}
+      ${perElement([...b.input, ...b.moments.flatMap((q) => on(q, [...b.value[q.name]!, ...absmax(q)]))])}
       ${b.moments.flatMap((q) => on(q, [`(f32.store ${scaleAt(q)} (f32.demote_f64 ${get(`s${q.name}`)}))`])).join("\n      ")}
-      ${perElement([
-        ...b.values,
-        ...b.moments.flatMap((q) => on(q, [...encodeMoment(q), ...readBack(q)])),
-        ...b.update,
-      ])}
+      ${[...b.moments]
+        .reverse()
+        .map((q) => on(q, [perElement([...b.input, ...b.value[q.name]!, ...encodeMoment(q)])]).join(""))
+        .join("\n")}
+      ${perElement([...b.moments.flatMap((q) => on(q, readBack(q))), ...b.update])}
       ${set("start", `(i32.add ${get("start")} ${get("len")})`)}
       ${set("blk", `(i32.add ${get("blk")} ${i32c(1)})`)}
       (br $blocks)))
@@ -732,28 +738,39 @@ const ADAM_INT8_MOMENTS: Int8Moment[] = [
   { name: "maxExpAvgSq", signed: false, key: "key2" },
 ];
 
+/** v's new value (Adam's second moment). */
+const ADAM_V = set(
+  "expAvgSq",
+  `(f64.add (f64.mul ${get("b2")} ${oldValue(ADAM_INT8_MOMENTS[1]!)}) (f64.mul (f64.mul ${get("c2")} ${get("u")}) ${get("u")}))`,
+);
+
 /** The 8-bit bodies, as the chain computes (`scaleByAdam`'s `compactStep`, then the last links). */
 const BODIES_INT8 = {
   adam: {
     moments: ADAM_INT8_MOMENTS,
     locals: ["pj", "u", "den"],
     present: { maxExpAvgSq: "amsgrad" },
-    values: [
+    input: [
       set("pj", `(f64.promote_f32 (f32.load (i32.add ${get("p")} ${get("j")})))`),
       set("u", `(f64.promote_f32 (f32.load (i32.add ${get("g")} ${get("j")})))`),
       `(if ${get("scaled")} (then ${set("u", fround(`(f64.mul ${get("u")} ${get("coef")})`))}))`,
       `(if ${get("hasL2")} (then ${set("u", fround(`(f64.add ${get("u")} (f64.mul ${get("l2")} ${get("pj")}))`))}))`,
-      set(
-        "expAvg",
-        `(f64.add (f64.mul ${get("b1")} ${oldValue(ADAM_INT8_MOMENTS[0]!)}) (f64.mul ${get("c1")} ${get("u")}))`,
-      ),
-      set(
-        "expAvgSq",
-        `(f64.add (f64.mul ${get("b2")} ${oldValue(ADAM_INT8_MOMENTS[1]!)}) (f64.mul (f64.mul ${get("c2")} ${get("u")}) ${get("u")}))`,
-      ),
-      // AMSGrad: the maximum of the old (stored) maximum and the new, unrounded v (a NaN v keeps it)
-      `(if ${get("amsgrad")} (then ${set("maxExpAvgSq", oldValue(ADAM_INT8_MOMENTS[2]!))} (if (f64.gt ${get("expAvgSq")} ${get("maxExpAvgSq")}) (then ${set("maxExpAvgSq", get("expAvgSq"))}))))`,
     ],
+    value: {
+      expAvg: [
+        set(
+          "expAvg",
+          `(f64.add (f64.mul ${get("b1")} ${oldValue(ADAM_INT8_MOMENTS[0]!)}) (f64.mul ${get("c1")} ${get("u")}))`,
+        ),
+      ],
+      expAvgSq: [ADAM_V],
+      // AMSGrad: the maximum of the old (stored) maximum and the new, unrounded v (a NaN v keeps it)
+      maxExpAvgSq: [
+        ADAM_V,
+        set("maxExpAvgSq", oldValue(ADAM_INT8_MOMENTS[2]!)),
+        `(if (f64.gt ${get("expAvgSq")} ${get("maxExpAvgSq")}) (then ${set("maxExpAvgSq", get("expAvgSq"))}))`,
+      ],
+    },
     update: [
       set("pj", `(f64.promote_f32 (f32.load (i32.add ${get("p")} ${get("j")})))`),
       set(
