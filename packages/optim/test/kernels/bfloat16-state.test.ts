@@ -9,33 +9,12 @@ import * as m from "momenta-optim";
 import { nodeThreadPool } from "momenta-optim/node";
 import { describe, expect, it } from "vitest";
 import { awkwardTree, maxRel, rng } from "../helpers.ts";
+import { adamConfigs, cosine, type Make } from "./adam-configs.ts";
 
-type Make = () => m.GradientTransformation<unknown>;
 const bf16 = { stateDtype: "bfloat16", stateSeed: 11 } as const;
-const cosine = (c: number) => 0.02 * (0.5 + 0.5 * Math.cos(c / 7));
 
 const CONFIGS: [string, Make][] = [
-  ["adamw", () => m.adamw({ lr: 0.01, weightDecay: 0.1, ...bf16 })],
-  ["adam", () => m.adam({ lr: 0.01, ...bf16 })],
-  [
-    "adam amsgrad L2 maximize",
-    () => m.adam({ lr: 0.01, amsgrad: true, weightDecay: 0.05, maximize: true, ...bf16 }),
-  ],
-  [
-    "adamw scheduled lr, wd, β1; masked",
-    () =>
-      m.adamw({
-        lr: cosine,
-        weightDecay: (c) => 0.1 / (1 + c),
-        betas: [(c) => 0.8 + 0.1 * Math.sin(c), 0.99],
-        mask: (p) => !p.includes("b"),
-        ...bf16,
-      }),
-  ],
-  [
-    "clip → adamw amsgrad",
-    () => m.chain(m.clipByGlobalNorm(0.5), m.adamw({ lr: 0.01, amsgrad: true, ...bf16 })),
-  ],
+  ...adamConfigs(bf16),
   ["sgd nesterov", () => m.sgd({ lr: 0.05, momentum: 0.9, nesterov: true, ...bf16 })],
   [
     "sgd momentum dampening L2",

@@ -5,22 +5,11 @@
 import * as m from "momenta-optim";
 import { describe, expect, it } from "vitest";
 import { awkwardTree, maxRel, rng } from "../helpers.ts";
+import { adamConfigs, cosine, type Make } from "./adam-configs.ts";
 
-type Make = () => m.GradientTransformation<unknown>;
-const cosine = (c: number) => 0.02 * (0.5 + 0.5 * Math.cos(c / 7));
 const CONFIGS: [string, Make][] = [
-  ["adamw", () => m.adamw({ lr: 0.01, weightDecay: 0.1 })],
-  ["adam amsgrad L2 maximize", () => m.adam({ lr: 0.01, amsgrad: true, weightDecay: 0.05, maximize: true })],
-  [
-    "adamw scheduled lr, wd, β1; masked",
-    () =>
-      m.adamw({
-        lr: cosine,
-        weightDecay: (c) => 0.1 / (1 + c),
-        betas: [(c) => 0.8 + 0.1 * Math.sin(c), 0.99],
-        mask: (p) => !p.includes("b"),
-      }),
-  ],
+  // plain adam and the clipped one are covered below and by the clip tests
+  ...adamConfigs().filter(([name]) => name !== "adam" && !name.startsWith("clip")),
   ["sgd", () => m.sgd({ lr: 0.05 })],
   ["sgd momentum dampening L2", () => m.sgd({ lr: 0.05, momentum: 0.9, dampening: 0.2, weightDecay: 0.01 })],
   [

@@ -13,33 +13,12 @@ import { allocate, createArena } from "../../src/kernels/arena.ts";
 import { int8Tables } from "../../src/kernels/int8-tables.ts";
 import { kernelsFor } from "../../src/kernels/wasm-kernels.ts";
 import { awkwardTree, rng } from "../helpers.ts";
+import { adamConfigs, type Make } from "./adam-configs.ts";
 
-type Make = () => m.GradientTransformation<unknown>;
 const int8 = { stateDtype: "int8", stateSeed: 5 } as const;
-const cosine = (c: number) => 0.02 * (0.5 + 0.5 * Math.cos(c / 7));
 
 const CONFIGS: [string, Make][] = [
-  ["adamw", () => m.adamw({ lr: 0.01, weightDecay: 0.1, ...int8 })],
-  ["adam", () => m.adam({ lr: 0.01, ...int8 })],
-  [
-    "adam amsgrad L2 maximize",
-    () => m.adam({ lr: 0.01, amsgrad: true, weightDecay: 0.05, maximize: true, ...int8 }),
-  ],
-  [
-    "adamw scheduled lr, wd, β1; masked",
-    () =>
-      m.adamw({
-        lr: cosine,
-        weightDecay: (c) => 0.1 / (1 + c),
-        betas: [(c) => 0.8 + 0.1 * Math.sin(c), 0.99],
-        mask: (p) => !p.includes("b"),
-        ...int8,
-      }),
-  ],
-  [
-    "clip → adamw amsgrad",
-    () => m.chain(m.clipByGlobalNorm(0.5), m.adamw({ lr: 0.01, amsgrad: true, ...int8 })),
-  ],
+  ...adamConfigs(int8),
   [
     "ema(adamw)",
     () => m.ema(m.adamw({ lr: 0.01, ...int8 }), { decay: 0.9 }) as m.GradientTransformation<unknown>,
@@ -138,6 +117,7 @@ describe("8-bit moments: the WASM kernel is the chain, bit for bit", () => {
   it("packed and staged params on a pool of 2 threads store the same bytes", async () => {
     const pool = await nodeThreadPool(2, { minPerThread: 64 });
     try {
+      // adamw; clip → adamw amsgrad
       for (const [name, make] of [CONFIGS[0]!, CONFIGS[4]!]) {
         const ref = run(make, "reference", false);
         for (const packed of [true, false]) {
