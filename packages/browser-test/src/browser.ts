@@ -57,7 +57,11 @@ export interface Site {
 export async function openSite(
   prefix: string,
   buildInto: (outDir: string) => Promise<unknown>,
-  options: { viewport?: { width: number; height: number } } = {},
+  options: {
+    viewport?: { width: number; height: number };
+    /** More Chromium switches (e.g. `--enable-unsafe-webgpu`: WebGPU on its SwiftShader adapter). */
+    args?: readonly string[];
+  } = {},
 ): Promise<Site> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
@@ -90,6 +94,7 @@ export async function openSite(
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
+        ...(options.args ?? []),
       ],
     });
     await context.route("**/*", (route) =>

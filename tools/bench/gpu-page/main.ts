@@ -1,0 +1,89 @@
+/**
+ * The page `npm run bench:gpu` drives: TF.js on webgpu or webgl, one MLP's variables (./protocol.ts),
+ * the same gradients every step, `tf.train.adam` and momenta's `tfjsOptimizer(adamw())` in interleaved
+ * rounds, each round timed to the end of the GPU's work (a value read back).
+ */
+import "@tensorflow/tfjs-backend-webgl";
+import "@tensorflow/tfjs-backend-webgpu";
+import * as tf from "@tensorflow/tfjs-core";
+import { adamw } from "momenta-optim";
+import { tfjsOptimizer } from "momenta-optim/tfjs";
+import { type GpuHook, type GpuRunResult, type GpuRunSpec, SHAPES } from "./protocol.ts";
+
+declare global {
+  interface Window {
+    __gpuBench: GpuHook;
+  }
+}
+
+/** The device behind the backend, as far as the page can tell. */
+async function device(backend: string): Promise<string> {
+  if (backend === "webgpu") {
+    const gpu = (
+      navigator as unknown as {
+        gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> };
+      }
+    ).gpu;
+    const info = (await gpu?.requestAdapter())?.info;
+    return info
+      ? `WebGPU adapter ${info.vendor ?? "?"}/${info.architecture ?? "?"}`
+      : "WebGPU (adapter info unavailable)";
+  }
+  const gl = document.createElement("canvas").getContext("webgl2");
+  const ext = gl?.getExtension("WEBGL_debug_renderer_info");
+  return gl
+    ? `WebGL2 ${ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)}`
+    : "no WebGL2";
+}
+
+async function run({ backend, steps, rounds }: GpuRunSpec): Promise<GpuRunResult> {
+  if (!(await tf.setBackend(backend))) throw new Error(`TF.js could not start its ${backend} backend`);
+  await tf.ready();
+  const vars = SHAPES.map((s, i) =>
+    tf.variable(tf.randomNormal([...s], 0, 0.05, "float32", i + 1), true, `bench/v${i}`),
+  );
+  const grads = Object.fromEntries(
+    vars.map((v, i) => [v.name, tf.randomNormal([...SHAPES[i]!], 0, 0.01, "float32", 100 + i)]),
+  );
+  const tfTrain = tf.train.adam(1e-3);
+  const momenta = tfjsOptimizer(adamw({ lr: 1e-3 }), { name: "bench/adamw" });
+  // one value read back: every step queued before it has run
+  const settle = async () => {
+    const one = tf.slice(vars[vars.length - 1]!, [0], [1]);
+    await one.data();
+    one.dispose();
+  };
+  // both take a gradient per variable name
+  const optimizers = [tfTrain, momenta] as unknown as { applyGradients(g: tf.NamedTensorMap): void }[];
+  const ms: number[][] = [[], []];
+  const before: number[] = [];
+  const growth: number[] = [0, 0];
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < optimizers.length; k++) {
+      const opt = optimizers[k]!;
+      // warm: compiles the shaders (and creates the state) outside the timing
+      opt.applyGradients(grads);
+      await settle();
+      if (r === 0) before[k] = tf.memory().numTensors;
+      const t0 = performance.now();
+      for (let s = 0; s < steps; s++) opt.applyGradients(grads);
+      await settle();
+      ms[k]!.push((performance.now() - t0) / steps);
+      if (r === rounds - 1) growth[k] = tf.memory().numTensors - before[k]!;
+    }
+  }
+  const result: GpuRunResult = {
+    backend: tf.getBackend(),
+    device: await device(backend),
+    path: momenta.path ?? "?",
+    tfTrainMs: ms[0]!,
+    momentaMs: ms[1]!,
+    tensorGrowth: { tfTrain: growth[0]!, momenta: growth[1]! },
+  };
+  tfTrain.dispose();
+  momenta.dispose();
+  tf.dispose([...vars, ...Object.values(grads)]);
+  return result;
+}
+
+window.__gpuBench = { run };
