@@ -56,7 +56,8 @@ async function run({ backend, steps, rounds }: GpuRunSpec): Promise<GpuRunResult
   // both take a gradient per variable name
   const optimizers = [tfTrain, momenta] as unknown as { applyGradients(g: tf.NamedTensorMap): void }[];
   const ms: number[][] = [[], []];
-  const before: number[] = [];
+  // tensors alive after an optimizer's timed steps minus before them, summed over rounds (its own
+  // growth: nothing else runs in between)
   const growth: number[] = [0, 0];
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < optimizers.length; k++) {
@@ -64,12 +65,12 @@ async function run({ backend, steps, rounds }: GpuRunSpec): Promise<GpuRunResult
       // warm: compiles the shaders (and creates the state) outside the timing
       opt.applyGradients(grads);
       await settle();
-      if (r === 0) before[k] = tf.memory().numTensors;
+      const before = tf.memory().numTensors;
       const t0 = performance.now();
       for (let s = 0; s < steps; s++) opt.applyGradients(grads);
       await settle();
       ms[k]!.push((performance.now() - t0) / steps);
-      if (r === rounds - 1) growth[k] = tf.memory().numTensors - before[k]!;
+      growth[k]! += tf.memory().numTensors - before;
     }
   }
   const result: GpuRunResult = {

@@ -27,7 +27,7 @@ export interface GpuRunResult {
   /** ms per step, one entry per round, interleaved: tf.train.adam, then momenta's adamw. */
   tfTrainMs: number[];
   momentaMs: number[];
-  /** Tensors alive after each optimizer's last round minus before its first (0: nothing leaks). */
+  /** Tensors alive after each optimizer's timed steps minus before them, over all rounds (0: nothing leaks). */
   tensorGrowth: { tfTrain: number; momenta: number };
 }
 
