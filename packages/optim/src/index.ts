@@ -386,6 +386,7 @@ export type { KernelName } from "./kernels/fused.js";
 export {
   type Bfloat16KernelName,
   type Float64KernelName,
+  type Int8KernelName,
   kernelModule,
   kernelsFor,
   type ThreadPool,
