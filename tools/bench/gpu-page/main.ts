@@ -76,7 +76,7 @@ async function run({ backend, steps, rounds }: GpuRunSpec): Promise<GpuRunResult
   const result: GpuRunResult = {
     backend: tf.getBackend(),
     device: await device(backend),
-    path: momenta.path ?? "?",
+    path: `${momenta.path ?? "?"}${momenta.opsKernel ? ` (${momenta.opsKernel})` : ""}`,
     tfTrainMs: ms[0]!,
     momentaMs: ms[1]!,
     tensorGrowth: { tfTrain: growth[0]!, momenta: growth[1]! },

@@ -11,11 +11,12 @@
  * dicts are the same whichever path ran.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { isUnsupported, type Scalars } from "../kernels/kinds/kind.js";
+import { type GpuKernel, isUnsupported, type Scalars } from "../kernels/kinds/kind.js";
 import { fusibleParts, type Plan, plan, resolveStep } from "../kernels/plan.js";
 import type { FusionSpec } from "../optimizers/fusion.js";
 import type { AnyTransformation } from "../transform.js";
 import { resolveMask, type Tree } from "../tree.js";
+import { gpuStep, webgpuBackend } from "./gpu.js";
 import { type AnyOpsKernel, opsKernelOf } from "./kinds.js";
 
 /** Why the ops path cannot run this chain, or undefined when it can. */
@@ -68,6 +69,10 @@ export class OpsPath {
   private norm: tf.Scalar | undefined;
   /** True when the slots are ahead of the host state buffers. */
   stale = false;
+  /** The kind's GPU programs (WGSL), when it has them: run on the webgpu backend. */
+  private readonly gpuKernel: GpuKernel<Scalars> | undefined;
+  /** What ran the last step: the kind's webgpu programs, or TF.js's ops. */
+  lastKernel: "webgpu" | "ops" | undefined;
 
   /**
    * `state` is the chain's state (the handle's, so counts advanced here are the ones it saves);
@@ -81,6 +86,8 @@ export class OpsPath {
   ) {
     this.plan = planOrThrow(tx, state);
     this.kernel = opsKernelOf(this.plan.spec.kind) as AnyOpsKernel; // supported: planOrThrow checked
+    const gpu = this.plan.kind.gpu;
+    this.gpuKernel = isUnsupported(gpu) ? undefined : gpu;
     this.scalars = this.plan.kind.scalars();
     this.scalars.negate = this.plan.spec.maximize;
     this.decayed = resolveMask(this.plan.spec.mask, params);
@@ -156,6 +163,33 @@ export class OpsPath {
         writes.push([variable, value]);
       },
     });
+    // On webgpu, the kind's own programs (tfjs/gpu.ts): a dispatch per buffer and one per variable.
+    const gpu = this.gpuKernel && webgpuBackend();
+    this.lastKernel = gpu ? "webgpu" : "ops";
+    if (gpu) {
+      const kind = this.plan.spec.kind;
+      const gain1 = gain ? tf.reshape(gain, [1]) : undefined;
+      this.variables.forEach((v, i) => {
+        const slots = Object.fromEntries(
+          Object.entries(this.slots).map(([name, list]) => [name, list![i]! as tf.Tensor]),
+        );
+        const on = this.decayed[i]!;
+        const r = gpuStep(gpu, kind, this.gpuKernel!, s, {
+          g: grads[i]!,
+          p: v,
+          slots,
+          gain: gain1,
+          negate: !clip && spec.maximize,
+          l2: on ? s.l2 : 0,
+          wd: on ? s.wd : 0,
+          lr: s.lr,
+        });
+        for (const [name, t] of r.buffers) writes.push([this.slots[name]![i]!, t]);
+        writes.push([v, r.value]);
+      });
+      for (const [variable, value] of writes) variable.assign(value);
+      return;
+    }
     this.variables.forEach((v, i) => {
       const g = grads[i]!;
       let u: tf.Tensor = gain ? tf.mul(g, gain) : spec.maximize ? tf.neg(g) : g;
@@ -175,6 +209,38 @@ export class OpsPath {
       });
     }
     if (this.plan.clip && this.norm) this.plan.clip.state.totalNorm = this.norm.dataSync()[0]!;
+    this.stale = false;
+  }
+
+  /**
+   * `download` by asynchronous reads (for `getWeights`): webgpu's synchronous read goes through a
+   * canvas, and after the webgpu programs' writes it lost the device (Chromium's SwiftShader adapter:
+   * "A valid external Instance reference no longer exists" on the next read). Returns the values
+   * read (slots by name, the norm), to be committed with `commit` once every read has landed.
+   */
+  async read(): Promise<{ slots: [string, Float32Array[]][]; norm: number | undefined }> {
+    const slots = await Promise.all(
+      Object.entries(this.slots).map(
+        async ([name, list]) =>
+          [name, await Promise.all(list!.map(async (v) => (await v.data()) as Float32Array))] as [
+            string,
+            Float32Array[],
+          ],
+      ),
+    );
+    const norm = this.plan.clip && this.norm ? (await this.norm.data())[0] : undefined;
+    return { slots, norm };
+  }
+
+  /** Puts what `read` returned into the host state. */
+  commit(read: { slots: [string, Float32Array[]][]; norm: number | undefined }): void {
+    for (const [name, values] of read.slots) {
+      const host = this.plan.buffers[name]!;
+      values.forEach((x, i) => {
+        host[i]!.set(x);
+      });
+    }
+    if (this.plan.clip && read.norm !== undefined) this.plan.clip.state.totalNorm = read.norm;
     this.stale = false;
   }
 

@@ -274,6 +274,14 @@ export class MomentaOptimizer extends tf.Optimizer {
   }
 
   /**
+   * On the ops path, what ran the last step: "webgpu", the kind's own GPU programs (a dispatch per
+   * state buffer and one per variable, on TF.js's webgpu backend), or "ops", TF.js's ops.
+   */
+  get opsKernel(): "webgpu" | "ops" | undefined {
+    return this.binding?.ops?.lastKernel;
+  }
+
+  /**
    * What the last `setWeights` found when it checked the saved state: the hyperparameters it was
    * saved with that differ from this optimizer's (which are kept, as `loadStateDict` does; build the
    * transform with the saved values to continue exactly as before). Undefined before any
@@ -308,6 +316,26 @@ export class MomentaOptimizer extends tf.Optimizer {
       b.params[b.names[i]!]!.data.set(v.dataSync() as Float32Array);
     });
     b.handle.loadStateDict({ ...b.handle.stateDict(), step: b.steps });
+  }
+
+  /**
+   * `syncHost` by asynchronous reads (see OpsPath.read), all started at once; read again if a step
+   * ran while they were pending.
+   */
+  private async syncHostAsync(b: Binding): Promise<void> {
+    while (b.ops && (b.ops.stale || b.handle.stepCount !== b.steps)) {
+      const steps = b.steps;
+      const [state, values] = await Promise.all([
+        b.ops.read(),
+        Promise.all(b.variables.map(async (v) => (await v.data()) as Float32Array)),
+      ]);
+      if (b.steps !== steps) continue;
+      b.ops.commit(state);
+      values.forEach((x, i) => {
+        b.params[b.names[i]!]!.data.set(x);
+      });
+      b.handle.loadStateDict({ ...b.handle.stateDict(), step: b.steps });
+    }
   }
 
   /**
@@ -518,7 +546,7 @@ export class MomentaOptimizer extends tf.Optimizer {
    */
   override async getWeights(): Promise<NamedTensor[]> {
     this.assertLive("getWeights");
-    if (this.binding) this.syncHost(this.binding);
+    if (this.binding) await this.syncHostAsync(this.binding);
     const dict = this.binding?.handle.stateDict() ?? this.pending;
     const bytes = new TextEncoder().encode(dict ? JSON.stringify(dict) : "");
     const packed = new Uint8Array(Math.ceil(bytes.length / 4) * 4);

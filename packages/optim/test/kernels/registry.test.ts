@@ -52,7 +52,7 @@ describe("fused kinds registry", () => {
     for (const name of KIND_NAMES) {
       const mod = KINDS[name];
       expect(mod.kind).toBe(name);
-      for (const backend of [mod.js, mod.wasm, mod.bfloat16, mod.int8] as object[]) {
+      for (const backend of [mod.js, mod.wasm, mod.bfloat16, mod.int8, mod.gpu] as object[]) {
         const ok = "unsupported" in backend ? typeof backend.unsupported === "string" : true;
         expect(ok, name).toBe(true);
       }

@@ -5,7 +5,15 @@
 import type { Hyper } from "../../hyper.js";
 import type { FloatArray } from "../../tree.js";
 import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf } from "./kind.js";
-import { ELEMENT, LOOP_COMMON, loopCommon, WASM_AVERAGE, WASM_FLAGS, WASM_SCALARS } from "./shared.js";
+import {
+  ELEMENT,
+  GPU_ADAM_ONLY,
+  LOOP_COMMON,
+  loopCommon,
+  WASM_AVERAGE,
+  WASM_FLAGS,
+  WASM_SCALARS,
+} from "./shared.js";
 
 // Bound once: see ELEMENT.
 const { apply, input, st } = ELEMENT;
@@ -99,4 +107,5 @@ export const adadelta = {
   },
   bfloat16: { unsupported: "adadelta has no stateDtype" },
   int8: { unsupported: "adadelta has no stateDtype" },
+  gpu: GPU_ADAM_ONLY,
 } satisfies FusedKind<"adadelta", AdadeltaScalars, typeof BUFFERS>;

@@ -8,6 +8,7 @@ import type { FloatArray } from "../../tree.js";
 import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf } from "./kind.js";
 import {
   ELEMENT,
+  GPU_ADAM_ONLY,
   INT8_ADAM_ONLY,
   LOOP_COMMON,
   loopCommon,
@@ -148,4 +149,5 @@ export const adagrad = {
     },
   },
   int8: INT8_ADAM_ONLY,
+  gpu: GPU_ADAM_ONLY,
 } satisfies FusedKind<"adagrad", AdagradScalars, typeof BUFFERS>;

@@ -11,6 +11,7 @@ import {
   f32,
   f64,
   flag,
+  type GpuKernel,
   type Scalars,
   type SpecOf,
   type StepState,
@@ -198,6 +199,26 @@ const WASM_ADAM_INT8: readonly WasmParam<AdamScalars>[] = [
   ...WASM_INT8_TABLES,
 ];
 
+/**
+ * On the GPU (WGSL, float32, the order of the WASM kernel): the moments, AMSGrad's maximum of the new
+ * v (a NaN v keeps it, as the reference's `v > max ? v : max`), then (m / (√v·(1/bc2) + ε))·(1/bc1).
+ */
+const GPU: GpuKernel<AdamScalars> = {
+  uniforms: [
+    ...WASM_BETAS,
+    f32("ibc1", (s) => 1 / s.bc1),
+    f32("ibc2s", (s) => 1 / s.bc2Sqrt),
+    f32("eps", (s) => s.eps),
+  ],
+  buffers: (s) => ({
+    expAvg: "uniforms.b1 * expAvg + uniforms.c1 * u",
+    expAvgSq: "uniforms.b2 * expAvgSq + (uniforms.c2 * u) * u",
+    ...(s.amsgrad ? { maxExpAvgSq: "select(maxExpAvgSq, new_expAvgSq, new_expAvgSq > maxExpAvgSq)" } : {}),
+  }),
+  direction: (s) =>
+    `(new_expAvg / (sqrt(${s.amsgrad ? "new_maxExpAvgSq" : "new_expAvgSq"}) * uniforms.ibc2s + uniforms.eps)) * uniforms.ibc1`,
+};
+
 export const adam = {
   kind: "adam",
   buffers: BUFFERS,
@@ -238,4 +259,5 @@ export const adam = {
     },
   },
   int8: { wasm: { params: WASM_ADAM_INT8 } },
+  gpu: GPU,
 } satisfies FusedKind<"adam", AdamScalars, typeof BUFFERS>;

@@ -5,7 +5,15 @@
 import { type Hyper, valueAt } from "../../hyper.js";
 import type { FloatArray } from "../../tree.js";
 import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf, type StepState } from "./kind.js";
-import { ELEMENT, LOOP_COMMON, loopCommon, WASM_AVERAGE, WASM_FLAGS, WASM_SCALARS } from "./shared.js";
+import {
+  ELEMENT,
+  GPU_ADAM_ONLY,
+  LOOP_COMMON,
+  loopCommon,
+  WASM_AVERAGE,
+  WASM_FLAGS,
+  WASM_SCALARS,
+} from "./shared.js";
 
 // Bound once: see ELEMENT.
 const { apply, input, st } = ELEMENT;
@@ -109,4 +117,5 @@ export const adamax = {
   },
   bfloat16: { unsupported: "adamax has no stateDtype" },
   int8: { unsupported: "adamax has no stateDtype" },
+  gpu: GPU_ADAM_ONLY,
 } satisfies FusedKind<"adamax", AdamaxScalars, typeof BUFFERS>;

@@ -168,6 +168,22 @@ export interface Int8Kernel<S extends Scalars> {
   readonly wasm: { readonly params: readonly WasmParam<S>[] };
 }
 
+/**
+ * The GPU backend of a kind: its element math in WGSL (float32), from which the TF.js webgpu path
+ * builds one program per buffer and one for the params (`tfjs/gpu.ts`). In the expressions, `u` is
+ * the gradient after clip, maximize and L2; a buffer's name its old value, `new_<name>` the new value
+ * of a buffer before it in `buffers`' order (each program runs after those); `uniforms.<name>` the
+ * step's scalars listed in `uniforms`. The text may depend on the step's flags (AMSGrad).
+ */
+export interface GpuKernel<S extends Scalars> {
+  /** The step's scalars the expressions read (f32). */
+  readonly uniforms: readonly WasmParam<S>[];
+  /** Each present buffer's new value, by name (in the kind's `buffers` order). */
+  buffers(s: S): Readonly<Record<string, string>>;
+  /** The update before decay and lr, from the buffers' new values. */
+  direction(s: S): string;
+}
+
 /** One fused kind: see the module comment. */
 export interface FusedKind<K extends Kind, S extends Scalars, D extends BufferSpec> {
   readonly kind: K;
@@ -197,6 +213,8 @@ export interface FusedKind<K extends Kind, S extends Scalars, D extends BufferSp
   readonly bfloat16: Bfloat16Kernels<S, D> | Unsupported;
   /** Moments stored in 8 bits (`stateDtype`): its WASM kernel, or why the reference chain runs it. */
   readonly int8: Int8Kernel<S> | Unsupported;
+  /** On the GPU (WGSL), or why the TF.js ops run it there. */
+  readonly gpu: GpuKernel<S> | Unsupported;
 }
 
 /** A kind with its types erased: what the dispatchers hold. */

@@ -21,6 +21,7 @@ import {
 import {
   type AdamScalarsBase,
   ELEMENT,
+  GPU_ADAM_ONLY,
   INT8_ADAM_ONLY,
   LOOP_ADAM,
   LOOP_COMMON,
@@ -212,4 +213,5 @@ export const lamb = {
     },
   },
   int8: INT8_ADAM_ONLY,
+  gpu: GPU_ADAM_ONLY,
 } satisfies FusedKind<"lamb", LambScalars, typeof BUFFERS>;

@@ -8,6 +8,7 @@ import type { FloatArray } from "../../tree.js";
 import { commonScalars, type FusedKind, type Scalars, type SpecOf, type StepState } from "./kind.js";
 import {
   ELEMENT,
+  GPU_ADAM_ONLY,
   INT8_ADAM_ONLY,
   LOOP_BETAS,
   LOOP_COMMON,
@@ -154,4 +155,5 @@ export const lion = {
     },
   },
   int8: INT8_ADAM_ONLY,
+  gpu: GPU_ADAM_ONLY,
 } satisfies FusedKind<"lion", LionScalars, typeof BUFFERS>;

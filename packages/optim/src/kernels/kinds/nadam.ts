@@ -8,6 +8,7 @@ import type { FloatArray } from "../../tree.js";
 import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf, type StepState } from "./kind.js";
 import {
   ELEMENT,
+  GPU_ADAM_ONLY,
   LOOP_BETAS,
   LOOP_COMMON,
   loopBetas,
@@ -145,4 +146,5 @@ export const nadam = {
   },
   bfloat16: { unsupported: "nadam has no stateDtype" },
   int8: { unsupported: "nadam has no stateDtype" },
+  gpu: GPU_ADAM_ONLY,
 } satisfies FusedKind<"nadam", NadamScalars, typeof BUFFERS>;

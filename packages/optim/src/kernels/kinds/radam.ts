@@ -17,6 +17,7 @@ import {
 import {
   type AdamScalarsBase,
   ELEMENT,
+  GPU_ADAM_ONLY,
   LOOP_ADAM,
   LOOP_COMMON,
   loopAdam,
@@ -134,4 +135,5 @@ export const radam = {
   },
   bfloat16: { unsupported: "radam has no stateDtype" },
   int8: { unsupported: "radam has no stateDtype" },
+  gpu: GPU_ADAM_ONLY,
 } satisfies FusedKind<"radam", RadamScalars, typeof BUFFERS>;

@@ -17,6 +17,7 @@ import {
 } from "./kind.js";
 import {
   ELEMENT,
+  GPU_ADAM_ONLY,
   INT8_ADAM_ONLY,
   LOOP_COMMON,
   LOOP_MOMENTUM,
@@ -254,4 +255,5 @@ export const rmsprop = {
     },
   },
   int8: INT8_ADAM_ONLY,
+  gpu: GPU_ADAM_ONLY,
 } satisfies FusedKind<"rmsprop", RmspropScalars, typeof BUFFERS>;

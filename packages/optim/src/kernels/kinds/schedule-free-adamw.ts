@@ -22,6 +22,7 @@ import {
 import {
   type BetaScalars,
   ELEMENT,
+  GPU_ADAM_ONLY,
   LOOP_BETAS,
   LOOP_COMMON,
   loopBetas,
@@ -192,4 +193,5 @@ export const scheduleFreeAdamw = {
   },
   bfloat16: { unsupported: "scheduleFreeAdamw has no stateDtype" },
   int8: { unsupported: "scheduleFreeAdamw has no stateDtype" },
+  gpu: GPU_ADAM_ONLY,
 } satisfies FusedKind<"scheduleFreeAdamw", ScheduleFreeAdamwScalars, typeof BUFFERS>;

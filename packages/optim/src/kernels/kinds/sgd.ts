@@ -8,6 +8,7 @@ import type { FloatArray } from "../../tree.js";
 import { commonScalars, type FusedKind, f64, type Scalars, type SpecOf, type StepState } from "./kind.js";
 import {
   ELEMENT,
+  GPU_ADAM_ONLY,
   INT8_ADAM_ONLY,
   LOOP_COMMON,
   LOOP_MOMENTUM,
@@ -184,4 +185,5 @@ export const sgd = {
     },
   },
   int8: INT8_ADAM_ONLY,
+  gpu: GPU_ADAM_ONLY,
 } satisfies FusedKind<"sgd", SgdScalars, typeof BUFFERS>;

@@ -1,0 +1,103 @@
+/**
+ * momenta/tfjs on TF.js's real webgpu backend, in Chromium (Debian's `chromium` through playwright-core,
+ * started with `--enable-unsafe-webgpu`: headless, its WebGPU adapter is SwiftShader's — a software
+ * GPU behind the real WebGPU API, on which TF.js compiles and runs its WGSL as on any GPU).
+ *
+ * The page (./webgpu-page/) trains three variables with each recipe; a kind with GPU programs
+ * (`gpu` in its module under src/kernels/kinds/) must run them — a dispatch per state buffer and one
+ * per variable — and any other the ops. At every one of the STEPS steps, Node takes the page's values
+ * and saved state from before the step and its gradients, runs one step of the core (the reference
+ * chain, float32 leaves) from there, and compares it with the page's values and state after the step.
+ */
+import { fileURLToPath } from "node:url";
+import { openSite, type Site, watch } from "@momenta/browser-test";
+import { createOptimizer, type ShapedLeaf } from "momenta-optim";
+import { stateFromWords } from "momenta-optim/tfjs";
+import { build, defaultClientConditions } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compareStates, relDiff } from "../tfjs/compare-states.ts";
+import { NAMES, RECIPES, SHAPES, STEPS, type StepRecord, type WebGpuHook } from "./webgpu-page/protocol.ts";
+
+declare global {
+  interface Window {
+    __webgpu: WebGpuHook;
+  }
+}
+
+const PAGE = fileURLToPath(new URL("./webgpu-page/", import.meta.url));
+
+/**
+ * One step on the GPU against the core from the same values, state and gradients: each tensor's
+ * largest difference relative to its largest magnitude. The programs compute in float32 (the bias
+ * corrections as reciprocals, as the WASM kernel); the core in float64, stored as float32.
+ */
+const BOUND = 1e-6;
+
+/** The core's step from the page's state before `step`: the params and state dict after it. */
+function coreStep(recipe: string, step: StepRecord) {
+  const params: Record<string, ShapedLeaf> = {};
+  for (const n of NAMES) params[n] = { data: Float32Array.from(step.before.params[n]!), shape: SHAPES[n]! };
+  const opt = createOptimizer(RECIPES[recipe]!.tx(), params, { kernel: "reference" });
+  if (step.before.stateWords) opt.loadStateDict(stateFromWords(step.before.stateWords)!);
+  const grads = opt.grads as Record<string, ShapedLeaf>;
+  for (const n of NAMES) grads[n]!.data.set(step.grads[n]!);
+  opt.step(opt.grads);
+  return { params, state: opt.stateDict() };
+}
+
+describe("momenta/tfjs on TF.js's webgpu backend (Chromium, SwiftShader's adapter)", () => {
+  let site: Site | undefined;
+  const worst = { params: 0, state: 0 };
+
+  beforeAll(async () => {
+    site = await openSite(
+      "momenta-tfjs-webgpu-",
+      (out) =>
+        build({
+          configFile: false,
+          root: PAGE,
+          base: "./",
+          logLevel: "silent",
+          resolve: { conditions: ["momenta-source", ...defaultClientConditions] },
+          build: { outDir: out, emptyOutDir: true, target: "es2022", modulePreload: { polyfill: false } },
+        }),
+      { args: ["--enable-unsafe-webgpu"] },
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await site?.close();
+    console.log(
+      `webgpu vs core, one step from the same state (${STEPS} steps a recipe), worst relative difference: params ${worst.params.toExponential(2)}, state ${worst.state.toExponential(2)}`,
+    );
+  });
+
+  for (const [recipe, { gpu }] of Object.entries(RECIPES))
+    it(`${recipe}: every step equals the core's from the same state within ${BOUND}, on ${gpu ? "its webgpu programs" : "TF.js's ops"}`, async () => {
+      const problems: string[] = [];
+      const page = watch(await site!.context.newPage(), problems);
+      await page.goto(site!.base);
+      const r = await page
+        .evaluate((name) => window.__webgpu.run(name), recipe)
+        .catch((e) => {
+          throw new Error(`${(e as Error).message}; the page said: ${problems.join("; ")}`);
+        });
+      await page.close();
+      expect(problems).toEqual([]);
+      expect(r.backend).toBe("webgpu");
+      expect(r.steps).toHaveLength(STEPS);
+      for (const [t, step] of r.steps.entries()) {
+        expect(step.kernel, `step ${t}`).toBe(gpu ? "webgpu" : "ops");
+        const core = coreStep(recipe, step);
+        const params = Math.max(...NAMES.map((n) => relDiff(step.after.params[n]!, core.params[n]!.data)));
+        const state = compareStates(stateFromWords(step.after.stateWords!)!.state, core.state.state);
+        worst.params = Math.max(worst.params, params);
+        worst.state = Math.max(worst.state, state);
+        expect(params, `${recipe}, step ${t}: params`).toBeLessThanOrEqual(BOUND);
+        expect(state, `${recipe}, step ${t}: state`).toBeLessThanOrEqual(BOUND);
+      }
+      // nothing grows per step, and nothing is left once the optimizer and variables are disposed
+      expect(new Set(r.growth)).toEqual(new Set([0]));
+      expect(r.leaked).toBe(0);
+    }, 120_000);
+});
