@@ -14,8 +14,7 @@
  * WebGPU path exists (issue #20).
  */
 import { fileURLToPath } from "node:url";
-import { openSite, watch } from "@momenta/browser-test";
-import { build, defaultClientConditions } from "vite";
+import { openSite, sourcePage, watch } from "@momenta/browser-test";
 import { type GpuHook, type GpuRunResult, PARAMS } from "./gpu-page/protocol.ts";
 import { median } from "./table.ts";
 
@@ -34,19 +33,9 @@ const arg = (name: string, dflt: number) => {
 const steps = arg("--steps", 10);
 const rounds = arg("--rounds", 5);
 
-const site = await openSite(
-  "momenta-bench-gpu-",
-  (out) =>
-    build({
-      configFile: false,
-      root: PAGE,
-      base: "./",
-      logLevel: "silent",
-      resolve: { conditions: ["momenta-source", ...defaultClientConditions] },
-      build: { outDir: out, emptyOutDir: true, target: "es2022", modulePreload: { polyfill: false } },
-    }),
-  { args: ["--enable-unsafe-webgpu"] },
-);
+const site = await openSite("momenta-bench-gpu-", sourcePage(PAGE), {
+  args: ["--enable-unsafe-webgpu"],
+});
 const ratios: Record<string, number | null> = {};
 try {
   for (const backend of ["webgpu", "webgl"] as const) {

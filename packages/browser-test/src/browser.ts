@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { extname, join, resolve, sep } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { build, defaultClientConditions } from "vite";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -48,6 +49,22 @@ export interface Site {
   base: string;
   context: BrowserContext;
   close(): Promise<void>;
+}
+
+/**
+ * A `buildInto` for `openSite`: the page at `root` (its index.html and what that imports) built by
+ * Vite, the workspace's packages (the library) resolved to their TypeScript source.
+ */
+export function sourcePage(root: string): (outDir: string) => Promise<unknown> {
+  return (outDir) =>
+    build({
+      configFile: false,
+      root,
+      base: "./",
+      logLevel: "silent",
+      resolve: { conditions: ["momenta-source", ...defaultClientConditions] },
+      build: { outDir, emptyOutDir: true, target: "es2022", modulePreload: { polyfill: false } },
+    });
 }
 
 /**

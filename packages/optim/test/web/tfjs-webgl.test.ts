@@ -12,12 +12,11 @@
  */
 import "@tensorflow/tfjs-backend-cpu";
 import { fileURLToPath } from "node:url";
-import { openSite, type Site, watch } from "@momenta/browser-test";
+import { openSite, type Site, sourcePage, watch } from "@momenta/browser-test";
 import * as tf from "@tensorflow/tfjs-core";
 import { createOptimizer, type ShapedLeaf, type StateDict } from "momenta-optim";
 import { stateFromWords, tfjsOptimizer } from "momenta-optim/tfjs";
 import type { Page } from "playwright-core";
-import { build, defaultClientConditions } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareStates, relDiff } from "../tfjs/compare-states.ts";
 import {
@@ -179,17 +178,7 @@ describe("momenta/tfjs on TF.js's webgl backend in Chromium", () => {
 
   beforeAll(async () => {
     await tf.setBackend("cpu");
-    site = await openSite("momenta-tfjs-webgl-", (out) =>
-      build({
-        configFile: false,
-        root: PAGE,
-        base: "./",
-        logLevel: "silent",
-        // The library from its TypeScript source, as everywhere in the workspace.
-        resolve: { conditions: ["momenta-source", ...defaultClientConditions] },
-        build: { outDir: out, emptyOutDir: true, target: "es2022", modulePreload: { polyfill: false } },
-      }),
-    );
+    site = await openSite("momenta-tfjs-webgl-", sourcePage(PAGE));
   }, 120_000);
 
   afterAll(async () => {

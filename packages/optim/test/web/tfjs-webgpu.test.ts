@@ -10,10 +10,9 @@
  * chain, float32 leaves) from there, and compares it with the page's values and state after the step.
  */
 import { fileURLToPath } from "node:url";
-import { openSite, type Site, watch } from "@momenta/browser-test";
+import { openSite, type Site, sourcePage, watch } from "@momenta/browser-test";
 import { createOptimizer, type ShapedLeaf } from "momenta-optim";
 import { stateFromWords } from "momenta-optim/tfjs";
-import { build, defaultClientConditions } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareStates, relDiff } from "../tfjs/compare-states.ts";
 import { NAMES, RECIPES, SHAPES, STEPS, type StepRecord, type WebGpuHook } from "./webgpu-page/protocol.ts";
@@ -50,19 +49,9 @@ describe("momenta/tfjs on TF.js's webgpu backend (Chromium, SwiftShader's adapte
   const worst = { params: 0, state: 0 };
 
   beforeAll(async () => {
-    site = await openSite(
-      "momenta-tfjs-webgpu-",
-      (out) =>
-        build({
-          configFile: false,
-          root: PAGE,
-          base: "./",
-          logLevel: "silent",
-          resolve: { conditions: ["momenta-source", ...defaultClientConditions] },
-          build: { outDir: out, emptyOutDir: true, target: "es2022", modulePreload: { polyfill: false } },
-        }),
-      { args: ["--enable-unsafe-webgpu"] },
-    );
+    site = await openSite("momenta-tfjs-webgpu-", sourcePage(PAGE), {
+      args: ["--enable-unsafe-webgpu"],
+    });
   }, 120_000);
 
   afterAll(async () => {
