@@ -141,16 +141,29 @@ export function gpuStep<S extends Scalars>(
     );
     made.push([name, t]);
   }
+  // The params' program reads only what the direction names: u (SGD, Adagrad, Lion), a buffer's old
+  // value (Lion's m), the new values.
   const direction = gpu.direction(s);
+  const names = (word: string) => new RegExp(`\\b${word}\\b`).test(direction);
+  const useU = names("u");
+  const olds = Object.keys(v.slots).filter(names);
   const decay = v.wd !== 0 ? " d = d + uniforms.wd * p;" : "";
-  const body = `let p = Param[index]; ${readNew()} var d = ${direction};${decay} result[index] = p + d * uniforms.nlr;`;
+  const body = [
+    "let p = Param[index];",
+    useU ? u : "",
+    ...olds.map((name, k) => `let ${name} = Old${k}[index];`),
+    readNew(),
+    `var d = ${direction};${decay} result[index] = p + d * uniforms.nlr;`,
+  ].join(" ");
   const value = run(
     `momenta_${kind}: ${body}`,
-    [["Param", v.p], ...newInputs()],
     [
-      ["wd", v.wd],
-      ["nlr", -v.lr],
+      ["Param", v.p],
+      ...(useU ? uInputs.filter(([name]) => name !== "Param") : []),
+      ...olds.map((name, k): [string, tf.Tensor] => [`Old${k}`, v.slots[name]!]),
+      ...newInputs(),
     ],
+    [...(useU ? uExtra : []), ["wd", v.wd], ["nlr", -v.lr]],
     body,
   );
   return { buffers: made, value };

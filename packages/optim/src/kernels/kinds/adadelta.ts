@@ -7,7 +7,7 @@ import type { FloatArray } from "../../tree.js";
 import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf } from "./kind.js";
 import {
   ELEMENT,
-  GPU_ADAM_ONLY,
+  GPU_NOT_YET,
   LOOP_COMMON,
   loopCommon,
   WASM_AVERAGE,
@@ -107,5 +107,5 @@ export const adadelta = {
   },
   bfloat16: { unsupported: "adadelta has no stateDtype" },
   int8: { unsupported: "adadelta has no stateDtype" },
-  gpu: GPU_ADAM_ONLY,
+  gpu: GPU_NOT_YET,
 } satisfies FusedKind<"adadelta", AdadeltaScalars, typeof BUFFERS>;

@@ -5,10 +5,9 @@
 import type { Hyper } from "../../hyper.js";
 import { fromBfloat16, roundingBits, toBfloat16 } from "../../precision/bfloat16.js";
 import type { FloatArray } from "../../tree.js";
-import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf } from "./kind.js";
+import { commonScalars, type FusedKind, f32, type GpuKernel, type Scalars, type SpecOf } from "./kind.js";
 import {
   ELEMENT,
-  GPU_ADAM_ONLY,
   INT8_ADAM_ONLY,
   LOOP_COMMON,
   loopCommon,
@@ -115,6 +114,13 @@ const adagradWords: WordLoop = (p, g, sum, from, to, first, key, f32) => {
   }
 };
 
+/** On the GPU (WGSL, float32): s ← s + u², then u / (√s + ε). */
+const GPU: GpuKernel<AdagradScalars> = {
+  uniforms: [f32("eps", (s) => s.eps)],
+  buffers: () => ({ sum: "sum + u * u" }),
+  direction: () => "u / (sqrt(new_sum) + uniforms.eps)",
+};
+
 export const adagrad = {
   kind: "adagrad",
   buffers: BUFFERS,
@@ -149,5 +155,5 @@ export const adagrad = {
     },
   },
   int8: INT8_ADAM_ONLY,
-  gpu: GPU_ADAM_ONLY,
+  gpu: GPU,
 } satisfies FusedKind<"adagrad", AdagradScalars, typeof BUFFERS>;

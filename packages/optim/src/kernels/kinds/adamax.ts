@@ -7,7 +7,7 @@ import type { FloatArray } from "../../tree.js";
 import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf, type StepState } from "./kind.js";
 import {
   ELEMENT,
-  GPU_ADAM_ONLY,
+  GPU_NOT_YET,
   LOOP_COMMON,
   loopCommon,
   WASM_AVERAGE,
@@ -117,5 +117,5 @@ export const adamax = {
   },
   bfloat16: { unsupported: "adamax has no stateDtype" },
   int8: { unsupported: "adamax has no stateDtype" },
-  gpu: GPU_ADAM_ONLY,
+  gpu: GPU_NOT_YET,
 } satisfies FusedKind<"adamax", AdamaxScalars, typeof BUFFERS>;

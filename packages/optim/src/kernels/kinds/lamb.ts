@@ -21,7 +21,7 @@ import {
 import {
   type AdamScalarsBase,
   ELEMENT,
-  GPU_ADAM_ONLY,
+  GPU_NOT_YET,
   INT8_ADAM_ONLY,
   LOOP_ADAM,
   LOOP_COMMON,
@@ -213,5 +213,5 @@ export const lamb = {
     },
   },
   int8: INT8_ADAM_ONLY,
-  gpu: GPU_ADAM_ONLY,
+  gpu: GPU_NOT_YET,
 } satisfies FusedKind<"lamb", LambScalars, typeof BUFFERS>;

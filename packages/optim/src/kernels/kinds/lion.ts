@@ -5,10 +5,16 @@
 import { type Hyper, valueAt } from "../../hyper.js";
 import { fromBfloat16, roundingBits, toBfloat16 } from "../../precision/bfloat16.js";
 import type { FloatArray } from "../../tree.js";
-import { commonScalars, type FusedKind, type Scalars, type SpecOf, type StepState } from "./kind.js";
+import {
+  commonScalars,
+  type FusedKind,
+  type GpuKernel,
+  type Scalars,
+  type SpecOf,
+  type StepState,
+} from "./kind.js";
 import {
   ELEMENT,
-  GPU_ADAM_ONLY,
   INT8_ADAM_ONLY,
   LOOP_BETAS,
   LOOP_COMMON,
@@ -121,6 +127,19 @@ const lionWords: WordLoop = (p, g, m, from, to, first, key, f32) => {
   }
 };
 
+/** c = β1·m + (1 − β1)·u, from the old m (WGSL). */
+const LION_C = "(uniforms.b1 * expAvg + uniforms.c1 * u)";
+
+/**
+ * On the GPU (WGSL, float32): m ← β2·m + (1 − β2)·u; the direction sign(β1·m + (1 − β1)·u) from the
+ * old m, a NaN kept (Math.sign's; WGSL's sign leaves NaN unspecified).
+ */
+const GPU: GpuKernel<LionScalars> = {
+  uniforms: WASM_BETAS,
+  buffers: () => ({ expAvg: "uniforms.b2 * expAvg + uniforms.c2 * u" }),
+  direction: () => `select(sign(${LION_C}), ${LION_C}, ${LION_C} != ${LION_C})`,
+};
+
 export const lion = {
   kind: "lion",
   buffers: BUFFERS,
@@ -155,5 +174,5 @@ export const lion = {
     },
   },
   int8: INT8_ADAM_ONLY,
-  gpu: GPU_ADAM_ONLY,
+  gpu: GPU,
 } satisfies FusedKind<"lion", LionScalars, typeof BUFFERS>;

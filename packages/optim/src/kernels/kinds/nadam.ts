@@ -8,7 +8,7 @@ import type { FloatArray } from "../../tree.js";
 import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf, type StepState } from "./kind.js";
 import {
   ELEMENT,
-  GPU_ADAM_ONLY,
+  GPU_NOT_YET,
   LOOP_BETAS,
   LOOP_COMMON,
   loopBetas,
@@ -146,5 +146,5 @@ export const nadam = {
   },
   bfloat16: { unsupported: "nadam has no stateDtype" },
   int8: { unsupported: "nadam has no stateDtype" },
-  gpu: GPU_ADAM_ONLY,
+  gpu: GPU_NOT_YET,
 } satisfies FusedKind<"nadam", NadamScalars, typeof BUFFERS>;

@@ -17,7 +17,7 @@ import {
 import {
   type AdamScalarsBase,
   ELEMENT,
-  GPU_ADAM_ONLY,
+  GPU_NOT_YET,
   LOOP_ADAM,
   LOOP_COMMON,
   loopAdam,
@@ -135,5 +135,5 @@ export const radam = {
   },
   bfloat16: { unsupported: "radam has no stateDtype" },
   int8: { unsupported: "radam has no stateDtype" },
-  gpu: GPU_ADAM_ONLY,
+  gpu: GPU_NOT_YET,
 } satisfies FusedKind<"radam", RadamScalars, typeof BUFFERS>;

@@ -17,7 +17,7 @@ import {
 } from "./kind.js";
 import {
   ELEMENT,
-  GPU_ADAM_ONLY,
+  GPU_NOT_YET,
   INT8_ADAM_ONLY,
   LOOP_COMMON,
   LOOP_MOMENTUM,
@@ -255,5 +255,5 @@ export const rmsprop = {
     },
   },
   int8: INT8_ADAM_ONLY,
-  gpu: GPU_ADAM_ONLY,
+  gpu: GPU_NOT_YET,
 } satisfies FusedKind<"rmsprop", RmspropScalars, typeof BUFFERS>;

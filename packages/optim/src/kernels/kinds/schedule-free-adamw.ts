@@ -22,7 +22,7 @@ import {
 import {
   type BetaScalars,
   ELEMENT,
-  GPU_ADAM_ONLY,
+  GPU_NOT_YET,
   LOOP_BETAS,
   LOOP_COMMON,
   loopBetas,
@@ -193,5 +193,5 @@ export const scheduleFreeAdamw = {
   },
   bfloat16: { unsupported: "scheduleFreeAdamw has no stateDtype" },
   int8: { unsupported: "scheduleFreeAdamw has no stateDtype" },
-  gpu: GPU_ADAM_ONLY,
+  gpu: GPU_NOT_YET,
 } satisfies FusedKind<"scheduleFreeAdamw", ScheduleFreeAdamwScalars, typeof BUFFERS>;

@@ -5,10 +5,17 @@
 import type { Hyper } from "../../hyper.js";
 import { fromBfloat16, roundingBits, toBfloat16 } from "../../precision/bfloat16.js";
 import type { FloatArray } from "../../tree.js";
-import { commonScalars, type FusedKind, f64, type Scalars, type SpecOf, type StepState } from "./kind.js";
+import {
+  commonScalars,
+  type FusedKind,
+  f64,
+  type GpuKernel,
+  type Scalars,
+  type SpecOf,
+  type StepState,
+} from "./kind.js";
 import {
   ELEMENT,
-  GPU_ADAM_ONLY,
   INT8_ADAM_ONLY,
   LOOP_COMMON,
   LOOP_MOMENTUM,
@@ -135,6 +142,20 @@ const sgdWords = (
   }
 };
 
+/**
+ * On the GPU (WGSL, float32): momentum as `trace` (b ← u on its first update, else μ·b + (1 − dampening)·u),
+ * then u + μ·b (Nesterov) or b; without momentum, u itself.
+ */
+const GPU: GpuKernel<SgdScalars> = {
+  uniforms: WASM_MOMENTUM_SCALARS,
+  buffers: (s): Record<string, string> =>
+    s.hasMomentum
+      ? { momentumBuffer: s.first ? "u" : "uniforms.mu * momentumBuffer + uniforms.keep * u" }
+      : {},
+  direction: (s) =>
+    !s.hasMomentum ? "u" : s.nesterov ? "u + uniforms.mu * new_momentumBuffer" : "new_momentumBuffer",
+};
+
 export const sgd = {
   kind: "sgd",
   buffers: BUFFERS,
@@ -185,5 +206,5 @@ export const sgd = {
     },
   },
   int8: INT8_ADAM_ONLY,
-  gpu: GPU_ADAM_ONLY,
+  gpu: GPU,
 } satisfies FusedKind<"sgd", SgdScalars, typeof BUFFERS>;

@@ -28,7 +28,37 @@ export const RECIPES: Record<string, { tx: () => m.AnyTransformation; gpu: boole
       }),
     gpu: true,
   },
-  "sgd momentum (no webgpu program: ops)": { tx: () => m.sgd({ lr: 0.05, momentum: 0.9 }), gpu: false },
+  "sgd momentum": { tx: () => m.sgd({ lr: 0.05, momentum: 0.9 }), gpu: true },
+  "sgd nesterov, L2, maximize; masked": {
+    tx: () =>
+      m.sgd({
+        lr: 0.05,
+        momentum: 0.9,
+        nesterov: true,
+        weightDecay: 0.01,
+        maximize: true,
+        mask: (p) => !p.includes("k"),
+      }),
+    gpu: true,
+  },
+  "sgdw without momentum, scheduled lr": { tx: () => m.sgdw({ lr: cosine, weightDecay: 0.1 }), gpu: true },
+  "lion decoupled, scheduled β1, maximize": {
+    tx: () =>
+      m.lion({ lr: 0.01, weightDecay: 0.1, betas: [(c) => 0.9 - 0.01 * (c % 3), 0.99], maximize: true }),
+    gpu: true,
+  },
+  "clip → adagrad lrDecay, L2, initial accumulator": {
+    tx: () =>
+      m.chain(
+        m.clipByGlobalNorm(0.5),
+        m.adagrad({ lr: 0.1, lrDecay: 0.01, weightDecay: 0.01, initialAccumulatorValue: 0.1 }),
+      ),
+    gpu: true,
+  },
+  "rmsprop centered (no webgpu program: ops)": {
+    tx: () => m.rmsprop({ lr: 0.003, centered: true }),
+    gpu: false,
+  },
 };
 
 /** A deterministic generator in [0, 1) (mulberry32). */
