@@ -56,6 +56,7 @@ function program(
     size: true,
     uniforms,
     getUserCode: () => `
+      alias V = ${vec4 ? "vec4<f32>" : "f32"};
       fn main(index : i32) {
         if (index < uniforms.size) {
           ${body}

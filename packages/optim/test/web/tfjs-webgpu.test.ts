@@ -65,6 +65,11 @@ describe("momenta/tfjs on TF.js's webgpu backend (Chromium, SwiftShader's adapte
     it(`${recipe}: every step equals the core's from the same state within ${BOUND}, on ${gpu ? "its webgpu programs" : "TF.js's ops"}`, async () => {
       const problems: string[] = [];
       const page = watch(await site!.context.newPage(), problems);
+      // WebGPU reports a shader that does not compile (or a pipeline it invalidates) as a warning, and
+      // TF.js goes on: the outputs are then never written — this test must say so, not just differ
+      page.on("console", (m) => {
+        if (m.type() === "warning" && /WGSL|Invalid/.test(m.text())) problems.push(`webgpu: ${m.text()}`);
+      });
       await page.goto(site!.base);
       const r = await page
         .evaluate((name) => window.__webgpu.run(name), recipe)

@@ -173,7 +173,9 @@ export interface Int8Kernel<S extends Scalars> {
  * builds one program per buffer and one for the params (`tfjs/gpu.ts`). In the expressions, `u` is
  * the gradient after clip, maximize and L2; a buffer's name its old value, `new_<name>` the new value
  * of a buffer before it in `buffers`' order (each program runs after those); `uniforms.<name>` the
- * step's scalars listed in `uniforms`. The text may depend on the step's flags (AMSGrad).
+ * step's scalars listed in `uniforms`. The text may depend on the step's flags (AMSGrad). It must
+ * type-check on f32 and on vec4<f32> lanes alike: `V(x)` is x as the lanes' type (WGSL compares a
+ * vector with a vector only), `&` not `&&`.
  */
 export interface GpuKernel<S extends Scalars> {
   /** The step's scalars the expressions read (f32). */

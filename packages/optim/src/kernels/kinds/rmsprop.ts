@@ -11,13 +11,13 @@ import {
   f32,
   f64,
   flag,
+  type GpuKernel,
   type Scalars,
   type SpecOf,
   type StepState,
 } from "./kind.js";
 import {
   ELEMENT,
-  GPU_NOT_YET,
   INT8_ADAM_ONLY,
   LOOP_COMMON,
   LOOP_MOMENTUM,
@@ -198,6 +198,50 @@ function loopRmsprop(
   k.centered = s.centered && avg !== undefined;
 }
 
+/**
+ * RMSprop's preconditioned u in WGSL, from the new averages: u / (√v + ε), v the square average, or
+ * centered s − a² — an infinite s with a finite a kept infinite, as in float64 (not ∞ − ∞ when a²
+ * overflows float32; WGSL has no isinf: ∞ is the one value above float32's largest; `V`, `&`: see
+ * GpuKernel — a shader that does not compile leaves its outputs unwritten, silently: the webgpu test
+ * caught it as garbage state).
+ */
+function preconditioned(centered: boolean): string {
+  const v = centered
+    ? "select(new_squareAvg - new_gradAvg * new_gradAvg, new_squareAvg, (new_squareAvg > V(3.4028234e38)) & (abs(new_gradAvg) <= V(3.4028234e38)))"
+    : "new_squareAvg";
+  return `(u / (sqrt(${v}) + uniforms.eps))`;
+}
+
+/**
+ * On the GPU (WGSL, float32): the square average, the centered average, then momentum (as `trace`)
+ * on the preconditioned u.
+ */
+const GPU: GpuKernel<RmspropScalars> = {
+  uniforms: [
+    f32("alpha", (s) => s.alpha),
+    f32("ca", (s) => 1 - s.alpha),
+    f32("eps", (s) => s.eps),
+    ...WASM_MOMENTUM_SCALARS,
+  ],
+  buffers: (s) => {
+    const out: Record<string, string> = { squareAvg: "uniforms.alpha * squareAvg + (uniforms.ca * u) * u" };
+    if (s.centered) out.gradAvg = "uniforms.alpha * gradAvg + uniforms.ca * u";
+    if (s.hasMomentum) {
+      const pre = preconditioned(s.centered);
+      out.momentumBuffer = s.first ? pre : `uniforms.mu * momentumBuffer + uniforms.keep * ${pre}`;
+    }
+    return out;
+  },
+  direction: (s) => {
+    const pre = preconditioned(s.centered);
+    return !s.hasMomentum
+      ? pre
+      : s.nesterov
+        ? `${pre} + uniforms.mu * new_momentumBuffer`
+        : "new_momentumBuffer";
+  },
+};
+
 export const rmsprop = {
   kind: "rmsprop",
   buffers: BUFFERS,
@@ -255,5 +299,5 @@ export const rmsprop = {
     },
   },
   int8: INT8_ADAM_ONLY,
-  gpu: GPU_NOT_YET,
+  gpu: GPU,
 } satisfies FusedKind<"rmsprop", RmspropScalars, typeof BUFFERS>;

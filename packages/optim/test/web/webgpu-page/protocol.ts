@@ -55,10 +55,16 @@ export const RECIPES: Record<string, { tx: () => m.AnyTransformation; gpu: boole
       ),
     gpu: true,
   },
-  "rmsprop centered (no webgpu program: ops)": {
-    tx: () => m.rmsprop({ lr: 0.003, centered: true }),
-    gpu: false,
+  rmsprop: { tx: () => m.rmsprop({ lr: 0.003 }), gpu: true },
+  "rmsprop centered, momentum, L2, maximize": {
+    tx: () => m.rmsprop({ lr: 0.003, centered: true, momentum: 0.9, weightDecay: 0.01, maximize: true }),
+    gpu: true,
   },
+  "clip → rmsprop momentum, scheduled lr": {
+    tx: () => m.chain(m.clipByGlobalNorm(0.5), m.rmsprop({ lr: cosine, momentum: 0.5 })),
+    gpu: true,
+  },
+  "nadam (no webgpu program: ops)": { tx: () => m.nadam({ lr: 0.01 }), gpu: false },
 };
 
 /** A deterministic generator in [0, 1) (mulberry32). */
