@@ -8,7 +8,6 @@ import type { FloatArray } from "../../tree.js";
 import {
   commonScalars,
   type FusedKind,
-  f64,
   type GpuKernel,
   type Scalars,
   type SpecOf,
@@ -28,6 +27,7 @@ import {
   WASM_FLAGS,
   WASM_MOMENTUM_FLAGS,
   WASM_MOMENTUM_SCALARS,
+  WASM_MOMENTUM_SCALARS64,
   WASM_ROUNDING,
   WASM_SCALARS,
 } from "./shared.js";
@@ -196,8 +196,7 @@ export const sgd = {
       // μ and 1 − dampening in float64, as the chain computes the momentum (and Nesterov's step)
       params: [
         ...WASM_SCALARS,
-        f64("mu", (s) => s.mu),
-        f64("keep", (s) => s.keep),
+        ...WASM_MOMENTUM_SCALARS64,
         ...WASM_MOMENTUM_FLAGS,
         ...WASM_FLAGS,
         ...WASM_AVERAGE,

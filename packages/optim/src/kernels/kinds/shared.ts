@@ -313,6 +313,11 @@ export const WASM_MOMENTUM_SCALARS: readonly WasmParam<Scalars & MomentumScalars
   f32("mu", (s) => s.mu),
   f32("keep", (s) => s.keep),
 ];
+/** μ and 1 − dampening as f64 parameters (the bfloat16 kernels compute the momentum as the chain does). */
+export const WASM_MOMENTUM_SCALARS64: readonly WasmParam<Scalars & MomentumScalars>[] = [
+  f64("mu", (s) => s.mu),
+  f64("keep", (s) => s.keep),
+];
 export const WASM_MOMENTUM_FLAGS: readonly WasmParam<Scalars & MomentumScalars>[] = [
   flag("hasMomentum", (s) => s.hasMomentum),
   flag("first", (s) => s.first),
