@@ -28,6 +28,15 @@ export function webgpuBackend(): WebGpuBackend | undefined {
 
 const WORKGROUP = 64;
 
+/** The helpers the kinds' expressions use (`GpuKernel`), for lanes of type V with booleans B. */
+const HELPERS = `
+  fn sel(f : V, t : V, c : B) -> V { return select(f, t, c); }
+  fn gt(a : V, b : V) -> B { return a > b; }
+  fn both(c : B, d : B) -> B { return c & d; }
+  fn isNan(x : V) -> B { return x != x; }
+  fn isInf(x : V) -> B { return abs(x) > V(3.4028234e38); }
+  fn finite(x : V) -> B { return abs(x) <= V(3.4028234e38); }`;
+
 /**
  * An elementwise program over a tensor of `shape` (its output has that shape: TF.js reads a tensor
  * back by it), `body` run for each index below its size — of vec4s when `vec4` (the inputs flagged
@@ -57,6 +66,8 @@ function program(
     uniforms,
     getUserCode: () => `
       alias V = ${vec4 ? "vec4<f32>" : "f32"};
+      alias B = ${vec4 ? "vec4<bool>" : "bool"};
+      ${HELPERS}
       fn main(index : i32) {
         if (index < uniforms.size) {
           ${body}

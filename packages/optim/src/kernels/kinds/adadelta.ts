@@ -4,16 +4,8 @@
  */
 import type { Hyper } from "../../hyper.js";
 import type { FloatArray } from "../../tree.js";
-import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf } from "./kind.js";
-import {
-  ELEMENT,
-  GPU_NOT_YET,
-  LOOP_COMMON,
-  loopCommon,
-  WASM_AVERAGE,
-  WASM_FLAGS,
-  WASM_SCALARS,
-} from "./shared.js";
+import { commonScalars, type FusedKind, f32, type GpuKernel, type Scalars, type SpecOf } from "./kind.js";
+import { ELEMENT, LOOP_COMMON, loopCommon, WASM_AVERAGE, WASM_FLAGS, WASM_SCALARS } from "./shared.js";
 
 // Bound once: see ELEMENT.
 const { apply, input, st } = ELEMENT;
@@ -78,6 +70,22 @@ const adadelta64: Loop = (p, g, s, d, from, to, k) => {
   for (let j = from; j < to; j++) adadeltaAt(p, s, d, j, g[j]!, p[j]!, s[j]!, d[j]!, coef, negate, l2, wd, step, rho, c, eps, false);
 };
 
+/** Δ = √(acc + ε)/√(s + ε)·u, from the old accumulated Δ² and the new square average. */
+const DELTA = "((sqrt(accDelta + uniforms.eps) / sqrt(new_squareAvg + uniforms.eps)) * u)";
+
+/**
+ * On the GPU (WGSL/GLSL, float32): s ← ρ·s + (1 − ρ)·u²; Δ from the old acc; acc ← ρ·acc + (1 − ρ)·Δ²;
+ * the direction Δ (the params' program recomputes it from the old acc).
+ */
+const GPU: GpuKernel<AdadeltaScalars> = {
+  uniforms: [f32("rho", (s) => s.rho), f32("c", (s) => 1 - s.rho), f32("eps", (s) => s.eps)],
+  buffers: () => ({
+    squareAvg: "uniforms.rho * squareAvg + (uniforms.c * u) * u",
+    accDelta: `uniforms.rho * accDelta + (uniforms.c * ${DELTA}) * ${DELTA}`,
+  }),
+  direction: () => DELTA,
+};
+
 export const adadelta = {
   kind: "adadelta",
   buffers: BUFFERS,
@@ -107,5 +115,5 @@ export const adadelta = {
   },
   bfloat16: { unsupported: "adadelta has no stateDtype" },
   int8: { unsupported: "adadelta has no stateDtype" },
-  gpu: GPU_NOT_YET,
+  gpu: GPU,
 } satisfies FusedKind<"adadelta", AdadeltaScalars, typeof BUFFERS>;

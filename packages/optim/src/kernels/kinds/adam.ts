@@ -213,7 +213,7 @@ const GPU: GpuKernel<AdamScalars> = {
   buffers: (s) => ({
     expAvg: "uniforms.b1 * expAvg + uniforms.c1 * u",
     expAvgSq: "uniforms.b2 * expAvgSq + (uniforms.c2 * u) * u",
-    ...(s.amsgrad ? { maxExpAvgSq: "select(maxExpAvgSq, new_expAvgSq, new_expAvgSq > maxExpAvgSq)" } : {}),
+    ...(s.amsgrad ? { maxExpAvgSq: "sel(maxExpAvgSq, new_expAvgSq, gt(new_expAvgSq, maxExpAvgSq))" } : {}),
   }),
   direction: (s) =>
     `(new_expAvg / (sqrt(${s.amsgrad ? "new_maxExpAvgSq" : "new_expAvgSq"}) * uniforms.ibc2s + uniforms.eps)) * uniforms.ibc1`,

@@ -4,16 +4,16 @@
  */
 import { type Hyper, valueAt } from "../../hyper.js";
 import type { FloatArray } from "../../tree.js";
-import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf, type StepState } from "./kind.js";
 import {
-  ELEMENT,
-  GPU_NOT_YET,
-  LOOP_COMMON,
-  loopCommon,
-  WASM_AVERAGE,
-  WASM_FLAGS,
-  WASM_SCALARS,
-} from "./shared.js";
+  commonScalars,
+  type FusedKind,
+  f32,
+  type GpuKernel,
+  type Scalars,
+  type SpecOf,
+  type StepState,
+} from "./kind.js";
+import { ELEMENT, LOOP_COMMON, loopCommon, WASM_AVERAGE, WASM_FLAGS, WASM_SCALARS } from "./shared.js";
 
 // Bound once: see ELEMENT.
 const { apply, input, st } = ELEMENT;
@@ -84,6 +84,29 @@ const adamax64: Loop = (p, g, m, n, from, to, k) => {
   for (let j = from; j < to; j++) adamaxAt(p, m, n, j, g[j]!, p[j]!, m[j]!, n[j]!, coef, negate, l2, wd, step, b1, c1, b2, bc1, eps, false);
 };
 
+/** β2·n and |u| + ε, whose maximum is the new n. */
+const SCALED = "uniforms.b2 * expInf";
+const FLOOR = "(abs(u) + uniforms.eps)";
+
+/**
+ * On the GPU (WGSL/GLSL, float32): m ← β1·m + (1 − β1)·u; n ← max(β2·n, |u| + ε) with Math.max's
+ * NaN (a NaN operand makes the sum NaN: both are ≥ 0 otherwise); the direction m/n/bc1.
+ */
+const GPU: GpuKernel<AdamaxScalars> = {
+  uniforms: [
+    f32("b1", (s) => s.b1),
+    f32("c1", (s) => 1 - s.b1),
+    f32("b2", (s) => s.b2),
+    f32("ibc1", (s) => 1 / s.bc1),
+    f32("eps", (s) => s.eps),
+  ],
+  buffers: () => ({
+    expAvg: "uniforms.b1 * expAvg + uniforms.c1 * u",
+    expInf: `sel(max(${SCALED}, ${FLOOR}), ${SCALED} + ${FLOOR}, isNan(${SCALED} + ${FLOOR}))`,
+  }),
+  direction: () => "(new_expAvg / new_expInf) * uniforms.ibc1",
+};
+
 export const adamax = {
   kind: "adamax",
   buffers: BUFFERS,
@@ -117,5 +140,5 @@ export const adamax = {
   },
   bfloat16: { unsupported: "adamax has no stateDtype" },
   int8: { unsupported: "adamax has no stateDtype" },
-  gpu: GPU_NOT_YET,
+  gpu: GPU,
 } satisfies FusedKind<"adamax", AdamaxScalars, typeof BUFFERS>;

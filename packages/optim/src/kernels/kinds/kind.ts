@@ -173,9 +173,12 @@ export interface Int8Kernel<S extends Scalars> {
  * builds one program per buffer and one for the params (`tfjs/gpu.ts`). In the expressions, `u` is
  * the gradient after clip, maximize and L2; a buffer's name its old value, `new_<name>` the new value
  * of a buffer before it in `buffers`' order (each program runs after those); `uniforms.<name>` the
- * step's scalars listed in `uniforms`. The text may depend on the step's flags (AMSGrad). It must
- * type-check on f32 and on vec4<f32> lanes alike: `V(x)` is x as the lanes' type (WGSL compares a
- * vector with a vector only), `&` not `&&`.
+ * step's scalars listed in `uniforms`. The text may depend on the step's flags (AMSGrad). The same
+ * text runs as WGSL (webgpu) and as GLSL (webgl), on single floats or on 4 lanes, so it keeps to
+ * what all four read alike: + − * /, parentheses, decimal literals, `sqrt`, `abs`, `sign`, `max`,
+ * and the helpers every program defines — `V(x)` (a scalar as the lanes' type), `sel(f, t, c)` (t
+ * where c holds, else f), `gt(a, b)`, `both(c, d)`, `isNan(x)`, `isInf(x)`, `finite(x)` (no `>`,
+ * `&&` or `?:`: GLSL compares vectors only through functions, WGSL has no `?:`).
  */
 export interface GpuKernel<S extends Scalars> {
   /** The step's scalars the expressions read (f32). */

@@ -137,7 +137,7 @@ const LION_C = "(uniforms.b1 * expAvg + uniforms.c1 * u)";
 const GPU: GpuKernel<LionScalars> = {
   uniforms: WASM_BETAS,
   buffers: () => ({ expAvg: "uniforms.b2 * expAvg + uniforms.c2 * u" }),
-  direction: () => `select(sign(${LION_C}), ${LION_C}, ${LION_C} != ${LION_C})`,
+  direction: () => `sel(sign(${LION_C}), ${LION_C}, isNan(${LION_C}))`,
 };
 
 export const lion = {

@@ -5,10 +5,17 @@
  */
 import { type Hyper, valueAt } from "../../hyper.js";
 import type { FloatArray } from "../../tree.js";
-import { commonScalars, type FusedKind, f32, type Scalars, type SpecOf, type StepState } from "./kind.js";
+import {
+  commonScalars,
+  type FusedKind,
+  f32,
+  type GpuKernel,
+  type Scalars,
+  type SpecOf,
+  type StepState,
+} from "./kind.js";
 import {
   ELEMENT,
-  GPU_NOT_YET,
   LOOP_BETAS,
   LOOP_COMMON,
   loopBetas,
@@ -111,6 +118,26 @@ const nadam64: Loop = (p, g, m, v, from, to, k) => {
   for (let j = from; j < to; j++) nadamAt(p, m, v, j, g[j]!, p[j]!, m[j]!, v[j]!, coef, negate, l2, wd, step, b1, c1, b2, c2, bc2, eps, cGrad, cAvg, false);
 };
 
+/**
+ * On the GPU (WGSL/GLSL, float32): Adam's moments; the direction (u/d)·cGrad + (m/d)·cAvg with
+ * d = √v·(1/√bc2) + ε, as the ops compute it (√v/√bc2: v/bc2 itself can pass float32's range).
+ */
+const GPU: GpuKernel<NadamScalars> = {
+  uniforms: [
+    ...WASM_BETAS,
+    f32("ibc2s", (s) => 1 / Math.sqrt(s.bc2)),
+    f32("eps", (s) => s.eps),
+    f32("cGrad", (s) => s.cGrad),
+    f32("cAvg", (s) => s.cAvg),
+  ],
+  buffers: () => ({
+    expAvg: "uniforms.b1 * expAvg + uniforms.c1 * u",
+    expAvgSq: "uniforms.b2 * expAvgSq + (uniforms.c2 * u) * u",
+  }),
+  direction: () =>
+    "(u / (sqrt(new_expAvgSq) * uniforms.ibc2s + uniforms.eps)) * uniforms.cGrad + (new_expAvg / (sqrt(new_expAvgSq) * uniforms.ibc2s + uniforms.eps)) * uniforms.cAvg",
+};
+
 export const nadam = {
   kind: "nadam",
   buffers: BUFFERS,
@@ -146,5 +173,5 @@ export const nadam = {
   },
   bfloat16: { unsupported: "nadam has no stateDtype" },
   int8: { unsupported: "nadam has no stateDtype" },
-  gpu: GPU_NOT_YET,
+  gpu: GPU,
 } satisfies FusedKind<"nadam", NadamScalars, typeof BUFFERS>;

@@ -10,6 +10,7 @@ import {
   type FusedKind,
   f32,
   flag,
+  type GpuKernel,
   type Scalars,
   type SpecOf,
   type StepState,
@@ -17,7 +18,6 @@ import {
 import {
   type AdamScalarsBase,
   ELEMENT,
-  GPU_NOT_YET,
   LOOP_ADAM,
   LOOP_COMMON,
   loopAdam,
@@ -103,6 +103,28 @@ const radam64: Loop = (p, g, m, v, from, to, k) => {
   for (let j = from; j < to; j++) radamAt(p, m, v, j, g[j]!, p[j]!, m[j]!, v[j]!, coef, negate, l2, wd, step, b1, c1, b2, c2, bc1, bc2Sqrt, eps, rectify, rect, false);
 };
 
+/**
+ * On the GPU (WGSL/GLSL, float32): Adam's moments; while ρ_t > 5 the rectified adaptive step
+ * m̂·(√bc2/(√v + ε))·r, else m̂ (the text depends on the step's `rectify`).
+ */
+const GPU: GpuKernel<RadamScalars> = {
+  uniforms: [
+    ...WASM_BETAS,
+    f32("ibc1", (s) => 1 / s.bc1),
+    f32("bc2s", (s) => s.bc2Sqrt),
+    f32("eps", (s) => s.eps),
+    f32("rect", (s) => s.rect),
+  ],
+  buffers: () => ({
+    expAvg: "uniforms.b1 * expAvg + uniforms.c1 * u",
+    expAvgSq: "uniforms.b2 * expAvgSq + (uniforms.c2 * u) * u",
+  }),
+  direction: (s) =>
+    s.rectify
+      ? "((new_expAvg * uniforms.ibc1) * (uniforms.bc2s / (sqrt(new_expAvgSq) + uniforms.eps))) * uniforms.rect"
+      : "new_expAvg * uniforms.ibc1",
+};
+
 export const radam = {
   kind: "radam",
   buffers: BUFFERS,
@@ -135,5 +157,5 @@ export const radam = {
   },
   bfloat16: { unsupported: "radam has no stateDtype" },
   int8: { unsupported: "radam has no stateDtype" },
-  gpu: GPU_NOT_YET,
+  gpu: GPU,
 } satisfies FusedKind<"radam", RadamScalars, typeof BUFFERS>;

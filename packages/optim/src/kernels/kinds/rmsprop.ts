@@ -208,7 +208,7 @@ function loopRmsprop(
  */
 function preconditioned(centered: boolean): string {
   const v = centered
-    ? "select(new_squareAvg - new_gradAvg * new_gradAvg, new_squareAvg, (new_squareAvg > V(3.4028234e38)) & (abs(new_gradAvg) <= V(3.4028234e38)))"
+    ? "sel(new_squareAvg - new_gradAvg * new_gradAvg, new_squareAvg, both(isInf(new_squareAvg), finite(new_gradAvg)))"
     : "new_squareAvg";
   return `(u / (sqrt(${v}) + uniforms.eps))`;
 }

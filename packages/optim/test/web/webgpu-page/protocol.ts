@@ -64,7 +64,41 @@ export const RECIPES: Record<string, { tx: () => m.AnyTransformation; gpu: boole
     tx: () => m.chain(m.clipByGlobalNorm(0.5), m.rmsprop({ lr: cosine, momentum: 0.5 })),
     gpu: true,
   },
-  "nadam (no webgpu program: ops)": { tx: () => m.nadam({ lr: 0.01 }), gpu: false },
+  nadam: { tx: () => m.nadam({ lr: 0.01 }), gpu: true },
+  "nadamw scheduled β1, maximize; masked": {
+    tx: () =>
+      m.nadam({
+        lr: 0.01,
+        weightDecay: 0.1,
+        decoupledWeightDecay: true,
+        betas: [(c) => 0.9 - 0.05 * (c % 2), 0.999],
+        maximize: true,
+        mask: (p) => !p.includes("b"),
+      }),
+    gpu: true,
+  },
+  "radam L2 (steps before and after ρ > 5)": {
+    tx: () => m.radam({ lr: 0.01, weightDecay: 0.01 }),
+    gpu: true,
+  },
+  "clip → radamw maximize": {
+    tx: () =>
+      m.chain(
+        m.clipByGlobalNorm(0.5),
+        m.radam({ lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true, maximize: true }),
+      ),
+    gpu: true,
+  },
+  adamax: { tx: () => m.adamax({ lr: 0.01 }), gpu: true },
+  "adamax L2, maximize, scheduled lr": {
+    tx: () => m.adamax({ lr: cosine, weightDecay: 0.01, maximize: true }),
+    gpu: true,
+  },
+  adadelta: { tx: () => m.adadelta({ lr: 1 }), gpu: true },
+  "clip → adadelta L2, maximize": {
+    tx: () => m.chain(m.clipByGlobalNorm(0.5), m.adadelta({ lr: 1, weightDecay: 0.01, maximize: true })),
+    gpu: true,
+  },
 };
 
 /** A deterministic generator in [0, 1) (mulberry32). */
