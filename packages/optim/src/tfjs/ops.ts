@@ -18,6 +18,7 @@ import type { AnyTransformation } from "../transform.js";
 import { resolveMask, type Tree } from "../tree.js";
 import { gpuStep, webgpuBackend } from "./gpu.js";
 import { type AnyOpsKernel, opsKernelOf } from "./kinds.js";
+import { webglBackend, webglStep } from "./webgl.js";
 
 /** Why the ops path cannot run this chain, or undefined when it can. */
 export function opsUnfusible(tx: AnyTransformation): string | undefined {
@@ -69,10 +70,10 @@ export class OpsPath {
   private norm: tf.Scalar | undefined;
   /** True when the slots are ahead of the host state buffers. */
   stale = false;
-  /** The kind's GPU programs (WGSL), when it has them: run on the webgpu backend. */
+  /** The kind's GPU programs, when it has them: run on the webgpu (WGSL) and webgl (GLSL) backends. */
   private readonly gpuKernel: GpuKernel<Scalars> | undefined;
-  /** What ran the last step: the kind's webgpu programs, or TF.js's ops. */
-  lastKernel: "webgpu" | "ops" | undefined;
+  /** What ran the last step: the kind's webgpu or webgl programs, or TF.js's ops. */
+  lastKernel: "webgpu" | "webgl" | "ops" | undefined;
 
   /**
    * `state` is the chain's state (the handle's, so counts advanced here are the ones it saves);
@@ -163,10 +164,12 @@ export class OpsPath {
         writes.push([variable, value]);
       },
     });
-    // On webgpu, the kind's own programs (tfjs/gpu.ts): a dispatch per buffer and one per variable.
-    const gpu = this.gpuKernel && webgpuBackend();
-    this.lastKernel = gpu ? "webgpu" : "ops";
-    if (gpu) {
+    // On webgpu and webgl, the kind's own programs (tfjs/gpu.ts, tfjs/webgl.ts): a dispatch (a draw)
+    // per buffer and one per variable.
+    const webgpu = this.gpuKernel && webgpuBackend();
+    const webgl = this.gpuKernel && !webgpu ? webglBackend() : undefined;
+    this.lastKernel = webgpu ? "webgpu" : webgl ? "webgl" : "ops";
+    if (webgpu || webgl) {
       const kind = this.plan.spec.kind;
       const gain1 = gain ? tf.reshape(gain, [1]) : undefined;
       this.variables.forEach((v, i) => {
@@ -174,7 +177,7 @@ export class OpsPath {
           Object.entries(this.slots).map(([name, list]) => [name, list![i]! as tf.Tensor]),
         );
         const on = this.decayed[i]!;
-        const r = gpuStep(gpu, kind, this.gpuKernel!, s, {
+        const step = {
           g: grads[i]!,
           p: v,
           slots,
@@ -183,7 +186,10 @@ export class OpsPath {
           l2: on ? s.l2 : 0,
           wd: on ? s.wd : 0,
           lr: s.lr,
-        });
+        };
+        const r = webgpu
+          ? gpuStep(webgpu, kind, this.gpuKernel!, s, step)
+          : webglStep(webgl!, this.gpuKernel!, s, step);
         for (const [name, t] of r.buffers) writes.push([this.slots[name]![i]!, t]);
         writes.push([v, r.value]);
       });

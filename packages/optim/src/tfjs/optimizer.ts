@@ -274,10 +274,11 @@ export class MomentaOptimizer extends tf.Optimizer {
   }
 
   /**
-   * On the ops path, what ran the last step: "webgpu", the kind's own GPU programs (a dispatch per
-   * state buffer and one per variable, on TF.js's webgpu backend), or "ops", TF.js's ops.
+   * On the ops path, what ran the last step: "webgpu" or "webgl", the kind's own GPU programs (a
+   * dispatch per state buffer and one per variable, on TF.js's webgpu or webgl backend), or "ops",
+   * TF.js's ops.
    */
-  get opsKernel(): "webgpu" | "ops" | undefined {
+  get opsKernel(): "webgpu" | "webgl" | "ops" | undefined {
     return this.binding?.ops?.lastKernel;
   }
 

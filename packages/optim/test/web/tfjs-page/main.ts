@@ -154,11 +154,13 @@ async function run(spec: RunSpec): Promise<RunResult> {
     );
     const final = await snapshot(vars, opt);
     const path = (opt as { path?: string }).path;
+    const kernel = opt.opsKernel;
     opt.dispose();
     tf.dispose([x, y, ...vars]);
     return {
       backend: tf.getBackend(),
       path,
+      kernel,
       grads,
       losses,
       numTensors,

@@ -40,6 +40,20 @@ export const RECIPES: Record<string, { tx: () => m.AnyTransformation; path: "ops
       ),
     path: "ops",
   },
+  "adam amsgrad L2": { tx: () => m.adam({ lr: 0.01, amsgrad: true, weightDecay: 0.01 }), path: "ops" },
+  "nadamw (scheduled β1)": {
+    tx: () =>
+      m.nadam({
+        lr: 0.01,
+        weightDecay: 0.1,
+        decoupledWeightDecay: true,
+        betas: [(c) => 0.9 - 0.05 * (c % 2), 0.999],
+      }),
+    path: "ops",
+  },
+  "radam L2": { tx: () => m.radam({ lr: 0.01, weightDecay: 0.01 }), path: "ops" },
+  "clip + adamax": { tx: () => m.chain(m.clipByGlobalNorm(0.1), m.adamax({ lr: 0.01 })), path: "ops" },
+  "adadelta L2": { tx: () => m.adadelta({ lr: 1, weightDecay: 0.01 }), path: "ops" },
   // no fused form: auto keeps it on the arrays path (read back, `assign`ed) on webgl too
   adafactor: { tx: () => m.adafactor({ lr: 0.01 }), path: "arrays" },
 };
@@ -96,6 +110,8 @@ export interface Snapshot {
 export interface RunResult {
   backend: string;
   path: string | undefined;
+  /** On the ops path, what ran the last step (`opsKernel`): the kind's GLSL programs ("webgl") or TF.js's ops. */
+  kernel: string | undefined;
   /** The gradients each step applied, per variable name (float32 values, read before the step). */
   grads: Record<string, number[]>[];
   losses: number[];
