@@ -7,6 +7,7 @@
  * this module imports nothing of tfjs-backend-webgpu.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { wgslVocabulary } from "../kernels/gpu-vocabulary.js";
 import type { GpuKernel, Scalars } from "../kernels/kinds/kind.js";
 import {
   type ElementProgram,
@@ -33,15 +34,6 @@ export function webgpuBackend(): WebGpuBackend | undefined {
 }
 
 const WORKGROUP = 64;
-
-/** The helpers the kinds' expressions use (`GpuKernel`), for lanes of type V with booleans B. */
-const HELPERS = `
-  fn sel(f : V, t : V, c : B) -> V { return select(f, t, c); }
-  fn gt(a : V, b : V) -> B { return a > b; }
-  fn both(c : B, d : B) -> B { return c & d; }
-  fn isNan(x : V) -> B { return x != x; }
-  fn isInf(x : V) -> B { return abs(x) > V(3.4028234e38); }
-  fn finite(x : V) -> B { return abs(x) <= V(3.4028234e38); }`;
 
 /**
  * An elementwise program over a tensor of `shape` (its output has that shape: TF.js reads a tensor
@@ -71,9 +63,7 @@ function program(
     size: true,
     uniforms,
     getUserCode: () => `
-      alias V = ${vec4 ? "vec4<f32>" : "f32"};
-      alias B = ${vec4 ? "vec4<bool>" : "bool"};
-      ${HELPERS}
+      ${wgslVocabulary(vec4)}
       fn main(index : i32) {
         if (index < uniforms.size) {
           ${body}

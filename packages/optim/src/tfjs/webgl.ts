@@ -7,6 +7,7 @@
  * object: this module imports nothing of tfjs-backend-webgl.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { GLSL_VOCABULARY } from "../kernels/gpu-vocabulary.js";
 import type { GpuKernel, Scalars } from "../kernels/kinds/kind.js";
 import {
   type ElementProgram,
@@ -32,17 +33,6 @@ export function webglBackend(): WebGlBackend | undefined {
   const b = tf.backend() as unknown as Partial<WebGlBackend>;
   return typeof b.compileAndRun === "function" ? (b as WebGlBackend) : undefined;
 }
-
-/** The helpers the kinds' expressions use (`GpuKernel`), on a texel's 4 lanes. */
-const HELPERS = `
-  #define V vec4
-  #define B bvec4
-  V sel(V f, V t, B c) { return mix(f, t, c); }
-  B gt(V a, V b) { return greaterThan(a, b); }
-  B both(B c, B d) { return bvec4(c.x && d.x, c.y && d.y, c.z && d.z, c.w && d.w); }
-  B isNan(V x) { return isnan(x); }
-  B isInf(V x) { return greaterThan(abs(x), V(3.4028234e38)); }
-  B finite(V x) { return lessThanEqual(abs(x), V(3.4028234e38)); }`;
 
 /** The kinds' uniforms are `uniforms.<name>` in their text, `mo_<name>` in GLSL. */
 const glsl = (expr: string) => expr.replace(/\buniforms\./g, "mo_");
@@ -79,7 +69,7 @@ function fragment(p: ElementProgram<tf.Tensor>, shape: readonly number[]): strin
       : `V ${l.name} = ${glsl(l.expr)};`,
   );
   return `// uniforms: ${p.uniforms.map(([name]) => name).join(" ")}
-  ${HELPERS}
+  ${GLSL_VOCABULARY}
   void main() {
     ${locals.join("\n    ")}
     V r = ${glsl(p.result)};

@@ -176,7 +176,7 @@ export interface Int8Kernel<S extends Scalars> {
  * step's scalars listed in `uniforms`. The text may depend on the step's flags (AMSGrad). The same
  * text runs as WGSL (webgpu) and as GLSL (webgl), on single floats or on 4 lanes, so it keeps to
  * what all four read alike: + − * /, parentheses, decimal literals, `sqrt`, `abs`, `sign`, `max`,
- * and the helpers every program defines — `V(x)` (a scalar as the lanes' type), `sel(f, t, c)` (t
+ * and the helpers every program defines (`gpu-vocabulary.ts`) — `V(x)` (a scalar as the lanes' type), `sel(f, t, c)` (t
  * where c holds, else f), `gt(a, b)`, `both(c, d)`, `isNan(x)`, `isInf(x)`, `finite(x)` (no `>`,
  * `&&` or `?:`: GLSL compares vectors only through functions, WGSL has no `?:`).
  */
