@@ -112,6 +112,11 @@ export class OpsPath {
     const s = this.scalars;
     resolveStep(p, s); // range-checks every scheduled value: may throw, nothing written yet
     const { clip } = p;
+    if (clip?.strict && tf.getBackend() === "webgpu") {
+      throw new Error(
+        "clipByGlobalNorm: errorIfNonfinite needs the gradients' norm read back before each step, and TF.js's webgpu backend cannot be read synchronously (its dataSync is unreliable: on Chromium's SwiftShader adapter it returned zeros and lost the device); nothing was changed. Use errorIfNonfinite: false there, or the webgl backend",
+      );
+    }
     let norm: tf.Scalar | undefined;
     if (clip) {
       norm = globalNormOps(grads, clip.normType);
@@ -220,8 +225,8 @@ export class OpsPath {
 
   /**
    * `download` by asynchronous reads (for `getWeights`): webgpu's synchronous read goes through a
-   * canvas, and after the webgpu programs' writes it lost the device (Chromium's SwiftShader adapter:
-   * "A valid external Instance reference no longer exists" on the next read). Returns the values
+   * canvas, and of any GPU-resident tensor it returned zeros and lost the device (Chromium's
+   * SwiftShader adapter: "A valid external Instance reference no longer exists" on the next read). Returns the values
    * read (slots by name, the norm), to be committed with `commit` once every read has landed.
    */
   async read(): Promise<{ slots: [string, Float32Array[]][]; norm: number | undefined }> {

@@ -261,10 +261,18 @@ export class MomentaOptimizer extends tf.Optimizer {
 
   /**
    * The momenta optimizer handle once the first gradients have bound the variables (for its state,
-   * hyperparams…). On the ops path its state is brought back from the device on each access (a read).
+   * hyperparams…). On the ops path its state is brought back from the device on each access (a
+   * synchronous read) — not on webgpu, whose synchronous reads are not reliable: there it throws
+   * when steps ran since the last read; use `momentaAsync()`.
    */
   get momenta(): OptimizerHandle<unknown> | undefined {
     if (this.binding) this.syncHost(this.binding);
+    return this.binding?.handle;
+  }
+
+  /** `momenta`, its state brought back from the device by asynchronous reads (any backend). */
+  async momentaAsync(): Promise<OptimizerHandle<unknown> | undefined> {
+    if (this.binding) await this.syncHostAsync(this.binding);
     return this.binding?.handle;
   }
 
@@ -312,6 +320,13 @@ export class MomentaOptimizer extends tf.Optimizer {
   /** Ops path: brings slots, variables and the step count into the handle, so it saves what ran. */
   private syncHost(b: Binding): void {
     if (!b.ops || (!b.ops.stale && b.handle.stepCount === b.steps)) return;
+    // TF.js's webgpu dataSync reads through a canvas; on Chromium's SwiftShader adapter it returned
+    // zeros and lost the device (every later read failed): refuse, before reading anything
+    if (tf.getBackend() === "webgpu") {
+      throw new Error(
+        "tfjsOptimizer: the state of the last steps is on the GPU, and TF.js's webgpu backend cannot be read synchronously here (its dataSync is unreliable); use `await optimizer.momentaAsync()` (or `await optimizer.getWeights()`, after which `momenta` is current until the next step)",
+      );
+    }
     b.ops.download();
     b.variables.forEach((v, i) => {
       b.params[b.names[i]!]!.data.set(v.dataSync() as Float32Array);

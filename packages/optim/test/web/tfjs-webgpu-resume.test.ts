@@ -7,8 +7,8 @@
  * RESUME_STEPS steps there. Node restores the save into a fresh `tfjsOptimizer(sameTx)` on TF.js's
  * cpu backend (`setWeights`, before its first step) and goes on with the same gradients; the core
  * (the reference chain) goes on from the same state dict. All three must end at the same params and
- * state. Then the other way: saved on cpu, resumed on webgpu. Last, the synchronous `momenta` getter
- * (a `dataSync` of every slot and variable) after webgpu steps.
+ * state. Then the other way: saved on cpu, resumed on webgpu. Last, what needs a synchronous read on
+ * webgpu: the `momenta` getter after webgpu steps, and a strict clip's norm — both refused there.
  */
 import { fileURLToPath } from "node:url";
 import { openSite, type Site, sourcePage, watch } from "@momenta/browser-test";
@@ -249,29 +249,26 @@ describe("save on webgpu → resume on cpu, and back (Chromium, SwiftShader's ad
     expectGetterRight(r, problems);
   }, 120_000);
 
-  /**
-   * KNOWN FAILURE (it.fails: passes while the getter is broken; drop `.fails` once it is fixed). With
-   * steps not yet read back, the getter syncs the host by `dataSync` of every slot, variable and the
-   * clip's norm. TF.js's webgpu `readSync` (through a canvas) on Chromium's SwiftShader adapter —
-   * any GPU-resident tensor, not only the kind's programs' outputs (a plain `tf.add` of 2,000
-   * elements does it too) — returns zeros and loses the device: the handle then holds zero params
-   * and moments, and the next asynchronous read throws "AbortError: Failed to execute 'mapAsync' on
-   * 'GPUBuffer': A valid external Instance reference no longer exists." The contract asked for
-   * here: the getter either throws an error pointing to `await optimizer.getWeights()`, or returns
-   * the right state with the device intact.
-   */
-  it.fails("without a read first, the synchronous momenta getter after webgpu steps: a clear error, or the right state (known failure: zeros, device lost)", async () => {
+  it("without a read first, the synchronous momenta getter after webgpu steps throws, pointing to momentaAsync(), which gives the core's state; the device stays", async () => {
+    // TF.js's webgpu `readSync` (through a canvas) on Chromium's SwiftShader adapter — of any
+    // GPU-resident tensor, a plain `tf.add` of 2,000 elements too — returned zeros and lost the
+    // device (the next asynchronous read: "A valid external Instance reference no longer exists"):
+    // the getter refuses to read synchronously on webgpu
     const problems: string[] = [];
     const r = await inPage(
       (p) => p.evaluate((x) => window.__webgpu.syncGetter(x, false), GETTER_RECIPE),
       problems,
     );
-    console.log(
-      `the momenta getter after ${SAVE_AT} webgpu steps, nothing read first: ${r.error ? `threw ${r.error}` : `returned params whose largest |value| is ${Math.max(...Object.values(r.params!).flat().map(Math.abs))}`}; then a step and getWeights: ${r.after.error ?? "fine"}; the page said: ${JSON.stringify(problems)}`,
-    );
-    if (r.error !== undefined) {
-      expect(r.error).toMatch(/getWeights/);
-      expect(r.after.error).toBeUndefined();
-    } else expectGetterRight(r, problems);
+    expect(r.error).toMatch(/momentaAsync\(\)/);
+    expectGetterRight({ ...r, error: undefined }, problems);
+  }, 120_000);
+
+  it("refuses a strict clip (errorIfNonfinite) on webgpu, whose norm it cannot read back synchronously, changing nothing", async () => {
+    const problems: string[] = [];
+    const r = await inPage((p) => p.evaluate(() => window.__webgpu.strictClip()), problems);
+    expect(r.error).toMatch(/errorIfNonfinite .*webgpu.*nothing was changed/);
+    expect(r.after).toEqual(r.before);
+    expect(r.iterations).toBe(0);
+    expect(problems).toEqual([]);
   }, 120_000);
 });

@@ -8,6 +8,7 @@
  */
 import "@tensorflow/tfjs-backend-webgpu";
 import * as tf from "@tensorflow/tfjs-core";
+import * as m from "momenta-optim";
 import { type MomentaOptimizer, tfjsOptimizer } from "momenta-optim/tfjs";
 import {
   type GetterProbe,
@@ -23,6 +24,7 @@ import {
   SHAPES,
   STEPS,
   type StepRecord,
+  type StrictClipProbe,
   startValues,
   type Values,
   type WebGpuHook,
@@ -162,13 +164,16 @@ async function syncGetter(recipe: string, readFirst: boolean): Promise<GetterPro
   let error: string | undefined;
   let params: Record<string, number[]> | undefined;
   let stateDict: unknown;
-  try {
-    const handle = opt.momenta!;
+  const read = (handle: NonNullable<MomentaOptimizer["momenta"]>) => {
     const leaves = handle.params as Record<string, { data: Float32Array }>;
     params = Object.fromEntries(Object.entries(leaves).map(([n, p]) => [n, Array.from(p.data)]));
     stateDict = handle.stateDict();
+  };
+  try {
+    read(opt.momenta!);
   } catch (e) {
     error = message(e);
+    read((await opt.momentaAsync())!);
   }
   const after: GetterProbe["after"] = { stateWords: undefined, error: undefined };
   try {
@@ -182,4 +187,31 @@ async function syncGetter(recipe: string, readFirst: boolean): Promise<GetterPro
   return { kernel, error, params, stateDict, after };
 }
 
-window.__webgpu = { run, saveAndGoOn, resumeFrom, syncGetter };
+/** A step of a strict clip (`errorIfNonfinite`) on webgpu, refused there: what it threw and changed. */
+async function strictClip(): Promise<StrictClipProbe> {
+  await webgpu();
+  const vars = variables(startValues());
+  const values = async () =>
+    Object.fromEntries(
+      await Promise.all(vars.map(async (v) => [v.name, Array.from(await v.data())] as const)),
+    );
+  const opt = tfjsOptimizer(
+    m.chain(m.clipByGlobalNorm(1, { errorIfNonfinite: true }), m.adamw({ lr: 0.01 })),
+    {
+      name: "strict-clip",
+    },
+  );
+  const before = await values();
+  let error: string | undefined;
+  try {
+    train(opt, 0, 1);
+  } catch (e) {
+    error = message(e);
+  }
+  const result = { error, before, after: await values(), iterations: opt.iterations };
+  opt.dispose();
+  tf.dispose(vars);
+  return result;
+}
+
+window.__webgpu = { run, saveAndGoOn, resumeFrom, syncGetter, strictClip };

@@ -145,6 +145,7 @@ export interface WebGpuHook {
   resumeFrom(recipe: string, saved: Saved): Promise<ResumeRun>;
   /** SAVE_AT steps on webgpu (`readFirst`: then `await getWeights()`), the `momenta` getter, a step. */
   syncGetter(recipe: string, readFirst: boolean): Promise<GetterProbe>;
+  strictClip(): Promise<StrictClipProbe>;
 }
 
 // Save on webgpu → resume on cpu, and back (test/web/tfjs-webgpu-resume.test.ts).
@@ -219,11 +220,19 @@ export interface ResumeRun {
   leaked: number;
 }
 
+/** A strict clip's step on webgpu: what it threw, and the variables and iterations before and after. */
+export interface StrictClipProbe {
+  error: string | undefined;
+  before: Record<string, number[]>;
+  after: Record<string, number[]>;
+  iterations: number;
+}
+
 export interface GetterProbe {
   kernel: string | undefined;
   /** What the getter threw, if it did. */
   error: string | undefined;
-  /** The handle's params and state dict, if it returned. */
+  /** The handle's params and state dict, if it returned (else `momentaAsync()`'s). */
   params: Record<string, number[]> | undefined;
   stateDict: unknown;
   /** After the getter: one more step and an asynchronous save (its state words), or what they threw. */
