@@ -9,7 +9,7 @@
  *   dependencies both count);
  * - inside the library (packages/optim/src), a module imports only from its own layer or the ones
  *   before it: tree → transform → transforms, optimizers, schedules, clipping, wrappers → kernels →
- *   diagnostics, tfjs, node (LAYERS below).
+ *   diagnostics, tfjs, node, webgpu (LAYERS below).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -43,7 +43,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["transform.ts", "state-dict.ts", "snapshot.ts", "optimizer-hooks.ts"],
   ["transforms", "optimizers", "schedules", "clipping", "wrappers", "decay", "recipes"],
   ["kernels", "create-optimizer.ts"],
-  ["diagnostics", "tfjs", "node"],
+  ["diagnostics", "tfjs", "node", "webgpu"],
   ["index.ts"],
 ];
 

@@ -1,6 +1,6 @@
 /**
- * The API reference builds, and every exported symbol of momenta-optim, momenta-optim/tfjs and
- * momenta-optim/node is documented: TypeDoc's validation (typedoc.json: notDocumented,
+ * The API reference builds, and every exported symbol of momenta-optim, momenta-optim/tfjs,
+ * momenta-optim/webgpu and momenta-optim/node is documented: TypeDoc's validation (typedoc.json: notDocumented,
  * notExported, warnings as errors) fails on a missing doc comment or a public type that is not
  * exported. `--emit none` validates without writing the site (`npm run docs` writes it).
  */

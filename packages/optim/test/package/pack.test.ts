@@ -138,9 +138,9 @@ describe("package.json as published", () => {
 
   it("every export's types and default files are in the package", () => {
     const m = manifest();
-    expect(Object.keys(m.exports)).toEqual([".", "./node", "./tfjs", "./package.json"]);
+    expect(Object.keys(m.exports)).toEqual([".", "./node", "./tfjs", "./webgpu", "./package.json"]);
     const paths = new Set(packed.files.map((f) => `./${f.path}`));
-    for (const sub of [".", "./node", "./tfjs"]) {
+    for (const sub of [".", "./node", "./tfjs", "./webgpu"]) {
       const { types, default: main } = m.exports[sub];
       expect(paths.has(types), `${sub} types ${types}`).toBe(true);
       expect(paths.has(main), `${sub} default ${main}`).toBe(true);
