@@ -1,10 +1,11 @@
 /**
  * A fused kind's step for one variable as elementwise GPU programs, in no shading language yet: one
  * program per state buffer (in the kind's order, each reading the new values before it), then one for
- * the variable. `gpu.ts` renders them as WGSL (webgpu), `webgl.ts` as GLSL (webgl); the element math
+ * the variable (LAMB: one for its update, then its trust ratio by TF.js's reductions, then the
+ * variable's). `gpu.ts` renders them as WGSL (webgpu), `webgl.ts` as GLSL (webgl); the element math
  * is the kind's (`GpuKernel` in its module under `kernels/kinds/`), written in the vocabulary both read.
  */
-import type * as tf from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import type { GpuKernel, Scalars } from "../kernels/kinds/kind.js";
 
 /** One variable's step: its gradient, value, state buffers by name, and what applies to it. */
@@ -25,115 +26,149 @@ export interface GpuVariableStep {
 export type Local = { name: string; input: string; whole?: true } | { name: string; expr: string };
 
 /**
- * One elementwise program: its inputs (each the shape of the variable, but a `whole` one, read as a
- * scalar; a number is the output of that earlier program of the step), its uniforms, its locals in
- * order, and the value it writes at each element. `output` is the state buffer it computes, or
- * undefined for the variable's new value.
+ * Where a program's input comes from: a tensor, the output of an earlier program of the step (its
+ * index), or the trust ratio ‖p‖/‖x‖ of the variable and an earlier program's output (1 where
+ * either norm is 0), a one-element tensor computed between the programs.
  */
-export interface ElementProgram<T = tf.Tensor | number> {
-  output: string | undefined;
-  inputs: [string, T][];
+export type Source = tf.Tensor | number | { ratioOf: number };
+
+/**
+ * One elementwise program: its inputs (each the shape of the variable, but a `whole` one, read as a
+ * scalar), its uniforms, its locals in order, and the value it writes at each element: a state
+ * buffer's new value, the variable's, or the update the trust ratio scales.
+ */
+export interface ElementProgram {
+  output: { buffer: string } | "update" | "value";
+  inputs: [string, Source][];
   uniforms: [string, number][];
   locals: Local[];
   result: string;
 }
 
-/** A program's text in neutral form (the renderers' cache keys start from it). */
-export function describe(p: ElementProgram): string {
-  const locals = p.locals.map((l) => ("input" in l ? `${l.name}←${l.input}` : `${l.name}=${l.expr}`));
-  return `${locals.join("; ")}; → ${p.result}`;
-}
+/** A program as a backend runs it: every input a tensor. */
+export type BoundProgram = Omit<ElementProgram, "inputs"> & { inputs: [string, tf.Tensor][] };
 
 /**
- * The programs of one variable's step, in the order they must run (a program reads the outputs of
- * those before it by name: input `New<k>` is the k-th program's). The update is the kind's ops': u ←
- * g·gain (or −g), + l2·p; each buffer's expression; then p + (direction + wd·p)·(−lr).
+ * The programs of one variable's step, in the order they must run. The update is the kind's ops':
+ * u ← g·gain (or −g), + l2·p; each buffer's expression; then p + (direction + wd·p)·(−lr) — or the
+ * kind's own new value (`value`), or with the update scaled by the trust ratio (`trustRatio`). Each
+ * program reads only what its text names (u, p, a buffer's old value, the new values before it).
  */
 export function elementPrograms<S extends Scalars>(
   gpu: GpuKernel<S>,
   s: S,
   v: GpuVariableStep,
 ): ElementProgram[] {
-  const kindUniforms = gpu.uniforms.map((u): [string, number] => [u.name, u.value(s)]);
-  // u, as every program that needs it computes it
-  const uInputs: [string, tf.Tensor][] = [["Grad", v.g]];
-  const uLocals: Local[] = [{ name: "grad", input: "Grad" }];
-  let u = "grad";
-  if (v.gain) {
-    uInputs.push(["Gain", v.gain]);
-    uLocals.push({ name: "gain", input: "Gain", whole: true });
-    u = "grad * gain";
-  } else if (v.negate) u = "-grad";
-  const uUniforms: [string, number][] = [];
-  if (v.l2 !== 0) {
-    uInputs.push(["Param", v.p]);
-    uLocals.push({ name: "p", input: "Param" });
-    uUniforms.push(["l2", v.l2]);
-    u = `${u} + uniforms.l2 * p`;
-  }
-  uLocals.push({ name: "u", expr: u });
-
+  // the texts see the variable's decay (a mask turns it off per variable)
+  const sv: S = v.wd === s.wd ? s : { ...s, wd: v.wd };
+  const kindUniforms = gpu.uniforms.map((u): [string, number] => [u.name, u.value(sv)]);
+  const stepUniforms: [string, number][] = [
+    ["wd", v.wd],
+    ["nlr", -v.lr],
+  ];
+  const bufferNames = Object.keys(v.slots);
   const out: ElementProgram[] = [];
-  const newInputs = (): [string, number][] => out.map((_, k) => [`New${k}`, k]);
-  const newLocals = (): Local[] => out.map((o, k) => ({ name: `new_${o.output}`, input: `New${k}` }));
-  for (const [name, expr] of Object.entries(gpu.buffers(s))) {
-    out.push({
-      output: name,
-      inputs: [...uInputs, ["Old", v.slots[name]!], ...newInputs()],
-      uniforms: [...kindUniforms, ...uUniforms],
-      locals: [...uLocals, { name, input: "Old" }, ...newLocals()],
-      result: expr,
+
+  /** Adds the program computing `result` after the `own` locals; its inputs found in their text. */
+  const program = (
+    output: ElementProgram["output"],
+    own: [string, string][],
+    result: string,
+    extra: { locals: Local[]; inputs: [string, Source][] } = { locals: [], inputs: [] },
+  ) => {
+    const text = [...own.map(([, e]) => e), result].join(" ");
+    const names = (word: string) => new RegExp(`\\b${word}\\b`).test(text);
+    const useU = names("u");
+    const useP = names("p") || (useU && v.l2 !== 0);
+    const inputs: [string, Source][] = [];
+    const locals: Local[] = [];
+    const uniforms: [string, number][] = [...kindUniforms, ...stepUniforms];
+    if (useP) {
+      inputs.push(["Param", v.p]);
+      locals.push({ name: "p", input: "Param" });
+    }
+    if (useU) {
+      inputs.push(["Grad", v.g]);
+      locals.push({ name: "grad", input: "Grad" });
+      let u = "grad";
+      if (v.gain) {
+        inputs.push(["Gain", v.gain]);
+        locals.push({ name: "gain", input: "Gain", whole: true });
+        u = "grad * gain";
+      } else if (v.negate) u = "-grad";
+      if (v.l2 !== 0) {
+        uniforms.push(["l2", v.l2]);
+        u = `${u} + uniforms.l2 * p`;
+      }
+      locals.push({ name: "u", expr: u });
+    }
+    bufferNames.forEach((name, k) => {
+      if (!names(name)) return;
+      inputs.push([`Old${k}`, v.slots[name]!]);
+      locals.push({ name, input: `Old${k}` });
     });
-  }
-  // The params' program reads only what the direction names: u (SGD, Adagrad, Lion), a buffer's old
-  // value (Lion's m), the new values.
-  const direction = gpu.direction(s);
-  const names = (word: string) => new RegExp(`\\b${word}\\b`).test(direction);
-  const useU = names("u");
-  const olds = Object.keys(v.slots).filter(names);
+    out.forEach((o, k) => {
+      if (typeof o.output !== "object" || !names(`new_${o.output.buffer}`)) return;
+      inputs.push([`New${k}`, k]);
+      locals.push({ name: `new_${o.output.buffer}`, input: `New${k}` });
+    });
+    inputs.push(...extra.inputs);
+    locals.push(...extra.locals, ...own.map(([name, expr]): Local => ({ name, expr })));
+    out.push({ output, inputs, uniforms, locals, result });
+  };
+
+  for (const [name, expr] of Object.entries(gpu.buffers(sv))) program({ buffer: name }, [], expr);
   const decay = v.wd !== 0 ? " + uniforms.wd * p" : "";
-  out.push({
-    output: undefined,
-    inputs: [
-      ["Param", v.p],
-      ...(useU ? uInputs.filter(([name]) => name !== "Param") : []),
-      ...olds.map((name, k): [string, tf.Tensor] => [`Old${k}`, v.slots[name]!]),
-      ...newInputs(),
-    ],
-    uniforms: [...kindUniforms, ...(useU ? uUniforms : []), ["wd", v.wd], ["nlr", -v.lr]],
-    locals: [
-      { name: "p", input: "Param" },
-      ...(useU ? uLocals.filter((l) => l.name !== "p") : []),
-      ...olds.map((name, k): Local => ({ name, input: `Old${k}` })),
-      ...newLocals(),
-      { name: "d", expr: `(${direction})${decay}` },
-    ],
-    result: "p + d * uniforms.nlr",
-  });
+  if (gpu.value) program("value", [], gpu.value(sv));
+  else if (gpu.trustRatio) {
+    program("update", [], `(${gpu.direction(sv)})${decay}`);
+    const update = out.length - 1;
+    program("value", [], "p + (x * ratio) * uniforms.nlr", {
+      locals: [
+        { name: "x", input: "Update" },
+        { name: "ratio", input: "Ratio", whole: true },
+      ],
+      inputs: [
+        ["Update", update],
+        ["Ratio", { ratioOf: update }],
+      ],
+    });
+  } else program("value", [["d", `(${gpu.direction(sv)})${decay}`]], "p + d * uniforms.nlr");
   return out;
 }
 
 /**
+ * ‖p‖/‖x‖ as a one-element tensor, 1 where a norm is 0 (as the chain: a NaN norm makes it NaN), by
+ * TF.js's ops — reductions, on the device (float32 sums; the chain sums in float64).
+ */
+function trustRatio(p: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  const [pn, xn] = [tf.norm(p), tf.norm(x)];
+  const scaled = tf.logicalAnd(tf.notEqual(pn, 0), tf.notEqual(xn, 0));
+  return tf.reshape(tf.where(scaled, tf.div(pn, xn), tf.onesLike(pn)), [1]);
+}
+
+/**
  * Runs the programs in order with `run` (a backend's: it returns the program's output tensor), each
- * earlier program's output bound where it is an input. The buffers' new values by name and the
- * variable's.
+ * earlier program's output bound where it is an input, the trust ratio computed by TF.js's ops. The
+ * buffers' new values by name and the variable's (`p` is the variable's value).
  */
 export function runPrograms(
   programs: ElementProgram[],
-  run: (p: ElementProgram<tf.Tensor>) => tf.Tensor,
+  p: tf.Tensor,
+  run: (program: BoundProgram) => tf.Tensor,
 ): { buffers: [string, tf.Tensor][]; value: tf.Tensor } {
   const made: tf.Tensor[] = [];
   const buffers: [string, tf.Tensor][] = [];
   let value: tf.Tensor | undefined;
-  for (const p of programs) {
-    const inputs = p.inputs.map(([name, t]): [string, tf.Tensor] => [
+  for (const program of programs) {
+    const inputs = program.inputs.map(([name, t]): [string, tf.Tensor] => [
       name,
-      typeof t === "number" ? made[t]! : t,
+      typeof t === "number" ? made[t]! : "ratioOf" in t ? trustRatio(p, made[t.ratioOf]!) : t,
     ]);
-    const t = run({ ...p, inputs });
+    const t = run({ ...program, inputs });
     made.push(t);
-    if (p.output === undefined) value = t;
-    else buffers.push([p.output, t]);
+    if (program.output === "value") value = t;
+    else if (program.output !== "update") buffers.push([program.output.buffer, t]);
   }
   return { buffers, value: value! };
 }

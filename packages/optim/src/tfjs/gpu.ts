@@ -9,12 +9,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { wgslVocabulary } from "../kernels/gpu-vocabulary.js";
 import type { GpuKernel, Scalars } from "../kernels/kinds/kind.js";
-import {
-  type ElementProgram,
-  elementPrograms,
-  type GpuVariableStep,
-  runPrograms,
-} from "./element-programs.js";
+import { type BoundProgram, elementPrograms, type GpuVariableStep, runPrograms } from "./element-programs.js";
 
 /** What this module uses of tfjs-backend-webgpu's WebGPUBackend. */
 interface WebGpuBackend {
@@ -73,7 +68,7 @@ function program(
 }
 
 /** A program in WGSL: each input read at the index (a `whole` one at 0), then its locals and result. */
-function wgsl(p: ElementProgram<tf.Tensor>): string {
+function wgsl(p: BoundProgram): string {
   const locals = p.locals.map((l) =>
     "input" in l ? `let ${l.name} = ${l.input}[${l.whole ? "0" : "index"}];` : `let ${l.name} = ${l.expr};`,
   );
@@ -95,7 +90,7 @@ export function gpuStep<S extends Scalars>(
   // 4 elements an invocation where the size allows (bench:gpu: 4.3× tf.train.adam's speed, against
   // 1.7× one at a time)
   const vec4 = v.p.size % 4 === 0;
-  return runPrograms(elementPrograms(gpu, s, v), (p) => {
+  return runPrograms(elementPrograms(gpu, s, v), v.p, (p) => {
     const body = wgsl(p);
     const uniforms = p.uniforms.map(([name]) => `${name} : f32,`).join(" ");
     const whole = new Set(p.locals.flatMap((l) => ("input" in l && l.whole ? [l.input] : [])));

@@ -183,11 +183,11 @@ const OPS = {
   },
   lamb: {
     unsupported:
-      "its trust ratio scales the update after the decay, which the ops path adds last (the arrays path runs it)",
+      "its trust ratio scales the update after the decay, which the ops path adds last (its GPU programs run it on webgpu and webgl, the arrays path elsewhere)",
   },
   scheduleFreeAdamw: {
     unsupported:
-      "its params are rebuilt from two sequences (z, x), where the ops path adds a scaled update (the arrays path runs it)",
+      "its params are rebuilt from two sequences (z, x), where the ops path adds a scaled update (its GPU programs run it on webgpu and webgl, the arrays path elsewhere)",
   },
 } satisfies { [K in Kind]: OpsKernel<K> | Unsupported };
 

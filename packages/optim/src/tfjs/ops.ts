@@ -11,6 +11,7 @@
  * dicts are the same whichever path ran.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { kindOf } from "../kernels/kinds/index.js";
 import { type GpuKernel, isUnsupported, type Scalars } from "../kernels/kinds/kind.js";
 import { fusibleParts, type Plan, plan, resolveStep } from "../kernels/plan.js";
 import type { FusionSpec } from "../optimizers/fusion.js";
@@ -29,7 +30,19 @@ export function opsUnfusible(tx: AnyTransformation): string | undefined {
   if (spec.stateDtype !== undefined)
     return `${spec.owner} keeps its moments as ${spec.stateDtype} (stateDtype), and the ops keep them as float32 tensors: the reference chain runs it`;
   const ops = opsKernelOf(spec.kind);
-  return isUnsupported(ops) ? `the ops path does not run ${spec.owner}: ${ops.unsupported}` : undefined;
+  if (!isUnsupported(ops)) return undefined;
+  // a kind with GPU programs but no ops (LAMB, Schedule-Free) runs on the GPU backends only
+  const gpu = kindOf(spec.kind).gpu;
+  if (!isUnsupported(gpu) && gpuBackend()) return undefined;
+  return `the ops path does not run ${spec.owner}${isUnsupported(gpu) ? "" : " on this backend (its GPU programs need TF.js's webgpu or webgl)"}: ${ops.unsupported}`;
+}
+
+/** TF.js's backend now, when it is one the kinds' GPU programs run on. */
+function gpuBackend() {
+  const webgpu = webgpuBackend();
+  if (webgpu) return { webgpu };
+  const webgl = webglBackend();
+  return webgl ? { webgl } : undefined;
 }
 
 function planOrThrow(tx: AnyTransformation, state: unknown): Plan {
@@ -59,8 +72,8 @@ function freeName(base: string): string {
 
 export class OpsPath {
   private readonly plan: Plan;
-  /** The kind's ops (`tfjs/kinds.ts`). */
-  private readonly kernel: AnyOpsKernel;
+  /** The kind's ops (`tfjs/kinds.ts`); none for a kind that runs only as GPU programs. */
+  private readonly kernel: AnyOpsKernel | undefined;
   /** The step's scalars, refilled every step. */
   private readonly scalars: Scalars;
   private readonly decayed: boolean[];
@@ -86,7 +99,8 @@ export class OpsPath {
     private readonly variables: tf.Variable[],
   ) {
     this.plan = planOrThrow(tx, state);
-    this.kernel = opsKernelOf(this.plan.spec.kind) as AnyOpsKernel; // supported: planOrThrow checked
+    const ops = opsKernelOf(this.plan.spec.kind);
+    this.kernel = isUnsupported(ops) ? undefined : ops;
     const gpu = this.plan.kind.gpu;
     this.gpuKernel = isUnsupported(gpu) ? undefined : gpu;
     this.scalars = this.plan.kind.scalars();
@@ -110,6 +124,11 @@ export class OpsPath {
   step(grads: readonly tf.Tensor[]): void {
     const p = this.plan;
     const s = this.scalars;
+    if (!this.kernel && !gpuBackend()) {
+      throw new Error(
+        `tfjsOptimizer: ${p.spec.owner} runs here only as GPU programs, and TF.js's backend is now ${tf.getBackend()} (not webgpu or webgl); nothing was changed`,
+      );
+    }
     resolveStep(p, s); // range-checks every scheduled value: may throw, nothing written yet
     const { clip } = p;
     if (clip?.strict && tf.getBackend() === "webgpu") {
@@ -161,20 +180,11 @@ export class OpsPath {
     const negLr = c(-s.lr);
     const l2 = s.l2 !== 0 ? c(s.l2) : undefined;
     const wd = s.wd !== 0 ? c(s.wd) : undefined;
-    // The kind's preconditioner (tfjs/kinds.ts), its constants made once per step.
-    const precondition = this.kernel.step(spec, s, {
-      c,
-      slot: (name, i) => this.slots[name]![i]!,
-      write: (variable, value) => {
-        writes.push([variable, value]);
-      },
-    });
     // On webgpu and webgl, the kind's own programs (tfjs/gpu.ts, tfjs/webgl.ts): a dispatch (a draw)
     // per buffer and one per variable.
-    const webgpu = this.gpuKernel && webgpuBackend();
-    const webgl = this.gpuKernel && !webgpu ? webglBackend() : undefined;
-    this.lastKernel = webgpu ? "webgpu" : webgl ? "webgl" : "ops";
-    if (webgpu || webgl) {
+    const gpu = this.gpuKernel ? gpuBackend() : undefined;
+    this.lastKernel = gpu?.webgpu ? "webgpu" : gpu?.webgl ? "webgl" : "ops";
+    if (gpu) {
       const kind = this.plan.spec.kind;
       const gain1 = gain ? tf.reshape(gain, [1]) : undefined;
       this.variables.forEach((v, i) => {
@@ -192,15 +202,24 @@ export class OpsPath {
           wd: on ? s.wd : 0,
           lr: s.lr,
         };
-        const r = webgpu
-          ? gpuStep(webgpu, kind, this.gpuKernel!, s, step)
-          : webglStep(webgl!, this.gpuKernel!, s, step);
+        const r = gpu.webgpu
+          ? gpuStep(gpu.webgpu, kind, this.gpuKernel!, s, step)
+          : webglStep(gpu.webgl!, this.gpuKernel!, s, step);
         for (const [name, t] of r.buffers) writes.push([this.slots[name]![i]!, t]);
         writes.push([v, r.value]);
       });
       for (const [variable, value] of writes) variable.assign(value);
       return;
     }
+    // The kind's preconditioner (tfjs/kinds.ts), its constants made once per step (step() checked
+    // that a kind without ops has a GPU backend).
+    const precondition = this.kernel!.step(spec, s, {
+      c,
+      slot: (name, i) => this.slots[name]![i]!,
+      write: (variable, value) => {
+        writes.push([variable, value]);
+      },
+    });
     this.variables.forEach((v, i) => {
       const g = grads[i]!;
       let u: tf.Tensor = gain ? tf.mul(g, gain) : spec.maximize ? tf.neg(g) : g;

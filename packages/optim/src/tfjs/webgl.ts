@@ -9,12 +9,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { GLSL_VOCABULARY } from "../kernels/gpu-vocabulary.js";
 import type { GpuKernel, Scalars } from "../kernels/kinds/kind.js";
-import {
-  type ElementProgram,
-  elementPrograms,
-  type GpuVariableStep,
-  runPrograms,
-} from "./element-programs.js";
+import { type BoundProgram, elementPrograms, type GpuVariableStep, runPrograms } from "./element-programs.js";
 
 /** What this module uses of tfjs-backend-webgl's MathBackendWebGL. */
 interface WebGlBackend {
@@ -59,7 +54,7 @@ function zeroPadding(shape: readonly number[]): string {
  * the inputs' shapes), not by its uniforms, and binds their values by position — two kinds' programs
  * of the same text but different uniform lists (Adam's and RAdam's moments) must not share one.
  */
-function fragment(p: ElementProgram<tf.Tensor>, shape: readonly number[]): string {
+function fragment(p: BoundProgram, shape: readonly number[]): string {
   const getter = (input: string) => `get${input}`;
   const locals = p.locals.map((l) =>
     "input" in l
@@ -89,7 +84,7 @@ export function webglStep<S extends Scalars>(
   s: S,
   v: GpuVariableStep,
 ): { buffers: [string, tf.Tensor][]; value: tf.Tensor } {
-  return runPrograms(elementPrograms(gpu, s, v), (p) => {
+  return runPrograms(elementPrograms(gpu, s, v), v.p, (p) => {
     const info = backend.compileAndRun(
       // TF.js caches the compiled program by its text and the inputs' shapes
       {

@@ -180,14 +180,33 @@ export interface Int8Kernel<S extends Scalars> {
  * where c holds, else f), `gt(a, b)`, `both(c, d)`, `isNan(x)`, `isInf(x)`, `finite(x)` (no `>`,
  * `&&` or `?:`: GLSL compares vectors only through functions, WGSL has no `?:`).
  */
-export interface GpuKernel<S extends Scalars> {
+export type GpuKernel<S extends Scalars> = {
   /** The step's scalars the expressions read (f32). */
   readonly uniforms: readonly WasmParam<S>[];
   /** Each present buffer's new value, by name (in the kind's `buffers` order). */
   buffers(s: S): Readonly<Record<string, string>>;
-  /** The update before decay and lr, from the buffers' new values. */
-  direction(s: S): string;
-}
+} & (
+  | {
+      /** The update before decay and lr, from the buffers' new values. */
+      direction(s: S): string;
+      /**
+       * Optional: the update (direction + wd·p) is scaled by ‖p‖/‖update‖ over the variable (1 when
+       * a norm is 0) before −lr: LAMB's trust ratio (a reduction between the programs).
+       */
+      readonly trustRatio?: true;
+      readonly value?: never;
+    }
+  | {
+      /**
+       * The variable's new value, when it is not p + (direction + wd·p)·(−lr): the kind applies
+       * decay and lr itself (`uniforms.wd`, `uniforms.nlr` = −lr; `p` is the old value, readable in
+       * the buffers' expressions too; `s.wd` is the variable's). Schedule-Free's y from z and x.
+       */
+      value(s: S): string;
+      readonly direction?: never;
+      readonly trustRatio?: never;
+    }
+);
 
 /** One fused kind: see the module comment. */
 export interface FusedKind<K extends Kind, S extends Scalars, D extends BufferSpec> {

@@ -13,6 +13,7 @@ import {
   commonScalars,
   type FusedKind,
   f32,
+  type GpuKernel,
   type Scalars,
   type SpecOf,
   type StepState,
@@ -21,7 +22,6 @@ import {
 import {
   type AdamScalarsBase,
   ELEMENT,
-  GPU_NOT_YET,
   INT8_ADAM_ONLY,
   LOOP_ADAM,
   LOOP_COMMON,
@@ -177,6 +177,25 @@ const WASM_LAMB: readonly WasmParam<LambScalars>[] = [
   ...WASM_AVERAGE,
 ];
 
+/**
+ * On the GPU (WGSL/GLSL, float32): Adam's moments; the update m̂/(√v̂ + ε) (+ λp), scaled by the
+ * variable's trust ratio (TF.js's reductions between the programs), then −lr.
+ */
+const GPU: GpuKernel<LambScalars> = {
+  uniforms: [
+    ...WASM_BETAS,
+    f32("ibc1", (s) => 1 / s.bc1),
+    f32("ibc2s", (s) => 1 / s.bc2Sqrt),
+    f32("eps", (s) => s.eps),
+  ],
+  buffers: () => ({
+    expAvg: "uniforms.b1 * expAvg + uniforms.c1 * u",
+    expAvgSq: "uniforms.b2 * expAvgSq + (uniforms.c2 * u) * u",
+  }),
+  direction: () => "(new_expAvg * uniforms.ibc1) / (sqrt(new_expAvgSq) * uniforms.ibc2s + uniforms.eps)",
+  trustRatio: true,
+};
+
 export const lamb = {
   kind: "lamb",
   buffers: BUFFERS,
@@ -213,5 +232,5 @@ export const lamb = {
     },
   },
   int8: INT8_ADAM_ONLY,
-  gpu: GPU_NOT_YET,
+  gpu: GPU,
 } satisfies FusedKind<"lamb", LambScalars, typeof BUFFERS>;

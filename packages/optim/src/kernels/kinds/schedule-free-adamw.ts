@@ -15,6 +15,7 @@ import {
   type FusedKind,
   f32,
   flag,
+  type GpuKernel,
   type Scalars,
   type SpecOf,
   type StepState,
@@ -22,7 +23,6 @@ import {
 import {
   type BetaScalars,
   ELEMENT,
-  GPU_NOT_YET,
   LOOP_BETAS,
   LOOP_COMMON,
   loopBetas,
@@ -156,6 +156,25 @@ const scheduleFree64: Loop = (p, g, sq, z, x, from, to, k) => {
   for (let j = from; j < to; j++) scheduleFreeAt(p, sq, z, x, j, g[j]!, p[j]!, coef, negate, wd, step, b1, c1, b2, c2, eps, ck, dk, first, atZ, false);
 };
 
+/**
+ * On the GPU (WGSL/GLSL, float32): v; z ← z + (u/(√v + ε) + λ·(y or z))·(−γ); x ← (1 − c)·x + c·z;
+ * the params y = β1·x + (1 − β1)·z, added to p as the step adds y − p. On the first update z and x
+ * read as the params (the text depends on it, and on the variable's decay).
+ */
+const GPU: GpuKernel<ScheduleFreeAdamwScalars> = {
+  uniforms: [...WASM_BETAS, f32("eps", (s) => s.eps), f32("ck", (s) => s.ck), f32("dk", (s) => 1 - s.ck)],
+  buffers: (s) => {
+    const [z, x] = s.first ? ["p", "p"] : ["z", "x"];
+    const decay = s.wd !== 0 ? ` + uniforms.wd * ${s.atZ ? z : "p"}` : "";
+    return {
+      squareAvg: "uniforms.b2 * squareAvg + (uniforms.c2 * u) * u",
+      z: `${z} + (u / (sqrt(new_squareAvg) + uniforms.eps)${decay}) * uniforms.nlr`,
+      x: `${x} * uniforms.dk + new_z * uniforms.ck`,
+    };
+  },
+  value: () => "p + ((new_x * uniforms.b1 + new_z * uniforms.c1) - p)",
+};
+
 export const scheduleFreeAdamw = {
   kind: "scheduleFreeAdamw",
   buffers: BUFFERS,
@@ -193,5 +212,5 @@ export const scheduleFreeAdamw = {
   },
   bfloat16: { unsupported: "scheduleFreeAdamw has no stateDtype" },
   int8: { unsupported: "scheduleFreeAdamw has no stateDtype" },
-  gpu: GPU_NOT_YET,
+  gpu: GPU,
 } satisfies FusedKind<"scheduleFreeAdamw", ScheduleFreeAdamwScalars, typeof BUFFERS>;

@@ -329,8 +329,3 @@ export const INT8_ADAM_ONLY = {
   unsupported:
     "the fused kernels run Adam's 8-bit moments only (its WASM kernel): the reference chain runs these",
 } as const;
-
-/** Why a kind runs as TF.js ops on the GPU: its WGSL is not written yet (Adam's, SGD's, RMSprop's, Lion's and Adagrad's are). */
-export const GPU_NOT_YET = {
-  unsupported: "its GPU program is not written yet: TF.js's ops run it",
-} as const;

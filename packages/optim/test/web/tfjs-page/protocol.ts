@@ -54,6 +54,11 @@ export const RECIPES: Record<string, { tx: () => m.AnyTransformation; path: "ops
   "radam L2": { tx: () => m.radam({ lr: 0.01, weightDecay: 0.01 }), path: "ops" },
   "clip + adamax": { tx: () => m.chain(m.clipByGlobalNorm(0.1), m.adamax({ lr: 0.01 })), path: "ops" },
   "adadelta L2": { tx: () => m.adadelta({ lr: 1, weightDecay: 0.01 }), path: "ops" },
+  "lamb decay": { tx: () => m.lamb({ lr: 0.01, weightDecay: 0.01 }), path: "ops" },
+  "schedule-free adamw (warmup)": {
+    tx: () => m.scheduleFreeAdamw({ lr: 0.01, warmupSteps: 4 }),
+    path: "ops",
+  },
   // no fused form: auto keeps it on the arrays path (read back, `assign`ed) on webgl too
   adafactor: { tx: () => m.adafactor({ lr: 0.01 }), path: "arrays" },
 };

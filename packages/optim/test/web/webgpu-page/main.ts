@@ -46,7 +46,7 @@ async function run(recipe: string) {
   const vars = NAMES.map((n) =>
     tf.tidy(() => tf.variable(tf.tensor(random(size(n), 1), SHAPES[n], "float32"), true, n)),
   );
-  const opt = tfjsOptimizer(RECIPES[recipe]!.tx(), { name: `webgpu/${recipe}` });
+  const opt = tfjsOptimizer(RECIPES[recipe]!(), { name: `webgpu/${recipe}` });
   const values = async (): Promise<Values> => {
     const params = Object.fromEntries(
       await Promise.all(vars.map(async (v) => [v.name, Array.from(await v.data())] as const)),
