@@ -9,13 +9,16 @@
  *
  *     npm run bench:gpu [-- --steps 10 --rounds 5]
  *
+ * Then the standalone path (momenta-optim/webgpu, no TF.js): the same shapes as GPUBuffers, AdamW,
+ * rounds of steps each timed to `device.queue.onSubmittedWorkDone()`, on a page of its own.
+ *
  * The last line is JSON: {"webgpuVsTfTrain": x, "webglVsTfTrain": y, "standaloneMparamsPerS": z},
- * x and y momenta's speed over tf.train's (medians of rounds); z is null until the TF.js-independent
- * WebGPU path exists (issue #20).
+ * x and y momenta's speed over tf.train's (medians of rounds), z the standalone path's M params/s
+ * (the median round's; null when it could not be measured).
  */
 import { fileURLToPath } from "node:url";
 import { openSite, sourcePage, watch } from "@momenta/browser-test";
-import { type GpuHook, type GpuRunResult, PARAMS } from "./gpu-page/protocol.ts";
+import { type GpuHook, type GpuRunResult, PARAMS, type StandaloneResult } from "./gpu-page/protocol.ts";
 import { median } from "./table.ts";
 
 declare global {
@@ -37,6 +40,7 @@ const site = await openSite("momenta-bench-gpu-", sourcePage(PAGE), {
   args: ["--enable-unsafe-webgpu"],
 });
 const ratios: Record<string, number | null> = {};
+let standalone: number | null = null;
 try {
   for (const backend of ["webgpu", "webgl"] as const) {
     const problems: string[] = [];
@@ -61,14 +65,35 @@ try {
       `${r.backend} (${r.device}; momenta's path: ${r.path}), ${PARAMS} params, ms/step (median of ${rounds}): tf.train.adam ${tfMs.toFixed(1)} (${(PARAMS / tfMs / 1e3).toFixed(1)} M params/s), momenta adamw ${moMs.toFixed(1)} (${(PARAMS / moMs / 1e3).toFixed(1)}) — momenta ${(tfMs / moMs).toFixed(2)}× tf.train's speed (per round: ${perRound}); tensors after − before: tf.train ${r.tensorGrowth.tfTrain}, momenta ${r.tensorGrowth.momenta}`,
     );
   }
+  const problems: string[] = [];
+  const page = watch(await site.context.newPage(), problems);
+  page.on("console", (m) => {
+    if (m.type() === "warning" && /WGSL|Invalid/.test(m.text())) problems.push(`webgpu: ${m.text()}`);
+  });
+  await page.goto(site.base);
+  console.error(`standalone webgpu: ${rounds} rounds of ${steps} steps …`);
+  try {
+    const r: StandaloneResult = await page.evaluate((spec) => window.__gpuBench.standalone(spec), {
+      steps,
+      rounds,
+    });
+    const ms = median(r.ms);
+    if (problems.length) throw new Error(`the page reported ${problems.join("; ")}`);
+    standalone = PARAMS / ms / 1e3;
+    console.log(
+      `standalone webgpu (${r.device}; momenta-optim/webgpu, no TF.js), ${PARAMS} params, adamw ${ms.toFixed(1)} ms/step (median of ${rounds}) — ${standalone.toFixed(1)} M params/s (per round: ${r.ms.map((x) => x.toFixed(1)).join(" ")} ms)`,
+    );
+  } catch (e) {
+    console.log(`standalone webgpu: not measured (${(e as Error).message.split("\n")[0]})`);
+  }
+  await page.close();
 } finally {
   await site.close();
 }
-console.log("standalone WebGPU path: not built yet (issue #20, Build 2)");
 console.log(
   JSON.stringify({
     webgpuVsTfTrain: ratios.webgpu ?? null,
     webglVsTfTrain: ratios.webgl ?? null,
-    standaloneMparamsPerS: null,
+    standaloneMparamsPerS: standalone,
   }),
 );

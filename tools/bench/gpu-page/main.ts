@@ -1,14 +1,23 @@
 /**
  * The page `npm run bench:gpu` drives: TF.js on webgpu or webgl, one MLP's variables (./protocol.ts),
  * the same gradients every step, `tf.train.adam` and momenta's `tfjsOptimizer(adamw())` in interleaved
- * rounds, each round timed to the end of the GPU's work (a value read back).
+ * rounds, each round timed to the end of the GPU's work (a value read back). And `standalone`: the
+ * same shapes as GPUBuffers stepped by momenta-optim/webgpu's AdamW, no TF.js, each round timed to
+ * `device.queue.onSubmittedWorkDone()`.
  */
 import "@tensorflow/tfjs-backend-webgl";
 import "@tensorflow/tfjs-backend-webgpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { adamw } from "momenta-optim";
 import { tfjsOptimizer } from "momenta-optim/tfjs";
-import { type GpuHook, type GpuRunResult, type GpuRunSpec, SHAPES } from "./protocol.ts";
+import { webgpuOptimizer } from "momenta-optim/webgpu";
+import {
+  type GpuHook,
+  type GpuRunResult,
+  type GpuRunSpec,
+  SHAPES,
+  type StandaloneResult,
+} from "./protocol.ts";
 
 declare global {
   interface Window {
@@ -87,4 +96,50 @@ async function run({ backend, steps, rounds }: GpuRunSpec): Promise<GpuRunResult
   return result;
 }
 
-window.__gpuBench = { run };
+async function standalone({ steps, rounds }: { steps: number; rounds: number }): Promise<StandaloneResult> {
+  const adapter = await navigator.gpu?.requestAdapter();
+  if (!adapter) throw new Error("no WebGPU adapter");
+  const d = await adapter.requestDevice();
+  let seed = 1;
+  const random = (n: number, scale: number) => {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      a[i] = scale * (seed / 2 ** 31 - 1);
+    }
+    return a;
+  };
+  const buffer = (values: Float32Array) => {
+    const b = d.createBuffer({
+      size: values.byteLength,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+    d.queue.writeBuffer(b, 0, values);
+    return b;
+  };
+  const names = SHAPES.map((_, i) => `v${i}`);
+  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  const params = names.map((_, i) => buffer(random(size(SHAPES[i]!), 0.05)));
+  const grads = Object.fromEntries(names.map((n, i) => [n, buffer(random(size(SHAPES[i]!), 0.01))]));
+  const opt = webgpuOptimizer(adamw({ lr: 1e-3 }), {
+    device: d,
+    params: Object.fromEntries(names.map((n, i) => [n, { buffer: params[i]!, shape: SHAPES[i]! }])),
+  });
+  const ms: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    // warm: compiles the pipelines outside the timing
+    opt.step(grads);
+    await d.queue.onSubmittedWorkDone();
+    const t0 = performance.now();
+    for (let s = 0; s < steps; s++) opt.step(grads);
+    await d.queue.onSubmittedWorkDone();
+    ms.push((performance.now() - t0) / steps);
+  }
+  const info = (adapter as { info?: { vendor?: string; architecture?: string } }).info;
+  opt.dispose();
+  for (const b of [...params, ...Object.values(grads)]) b.destroy();
+  d.destroy();
+  return { device: info ? `WebGPU adapter ${info.vendor ?? "?"}/${info.architecture ?? "?"}` : "WebGPU", ms };
+}
+
+window.__gpuBench = { run, standalone };

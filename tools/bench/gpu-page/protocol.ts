@@ -31,6 +31,16 @@ export interface GpuRunResult {
   tensorGrowth: { tfTrain: number; momenta: number };
 }
 
+/** The standalone WebGPU path (momenta-optim/webgpu, no TF.js) on the same shapes. */
+export interface StandaloneResult {
+  /** The WebGPU adapter. */
+  device: string;
+  /** ms per step, one entry per round (each round timed to `device.queue.onSubmittedWorkDone()`). */
+  ms: number[];
+}
+
 export interface GpuHook {
   run(spec: GpuRunSpec): Promise<GpuRunResult>;
+  /** AdamW on momenta-optim/webgpu: `rounds` rounds of `steps` steps. */
+  standalone(spec: { steps: number; rounds: number }): Promise<StandaloneResult>;
 }

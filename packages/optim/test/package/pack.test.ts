@@ -268,7 +268,7 @@ let linked = false;
 function typeCheckProject(): void {
   if (linked) return;
   linked = true;
-  for (const f of ["quickstart.ts", "types.ts", "node.ts", "tfjs.ts", "tfjs-core-only.ts"]) {
+  for (const f of ["quickstart.ts", "types.ts", "node.ts", "webgpu.ts", "tfjs.ts", "tfjs-core-only.ts"]) {
     copyFileSync(new URL(f, FIXTURES), join(app, f));
   }
   const core = createRequire(join(ROOT, "packages/optim/package.json")).resolve(
@@ -315,11 +315,11 @@ function tfjsCoreErrors(version: Version): Promise<Set<string>> {
 
 describe.concurrent("type-checks without skipLibCheck", () => {
   it.each(SETTINGS)(
-    "momenta-optim, ./node and ./tfjs, no error beyond tfjs-core's own: $version, $module/$resolution",
+    "momenta-optim, ./node, ./webgpu and ./tfjs, no error beyond tfjs-core's own: $version, $module/$resolution",
     async (s) => {
       const [theirs, r] = await Promise.all([
         tfjsCoreErrors(s.version),
-        tsc(s, "all", ["quickstart.ts", "types.ts", "node.ts", "tfjs.ts"]),
+        tsc(s, "all", ["quickstart.ts", "types.ts", "node.ts", "webgpu.ts", "tfjs.ts"]),
       ]);
       expect(
         errors(r).filter((l) => !theirs.has(l)),
@@ -335,9 +335,9 @@ describe.concurrent("type-checks without skipLibCheck", () => {
   );
 
   it.each(SETTINGS.filter((s) => s.version === "7"))(
-    "momenta-optim and ./node alone: no error, no @tensorflow or @types file loaded: $module/$resolution",
+    "momenta-optim, ./node and ./webgpu alone: no error, no @tensorflow or @types file loaded: $module/$resolution",
     async (s) => {
-      const r = await tsc(s, "core", ["quickstart.ts", "types.ts", "node.ts"], ["--listFiles"]);
+      const r = await tsc(s, "core", ["quickstart.ts", "types.ts", "node.ts", "webgpu.ts"], ["--listFiles"]);
       expect(errors(r), where(s)).toEqual([]);
       expect(r.code).toBe(0);
       const loaded = r.stdout.split("\n").filter((l) => l.includes("node_modules"));
