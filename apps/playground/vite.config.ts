@@ -17,6 +17,13 @@ export default defineConfig({
     target: "es2022",
     // One small bundle: nothing is fetched at run time, so the page works offline.
     modulePreload: { polyfill: false },
+    // Two pages: the optimizer race (index.html) and MNIST trained on the GPU (mnist.html).
+    rolldownOptions: {
+      input: {
+        index: fileURLToPath(new URL("./index.html", import.meta.url)),
+        mnist: fileURLToPath(new URL("./mnist.html", import.meta.url)),
+      },
+    },
   },
   server: { host: "127.0.0.1", port: 5173 },
   preview: { host: "127.0.0.1", port: 4173 },
