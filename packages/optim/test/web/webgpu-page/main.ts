@@ -6,6 +6,7 @@
  * `saveAndGoOn`, `resumeFrom` and `syncGetter` serve test/web/tfjs-webgpu-resume.test.ts: a save on
  * webgpu resumed on cpu and back, and the synchronous `momenta` getter after webgpu steps.
  */
+import "@tensorflow/tfjs-backend-webgl";
 import "@tensorflow/tfjs-backend-webgpu";
 import * as tf from "@tensorflow/tfjs-core";
 import * as m from "momenta-optim";
@@ -36,8 +37,8 @@ declare global {
   }
 }
 
-async function run(recipe: string) {
-  if (!(await tf.setBackend("webgpu"))) throw new Error("TF.js could not start its webgpu backend");
+async function run(recipe: string, backend: "webgpu" | "webgl") {
+  if (!(await tf.setBackend(backend))) throw new Error(`TF.js could not start its ${backend} backend`);
   await tf.ready();
   const start = tf.memory().numTensors;
   const next = rng(7);
@@ -46,7 +47,7 @@ async function run(recipe: string) {
   const vars = NAMES.map((n) =>
     tf.tidy(() => tf.variable(tf.tensor(random(size(n), 1), SHAPES[n], "float32"), true, n)),
   );
-  const opt = tfjsOptimizer(RECIPES[recipe]!(), { name: `webgpu/${recipe}` });
+  const opt = tfjsOptimizer(RECIPES[recipe]!(), { name: `${backend}/${recipe}` });
   const values = async (): Promise<Values> => {
     const params = Object.fromEntries(
       await Promise.all(vars.map(async (v) => [v.name, Array.from(await v.data())] as const)),

@@ -102,7 +102,7 @@ export function rng(seed: number): () => number {
 
 /** One step as the page saw it: the values before, the gradients, the values after. */
 export interface StepRecord {
-  /** What ran it: "webgpu" (the kind's programs) or "ops". */
+  /** What ran it (`opsKernel`): "webgpu" or "webgl" (the kind's programs), or "ops". */
   kernel: string | undefined;
   before: Values;
   grads: Record<string, number[]>;
@@ -125,7 +125,8 @@ export interface WebGpuRun {
 }
 
 export interface WebGpuHook {
-  run(recipe: string): Promise<WebGpuRun>;
+  /** The recipe's STEPS steps on TF.js's webgpu or webgl backend. */
+  run(recipe: string, backend: "webgpu" | "webgl"): Promise<WebGpuRun>;
   /** RESUME_RECIPES[recipe] from startValues, SAVE_AT steps, getWeights, RESUME_STEPS more (webgpu). */
   saveAndGoOn(recipe: string): Promise<ResumeRun>;
   /** RESUME_RECIPES[recipe] restored from `saved` (taken after SAVE_AT steps), RESUME_STEPS more (webgpu). */
