@@ -364,6 +364,7 @@ fill(
       "Optimizers from the momenta library racing across 2-D loss landscapes. The address bar holds the whole setup.",
     ),
     share,
+    h("a", { href: "./mnist.html" }, "MNIST on the GPU →"),
   ),
   notice,
   caption,
