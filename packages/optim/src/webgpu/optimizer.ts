@@ -5,8 +5,9 @@
  * gradients and evaluates the step's scalars on the host (schedules, bias corrections: the chain's own
  * state objects, as the fused kernels and the TF.js ops path read them), then encodes ONE compute pass
  * — the clip's norm as a reduction when clipping, then per leaf one dispatch that rewrites every state
- * buffer and the param in place (`programs.ts`, from the kind's `gpu` expressions) — and submits it.
- * Nothing is read back per step.
+ * buffer and the param in place (`programs.ts`, from the kind's `gpu` expressions; for LAMB the
+ * update goes to a buffer, and the leaf's trust ratio is reduced and applied in four more dispatches)
+ * — and submits it. Nothing is read back per step.
  *
  * The host keeps a momenta handle (`createOptimizer(…, { kernel: "reference" })`) that never steps:
  * its counts advance with the steps, and its layout is the state dict's, so the state dict is the
@@ -28,17 +29,21 @@ import type { FusionSpec } from "../optimizers/fusion.js";
 import type { AnyTransformation } from "../transform.js";
 import { resolveMask, type ShapedLeaf } from "../tree.js";
 import {
+  applyRatioShader,
   BIND,
   finalNormShader,
   NORM_CHUNK,
   partialNormShader,
+  ratioShader,
   UPDATE_WORKGROUP,
   updateShader,
 } from "./programs.js";
 import {
   type BindGroupLayout,
   type Buffer,
+  type BufferBinding,
   COMPUTE,
+  type ComputePass,
   type ComputePipeline,
   type Device,
   MAP_READ,
@@ -119,15 +124,15 @@ const MAX_GROUPS = 65535;
 
 /**
  * A kind's GPU element math as this path reads it (`GpuKernel` in `kernels/kinds/kind.ts`): the
- * uniforms, each buffer's new value, and the update's direction (the forms that give the param's
- * value themselves, or scale the update by a trust ratio, are refused by `unfusible`).
+ * uniforms, each buffer's new value, and the update's direction (scaled by the trust ratio when
+ * `trustRatio`), or the param's new value itself (`value`).
  */
 interface ElementMath {
   readonly uniforms: GpuKernel<Scalars>["uniforms"];
   buffers(s: Scalars): Readonly<Record<string, string>>;
   readonly direction?: (s: Scalars) => string;
-  readonly value?: unknown;
-  readonly trustRatio?: unknown;
+  readonly value?: (s: Scalars) => string;
+  readonly trustRatio?: true;
 }
 
 /** Why this path cannot run a chain, or undefined when it can. */
@@ -140,10 +145,8 @@ function unfusible(tx: AnyTransformation): string | undefined {
   const gpu = kindOf(spec.kind).gpu;
   if (isUnsupported(gpu)) return `${spec.owner} has no WebGPU program: ${gpu.unsupported}`;
   const form = gpu as unknown as ElementMath;
-  if (form.trustRatio)
-    return `${spec.owner} scales each update by its trust ratio (a per-leaf reduction between the buffers' update and the param's), which this path does not run yet`;
-  if (typeof form.direction !== "function")
-    return `${spec.owner}'s GPU update computes the param's new value itself (not p + (direction + wd·p)·(−lr)), which this path does not run yet`;
+  if (typeof form.direction !== "function" && typeof form.value !== "function")
+    return `${spec.owner}'s GPU program gives neither a direction nor the param's new value`;
   if (parts.clip?.strict)
     return "clipByGlobalNorm with errorIfNonfinite must read the norm back before the step writes anything, and this path reads nothing back per step: clip without errorIfNonfinite (a non-finite norm then gives a zero clip factor or NaN, as in PyTorch), or check the gradients yourself";
   return undefined;
@@ -191,10 +194,10 @@ const overlaps = (a: Region, b: Region) => a.buffer === b.buffer && a.from < b.t
 /**
  * An optimizer for params held in `GPUBuffer`s, from the same transforms as `createOptimizer`: an
  * optimizer alias momenta fuses (`adamw`, `adam`, `sgd`, `rmsprop`, `lion`, `adagrad`, `nadam`, `radam`,
- * `adamax`, `adadelta`: any options, schedules, masks, maximize, L2 or decoupled decay), optionally
- * after `clipByGlobalNorm` (computed on the GPU, in the same pass). Any other chain throws a TypeError
- * saying why (LAMB and Schedule-Free AdamW have no WebGPU program yet; `errorIfNonfinite` clipping
- * needs a read-back). The optimizer allocates its buffers, pipelines and bind groups once: a step
+ * `adamax`, `adadelta`, `lamb`, `scheduleFreeAdamw`: any options, schedules, masks, maximize, L2 or
+ * decoupled decay), optionally after `clipByGlobalNorm` (computed on the GPU, in the same pass). Any
+ * other chain throws a TypeError saying why (`errorIfNonfinite` clipping needs a read-back; compact
+ * state is not run here). The optimizer allocates its buffers, pipelines and bind groups once: a step
  * writes its scalars with `queue.writeBuffer` and submits one command buffer.
  */
 export function webgpuOptimizer(tx: AnyTransformation, options: WebGpuOptimizerOptions): WebGpuOptimizer {
@@ -269,7 +272,8 @@ export function webgpuOptimizer(tx: AnyTransformation, options: WebGpuOptimizerO
   }
   const p: Plan = planned;
   const gpu = p.kind.gpu as unknown as ElementMath; // checked by unfusible
-  const direction = gpu.direction!;
+  /** LAMB: the update is scaled per leaf by ‖p‖/‖update‖, reduced on the GPU between the dispatches. */
+  const trust = gpu.trustRatio === true && typeof gpu.direction === "function";
   const s = p.kind.scalars();
   s.negate = p.spec.maximize;
   /** The step's scalars as a leaf the mask turns decay off for sees them (its wd 0). */
@@ -277,7 +281,7 @@ export function webgpuOptimizer(tx: AnyTransformation, options: WebGpuOptimizerO
   const decayed = resolveMask(p.spec.mask, hostParams);
   const bound = Object.keys(p.kind.buffers).filter((name) => p.buffers[name] !== undefined);
   const clip = p.clip;
-  const storage = 2 + bound.length + (clip ? 1 : 0);
+  const storage = 2 + bound.length + (clip ? 1 : 0) + (trust ? 1 : 0);
   if (storage > limits.maxStorageBuffersPerShaderStage)
     throw new RangeError(
       `${OWNER}: ${p.spec.owner}'s update binds ${storage} storage buffers, and this device allows ${limits.maxStorageBuffersPerShaderStage} a shader`,
@@ -344,6 +348,7 @@ export function webgpuOptimizer(tx: AnyTransformation, options: WebGpuOptimizerO
       storageEntry(BIND.grad, "read-only-storage"),
       ...bound.map((_, k) => storageEntry(BIND.firstBuffer + k, "storage")),
       ...(clip ? [storageEntry(BIND.firstBuffer + bound.length, "read-only-storage")] : []),
+      ...(trust ? [storageEntry(BIND.firstBuffer + bound.length + (clip ? 1 : 0), "storage")] : []),
     ],
   });
   const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [updateLayout] });
@@ -412,6 +417,102 @@ export function webgpuOptimizer(tx: AnyTransformation, options: WebGpuOptimizerO
       ],
     });
   }
+  /**
+   * LAMB's trust ratio: per leaf an update buffer (d + wd·p, written by the update shader), the sums
+   * of squares of the param and of the update in partials (the norm's partial shader, 2-norm), one
+   * workgroup's ratio, then p ← p + (x·ratio)·(−lr). Bind groups fixed: made here.
+   */
+  function trustRatio() {
+    const updates = leaves.map((leaf) => make(`${leaf.name}/update`, 4 * leaf.n, USAGE.STORAGE));
+    const ratios = make("trust ratios", UNIFORM_STRIDE * leaves.length, USAGE.STORAGE);
+    const partialSums = make("trust ratio partials", 8 * partialCount, USAGE.STORAGE);
+    const slots = 3; // per leaf: the param's partials, the update's, the ratio's
+    const host = new ArrayBuffer(UNIFORM_STRIDE * slots * leaves.length);
+    const u32 = new Uint32Array(host);
+    const trustUniforms = make("trust ratio uniforms", host.byteLength, USAGE.UNIFORM | USAGE.COPY_DST);
+    const compile = (code: string, label: string) =>
+      device.createComputePipeline({
+        label: `momenta ${label}`,
+        layout: "auto",
+        compute: {
+          module: device.createShaderModule({ label: `momenta ${label}`, code }),
+          entryPoint: "main",
+        },
+      });
+    const partial = compile(partialNormShader(2), "trust ratio partials");
+    const reduce = compile(ratioShader(), "trust ratio");
+    const apply = [false, true].map((vec4) =>
+      compile(applyRatioShader(kindUniforms, vec4), "trust ratio apply"),
+    );
+    let base = 0;
+    const slot = (i: number, k: number) => (UNIFORM_STRIDE / 4) * (slots * i + k);
+    const region = (i: number, k: number) => ({
+      buffer: trustUniforms,
+      offset: UNIFORM_STRIDE * (slots * i + k),
+      size: 16,
+    });
+    const dispatches = leaves.map((leaf, i) => {
+      const pBase = base;
+      const xBase = base + leaf.normGroupsCount;
+      base += 2 * leaf.normGroupsCount;
+      u32[slot(i, 0)] = leaf.n;
+      u32[slot(i, 0) + 1] = pBase;
+      u32[slot(i, 1)] = leaf.n;
+      u32[slot(i, 1) + 1] = xBase;
+      u32[slot(i, 2)] = pBase;
+      u32[slot(i, 2) + 1] = xBase;
+      u32[slot(i, 2) + 2] = leaf.normGroupsCount;
+      const group = (pipeline: ComputePipeline, label: string, entries: BufferBinding[]) =>
+        device.createBindGroup({
+          label: `momenta ${leaf.name} ${label}`,
+          layout: pipeline.getBindGroupLayout(0),
+          entries,
+        });
+      const mine = { buffer: ratios, offset: UNIFORM_STRIDE * i, size: 4 };
+      return {
+        partialP: group(partial, "param norm", [
+          { binding: 0, resource: region(i, 0) },
+          { binding: 1, resource: { buffer: leaf.buffer, offset: leaf.offset, size: 4 * leaf.n } },
+          { binding: 2, resource: { buffer: partialSums } },
+        ]),
+        partialX: group(partial, "update norm", [
+          { binding: 0, resource: region(i, 1) },
+          { binding: 1, resource: { buffer: updates[i]! } },
+          { binding: 2, resource: { buffer: partialSums } },
+        ]),
+        reduce: group(reduce, "trust ratio", [
+          { binding: 0, resource: region(i, 2) },
+          { binding: 1, resource: { buffer: partialSums } },
+          { binding: 2, resource: mine },
+        ]),
+        apply: group(apply[leaf.vec4 ? 1 : 0]!, "trust ratio apply", [
+          { binding: 0, resource: { buffer: uniforms, offset: UNIFORM_STRIDE * i, size: UNIFORM_STRIDE } },
+          { binding: 1, resource: { buffer: leaf.buffer, offset: leaf.offset, size: 4 * leaf.n } },
+          { binding: 2, resource: { buffer: updates[i]! } },
+          { binding: 3, resource: mine },
+        ]),
+      };
+    });
+    queue.writeBuffer(trustUniforms, 0, u32);
+    /** Encodes leaf i's ratio dispatches (after its update's). */
+    const encode = (pass: ComputePass, i: number) => {
+      const leaf = leaves[i]!;
+      const d = dispatches[i]!;
+      pass.setPipeline(partial);
+      pass.setBindGroup(0, d.partialP);
+      pass.dispatchWorkgroups(leaf.normGroupsCount);
+      pass.setBindGroup(0, d.partialX);
+      pass.dispatchWorkgroups(leaf.normGroupsCount);
+      pass.setPipeline(reduce);
+      pass.setBindGroup(0, d.reduce);
+      pass.dispatchWorkgroups(1);
+      pass.setPipeline(apply[leaf.vec4 ? 1 : 0]!);
+      pass.setBindGroup(0, d.apply);
+      pass.dispatchWorkgroups(leaf.dispatch[0], leaf.dispatch[1]);
+    };
+    return { updates, encode };
+  }
+  const ratio = trust ? trustRatio() : undefined;
   upload(); // zeros, or the state the transform's init gives (Adagrad's initial accumulator)
 
   /** The bind group of a leaf's update with this gradient (cached by buffer and offset). */
@@ -432,6 +533,14 @@ export function webgpuOptimizer(tx: AnyTransformation, options: WebGpuOptimizerO
           ...leaf.state.map((b, k) => ({ binding: BIND.firstBuffer + k, resource: { buffer: b } })),
           ...(clip
             ? [{ binding: BIND.firstBuffer + bound.length, resource: { buffer: clipBuffer!, size: 8 } }]
+            : []),
+          ...(trust
+            ? [
+                {
+                  binding: BIND.firstBuffer + bound.length + (clip ? 1 : 0),
+                  resource: { buffer: ratio!.updates[i]! },
+                },
+              ]
             : []),
         ],
       });
@@ -524,7 +633,7 @@ export function webgpuOptimizer(tx: AnyTransformation, options: WebGpuOptimizerO
           uniforms: kindUniforms,
           bound,
           buffers: gpu.buffers(sv),
-          direction: direction(sv),
+          result: gpu.direction ? { direction: gpu.direction(sv), trust } : { value: gpu.value!(sv) },
           clip: clip !== undefined,
           negate: !clip && p.spec.maximize,
           l2: sv.l2 !== 0,
@@ -547,6 +656,7 @@ export function webgpuOptimizer(tx: AnyTransformation, options: WebGpuOptimizerO
         pass.setPipeline(pipelineFor(codes[i]!));
         pass.setBindGroup(0, groupFor(leaf, i, g[i]!.buffer, g[i]!.offset));
         pass.dispatchWorkgroups(leaf.dispatch[0], leaf.dispatch[1]);
+        ratio?.encode(pass, i);
       });
       pass.end();
       queue.writeBuffer(uniforms, 0, uniformF32);

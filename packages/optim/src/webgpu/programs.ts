@@ -29,8 +29,12 @@ export interface UpdateProgram {
   bound: readonly string[];
   /** The new value of each buffer the step updates, by name, in the kind's order. */
   buffers: Readonly<Record<string, string>>;
-  /** The update before decay and lr (the kind's `direction`). */
-  direction: string;
+  /**
+   * The update before decay and lr (the kind's `direction`): the param becomes p + (d + wd·p)·(−lr),
+   * or with `trust`, d + wd·p is written to the update buffer (bound last) for the trust ratio's
+   * dispatches. Or the param's new value itself (the kind's `value`).
+   */
+  result: { direction: string; trust: boolean } | { value: string };
   /** The clip factor (with maximize's sign) is read from the clip buffer's second float. */
   clip: boolean;
   /** Maximize without clipping: u = −g. */
@@ -41,15 +45,31 @@ export interface UpdateProgram {
   wd: boolean;
 }
 
-/** The update shader: u ← g·gain (or −g), + l2·p; each buffer's new value; p + (d + wd·p)·(−lr). */
-export function updateShader(p: UpdateProgram): string {
+/** The update shader's uniforms struct: the kind's scalars, then l2, wd, −lr, and the size in lanes. */
+function uniformStruct(uniforms: readonly string[]): string {
   const fields = [
-    ...p.uniforms.map((n) => `${n} : f32,`),
+    ...uniforms.map((n) => `${n} : f32,`),
     "l2 : f32,",
     "wd : f32,",
     "nlr : f32,",
     "size : u32,",
   ];
+  return `struct Uniforms { ${fields.join(" ")} }`;
+}
+
+/** The index of an invocation of a 1-D range dispatched over x and y (x·y workgroups). */
+const INDEX = `@compute @workgroup_size(${UPDATE_WORKGROUP})
+fn main(@builtin(global_invocation_id) gid : vec3<u32>, @builtin(num_workgroups) nw : vec3<u32>) {
+  let index = gid.x + gid.y * nw.x * ${UPDATE_WORKGROUP}u;
+  if (index >= uniforms.size) { return; }`;
+
+/**
+ * The update shader: u ← g·gain (or −g), + l2·p; each buffer's new value; then p + (d + wd·p)·(−lr),
+ * the kind's own value, or (trust ratio) d + wd·p into the update buffer.
+ */
+export function updateShader(p: UpdateProgram): string {
+  const trust = "direction" in p.result && p.result.trust;
+  const after = BIND.firstBuffer + p.bound.length;
   const bindings = [
     `@group(0) @binding(${BIND.uniforms}) var<uniform> uniforms : Uniforms;`,
     `@group(0) @binding(${BIND.param}) var<storage, read_write> s_param : array<V>;`,
@@ -58,8 +78,9 @@ export function updateShader(p: UpdateProgram): string {
       (name, k) =>
         `@group(0) @binding(${BIND.firstBuffer + k}) var<storage, read_write> s_${name} : array<V>;`,
     ),
-    ...(p.clip
-      ? [`@group(0) @binding(${BIND.firstBuffer + p.bound.length}) var<storage, read> s_clip : array<f32>;`]
+    ...(p.clip ? [`@group(0) @binding(${after}) var<storage, read> s_clip : array<f32>;`] : []),
+    ...(trust
+      ? [`@group(0) @binding(${after + (p.clip ? 1 : 0)}) var<storage, read_write> s_update : array<V>;`]
       : []),
   ];
   let u = p.clip ? "grad * s_clip[1]" : p.negate ? "-grad" : "grad";
@@ -73,17 +94,75 @@ export function updateShader(p: UpdateProgram): string {
       `let new_${name} = ${expr};`,
       `s_${name}[index] = new_${name};`,
     ]),
-    `let d = (${p.direction})${p.wd ? " + uniforms.wd * p" : ""};`,
-    "s_param[index] = p + d * uniforms.nlr;",
+    ...("value" in p.result
+      ? [`s_param[index] = ${p.result.value};`]
+      : [
+          `let d = (${p.result.direction})${p.wd ? " + uniforms.wd * p" : ""};`,
+          trust ? "s_update[index] = d;" : "s_param[index] = p + d * uniforms.nlr;",
+        ]),
   ];
   return `${wgslVocabulary(p.vec4)}
-struct Uniforms { ${fields.join(" ")} }
+${uniformStruct(p.uniforms)}
 ${bindings.join("\n")}
-@compute @workgroup_size(${UPDATE_WORKGROUP})
-fn main(@builtin(global_invocation_id) gid : vec3<u32>, @builtin(num_workgroups) nw : vec3<u32>) {
-  let index = gid.x + gid.y * nw.x * ${UPDATE_WORKGROUP}u;
-  if (index >= uniforms.size) { return; }
+${INDEX}
   ${body.join("\n  ")}
+}
+`;
+}
+
+/**
+ * The trust ratio's last dispatch of a leaf: p ← p + (x·ratio)·(−lr), x the update the update shader
+ * wrote. Bindings: 0 the leaf's uniforms, 1 the param, 2 the update, 3 the leaf's ratio.
+ */
+export function applyRatioShader(uniforms: readonly string[], vec4: boolean): string {
+  return `${wgslVocabulary(vec4)}
+${uniformStruct(uniforms)}
+@group(0) @binding(0) var<uniform> uniforms : Uniforms;
+@group(0) @binding(1) var<storage, read_write> s_param : array<V>;
+@group(0) @binding(2) var<storage, read> s_update : array<V>;
+@group(0) @binding(3) var<storage, read> s_ratio : array<f32>;
+${INDEX}
+  s_param[index] = s_param[index] + (s_update[index] * s_ratio[0]) * uniforms.nlr;
+}
+`;
+}
+
+/**
+ * One workgroup per leaf: the trust ratio ‖p‖/‖x‖ from the partial sums of squares of the param and
+ * of its update (1 when either norm is 0), as `scaleByTrustRatio` computes it. Bindings: 0 { pBase,
+ * xBase, count }, 1 the partials, 2 the leaf's ratio.
+ */
+export function ratioShader(): string {
+  return `
+struct Ratio { pBase : u32, xBase : u32, count : u32, }
+@group(0) @binding(0) var<uniform> r : Ratio;
+@group(0) @binding(1) var<storage, read> partials : array<f32>;
+@group(0) @binding(2) var<storage, read_write> ratio : array<f32>;
+var<workgroup> accP : array<f32, ${NORM_WORKGROUP}>;
+var<workgroup> accX : array<f32, ${NORM_WORKGROUP}>;
+@compute @workgroup_size(${NORM_WORKGROUP})
+fn main(@builtin(local_invocation_id) lid : vec3<u32>) {
+  var a = 0.0;
+  var b = 0.0;
+  for (var i = lid.x; i < r.count; i += ${NORM_WORKGROUP}u) {
+    a += partials[r.pBase + i];
+    b += partials[r.xBase + i];
+  }
+  accP[lid.x] = a;
+  accX[lid.x] = b;
+  workgroupBarrier();
+  for (var s = ${NORM_WORKGROUP / 2}u; s > 0u; s = s / 2u) {
+    if (lid.x < s) {
+      accP[lid.x] = accP[lid.x] + accP[lid.x + s];
+      accX[lid.x] = accX[lid.x] + accX[lid.x + s];
+    }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) {
+    let pn = sqrt(accP[0]);
+    let xn = sqrt(accX[0]);
+    ratio[0] = select(pn / xn, 1.0, pn == 0.0 || xn == 0.0);
+  }
 }
 `;
 }

@@ -289,10 +289,6 @@ async function refusals(): Promise<Refusals> {
       out[what] = message(e);
     }
   };
-  attempt("lamb", () => webgpuOptimizer(m.lamb({ lr: 0.01 }), { device: d, params }));
-  attempt("scheduleFreeAdamw", () =>
-    webgpuOptimizer(m.scheduleFreeAdamw({ lr: 0.01 }), { device: d, params }),
-  );
   attempt("clip with errorIfNonfinite", () =>
     webgpuOptimizer(m.chain(m.clipByGlobalNorm(1, { errorIfNonfinite: true }), m.adamw()), {
       device: d,

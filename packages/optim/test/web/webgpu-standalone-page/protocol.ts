@@ -70,6 +70,29 @@ export const RECIPES: Record<string, () => m.AnyTransformation> = {
       m.radam({ lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true, maximize: true }),
     ),
   "adamax L2, maximize, scheduled lr": () => m.adamax({ lr: cosine, weightDecay: 0.01, maximize: true }),
+  lamb: () => m.lamb({ lr: 0.01 }),
+  "clip → lamb decay, maximize, no bias correction, scheduled lr; masked": () =>
+    m.chain(
+      m.clipByGlobalNorm(0.5),
+      m.lamb({
+        lr: cosine,
+        weightDecay: 0.1,
+        maximize: true,
+        biasCorrection: false,
+        mask: (p) => !p.endsWith("b"),
+      }),
+    ),
+  "schedule-free adamw": () => m.scheduleFreeAdamw({ lr: 0.01 }),
+  "schedule-free adamw warmup, decay at z, maximize, scheduled β1; masked": () =>
+    m.scheduleFreeAdamw({
+      lr: 0.01,
+      warmupSteps: 5,
+      weightDecay: 0.1,
+      decayAtZ: true,
+      maximize: true,
+      betas: [(c) => 0.9 - 0.05 * (c % 2), 0.999],
+      mask: (p) => !p.endsWith("k"),
+    }),
   adadelta: () => m.adadelta({ lr: 1 }),
   "clip (3-norm) → adadelta L2, maximize": () =>
     m.chain(
