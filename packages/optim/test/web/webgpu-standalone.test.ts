@@ -168,6 +168,17 @@ describe("momenta-optim/webgpu on the browser's WebGPU device (Chromium, SwiftSh
       expect(d.state).toBeLessThanOrEqual(BOUND);
     }, 120_000);
 
+  for (const recipe of [
+    "clip → adamw maximize",
+    "clip → lamb decay, maximize, no bias correction, scheduled lr; masked",
+  ])
+    it(`${recipe}: params and gradients at offsets in one buffer each step as in a buffer each`, async () => {
+      const r = await onPage((page) => page.evaluate((name) => window.__standalone.packed(name, 6), recipe));
+      expect(r.offsets[0]).toBeGreaterThan(0);
+      expect(r.packed.state.step).toBe(6);
+      expect(r.packed).toEqual(r.separate);
+    }, 120_000);
+
   it("bad input throws a clear error and changes nothing (params and state read back)", async () => {
     const r = await onPage((page) => page.evaluate(() => window.__standalone.badInputs()));
     const errors = Object.fromEntries(r.attempts.map((a) => [a.what, a.error]));
@@ -229,6 +240,9 @@ describe("momenta-optim/webgpu on the browser's WebGPU device (Chromium, SwiftSh
     expect(r["adamw, bfloat16 state"]).toMatch(new RegExp(`^${cannot}adamw keeps its moments as bfloat16`));
     expect(r["a shape the buffer is too small for"]).toBe(
       "RangeError: webgpuOptimizer: param 'w' needs 36 float32 values (144 bytes), and its buffer has 120 bytes",
+    );
+    expect(r["a param offset not aligned"]).toMatch(
+      /^RangeError: webgpuOptimizer: param 'w': offset must be a whole number of bytes ≥ 0, a multiple of the device's minStorageBufferOffsetAlignment \(256\), got 4$/,
     );
     expect(r["no device"]).toMatch(/^TypeError: webgpuOptimizer: device must be a GPUDevice/);
     expect(r["a param given as a bare buffer"]).toMatch(/param 'w' must be \{ buffer: GPUBuffer, shape \}/);

@@ -11,6 +11,7 @@ import {
   type Growth,
   gradsAt,
   NAMES,
+  type Packed,
   RECIPES,
   type Refusals,
   ROUND_TRIP_AT,
@@ -305,6 +306,9 @@ async function refusals(): Promise<Refusals> {
   attempt("a shape the buffer is too small for", () =>
     webgpuOptimizer(m.adamw(), { device: d, params: { w: { buffer: w, shape: [6, 6] } } }),
   );
+  attempt("a param offset not aligned", () =>
+    webgpuOptimizer(m.adamw(), { device: d, params: { w: { buffer: w, shape: [2], offset: 4 } } }),
+  );
   attempt("no device", () => webgpuOptimizer(m.adamw(), { device: undefined as never, params }));
   attempt("a param given as a bare buffer", () =>
     webgpuOptimizer(m.adamw(), { device: d, params: { w, v: { buffer: w, shape: [2] } } as never }),
@@ -322,4 +326,56 @@ async function refusals(): Promise<Refusals> {
   return out;
 }
 
-window.__standalone = { run, roundTrip, fromCore, badInputs, growth, refusals };
+async function packed(recipe: string, steps: number): Promise<Packed> {
+  const d = await gpu();
+  const values = startValues();
+  const align = d.limits.minStorageBufferOffsetAlignment;
+  const offsets: number[] = [];
+  let end = align; // the first leaf not at 0 either
+  for (const n of NAMES) {
+    offsets.push(end);
+    end = Math.ceil((end + 4 * sizeOf(n)) / align) * align;
+  }
+  const whole = (name: string) => {
+    const all = new Float32Array(end / 4);
+    NAMES.forEach((n, i) => {
+      if (name === "params") all.set(values[n]!, offsets[i]! / 4);
+    });
+    return bufferOf(d, Array.from(all));
+  };
+  const params = whole("params");
+  const grads = whole("grads");
+  const opt = webgpuOptimizer(RECIPES[recipe]!(), {
+    device: d,
+    params: Object.fromEntries(
+      NAMES.map((n, i) => [n, { buffer: params, shape: SHAPES[n]!, offset: offsets[i]! }]),
+    ),
+  });
+  const separate = setUp(d, recipe, values);
+  for (let t = 0; t < steps; t++) {
+    const g = gradsAt(t);
+    NAMES.forEach((n, i) => {
+      d.queue.writeBuffer(grads, offsets[i]!, Float32Array.from(g[n]!));
+    });
+    opt.step(Object.fromEntries(NAMES.map((n, i) => [n, { buffer: grads, offset: offsets[i]! }])));
+    separate.step(t);
+  }
+  // the packed params, read back leaf by leaf into buffers of their own
+  const copies = Object.fromEntries(NAMES.map((n) => [n, bufferOf(d, new Array(sizeOf(n)).fill(0))]));
+  const encoder = d.createCommandEncoder();
+  NAMES.forEach((n, i) => {
+    encoder.copyBufferToBuffer(params, offsets[i]!, copies[n]!, 0, 4 * sizeOf(n));
+  });
+  d.queue.submit([encoder.finish()]);
+  const result = {
+    packed: { params: await read(d, copies), state: await opt.stateDict() },
+    separate: await separate.snapshot(),
+    offsets,
+  };
+  opt.dispose();
+  separate.destroy();
+  for (const b of [params, grads, ...Object.values(copies)]) b.destroy();
+  return result;
+}
+
+window.__standalone = { run, roundTrip, fromCore, badInputs, growth, refusals, packed };

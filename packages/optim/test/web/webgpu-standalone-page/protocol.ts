@@ -187,7 +187,17 @@ export interface Growth {
 /** What each refused construction threw. */
 export type Refusals = Record<string, string>;
 
+/** The same steps on params and gradients packed into one buffer each (at offsets) and on a buffer each. */
+export interface Packed {
+  packed: Snapshot;
+  separate: Snapshot;
+  /** The offsets used (bytes). */
+  offsets: number[];
+}
+
 export interface StandaloneHook {
+  /** `steps` steps of `recipe` both ways. */
+  packed(recipe: string, steps: number): Promise<Packed>;
   run(recipe: string): Promise<RunResult>;
   roundTrip(recipe: string): Promise<RoundTrip>;
   /** Loads a core's snapshot (JSON: its params and state dict) and steps once with gradsAt(`t`). */
