@@ -9,21 +9,25 @@
  * - Then they run in plain Node (`node --conditions=momenta-source --import tsx`, no Vitest, no
  *   bundler: scripts/test/readme-run.ts), one after another in one process, which records what each logs.
  *
- * A block is a fence opened with ```ts; ```ts skip-run marks a fragment that is type-checked but not
- * run (no block needs it today). Nothing is exempt from type-checking.
+ * - A block fenced ```ts browser needs a browser (WebGPU: `navigator.gpu`): it is built into a page
+ *   by Vite (the library from its source) and runs in Debian's Chromium with WebGPU on (its
+ *   SwiftShader adapter); it must end without a page error.
+ *
+ * A block is a fence opened with ```ts. Nothing is exempt from type-checking or from running.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { openSite, sourcePage, watch } from "@momenta/browser-test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BlockRun } from "./readme-run.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DIR = join(ROOT, ".readme", String(process.pid));
 const TSC = join(dirname(createRequire(import.meta.url).resolve("typescript/package.json")), "bin", "tsc");
-const OPTIONS = new Set(["skip-run"]);
+const OPTIONS = new Set(["browser"]);
 
 interface Block {
   readme: string;
@@ -32,7 +36,8 @@ interface Block {
   /** The README line of the fence: block line k is README line fence + k. */
   fence: number;
   code: string;
-  run: boolean;
+  /** Where it runs: plain Node, or a page in Chromium. */
+  on: "node" | "browser";
   /** The file the block is written to, relative to DIR. */
   file: string;
 }
@@ -84,7 +89,9 @@ function extractBlocks(readme: string): Block[] {
     const options = open[2]!.split(/\s+/).filter(Boolean);
     const unknown = options.filter((o) => !OPTIONS.has(o));
     if (unknown.length > 0) {
-      throw new Error(`${readme}:${start + 1}: unknown fence option ${unknown.join(", ")} (known: skip-run)`);
+      throw new Error(
+        `${readme}:${start + 1}: unknown fence option ${unknown.join(", ")} (known: ${[...OPTIONS].join(", ")})`,
+      );
     }
     const n = String(blocks.length + 1).padStart(2, "0");
     blocks.push({
@@ -92,7 +99,7 @@ function extractBlocks(readme: string): Block[] {
       where: `${readme}:${start + 1}`,
       fence: start + 1,
       code: `${lines.slice(start + 1, end).join("\n")}\n`,
-      run: !options.includes("skip-run"),
+      on: options.includes("browser") ? "browser" : "node",
       file: `${readme.replace(/\.md$/, "").replaceAll("/", "_")}-${n}.ts`,
     });
   }
@@ -185,7 +192,7 @@ describe("README examples", () => {
       }),
     );
     const results = join(DIR, "results.json");
-    const toRun = blocks.filter((b) => b.run).map((b) => join(DIR, b.file));
+    const toRun = blocks.filter((b) => b.on === "node").map((b) => join(DIR, b.file));
     // Type-check and run side by side: the run does not wait for the types.
     const [checked, ran] = await Promise.all([
       exec([TSC, "-p", relative(ROOT, join(DIR, "tsconfig.json")), "--pretty", "false"]),
@@ -227,7 +234,7 @@ describe("README examples", () => {
 
   it("the runner ran", () => {
     expect(runs.size, `scripts/test/readme-run.ts failed:\n${runner}`).toBe(
-      blocks.filter((b) => b.run).length,
+      blocks.filter((b) => b.on === "node").length,
     );
   });
 
@@ -236,12 +243,53 @@ describe("README examples", () => {
       const errors = (diagnostics.get(block.file) ?? []).map((d) => atReadmeLine(block, d));
       if (errors.length > 0) throw new Error(`${block.where}: tsc reports\n${errors.join("\n")}`);
     });
-    if (block.run) {
+    if (block.on === "node") {
       it(`${block.where} runs in plain Node`, () => {
         const run = runs.get(block.file);
         if (!run) throw new Error(`${block.where} did not run:\n${runner}`);
         if (run.error !== undefined) throw new Error(`${block.where} threw:\n${run.error}`);
       });
+    } else {
+      it(`${block.where} runs in Chromium`, async () => {
+        // a page of its own: the block as the module index.html loads, then a flag set once it ends
+        const root = join(DIR, block.file.replace(/\.ts$/, ""));
+        mkdirSync(root, { recursive: true });
+        writeFileSync(
+          join(root, "index.html"),
+          '<!doctype html><script type="module" src="./main.ts"></script>',
+        );
+        writeFileSync(
+          join(root, "main.ts"),
+          `${block.code}\n(globalThis as { readmeDone?: boolean }).readmeDone = true;\n`,
+        );
+        const site = await openSite("momenta-readme-", sourcePage(root), {
+          args: ["--enable-unsafe-webgpu"],
+        });
+        try {
+          const problems: string[] = [];
+          const page = watch(await site.context.newPage(), problems);
+          // an error thrown by the block ends the wait at once
+          const thrown = new Promise<never>((_, reject) => {
+            page.on("pageerror", (e) => reject(new Error(`${block.where} threw in Chromium: ${e.message}`)));
+          });
+          await page.goto(site.base);
+          await Promise.race([
+            thrown,
+            page.waitForFunction(
+              () => (globalThis as { readmeDone?: boolean }).readmeDone === true,
+              undefined,
+              {
+                timeout: 60_000,
+              },
+            ),
+          ]).catch((e: Error) => {
+            throw new Error(`${e.message}; the page said: ${problems.join("; ")}`);
+          });
+          expect(problems, `${block.where} in Chromium`).toEqual([]);
+        } finally {
+          await site.close();
+        }
+      }, 120_000);
     }
   }
 
