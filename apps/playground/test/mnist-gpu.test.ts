@@ -14,6 +14,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openSite, type Site, watch } from "@momenta/browser-test";
+import { compareStates, relDiff } from "@momenta/browser-test/compare";
 import { base64ToFloats, createOptimizer, type ShapedLeaf } from "momenta-optim";
 import type { Page } from "playwright-core";
 import { build } from "vite";
@@ -62,39 +63,6 @@ const RECORDED = [
 ].sort((a, b) => a - b);
 
 const floats = (b64: string) => base64ToFloats(b64, "float32") as Float32Array;
-
-/** |a − b| largest over the tensor, relative to b's largest magnitude. */
-function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return d === 0 ? 0 : d / scale;
-}
-
-/**
- * Walks two state dicts' encoded states side by side: the same layout everywhere, float arrays
- * compared with relDiff, everything else equal; returns the worst float difference.
- */
-function stateDiff(a: unknown, b: unknown, at: string): number {
-  if (Array.isArray(b)) {
-    expect((a as unknown[]).length, at).toBe(b.length);
-    return Math.max(0, ...b.map((x, i) => stateDiff((a as unknown[])[i], x, `${at}[${i}]`)));
-  }
-  if (b !== null && typeof b === "object") {
-    const ao = a as Record<string, unknown>;
-    const bo = b as Record<string, unknown>;
-    expect(Object.keys(ao).sort(), at).toEqual(Object.keys(bo).sort());
-    if (typeof bo.$f32 === "string") return relDiff(floats(ao.$f32 as string), floats(bo.$f32));
-    return Math.max(0, ...Object.keys(bo).map((k) => stateDiff(ao[k], bo[k], `${at}.${k}`)));
-  }
-  // The clip's last norm: summed on the device in float32, by the core in float64.
-  if (at.endsWith(".totalNorm")) return relDiff([a as number], [b as number]);
-  expect(a, at).toEqual(b);
-  return 0;
-}
 
 /** The core's step from the page's values and state before `rec`, fed its gradients. */
 function coreStep(run: MnistRun, rec: StepRecord) {
@@ -190,7 +158,7 @@ describe("the MNIST page on the GPU (Chromium, WebGPU on SwiftShader)", () => {
       const params = Math.max(
         ...core.names.map((n) => relDiff(floats(rec.after.params[n]!), core.params[n]!.data)),
       );
-      const state = stateDiff(rec.after.state!.state, core.state.state, "state");
+      const state = compareStates(rec.after.state!.state, core.state.state);
       expect(rec.after.state!.step).toBe(core.state.step);
       worst.params = Math.max(worst.params, params);
       worst.state = Math.max(worst.state, state);

@@ -11,10 +11,10 @@ import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
+import { compareStates, relDiff } from "@momenta/browser-test/compare";
 import * as m from "momenta-optim";
 import { type MomentaOptimizer, stateFromWords, type TfjsPath, tfjsOptimizer } from "momenta-optim/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compareStates, relDiff } from "./compare-states.ts";
 
 const require = createRequire(import.meta.url);
 setWasmPaths(`${join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist")}/`);

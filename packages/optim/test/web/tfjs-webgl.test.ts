@@ -13,12 +13,12 @@
 import "@tensorflow/tfjs-backend-cpu";
 import { fileURLToPath } from "node:url";
 import { openSite, type Site, sourcePage, watch } from "@momenta/browser-test";
+import { compareStates, relDiff } from "@momenta/browser-test/compare";
 import * as tf from "@tensorflow/tfjs-core";
 import { createOptimizer, type ShapedLeaf, type StateDict } from "momenta-optim";
 import { stateFromWords, tfjsOptimizer } from "momenta-optim/tfjs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compareStates, relDiff } from "../tfjs/compare-states.ts";
 import {
   type GlInfo,
   type Hook,

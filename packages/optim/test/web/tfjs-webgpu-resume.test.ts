@@ -13,11 +13,11 @@
 import { fileURLToPath } from "node:url";
 import { openSite, type Site, sourcePage, watch } from "@momenta/browser-test";
 import "@tensorflow/tfjs-backend-cpu";
+import { compareStates, relDiff } from "@momenta/browser-test/compare";
 import * as tf from "@tensorflow/tfjs-core";
 import { createOptimizer, type ShapedLeaf, type StateDict } from "momenta-optim";
 import { stateFromWords, tfjsOptimizer } from "momenta-optim/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compareStates, relDiff } from "../tfjs/compare-states.ts";
 import {
   type GetterProbe,
   gradsAt,

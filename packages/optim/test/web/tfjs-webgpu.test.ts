@@ -14,10 +14,10 @@
  */
 import { fileURLToPath } from "node:url";
 import { openSite, type Site, sourcePage, watch } from "@momenta/browser-test";
+import { compareStates, relDiff } from "@momenta/browser-test/compare";
 import { createOptimizer, type ShapedLeaf } from "momenta-optim";
 import { stateFromWords } from "momenta-optim/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compareStates, relDiff } from "../tfjs/compare-states.ts";
 import { NAMES, RECIPES, SHAPES, STEPS, type StepRecord, type WebGpuHook } from "./webgpu-page/protocol.ts";
 
 declare global {

@@ -11,9 +11,9 @@
  */
 import { fileURLToPath } from "node:url";
 import { openSite, type Site, sourcePage, watch } from "@momenta/browser-test";
+import { compareStates, relDiff } from "@momenta/browser-test/compare";
 import { createOptimizer, type ShapedLeaf, type StateDict } from "momenta-optim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compareStates, relDiff } from "../tfjs/compare-states.ts";
 import {
   gradsAt,
   NAMES,

@@ -1,10 +1,18 @@
 /**
- * Comparing a TF.js run with another (ops vs arrays path, webgl vs core momenta): the largest
- * relative difference of float arrays, and a walk over two encoded state dicts that requires the
- * same layout everywhere and returns the worst float difference.
+ * Comparing a run with another (a browser's GPU steps, TF.js's ops vs arrays path, vs the core): the
+ * largest relative difference of float arrays, and a walk over two encoded state dicts that requires
+ * the same layout everywhere and returns the worst float difference. Here, not in the library's tests,
+ * so the apps' browser tests (the Playground's) compare as the library's do; it decodes the state
+ * dict's base64 itself (this package does not depend on the library).
  */
-import { base64ToFloats } from "momenta-optim";
 import { expect } from "vitest";
+
+/** A state dict's `$f32` payload: little-endian float32s in base64. */
+export function float32sOf(base64: string): Float32Array {
+  const bytes = Buffer.from(base64, "base64");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Float32Array.from({ length: bytes.byteLength / 4 }, (_, i) => view.getFloat32(4 * i, true));
+}
 
 /** |a − b| largest over the tensor, relative to b's largest magnitude. */
 export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -32,8 +40,8 @@ export function compareStates(a: unknown, b: unknown, at = "state"): number {
     const ao = a as Record<string, unknown>;
     expect(Object.keys(ao).sort(), at).toEqual(Object.keys(bo).sort());
     if (typeof bo.$f32 === "string") {
-      const x = base64ToFloats(ao.$f32 as string, "float32");
-      const y = base64ToFloats(bo.$f32, "float32");
+      const x = float32sOf(ao.$f32 as string);
+      const y = float32sOf(bo.$f32);
       expect(x.length, at).toBe(y.length);
       return relDiff(x, y);
     }
