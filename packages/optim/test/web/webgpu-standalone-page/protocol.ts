@@ -15,7 +15,7 @@ export const SHAPES: Record<string, number[]> = {
 };
 /** The names as the state dict lists them (sorted). */
 export const NAMES = Object.keys(SHAPES).sort();
-export const STEPS = 30;
+export const STEPS = 50;
 
 export const sizeOf = (n: string) => SHAPES[n]!.reduce((a, b) => a * b, 1);
 
