@@ -366,6 +366,13 @@ export function webgpuOptimizer(tx: AnyTransformation, options: WebGpuOptimizerO
     }
     return pipeline;
   };
+  /** A pipeline with its own layout ("auto"): the clip's norm and LAMB's trust ratio, made once. */
+  const ownPipeline = (code: string, label: string) =>
+    device.createComputePipeline({
+      label: `momenta ${label}`,
+      layout: "auto",
+      compute: { module: device.createShaderModule({ label: `momenta ${label}`, code }), entryPoint: "main" },
+    });
 
   // ---- The clip: partial sums per leaf, then one workgroup's reduce into [norm, factor].
   let clipBuffer: Buffer | undefined;
@@ -396,17 +403,8 @@ export function webgpuOptimizer(tx: AnyTransformation, options: WebGpuOptimizerO
     f32[last + 1] = clip.maxNorm;
     f32[last + 2] = p.spec.maximize ? -1 : 1;
     queue.writeBuffer(normUniforms, 0, f32);
-    const pipeline = (code: string, label: string) =>
-      device.createComputePipeline({
-        label: `momenta ${label}`,
-        layout: "auto",
-        compute: {
-          module: device.createShaderModule({ label: `momenta ${label}`, code }),
-          entryPoint: "main",
-        },
-      });
-    partialPipeline = pipeline(partialNormShader(clip.normType), "norm partials");
-    finalPipeline = pipeline(finalNormShader(clip.normType), "norm");
+    partialPipeline = ownPipeline(partialNormShader(clip.normType), "norm partials");
+    finalPipeline = ownPipeline(finalNormShader(clip.normType), "norm");
     finalGroup = device.createBindGroup({
       label: "momenta norm",
       layout: finalPipeline.getBindGroupLayout(0),
@@ -430,19 +428,11 @@ export function webgpuOptimizer(tx: AnyTransformation, options: WebGpuOptimizerO
     const host = new ArrayBuffer(UNIFORM_STRIDE * slots * leaves.length);
     const u32 = new Uint32Array(host);
     const trustUniforms = make("trust ratio uniforms", host.byteLength, USAGE.UNIFORM | USAGE.COPY_DST);
-    const compile = (code: string, label: string) =>
-      device.createComputePipeline({
-        label: `momenta ${label}`,
-        layout: "auto",
-        compute: {
-          module: device.createShaderModule({ label: `momenta ${label}`, code }),
-          entryPoint: "main",
-        },
-      });
-    const partial = compile(partialNormShader(2), "trust ratio partials");
-    const reduce = compile(ratioShader(), "trust ratio");
+
+    const partial = ownPipeline(partialNormShader(2), "trust ratio partials");
+    const reduce = ownPipeline(ratioShader(), "trust ratio");
     const apply = [false, true].map((vec4) =>
-      compile(applyRatioShader(kindUniforms, vec4), "trust ratio apply"),
+      ownPipeline(applyRatioShader(kindUniforms, vec4), "trust ratio apply"),
     );
     let base = 0;
     const slot = (i: number, k: number) => (UNIFORM_STRIDE / 4) * (slots * i + k);
